@@ -1,0 +1,29 @@
+"""sha256 and size of artifact files."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def describe_files(artifact: Path) -> list[dict]:
+    """Every file of an artifact: paths relative to a directory artifact, the base name for a file artifact."""
+    if artifact.is_file():
+        return [{"path": artifact.name, "sha256": sha256_file(artifact), "size": artifact.stat().st_size}]
+    return [
+        {"path": file.relative_to(artifact).as_posix(), "sha256": sha256_file(file), "size": file.stat().st_size}
+        for file in sorted(artifact.rglob("*"))
+        if file.is_file()
+    ]

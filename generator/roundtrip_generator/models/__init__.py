@@ -1,0 +1,49 @@
+"""The model library: builders named by ``model.builder.name`` in a case, and the custom classes each needs.
+
+Only this registry is imported eagerly. The class modules are imported on demand, because importing
+``registered`` registers classes with Keras, and a reload in ``absent`` mode must not have them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+_PACKAGE = __name__
+
+
+@dataclass(frozen=True)
+class CustomClass:
+    """A custom Keras class, named by module and attribute so it can be imported only when wanted."""
+
+    module: str
+    name: str
+
+    def load(self) -> type:
+        return getattr(importlib.import_module(f"{_PACKAGE}.{self.module}"), self.name)
+
+
+@dataclass(frozen=True)
+class Builder:
+    """``build(args, inputs)`` returns a Keras model; ``custom_classes`` are what a reload must provide."""
+
+    module: str
+    function: str
+    custom_classes: tuple[CustomClass, ...] = ()
+
+    def build(self, args: dict, inputs: list[dict]):
+        return getattr(importlib.import_module(f"{_PACKAGE}.{self.module}"), self.function)(args, inputs)
+
+
+RESIDUAL_BLOCK_3D = CustomClass("registered", "ResidualBlock3D")
+RESIDUAL_BLOCK_3D_TWIN = CustomClass("residual_block_3d", "ResidualBlock3DTwin")
+CUSTOM_MODEL = CustomClass("registered", "CustomModel")
+CUSTOM_MODEL_TWIN = CustomClass("custom_model", "CustomModelTwin")
+
+BUILDERS: dict[str, Builder] = {
+    "residual_block_3d": Builder("registered", "build_residual_block_3d", (RESIDUAL_BLOCK_3D,)),
+    "residual_block_3d_unregistered": Builder("residual_block_3d", "build_twin", (RESIDUAL_BLOCK_3D_TWIN,)),
+    "custom_model": Builder("registered", "build_custom_model", (CUSTOM_MODEL,)),
+    "custom_model_unregistered": Builder("custom_model", "build_twin", (CUSTOM_MODEL_TWIN,)),
+}

@@ -1,0 +1,41 @@
+"""Import TensorFlow and Keras once per process, quietly and deterministically."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_determinism_enabled = False
+
+
+def import_tensorflow():
+    """Returns ``(tf, keras)`` after pinning the environment variables that must precede the import."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    # oneDNN's fused kernels change round-off with the host CPU; references should not.
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    import tensorflow as tf
+    import keras
+
+    tf.get_logger().setLevel("ERROR")
+    keras.config.disable_interactive_logging()
+    return tf, keras
+
+
+def reset_for_case(seed: int) -> None:
+    """Fresh Keras state per case, so layer names and weight paths do not depend on case order."""
+    global _determinism_enabled
+    tf, keras = import_tensorflow()
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(seed)
+    if not _determinism_enabled:
+        tf.config.experimental.enable_op_determinism()
+        _determinism_enabled = True
+
+
+def redirect_stdout_to_stderr():
+    """Points fd 1 at stderr so library prints cannot corrupt a JSON answer; returns a writer on the old stdout."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    return os.fdopen(saved, "w", encoding="utf-8")

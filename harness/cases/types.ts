@@ -1,0 +1,63 @@
+import type { DType } from '../tensor.ts';
+
+/** Artifact formats the generator writes, named as case files name them. */
+export type FormatName = 'keras' | 'h5' | 'savedmodel' | 'onnx';
+/** Every place a verdict can come from: Python's own reload, a TS reader, or a TS runtime. */
+export type RuntimeName = 'python' | 'reader' | 'tfjs-node-savedmodel' | 'onnxruntime-node';
+export type CustomObjectsMode = 'registered' | 'argument' | 'scope' | 'absent';
+
+export interface Tolerance {
+  rtol: number;
+  atol: number;
+  equalNan: boolean;
+}
+
+export interface LayerSpec {
+  class: string;
+  config: Record<string, unknown>;
+  /** Functional models only: the layer's name and the tensors it is called on. */
+  name?: string;
+  call?: string[];
+}
+
+export interface ModelInputSpec {
+  name?: string;
+  shape: (number | null)[];
+  dtype: DType;
+}
+
+export type ModelSpec =
+  | { sequential: { input: ModelInputSpec; layers: LayerSpec[] } }
+  | { functional: { inputs: (ModelInputSpec & { name: string })[]; layers: (LayerSpec & { name: string; call: string[] })[]; outputs: string[] } }
+  | { builder: { name: string; args: Record<string, unknown> } };
+
+export interface InputSpec {
+  name: string;
+  /** Includes the batch dimension. */
+  shape: number[];
+  dtype: DType;
+  range: [number, number];
+}
+
+/** A validated case with every default filled: what the generator and the verifier receive. */
+export interface CaseSpec {
+  id: string;
+  description: string;
+  tags: string[];
+  seed: number;
+  model: ModelSpec;
+  inputs: InputSpec[];
+  formats: FormatName[];
+  load: { customObjects: CustomObjectsMode };
+  tolerance: { default: Tolerance; runtimes: Partial<Record<RuntimeName, Partial<Tolerance>>> };
+  outputs?: { name: string }[];
+  /** Absolute path of the case file; not sent to the generator. */
+  file: string;
+}
+
+export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-6, atol: 1e-6, equalNan: true };
+
+/** The tolerance a runtime is held to: the case default overlaid with the runtime's override. */
+export function toleranceFor(spec: CaseSpec, runtime: RuntimeName): Tolerance {
+  return { ...spec.tolerance.default, ...spec.tolerance.runtimes[runtime] };
+}

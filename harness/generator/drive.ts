@@ -1,0 +1,211 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { toGeneratorCase } from '../cases/load-cases.ts';
+import type { CaseSpec } from '../cases/types.ts';
+import { venvPython, type Environment } from '../environments.ts';
+import { GeneratorError, serializeError, type SerializedError } from '../errors.ts';
+import { GENERATOR_DIR, GOLDEN_DIR, REPORTS_DIR } from '../paths.ts';
+import { createStagingDirectory, readGoldenManifest, swapIntoGolden } from './golden.ts';
+import { computeInputHash } from './input-hash.ts';
+
+/** What happened to one case in a generate run. */
+export interface GenerationResult {
+  case: string;
+  environment: string;
+  status: 'generated' | 'up-to-date' | 'error';
+  seconds: number;
+  error?: SerializedError;
+}
+
+export interface GenerateOptions {
+  /** Regenerate even when the input hash matches. */
+  force?: boolean;
+  /** Seconds one case may take before its worker is killed. */
+  caseTimeoutSeconds?: number;
+  goldenRoot?: string;
+  onProgress?: (result: GenerationResult, done: number, total: number) => void;
+  onStart?: (caseId: string) => void;
+}
+
+interface WorkerReply {
+  case: string;
+  status: 'ok' | 'error';
+  seconds?: number;
+  error?: { type: string; message: string; traceback?: string };
+}
+
+/** Cases whose golden folder is missing or was made from other inputs. */
+export async function findStaleCases(cases: CaseSpec[], environment: Environment, goldenRoot: string = GOLDEN_DIR): Promise<{ spec: CaseSpec; inputHash: string; reason: string }[]> {
+  const stale: { spec: CaseSpec; inputHash: string; reason: string }[] = [];
+  for (const spec of cases) {
+    const inputHash = await computeInputHash(spec, environment);
+    try {
+      const manifest = await readGoldenManifest(environment.name, spec.id, goldenRoot);
+      if (manifest.inputHash !== inputHash) stale.push({ spec, inputHash, reason: 'inputs changed' });
+    } catch {
+      stale.push({ spec, inputHash, reason: 'no golden data' });
+    }
+  }
+  return stale;
+}
+
+/**
+ * One supervised Python worker: requests go in on stdin, replies come back on fd 3, TensorFlow's logs go to
+ * the run log. A worker that dies or overruns is replaced by the next request.
+ */
+class GeneratorWorker {
+  private child: ChildProcess | undefined;
+  private replies: WorkerReply[] = [];
+  private waiting: ((reply: WorkerReply | Error) => void) | undefined;
+  private exitReason: string | undefined;
+
+  constructor(private readonly environment: Environment, private readonly log: WriteStream) {}
+
+  private start(): ChildProcess {
+    const python = venvPython(this.environment);
+    if (!existsSync(python)) {
+      throw new GeneratorError('ENVIRONMENT_MISSING', `${python} does not exist: environment ${this.environment.name} is not set up; run: npx keras-roundtrip setup --env ${this.environment.name}`);
+    }
+    const child = spawn(python, ['-m', 'roundtrip_generator', 'worker'], {
+      cwd: GENERATOR_DIR,
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...this.environment.variables, PYTHONUNBUFFERED: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
+    });
+    child.stdout?.pipe(this.log, { end: false });
+    child.stderr?.pipe(this.log, { end: false });
+    const replies = createInterface({ input: child.stdio[3] as NodeJS.ReadableStream });
+    replies.on('line', (line) => {
+      let reply: WorkerReply;
+      try {
+        reply = JSON.parse(line) as WorkerReply;
+      } catch {
+        this.log.write(`[driver] unreadable reply: ${line}\n`);
+        return;
+      }
+      if (this.waiting) {
+        const resolve = this.waiting;
+        this.waiting = undefined;
+        resolve(reply);
+      } else this.replies.push(reply);
+    });
+    this.exitReason = undefined;
+    child.on('exit', (code, signal) => {
+      this.exitReason = signal ? `killed by signal ${signal}` : `exited with code ${code}`;
+      this.child = undefined;
+      if (this.waiting) {
+        const reject = this.waiting;
+        this.waiting = undefined;
+        reject(new GeneratorError('GENERATOR_WORKER_DIED', `the generator worker ${this.exitReason}; its output is in reports/logs/generate-${this.environment.name}.log`));
+      }
+    });
+    child.stdin?.on('error', () => undefined);
+    this.child = child;
+    return child;
+  }
+
+  async request(message: unknown, timeoutSeconds: number): Promise<WorkerReply> {
+    const child = this.child ?? this.start();
+    const reply = new Promise<WorkerReply | Error>((resolve) => {
+      const queued = this.replies.shift();
+      if (queued) resolve(queued);
+      else this.waiting = resolve;
+    });
+    child.stdin?.write(`${JSON.stringify(message)}\n`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<Error>((resolve) => {
+      timer = setTimeout(() => resolve(new GeneratorError('GENERATE_TIMEOUT', `the case took longer than ${timeoutSeconds} s; the worker was killed`)), timeoutSeconds * 1000);
+    });
+    const outcome = await Promise.race([reply, timeout]);
+    clearTimeout(timer);
+    if (outcome instanceof Error) {
+      this.waiting = undefined;
+      await this.stop();
+      throw outcome;
+    }
+    return outcome;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.stdin?.end();
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    if (child.exitCode === null && child.signalCode === null) await exited;
+    clearTimeout(killer);
+    this.child = undefined;
+  }
+}
+
+/**
+ * Generate the golden folders of the given cases in one environment. Up-to-date cases are skipped without
+ * starting Python; one failing case never stops the others; golden/ is only ever replaced whole.
+ */
+export async function generateCases(cases: CaseSpec[], environment: Environment, options: GenerateOptions = {}): Promise<GenerationResult[]> {
+  const goldenRoot = options.goldenRoot ?? GOLDEN_DIR;
+  const stale = options.force
+    ? await Promise.all(cases.map(async (spec) => ({ spec, inputHash: await computeInputHash(spec, environment), reason: 'forced' })))
+    : await findStaleCases(cases, environment, goldenRoot);
+  const staleIds = new Set(stale.map((entry) => entry.spec.id));
+  const results: GenerationResult[] = cases
+    .filter((spec) => !staleIds.has(spec.id))
+    .map((spec) => ({ case: spec.id, environment: environment.name, status: 'up-to-date', seconds: 0 }));
+  let done = results.length;
+  for (const result of results) options.onProgress?.(result, done, cases.length);
+  if (stale.length === 0) return results;
+
+  const logDirectory = path.join(REPORTS_DIR, 'logs');
+  await mkdir(logDirectory, { recursive: true });
+  const log = createWriteStream(path.join(logDirectory, `generate-${environment.name}.log`));
+  const worker = new GeneratorWorker(environment, log);
+  try {
+    for (const { spec, inputHash } of stale) {
+      options.onStart?.(spec.id);
+      const started = performance.now();
+      const result: GenerationResult = { case: spec.id, environment: environment.name, status: 'generated', seconds: 0 };
+      let staging: string | undefined;
+      try {
+        staging = await createStagingDirectory(environment.name, spec.id, goldenRoot);
+        log.write(`\n[driver] ==== ${spec.id} ====\n`);
+        const reply = await worker.request(
+          { case: toGeneratorCase(spec), inputHash, environment: environment.name, outDir: staging },
+          options.caseTimeoutSeconds ?? 600,
+        );
+        if (reply.status !== 'ok') {
+          throw new GeneratorError('GENERATE_CASE_FAILED', `${spec.file}: case "${spec.id}" failed in the generator: ${reply.error?.type ?? 'Error'}: ${reply.error?.message ?? 'no message'}`, {
+            file: spec.file,
+            details: { traceback: reply.error?.traceback },
+          });
+        }
+        await checkStagedManifest(staging, spec.id, inputHash);
+        await swapIntoGolden(staging, environment.name, spec.id, goldenRoot);
+        staging = undefined;
+      } catch (error) {
+        result.status = 'error';
+        result.error = serializeError(error);
+      } finally {
+        if (staging) await rm(staging, { recursive: true, force: true });
+      }
+      result.seconds = (performance.now() - started) / 1000;
+      results.push(result);
+      done += 1;
+      options.onProgress?.(result, done, cases.length);
+    }
+  } finally {
+    await worker.stop();
+    await new Promise<void>((resolve) => log.end(resolve));
+  }
+  return results;
+}
+
+/** The worker said ok: make sure what it wrote is a manifest for this case and these inputs before swapping. */
+async function checkStagedManifest(staging: string, caseId: string, inputHash: string): Promise<void> {
+  const file = path.join(staging, 'manifest.json');
+  const manifest = JSON.parse(await readFile(file, 'utf8')) as { case?: string; inputHash?: string };
+  if (manifest.case !== caseId || manifest.inputHash !== inputHash) {
+    throw new GeneratorError('GENERATE_MANIFEST_MISMATCH', `${file}: expected case "${caseId}" with input hash ${inputHash.slice(0, 12)}…, received case "${manifest.case}" with ${String(manifest.inputHash).slice(0, 12)}…`);
+  }
+}

@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { FormatName } from '../cases/types.ts';
+import { GoldenError } from '../errors.ts';
+import { GOLDEN_DIR } from '../paths.ts';
+import type { DType } from '../tensor.ts';
+
+/** One reference array on disk (DEVELOPERS.md, "Golden layout"). */
+export interface GoldenArray {
+  name: string;
+  file: string;
+  dtype: DType;
+  shape: number[];
+  /** Present when .npy cannot hold the dtype plainly (bfloat16 → uint16, string → fixed-width bytes). */
+  storage?: string;
+}
+
+export interface SignatureTensor {
+  dtype: string;
+  shape: (number | null)[] | null;
+}
+
+export interface SignatureSpec {
+  inputs: Record<string, SignatureTensor>;
+  outputs: Record<string, SignatureTensor>;
+}
+
+export interface GoldenArtifact {
+  format: FormatName;
+  /** Relative to the case folder. */
+  path: string;
+  producer: string;
+  files: { path: string; sha256: string; size: number }[];
+  signatures?: Record<string, SignatureSpec>;
+  /** Artifact input name → case input name. */
+  inputMap?: Record<string, string>;
+  /** Artifact output name → reference output name. */
+  outputMap?: Record<string, string>;
+  [extra: string]: unknown;
+}
+
+export interface PythonCheck {
+  format: FormatName;
+  check: string;
+  status: 'pass' | 'fail' | 'error';
+  message?: string;
+  maxAbsDiff?: number | null;
+}
+
+/** `golden/<env>/<case>/manifest.json`, schemaVersion 1. */
+export interface GoldenManifest {
+  schemaVersion: 1;
+  case: string;
+  environment: string;
+  inputHash: string;
+  seed: number;
+  versions: Record<string, string | null>;
+  inputs: GoldenArray[];
+  outputs: GoldenArray[];
+  artifacts: GoldenArtifact[];
+  pythonChecks: PythonCheck[];
+  generateErrors: { format?: FormatName; type: string; message: string }[];
+}
+
+export function goldenCaseDirectory(environment: string, caseId: string, root: string = GOLDEN_DIR): string {
+  return path.join(root, environment, caseId);
+}
+
+/** Read a case's manifest; a missing or unreadable one is a typed error naming the command that fixes it. */
+export async function readGoldenManifest(environment: string, caseId: string, root: string = GOLDEN_DIR): Promise<GoldenManifest> {
+  const file = path.join(goldenCaseDirectory(environment, caseId, root), 'manifest.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new GoldenError('GOLDEN_MISSING', `${file}: no golden data for case "${caseId}" in ${environment}; run: npx keras-roundtrip generate --env ${environment} --case ${caseId}`, { file, phase: 'read', cause: error });
+  }
+  try {
+    const manifest = JSON.parse(text) as GoldenManifest;
+    if (manifest.schemaVersion !== 1) throw new Error(`schemaVersion: expected 1, received ${JSON.stringify(manifest.schemaVersion)}`);
+    return manifest;
+  } catch (error) {
+    throw new GoldenError('GOLDEN_CORRUPT', `${file}: ${(error as Error).message}; run: npx keras-roundtrip generate --env ${environment} --case ${caseId} --force`, { file, phase: 'read', cause: error });
+  }
+}
+
+/** A fresh temporary folder beside the golden folder, so the final rename stays on one file system. */
+export async function createStagingDirectory(environment: string, caseId: string, root: string = GOLDEN_DIR): Promise<string> {
+  const parent = path.join(root, environment);
+  await mkdir(parent, { recursive: true });
+  return mkdtemp(path.join(parent, `.tmp-${caseId}-`));
+}
+
+/** Swap a finished staging folder into place whole: the old folder is moved aside, then removed. */
+export async function swapIntoGolden(staging: string, environment: string, caseId: string, root: string = GOLDEN_DIR): Promise<void> {
+  const target = goldenCaseDirectory(environment, caseId, root);
+  const aside = path.join(path.dirname(target), `.old-${caseId}-${process.pid}`);
+  if (existsSync(target)) await rename(target, aside);
+  try {
+    await rename(staging, target);
+  } catch (error) {
+    if (existsSync(aside)) await rename(aside, target);
+    throw error;
+  }
+  await rm(aside, { recursive: true, force: true });
+}

@@ -1,0 +1,152 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { RuntimeName } from '../cases/types.ts';
+import type { SerializedError } from '../errors.ts';
+import type { RunRequest, RunResult } from './types.ts';
+
+type WorkerMessage =
+  | { kind: 'run'; runtime: RuntimeName; request: RunRequest }
+  | { kind: 'describe'; runtime: RuntimeName };
+
+export type WorkerRequest = WorkerMessage & { id: number };
+
+export type WorkerResponse =
+  | { id: number; ok: true; result?: RunResult; description?: Record<string, string> }
+  | { id: number; ok: false; error: SerializedError };
+
+/** How a pooled job ended. `crashed` and `timeout` cost the worker its life; the pool replaces it. */
+export type PoolOutcome<T> =
+  | { kind: 'ok'; value: T }
+  | { kind: 'error'; error: SerializedError }
+  | { kind: 'crashed'; signal: string | null; exitCode: number | null }
+  | { kind: 'timeout'; seconds: number };
+
+export interface RuntimePoolOptions {
+  /** Worker processes; defaults to 2 (this is CPU-bound work on small machines). */
+  size?: number;
+  /** Seconds per check before the worker is killed and the check is a `timeout`. */
+  timeoutSeconds?: number;
+  /** Extra environment for the workers (e.g. TF_ENABLE_ONEDNN_OPTS). */
+  env?: Record<string, string>;
+}
+
+const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+interface Job {
+  message: WorkerMessage;
+  resolve: (outcome: PoolOutcome<WorkerResponse>) => void;
+}
+
+interface Slot {
+  child: ChildProcess;
+  job?: { id: number; job: Job; timer: NodeJS.Timeout };
+}
+
+/**
+ * A pool of forked processes (not threads: native runtimes can take the whole process down). Jobs queue;
+ * each worker takes one at a time; a crash or timeout resolves that job and replaces the worker.
+ */
+export class RuntimePool {
+  private readonly size: number;
+  private readonly timeoutSeconds: number;
+  private readonly env: Record<string, string>;
+  private readonly slots = new Set<Slot>();
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(options: RuntimePoolOptions = {}) {
+    this.size = Math.max(1, options.size ?? 2);
+    this.timeoutSeconds = options.timeoutSeconds ?? 120;
+    this.env = options.env ?? {};
+  }
+
+  async run(request: RunRequest): Promise<PoolOutcome<RunResult>> {
+    const outcome = await this.submit({ kind: 'run', runtime: request.runtime, request });
+    return outcome.kind === 'ok' ? { kind: 'ok', value: outcome.value.result! } : outcome;
+  }
+
+  async describe(runtime: RuntimeName): Promise<PoolOutcome<Record<string, string>>> {
+    const outcome = await this.submit({ kind: 'describe', runtime });
+    return outcome.kind === 'ok' ? { kind: 'ok', value: outcome.value.description ?? {} } : outcome;
+  }
+
+  private submit(message: WorkerMessage): Promise<PoolOutcome<WorkerResponse & { ok: true }>> {
+    if (this.closed) return Promise.resolve({ kind: 'error', error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool is closed' } });
+    return new Promise((resolve) => {
+      this.queue.push({
+        message,
+        resolve: (outcome) => {
+          if (outcome.kind === 'ok' && !outcome.value.ok) resolve({ kind: 'error', error: outcome.value.error });
+          else resolve(outcome as PoolOutcome<WorkerResponse & { ok: true }>);
+        },
+      });
+      this.dispatch();
+    });
+  }
+
+  private spawnSlot(): Slot {
+    const child = fork(WORKER_FILE, [], {
+      execArgv: ['--import', TSX_LOADER],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...this.env },
+    });
+    // Keep native libraries' chatter off the terminal; a crash's own message arrives through the exit event.
+    child.stderr?.resume();
+    const slot: Slot = { child };
+    child.on('message', (response: WorkerResponse) => {
+      if (!slot.job || slot.job.id !== response.id) return;
+      const { job, timer } = slot.job;
+      clearTimeout(timer);
+      slot.job = undefined;
+      job.resolve({ kind: 'ok', value: response });
+      this.dispatch();
+    });
+    child.on('exit', (exitCode, signal) => {
+      this.slots.delete(slot);
+      if (slot.job) {
+        const { job, timer } = slot.job;
+        clearTimeout(timer);
+        slot.job = undefined;
+        job.resolve({ kind: 'crashed', signal, exitCode });
+      }
+      this.dispatch();
+    });
+    this.slots.add(slot);
+    return slot;
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      let slot = [...this.slots].find((candidate) => !candidate.job);
+      if (!slot && this.slots.size < this.size) slot = this.spawnSlot();
+      if (!slot) return;
+      const job = this.queue.shift()!;
+      const id = this.nextId++;
+      const timer = setTimeout(() => {
+        if (slot.job?.id !== id) return;
+        slot.job = undefined;
+        slot.child.kill('SIGKILL');
+        job.resolve({ kind: 'timeout', seconds: this.timeoutSeconds });
+      }, this.timeoutSeconds * 1000);
+      slot.job = { id, job, timer };
+      slot.child.send({ ...job.message, id } as WorkerRequest);
+    }
+  }
+
+  /** Stop every worker; queued jobs resolve as errors. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.resolve({ kind: 'error', error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool closed before this check ran' } });
+    await Promise.all([...this.slots].map((slot) => new Promise<void>((resolve) => {
+      if (slot.child.exitCode !== null || slot.child.signalCode !== null) return resolve();
+      slot.child.once('exit', () => resolve());
+      slot.child.disconnect();
+      setTimeout(() => slot.child.kill('SIGKILL'), 3000).unref();
+    })));
+  }
+}

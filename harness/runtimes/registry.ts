@@ -1,0 +1,24 @@
+import type { FormatName, RuntimeName } from '../cases/types.ts';
+import type { Runtime } from './types.ts';
+
+/**
+ * The TS runtimes, by name. Loading is lazy: a runtime's native module is only imported inside the
+ * worker process that runs it.
+ */
+export const RUNTIME_LOADERS: Partial<Record<RuntimeName, { formats: readonly FormatName[]; load: () => Promise<Runtime> }>> = {
+  'tfjs-node-savedmodel': {
+    formats: ['savedmodel'],
+    load: async () => (await import('./tfjs-node-savedmodel.ts')).tfjsNodeSavedModelRuntime,
+  },
+  'onnxruntime-node': {
+    formats: ['onnx'],
+    load: async () => (await import('./onnxruntime-node.ts')).onnxRuntimeNodeRuntime,
+  },
+};
+
+/** Runtimes that run in the worker pool, in report order. */
+export const NATIVE_RUNTIMES = Object.keys(RUNTIME_LOADERS) as RuntimeName[];
+
+export function runtimesForFormat(format: FormatName): RuntimeName[] {
+  return NATIVE_RUNTIMES.filter((name) => RUNTIME_LOADERS[name]?.formats.includes(format));
+}

@@ -1,0 +1,110 @@
+import { RuntimeError } from '../errors.ts';
+import type { DType, Tensor } from '../tensor.ts';
+import { readBindingProvenance } from '../setup/setup.ts';
+import type { RunRequest, RunResult, Runtime } from './types.ts';
+
+type TfjsNode = typeof import('@tensorflow/tfjs-node');
+type TfTensor = import('@tensorflow/tfjs-node').Tensor;
+
+let loaded: TfjsNode | undefined;
+async function loadTfjsNode(): Promise<TfjsNode> {
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  loaded ??= (await import('@tensorflow/tfjs-node')).default as unknown as TfjsNode;
+  return loaded;
+}
+
+/** What tfjs can hold for each of our dtypes, and what it costs (the dtype table of the compare module covers outputs). */
+const INPUT_DTYPES: Partial<Record<DType, { tfjs: 'float32' | 'int32' | 'bool' | 'string'; note?: string }>> = {
+  float32: { tfjs: 'float32' },
+  float64: { tfjs: 'float32', note: 'float64 → float32' },
+  int8: { tfjs: 'int32', note: 'int8 → int32' },
+  int16: { tfjs: 'int32', note: 'int16 → int32' },
+  int32: { tfjs: 'int32' },
+  int64: { tfjs: 'int32', note: 'int64 → int32' },
+  uint8: { tfjs: 'int32', note: 'uint8 → int32' },
+  uint16: { tfjs: 'int32', note: 'uint16 → int32' },
+  bool: { tfjs: 'bool' },
+  string: { tfjs: 'string' },
+};
+
+function toTfjsTensor(tf: TfjsNode, name: string, tensor: Tensor, coercions: string[]): TfTensor {
+  const entry = INPUT_DTYPES[tensor.dtype];
+  if (!entry) {
+    throw new RuntimeError('RUNTIME_DTYPE_UNSUPPORTED', `input "${name}": tfjs-node cannot hold ${tensor.dtype}; expected one of ${Object.keys(INPUT_DTYPES).join(', ')}`, { phase: 'run' });
+  }
+  if (entry.note) coercions.push(`${name}: ${entry.note}`);
+  if (tensor.dtype === 'string') return tf.tensor(tensor.data as string[], tensor.shape, 'string');
+  const values = tensor.data instanceof BigInt64Array || tensor.data instanceof BigUint64Array
+    ? Int32Array.from(tensor.data, (value) => Number(value))
+    : (tensor.data as Exclude<Tensor['data'], string[] | BigInt64Array | BigUint64Array>);
+  return tf.tensor(values as Float32Array | Int32Array | Uint8Array, tensor.shape, entry.tfjs);
+}
+
+async function fromTfjsTensor(tensor: TfTensor): Promise<Tensor> {
+  const shape = [...tensor.shape];
+  switch (tensor.dtype) {
+    case 'float32':
+      return { dtype: 'float32', shape, data: Float32Array.from(await tensor.data<'float32'>()) };
+    case 'int32':
+      return { dtype: 'int32', shape, data: Int32Array.from(await tensor.data<'int32'>()) };
+    case 'bool':
+      return { dtype: 'bool', shape, data: Uint8Array.from(await tensor.data<'bool'>()) };
+    case 'string': {
+      const values = (await tensor.data<'string'>()) as unknown as Uint8Array[];
+      return { dtype: 'string', shape, data: values.map((bytes) => Buffer.from(bytes).toString('latin1')) };
+    }
+    default:
+      throw new RuntimeError('RUNTIME_DTYPE_UNSUPPORTED', `tfjs-node returned an output of dtype ${tensor.dtype}, which keras-roundtrip cannot compare`);
+  }
+}
+
+/** SavedModels through tf.node.loadSavedModel (libtensorflow's C API inside tfjs-node). */
+export const tfjsNodeSavedModelRuntime: Runtime = {
+  name: 'tfjs-node-savedmodel',
+  formats: ['savedmodel'],
+
+  async describe() {
+    const tf = await loadTfjsNode();
+    const binding = await readBindingProvenance();
+    return {
+      'tfjs-node': tf.version['tfjs-node'] ?? 'unknown',
+      tensorflow: tf.version['tfjs-core'] ? `tfjs-core ${tf.version['tfjs-core']}` : 'unknown',
+      libtensorflow: binding ? `${binding.libtensorflow} (TensorFlow ${binding.tensorflowVersion})` : 'unknown (binding not built by keras-roundtrip setup)',
+      onednn: process.env.TF_ENABLE_ONEDNN_OPTS ?? 'default (on)',
+    };
+  },
+
+  async run(request: RunRequest): Promise<RunResult> {
+    const tf = await loadTfjsNode();
+    const signature = request.signature ?? 'serving_default';
+    const loadStarted = performance.now();
+    let model: Awaited<ReturnType<TfjsNode['node']['loadSavedModel']>>;
+    try {
+      model = await tf.node.loadSavedModel(request.artifactPath, ['serve'], signature);
+    } catch (error) {
+      throw new RuntimeError('RUNTIME_LOAD_FAILED', `${request.artifactPath}: tf.node.loadSavedModel(tags ["serve"], signature "${signature}") failed: ${(error as Error).message}`, { phase: 'load', file: request.artifactPath, cause: error });
+    }
+    const loadSeconds = (performance.now() - loadStarted) / 1000;
+    const inputCoercions: string[] = [];
+    const inputs: Record<string, TfTensor> = {};
+    try {
+      for (const [name, tensor] of Object.entries(request.inputs)) inputs[name] = toTfjsTensor(tf, name, tensor, inputCoercions);
+      const runStarted = performance.now();
+      const predicted = model.predict(inputs) as TfTensor | TfTensor[] | Record<string, TfTensor>;
+      const named: Record<string, TfTensor> = predicted instanceof tf.Tensor
+        ? { [model.outputs[0]?.name ?? 'output_0']: predicted }
+        : Array.isArray(predicted) ? Object.fromEntries(predicted.map((tensor, index) => [`output_${index}`, tensor])) : predicted;
+      const outputs: Record<string, Tensor> = {};
+      for (const [name, tensor] of Object.entries(named)) outputs[name] = await fromTfjsTensor(tensor);
+      const runSeconds = (performance.now() - runStarted) / 1000;
+      for (const tensor of Object.values(named)) tensor.dispose();
+      return { outputs, loadSeconds, runSeconds, inputCoercions, settings: { signature, tags: 'serve', onednn: process.env.TF_ENABLE_ONEDNN_OPTS ?? 'default' } };
+    } catch (error) {
+      if (error instanceof RuntimeError) throw error;
+      throw new RuntimeError('RUNTIME_RUN_FAILED', `${request.artifactPath}: signature "${signature}" failed: ${(error as Error).message}`, { file: request.artifactPath, cause: error });
+    } finally {
+      for (const tensor of Object.values(inputs)) tensor.dispose();
+      model.dispose();
+    }
+  },
+};

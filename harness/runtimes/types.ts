@@ -1,0 +1,33 @@
+import type { FormatName, RuntimeName } from '../cases/types.ts';
+import type { Tensor } from '../tensor.ts';
+
+/** One run of one artifact. Inputs and outputs are keyed by the artifact's own names. */
+export interface RunRequest {
+  runtime: RuntimeName;
+  format: FormatName;
+  /** Absolute path of the artifact (file or SavedModel folder). */
+  artifactPath: string;
+  inputs: Record<string, Tensor>;
+  /** SavedModel signature key; serving_default when absent. */
+  signature?: string;
+}
+
+export interface RunResult {
+  outputs: Record<string, Tensor>;
+  loadSeconds: number;
+  runSeconds: number;
+  /** Settings that decide the numbers (threads, optimisation level), recorded in reports. */
+  settings: Record<string, string | number | boolean>;
+  /** Conversions the runtime applied to inputs, e.g. "x: int64 → int32". */
+  inputCoercions: string[];
+}
+
+/** A TS runtime that can run some artifact formats. Implementations run inside a forked worker process. */
+export interface Runtime {
+  name: RuntimeName;
+  /** Formats this runtime accepts; other formats are `unsupported` before anything runs. */
+  formats: readonly FormatName[];
+  /** Versions of the runtime and what it links, for report provenance. */
+  describe(): Promise<Record<string, string>>;
+  run(request: RunRequest): Promise<RunResult>;
+}

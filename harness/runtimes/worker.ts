@@ -1,0 +1,34 @@
+// A forked worker process: runs native runtimes (tfjs-node, onnxruntime-node) away from the main process,
+// so a segfault or abort costs one check, not the run.
+import { serializeError } from '../errors.ts';
+import { RUNTIME_LOADERS } from './registry.ts';
+import type { WorkerRequest, WorkerResponse } from './pool.ts';
+import type { Runtime } from './types.ts';
+
+const runtimes = new Map<string, Promise<Runtime>>();
+
+function runtimeNamed(name: string): Promise<Runtime> {
+  let runtime = runtimes.get(name);
+  if (!runtime) {
+    const loader = RUNTIME_LOADERS[name as keyof typeof RUNTIME_LOADERS];
+    if (!loader) return Promise.reject(new Error(`unknown runtime "${name}"`));
+    runtime = loader.load();
+    runtimes.set(name, runtime);
+  }
+  return runtime;
+}
+
+async function handle(message: WorkerRequest): Promise<WorkerResponse> {
+  try {
+    const runtime = await runtimeNamed(message.runtime);
+    if (message.kind === 'describe') return { id: message.id, ok: true, description: await runtime.describe() };
+    return { id: message.id, ok: true, result: await runtime.run(message.request) };
+  } catch (error) {
+    return { id: message.id, ok: false, error: serializeError(error) };
+  }
+}
+
+process.on('message', (message: WorkerRequest) => {
+  void handle(message).then((response) => process.send?.(response));
+});
+process.on('disconnect', () => process.exit(0));
