@@ -26,7 +26,7 @@ export async function readYamlDocument(file: string): Promise<{ document: Source
     path: '',
     message: error.message.split('\n')[0] ?? error.message,
     file,
-    line: error.linePos?.[0]?.line,
+    line: lineCounter.linePos(error.pos[0]).line,
   }));
   const lineOf = (segments: (string | number)[]): number | undefined => {
     // Walk up to the deepest node that exists, so "missing key" issues point at their parent.

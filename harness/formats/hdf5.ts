@@ -57,12 +57,17 @@ export async function withHdf5File<T>(bytes: Uint8Array, file: string, use: (h5:
   module.FS.writeFile(memoryPath, bytes);
   let handle: H5File | undefined;
   try {
+    // The throwing handler turns HDF5's diagnostic (else printed to stderr) into the error's cause.
+    module.activate_throwing_error_handler();
     try {
-      handle = new h5wasm.File(memoryPath, 'r');
+      const opened = new h5wasm.File(memoryPath, 'r');
+      if (opened.file_id < 0n) throw corrupt(file, 'cannot be opened');
+      handle = opened;
     } catch (cause) {
-      throw corrupt(file, 'cannot be opened', cause);
+      throw cause instanceof FormatError ? cause : corrupt(file, firstDiagnosticLine(cause), cause);
+    } finally {
+      module.deactivate_throwing_error_handler();
     }
-    if (handle.file_id < 0n) throw corrupt(file, 'cannot be opened');
     return await use(new Hdf5File(module, handle, file));
   } finally {
     handle?.close();
@@ -72,6 +77,13 @@ export async function withHdf5File<T>(bytes: Uint8Array, file: string, use: (h5:
 
 function corrupt(file: string, what: string, cause?: unknown): FormatError {
   return new FormatError('HDF5_CORRUPT', `${file}: not a readable HDF5 file (${what})`, { file, cause });
+}
+
+/** The innermost reason in an HDF5 error stack, e.g. "truncated file: eof = 1500, … stored_eof = 33280". */
+function firstDiagnosticLine(cause: unknown): string {
+  const lines = String(cause instanceof Error ? cause.message : cause).split('\n').filter((line) => /^\s*#\d+:/.test(line));
+  const innermost = lines.at(-1)?.replace(/^.*?\(\):\s*/, '');
+  return innermost === undefined || innermost === '' ? 'cannot be opened' : innermost;
 }
 
 function joinPath(group: string, name: string): string {

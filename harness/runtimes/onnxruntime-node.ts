@@ -1,4 +1,5 @@
 import { RuntimeError } from '../errors.ts';
+import { interopDefault } from '../interop.ts';
 import type { DType, Tensor } from '../tensor.ts';
 import type { RunRequest, RunResult, Runtime } from './types.ts';
 
@@ -7,7 +8,7 @@ type OrtTensor = import('onnxruntime-node').Tensor;
 
 let loaded: Ort | undefined;
 async function loadOrt(): Promise<Ort> {
-  loaded ??= (await import('onnxruntime-node')).default as unknown as Ort;
+  loaded ??= interopDefault(await import('onnxruntime-node')) as Ort;
   return loaded;
 }
 

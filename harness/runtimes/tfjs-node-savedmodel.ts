@@ -1,4 +1,5 @@
 import { RuntimeError } from '../errors.ts';
+import { interopDefault } from '../interop.ts';
 import type { DType, Tensor } from '../tensor.ts';
 import { readBindingProvenance } from '../setup/setup.ts';
 import type { RunRequest, RunResult, Runtime } from './types.ts';
@@ -9,7 +10,7 @@ type TfTensor = import('@tensorflow/tfjs-node').Tensor;
 let loaded: TfjsNode | undefined;
 async function loadTfjsNode(): Promise<TfjsNode> {
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
-  loaded ??= (await import('@tensorflow/tfjs-node')).default as unknown as TfjsNode;
+  loaded ??= interopDefault(await import('@tensorflow/tfjs-node')) as TfjsNode;
   return loaded;
 }
 

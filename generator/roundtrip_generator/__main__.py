@@ -1,0 +1,50 @@
+"""Command line: ``python -m roundtrip_generator worker | versions | reload <outDir>``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m roundtrip_generator",
+                                     description="keras-roundtrip generator (see DEVELOPERS.md)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("worker", help="JSON requests on stdin, JSON replies on file descriptor 3")
+    commands.add_parser("versions", help="print the Python stack's versions as JSON")
+    reload_parser = commands.add_parser("reload", help="reload a case folder's artifacts in this fresh process; "
+                                                       "prints {\"pythonChecks\": [...]} as the last stdout line")
+    reload_parser.add_argument("out_dir", type=Path)
+    arguments = parser.parse_args(argv)
+
+    if arguments.command == "versions":
+        from .versions import collect_versions
+
+        print(json.dumps(collect_versions()))
+        return 0
+    if arguments.command == "worker":
+        from .worker import run_worker
+
+        return run_worker()
+    return _reload(arguments.out_dir)
+
+
+def _reload(out_dir: Path) -> int:
+    from .tensorflow_setup import redirect_stdout_to_stderr
+
+    answer = redirect_stdout_to_stderr()  # only the JSON answer may reach the real stdout
+    out_dir = out_dir.resolve()
+    if not (out_dir / "manifest.json").is_file() or not (out_dir / "case.json").is_file():
+        print(f"reload: {out_dir} has no manifest.json and case.json", file=sys.stderr)
+        return 2
+    from .reload import run_reload_checks
+
+    answer.write(json.dumps({"pythonChecks": run_reload_checks(out_dir)}) + "\n")
+    answer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

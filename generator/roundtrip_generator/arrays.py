@@ -1,0 +1,48 @@
+"""Reference arrays on disk: ``.npy`` files, with bfloat16 and strings in a storage dtype .npy can hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+# True dtype → (storage dtype name, numpy view for saving).
+_STORED_AS = {"bfloat16": "uint16"}
+
+
+def dtype_name(array: np.ndarray) -> str:
+    """The case vocabulary's name for an array's dtype."""
+    if array.dtype.kind in "SUO":
+        return "string"
+    return array.dtype.name
+
+
+def write_array(path: Path, array: np.ndarray, file: str) -> dict:
+    """Saves ``array`` and returns its manifest entry ``{file, dtype, shape[, storage]}``."""
+    true_dtype = dtype_name(array)
+    entry = {"file": file, "dtype": true_dtype, "shape": list(array.shape)}
+    if true_dtype in _STORED_AS:
+        stored = array.view(_STORED_AS[true_dtype])
+        entry["storage"] = _STORED_AS[true_dtype]
+    elif true_dtype == "string":
+        stored = np.array([_to_bytes(item) for item in array.reshape(-1)], dtype=bytes).reshape(array.shape)
+        entry["storage"] = stored.dtype.str.lstrip("|<>")
+    else:
+        stored = array
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, np.ascontiguousarray(stored), allow_pickle=False)
+    return entry
+
+
+def read_array(path: Path, entry: dict) -> np.ndarray:
+    """Inverse of ``write_array``: bfloat16 comes back as ml_dtypes.bfloat16, strings as bytes."""
+    stored = np.load(path, allow_pickle=False)
+    if entry.get("dtype") == "bfloat16":
+        import ml_dtypes
+
+        return stored.view(ml_dtypes.bfloat16)
+    return stored
+
+
+def _to_bytes(item) -> bytes:
+    return item if isinstance(item, bytes) else str(item).encode("utf-8")

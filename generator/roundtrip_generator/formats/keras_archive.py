@@ -1,0 +1,48 @@
+"""The Keras 3 zip archive (``model.keras``): config.json, metadata.json, model.weights.h5."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+from ..custom_objects import loading_options
+from ..forward_pass import name_outputs, run_keras_model
+from ..tensorflow_setup import import_tensorflow
+from ..weight_truth import describe_hdf5_bytes
+
+ARTIFACT_PATH = "artifacts/model.keras"
+WEIGHTS_ENTRY = "model.weights.h5"
+
+
+def producer(versions: dict) -> str:
+    return f"keras.Model.save (keras {versions['keras']})"
+
+
+def save(model, path: Path) -> None:
+    model.save(path)
+
+
+def describe(path: Path, case: dict, reference_names: list[str]) -> dict:
+    return {}
+
+
+def truth(path: Path) -> dict:
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        weights = describe_hdf5_bytes(archive.read(WEIGHTS_ENTRY)) if WEIGHTS_ENTRY in names else {}
+        return {
+            "weightsFile": WEIGHTS_ENTRY,
+            "weights": weights,
+            "config": json.loads(archive.read("config.json")),
+            "metadata": json.loads(archive.read("metadata.json")) if "metadata.json" in names else None,
+            "entries": names,
+        }
+
+
+def run(path: Path, artifact: dict, case: dict, inputs: dict, reference_names: list[str]) -> dict:
+    _, keras = import_tensorflow()
+    kwargs, context = loading_options(case["load"]["customObjects"], case)
+    with context:
+        model = keras.models.load_model(path, **kwargs)
+    return name_outputs(reference_names, run_keras_model(model, inputs))

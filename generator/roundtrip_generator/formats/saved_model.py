@@ -1,0 +1,66 @@
+"""The TensorFlow SavedModel directory written by ``keras.Model.export(format="tf_saved_model")``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..signature_maps import map_inputs, map_outputs, ordered_output_keys
+from ..tensorflow_setup import import_tensorflow
+
+ARTIFACT_PATH = "artifacts/savedmodel"
+SERVING_SIGNATURE = "serving_default"
+
+
+def producer(versions: dict) -> str:
+    return f"keras.Model.export tf_saved_model (tf {versions['tensorflow']}, keras {versions['keras']})"
+
+
+def save(model, path: Path) -> None:
+    model.export(str(path), format="tf_saved_model", verbose=False)
+
+
+def describe(path: Path, case: dict, reference_names: list[str]) -> dict:
+    """Every signature's inputs/outputs, and the maps of ``serving_default`` onto case names."""
+    tf, _ = import_tensorflow()
+    loaded = tf.saved_model.load(str(path))
+    signatures = {key: _describe_signature(function) for key, function in sorted(loaded.signatures.items())}
+    serving = signatures.get(SERVING_SIGNATURE, {"inputs": {}, "outputs": {}})
+    return {
+        "signatures": signatures,
+        "inputMap": map_inputs(list(serving["inputs"]), [spec["name"] for spec in case["inputs"]]),
+        "outputMap": map_outputs(list(serving["outputs"]), reference_names),
+    }
+
+
+def truth(path: Path) -> None:
+    return None
+
+
+def run(path: Path, artifact: dict, case: dict, inputs: dict, reference_names: list[str]) -> dict:
+    tf, _ = import_tensorflow()
+    function = tf.saved_model.load(str(path)).signatures[SERVING_SIGNATURE]
+    result = function(**{key: tf.constant(inputs[name]) for key, name in artifact["inputMap"].items()})
+    return {name: np.asarray(result[key].numpy()) for key, name in artifact["outputMap"].items()}
+
+
+def _describe_signature(function) -> dict:
+    positional, keyword = function.structured_input_signature
+    inputs = {spec.name or f"args_{index}": _describe_spec(spec) for index, spec in enumerate(positional)}
+    # Keyword order in a loaded signature varies between loads; sorted keys keep manifests stable.
+    inputs.update({key: _describe_spec(keyword[key]) for key in sorted(keyword)})
+    outputs = function.structured_outputs
+    if not isinstance(outputs, dict):
+        outputs = {f"output_{index}": spec for index, spec in enumerate(_flatten(outputs))}
+    return {"inputs": inputs, "outputs": {key: _describe_spec(outputs[key]) for key in ordered_output_keys(outputs)}}
+
+
+def _describe_spec(spec) -> dict:
+    shape = None if spec.shape.rank is None else [dimension for dimension in spec.shape.as_list()]
+    return {"dtype": spec.dtype.name, "shape": shape}
+
+
+def _flatten(structure) -> list:
+    tf, _ = import_tensorflow()
+    return tf.nest.flatten(structure)

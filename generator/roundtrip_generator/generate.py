@@ -1,0 +1,78 @@
+"""Generates one case into its out folder: inputs, reference outputs, artifacts, truth, manifest."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from .arrays import write_array
+from .formats import FORMATS
+from .forward_pass import output_names, run_keras_model
+from .input_generation import generate_inputs
+from .manifest import CASE_FILE, MANIFEST_FILE, new_manifest, write_json
+from .model_building import build_model
+from .reload_process import run_reload_process
+from .tensorflow_setup import reset_for_case
+from .file_digest import describe_files
+from .versions import collect_versions
+
+
+def generate_case(case: dict, request: dict, out_dir: Path) -> dict:
+    """Writes everything for ``case`` into ``out_dir`` and returns the manifest.
+
+    A format that fails to save or describe becomes a ``generateErrors`` entry; the others still go on.
+    Errors before the first artifact (building, the forward pass) propagate: there is nothing to keep.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    versions = collect_versions()
+    manifest = new_manifest(case, request, versions)
+    write_json(out_dir / CASE_FILE, case)
+
+    reset_for_case(case["seed"])
+    model = build_model(case)
+    inputs = generate_inputs(case)
+    outputs = run_keras_model(model, inputs)
+    reference_names = output_names(model, case, len(outputs))
+
+    manifest["inputs"] = [_write_named(out_dir, "inputs", name, array) for name, array in inputs.items()]
+    manifest["outputs"] = [_write_named(out_dir, "outputs", name, array) for name, array in zip(reference_names, outputs)]
+
+    for format_name in case["formats"]:
+        try:
+            manifest["artifacts"].append(_write_artifact(format_name, model, case, out_dir, reference_names, versions))
+        except Exception as error:  # one format failing must not stop the others
+            _remove(out_dir / FORMATS[format_name].ARTIFACT_PATH)
+            manifest["generateErrors"].append({"format": format_name, "type": type(error).__name__,
+                                               "message": str(error).strip()[:2000].replace(str(out_dir), "<case>")})
+    write_json(out_dir / MANIFEST_FILE, manifest)
+
+    if manifest["artifacts"]:
+        manifest["pythonChecks"] = run_reload_process(out_dir, [artifact["format"] for artifact in manifest["artifacts"]])
+        write_json(out_dir / MANIFEST_FILE, manifest)
+    return manifest
+
+
+def _write_named(out_dir: Path, folder: str, name: str, array) -> dict:
+    file = f"{folder}/{name}.npy"
+    return {"name": name, **write_array(out_dir / file, array, file)}
+
+
+def _write_artifact(format_name: str, model, case: dict, out_dir: Path, reference_names: list[str], versions: dict) -> dict:
+    module = FORMATS[format_name]
+    path = out_dir / module.ARTIFACT_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    module.save(model, path)
+    artifact = {"format": format_name, "path": module.ARTIFACT_PATH, "producer": module.producer(versions),
+                "files": describe_files(path)}
+    artifact.update(module.describe(path, case, reference_names))
+    truth = module.truth(path)
+    if truth is not None:
+        write_json(out_dir / "truth" / f"{format_name}.json", truth)
+    return artifact
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists():
+        path.unlink()

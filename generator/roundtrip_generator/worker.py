@@ -1,0 +1,77 @@
+"""The generator worker: one JSON request per stdin line, one JSON reply per line on file descriptor 3.
+
+Request: ``{"case": <normalized case>, "inputHash": "…", "environment": "…", "outDir": "/abs/tmp"}``.
+Reply:   ``{"case": "<id>", "status": "ok" | "error", "seconds": 3.2, "error": {type, message, traceback}}``
+(``error`` only with status ``error``). stdout and stderr carry library logs; fd 3 carries replies only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from .case_spec import validate_case
+from .generate import generate_case
+from .tensorflow_setup import import_tensorflow
+
+REPLY_FD = 3
+
+
+class RequestError(ValueError):
+    """A request line that is not a generator request."""
+
+
+def open_reply_stream():
+    try:
+        return os.fdopen(REPLY_FD, "w", encoding="utf-8", buffering=1)
+    except OSError as error:
+        raise SystemExit(f"roundtrip_generator worker: file descriptor {REPLY_FD} is not open for replies ({error})")
+
+
+def parse_request(line: str) -> tuple[dict, dict, Path]:
+    """Validates a request line; returns ``(request, validated case, outDir)``."""
+    try:
+        request = json.loads(line)
+    except ValueError as error:
+        raise RequestError(f"request is not JSON: {error}") from error
+    if not isinstance(request, dict) or not isinstance(request.get("case"), dict):
+        raise RequestError("request must be an object with a 'case' object")
+    out_dir = request.get("outDir")
+    if not isinstance(out_dir, str) or not os.path.isabs(out_dir):
+        raise RequestError(f"request outDir must be an absolute path, received {out_dir!r}")
+    return request, validate_case(request["case"]), Path(out_dir)
+
+
+def handle_line(line: str) -> dict:
+    """Generates one case; never raises, so one bad case cannot end the worker."""
+    started = time.monotonic()
+    case_id = None
+    try:
+        raw = json.loads(line) if line.strip().startswith("{") else None
+        case_id = (raw or {}).get("case", {}).get("id") if isinstance(raw, dict) else None
+    except (ValueError, AttributeError):
+        pass
+    try:
+        request, case, out_dir = parse_request(line)
+        generate_case(case, request, out_dir)
+        return {"case": case["id"], "status": "ok", "seconds": round(time.monotonic() - started, 3)}
+    except Exception as error:
+        traceback.print_exc(file=sys.stderr)
+        return {"case": case_id, "status": "error", "seconds": round(time.monotonic() - started, 3),
+                "error": {"type": type(error).__name__, "message": str(error), "traceback": traceback.format_exc()}}
+
+
+def run_worker() -> int:
+    replies = open_reply_stream()
+    import_tensorflow()  # once per worker process, before the first request
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        reply = handle_line(line)
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+    return 0

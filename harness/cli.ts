@@ -1,0 +1,158 @@
+import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { loadCases } from './cases/load-cases.ts';
+import { DEFAULT_ENVIRONMENT, ENVIRONMENTS, findEnvironment, type Environment } from './environments.ts';
+import { CaseValidationError, RoundtripError, SetupError } from './errors.ts';
+import { generateCases, type GenerationResult } from './generator/drive.ts';
+import { REPORTS_DIR } from './paths.ts';
+import { writeReports } from './report/index.ts';
+import { countVerdicts, runFailed, runRoundtrip, type RunResults } from './run/run.ts';
+import { setup } from './setup/setup.ts';
+import type { CheckResult } from './verdicts.ts';
+
+/** Exit codes: 0 all good, 1 a check or case failed, 2 bad usage or input, 3 set-up failed, 4 unexpected. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, setup: 3, unexpected: 4 } as const;
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof SetupError) return EXIT.setup;
+  if (error instanceof CaseValidationError || error instanceof RoundtripError) return EXIT.usage;
+  return EXIT.unexpected;
+}
+
+const say = (message: string) => process.stderr.write(`${message}\n`);
+
+function selectEnvironments(names: string[] | undefined, all: boolean | undefined): Environment[] {
+  if (all) return [...ENVIRONMENTS];
+  return (names && names.length > 0 ? names : [DEFAULT_ENVIRONMENT]).map(findEnvironment);
+}
+
+function describeGeneration(result: GenerationResult, done: number, total: number): void {
+  const status = result.status === 'error' ? `ERROR [${result.error?.code}] ${result.error?.message}` : result.status;
+  say(`  generate ${String(done).padStart(String(total).length)}/${total} ${result.environment}/${result.case}: ${status}${result.seconds ? ` (${result.seconds.toFixed(1)} s)` : ''}`);
+}
+
+function describeCheck(check: CheckResult, done: number, total: number): void {
+  if (check.verdict === 'pass' && !process.env.KERAS_ROUNDTRIP_VERBOSE) {
+    if (done === total || done % 10 === 0) say(`  verify ${done}/${total}`);
+    return;
+  }
+  const detail = check.error ? ` [${check.error.code}] ${check.error.message.split('\n')[0]}` : check.reason ? ` ${check.reason}` : '';
+  say(`  verify ${done}/${total} ${check.verdict.toUpperCase()} ${check.environment}/${check.case} ${check.format} × ${check.runtime}${detail}`);
+  for (const output of check.outputs ?? []) if (!output.pass && output.report) say(output.report.replace(/^/gm, '      '));
+}
+
+function printSummary(results: RunResults, written: string[]): void {
+  for (const caseError of results.caseErrors) say(caseError.issues.map((issue) => `${issue.file ?? caseError.file}:${issue.line ?? '?'} ${issue.path}: ${issue.message} [${issue.code}]`).join('\n'));
+  const counts = countVerdicts(results.checks);
+  const parts = Object.entries(counts).filter(([, count]) => count > 0).map(([verdict, count]) => `${count} ${verdict}`);
+  const generationErrors = results.generation.filter((entry) => entry.status === 'error').length;
+  say(`\n${results.checks.length} checks: ${parts.join(', ') || 'none'}${generationErrors ? `; ${generationErrors} case(s) failed to generate` : ''}${results.caseErrors.length ? `; ${results.caseErrors.length} invalid case file(s)` : ''}`);
+  for (const file of written) say(`report: ${path.relative(process.cwd(), file)}`);
+}
+
+interface CommonOptions {
+  env?: string[];
+  allEnvs?: boolean;
+  case?: string[];
+  reports: string;
+  poolSize: string;
+  timeout: string;
+}
+
+function addCommonOptions(command: Command): Command {
+  return command
+    .option('--env <name...>', `environment(s) (default ${DEFAULT_ENVIRONMENT}; known: ${ENVIRONMENTS.map((e) => e.name).join(', ')})`)
+    .option('--all-envs', 'every configured environment')
+    .option('--case <id...>', 'only these case ids')
+    .option('--reports <dir>', 'where reports are written', REPORTS_DIR)
+    .option('--pool-size <n>', 'runtime worker processes', '2')
+    .option('--timeout <seconds>', 'per-check timeout', '120');
+}
+
+async function runAndReport(options: CommonOptions & { force?: boolean }, generate: boolean): Promise<number> {
+  const results = await runRoundtrip({
+    environments: selectEnvironments(options.env, options.allEnvs),
+    caseIds: options.case,
+    generate,
+    verify: true,
+    force: options.force,
+    poolSize: Number(options.poolSize),
+    timeoutSeconds: Number(options.timeout),
+    onGeneration: describeGeneration,
+    onCheck: describeCheck,
+  });
+  const written = await writeReports(results, path.resolve(options.reports));
+  printSummary(results, written);
+  return runFailed(results) ? EXIT.failed : EXIT.ok;
+}
+
+export function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('keras-roundtrip')
+    .description('Round-trip conformance for TensorFlow/Keras artifacts: Python writes, TypeScript reads and runs.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('setup')
+    .description('create the Python environment(s) and build the tfjs-node binding against them (idempotent)')
+    .option('--env <name...>', 'environment(s) to set up (default: the default environment)')
+    .option('--all-envs', 'every configured environment')
+    .action(async (options: { env?: string[]; allEnvs?: boolean }) => {
+      if (process.env.KERAS_ROUNDTRIP_SKIP_SETUP === '1') return say('keras-roundtrip setup: skipped (KERAS_ROUNDTRIP_SKIP_SETUP=1)');
+      const started = performance.now();
+      await setup(selectEnvironments(options.env, options.allEnvs), (message) => say(`keras-roundtrip setup ${message}`));
+      say(`keras-roundtrip setup: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    });
+
+  addCommonOptions(program.command('generate').description('write golden artifacts for cases whose inputs changed (Python)'))
+    .option('--force', 'regenerate even when the input hash matches')
+    .action(async (options: CommonOptions & { force?: boolean }) => {
+      const loaded = await loadCases();
+      for (const error of loaded.errors) say(error.message);
+      const cases = options.case ? loaded.cases.filter((spec) => options.case!.includes(spec.id)) : loaded.cases;
+      let failed = loaded.errors.length > 0;
+      for (const environment of selectEnvironments(options.env, options.allEnvs)) {
+        const results = await generateCases(cases, environment, { force: options.force, onProgress: describeGeneration });
+        failed ||= results.some((result) => result.status === 'error');
+      }
+      setExitCode(failed ? EXIT.failed : EXIT.ok);
+    });
+
+  addCommonOptions(program.command('verify').description('check the golden artifacts through every reader and runtime, then write reports'))
+    .action(async (options: CommonOptions) => setExitCode(await runAndReport(options, false)));
+
+  addCommonOptions(program.command('run').description('generate + verify + report (npm run roundtrip)'))
+    .option('--force', 'regenerate even when the input hash matches')
+    .action(async (options: CommonOptions & { force?: boolean }) => setExitCode(await runAndReport(options, true)));
+
+  program
+    .command('bench')
+    .description('benchmarks, side by side with numpy / Python')
+    .action(async () => {
+      const { main } = await import('../bench/index.ts');
+      await main();
+    });
+
+  return program;
+}
+
+/** Run the CLI; returns the exit code instead of exiting, so it can be tested. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error instanceof RoundtripError) {
+      say(`keras-roundtrip: ${error.message}${error.code ? ` [${error.code}]` : ''}`);
+    } else {
+      say(`keras-roundtrip: unexpected error: ${(error as Error).stack ?? String(error)}`);
+    }
+    return exitCodeFor(error);
+  }
+}
+

@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withHdf5File } from './hdf5.ts';
+import { hashTensor } from './tensor-hash.ts';
+import { HAS_PYTHON, makeTempDir, PYTHON_TRUTH_HELPERS, runPython, type TruthWeight } from './test-support.ts';
+import { resolveLimits } from './types.ts';
+
+const BUILD_FILES = `${PYTHON_TRUTH_HELPERS}
+rng = np.random.default_rng(3)
+with h5py.File('dtypes.h5', 'w') as f:
+    f['f16'] = rng.standard_normal((2, 3)).astype(np.float16)
+    f['f32_be'] = rng.standard_normal((4,)).astype('>f4')
+    f['f64'] = rng.standard_normal((2, 2))
+    f['i8'] = np.array([-128, 0, 127], dtype=np.int8)
+    f['u64'] = np.array([0, 2**64 - 1], dtype=np.uint64)
+    f['i64_scalar'] = np.int64(-5)
+    f['flags'] = np.array([True, False, True])
+    f['nested/deeper/u16'] = np.arange(6, dtype=np.uint16).reshape(2, 3)
+    f.create_dataset('vlen', data=np.array(['alpha', 'βeta', ''], dtype=object), dtype=h5py.string_dtype())
+    f.attrs['config'] = json.dumps({'a': [1, 2]})
+    f.attrs['names'] = np.array([b'x', b'yz'])
+    truth = truth_of(f)
+with h5py.File('huge.h5', 'w') as f:
+    f.create_dataset('huge', shape=(1_000_000, 1_000), dtype='f4', chunks=(1000, 100))
+with h5py.File('links.h5', 'w') as f:
+    f['real/data'] = np.zeros(3)
+    f['soft'] = h5py.SoftLink('/real')
+    f['dangling'] = h5py.SoftLink('/nowhere')
+with h5py.File('external.h5', 'w') as f:
+    f['group/outside'] = h5py.ExternalLink('dtypes.h5', '/f64')
+print(json.dumps(truth))
+`;
+
+const limits = resolveLimits();
+
+describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, () => {
+  let dir = '';
+  let truth: TruthWeight[] = [];
+  const open = async <T>(name: string, use: Parameters<typeof withHdf5File<T>>[2]): Promise<T> => withHdf5File(await readFile(join(dir, name)), name, use);
+  beforeAll(async () => {
+    dir = await makeTempDir();
+    truth = JSON.parse(await runPython(BUILD_FILES, dir));
+  }, 60_000);
+
+  it('reads every dtype bit-identically to h5py (float16 raw bits, big-endian, bool enum, uint64, vlen strings)', async () => {
+    const received = await open('dtypes.h5', (h5) => h5.datasetPaths('/').map((path) => {
+      const tensor = h5.readDataset(path, limits);
+      return { path, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) };
+    }));
+    const byPath = (a: TruthWeight, b: TruthWeight): number => a.path.localeCompare(b.path);
+    expect(received.sort(byPath)).toEqual([...truth].sort(byPath));
+  });
+
+  it('decodes values: bool as 0/1 bytes, strings, big-endian floats', async () => {
+    await open('dtypes.h5', (h5) => {
+      expect(h5.readDataset('/flags', limits)).toEqual({ dtype: 'bool', shape: [3], data: new Uint8Array([1, 0, 1]) });
+      expect(h5.readDataset('/vlen', limits)).toEqual({ dtype: 'string', shape: [3], data: ['alpha', 'βeta', ''] });
+      expect(h5.readDataset('/u64', limits).data).toEqual(new BigUint64Array([0n, 2n ** 64n - 1n]));
+      expect(h5.readDataset('/f16', limits).data).toBeInstanceOf(Uint16Array);
+      expect(JSON.parse(h5.readAttribute('/', 'config', limits) as string)).toEqual({ a: [1, 2] });
+      expect(h5.readAttribute('/', 'names', limits)).toEqual(['x', 'yz']);
+      expect(h5.readAttribute('/', 'absent', limits)).toBeUndefined();
+    });
+  });
+
+  it('refuses a huge declared dataset before reading it', async () => {
+    await open('huge.h5', (h5) => {
+      expect(() => h5.readDataset('/huge', resolveLimits({ maxTensorBytes: 1024 * 1024 }))).toThrow(expect.objectContaining({ code: 'TENSOR_TOO_LARGE', message: expect.stringContaining('4000000000 bytes') }));
+      expect(() => h5.readDataset('/huge', limits)).toThrow(expect.objectContaining({ code: 'TENSOR_TOO_LARGE' }));
+    });
+  });
+
+  it('refuses soft links (resolving or dangling) while walking and resolving', async () => {
+    await open('links.h5', (h5) => {
+      expect(h5.kindOf('/real/data')).toBe('dataset');
+      expect(() => h5.kindOf('/soft/data')).toThrow(expect.objectContaining({ code: 'HDF5_SOFT_LINK' }));
+      expect(() => h5.datasetPaths('/')).toThrow(expect.objectContaining({ code: 'HDF5_SOFT_LINK' }));
+    });
+  });
+
+  it('refuses external links without touching the target', async () => {
+    await open('external.h5', (h5) => {
+      expect(() => h5.datasetPaths('/')).toThrow(expect.objectContaining({ code: 'HDF5_EXTERNAL_LINK', message: expect.stringContaining('dtypes.h5:/f64') }));
+    });
+  });
+
+  it('refuses bytes that are not HDF5 with HDF5_CORRUPT', async () => {
+    await expect(withHdf5File(new Uint8Array([0x89, 0x48, 0x44, 0x46, 1, 2, 3]), 'junk.h5', () => 1)).rejects.toMatchObject({ code: 'HDF5_CORRUPT', file: 'junk.h5' });
+  });
+});

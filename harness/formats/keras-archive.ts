@@ -1,0 +1,82 @@
+/** Keras 3 `.keras` archives: a zip of config.json, metadata.json, model.weights.h5 and assets/. */
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { FormatError } from '../errors.ts';
+import type { Tensor } from '../tensor.ts';
+import { withHdf5File } from './hdf5.ts';
+import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReadOptions } from './types.ts';
+import { hasZipMagic, ZipArchive } from './zip.ts';
+
+const CONFIG_ENTRY = 'config.json';
+const METADATA_ENTRY = 'metadata.json';
+const WEIGHTS_H5_ENTRY = 'model.weights.h5';
+const WEIGHTS_NPZ_ENTRY = 'model.weights.npz';
+const ASSETS_PREFIX = 'assets/';
+
+/**
+ * Read a `.keras` archive. Returns `null` for a zip that holds no Keras entries and is not named `.keras`.
+ * Weights are keyed by their dataset path inside model.weights.h5 (`/layers/dense/vars/0`).
+ */
+export async function readKerasArchive(path: string, options: ReadOptions = {}): Promise<ArtifactContents | null> {
+  const limits = resolveLimits(options.limits);
+  const archive = ZipArchive.open(await readFile(path), path, limits);
+  const hasKerasEntries = [CONFIG_ENTRY, WEIGHTS_H5_ENTRY, WEIGHTS_NPZ_ENTRY].some((name) => archive.entries.has(name));
+  if (!hasKerasEntries) {
+    if (extname(path).toLowerCase() !== '.keras') return null;
+    throw new FormatError('KERAS_CONFIG_MISSING', `${path}: a .keras archive without ${CONFIG_ENTRY}; entries are [${[...archive.entries.keys()].join(', ')}]`, { file: path });
+  }
+  if (!archive.entries.has(CONFIG_ENTRY)) throw new FormatError('KERAS_CONFIG_MISSING', `${path}: no ${CONFIG_ENTRY} in the archive`, { file: path });
+
+  const config = parseJsonEntry(archive, CONFIG_ENTRY);
+  const metadata = archive.entries.has(METADATA_ENTRY) ? parseJsonEntry(archive, METADATA_ENTRY) : {};
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw new FormatError('KERAS_METADATA_INVALID', `${path}: ${METADATA_ENTRY} holds ${JSON.stringify(metadata)}; expected a JSON object`, { file: path });
+  }
+  const kerasVersion = (metadata as Record<string, unknown>)['keras_version'];
+
+  const assets = new Map<string, Uint8Array>();
+  for (const entry of archive.entries.values()) {
+    if (entry.name.startsWith(ASSETS_PREFIX) && !entry.isDirectory) assets.set(entry.name, archive.read(entry.name));
+  }
+
+  return {
+    format: 'keras',
+    ...(typeof kerasVersion === 'string' ? { producer: { name: 'keras', version: kerasVersion } } : {}),
+    config,
+    metadata: { ...(metadata as Record<string, unknown>), archiveEntries: [...archive.entries.keys()] },
+    weights: await readWeights(archive, path, limits),
+    assets,
+  };
+}
+
+async function readWeights(archive: ZipArchive, path: string, limits: ReturnType<typeof resolveLimits>): Promise<Map<string, Tensor>> {
+  if (archive.entries.has(WEIGHTS_H5_ENTRY)) {
+    return withHdf5File(archive.read(WEIGHTS_H5_ENTRY), `${path}!${WEIGHTS_H5_ENTRY}`, (h5) => {
+      const weights = new Map<string, Tensor>();
+      for (const datasetPath of h5.datasetPaths('/')) weights.set(datasetPath, h5.readDataset(datasetPath, limits));
+      return weights;
+    });
+  }
+  if (archive.entries.has(WEIGHTS_NPZ_ENTRY)) {
+    throw new FormatError('KERAS_WEIGHTS_NPZ_UNSUPPORTED', `${path}: weights are stored as ${WEIGHTS_NPZ_ENTRY}; only ${WEIGHTS_H5_ENTRY} is read so far`, { file: path });
+  }
+  // A model without variables (e.g. only Reshape layers) still gets an empty weights file from Keras; its absence is odd but not an error.
+  return new Map();
+}
+
+function parseJsonEntry(archive: ZipArchive, name: string): unknown {
+  const text = new TextDecoder().decode(archive.read(name));
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new FormatError('KERAS_JSON_INVALID', `${archive.file}: ${name} is not valid JSON (starts ${JSON.stringify(text.slice(0, 40))})`, { file: archive.file, cause });
+  }
+}
+
+export const kerasArchiveReader: ArtifactReader = {
+  name: 'keras-archive',
+  format: 'keras',
+  extensions: ['.keras'],
+  sniff: (_path, head) => hasZipMagic(head),
+  read: readKerasArchive,
+};

@@ -1,0 +1,104 @@
+/** Legacy full-model HDF5 files (`model.save("m.h5")`): model_config attribute, /model_weights, /optimizer_weights. */
+import { readFile } from 'node:fs/promises';
+import { FormatError } from '../errors.ts';
+import type { Tensor } from '../tensor.ts';
+import { hasHdf5Signature, withHdf5File, type Hdf5File } from './hdf5.ts';
+import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions } from './types.ts';
+
+const MODEL_WEIGHTS = '/model_weights';
+const OPTIMIZER_WEIGHTS = '/optimizer_weights';
+
+/**
+ * Read a legacy `.h5` model. Returns `null` for HDF5 files without a `model_config` attribute (weights-only files).
+ * Weights are keyed by full dataset path (`/model_weights/dense/dense/kernel`), as h5py's `Dataset.name`.
+ */
+export async function readLegacyH5(path: string, options: ReadOptions = {}): Promise<ArtifactContents | null> {
+  const limits = resolveLimits(options.limits);
+  return withHdf5File(await readFile(path), path, (h5) => {
+    if (!h5.attributeNames('/').includes('model_config')) return null;
+    const config = parseJsonAttribute(h5, '/', 'model_config', limits);
+    const trainingConfig = h5.attributeNames('/').includes('training_config') ? parseJsonAttribute(h5, '/', 'training_config', limits) : undefined;
+    const kerasVersion = h5.readAttribute('/', 'keras_version', limits);
+    const backend = h5.readAttribute('/', 'backend', limits);
+
+    if (h5.kindOf(MODEL_WEIGHTS) !== 'group') {
+      throw new FormatError('H5_MODEL_WEIGHTS_MISSING', `${path}: has model_config but no ${MODEL_WEIGHTS} group`, { file: path });
+    }
+    const weights = new Map<string, Tensor>();
+    const layerNames = readNameList(h5, MODEL_WEIGHTS, 'layer_names', limits);
+    const weightNames: Record<string, string[]> = {};
+    for (const layer of layerNames) {
+      const layerPath = `${MODEL_WEIGHTS}/${layer}`;
+      if (h5.kindOf(layerPath) !== 'group') {
+        throw new FormatError('H5_WEIGHT_MISSING', `${path}: layer_names lists ${layer}, but ${layerPath} is not a group`, { file: path });
+      }
+      weightNames[layer] = readNameList(h5, layerPath, 'weight_names', limits);
+      for (const weight of weightNames[layer]) {
+        const weightPath = `${layerPath}/${weight}`;
+        if (h5.kindOf(weightPath) !== 'dataset') {
+          throw new FormatError('H5_WEIGHT_MISSING', `${path}: ${layerPath} lists weight ${weight} in weight_names, but ${weightPath} is not a dataset`, { file: path });
+        }
+        weights.set(weightPath, h5.readDataset(weightPath, limits));
+      }
+    }
+    // Datasets no name list mentions are still part of what the file stores, and the truth file lists them.
+    const roots = h5.kindOf(OPTIMIZER_WEIGHTS) === 'group' ? [MODEL_WEIGHTS, OPTIMIZER_WEIGHTS] : [MODEL_WEIGHTS];
+    for (const root of roots) {
+      for (const datasetPath of h5.datasetPaths(root)) {
+        if (!weights.has(datasetPath)) weights.set(datasetPath, h5.readDataset(datasetPath, limits));
+      }
+    }
+
+    return {
+      format: 'h5',
+      ...(typeof kerasVersion === 'string' ? { producer: { name: 'keras', version: kerasVersion } } : {}),
+      config,
+      metadata: {
+        ...(typeof kerasVersion === 'string' ? { keras_version: kerasVersion } : {}),
+        ...(typeof backend === 'string' ? { backend } : {}),
+        ...(trainingConfig === undefined ? {} : { training_config: trainingConfig }),
+        layer_names: layerNames,
+        weight_names: weightNames,
+      },
+      weights,
+      assets: new Map(),
+    } satisfies ArtifactContents;
+  });
+}
+
+function parseJsonAttribute(h5: Hdf5File, objectPath: string, name: string, limits: ReaderLimits): unknown {
+  const value = h5.readAttribute(objectPath, name, limits);
+  if (typeof value !== 'string') {
+    throw new FormatError('H5_CONFIG_INVALID', `${h5.file}: attribute ${name} is ${JSON.stringify(value)?.slice(0, 60)}; expected a JSON string`, { file: h5.file });
+  }
+  try {
+    return JSON.parse(value);
+  } catch (cause) {
+    throw new FormatError('H5_CONFIG_INVALID', `${h5.file}: attribute ${name} is not valid JSON (starts ${JSON.stringify(value.slice(0, 40))})`, { file: h5.file, cause });
+  }
+}
+
+/**
+ * A list of names stored as a string-array attribute. Keras splits lists past HDF5's 64 KiB attribute limit into
+ * `name0`, `name1`, … (keras `legacy_h5_format.load_attributes_from_hdf5_group`).
+ */
+function readNameList(h5: Hdf5File, objectPath: string, name: string, limits: ReaderLimits): string[] {
+  const present = h5.attributeNames(objectPath);
+  const parts: unknown[] = [];
+  if (present.includes(name)) parts.push(h5.readAttribute(objectPath, name, limits));
+  else for (let chunk = 0; present.includes(`${name}${chunk}`); chunk++) parts.push(h5.readAttribute(objectPath, `${name}${chunk}`, limits));
+  const names = parts.flatMap((part) => (Array.isArray(part) ? part : [part]));
+  const invalid = names.find((entry) => typeof entry !== 'string' || entry === '' || entry.split('/').includes('..'));
+  if (invalid !== undefined) {
+    throw new FormatError('H5_NAME_LIST_INVALID', `${h5.file}: attribute ${name} of ${objectPath} holds ${JSON.stringify(invalid)}; expected relative names`, { file: h5.file });
+  }
+  return names as string[];
+}
+
+export const legacyH5Reader: ArtifactReader = {
+  name: 'legacy-h5',
+  format: 'h5',
+  extensions: ['.h5', '.hdf5'],
+  sniff: (_path, head) => hasHdf5Signature(head),
+  read: readLegacyH5,
+};

@@ -1,0 +1,27 @@
+import type { RunResults } from '../run/run.ts';
+import { countVerdicts } from '../run/run.ts';
+import type { Reporter } from './types.ts';
+
+/** Version of results.json; bump on any incompatible change (see harness/report/results.md). */
+export const RESULTS_SCHEMA_VERSION = 1;
+
+/** The machine-readable record of a run: everything else (HTML, diff, history) can be derived from it. */
+export function toResultsDocument(results: RunResults): Record<string, unknown> {
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: 'keras-roundtrip',
+    startedAt: results.startedAt,
+    finishedAt: results.finishedAt,
+    summary: countVerdicts(results.checks),
+    provenance: results.provenance,
+    caseErrors: results.caseErrors,
+    generation: results.generation,
+    checks: results.checks,
+  };
+}
+
+export const jsonReporter: Reporter = {
+  name: 'json',
+  fileName: 'results.json',
+  render: (results) => `${JSON.stringify(toResultsDocument(results), null, 2)}\n`,
+};

@@ -1,0 +1,146 @@
+import os from 'node:os';
+import { loadExpectations } from '../cases/expectations.ts';
+import { loadCases } from '../cases/load-cases.ts';
+import type { CaseSpec } from '../cases/types.ts';
+import type { Environment } from '../environments.ts';
+import { RoundtripError, type SerializedError, type ValidationIssue } from '../errors.ts';
+import { generateCases, type GenerationResult } from '../generator/drive.ts';
+import { readGoldenManifest } from '../generator/golden.ts';
+import { GOLDEN_DIR } from '../paths.ts';
+import { NATIVE_RUNTIMES } from '../runtimes/registry.ts';
+import { RuntimePool } from '../runtimes/pool.ts';
+import { readBindingProvenance } from '../setup/setup.ts';
+import { FAILING_VERDICTS, VERDICTS, type CheckResult, type Verdict } from '../verdicts.ts';
+import { planChecks, runCheck, type PlannedCheck } from './verify.ts';
+
+/** Everything one run found: what reports are written from. */
+export interface RunResults {
+  startedAt: string;
+  finishedAt: string;
+  /** Case files that failed validation; their cases did not run. */
+  caseErrors: { file: string; code: string; issues: ValidationIssue[] }[];
+  generation: GenerationResult[];
+  checks: CheckResult[];
+  provenance: Provenance;
+}
+
+export interface Provenance {
+  node: string;
+  platform: string;
+  cpus: number;
+  runtimes: Record<string, Record<string, string> | { error: string }>;
+  tfjsNodeBinding?: { tensorflowVersion: string; libtensorflow: string; nodeAbi: string };
+  workerPool: { processes: number; timeoutSeconds: number };
+  oneDnn: string;
+  /** Python-side versions per environment, as the golden manifests record them. */
+  environments: Record<string, Record<string, string | null>>;
+}
+
+export interface RunOptions {
+  environments: Environment[];
+  /** Only these case ids (default: every case). */
+  caseIds?: string[];
+  generate: boolean;
+  verify: boolean;
+  force?: boolean;
+  poolSize?: number;
+  timeoutSeconds?: number;
+  goldenRoot?: string;
+  casesDirectory?: string;
+  onGeneration?: (result: GenerationResult, done: number, total: number) => void;
+  onCheck?: (check: CheckResult, done: number, total: number) => void;
+}
+
+export function countVerdicts(checks: readonly CheckResult[]): Record<Verdict, number> {
+  const counts = Object.fromEntries(VERDICTS.map((verdict) => [verdict, 0])) as Record<Verdict, number>;
+  for (const check of checks) counts[check.verdict] += 1;
+  return counts;
+}
+
+/** Did anything fail? (a failing verdict, a generation error, or an invalid case file) */
+export function runFailed(results: RunResults): boolean {
+  return results.caseErrors.length > 0 || results.generation.some((entry) => entry.status === 'error') || results.checks.some((check) => FAILING_VERDICTS.has(check.verdict));
+}
+
+function selectCases(cases: CaseSpec[], caseIds: string[] | undefined): CaseSpec[] {
+  if (!caseIds || caseIds.length === 0) return cases;
+  const unknown = caseIds.filter((id) => !cases.some((spec) => spec.id === id));
+  if (unknown.length > 0) {
+    throw new RoundtripError('CASE_UNKNOWN', `unknown case id(s): ${unknown.join(', ')}; expected one of ${cases.map((spec) => spec.id).join(', ')}`);
+  }
+  return cases.filter((spec) => caseIds.includes(spec.id));
+}
+
+async function describeRuntimes(pool: RuntimePool): Promise<Provenance['runtimes']> {
+  const described: Provenance['runtimes'] = {};
+  for (const runtime of NATIVE_RUNTIMES) {
+    const outcome = await pool.describe(runtime);
+    described[runtime] = outcome.kind === 'ok' ? outcome.value : { error: outcome.kind === 'error' ? outcome.error.message : outcome.kind };
+  }
+  return described;
+}
+
+/** generate → verify, for every selected case and environment. Never throws for a single case's failure. */
+export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
+  const startedAt = new Date().toISOString();
+  const goldenRoot = options.goldenRoot ?? GOLDEN_DIR;
+  const loaded = await loadCases(options.casesDirectory);
+  const cases = selectCases(loaded.cases, options.caseIds);
+  const expectations = await loadExpectations(new Set(loaded.cases.map((spec) => spec.id)));
+  const generation: GenerationResult[] = [];
+  if (options.generate) {
+    for (const environment of options.environments) {
+      generation.push(...(await generateCases(cases, environment, { force: options.force, goldenRoot, onProgress: options.onGeneration })));
+    }
+  }
+
+  const pool = new RuntimePool({ size: options.poolSize, timeoutSeconds: options.timeoutSeconds });
+  const checks: CheckResult[] = [];
+  const environments: Provenance['environments'] = {};
+  let runtimes: Provenance['runtimes'] = {};
+  try {
+    if (options.verify) {
+      const planned: PlannedCheck[] = options.environments.flatMap((environment) => cases.flatMap((spec) => planChecks(spec, environment.name)));
+      for (const environment of options.environments) {
+        const generationErrors = new Map<string, SerializedError>(
+          generation.filter((entry) => entry.environment === environment.name && entry.error).map((entry) => [entry.case, entry.error!]),
+        );
+        const forEnvironment = planned.filter((check) => check.environment === environment.name);
+        // Checks of one environment run concurrently; the pool bounds how many native runs happen at once.
+        await Promise.all(
+          forEnvironment.map(async (check) => {
+            const checked = await runCheck(check, { pool, expectations, goldenRoot, generationErrors });
+            checks.push(checked);
+            options.onCheck?.(checked, checks.length, planned.length);
+          }),
+        );
+        const first = cases[0];
+        if (first) {
+          environments[environment.name] = await readGoldenManifest(environment.name, first.id, goldenRoot).then((manifest) => manifest.versions, () => ({}));
+        }
+      }
+      runtimes = await describeRuntimes(pool);
+    }
+  } finally {
+    await pool.close();
+  }
+  const order = (check: CheckResult) => `${check.environment}\0${check.case}\0${check.format}\0${check.runtime}`;
+  checks.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  return {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    caseErrors: loaded.errors.map((error) => ({ file: error.file ?? '', code: error.code, issues: error.issues })),
+    generation,
+    checks,
+    provenance: {
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: os.cpus().length,
+      runtimes,
+      tfjsNodeBinding: await readBindingProvenance(),
+      workerPool: { processes: options.poolSize ?? 2, timeoutSeconds: options.timeoutSeconds ?? 120 },
+      oneDnn: process.env.TF_ENABLE_ONEDNN_OPTS ?? 'default (on)',
+      environments,
+    },
+  };
+}

@@ -1,0 +1,201 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { applyExpectation, type Expectation } from '../cases/expectations.ts';
+import { toleranceFor, type CaseSpec, type FormatName, type RuntimeName } from '../cases/types.ts';
+import { compareAllClose } from '../compare/allclose.ts';
+import { dtypeRuleFor } from '../compare/dtype-table.ts';
+import { formatMismatchReport } from '../compare/allclose.ts';
+import { RoundtripError, serializeError, type SerializedError } from '../errors.ts';
+import { readArtifact } from '../formats/registry.ts';
+import { readNpy } from '../formats/npy.ts';
+import { hashTensor } from '../formats/tensor-hash.ts';
+import { goldenCaseDirectory, readGoldenManifest, type GoldenArray, type GoldenArtifact, type GoldenManifest } from '../generator/golden.ts';
+import { RUNTIME_LOADERS, runtimesForFormat } from '../runtimes/registry.ts';
+import type { RuntimePool } from '../runtimes/pool.ts';
+import type { Tensor } from '../tensor.ts';
+import type { CheckResult, OutputComparison } from '../verdicts.ts';
+import { GOLDEN_DIR } from '../paths.ts';
+
+/** Formats whose contents the TS readers check against the generator's truth files. */
+const READER_FORMATS: ReadonlySet<FormatName> = new Set(['keras', 'h5']);
+
+/** One planned check: which case, artifact and runtime. */
+export interface PlannedCheck {
+  environment: string;
+  spec: CaseSpec;
+  format: FormatName;
+  runtime: RuntimeName;
+}
+
+/** Every check a case implies: Python's reload, the TS reader where one exists, every runtime accepting the format. */
+export function planChecks(spec: CaseSpec, environment: string): PlannedCheck[] {
+  const planned: PlannedCheck[] = [];
+  for (const format of spec.formats) {
+    planned.push({ environment, spec, format, runtime: 'python' });
+    if (READER_FORMATS.has(format)) planned.push({ environment, spec, format, runtime: 'reader' });
+    for (const runtime of runtimesForFormat(format)) planned.push({ environment, spec, format, runtime });
+  }
+  return planned;
+}
+
+export interface VerifyContext {
+  pool: RuntimePool;
+  expectations: readonly Expectation[];
+  goldenRoot?: string;
+  /** Generation errors of this run, by case id: their checks are errors in phase generate. */
+  generationErrors?: ReadonlyMap<string, SerializedError>;
+}
+
+function result(planned: PlannedCheck, fields: Omit<CheckResult, 'environment' | 'case' | 'format' | 'runtime' | 'seconds'>, seconds = 0): CheckResult {
+  return { environment: planned.environment, case: planned.spec.id, format: planned.format, runtime: planned.runtime, seconds, ...fields };
+}
+
+function errorResult(planned: PlannedCheck, error: unknown, fallbackPhase: CheckResult['phase'], seconds = 0): CheckResult {
+  const serialized = serializeError(error);
+  return result(planned, { verdict: 'error', phase: serialized.phase ?? fallbackPhase, error: serialized }, seconds);
+}
+
+async function readGoldenArray(caseDirectory: string, array: GoldenArray): Promise<Tensor> {
+  return readNpy(path.join(caseDirectory, array.file), array.storage ? { trueDtype: array.dtype } : {});
+}
+
+/** Run one planned check and apply the expectations. Never throws: every failure is a verdict. */
+export async function runCheck(planned: PlannedCheck, context: VerifyContext): Promise<CheckResult> {
+  const started = performance.now();
+  const checked = await runCheckUnexpected(planned, context).catch((error: unknown) => errorResult(planned, error, 'run'));
+  checked.seconds = (performance.now() - started) / 1000;
+  return applyExpectation(checked, context.expectations);
+}
+
+async function runCheckUnexpected(planned: PlannedCheck, context: VerifyContext): Promise<CheckResult> {
+  const generationError = context.generationErrors?.get(planned.spec.id);
+  if (generationError) return result(planned, { verdict: 'error', phase: 'generate', error: generationError });
+
+  const goldenRoot = context.goldenRoot ?? GOLDEN_DIR;
+  let manifest: GoldenManifest;
+  try {
+    manifest = await readGoldenManifest(planned.environment, planned.spec.id, goldenRoot);
+  } catch (error) {
+    return errorResult(planned, error, 'read');
+  }
+  const caseDirectory = goldenCaseDirectory(planned.environment, planned.spec.id, goldenRoot);
+
+  if (planned.runtime === 'python') return pythonCheck(planned, manifest);
+
+  const artifact = manifest.artifacts.find((candidate) => candidate.format === planned.format);
+  if (!artifact) {
+    const cause = manifest.generateErrors.find((entry) => entry.format === planned.format);
+    return result(planned, {
+      verdict: 'error',
+      phase: 'generate',
+      error: { name: 'GeneratorError', code: 'ARTIFACT_NOT_WRITTEN', message: `${planned.spec.id}: no ${planned.format} artifact in ${path.join(caseDirectory, 'manifest.json')}${cause ? `: ${cause.type}: ${cause.message}` : ''}` },
+    });
+  }
+  const artifactPath = path.join(caseDirectory, artifact.path);
+  if (!existsSync(artifactPath)) {
+    return errorResult(planned, new RoundtripError('ARTIFACT_MISSING', `${artifactPath}: listed in the manifest but not on disk; run: npx keras-roundtrip generate --env ${planned.environment} --case ${planned.spec.id} --force`, { file: artifactPath, phase: 'read' }), 'read');
+  }
+
+  if (planned.runtime === 'reader') return readerCheck(planned, caseDirectory, artifactPath);
+  if (!RUNTIME_LOADERS[planned.runtime]?.formats.includes(planned.format)) {
+    return result(planned, { verdict: 'unsupported', reason: `${planned.runtime} does not take ${planned.format} artifacts` });
+  }
+  return runtimeCheck(planned, context.pool, manifest, caseDirectory, artifact, artifactPath);
+}
+
+function pythonCheck(planned: PlannedCheck, manifest: GoldenManifest): CheckResult {
+  const checks = manifest.pythonChecks.filter((check) => check.format === planned.format);
+  if (checks.length === 0) {
+    const cause = manifest.generateErrors.find((entry) => entry.format === planned.format);
+    return result(planned, { verdict: 'error', phase: 'generate', error: { name: 'GeneratorError', code: 'PYTHON_CHECK_MISSING', message: cause ? `${cause.type}: ${cause.message}` : `the manifest records no Python reload check for ${planned.format}` } });
+  }
+  const failed = checks.find((check) => check.status !== 'pass');
+  if (!failed) return result(planned, { verdict: 'pass' });
+  return failed.status === 'fail'
+    ? result(planned, { verdict: 'fail', outputs: [{ output: '(python reload)', pass: false, kind: 'value-mismatch', report: failed.message, maxAbsDiff: failed.maxAbsDiff ?? undefined }] })
+    : result(planned, { verdict: 'error', phase: 'load', error: { name: 'PythonReloadError', code: 'PYTHON_RELOAD_FAILED', message: failed.message ?? 'no message' } });
+}
+
+interface TruthFile {
+  tensors: Record<string, { dtype: string; shape: number[]; sha256: string }>;
+  config?: unknown;
+}
+
+/** Every tensor bit-identical (dtype, shape, bytes), no missing or extra tensors, config deep-equal. */
+async function readerCheck(planned: PlannedCheck, caseDirectory: string, artifactPath: string): Promise<CheckResult> {
+  const truthFile = path.join(caseDirectory, 'truth', `${planned.format}.json`);
+  const truth = JSON.parse(await readFile(truthFile, 'utf8')) as TruthFile;
+  const contents = await readArtifact(artifactPath);
+  const problems: string[] = [];
+  for (const [key, expected] of Object.entries(truth.tensors)) {
+    const tensor = contents.weights.get(key);
+    if (!tensor) {
+      problems.push(`${key}: missing (expected ${expected.dtype}${JSON.stringify(expected.shape)})`);
+      continue;
+    }
+    if (tensor.dtype !== expected.dtype || !isDeepStrictEqual(tensor.shape, expected.shape)) {
+      problems.push(`${key}: expected ${expected.dtype}${JSON.stringify(expected.shape)}, received ${tensor.dtype}${JSON.stringify(tensor.shape)}`);
+    } else if (hashTensor(tensor) !== expected.sha256) {
+      problems.push(`${key}: bytes differ (sha256 expected ${expected.sha256.slice(0, 12)}…, received ${hashTensor(tensor).slice(0, 12)}…)`);
+    }
+  }
+  for (const key of contents.weights.keys()) if (!(key in truth.tensors)) problems.push(`${key}: extra tensor not in ${truthFile}`);
+  if (truth.config !== undefined && !isDeepStrictEqual(contents.config, truth.config)) problems.push('config: differs from the config Python decoded');
+  if (problems.length === 0) return result(planned, { verdict: 'pass' });
+  return result(planned, {
+    verdict: 'fail',
+    outputs: [{ output: '(weights and config)', pass: false, kind: 'content-mismatch', report: problems.slice(0, 20).join('\n') + (problems.length > 20 ? `\n… and ${problems.length - 20} more` : ''), mismatched: problems.length }],
+  });
+}
+
+async function runtimeCheck(planned: PlannedCheck, pool: RuntimePool, manifest: GoldenManifest, caseDirectory: string, artifact: GoldenArtifact, artifactPath: string): Promise<CheckResult> {
+  const inputs: Record<string, Tensor> = {};
+  const inputMap = artifact.inputMap ?? Object.fromEntries(manifest.inputs.map((input) => [input.name, input.name]));
+  for (const [artifactName, caseName] of Object.entries(inputMap)) {
+    const array = manifest.inputs.find((input) => input.name === caseName);
+    if (!array) throw new RoundtripError('INPUT_MAP_BROKEN', `${path.join(caseDirectory, 'manifest.json')}: artifact input "${artifactName}" maps to "${caseName}", which is not a reference input`, { phase: 'read' });
+    inputs[artifactName] = await readGoldenArray(caseDirectory, array);
+  }
+  const outcome = await pool.run({ runtime: planned.runtime, format: planned.format, artifactPath, inputs });
+  switch (outcome.kind) {
+    case 'error':
+      return result(planned, { verdict: 'error', phase: outcome.error.phase ?? 'run', error: outcome.error });
+    case 'crashed':
+      return result(planned, { verdict: 'crashed', reason: `worker process ${outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`}` });
+    case 'timeout':
+      return result(planned, { verdict: 'timeout', reason: `no answer within ${outcome.seconds} s; the worker was killed` });
+    case 'ok':
+      break;
+  }
+  const run = outcome.value;
+  const tolerance = toleranceFor(planned.spec, planned.runtime);
+  const outputMap = artifact.outputMap ?? {};
+  const comparisons: OutputComparison[] = [];
+  for (const reference of manifest.outputs) {
+    const artifactName = Object.keys(outputMap).find((name) => outputMap[name] === reference.name);
+    const actual = artifactName === undefined ? undefined : run.outputs[artifactName];
+    if (!actual) {
+      comparisons.push({ output: reference.name, pass: false, kind: 'missing-output', report: `no output maps to "${reference.name}": the runtime returned ${JSON.stringify(Object.keys(run.outputs))}, the manifest maps ${JSON.stringify(outputMap)}` });
+      continue;
+    }
+    const desired = await readGoldenArray(caseDirectory, reference);
+    const comparison = compareAllClose(actual, desired, tolerance, { dtypeRule: dtypeRuleFor(planned.runtime, desired.dtype) });
+    comparisons.push({
+      output: reference.name,
+      pass: comparison.pass,
+      kind: comparison.kind,
+      ...(comparison.coercion ? { coercion: comparison.coercion } : {}),
+      ...(comparison.report
+        ? { report: formatMismatchReport(comparison.report), maxAbsDiff: comparison.report.maxAbsDiff, maxRelDiff: comparison.report.maxRelDiff, mismatched: comparison.report.mismatched, total: comparison.report.total }
+        : {}),
+    });
+  }
+  return result(planned, {
+    verdict: comparisons.every((comparison) => comparison.pass) ? 'pass' : 'fail',
+    outputs: comparisons,
+    coercions: run.inputCoercions,
+    settings: run.settings,
+  });
+}
