@@ -6,6 +6,7 @@ import { CaseValidationError, RoundtripError, SetupError } from './errors.ts';
 import { generateCases, type GenerationResult } from './generator/drive.ts';
 import { REPORTS_DIR } from './paths.ts';
 import { writeReports } from './report/index.ts';
+import { formatCheck } from './report/text.ts';
 import { countVerdicts, runFailed, runRoundtrip, type RunResults } from './run/run.ts';
 import { setup } from './setup/setup.ts';
 import type { CheckResult } from './verdicts.ts';
@@ -36,9 +37,7 @@ function describeCheck(check: CheckResult, done: number, total: number): void {
     if (done === total || done % 10 === 0) say(`  verify ${done}/${total}`);
     return;
   }
-  const detail = check.error ? ` [${check.error.code}] ${check.error.message.split('\n')[0]}` : check.reason ? ` ${check.reason}` : '';
-  say(`  verify ${done}/${total} ${check.verdict.toUpperCase()} ${check.environment}/${check.case} ${check.format} × ${check.runtime}${detail}`);
-  for (const output of check.outputs ?? []) if (!output.pass && output.report) say(output.report.replace(/^/gm, '      '));
+  say(`  verify ${done}/${total} ${formatCheck(check)}`);
 }
 
 function printSummary(results: RunResults, written: string[]): void {
@@ -98,7 +97,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--env <name...>', 'environment(s) to set up (default: the default environment)')
     .option('--all-envs', 'every configured environment')
     .action(async (options: { env?: string[]; allEnvs?: boolean }) => {
-      if (process.env.KERAS_ROUNDTRIP_SKIP_SETUP === '1') return say('keras-roundtrip setup: skipped (KERAS_ROUNDTRIP_SKIP_SETUP=1)');
+      if (process.env.KERAS_ROUNDTRIP_SKIP_SETUP === '1') {
+        say('keras-roundtrip setup: skipped (KERAS_ROUNDTRIP_SKIP_SETUP=1)');
+        return;
+      }
       const started = performance.now();
       await setup(selectEnvironments(options.env, options.allEnvs), (message) => say(`keras-roundtrip setup ${message}`));
       say(`keras-roundtrip setup: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);

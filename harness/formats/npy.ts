@@ -61,7 +61,7 @@ export function parseNpy(bytes: Uint8Array, file: string, options: NpyReadOption
   const body = (itemSize: number): Uint8Array => {
     const needed = count * itemSize;
     if (bytes.byteLength - dataStart < needed) throw fail('NPY_TRUNCATED', `shape [${shape}] of ${descr} needs ${needed} data bytes, file has ${bytes.byteLength - dataStart}`);
-    return bytes.slice(dataStart, dataStart + needed);
+    return bytes.subarray(dataStart, dataStart + needed);
   };
   const numeric = NUMERIC_DESCR[code];
   if (numeric !== undefined) {

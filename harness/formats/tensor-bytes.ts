@@ -25,9 +25,10 @@ export function tensorBytes(tensor: Tensor): Uint8Array {
   return out;
 }
 
-/** View little-endian bytes (a fresh, zero-offset buffer) as the typed array {@link Tensor} uses for `dtype`. */
+/** Copy little-endian bytes into the typed array {@link Tensor} uses for `dtype` (a copy: Node Buffers share pools). */
 export function dataFromBytes(dtype: Exclude<DType, 'string'>, bytes: Uint8Array): Exclude<Tensor['data'], string[]> {
-  const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer as ArrayBuffer : bytes.slice().buffer;
+  const buffer = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(buffer).set(bytes);
   switch (dtype) {
     case 'float16': case 'bfloat16': case 'uint16': return new Uint16Array(buffer);
     case 'float32': return new Float32Array(buffer);

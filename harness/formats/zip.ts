@@ -71,7 +71,7 @@ export class ZipArchive {
     if (dataEnd > this.#bytes.byteLength) throw bad(`data runs to byte ${dataEnd}, file has ${this.#bytes.byteLength} (truncated?)`);
     const compressed = this.#bytes.subarray(dataStart, dataEnd);
     let content: Uint8Array;
-    if (entry.method === 0) content = compressed.slice();
+    if (entry.method === 0) content = new Uint8Array(compressed); // a copy, not a view into the whole archive
     else if (entry.method === 8) {
       try {
         content = inflateRawSync(compressed, { maxOutputLength: Math.max(entry.uncompressedSize, 1) });

@@ -119,7 +119,7 @@ function pythonCheck(planned: PlannedCheck, manifest: GoldenManifest): CheckResu
 }
 
 interface TruthFile {
-  tensors: Record<string, { dtype: string; shape: number[]; sha256: string }>;
+  weights: Record<string, { dtype: string; shape: number[]; sha256: string }>;
   config?: unknown;
 }
 
@@ -129,7 +129,7 @@ async function readerCheck(planned: PlannedCheck, caseDirectory: string, artifac
   const truth = JSON.parse(await readFile(truthFile, 'utf8')) as TruthFile;
   const contents = await readArtifact(artifactPath);
   const problems: string[] = [];
-  for (const [key, expected] of Object.entries(truth.tensors)) {
+  for (const [key, expected] of Object.entries(truth.weights)) {
     const tensor = contents.weights.get(key);
     if (!tensor) {
       problems.push(`${key}: missing (expected ${expected.dtype}${JSON.stringify(expected.shape)})`);
@@ -141,7 +141,7 @@ async function readerCheck(planned: PlannedCheck, caseDirectory: string, artifac
       problems.push(`${key}: bytes differ (sha256 expected ${expected.sha256.slice(0, 12)}…, received ${hashTensor(tensor).slice(0, 12)}…)`);
     }
   }
-  for (const key of contents.weights.keys()) if (!(key in truth.tensors)) problems.push(`${key}: extra tensor not in ${truthFile}`);
+  for (const key of contents.weights.keys()) if (!(key in truth.weights)) problems.push(`${key}: extra tensor not in ${truthFile}`);
   if (truth.config !== undefined && !isDeepStrictEqual(contents.config, truth.config)) problems.push('config: differs from the config Python decoded');
   if (problems.length === 0) return result(planned, { verdict: 'pass' });
   return result(planned, {

@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import { RoundtripError } from '../errors.ts';
+import type { DType, Tensor, TensorData } from '../tensor.ts';
+import { compareAllClose, formatMismatchReport, type Tolerance } from './allclose.ts';
+import { dtypeRuleFor } from './dtype-table.ts';
+
+const exact: Tolerance = { rtol: 0, atol: 0 };
+
+function tensor(dtype: DType, values: TensorData, shape: number[] = [values.length]): Tensor {
+  return { dtype, shape, data: values };
+}
+const f32 = (values: number[], shape?: number[]) => tensor('float32', new Float32Array(values), shape);
+const f64 = (values: number[], shape?: number[]) => tensor('float64', new Float64Array(values), shape);
+
+describe.each([['float32', f32], ['float64', f64]] as const)('%s values', (_dtype, make) => {
+  it('treats NaN as equal to NaN by default, and as a mismatch with equalNan: false', () => {
+    expect(compareAllClose(make([NaN, 1]), make([NaN, 1]), exact).pass).toBe(true);
+    const strict = compareAllClose(make([NaN, 1]), make([NaN, 1]), { ...exact, equalNan: false });
+    expect(strict).toMatchObject({ pass: false, kind: 'value-mismatch', report: { mismatched: 1, nanMismatches: 1 } });
+  });
+
+  it('fails NaN against a number on either side, whatever the tolerance', () => {
+    const loose = { rtol: 1e3, atol: 1e30 };
+    expect(compareAllClose(make([NaN]), make([1]), loose).report).toMatchObject({ mismatched: 1, nanMismatches: 1 });
+    expect(compareAllClose(make([1]), make([NaN]), loose).report).toMatchObject({ mismatched: 1, nanMismatches: 1 });
+  });
+
+  it('passes equal infinities and fails inf against -inf or a finite value', () => {
+    expect(compareAllClose(make([Infinity, -Infinity]), make([Infinity, -Infinity]), exact).pass).toBe(true);
+    expect(compareAllClose(make([Infinity]), make([-Infinity]), exact).report).toMatchObject({ infMismatches: 1 });
+    // A finite value against inf would pass `|a-d| <= rtol*|d|` (inf <= inf): numpy rejects it, so must we.
+    const loose = { rtol: 0.5, atol: 1 };
+    expect(compareAllClose(make([1]), make([Infinity]), loose).report).toMatchObject({ mismatched: 1, infMismatches: 1 });
+    expect(compareAllClose(make([Infinity]), make([1]), loose).report).toMatchObject({ mismatched: 1, infMismatches: 1 });
+  });
+
+  it('treats +0 and -0 as equal', () => {
+    expect(compareAllClose(make([0, -0]), make([-0, 0]), exact).pass).toBe(true);
+  });
+
+  it('passes a difference exactly at atol + rtol*|desired| and fails just beyond it', () => {
+    expect(compareAllClose(make([1.5]), make([1]), { rtol: 0, atol: 0.5 }).pass).toBe(true);
+    expect(compareAllClose(make([1.5]), make([1]), { rtol: 0, atol: 0.4999 }).pass).toBe(false);
+    expect(compareAllClose(make([3]), make([2]), { rtol: 0.5, atol: 0 }).pass).toBe(true);
+    expect(compareAllClose(make([3]), make([2]), { rtol: 0.4999, atol: 0 }).pass).toBe(false);
+    expect(compareAllClose(make([3.5]), make([2]), { rtol: 0.5, atol: 0.5 }).pass).toBe(true);
+    expect(compareAllClose(make([3.5]), make([2]), { rtol: 0.5, atol: 0.4999 }).pass).toBe(false);
+  });
+
+  it('measures the relative tolerance against desired, not actual', () => {
+    // |10 - 5| = 5 <= 0.5 * 10 but not <= 0.5 * 5.
+    expect(compareAllClose(make([5]), make([10]), { rtol: 0.5, atol: 0 }).pass).toBe(true);
+    expect(compareAllClose(make([10]), make([5]), { rtol: 0.5, atol: 0 }).pass).toBe(false);
+  });
+
+  it('counts every mismatch but lists only the first few, with multi-dimensional indices', () => {
+    const desired = new Array<number>(24).fill(1);
+    const actual = desired.map((value, i) => (i % 3 === 2 ? value + i : value));
+    const { report } = compareAllClose(make(actual, [2, 3, 4]), make(desired, [2, 3, 4]), { rtol: 1e-6, atol: 0 });
+    expect(report?.mismatched).toBe(8);
+    expect(report?.total).toBe(24);
+    expect(report?.maxAbsDiff).toBe(23);
+    expect(report?.maxRelDiff).toBe(23);
+    expect(report?.firstMismatches?.map((m) => m.index)).toEqual([[0, 0, 2], [0, 1, 1], [0, 2, 0], [0, 2, 3], [1, 0, 2]]);
+    expect(report?.firstMismatches?.[0]).toEqual({ index: [0, 0, 2], actual: '3.0', desired: '1.0' });
+    const longer = compareAllClose(make(actual, [2, 3, 4]), make(desired, [2, 3, 4]), { rtol: 1e-6, atol: 0 }, { reportedMismatches: 8 });
+    expect(longer.report?.firstMismatches).toHaveLength(8);
+  });
+
+  it('reports relative difference as inf when every violation has a zero reference', () => {
+    const { report } = compareAllClose(make([1, 2, 3]), make([0, 2, 0]), exact);
+    expect(report).toMatchObject({ mismatched: 2, maxAbsDiff: 3, maxRelDiff: Infinity });
+  });
+});
+
+describe('float32 arithmetic', () => {
+  it('rounds the bound to float32 as numpy does, not to float64', () => {
+    // The difference is exactly 2^-24; rtol is just below it as a double but rounds up to it in float32,
+    // so numpy passes the float32 pair and fails the same values as float64.
+    const rtol = 2 ** -24 - 2 ** -50;
+    const comparison = compareAllClose(f32([Math.fround(0.99999994)]), f32([1]), { rtol, atol: 0 });
+    expect(Math.fround(rtol)).toBe(2 ** -24);
+    expect(1 - Math.fround(0.99999994)).toBe(2 ** -24);
+    expect(rtol).toBeLessThan(2 ** -24);
+    expect(comparison.pass).toBe(true);
+    expect(compareAllClose(f64([Math.fround(0.99999994)]), f64([1]), { rtol, atol: 0 }).pass).toBe(false);
+  });
+});
+
+describe('exact dtypes', () => {
+  it('compares integers exactly whatever the tolerance', () => {
+    const loose = { rtol: 1, atol: 100 };
+    expect(compareAllClose(tensor('int32', new Int32Array([1, 2, 3])), tensor('int32', new Int32Array([1, 2, 3])), loose).pass).toBe(true);
+    const { report } = compareAllClose(tensor('int32', new Int32Array([1, 2, 3])), tensor('int32', new Int32Array([1, 2, 4])), loose);
+    expect(report).toMatchObject({ exact: true, mismatched: 1, maxAbsDiff: 1, maxRelDiff: 0.25 });
+    expect(report?.firstMismatches).toEqual([{ index: [2], actual: '3', desired: '4' }]);
+  });
+
+  it('compares int64 beyond 2^53 exactly', () => {
+    const big = 2n ** 60n;
+    const { report } = compareAllClose(tensor('int64', new BigInt64Array([big, 1n])), tensor('int64', new BigInt64Array([big + 1n, 1n])), exact);
+    expect(report).toMatchObject({ mismatched: 1, maxAbsDiff: 1 });
+    expect(report?.firstMismatches?.[0]).toEqual({ index: [0], actual: String(big), desired: String(big + 1n) });
+  });
+
+  it('reports the true distance for unsigned integers', () => {
+    const { report } = compareAllClose(tensor('uint8', new Uint8Array([200])), tensor('uint8', new Uint8Array([2])), exact);
+    expect(report?.maxAbsDiff).toBe(198);
+  });
+
+  it('compares bools exactly and prints them as Python does', () => {
+    expect(compareAllClose(tensor('bool', new Uint8Array([1, 0])), tensor('bool', new Uint8Array([1, 0])), exact).pass).toBe(true);
+    const { report } = compareAllClose(tensor('bool', new Uint8Array([1, 0])), tensor('bool', new Uint8Array([1, 1])), { rtol: 1, atol: 1 });
+    expect(report).toMatchObject({ mismatched: 1, firstMismatches: [{ index: [1], actual: 'False', desired: 'True' }] });
+    expect(report?.maxAbsDiff).toBeUndefined();
+  });
+
+  it('compares strings exactly', () => {
+    expect(compareAllClose(tensor('string', ['a', 'b']), tensor('string', ['a', 'b']), exact).pass).toBe(true);
+    const { report } = compareAllClose(tensor('string', ['a', 'b']), tensor('string', ['a', 'c']), exact);
+    expect(report).toMatchObject({ mismatched: 1, firstMismatches: [{ index: [1], actual: 'b', desired: 'c' }] });
+  });
+});
+
+describe('half precision from raw bits', () => {
+  it('decodes float16 bits and compares in float16', () => {
+    const one = 0x3c00;
+    const oneAndStep = 0x3c01; // 1 + 2^-10
+    const f16 = (bits: number[]) => tensor('float16', new Uint16Array(bits));
+    expect(compareAllClose(f16([oneAndStep]), f16([one]), { rtol: 1e-3, atol: 0 }).pass).toBe(true);
+    const { report } = compareAllClose(f16([oneAndStep]), f16([one]), { rtol: 1e-4, atol: 0 });
+    expect(report?.firstMismatches?.[0]).toEqual({ index: [0], actual: '1.0009765625', desired: '1.0' });
+    expect(report?.maxAbsDiff).toBe(2 ** -10);
+    expect(compareAllClose(f16([0x7e00, 0x7c00, 0xfc00]), f16([0x7e00, 0x7c00, 0xfc00]), exact).pass).toBe(true);
+    expect(compareAllClose(f16([0x7c00]), f16([0xfc00]), exact).pass).toBe(false);
+  });
+
+  it('decodes bfloat16 bits and compares in bfloat16', () => {
+    const bf16 = (bits: number[]) => tensor('bfloat16', new Uint16Array(bits));
+    expect(compareAllClose(bf16([0x3f81]), bf16([0x3f80]), { rtol: 1e-2, atol: 0 }).pass).toBe(true);
+    const { report } = compareAllClose(bf16([0x3f81]), bf16([0x3f80]), { rtol: 1e-3, atol: 0 });
+    expect(report?.firstMismatches?.[0]).toEqual({ index: [0], actual: '1.0078125', desired: '1.0' });
+    expect(compareAllClose(bf16([0x7fc0]), bf16([0x7fc0]), exact).pass).toBe(true);
+  });
+});
+
+describe('shapes and dtypes', () => {
+  it('fails different shapes without broadcasting', () => {
+    expect(compareAllClose(f32([1, 2, 3, 4, 5, 6], [2, 3]), f32([1, 2, 3, 4, 5, 6], [3, 2]), exact).kind).toBe('shape-mismatch');
+    expect(compareAllClose(f32([1, 1, 1]), f32([1, 1, 1], [1, 3]), exact).kind).toBe('shape-mismatch');
+    const scalarAgainstVector = compareAllClose(f32([1], []), f32([1, 1]), exact);
+    expect(scalarAgainstVector.kind).toBe('shape-mismatch');
+    expect(formatMismatchReport(scalarAgainstVector.report!)).toContain('(shapes (), (2,) mismatch)');
+  });
+
+  it('fails different dtypes when no rule allows them', () => {
+    const comparison = compareAllClose(f32([1]), f64([1]), { rtol: 1, atol: 1 });
+    expect(comparison).toMatchObject({ pass: false, kind: 'dtype-mismatch' });
+    expect(formatMismatchReport(comparison.report!)).toContain('(dtypes float32, float64 mismatch)');
+    const onnxInt64 = dtypeRuleFor('onnxruntime-node', 'int64');
+    const narrowed = compareAllClose(tensor('int32', new Int32Array([1])), tensor('int64', new BigInt64Array([1n])), exact, { dtypeRule: onnxInt64 });
+    expect(narrowed.kind).toBe('dtype-mismatch');
+  });
+
+  it('explains a dtype the runtime cannot produce', () => {
+    const comparison = compareAllClose(f32([1]), tensor('float16', new Uint16Array([0x3c00])), exact, { dtypeRule: dtypeRuleFor('tfjs-node', 'float16') });
+    expect(comparison.kind).toBe('dtype-mismatch');
+    expect(formatMismatchReport(comparison.report!)).toContain('tfjs-node: tfjs-node has no float16 dtype');
+  });
+
+  it('records an allowed coercion on passing and failing comparisons', () => {
+    const rule = dtypeRuleFor('tfjs-node', 'int64');
+    const desired = tensor('int64', new BigInt64Array([1n, -2n, 3n]));
+    const passing = compareAllClose(tensor('int32', new Int32Array([1, -2, 3])), desired, exact, { dtypeRule: rule });
+    expect(passing).toEqual({ pass: true, kind: 'pass', coercion: 'int64 → int32 (tfjs-node)' });
+    const failing = compareAllClose(tensor('int32', new Int32Array([1, -2, 4])), desired, exact, { dtypeRule: rule });
+    expect(failing).toMatchObject({ kind: 'value-mismatch', coercion: 'int64 → int32 (tfjs-node)', report: { comparedDtype: 'int64', mismatched: 1 } });
+    expect(formatMismatchReport(failing.report!)).toMatch(/Compared after dtype coercion int64 → int32 \(tfjs-node\)$/);
+  });
+
+  it('downcasts a float64 reference only where the table declares it', () => {
+    const desired = f64([0.1, 1 / 3]);
+    const actual = f32([0.1, 1 / 3]);
+    const comparison = compareAllClose(actual, desired, exact, { dtypeRule: dtypeRuleFor('tfjs-node', 'float64') });
+    expect(comparison).toMatchObject({ pass: true, coercion: 'float64 → float32 (tfjs-node, lossy downcast of the reference)' });
+    expect(compareAllClose(actual, desired, exact, { dtypeRule: dtypeRuleFor('onnxruntime-node', 'float64') }).kind).toBe('dtype-mismatch');
+  });
+
+  it('passes a uint8 reference against int32 output for tfjs-node, and catches values out of range', () => {
+    const rule = dtypeRuleFor('tfjs-node', 'uint8');
+    const desired = tensor('uint8', new Uint8Array([0, 255]));
+    expect(compareAllClose(tensor('int32', new Int32Array([0, 255])), desired, exact, { dtypeRule: rule }).pass).toBe(true);
+    expect(compareAllClose(tensor('int32', new Int32Array([0, -1])), desired, exact, { dtypeRule: rule }).pass).toBe(false);
+  });
+});
+
+describe('input checks', () => {
+  it('rejects negative or non-finite tolerances', () => {
+    expect(() => compareAllClose(f32([1]), f32([1]), { rtol: -1, atol: 0 })).toThrow(RoundtripError);
+    expect(() => compareAllClose(f32([1]), f32([1]), { rtol: 0, atol: NaN })).toThrow(/atol is NaN/);
+  });
+
+  it('rejects a tensor whose data does not fit its dtype or shape', () => {
+    expect(() => compareAllClose(f32([1, 2], [3]), f32([1, 2, 3], [3]), exact)).toThrow(/has 2 elements, expected 3/);
+    expect(() => compareAllClose(tensor('float32', new Float64Array([1])), f32([1]), exact)).toThrow(/holds a Float64Array, expected Float32Array/);
+  });
+});
+
+describe('formatMismatchReport', () => {
+  it('lays out a value mismatch like numpy', () => {
+    const { report } = compareAllClose(f32([1, 2, 3, 4, 5, NaN], [2, 3]), f32([1, 2.5, 0, 4, 5.1, NaN], [2, 3]), { rtol: 1e-6, atol: 0 });
+    expect(formatMismatchReport(report!)).toBe([
+      'Not equal to tolerance rtol=1e-06, atol=0',
+      '',
+      'Mismatched elements: 3 / 6 (50%)',
+      'Mismatch at indices:',
+      ' [0, 1]: 2.0 (ACTUAL), 2.5 (DESIRED)',
+      ' [0, 2]: 3.0 (ACTUAL), 0.0 (DESIRED)',
+      ' [1, 1]: 5.0 (ACTUAL), 5.099999904632568 (DESIRED)',
+      'Max absolute difference among violations: 3.',
+      'Max relative difference among violations: 0.2',
+    ].join('\n'));
+  });
+
+  it('names NaN and inf location mismatches', () => {
+    const { report } = compareAllClose(f64([NaN, Infinity, 1]), f64([1, 1, 1]), exact);
+    const text = formatMismatchReport(report!);
+    expect(text).toContain('Mismatched elements: 2 / 3 (66.7%)');
+    expect(text).toContain('nan location mismatch at 1 of them');
+    expect(text).toContain('inf location or sign mismatch at 1 of them');
+    expect(text).not.toContain('Max absolute difference');
+  });
+
+  it('is plain JSON', () => {
+    const { report } = compareAllClose(f32([1, 2]), f32([1, 3]), exact);
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+});
