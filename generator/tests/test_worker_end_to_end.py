@@ -20,6 +20,14 @@ import numpy as np
 GENERATOR = Path(__file__).resolve().parent.parent
 CASES = GENERATOR / "tests" / "cases"
 DEFAULT_CASES = ("dense-mlp", "two-inputs-two-outputs")
+# Reload results that are findings about Keras, not generator bugs: (case, format) → expected status.
+EXPECTED_NON_PASSES = {
+    # Legacy HDF5 stores class_name "CustomModel" without the registered name "roundtrip>CustomModel".
+    ("custom-model", "h5"): "error",
+    # Without the class, neither loader can rebuild the custom layer.
+    ("residual-block-3d-absent", "keras"): "error",
+    ("residual-block-3d-absent", "h5"): "error",
+}
 
 
 def selected_case_ids() -> list[str]:
@@ -57,6 +65,7 @@ class WorkerEndToEnd(unittest.TestCase):
         requests.append({"case": {"id": "broken"}, "inputHash": "x", "environment": "tf2.21-keras3",
                          "outDir": str(cls.root / "broken")})
         cls.replies = run_worker(requests, cls.root / "worker.log")
+        (cls.root / "replies.jsonl").write_text("".join(json.dumps(reply) + "\n" for reply in cls.replies))
 
     def test_one_reply_per_request_and_bad_case_does_not_kill_worker(self):
         self.assertEqual(len(self.replies), len(self.cases) + 1)
@@ -85,7 +94,8 @@ class WorkerEndToEnd(unittest.TestCase):
                     self.assertEqual(path.stat().st_size, file["size"])
             self.assertEqual({check["format"] for check in manifest["pythonChecks"]}, written)
             for check in manifest["pythonChecks"]:
-                self.assertEqual(check["status"], "pass", (case_id, check))
+                expected = EXPECTED_NON_PASSES.get((case_id, check["format"]), "pass")
+                self.assertEqual(check["status"], expected, (case_id, check))
 
     def test_inputs_and_outputs_are_stored(self):
         for case_id in self.cases:

@@ -1,7 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import JSZip from 'jszip';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../errors.ts';
 import { readKerasArchive } from './keras-archive.ts';
 import { readArtifact } from './registry.ts';
@@ -19,7 +19,8 @@ model = keras.Model(inputs, outputs)
 model.compile(optimizer='adam', loss='mse')
 model.fit(np.random.rand(8, 4), np.random.rand(8, 2), verbose=0)
 model.save('model.keras')
-lookup = keras.Sequential([keras.Input((1,), dtype='string'), keras.layers.StringLookup(vocabulary=['a', 'b', 'c'], name='lookup')])
+open('vocab.txt', 'w').write('a\\nb\\nc\\n')
+lookup = keras.Sequential([keras.Input((1,), dtype='string'), keras.layers.StringLookup(vocabulary='vocab.txt', name='lookup')])
 lookup.save('lookup.keras')
 truth = {}
 for name in ['model.keras', 'lookup.keras']:
@@ -39,6 +40,7 @@ describe.skipIf(!HAS_PYTHON)('keras archive written by Keras 3', { timeout: 120_
     dir = await makeTempDir();
     truth = JSON.parse(await runPython(BUILD_MODELS, dir));
   }, 120_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it.each(['model.keras', 'lookup.keras'])('%s: same weight paths, dtypes, shapes, hashes and config as h5py', async (name) => {
     const expected = truth[name]!;
@@ -50,13 +52,16 @@ describe.skipIf(!HAS_PYTHON)('keras archive written by Keras 3', { timeout: 120_
     const byPath = (a: TruthWeight, b: TruthWeight): number => a.path.localeCompare(b.path);
     expect(received.sort(byPath)).toEqual([...expected.weights].sort(byPath));
     expect([...contents.assets.keys()].sort()).toEqual(expected.assets);
+    if (name === 'lookup.keras') expect(new TextDecoder().decode(contents.assets.get(expected.assets[0]!))).toBe('a\nb\nc\n');
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('reads float16 weights as raw bits and the optimizer step as int64', async () => {
     const contents = await readArtifact(join(dir, 'model.keras'));
     expect([...contents.weights.values()].some((tensor) => tensor.dtype === 'float16' && tensor.data instanceof Uint16Array)).toBe(true);
     expect([...contents.weights.values()].some((tensor) => tensor.dtype === 'int64' && tensor.shape.length === 0)).toBe(true);
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses a truncated archive with ZIP_CORRUPT', async () => {
     const bytes = await readFile(join(dir, 'model.keras'));
@@ -64,10 +69,12 @@ describe.skipIf(!HAS_PYTHON)('keras archive written by Keras 3', { timeout: 120_
     await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.byteLength * 0.6)));
     await expect(readArtifact(truncated)).rejects.toMatchObject({ code: 'ZIP_CORRUPT', file: truncated });
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses a weights file whose dataset is past maxTensorBytes', async () => {
     await expect(readKerasArchive(join(dir, 'model.keras'), { limits: { maxTensorBytes: 8 } })).rejects.toMatchObject({ code: 'TENSOR_TOO_LARGE' });
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses an entry past maxArchiveEntryBytes before inflating it', async () => {
     await expect(readKerasArchive(join(dir, 'model.keras'), { limits: { maxArchiveEntryBytes: 100 } })).rejects.toMatchObject({ code: 'ZIP_ENTRY_TOO_LARGE' });
@@ -93,12 +100,14 @@ describe('keras archive safety', () => {
     expect(error).toMatchObject({ code: 'ZIP_PATH_TRAVERSAL', file: path });
     expect((error as Error).message).toContain(JSON.stringify(name));
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses archives whose declared total is past maxTotalUncompressedBytes', async () => {
     const path = join(dir, 'total.keras');
     await writeZip(path, { 'config.json': '{}', 'assets/a': 'x'.repeat(600), 'assets/b': 'x'.repeat(600) });
     await expect(readKerasArchive(path, { limits: { maxTotalUncompressedBytes: 1000 } })).rejects.toMatchObject({ code: 'ZIP_TOO_LARGE' });
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses an entry whose data lies about its size', async () => {
     const path = join(dir, 'liar.keras');
@@ -111,6 +120,7 @@ describe('keras archive safety', () => {
     await writeFile(path, bytes);
     await expect(readKerasArchive(path)).rejects.toMatchObject({ code: 'ZIP_CORRUPT' });
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('returns config, metadata and assets of a hand-made archive without weights', async () => {
     const path = join(dir, 'plain.keras');
@@ -120,6 +130,7 @@ describe('keras archive safety', () => {
     expect(new TextDecoder().decode(contents.assets.get('assets/vocab.txt'))).toBe('a\nb');
     expect(contents.weights.size).toBe(0);
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('answers "not mine" for a zip without Keras entries unless it is named .keras', async () => {
     const zipPath = join(dir, 'other.zip');
@@ -130,6 +141,7 @@ describe('keras archive safety', () => {
     await writeZip(kerasPath, { 'readme.txt': 'hello' });
     await expect(readKerasArchive(kerasPath)).rejects.toMatchObject({ code: 'KERAS_CONFIG_MISSING' });
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses npz weights with KERAS_WEIGHTS_NPZ_UNSUPPORTED and bad JSON with KERAS_JSON_INVALID', async () => {
     const npz = join(dir, 'npz.keras');

@@ -1,6 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLegacyH5 } from './legacy-h5.ts';
 import { readArtifact } from './registry.ts';
 import { hashTensor } from './tensor-hash.ts';
@@ -34,6 +34,7 @@ describe.skipIf(!HAS_PYTHON)('legacy h5 written by Keras 3', { timeout: 120_000 
     dir = await makeTempDir();
     truth = JSON.parse(await runPython(BUILD_MODELS, dir));
   }, 120_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('same weight paths, dtypes, shapes, hashes and config as h5py', async () => {
     const contents = await readArtifact(join(dir, 'model.h5'));
@@ -46,20 +47,24 @@ describe.skipIf(!HAS_PYTHON)('legacy h5 written by Keras 3', { timeout: 120_000 
     expect(received.sort(byPath)).toEqual([...truth.weights].sort(byPath));
     expect(contents.weights.has('/model_weights/d1/sequential/d1/kernel')).toBe(true);
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('answers null for a weights-only h5, and the registry says FORMAT_UNKNOWN', async () => {
     const path = join(dir, 'only.weights.h5');
     expect(await readLegacyH5(path)).toBeNull();
     await expect(readArtifact(path)).rejects.toMatchObject({ code: 'FORMAT_UNKNOWN', message: expect.stringContaining('894844460d0a1a0a') });
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses a soft link with HDF5_SOFT_LINK', async () => {
     await expect(readArtifact(join(dir, 'soft.h5'))).rejects.toMatchObject({ code: 'HDF5_SOFT_LINK', message: expect.stringContaining('/model_weights/d1/alias') });
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses an external link with HDF5_EXTERNAL_LINK', async () => {
     await expect(readArtifact(join(dir, 'external.h5'))).rejects.toMatchObject({ code: 'HDF5_EXTERNAL_LINK', message: expect.stringContaining('/etc/passwd') });
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses a truncated file with HDF5_CORRUPT', async () => {
     const bytes = await readFile(join(dir, 'model.h5'));
@@ -67,6 +72,7 @@ describe.skipIf(!HAS_PYTHON)('legacy h5 written by Keras 3', { timeout: 120_000 
     await writeFile(path, bytes.subarray(0, 1500));
     await expect(readArtifact(path)).rejects.toMatchObject({ code: 'HDF5_CORRUPT', file: path });
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses a dataset past maxTensorBytes with TENSOR_TOO_LARGE', async () => {
     await expect(readLegacyH5(join(dir, 'model.h5'), { limits: { maxTensorBytes: 16 } })).rejects.toMatchObject({ code: 'TENSOR_TOO_LARGE' });

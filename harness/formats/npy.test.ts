@@ -1,6 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DType, Tensor } from '../tensor.ts';
 import { encodeNpy, parseNpy, readNpy, writeNpy } from './npy.ts';
 import { hashTensor } from './tensor-hash.ts';
@@ -35,6 +35,7 @@ describe.skipIf(!HAS_PYTHON)('npy files written by numpy', { timeout: 60_000 }, 
     dir = await makeTempDir();
     truth = JSON.parse(await runPython(WRITE_ARRAYS, dir));
   }, 60_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('reads every supported dtype and version bit-identically', async () => {
     for (const [name, expected] of Object.entries(truth)) {
@@ -42,6 +43,7 @@ describe.skipIf(!HAS_PYTHON)('npy files written by numpy', { timeout: 60_000 }, 
       expect({ name, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) }).toEqual({ name, ...expected });
     }
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('writes files numpy loads back to the same bytes', async () => {
     for (const name of Object.keys(truth)) await writeNpy(join(dir, `copy-${name}`), await readNpy(join(dir, name)));
@@ -53,6 +55,7 @@ bad = [n for n in names if not same(np.load(n), np.load('copy-' + n))]
 print(json.dumps(bad))`, dir);
     expect(JSON.parse(verdict)).toEqual([]);
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses big-endian data, fortran order and truncated data with NPY_* codes', async () => {
     await expect(readNpy(join(dir, 'big_endian.npy'))).rejects.toMatchObject({ code: 'NPY_BIG_ENDIAN' });
@@ -68,6 +71,7 @@ describe('npy without Python', () => {
   it('refuses bad magic with NPY_BAD_MAGIC', () => {
     expect(() => parseNpy(new TextEncoder().encode('not an npy file'), 'x.npy')).toThrow(expect.objectContaining({ code: 'NPY_BAD_MAGIC', file: 'x.npy' }));
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('applies a true dtype: bfloat16 stored as uint16, and refuses an impossible one', () => {
     const stored: Tensor = { dtype: 'uint16', shape: [2], data: new Uint16Array([0x3f80, 0xc000]) };
@@ -76,6 +80,7 @@ describe('npy without Python', () => {
     expect(() => parseNpy(bytes, 'b.npy', { trueDtype: 'float32' })).toThrow(expect.objectContaining({ code: 'NPY_DTYPE_MISMATCH' }));
     expect(parseNpy(encodeNpy({ ...stored, dtype: 'bfloat16' }), 'b.npy')).toEqual(stored);
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('round-trips every dtype through encodeNpy/parseNpy', () => {
     const samples: Tensor[] = (['float32', 'int64', 'bool', 'uint8'] as DType[]).map((dtype) => parseNpy(encodeNpy({

@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../errors.ts';
 import { ARTIFACT_READERS, candidateReaders, readArtifact } from './registry.ts';
 import { makeTempDir } from './test-support.ts';
@@ -18,6 +18,7 @@ describe('artifact registry', () => {
     expect(error).toMatchObject({ code: 'FORMAT_UNKNOWN', file: path, phase: 'read', details: { firstBytes: '474946383961206e6f742061206d6f64' } });
     expect((error as Error).message).toContain(path);
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('reports an empty file, a directory and a missing file', async () => {
     const empty = join(dir, 'empty.h5');
@@ -27,6 +28,7 @@ describe('artifact registry', () => {
     await expect(readArtifact(join(dir, 'folder'))).rejects.toMatchObject({ code: 'FORMAT_UNKNOWN' });
     await expect(readArtifact(join(dir, 'missing.keras'))).rejects.toMatchObject({ code: 'FILE_UNREADABLE', message: expect.stringContaining('ENOENT') });
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('asks readers whose magic matches, the one claiming the extension first', () => {
     const zipHead = new Uint8Array([0x50, 0x4b, 0x03, 0x04]);

@@ -138,6 +138,11 @@ export class RuntimePool {
     }
   }
 
+  /** Process ids of the live workers (diagnostics, and tests that kill one on purpose). */
+  workerPids(): number[] {
+    return [...this.slots].map((slot) => slot.child.pid).filter((pid): pid is number => pid !== undefined);
+  }
+
   /** Stop every worker; queued jobs resolve as errors. */
   async close(): Promise<void> {
     this.closed = true;

@@ -1,0 +1,52 @@
+"""Fast checks (no TensorFlow): .npy storage of bfloat16 and strings, signature maps, string hashing."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import unittest
+from pathlib import Path
+
+import ml_dtypes
+import numpy as np
+
+from roundtrip_generator.arrays import read_array, write_array
+from roundtrip_generator.signature_maps import map_inputs, map_outputs
+from roundtrip_generator.weight_truth import hash_strings
+
+
+class ArrayStorage(unittest.TestCase):
+    def test_bfloat16_is_stored_as_uint16_and_read_back(self):
+        array = np.array([[1.5, -2.0]], dtype=ml_dtypes.bfloat16)
+        with tempfile.TemporaryDirectory() as folder:
+            entry = write_array(Path(folder) / "x.npy", array, "inputs/x.npy")
+            self.assertEqual(entry, {"file": "inputs/x.npy", "dtype": "bfloat16", "shape": [1, 2], "storage": "uint16"})
+            self.assertEqual(np.load(Path(folder) / "x.npy").dtype, np.uint16)
+            np.testing.assert_array_equal(read_array(Path(folder) / "x.npy", entry), array)
+
+    def test_strings_are_stored_as_fixed_width_bytes(self):
+        array = np.array([b"ab", b"cde"])
+        with tempfile.TemporaryDirectory() as folder:
+            entry = write_array(Path(folder) / "s.npy", array, "inputs/s.npy")
+            self.assertEqual((entry["dtype"], entry["storage"]), ("string", "S3"))
+
+
+class SignatureMaps(unittest.TestCase):
+    def test_inputs_map_by_name_then_position(self):
+        self.assertEqual(map_inputs(["b", "a"], ["a", "b"]), {"b": "b", "a": "a"})
+        self.assertEqual(map_inputs(["args_0"], ["features"]), {"args_0": "features"})
+
+    def test_outputs_map_by_index(self):
+        keys = [f"output_{index}" for index in (10, 2, 0, 1, 3, 4, 5, 6, 7, 8, 9)]
+        names = [f"y{index}" for index in range(11)]
+        self.assertEqual(map_outputs(keys, names)["output_10"], "y10")
+
+
+class StringHash(unittest.TestCase):
+    def test_length_prefixed_concatenation(self):
+        expected = hashlib.sha256(b"\x02\x00\x00\x00ab" + b"\x01\x00\x00\x00c").hexdigest()
+        self.assertEqual(hash_strings(np.array(["ab", "c"], dtype=object)), expected)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,98 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyExpectation, type Expectation } from '../cases/expectations.ts';
+import { loadCases } from '../cases/load-cases.ts';
+import type { CaseSpec } from '../cases/types.ts';
+import { DEFAULT_ENVIRONMENT } from '../environments.ts';
+import { GOLDEN_DIR } from '../paths.ts';
+import { RuntimePool } from '../runtimes/pool.ts';
+import { planChecks, runCheck, type PlannedCheck } from './verify.ts';
+
+// These tests tamper with a copy of a committed golden case, so each verdict path is shown to fire.
+const environment = DEFAULT_ENVIRONMENT;
+let goldenRoot: string;
+let spec: CaseSpec;
+let pool: RuntimePool;
+const caseDirectory = () => path.join(goldenRoot, environment, spec.id);
+
+function planned(format: PlannedCheck['format'], runtime: PlannedCheck['runtime']): PlannedCheck {
+  const found = planChecks(spec, environment).find((check) => check.format === format && check.runtime === runtime);
+  if (!found) throw new Error(`no planned check ${format} × ${runtime}`);
+  return found;
+}
+
+beforeAll(async () => {
+  const { cases } = await loadCases();
+  spec = cases.find((candidate) => candidate.id === 'dense-mlp')!;
+  goldenRoot = await mkdtemp(path.join(os.tmpdir(), 'roundtrip-golden-'));
+  pool = new RuntimePool({ size: 1 });
+});
+afterAll(async () => {
+  await pool.close();
+  await rm(goldenRoot, { recursive: true, force: true });
+});
+
+async function freshCopy(): Promise<void> {
+  await rm(caseDirectory(), { recursive: true, force: true });
+  await cp(path.join(GOLDEN_DIR, environment, spec.id), caseDirectory(), { recursive: true });
+}
+
+describe('verify', () => {
+  it('passes on an untouched golden copy, for every planned check', async () => {
+    await freshCopy();
+    const verdicts = await Promise.all(planChecks(spec, environment).map(async (check) => (await runCheck(check, { pool, expectations: [], goldenRoot })).verdict));
+    expect(new Set(verdicts)).toEqual(new Set(['pass']));
+  });
+
+  it('fails with a numpy-style report when a reference output is off by more than the tolerance', async () => {
+    await freshCopy();
+    const manifest = JSON.parse(await readFile(path.join(caseDirectory(), 'manifest.json'), 'utf8')) as { outputs: { file: string }[] };
+    const file = path.join(caseDirectory(), manifest.outputs[0]!.file);
+    const bytes = await readFile(file);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const lastFloat = bytes.byteLength - 4;
+    view.setFloat32(lastFloat, view.getFloat32(lastFloat, true) + 0.5, true);
+    await writeFile(file, bytes);
+    const check = await runCheck(planned('onnx', 'onnxruntime-node'), { pool, expectations: [], goldenRoot });
+    expect(check.verdict).toBe('fail');
+    expect(check.outputs?.[0]).toMatchObject({ pass: false, kind: 'value-mismatch', mismatched: 1 });
+    expect(check.outputs?.[0]?.report).toMatch(/Mismatched elements: 1 \/ \d+/);
+    expect(check.outputs?.[0]?.maxAbsDiff).toBeCloseTo(0.5, 5);
+  });
+
+  it('fails the reader check when a weight hash in the truth file differs', async () => {
+    await freshCopy();
+    const truthFile = path.join(caseDirectory(), 'truth', 'keras.json');
+    const truth = JSON.parse(await readFile(truthFile, 'utf8')) as { weights: Record<string, { sha256: string }> };
+    const [firstKey] = Object.keys(truth.weights);
+    truth.weights[firstKey!]!.sha256 = '0'.repeat(64);
+    await writeFile(truthFile, JSON.stringify(truth));
+    const check = await runCheck(planned('keras', 'reader'), { pool, expectations: [], goldenRoot });
+    expect(check.verdict).toBe('fail');
+    expect(check.outputs?.[0]?.report).toContain(`${firstKey}: bytes differ`);
+  });
+
+  it('gives a typed read error when an artifact is missing, and the other checks still run', async () => {
+    await freshCopy();
+    await rm(path.join(caseDirectory(), 'artifacts', 'model.onnx'));
+    const [onnx, savedModel] = await Promise.all([
+      runCheck(planned('onnx', 'onnxruntime-node'), { pool, expectations: [], goldenRoot }),
+      runCheck(planned('savedmodel', 'tfjs-node-savedmodel'), { pool, expectations: [], goldenRoot }),
+    ]);
+    expect(onnx).toMatchObject({ verdict: 'error', phase: 'read', error: { code: 'ARTIFACT_MISSING' } });
+    expect(onnx.error?.message).toContain('model.onnx');
+    expect(savedModel.verdict).toBe('pass');
+  });
+
+  it('turns an expected non-pass into expected-failure, and a pass where failure was expected into unexpected-pass', async () => {
+    await freshCopy();
+    const expectation: Expectation = { case: spec.id, format: 'onnx', runtime: '*', environment: '*', verdict: 'fail', reason: 'a reason long enough', source: 'test:1' };
+    const passing = await runCheck(planned('onnx', 'onnxruntime-node'), { pool, expectations: [expectation], goldenRoot });
+    expect(passing).toMatchObject({ verdict: 'unexpected-pass', actual: 'pass' });
+    const failing = applyExpectation({ ...passing, verdict: 'fail', actual: undefined }, [expectation]);
+    expect(failing).toMatchObject({ verdict: 'expected-failure', actual: 'fail' });
+    expect(failing.reason).toContain('a reason long enough');
+  });
+});

@@ -1,0 +1,31 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { RuntimePool } from './pool.ts';
+
+describe('RuntimePool', () => {
+  let pool: RuntimePool | undefined;
+  afterEach(async () => pool?.close());
+
+  it('reports a worker killed mid-check as crashed with its signal, and replaces the worker', async () => {
+    pool = new RuntimePool({ size: 1, timeoutSeconds: 30 });
+    const pending = pool.describe('tfjs-node-savedmodel');
+    // Kill the only worker while it is loading tfjs-node's native library.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const pid of pool.workerPids()) process.kill(pid, 'SIGSEGV');
+    expect(await pending).toEqual({ kind: 'crashed', signal: 'SIGSEGV', exitCode: null });
+    const next = await pool.describe('onnxruntime-node');
+    expect(next.kind).toBe('ok');
+  });
+
+  it('kills a check that overruns its timeout and reports timeout', async () => {
+    pool = new RuntimePool({ size: 1, timeoutSeconds: 0.05 });
+    // Loading tfjs-node takes far longer than 50 ms.
+    expect(await pool.describe('tfjs-node-savedmodel')).toEqual({ kind: 'timeout', seconds: 0.05 });
+  });
+
+  it('returns typed errors from the worker without losing it', async () => {
+    pool = new RuntimePool({ size: 1 });
+    const outcome = await pool.run({ runtime: 'onnxruntime-node', format: 'onnx', artifactPath: '/nonexistent/model.onnx', inputs: {} });
+    expect(outcome).toMatchObject({ kind: 'error', error: { code: 'RUNTIME_LOAD_FAILED', phase: 'load' } });
+    expect(pool.workerPids()).toHaveLength(1);
+  });
+});
