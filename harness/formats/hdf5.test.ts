@@ -52,7 +52,6 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
     const byPath = (a: TruthWeight, b: TruthWeight): number => a.path.localeCompare(b.path);
     expect(received.sort(byPath)).toEqual([...truth].sort(byPath));
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('decodes values: bool as 0/1 bytes, strings, big-endian floats', async () => {
     await open('dtypes.h5', (h5) => {
@@ -65,7 +64,6 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
       expect(h5.readAttribute('/', 'absent', limits)).toBeUndefined();
     });
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses a huge declared dataset before reading it', async () => {
     await open('huge.h5', (h5) => {
@@ -73,7 +71,6 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
       expect(() => h5.readDataset('/huge', limits)).toThrow(expect.objectContaining({ code: 'TENSOR_TOO_LARGE' }));
     });
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses soft links (resolving or dangling) while walking and resolving', async () => {
     await open('links.h5', (h5) => {
@@ -82,14 +79,12 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
       expect(() => h5.datasetPaths('/')).toThrow(expect.objectContaining({ code: 'HDF5_SOFT_LINK' }));
     });
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses external links without touching the target', async () => {
     await open('external.h5', (h5) => {
       expect(() => h5.datasetPaths('/')).toThrow(expect.objectContaining({ code: 'HDF5_EXTERNAL_LINK', message: expect.stringContaining('dtypes.h5:/f64') }));
     });
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses bytes that are not HDF5 with HDF5_CORRUPT', async () => {
     await expect(withHdf5File(new Uint8Array([0x89, 0x48, 0x44, 0x46, 1, 2, 3]), 'junk.h5', () => 1)).rejects.toMatchObject({ code: 'HDF5_CORRUPT', file: 'junk.h5' });

@@ -47,24 +47,20 @@ describe.skipIf(!HAS_PYTHON)('legacy h5 written by Keras 3', { timeout: 120_000 
     expect(received.sort(byPath)).toEqual([...truth.weights].sort(byPath));
     expect(contents.weights.has('/model_weights/d1/sequential/d1/kernel')).toBe(true);
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('answers null for a weights-only h5, and the registry says FORMAT_UNKNOWN', async () => {
     const path = join(dir, 'only.weights.h5');
     expect(await readLegacyH5(path)).toBeNull();
     await expect(readArtifact(path)).rejects.toMatchObject({ code: 'FORMAT_UNKNOWN', message: expect.stringContaining('894844460d0a1a0a') });
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses a soft link with HDF5_SOFT_LINK', async () => {
     await expect(readArtifact(join(dir, 'soft.h5'))).rejects.toMatchObject({ code: 'HDF5_SOFT_LINK', message: expect.stringContaining('/model_weights/d1/alias') });
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses an external link with HDF5_EXTERNAL_LINK', async () => {
     await expect(readArtifact(join(dir, 'external.h5'))).rejects.toMatchObject({ code: 'HDF5_EXTERNAL_LINK', message: expect.stringContaining('/etc/passwd') });
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses a truncated file with HDF5_CORRUPT', async () => {
     const bytes = await readFile(join(dir, 'model.h5'));
@@ -72,7 +68,6 @@ describe.skipIf(!HAS_PYTHON)('legacy h5 written by Keras 3', { timeout: 120_000 
     await writeFile(path, bytes.subarray(0, 1500));
     await expect(readArtifact(path)).rejects.toMatchObject({ code: 'HDF5_CORRUPT', file: path });
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses a dataset past maxTensorBytes with TENSOR_TOO_LARGE', async () => {
     await expect(readLegacyH5(join(dir, 'model.h5'), { limits: { maxTensorBytes: 16 } })).rejects.toMatchObject({ code: 'TENSOR_TOO_LARGE' });

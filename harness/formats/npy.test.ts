@@ -43,7 +43,6 @@ describe.skipIf(!HAS_PYTHON)('npy files written by numpy', { timeout: 60_000 }, 
       expect({ name, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) }).toEqual({ name, ...expected });
     }
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('writes files numpy loads back to the same bytes', async () => {
     for (const name of Object.keys(truth)) await writeNpy(join(dir, `copy-${name}`), await readNpy(join(dir, name)));
@@ -55,7 +54,6 @@ bad = [n for n in names if not same(np.load(n), np.load('copy-' + n))]
 print(json.dumps(bad))`, dir);
     expect(JSON.parse(verdict)).toEqual([]);
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses big-endian data, fortran order and truncated data with NPY_* codes', async () => {
     await expect(readNpy(join(dir, 'big_endian.npy'))).rejects.toMatchObject({ code: 'NPY_BIG_ENDIAN' });
@@ -71,7 +69,6 @@ describe('npy without Python', () => {
   it('refuses bad magic with NPY_BAD_MAGIC', () => {
     expect(() => parseNpy(new TextEncoder().encode('not an npy file'), 'x.npy')).toThrow(expect.objectContaining({ code: 'NPY_BAD_MAGIC', file: 'x.npy' }));
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('applies a true dtype: bfloat16 stored as uint16, and refuses an impossible one', () => {
     const stored: Tensor = { dtype: 'uint16', shape: [2], data: new Uint16Array([0x3f80, 0xc000]) };
@@ -80,7 +77,6 @@ describe('npy without Python', () => {
     expect(() => parseNpy(bytes, 'b.npy', { trueDtype: 'float32' })).toThrow(expect.objectContaining({ code: 'NPY_DTYPE_MISMATCH' }));
     expect(parseNpy(encodeNpy({ ...stored, dtype: 'bfloat16' }), 'b.npy')).toEqual(stored);
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('round-trips every dtype through encodeNpy/parseNpy', () => {
     const samples: Tensor[] = (['float32', 'int64', 'bool', 'uint8'] as DType[]).map((dtype) => parseNpy(encodeNpy({

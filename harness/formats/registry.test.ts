@@ -9,6 +9,7 @@ import type { ArtifactReader } from './types.ts';
 describe('artifact registry', () => {
   let dir = '';
   beforeAll(async () => { dir = await makeTempDir(); });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('names the file and its first bytes in hex when no reader claims it', async () => {
     const path = join(dir, 'model.keras');
@@ -18,7 +19,6 @@ describe('artifact registry', () => {
     expect(error).toMatchObject({ code: 'FORMAT_UNKNOWN', file: path, phase: 'read', details: { firstBytes: '474946383961206e6f742061206d6f64' } });
     expect((error as Error).message).toContain(path);
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('reports an empty file, a directory and a missing file', async () => {
     const empty = join(dir, 'empty.h5');
@@ -28,7 +28,6 @@ describe('artifact registry', () => {
     await expect(readArtifact(join(dir, 'folder'))).rejects.toMatchObject({ code: 'FORMAT_UNKNOWN' });
     await expect(readArtifact(join(dir, 'missing.keras'))).rejects.toMatchObject({ code: 'FILE_UNREADABLE', message: expect.stringContaining('ENOENT') });
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('asks readers whose magic matches, the one claiming the extension first', () => {
     const zipHead = new Uint8Array([0x50, 0x4b, 0x03, 0x04]);
