@@ -133,7 +133,7 @@ def _check_model(model, report) -> None:
         body["input"].setdefault("dtype", "float32")
         return
     known = set()
-    for index, spec in enumerate(body.get("inputs") or []):
+    for spec in body.get("inputs") or []:
         spec.setdefault("dtype", "float32")
         known.add(spec.get("name"))
     for index, layer in enumerate(layers):

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from .arrays import write_array
+from .file_digest import describe_files
 from .formats import FORMATS
 from .forward_pass import output_names, run_keras_model
 from .input_generation import generate_inputs
@@ -13,7 +14,6 @@ from .manifest import CASE_FILE, MANIFEST_FILE, new_manifest, write_json
 from .model_building import build_model
 from .reload_process import run_reload_process
 from .tensorflow_setup import reset_for_case
-from .file_digest import describe_files
 from .versions import collect_versions
 
 

@@ -46,22 +46,25 @@ def parse_request(line: str) -> tuple[dict, dict, Path]:
     return request, validate_case(request["case"]), Path(out_dir)
 
 
+def case_id_of(line: str) -> str | None:
+    """The case id for the reply, recovered even from a request that fails validation."""
+    try:
+        case_id = json.loads(line)["case"]["id"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return case_id if isinstance(case_id, str) else None
+
+
 def handle_line(line: str) -> dict:
     """Generates one case; never raises, so one bad case cannot end the worker."""
     started = time.monotonic()
-    case_id = None
-    try:
-        raw = json.loads(line) if line.strip().startswith("{") else None
-        case_id = (raw or {}).get("case", {}).get("id") if isinstance(raw, dict) else None
-    except (ValueError, AttributeError):
-        pass
     try:
         request, case, out_dir = parse_request(line)
         generate_case(case, request, out_dir)
         return {"case": case["id"], "status": "ok", "seconds": round(time.monotonic() - started, 3)}
     except Exception as error:
         traceback.print_exc(file=sys.stderr)
-        return {"case": case_id, "status": "error", "seconds": round(time.monotonic() - started, 3),
+        return {"case": case_id_of(line), "status": "error", "seconds": round(time.monotonic() - started, 3),
                 "error": {"type": type(error).__name__, "message": str(error), "traceback": traceback.format_exc()}}
 
 
