@@ -1,0 +1,212 @@
+/**
+ * compareAllClose against numpy.testing.assert_allclose and np.allclose on the same 25 M float32 elements,
+ * with a plain memory copy of the same bytes as the floor. Run: `tsx bench/allclose.ts`.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { compareAllClose, formatMismatchReport, type Tolerance } from '../harness/compare/allclose.ts';
+import { HAS_NUMPY_PYTHON, NUMPY_PYTHON, runNumpyScript } from '../harness/compare/numpy-oracle.ts';
+import type { Tensor } from '../harness/tensor.ts';
+
+const ELEMENTS = Number(process.env.BENCH_ALLCLOSE_ELEMENTS ?? 25_000_000);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
+const WARMUPS = 2;
+const TOLERANCE: Tolerance = { rtol: 1e-5, atol: 1e-6 };
+const PERTURBED_FRACTION = 0.01;
+const RESULT_FILE = fileURLToPath(new URL('../reports/bench/allclose.json', import.meta.url));
+
+/** Speed targets: numpy's median time over ours must reach `ratio`. */
+const TARGETS = [
+  { path: 'pass', against: 'assert_allclose', ratio: 3 },
+  { path: 'pass', against: 'np.allclose', ratio: 1.5 },
+  { path: 'fail', against: 'assert_allclose', ratio: 3 },
+] as const;
+
+interface BenchData {
+  desired: Float32Array;
+  actualPass: Float32Array;
+  actualFail: Float32Array;
+}
+
+/** Deterministic data: desired in [-2, 2), a pass copy within tolerance, a fail copy with 1% pushed out. */
+function makeData(count: number): BenchData {
+  let state = 0x2545f491;
+  const next = (): number => {
+    // xorshift32: fast and reproducible across runs.
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4294967296;
+  };
+  const desired = new Float32Array(count);
+  const actualPass = new Float32Array(count);
+  const actualFail = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    const value = (next() - 0.5) * 4;
+    desired[i] = value;
+    actualPass[i] = value * (1 + (next() - 0.5) * 1e-6);
+    actualFail[i] = next() < PERTURBED_FRACTION ? value + 0.01 + next() * 0.1 : actualPass[i]!;
+  }
+  return { desired, actualPass, actualFail };
+}
+
+/** A version 1.0 .npy file of a little-endian float32 vector. */
+function npyBytes(values: Float32Array): Buffer {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${values.length},), }`;
+  const unpadded = 10 + header.length + 1;
+  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
+  const preamble = Buffer.alloc(10);
+  preamble.write('\x93NUMPY', 0, 'latin1');
+  preamble[6] = 1;
+  preamble[7] = 0;
+  preamble.writeUInt16LE(header.length, 8);
+  return Buffer.concat([preamble, Buffer.from(header, 'latin1'), Buffer.from(values.buffer, values.byteOffset, values.byteLength)]);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Median milliseconds of `run` after warm-up runs. */
+function time(run: () => unknown): { medianMs: number; runsMs: number[] } {
+  for (let i = 0; i < WARMUPS; i++) run();
+  const runsMs: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const start = performance.now();
+    run();
+    runsMs.push(performance.now() - start);
+  }
+  return { medianMs: median(runsMs), runsMs };
+}
+
+const PYTHON_TIMING = `
+import json, sys, time
+import numpy as np
+spec = json.load(sys.stdin)
+desired = np.load(spec['desired']); actual_pass = np.load(spec['actualPass']); actual_fail = np.load(spec['actualFail'])
+rtol, atol, repeats, warmups = spec['rtol'], spec['atol'], spec['repeats'], spec['warmups']
+def timed(run):
+    for _ in range(warmups): run()
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter(); run(); runs.append((time.perf_counter() - start) * 1000)
+    return {'medianMs': float(np.median(runs)), 'runsMs': runs}
+messages = []
+def assert_fail():
+    try:
+        np.testing.assert_allclose(actual_fail, desired, rtol=rtol, atol=atol)
+    except AssertionError as error:
+        messages.append(str(error))
+    else:
+        raise SystemExit('the fail data passed assert_allclose')
+copy_target = np.empty_like(desired)
+result = {
+    'assert_allclose pass': timed(lambda: np.testing.assert_allclose(actual_pass, desired, rtol=rtol, atol=atol)),
+    'assert_allclose fail': timed(assert_fail),
+    'np.allclose pass': timed(lambda: np.allclose(actual_pass, desired, rtol=rtol, atol=atol)),
+    'np.allclose fail': timed(lambda: np.allclose(actual_fail, desired, rtol=rtol, atol=atol)),
+    'np.copyto': timed(lambda: np.copyto(copy_target, desired)),
+}
+assert np.allclose(actual_pass, desired, rtol=rtol, atol=atol) and not np.allclose(actual_fail, desired, rtol=rtol, atol=atol)
+print(json.dumps({'timings': result, 'failMessage': messages[-1], 'numpy': np.__version__}))
+`;
+
+interface PythonResult {
+  timings: Record<string, { medianMs: number; runsMs: number[] }>;
+  failMessage: string;
+  numpy: string;
+}
+
+/** The lines of a report that numpy also prints: counts and maximum differences. */
+function summaryLines(text: string): string[] {
+  return text.split('\n').filter((line) => /^(Mismatched elements|Max absolute|Max relative)/.test(line));
+}
+
+export async function main(): Promise<void> {
+  if (!HAS_NUMPY_PYTHON) throw new Error(`bench/allclose: no Python at ${NUMPY_PYTHON}; run keras-roundtrip setup first`);
+  console.log(`allclose bench: ${ELEMENTS.toLocaleString('en-US')} float32 elements, rtol=${TOLERANCE.rtol}, atol=${TOLERANCE.atol}, median of ${REPEATS} after ${WARMUPS} warm-up runs`);
+  const data = makeData(ELEMENTS);
+  const folder = await mkdtemp(path.join(tmpdir(), 'roundtrip-bench-allclose-'));
+  try {
+    const files = { desired: path.join(folder, 'desired.npy'), actualPass: path.join(folder, 'actual-pass.npy'), actualFail: path.join(folder, 'actual-fail.npy') };
+    await writeFile(files.desired, npyBytes(data.desired));
+    await writeFile(files.actualPass, npyBytes(data.actualPass));
+    await writeFile(files.actualFail, npyBytes(data.actualFail));
+
+    const tensor = (values: Float32Array): Tensor => ({ dtype: 'float32', shape: [values.length], data: values });
+    const desired = tensor(data.desired);
+    const passActual = tensor(data.actualPass);
+    const failActual = tensor(data.actualFail);
+    const copyTarget = new Float32Array(ELEMENTS);
+    let failText = '';
+    const ours = {
+      'compareAllClose pass': time(() => {
+        if (!compareAllClose(passActual, desired, TOLERANCE).pass) throw new Error('the pass data failed');
+      }),
+      'compareAllClose fail + report text': time(() => {
+        const comparison = compareAllClose(failActual, desired, TOLERANCE);
+        if (comparison.report === undefined) throw new Error('the fail data passed');
+        failText = formatMismatchReport(comparison.report);
+      }),
+      'TypedArray.set copy': time(() => copyTarget.set(data.desired)),
+    };
+
+    const python = await runNumpyScript<PythonResult>(PYTHON_TIMING, { ...files, rtol: TOLERANCE.rtol, atol: TOLERANCE.atol, repeats: REPEATS, warmups: WARMUPS });
+    const numpySummary = summaryLines(python.failMessage);
+    const ourSummary = summaryLines(failText);
+    const reportsAgree = JSON.stringify(numpySummary) === JSON.stringify(ourSummary);
+
+    const oursFor = { pass: ours['compareAllClose pass'].medianMs, fail: ours['compareAllClose fail + report text'].medianMs };
+    const numpyFor = (against: string, pathName: string) => python.timings[`${against} ${pathName}`]!.medianMs;
+    const targets = TARGETS.map((target) => {
+      const speedup = numpyFor(target.against, target.path) / oursFor[target.path];
+      return { ...target, speedup, met: speedup >= target.ratio };
+    });
+
+    const rows: [string, number, string][] = [
+      ['compareAllClose pass', oursFor.pass, ''],
+      ['numpy assert_allclose pass', numpyFor('assert_allclose', 'pass'), `${(numpyFor('assert_allclose', 'pass') / oursFor.pass).toFixed(2)}×`],
+      ['numpy np.allclose pass', numpyFor('np.allclose', 'pass'), `${(numpyFor('np.allclose', 'pass') / oursFor.pass).toFixed(2)}×`],
+      ['compareAllClose fail + report text', oursFor.fail, ''],
+      ['numpy assert_allclose fail (message)', numpyFor('assert_allclose', 'fail'), `${(numpyFor('assert_allclose', 'fail') / oursFor.fail).toFixed(2)}×`],
+      ['numpy np.allclose fail (bool only)', numpyFor('np.allclose', 'fail'), `${(numpyFor('np.allclose', 'fail') / oursFor.fail).toFixed(2)}×`],
+      ['floor: TypedArray.set copy', ours['TypedArray.set copy'].medianMs, `ours pass = ${(oursFor.pass / ours['TypedArray.set copy'].medianMs).toFixed(2)}× this`],
+      ['floor: np.copyto', python.timings['np.copyto']!.medianMs, `ours pass = ${(oursFor.pass / python.timings['np.copyto']!.medianMs).toFixed(2)}× this`],
+    ];
+    console.log('');
+    console.log(`${'measurement'.padEnd(40)} ${'median ms'.padStart(10)}  ratio`);
+    for (const [name, ms, note] of rows) console.log(`${name.padEnd(40)} ${ms.toFixed(1).padStart(10)}  ${note}`);
+    console.log('');
+    for (const target of targets) {
+      console.log(`${target.met ? 'PASS' : 'MISS'}  ${target.path} path: ${target.speedup.toFixed(2)}× faster than ${target.against} (target ≥ ${target.ratio}×)`);
+    }
+    console.log(`${reportsAgree ? 'PASS' : 'MISS'}  fail-path report counts and maxima equal numpy's:`);
+    for (const line of ourSummary) console.log(`        ${line}`);
+    if (!reportsAgree) for (const line of numpySummary) console.log(`  numpy ${line}`);
+
+    await mkdir(path.dirname(RESULT_FILE), { recursive: true });
+    await writeFile(RESULT_FILE, `${JSON.stringify({
+      bench: 'allclose',
+      elements: ELEMENTS,
+      dtype: 'float32',
+      tolerance: TOLERANCE,
+      perturbedFraction: PERTURBED_FRACTION,
+      repeats: REPEATS,
+      warmups: WARMUPS,
+      node: process.version,
+      numpy: python.numpy,
+      timingsMs: { ...ours, ...Object.fromEntries(Object.entries(python.timings).map(([name, timing]) => [`numpy ${name}`, timing])) },
+      targets,
+      report: { ours: ourSummary, numpy: numpySummary, agree: reportsAgree },
+    }, null, 2)}\n`);
+    console.log(`\nwrote ${path.relative(process.cwd(), RESULT_FILE)}`);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,0 +1,11 @@
+/** Every benchmark, in order: `keras-roundtrip bench` (npm run bench) runs this. */
+import { main as benchAllClose } from './allclose.ts';
+
+const BENCHES: ReadonlyArray<[string, () => Promise<void>]> = [['allclose', benchAllClose]];
+
+export async function main(): Promise<void> {
+  for (const [name, run] of BENCHES) {
+    console.log(`\n== bench: ${name} ==`);
+    await run();
+  }
+}
