@@ -9,3 +9,5 @@ export async function main(): Promise<void> {
     await run();
   }
 }
+
+if (process.argv[1] !== undefined && import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) await main();

@@ -32,6 +32,10 @@ describe.each([['float32', f32], ['float64', f64]] as const)('%s values', (_dtyp
     const loose = { rtol: 0.5, atol: 1 };
     expect(compareAllClose(make([1]), make([Infinity]), loose).report).toMatchObject({ mismatched: 1, infMismatches: 1 });
     expect(compareAllClose(make([Infinity]), make([1]), loose).report).toMatchObject({ mismatched: 1, infMismatches: 1 });
+    // The same inside a group of four (the unrolled fast loop) and in the tail after it.
+    const grouped = compareAllClose(make([1, 1, 1, 1, NaN, 1]), make([1, Infinity, 1, 1, 1, -Infinity]), loose);
+    expect(grouped.report).toMatchObject({ mismatched: 3, infMismatches: 2, nanMismatches: 1 });
+    expect(grouped.report?.firstMismatches?.map((m) => m.index)).toEqual([[1], [4], [5]]);
   });
 
   it('treats +0 and -0 as equal', () => {

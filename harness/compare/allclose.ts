@@ -164,34 +164,51 @@ class ViolationTally {
   }
 }
 
-// The two loops below are the hot path: one pass, typed-array reads, no allocation. They only accept
-// elements that surely pass; every other element goes to considerFloat, which decides exactly.
+// The hot path: one pass, typed-array reads, no allocation, unrolled by four (about twice as fast in V8).
+// It only accepts elements that surely pass; a group of four with any doubtful element goes to
+// considerFloat, which decides each exactly. `a - b <= 0` rather than `a <= b` sends inf - inf (a finite
+// value against inf) and NaN to considerFloat. The float32 and float64 loops are the same code kept
+// apart so each sees one array type.
+
+/**
+ * float32: numpy rounds `atol + rtol * |d|` to float32. Shrinking the float64 bound by 2^-22 (more than
+ * the two float32 roundings can take away) keeps every fast accept a pass in float32 arithmetic too.
+ */
+const FLOAT32_SAFETY = 1 - 2 ** -22;
 
 function scanFloat32(actual: Float32Array, desired: Float32Array, tally: ViolationTally): void {
-  const rtol = tally.rtol;
-  const atol = tally.atol;
+  const rtol = tally.rtol * FLOAT32_SAFETY;
+  const atol = tally.atol * FLOAT32_SAFETY;
   const length = actual.length;
-  for (let i = 0; i < length; i++) {
-    const a = actual[i]!;
-    const d = desired[i]!;
-    // float32 arithmetic, as numpy's isclose does for float32 arrays.
-    const bound = Math.fround(atol + Math.fround(rtol * Math.abs(d)));
-    if (Math.abs(Math.fround(a - d)) <= bound && bound !== Infinity) continue;
-    tally.considerFloat(i, a, d);
+  const grouped = length - (length % 4);
+  let i = 0;
+  for (; i < grouped; i += 4) {
+    const d0 = desired[i]!, d1 = desired[i + 1]!, d2 = desired[i + 2]!, d3 = desired[i + 3]!;
+    if (Math.abs(actual[i]! - d0) - (atol + rtol * Math.abs(d0)) <= 0
+      && Math.abs(actual[i + 1]! - d1) - (atol + rtol * Math.abs(d1)) <= 0
+      && Math.abs(actual[i + 2]! - d2) - (atol + rtol * Math.abs(d2)) <= 0
+      && Math.abs(actual[i + 3]! - d3) - (atol + rtol * Math.abs(d3)) <= 0) continue;
+    for (let j = i; j < i + 4; j++) tally.considerFloat(j, actual[j]!, desired[j]!);
   }
+  for (; i < length; i++) tally.considerFloat(i, actual[i]!, desired[i]!);
 }
 
+/** float64: the fast test is numpy's own, in the same arithmetic. */
 function scanFloat64(actual: Float64Array, desired: Float64Array, tally: ViolationTally): void {
   const rtol = tally.rtol;
   const atol = tally.atol;
   const length = actual.length;
-  for (let i = 0; i < length; i++) {
-    const a = actual[i]!;
-    const d = desired[i]!;
-    const bound = atol + rtol * Math.abs(d);
-    if (Math.abs(a - d) <= bound && bound !== Infinity) continue;
-    tally.considerFloat(i, a, d);
+  const grouped = length - (length % 4);
+  let i = 0;
+  for (; i < grouped; i += 4) {
+    const d0 = desired[i]!, d1 = desired[i + 1]!, d2 = desired[i + 2]!, d3 = desired[i + 3]!;
+    if (Math.abs(actual[i]! - d0) - (atol + rtol * Math.abs(d0)) <= 0
+      && Math.abs(actual[i + 1]! - d1) - (atol + rtol * Math.abs(d1)) <= 0
+      && Math.abs(actual[i + 2]! - d2) - (atol + rtol * Math.abs(d2)) <= 0
+      && Math.abs(actual[i + 3]! - d3) - (atol + rtol * Math.abs(d3)) <= 0) continue;
+    for (let j = i; j < i + 4; j++) tally.considerFloat(j, actual[j]!, desired[j]!);
   }
+  for (; i < length; i++) tally.considerFloat(i, actual[i]!, desired[i]!);
 }
 
 function scanEveryFloat(actual: Float32Array, desired: Float32Array, tally: ViolationTally): void {
