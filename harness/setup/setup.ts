@@ -103,8 +103,10 @@ async function describeTensorflow(environment: Environment): Promise<{ version: 
     [
       'import json, os, importlib.util, importlib.metadata as m',
       'spec = importlib.util.find_spec("tensorflow")',
-      'dists = [d for d in ("tensorflow-cpu", "tensorflow") if importlib.util.find_spec("tensorflow") and any(x.metadata["Name"].lower() == d for x in m.distributions())]',
-      'print(json.dumps({"version": m.version(dists[0]) if dists else None, "directory": os.path.dirname(spec.origin) if spec else None}))',
+      'def version(name):',
+      '    try: return m.version(name)',
+      '    except m.PackageNotFoundError: return None',
+      'print(json.dumps({"version": version("tensorflow-cpu") or version("tensorflow"), "directory": os.path.dirname(spec.origin) if spec else None}))',
     ].join('\n'),
   ]);
   const described = JSON.parse(stdout) as { version: string | null; directory: string | null };
