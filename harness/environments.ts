@@ -13,6 +13,8 @@ export interface Environment {
   basePython: string;
   /** Extra environment variables for every generator process. */
   variables: Record<string, string>;
+  /** An interpreter to use instead of the venv's (a user's own Python, or a test double for supervision tests). */
+  python?: string;
 }
 
 export const DEFAULT_ENVIRONMENT = 'tf2.21-keras3';
@@ -32,7 +34,7 @@ export function venvDirectory(environment: Environment): string {
 }
 
 export function venvPython(environment: Environment): string {
-  return path.join(venvDirectory(environment), 'bin', 'python');
+  return environment.python ?? path.join(venvDirectory(environment), 'bin', 'python');
 }
 
 export function findEnvironment(name: string): Environment {

@@ -1,7 +1,7 @@
 import type { DType } from '../tensor.ts';
 
 /** Artifact formats the generator writes, named as case files name them. */
-export type FormatName = 'keras' | 'h5' | 'savedmodel' | 'onnx';
+export type FormatName = 'keras' | 'keras-npz' | 'h5' | 'weights-h5' | 'weights-sharded' | 'savedmodel' | 'checkpoint' | 'onnx' | 'tflite';
 /** Every place a verdict can come from: Python's own reload, a TS reader, or a TS runtime. */
 export type RuntimeName = 'python' | 'reader' | 'tfjs-node-savedmodel' | 'onnxruntime-node';
 export type CustomObjectsMode = 'registered' | 'argument' | 'scope' | 'absent';
@@ -48,7 +48,13 @@ export interface CaseSpec {
   model: ModelSpec;
   inputs: InputSpec[];
   formats: FormatName[];
-  load: { customObjects: CustomObjectsMode };
+  load: { customObjects: CustomObjectsMode; safeMode: boolean; compile: boolean };
+  /** Environment requirements, e.g. `{ keras: '>=3' }`; environments that do not meet them skip the case. */
+  requires?: { keras?: string; tensorflow?: string };
+  /** A Python-side scenario (training, checkpoints, resume …) run by the generator. */
+  scenario?: { name: string; args: Record<string, unknown> };
+  /** Negative checks: loading `format` in `runtime` must raise `type` with a message matching `match`. */
+  expectErrors?: { format: FormatName; runtime: RuntimeName; type: string; match: string }[];
   tolerance: { default: Tolerance; runtimes: Partial<Record<RuntimeName, Partial<Tolerance>>> };
   outputs?: { name: string }[];
   /** Absolute path of the case file; not sent to the generator. */

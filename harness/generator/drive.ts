@@ -122,18 +122,19 @@ class GeneratorWorker {
     clearTimeout(timer);
     if (outcome instanceof Error) {
       this.waiting = undefined;
-      await this.stop();
+      // A worker that overran or died gets no grace period.
+      await this.stop({ kill: true });
       throw outcome;
     }
     return outcome;
   }
 
-  async stop(): Promise<void> {
+  async stop(options: { kill?: boolean } = {}): Promise<void> {
     const child = this.child;
     if (!child) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.stdin?.end();
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const killer = setTimeout(() => child.kill('SIGKILL'), options.kill ? 0 : 5000);
     if (child.exitCode === null && child.signalCode === null) await exited;
     clearTimeout(killer);
     this.child = undefined;
@@ -153,8 +154,8 @@ export async function generateCases(cases: CaseSpec[], environment: Environment,
   const results: GenerationResult[] = cases
     .filter((spec) => !staleIds.has(spec.id))
     .map((spec) => ({ case: spec.id, environment: environment.name, status: 'up-to-date', seconds: 0 }));
-  let done = results.length;
-  for (const result of results) options.onProgress?.(result, done, cases.length);
+  let done = 0;
+  for (const result of results) options.onProgress?.(result, ++done, cases.length);
   if (stale.length === 0) return results;
 
   const logDirectory = path.join(REPORTS_DIR, 'logs');

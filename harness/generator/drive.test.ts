@@ -1,0 +1,52 @@
+import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCases } from '../cases/load-cases.ts';
+import type { CaseSpec } from '../cases/types.ts';
+import { findEnvironment, type Environment } from '../environments.ts';
+import { generateCases } from './drive.ts';
+
+// Supervision only: the "python" here is a shell script that misbehaves the way a crashing or hanging
+// TensorFlow process does. Real generation is covered by the conformance suite and `npm run roundtrip`.
+let scratch: string;
+let cases: CaseSpec[];
+
+async function misbehavingEnvironment(name: string, script: string): Promise<Environment> {
+  const python = path.join(scratch, `${name}.sh`);
+  await writeFile(python, `#!/bin/sh\n${script}\n`);
+  await chmod(python, 0o755);
+  return { ...findEnvironment('tf2.21-keras3'), python };
+}
+
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'roundtrip-drive-'));
+  cases = (await loadCases()).cases.slice(0, 2);
+});
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+describe('generateCases supervision', () => {
+  it('records a worker that dies mid-case, replaces it, and goes on with the next case', async () => {
+    const environment = await misbehavingEnvironment('dies', 'read request; kill -SEGV $$');
+    const goldenRoot = path.join(scratch, 'golden-dies');
+    const results = await generateCases(cases, environment, { goldenRoot, force: true });
+    expect(results.map((result) => [result.case, result.status, result.error?.code])).toEqual(cases.map((spec) => [spec.id, 'error', 'GENERATOR_WORKER_DIED']));
+    expect(results[0]?.error?.message).toContain('killed by signal SIGSEGV');
+    // Nothing half-written: the staging folders are gone and no case folder appeared.
+    expect(await readdir(path.join(goldenRoot, environment.name))).toEqual([]);
+  });
+
+  it('kills a worker that overruns the per-case timeout', async () => {
+    const environment = await misbehavingEnvironment('hangs', 'read request; sleep 30');
+    const goldenRoot = path.join(scratch, 'golden-hangs');
+    const [first] = await generateCases(cases.slice(0, 1), environment, { goldenRoot, force: true, caseTimeoutSeconds: 0.5 });
+    expect(first).toMatchObject({ status: 'error', error: { code: 'GENERATE_TIMEOUT' } });
+  });
+
+  it('names the set-up command when the environment has no interpreter', async () => {
+    const environment: Environment = { ...findEnvironment('tf2.21-keras3'), python: path.join(scratch, 'missing', 'python') };
+    const [first] = await generateCases(cases.slice(0, 1), environment, { goldenRoot: path.join(scratch, 'golden-missing'), force: true });
+    expect(first?.error).toMatchObject({ code: 'ENVIRONMENT_MISSING' });
+    expect(first?.error?.message).toContain('keras-roundtrip setup --env tf2.21-keras3');
+  });
+});
