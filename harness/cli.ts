@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { loadCases } from './cases/load-cases.ts';
@@ -5,6 +6,7 @@ import { DEFAULT_ENVIRONMENT, ENVIRONMENTS, findEnvironment, type Environment } 
 import { CaseValidationError, RoundtripError, SetupError } from './errors.ts';
 import { generateCases, type GenerationResult } from './generator/drive.ts';
 import { REPORTS_DIR } from './paths.ts';
+import { computeCoverage, renderCoverageMarkdown } from './report/coverage.ts';
 import { writeReports } from './report/index.ts';
 import { formatCheck } from './report/text.ts';
 import { countVerdicts, runFailed, runRoundtrip, type RunResults } from './run/run.ts';
@@ -126,6 +128,23 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   addCommonOptions(program.command('run').description('generate + verify + report (npm run roundtrip)'))
     .option('--force', 'regenerate even when the input hash matches')
     .action(async (options: CommonOptions & { force?: boolean }) => setExitCode(await runAndReport(options, true)));
+
+  program
+    .command('coverage')
+    .description('the matrix of layer classes and Keras features × formats × runtimes the catalogue exercises')
+    .option('--env <name>', 'environment whose runtimes are planned', DEFAULT_ENVIRONMENT)
+    .option('--reports <dir>', 'where coverage.md and coverage.json are written', REPORTS_DIR)
+    .action(async (options: { env: string; reports: string }) => {
+      const { cases, errors } = await loadCases();
+      for (const error of errors) say(error.message);
+      const coverage = computeCoverage(cases, findEnvironment(options.env).name);
+      const markdown = renderCoverageMarkdown(coverage);
+      await mkdir(options.reports, { recursive: true });
+      await writeFile(path.join(options.reports, 'coverage.md'), markdown);
+      await writeFile(path.join(options.reports, 'coverage.json'), `${JSON.stringify(coverage, null, 2)}\n`);
+      process.stdout.write(markdown);
+      setExitCode(errors.length > 0 ? EXIT.failed : EXIT.ok);
+    });
 
   program
     .command('bench')
