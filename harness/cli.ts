@@ -5,6 +5,7 @@ import { loadCases } from './cases/load-cases.ts';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENTS, findEnvironment, type Environment } from './environments.ts';
 import { CaseValidationError, RoundtripError, SetupError } from './errors.ts';
 import { generateCases, type GenerationResult } from './generator/drive.ts';
+import { findGeneratorRunner, GENERATOR_RUNNERS, type GeneratorRunnerName } from './generator/runners.ts';
 import { REPORTS_DIR } from './paths.ts';
 import { computeCoverage, renderCoverageMarkdown } from './report/coverage.ts';
 import { writeReports } from './report/index.ts';
@@ -70,13 +71,29 @@ function addCommonOptions(command: Command): Command {
     .option('--timeout <seconds>', 'per-check timeout', '120');
 }
 
-async function runAndReport(options: CommonOptions & { force?: boolean }, generate: boolean): Promise<number> {
+/** Options of the commands that generate: `generate` and `run`. */
+interface GenerateCommandOptions {
+  force?: boolean;
+  runner: GeneratorRunnerName;
+  golden?: string;
+}
+
+function addGenerateOptions(command: Command): Command {
+  return command
+    .option('--force', 'regenerate even when the input hash matches')
+    .option('--runner <name>', `where the Python generator runs: ${GENERATOR_RUNNERS.join(' | ')} (local = the venv; docker/podman = the image docker/build-image.sh builds)`, 'local')
+    .option('--golden <dir>', 'golden root to write and read (default golden/)');
+}
+
+async function runAndReport(options: CommonOptions & Partial<GenerateCommandOptions>, generate: boolean): Promise<number> {
   const results = await runRoundtrip({
     environments: selectEnvironments(options.env, options.allEnvs),
     caseIds: options.case,
     generate,
     verify: true,
     force: options.force,
+    runner: options.runner && findGeneratorRunner(options.runner).name,
+    goldenRoot: options.golden && path.resolve(options.golden),
     poolSize: Number(options.poolSize),
     timeoutSeconds: Number(options.timeout),
     onGeneration: describeGeneration,
@@ -108,15 +125,16 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       say(`keras-roundtrip setup: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     });
 
-  addCommonOptions(program.command('generate').description('write golden artifacts for cases whose inputs changed (Python)'))
-    .option('--force', 'regenerate even when the input hash matches')
-    .action(async (options: CommonOptions & { force?: boolean }) => {
+  addGenerateOptions(addCommonOptions(program.command('generate').description('write golden artifacts for cases whose inputs changed (Python)')))
+    .action(async (options: CommonOptions & GenerateCommandOptions) => {
+      const runner = findGeneratorRunner(options.runner).name;
+      const goldenRoot = options.golden && path.resolve(options.golden);
       const loaded = await loadCases();
       for (const error of loaded.errors) say(error.message);
       const cases = options.case ? loaded.cases.filter((spec) => options.case!.includes(spec.id)) : loaded.cases;
       let failed = loaded.errors.length > 0;
       for (const environment of selectEnvironments(options.env, options.allEnvs)) {
-        const results = await generateCases(cases, environment, { force: options.force, onProgress: describeGeneration });
+        const results = await generateCases(cases, environment, { force: options.force, runner, goldenRoot, onProgress: describeGeneration });
         failed ||= results.some((result) => result.status === 'error');
       }
       setExitCode(failed ? EXIT.failed : EXIT.ok);
@@ -125,9 +143,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   addCommonOptions(program.command('verify').description('check the golden artifacts through every reader and runtime, then write reports'))
     .action(async (options: CommonOptions) => setExitCode(await runAndReport(options, false)));
 
-  addCommonOptions(program.command('run').description('generate + verify + report (npm run roundtrip)'))
-    .option('--force', 'regenerate even when the input hash matches')
-    .action(async (options: CommonOptions & { force?: boolean }) => setExitCode(await runAndReport(options, true)));
+  addGenerateOptions(addCommonOptions(program.command('run').description('generate + verify + report (npm run roundtrip)')))
+    .action(async (options: CommonOptions & GenerateCommandOptions) => setExitCode(await runAndReport(options, true)));
 
   program
     .command('coverage')

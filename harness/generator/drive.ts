@@ -1,23 +1,26 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { toGeneratorCase } from '../cases/load-cases.ts';
 import type { CaseSpec } from '../cases/types.ts';
-import { venvPython, type Environment } from '../environments.ts';
+import type { Environment } from '../environments.ts';
 import { GeneratorError, serializeError, type SerializedError } from '../errors.ts';
-import { GENERATOR_DIR, GOLDEN_DIR, REPORTS_DIR } from '../paths.ts';
+import { GOLDEN_DIR, REPORTS_DIR } from '../paths.ts';
 import { createStagingDirectory, readGoldenManifest, swapIntoGolden } from './golden.ts';
 import { computeInputHash } from './input-hash.ts';
+import { generationSkipReason } from './requirements.ts';
+import { findGeneratorRunner, type GeneratorRunner, type GeneratorRunnerName, type RunningWorker } from './runners.ts';
 
 /** What happened to one case in a generate run. */
 export interface GenerationResult {
   case: string;
   environment: string;
-  status: 'generated' | 'up-to-date' | 'error';
+  status: 'generated' | 'up-to-date' | 'skipped' | 'error';
   seconds: number;
   error?: SerializedError;
+  /** For `skipped`: why this environment did not make the case (not set up, or the case's `requires`). */
+  reason?: string;
 }
 
 export interface GenerateOptions {
@@ -26,6 +29,8 @@ export interface GenerateOptions {
   /** Seconds one case may take before its worker is killed. */
   caseTimeoutSeconds?: number;
   goldenRoot?: string;
+  /** Where the worker runs: the environment's venv (`local`, the default) or its image (runners.ts). */
+  runner?: GeneratorRunnerName;
   onProgress?: (result: GenerationResult, done: number, total: number) => void;
   onStart?: (caseId: string) => void;
 }
@@ -53,30 +58,27 @@ export async function findStaleCases(cases: CaseSpec[], environment: Environment
 }
 
 /**
- * One supervised Python worker: requests go in on stdin, replies come back on fd 3, TensorFlow's logs go to
- * the run log. A worker that dies or overruns is replaced by the next request.
+ * One supervised Python worker: requests go in on stdin, replies come back on the runner's reply stream,
+ * TensorFlow's logs go to the run log. A worker that dies or overruns is replaced by the next request.
  */
 class GeneratorWorker {
-  private child: ChildProcess | undefined;
+  private running: RunningWorker | undefined;
   private replies: WorkerReply[] = [];
   private waiting: ((reply: WorkerReply | Error) => void) | undefined;
   private exitReason: string | undefined;
 
-  constructor(private readonly environment: Environment, private readonly log: WriteStream) {}
+  constructor(
+    private readonly environment: Environment,
+    private readonly log: WriteStream,
+    private readonly runner: GeneratorRunner,
+    private readonly goldenDirectory: string,
+  ) {}
 
-  private start(): ChildProcess {
-    const python = venvPython(this.environment);
-    if (!existsSync(python)) {
-      throw new GeneratorError('ENVIRONMENT_MISSING', `${python} does not exist: environment ${this.environment.name} is not set up; run: npx keras-roundtrip setup --env ${this.environment.name}`);
-    }
-    const child = spawn(python, ['-m', 'roundtrip_generator', 'worker'], {
-      cwd: GENERATOR_DIR,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...this.environment.variables, PYTHONUNBUFFERED: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
-    });
-    child.stdout?.pipe(this.log, { end: false });
-    child.stderr?.pipe(this.log, { end: false });
-    const replies = createInterface({ input: child.stdio[3] as NodeJS.ReadableStream });
+  private async start(): Promise<RunningWorker> {
+    const running = await this.runner.start(this.environment, this.goldenDirectory);
+    const child = running.process;
+    for (const stream of running.logs) stream.pipe(this.log, { end: false });
+    const replies = createInterface({ input: running.replies });
     replies.on('line', (line) => {
       let reply: WorkerReply;
       try {
@@ -94,7 +96,7 @@ class GeneratorWorker {
     this.exitReason = undefined;
     child.on('exit', (code, signal) => {
       this.exitReason = signal ? `killed by signal ${signal}` : `exited with code ${code}`;
-      this.child = undefined;
+      this.running = undefined;
       if (this.waiting) {
         const reject = this.waiting;
         this.waiting = undefined;
@@ -102,12 +104,12 @@ class GeneratorWorker {
       }
     });
     child.stdin?.on('error', () => undefined);
-    this.child = child;
-    return child;
+    this.running = running;
+    return running;
   }
 
   async request(message: unknown, timeoutSeconds: number): Promise<WorkerReply> {
-    const child = this.child ?? this.start();
+    const child = (this.running ?? (await this.start())).process;
     const reply = new Promise<WorkerReply | Error>((resolve) => {
       const queued = this.replies.shift();
       if (queued) resolve(queued);
@@ -130,14 +132,15 @@ class GeneratorWorker {
   }
 
   async stop(options: { kill?: boolean } = {}): Promise<void> {
-    const child = this.child;
-    if (!child) return;
+    const running = this.running;
+    if (!running) return;
+    const child = running.process;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.stdin?.end();
-    const killer = setTimeout(() => child.kill('SIGKILL'), options.kill ? 0 : 5000);
+    const killer = setTimeout(() => running.kill(), options.kill ? 0 : 5000);
     if (child.exitCode === null && child.signalCode === null) await exited;
     clearTimeout(killer);
-    this.child = undefined;
+    this.running = undefined;
   }
 }
 
@@ -147,13 +150,22 @@ class GeneratorWorker {
  */
 export async function generateCases(cases: CaseSpec[], environment: Environment, options: GenerateOptions = {}): Promise<GenerationResult[]> {
   const goldenRoot = options.goldenRoot ?? GOLDEN_DIR;
+  const runner = findGeneratorRunner(options.runner ?? 'local');
+  const availability = await runner.availability(environment);
+  const skipped: GenerationResult[] = [];
+  const makeable = cases.filter((spec) => {
+    const reason = generationSkipReason(spec, environment, availability);
+    if (reason) skipped.push({ case: spec.id, environment: environment.name, status: 'skipped', seconds: 0, reason });
+    return !reason;
+  });
   const stale = options.force
-    ? await Promise.all(cases.map(async (spec) => ({ spec, inputHash: await computeInputHash(spec, environment), reason: 'forced' })))
-    : await findStaleCases(cases, environment, goldenRoot);
+    ? await Promise.all(makeable.map(async (spec) => ({ spec, inputHash: await computeInputHash(spec, environment), reason: 'forced' })))
+    : await findStaleCases(makeable, environment, goldenRoot);
   const staleIds = new Set(stale.map((entry) => entry.spec.id));
-  const results: GenerationResult[] = cases
-    .filter((spec) => !staleIds.has(spec.id))
-    .map((spec) => ({ case: spec.id, environment: environment.name, status: 'up-to-date', seconds: 0 }));
+  const results: GenerationResult[] = [
+    ...skipped,
+    ...makeable.filter((spec) => !staleIds.has(spec.id)).map((spec): GenerationResult => ({ case: spec.id, environment: environment.name, status: 'up-to-date', seconds: 0 })),
+  ];
   let done = 0;
   for (const result of results) options.onProgress?.(result, ++done, cases.length);
   if (stale.length === 0) return results;
@@ -161,7 +173,7 @@ export async function generateCases(cases: CaseSpec[], environment: Environment,
   const logDirectory = path.join(REPORTS_DIR, 'logs');
   await mkdir(logDirectory, { recursive: true });
   const log = createWriteStream(path.join(logDirectory, `generate-${environment.name}.log`));
-  const worker = new GeneratorWorker(environment, log);
+  const worker = new GeneratorWorker(environment, log, runner, path.join(goldenRoot, environment.name));
   try {
     for (const { spec, inputHash } of stale) {
       options.onStart?.(spec.id);

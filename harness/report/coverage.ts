@@ -26,7 +26,7 @@ function layerClasses(spec: CaseSpec): string[] {
 }
 
 function subjects(spec: CaseSpec): { kind: CoverageRow['kind']; name: string }[] {
-  const found = [...new Set(layerClasses(spec))].map((name) => ({ kind: 'layer' as const, name }));
+  const found: { kind: CoverageRow['kind']; name: string }[] = [...new Set(layerClasses(spec))].map((name) => ({ kind: 'layer', name }));
   if ('builder' in spec.model) found.push({ kind: 'builder', name: spec.model.builder.name });
   for (const tag of spec.tags) found.push({ kind: 'feature', name: tag });
   return found;

@@ -5,6 +5,7 @@ import type { CaseSpec } from '../cases/types.ts';
 import type { Environment } from '../environments.ts';
 import { RoundtripError, type SerializedError, type ValidationIssue } from '../errors.ts';
 import { generateCases, type GenerationResult } from '../generator/drive.ts';
+import type { GeneratorRunnerName } from '../generator/runners.ts';
 import { readGoldenManifest } from '../generator/golden.ts';
 import { GOLDEN_DIR } from '../paths.ts';
 import { NATIVE_RUNTIMES } from '../runtimes/registry.ts';
@@ -46,6 +47,8 @@ export interface RunOptions {
   poolSize?: number;
   timeoutSeconds?: number;
   goldenRoot?: string;
+  /** Where the Python generator runs (generator/runners.ts); default the venv. */
+  runner?: GeneratorRunnerName;
   casesDirectory?: string;
   onGeneration?: (result: GenerationResult, done: number, total: number) => void;
   onCheck?: (check: CheckResult, done: number, total: number) => void;
@@ -90,7 +93,7 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
   const generation: GenerationResult[] = [];
   if (options.generate) {
     for (const environment of options.environments) {
-      generation.push(...(await generateCases(cases, environment, { force: options.force, goldenRoot, onProgress: options.onGeneration })));
+      generation.push(...(await generateCases(cases, environment, { force: options.force, goldenRoot, runner: options.runner, onProgress: options.onGeneration })));
     }
   }
 
@@ -105,11 +108,14 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
         const generationErrors = new Map<string, SerializedError>(
           generation.filter((entry) => entry.environment === environment.name && entry.error).map((entry) => [entry.case, entry.error!]),
         );
+        const generationSkips = new Map<string, string>(
+          generation.filter((entry) => entry.environment === environment.name && entry.status === 'skipped').map((entry) => [entry.case, entry.reason ?? 'not generated']),
+        );
         const forEnvironment = planned.filter((check) => check.environment === environment.name);
         // Checks of one environment run concurrently; the pool bounds how many native runs happen at once.
         await Promise.all(
           forEnvironment.map(async (check) => {
-            const checked = await runCheck(check, { pool, expectations, goldenRoot, generationErrors });
+            const checked = await runCheck(check, { pool, expectations, goldenRoot, generationErrors, generationSkips });
             checks.push(checked);
             options.onCheck?.(checked, checks.length, planned.length);
           }),

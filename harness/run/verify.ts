@@ -46,6 +46,8 @@ export interface VerifyContext {
   goldenRoot?: string;
   /** Generation errors of this run, by case id: their checks are errors in phase generate. */
   generationErrors?: ReadonlyMap<string, SerializedError>;
+  /** Cases this environment did not make, by case id, with the reason: their checks are skipped. */
+  generationSkips?: ReadonlyMap<string, string>;
 }
 
 function result(planned: PlannedCheck, fields: Omit<CheckResult, 'environment' | 'case' | 'format' | 'runtime' | 'seconds'>, seconds = 0): CheckResult {
@@ -70,6 +72,8 @@ export async function runCheck(planned: PlannedCheck, context: VerifyContext): P
 }
 
 async function runCheckUnexpected(planned: PlannedCheck, context: VerifyContext): Promise<CheckResult> {
+  const skipReason = context.generationSkips?.get(planned.spec.id);
+  if (skipReason !== undefined) return result(planned, { verdict: 'skipped', reason: skipReason });
   const generationError = context.generationErrors?.get(planned.spec.id);
   if (generationError) return result(planned, { verdict: 'error', phase: 'generate', error: generationError });
 
@@ -111,11 +115,13 @@ function pythonCheck(planned: PlannedCheck, manifest: GoldenManifest): CheckResu
     const cause = manifest.generateErrors.find((entry) => entry.format === planned.format);
     return result(planned, { verdict: 'error', phase: 'generate', error: { name: 'GeneratorError', code: 'PYTHON_CHECK_MISSING', message: cause ? `${cause.type}: ${cause.message}` : `the manifest records no Python reload check for ${planned.format}` } });
   }
-  const failed = checks.find((check) => check.status !== 'pass');
+  // A format can carry several Python checks (reload, then scenario checks): an error outranks a failure.
+  const failed = checks.find((check) => check.status === 'error') ?? checks.find((check) => check.status === 'fail');
   if (!failed) return result(planned, { verdict: 'pass' });
+  const message = `${failed.check}: ${failed.message ?? 'no message'}`;
   return failed.status === 'fail'
-    ? result(planned, { verdict: 'fail', outputs: [{ output: '(python reload)', pass: false, kind: 'value-mismatch', report: failed.message, maxAbsDiff: failed.maxAbsDiff ?? undefined }] })
-    : result(planned, { verdict: 'error', phase: 'load', error: { name: 'PythonReloadError', code: 'PYTHON_RELOAD_FAILED', message: failed.message ?? 'no message' } });
+    ? result(planned, { verdict: 'fail', outputs: checks.filter((check) => check.status === 'fail').map((check) => ({ output: `(python ${check.check})`, pass: false, kind: 'value-mismatch', report: check.message, maxAbsDiff: check.maxAbsDiff ?? undefined })) })
+    : result(planned, { verdict: 'error', phase: 'load', error: { name: 'PythonCheckError', code: failed.check === 'reload' ? 'PYTHON_RELOAD_FAILED' : 'PYTHON_CHECK_FAILED', message } });
 }
 
 interface TruthFile {

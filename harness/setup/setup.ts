@@ -4,7 +4,7 @@ import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { SetupError } from '../errors.ts';
-import { venvDirectory, venvPython, type Environment } from '../environments.ts';
+import { venvDirectory, venvPython, venvStampFile, type Environment } from '../environments.ts';
 import { PACKAGE_ROOT, TFJS_NODE_DIR } from '../paths.ts';
 
 /** Progress lines go through this, so the CLI can print them and tests can collect them. */
@@ -43,7 +43,7 @@ export async function ensurePythonEnvironment(environment: Environment, progress
   const directory = venvDirectory(environment);
   const lock = await readFile(environment.lockFile, 'utf8');
   const wanted = sha256(lock);
-  const stampFile = path.join(directory, STAMP);
+  const stampFile = venvStampFile(environment);
   if ((await readStamp(stampFile)) === wanted && existsSync(venvPython(environment))) {
     progress(`python env ${environment.name}: up to date (${path.relative(PACKAGE_ROOT, directory)})`);
     return { changed: false };
@@ -65,7 +65,9 @@ export async function ensurePythonEnvironment(environment: Environment, progress
       async () => {
         progress(`python env ${environment.name}: installing ${pins} pinned packages from ${path.relative(PACKAGE_ROOT, environment.lockFile)}`);
         // Few retries and a bounded timeout, so an unreachable index fails fast instead of sitting in retries.
-        const pip = execa(venvPython(environment), ['-m', 'pip', 'install', '--retries', '1', '--timeout', '60', '--progress-bar', 'off', '-r', environment.lockFile], {
+        // --no-deps: the lock is the complete closure (pip freeze); tf-keras names the "tensorflow" distribution,
+        // which tensorflow-cpu satisfies as a module but not as a name.
+        const pip = execa(venvPython(environment), ['-m', 'pip', 'install', '--retries', '1', '--timeout', '60', '--progress-bar', 'off', '--no-deps', '-r', environment.lockFile], {
           all: true,
           env: { PIP_DISABLE_PIP_VERSION_CHECK: '1' },
         });
@@ -203,12 +205,23 @@ export async function setup(environments: Environment[], progress: ProgressSink)
   const steps = environments.length + 2;
   let step = 0;
   const prefixed = (message: string) => progress(`[${step}/${steps}] ${message}`);
+  // The binding's environment must install; any other that cannot is reported unavailable and the rest go on.
+  const unavailable: SetupError[] = [];
   for (const environment of environments) {
     step += 1;
-    await ensurePythonEnvironment(environment, prefixed);
+    try {
+      await ensurePythonEnvironment(environment, prefixed);
+    } catch (error) {
+      if (environment === bindingEnvironment || !(error instanceof SetupError)) throw error;
+      prefixed(`python env ${environment.name}: unavailable (${error.message.split('\n')[0]}); its checks will be skipped`);
+      unavailable.push(error);
+    }
   }
   step += 1;
   await ensureTfjsNodeBinding(bindingEnvironment, prefixed);
   step += 1;
   checkOnnxRuntime(prefixed);
+  if (unavailable.length > 0) {
+    throw new SetupError('python-packages', unavailable.map((error) => error.message).join('\n'), { cause: unavailable[0] });
+  }
 }

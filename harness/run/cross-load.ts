@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { applyExpectation, type Expectation } from '../cases/expectations.ts';
+import type { CaseSpec, CrossLoadRuntimeName, FormatName } from '../cases/types.ts';
+import { environmentAvailability, venvPython, type Environment } from '../environments.ts';
+import { serializeError } from '../errors.ts';
+import { goldenCaseDirectory, readGoldenManifest, type PythonCheck } from '../generator/golden.ts';
+import { GENERATOR_DIR, GOLDEN_DIR } from '../paths.ts';
+import type { CheckResult } from '../verdicts.ts';
+
+/** Whole-model formats a loader environment reads with its own Keras / TensorFlow (generator crossload.py). */
+export const CROSS_LOAD_FORMATS: readonly FormatName[] = ['keras', 'h5', 'savedmodel'];
+
+export interface CrossLoadOptions {
+  /** Expected non-passes (cases/expectations/); their runtime is `python@<loader>`. */
+  expectations?: readonly Expectation[];
+  /** Seconds the loader's Python may take for one case. */
+  timeoutSeconds?: number;
+}
+
+/** What the generator's `crossload` subcommand answers per artifact. */
+interface CrossLoadCheck extends PythonCheck {
+  writerEnvironment: string;
+  errorType?: string;
+  writerVersions?: Record<string, string | null>;
+  loaderVersions?: Record<string, string | null>;
+}
+
+export function crossLoadRuntime(loader: Environment): CrossLoadRuntimeName {
+  return `python@${loader.name}`;
+}
+
+/**
+ * Load what `writer` wrote for `spec` (golden/<writer>/<case>/) in `loader`'s Python, in a fresh process, and
+ * compare with the writer's reference outputs. One row per whole-model format of the case, with runtime
+ * `python@<loader>` and environment `writer`. Never throws for a check's failure: an unavailable loader, a
+ * missing golden folder or a dead process are verdicts too.
+ */
+export async function crossLoadChecks(spec: CaseSpec, writer: Environment, loader: Environment, goldenRoot: string = GOLDEN_DIR, options: CrossLoadOptions = {}): Promise<CheckResult[]> {
+  if (writer.name === loader.name) return [];
+  const runtime = crossLoadRuntime(loader);
+  const formats = spec.formats.filter((format) => CROSS_LOAD_FORMATS.includes(format));
+  const row = (format: FormatName, fields: Omit<CheckResult, 'environment' | 'case' | 'format' | 'runtime' | 'seconds'>, seconds = 0): CheckResult =>
+    applyExpectation({ environment: writer.name, case: spec.id, format, runtime, seconds, ...fields }, options.expectations ?? []);
+  if (formats.length === 0) return [];
+
+  const availability = environmentAvailability(loader);
+  if (!availability.available) return formats.map((format) => row(format, { verdict: 'skipped', reason: `loader ${availability.reason}` }));
+  const caseDirectory = goldenCaseDirectory(writer.name, spec.id, goldenRoot);
+  let written: Set<string>;
+  try {
+    written = new Set((await readGoldenManifest(writer.name, spec.id, goldenRoot)).artifacts.map((artifact) => artifact.format));
+  } catch {
+    const reason = `writer environment ${writer.name} has no golden data for ${spec.id}: run: npx keras-roundtrip generate --env ${writer.name} --case ${spec.id}`;
+    return formats.map((format) => row(format, { verdict: 'skipped', reason }));
+  }
+
+  const started = performance.now();
+  let checks: CrossLoadCheck[];
+  try {
+    checks = await runCrossLoadProcess(loader, writer, caseDirectory, options.timeoutSeconds ?? 600);
+  } catch (error) {
+    const seconds = (performance.now() - started) / 1000;
+    return formats.map((format) => row(format, { verdict: 'error', phase: 'load', error: serializeError(error) }, seconds));
+  }
+  const seconds = (performance.now() - started) / 1000 / Math.max(1, checks.length);
+  return formats.map((format) => {
+    // The writer's own checks already report a format it failed to write; no second verdict for it here.
+    if (!written.has(format)) return row(format, { verdict: 'skipped', reason: `${writer.name} wrote no ${format} artifact for ${spec.id}` });
+    const check = checks.find((candidate) => candidate.format === format);
+    if (!check) return row(format, { verdict: 'error', phase: 'load', error: { name: 'CrossLoadError', code: 'CROSS_LOAD_CHECK_MISSING', message: `the ${loader.name} crossload answer has no ${format} check` } });
+    const settings = describeVersions(check);
+    if (check.status === 'pass') return row(format, { verdict: 'pass', settings }, seconds);
+    if (check.status === 'fail') {
+      return row(format, { verdict: 'fail', settings, outputs: [{ output: `(${runtime} load)`, pass: false, kind: 'value-mismatch', report: check.message, maxAbsDiff: check.maxAbsDiff ?? undefined }] }, seconds);
+    }
+    return row(format, { verdict: 'error', phase: 'load', settings, error: { name: check.errorType ?? 'PythonLoadError', code: 'CROSS_LOAD_FAILED', message: check.message ?? 'no message' } }, seconds);
+  });
+}
+
+async function runCrossLoadProcess(loader: Environment, writer: Environment, caseDirectory: string, timeoutSeconds: number): Promise<CrossLoadCheck[]> {
+  if (!existsSync(path.join(caseDirectory, 'case.json'))) throw new Error(`${caseDirectory}: no case.json (regenerate it: npx keras-roundtrip generate --env ${writer.name} --force)`);
+  const completed = await execa(venvPython(loader), ['-m', 'roundtrip_generator', 'crossload', caseDirectory, '--writer-env', writer.name], {
+    cwd: GENERATOR_DIR,
+    // Only the loader's variables: a writer's TF_USE_LEGACY_KERAS must not leak into a Keras 3 loader.
+    env: { ...withoutKerasSwitches(process.env), ...loader.variables, PYTHONUNBUFFERED: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
+    extendEnv: false,
+    timeout: timeoutSeconds * 1000,
+    reject: false,
+    stdin: 'ignore',
+  });
+  const lines = completed.stdout.trim().split('\n');
+  if (completed.exitCode !== 0 || completed.timedOut) {
+    const tail = completed.stderr.trim().split('\n').slice(-3).join(' | ');
+    throw new Error(`python -m roundtrip_generator crossload in ${loader.name} ${completed.timedOut ? `exceeded ${timeoutSeconds} s` : `exited with code ${completed.exitCode}`}: ${tail}`);
+  }
+  return (JSON.parse(lines[lines.length - 1] ?? '') as { pythonChecks: CrossLoadCheck[] }).pythonChecks;
+}
+
+function withoutKerasSwitches(environment: NodeJS.ProcessEnv): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [key, value] of Object.entries(environment)) if (value !== undefined && key !== 'TF_USE_LEGACY_KERAS') kept[key] = value;
+  return kept;
+}
+
+/** Writer and loader Keras/TensorFlow versions, for the report row ("since which version does this break?"). */
+function describeVersions(check: CrossLoadCheck): Record<string, string> {
+  const label = (versions: Record<string, string | null> | undefined) => {
+    if (!versions) return 'unknown';
+    const keras = versions.kerasModule === 'tf_keras' ? `tf_keras ${versions.tf_keras}` : `keras ${versions.keras}`;
+    return `${keras}, tensorflow ${versions.tensorflow}`;
+  };
+  return { writer: label(check.writerVersions), loader: label(check.loaderVersions) };
+}
