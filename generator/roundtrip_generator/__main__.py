@@ -1,4 +1,4 @@
-"""Command line: ``python -m roundtrip_generator worker | versions | reload <outDir>``."""
+"""Command line: ``python -m roundtrip_generator worker | versions | reload <outDir> | crossload <dir> --writer-env E``."""
 
 from __future__ import annotations
 
@@ -12,11 +12,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m roundtrip_generator",
                                      description="keras-roundtrip generator (see DEVELOPERS.md)")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("worker", help="JSON requests on stdin, JSON replies on file descriptor 3")
+    worker_parser = commands.add_parser("worker", help="JSON requests on stdin, JSON replies on file descriptor 3")
+    worker_parser.add_argument("--replies", choices=("fd3", "stdout"), default="fd3",
+                               help="where replies go; stdout (logs then go to stderr) where fd 3 cannot "
+                                    "cross, as in `podman run`")
     commands.add_parser("versions", help="print the Python stack's versions as JSON")
     reload_parser = commands.add_parser("reload", help="reload a case folder's artifacts in this fresh process; "
                                                        "prints {\"pythonChecks\": [...]} as the last stdout line")
     reload_parser.add_argument("out_dir", type=Path)
+    crossload_parser = commands.add_parser("crossload", help="load another environment's golden case folder here; "
+                                                             "prints {\"pythonChecks\": [...]} as the last stdout line")
+    crossload_parser.add_argument("case_dir", type=Path)
+    crossload_parser.add_argument("--writer-env", required=True, help="the environment that wrote the folder")
     arguments = parser.parse_args(argv)
 
     if arguments.command == "versions":
@@ -27,8 +34,21 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "worker":
         from .worker import run_worker
 
-        return run_worker()
+        return run_worker(arguments.replies)
+    if arguments.command == "crossload":
+        return _crossload(arguments.case_dir, arguments.writer_env)
     return _reload(arguments.out_dir)
+
+
+def _crossload(case_dir: Path, writer_environment: str) -> int:
+    from .tensorflow_setup import redirect_stdout_to_stderr
+
+    answer = redirect_stdout_to_stderr()  # only the JSON answer may reach the real stdout
+    from .crossload import run_cross_load_checks
+
+    answer.write(json.dumps({"pythonChecks": run_cross_load_checks(case_dir.resolve(), writer_environment)}) + "\n")
+    answer.flush()
+    return 0
 
 
 def _reload(out_dir: Path) -> int:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import copy
 import re
 
-FORMATS = ("keras", "h5", "savedmodel", "onnx")
+FORMATS = ("keras", "keras-npz", "h5", "weights-h5", "weights-sharded", "savedmodel", "checkpoint", "onnx", "tflite")
+RUNTIMES = ("python", "reader", "tfjs-node-savedmodel", "onnxruntime-node")
 LOAD_MODES = ("registered", "argument", "scope", "absent")
 DTYPES = ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64",
           "uint8", "uint16", "uint32", "uint64", "bool", "string")
@@ -19,6 +20,8 @@ DEFAULT_TOLERANCE = {"rtol": 1e-6, "atol": 1e-6}
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SCENARIO = re.compile(r"^[a-z][a-z0-9_]*$")
+_REQUIREMENT = re.compile(r"^(>=|<|==)\d+(\.\d+)*$")
 
 
 class CaseValidationError(ValueError):
@@ -63,6 +66,17 @@ def validate_case(raw: dict) -> dict:
     load.setdefault("customObjects", "registered")
     if load["customObjects"] not in LOAD_MODES:
         report("load.customObjects", f"expected one of {list(LOAD_MODES)}, received {load['customObjects']!r}")
+    for flag, default in (("safeMode", True), ("compile", True)):
+        load.setdefault(flag, default)
+        if not isinstance(load[flag], bool):
+            report(f"load.{flag}", f"expected true or false, received {load[flag]!r}")
+
+    _check_scenario(case, report)
+    _check_expect_errors(case, report)
+    requires = case.get("requires") or {}
+    for key, constraint in requires.items():
+        if key not in ("keras", "tensorflow") or not _REQUIREMENT.match(str(constraint)):
+            report(f"requires.{key}", f"expected keras|tensorflow with '>=N', '<N' or '==N', received {constraint!r}")
 
     tolerance = case.setdefault("tolerance", {})
     tolerance["default"] = {**DEFAULT_TOLERANCE, **(tolerance.get("default") or {})}
@@ -74,6 +88,48 @@ def validate_case(raw: dict) -> dict:
     if issues:
         raise CaseValidationError(case_id if isinstance(case_id, str) else None, issues)
     return case
+
+
+def _check_scenario(case: dict, report) -> None:
+    scenario = case.get("scenario")
+    if scenario is None:
+        return
+    from .scenarios import SCENARIOS  # the registry only
+
+    name = scenario.get("name") if isinstance(scenario, dict) else None
+    if not isinstance(name, str) or not _SCENARIO.match(name) or name not in SCENARIOS:
+        report("scenario.name", f"expected one of {sorted(SCENARIOS)}, received {name!r}")
+        return
+    scenario.setdefault("args", {})
+    if not isinstance(scenario["args"], dict):
+        report("scenario.args", f"expected an object, received {scenario['args']!r}")
+
+
+def _check_expect_errors(case: dict, report) -> None:
+    entries = case.get("expectErrors")
+    if entries is None:
+        return
+    if not isinstance(entries, list):
+        report("expectErrors", f"expected a list, received {entries!r}")
+        return
+    for index, entry in enumerate(entries):
+        path = f"expectErrors[{index}]"
+        if not isinstance(entry, dict):
+            report(path, f"expected an object, received {entry!r}")
+            continue
+        entry.setdefault("runtime", "python")
+        if entry.get("format") not in FORMATS:
+            report(f"{path}.format", f"expected one of {list(FORMATS)}, received {entry.get('format')!r}")
+        elif entry["format"] not in (case.get("formats") or []):
+            report(f"{path}.format", f"{entry['format']!r} is not among the case formats")
+        if entry["runtime"] not in RUNTIMES:
+            report(f"{path}.runtime", f"expected one of {list(RUNTIMES)}, received {entry['runtime']!r}")
+        if not isinstance(entry.get("type"), str) or not entry["type"]:
+            report(f"{path}.type", f"expected an exception class name, received {entry.get('type')!r}")
+        try:
+            re.compile(str(entry.get("match")))
+        except re.error as error:
+            report(f"{path}.match", f"not a regular expression: {error}")
 
 
 def _check_inputs(case: dict, report) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .keras_compat import flatten, to_numpy
 from .tensorflow_setup import import_tensorflow
 
 
@@ -22,7 +23,7 @@ def run_keras_model(model, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
     order = model_input_order(model, list(inputs))
     tensors = [tf.convert_to_tensor(inputs[name]) for name in order]
     result = model(tensors[0] if len(tensors) == 1 else tensors, training=False)
-    return [np.asarray(keras.ops.convert_to_numpy(tensor)) for tensor in keras.tree.flatten(result)]
+    return [to_numpy(keras, tensor) for tensor in flatten(keras, result)]
 
 
 def output_names(model, case: dict, count: int) -> list[str]:

@@ -10,6 +10,7 @@ from .file_digest import describe_files
 from .formats import FORMATS
 from .forward_pass import output_names, run_keras_model
 from .input_generation import generate_inputs
+from .keras_compat import artifact_writer
 from .manifest import CASE_FILE, MANIFEST_FILE, new_manifest, write_json
 from .model_building import build_model
 from .reload_process import run_reload_process
@@ -59,10 +60,11 @@ def _write_named(out_dir: Path, folder: str, name: str, array) -> dict:
 
 def _write_artifact(format_name: str, model, case: dict, out_dir: Path, reference_names: list[str], versions: dict) -> dict:
     module = FORMATS[format_name]
+    save, producer = artifact_writer(format_name, module)  # Keras 2 writes some formats differently
     path = out_dir / module.ARTIFACT_PATH
     path.parent.mkdir(parents=True, exist_ok=True)
-    module.save(model, path)
-    artifact = {"format": format_name, "path": module.ARTIFACT_PATH, "producer": module.producer(versions),
+    save(model, path)
+    artifact = {"format": format_name, "path": module.ARTIFACT_PATH, "producer": producer(versions),
                 "files": describe_files(path)}
     artifact.update(module.describe(path, case, reference_names))
     truth = module.truth(path)

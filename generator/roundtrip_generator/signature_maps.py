@@ -26,5 +26,8 @@ def ordered_output_keys(keys) -> list[str]:
 
 
 def map_outputs(keys: list[str], reference_names: list[str]) -> dict[str, str]:
-    """By position: the i-th key of ``ordered_output_keys`` → the i-th reference output."""
+    """By name when the keys are the reference names (Keras 2 SavedModels key outputs by layer name), else by
+    position: the i-th key of ``ordered_output_keys`` → the i-th reference output."""
+    if sorted(keys) == sorted(reference_names):
+        return {name: name for name in reference_names}
     return {key: name for key, name in zip(ordered_output_keys(keys), reference_names)}

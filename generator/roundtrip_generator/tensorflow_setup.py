@@ -15,10 +15,12 @@ def import_tensorflow():
     # oneDNN's fused kernels change round-off with the host CPU; references should not.
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     import tensorflow as tf
-    import keras
 
+    from .keras_compat import disable_interactive_logging, import_keras
+
+    keras = import_keras()  # Keras 3, tf_keras (TF_USE_LEGACY_KERAS=1) or Keras 2.x
     tf.get_logger().setLevel("ERROR")
-    keras.config.disable_interactive_logging()
+    disable_interactive_logging(keras)
     return tf, keras
 
 

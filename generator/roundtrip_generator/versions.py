@@ -9,6 +9,7 @@ from importlib import metadata
 _DISTRIBUTIONS = {
     "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow_cpu", "tensorflow-intel", "tf-nightly"),
     "keras": ("keras",),
+    "tf_keras": ("tf_keras", "tf-keras"),
     "numpy": ("numpy",),
     "h5py": ("h5py",),
     "onnx": ("onnx",),
@@ -31,4 +32,7 @@ def collect_versions() -> dict[str, str | None]:
     versions: dict[str, str | None] = {"python": platform.python_version()}
     for key, distributions in _DISTRIBUTIONS.items():
         versions[key] = _installed_version(distributions)
+    from .keras_compat import keras_module_name
+
+    versions["kerasModule"] = keras_module_name()  # which of keras / tf_keras the generator imported
     return versions

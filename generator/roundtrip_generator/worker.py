@@ -3,6 +3,8 @@
 Request: ``{"case": <normalized case>, "inputHash": "…", "environment": "…", "outDir": "/abs/tmp"}``.
 Reply:   ``{"case": "<id>", "status": "ok" | "error", "seconds": 3.2, "error": {type, message, traceback}}``
 (``error`` only with status ``error``). stdout and stderr carry library logs; fd 3 carries replies only.
+With ``--replies stdout`` (container runners: fd 3 does not cross ``podman run``) the replies take stdout
+and fd 1 is pointed at stderr, so the logs still cannot mix with them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from .case_spec import validate_case
 from .generate import generate_case
-from .tensorflow_setup import import_tensorflow
+from .tensorflow_setup import import_tensorflow, redirect_stdout_to_stderr
 
 REPLY_FD = 3
 
@@ -25,7 +27,9 @@ class RequestError(ValueError):
     """A request line that is not a generator request."""
 
 
-def open_reply_stream():
+def open_reply_stream(target: str = "fd3"):
+    if target == "stdout":
+        return redirect_stdout_to_stderr()
     try:
         return os.fdopen(REPLY_FD, "w", encoding="utf-8", buffering=1)
     except OSError as error:
@@ -68,8 +72,8 @@ def handle_line(line: str) -> dict:
                 "error": {"type": type(error).__name__, "message": str(error), "traceback": traceback.format_exc()}}
 
 
-def run_worker() -> int:
-    replies = open_reply_stream()
+def run_worker(replies_to: str = "fd3") -> int:
+    replies = open_reply_stream(replies_to)
     import_tensorflow()  # once per worker process, before the first request
     for line in sys.stdin:
         if not line.strip():

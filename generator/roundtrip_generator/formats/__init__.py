@@ -7,15 +7,22 @@ Each module provides:
     describe(path, case, reference_names) -> dict   extra manifest fields (signatures, maps)
     truth(path) -> dict | None            what the readers must reproduce (truth/<format>.json)
     run(path, artifact, case, inputs, reference_names) -> {reference name: array}   reload here
+        (or ``(outputs, note)`` where the reload has something to say beyond the numbers)
 """
 
 from __future__ import annotations
 
-from . import keras_archive, legacy_h5, onnx_model, saved_model
+from . import (keras_archive, keras_npz, legacy_h5, onnx_model, saved_model, tf_checkpoint, tflite, weights_h5,
+               weights_sharded)
 
 FORMATS = {
     "keras": keras_archive,
+    "keras-npz": keras_npz,
     "h5": legacy_h5,
+    "weights-h5": weights_h5,
+    "weights-sharded": weights_sharded,
     "savedmodel": saved_model,
+    "checkpoint": tf_checkpoint,
     "onnx": onnx_model,
+    "tflite": tflite,
 }

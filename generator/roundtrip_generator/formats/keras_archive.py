@@ -6,9 +6,8 @@ import json
 import zipfile
 from pathlib import Path
 
-from ..custom_objects import loading_options
 from ..forward_pass import name_outputs, run_keras_model
-from ..tensorflow_setup import import_tensorflow
+from ..keras_loading import load_keras_model
 from ..weight_truth import describe_hdf5_bytes
 
 ARTIFACT_PATH = "artifacts/model.keras"
@@ -41,8 +40,5 @@ def truth(path: Path) -> dict:
 
 
 def run(path: Path, artifact: dict, case: dict, inputs: dict, reference_names: list[str]) -> dict:
-    _, keras = import_tensorflow()
-    kwargs, context = loading_options(case["load"]["customObjects"], case)
-    with context:
-        model = keras.models.load_model(path, **kwargs)
+    model = load_keras_model(path, case)
     return name_outputs(reference_names, run_keras_model(model, inputs))

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import h5py
 
-from ..custom_objects import loading_options
 from ..forward_pass import name_outputs, run_keras_model
-from ..tensorflow_setup import import_tensorflow
+from ..keras_loading import load_keras_model
 from ..weight_truth import decode_json_attribute, describe_hdf5
 
 ARTIFACT_PATH = "artifacts/model.h5"
@@ -34,10 +33,7 @@ def truth(path: Path) -> dict:
 
 
 def run(path: Path, artifact: dict, case: dict, inputs: dict, reference_names: list[str]) -> dict:
-    _, keras = import_tensorflow()
-    kwargs, context = loading_options(case["load"]["customObjects"], case)
-    with context:
-        model = keras.models.load_model(path, compile=False, **kwargs)
+    model = load_keras_model(path, case)
     return name_outputs(reference_names, run_keras_model(model, inputs))
 
 
