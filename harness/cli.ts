@@ -2,6 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { loadCases } from './cases/load-cases.ts';
+import { registerDiffCommand } from './commands/diff.ts';
+import { registerReportCommand } from './commands/report.ts';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENTS, findEnvironment, type Environment } from './environments.ts';
 import { CaseValidationError, RoundtripError, SetupError } from './errors.ts';
 import { generateCases, type GenerationResult } from './generator/drive.ts';
@@ -162,6 +164,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       process.stdout.write(markdown);
       setExitCode(errors.length > 0 ? EXIT.failed : EXIT.ok);
     });
+
+  registerDiffCommand(program, setExitCode);
+  registerReportCommand(program);
 
   program
     .command('bench')

@@ -1,4 +1,5 @@
-"""Command line: ``python -m roundtrip_generator worker | versions | reload <outDir> | crossload <dir> --writer-env E``."""
+"""Command line: ``python -m roundtrip_generator worker | versions | reload <outDir> | crossload <dir> --writer-env E |
+protos --out F``."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
                                                              "prints {\"pythonChecks\": [...]} as the last stdout line")
     crossload_parser.add_argument("case_dir", type=Path)
     crossload_parser.add_argument("--writer-env", required=True, help="the environment that wrote the folder")
+    protos_parser = commands.add_parser("protos", help="write the TensorFlow protobuf descriptor set the TS readers "
+                                                       "parse (a FileDescriptorSet from TF's own *_pb2 modules)")
+    protos_parser.add_argument("--out", type=Path, required=True)
     arguments = parser.parse_args(argv)
 
     if arguments.command == "versions":
@@ -35,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
         from .worker import run_worker
 
         return run_worker(arguments.replies)
+    if arguments.command == "protos":
+        from .protos import export_descriptor_set
+
+        print(f"{arguments.out}: {export_descriptor_set(arguments.out)} bytes")
+        return 0
     if arguments.command == "crossload":
         return _crossload(arguments.case_dir, arguments.writer_env)
     return _reload(arguments.out_dir)

@@ -22,10 +22,27 @@ def _make_layer(spec: dict, name: str | None = None):
     layer_class = getattr(keras.layers, spec["class"], None)
     if not isinstance(layer_class, type):
         raise ValueError(f"layer class {spec['class']!r} is not in keras.layers (keras {keras.__version__})")
-    config = dict(spec.get("config") or {})
+    config = {key: _make_nested_layers(value) for key, value in (spec.get("config") or {}).items()}
     if name is not None:
         config["name"] = name
     return layer_class(**config)
+
+
+def _make_nested_layers(value):
+    """A config value ``{class, config}`` is a wrapped layer (TimeDistributed, Bidirectional …): build it."""
+    if isinstance(value, dict) and "class" in value and set(value) <= {"class", "config", "name"}:
+        return _make_layer(value, value.get("name"))
+    if isinstance(value, list):
+        return [_make_nested_layers(item) for item in value]
+    return value
+
+
+def _call_layer(layer, arguments: list, call_mode: str):
+    """``list`` passes one tensor alone and several as one list (Concatenate, Add …); ``positional`` passes
+    them as separate arguments (MultiHeadAttention(query, value), Attention's list is the ``list`` mode)."""
+    if call_mode == "positional":
+        return layer(*arguments)
+    return layer(arguments[0] if len(arguments) == 1 else arguments)
 
 
 def _build_sequential(body: dict, case_inputs: list[dict]):
@@ -47,7 +64,7 @@ def _build_functional(body: dict):
     tensors = {spec["name"]: tensor for spec, tensor in zip(body["inputs"], inputs)}
     for spec in body["layers"]:
         arguments = [tensors[name] for name in spec["call"]]
-        tensors[spec["name"]] = _make_layer(spec, spec["name"])(arguments[0] if len(arguments) == 1 else arguments)
+        tensors[spec["name"]] = _call_layer(_make_layer(spec, spec["name"]), arguments, spec.get("callMode", "list"))
     outputs = [tensors[name] for name in body["outputs"]]
     return keras.Model(inputs if len(inputs) > 1 else inputs[0], outputs if len(outputs) > 1 else outputs[0],
                        name="functional")

@@ -4,6 +4,7 @@ import { extname } from 'node:path';
 import { FormatError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { withHdf5File } from './hdf5.ts';
+import { parseNpy } from './npy.ts';
 import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReadOptions } from './types.ts';
 import { hasZipMagic, ZipArchive } from './zip.ts';
 
@@ -57,11 +58,30 @@ async function readWeights(archive: ZipArchive, path: string, limits: ReturnType
       return weights;
     });
   }
-  if (archive.entries.has(WEIGHTS_NPZ_ENTRY)) {
-    throw new FormatError('KERAS_WEIGHTS_NPZ_UNSUPPORTED', `${path}: weights are stored as ${WEIGHTS_NPZ_ENTRY}; only ${WEIGHTS_H5_ENTRY} is read so far`, { file: path });
-  }
+  if (archive.entries.has(WEIGHTS_NPZ_ENTRY)) return readNpzWeights(archive, path, limits);
   // A model without variables (e.g. only Reshape layers) still gets an empty weights file from Keras; its absence is odd but not an error.
   return new Map();
+}
+
+/**
+ * `model.weights.npz` (`saving_lib` NpzIOStore): one `.npy` member per object path. Plain numeric members are read as
+ * `<member>` (without `.npy`); Keras 3 writes each member as a pickled object array of `{index: array}`, and
+ * unpickling runs arbitrary code, so those are refused with KERAS_WEIGHTS_NPZ_PICKLED.
+ */
+function readNpzWeights(archive: ZipArchive, path: string, limits: ReturnType<typeof resolveLimits>): Map<string, Tensor> {
+  const label = `${path}!${WEIGHTS_NPZ_ENTRY}`;
+  const npz = ZipArchive.open(archive.read(WEIGHTS_NPZ_ENTRY), label, limits);
+  const weights = new Map<string, Tensor>();
+  for (const entry of npz.entries.values()) {
+    if (entry.isDirectory) continue;
+    const bytes = npz.read(entry.name);
+    const descr = /'descr'\s*:\s*'([^']*)'/.exec(new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(bytes.byteLength, 4096))))?.[1];
+    if (descr === '|O' || descr === 'O') {
+      throw new FormatError('KERAS_WEIGHTS_NPZ_PICKLED', `${label}: member ${entry.name} is a pickled object array (dtype ${descr}); expected a plain numeric array. Reading it would mean unpickling, which can run arbitrary code, so it is refused; re-save with weights_format="h5"`, { file: path, details: { member: entry.name, descr } });
+    }
+    weights.set(entry.name.replace(/\.npy$/, ''), parseNpy(bytes, `${label}!${entry.name}`));
+  }
+  return weights;
 }
 
 function parseJsonEntry(archive: ZipArchive, name: string): unknown {

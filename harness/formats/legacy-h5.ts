@@ -16,7 +16,7 @@ export async function readLegacyH5(path: string, options: ReadOptions = {}): Pro
   const limits = resolveLimits(options.limits);
   return withHdf5File(await readFile(path), path, (h5) => {
     if (!h5.attributeNames('/').includes('model_config')) return null;
-    const config = parseJsonAttribute(h5, '/', 'model_config', limits);
+    const { config, legacyForm } = normalizeModelConfig(parseJsonAttribute(h5, '/', 'model_config', limits));
     const trainingConfig = h5.attributeNames('/').includes('training_config') ? parseJsonAttribute(h5, '/', 'training_config', limits) : undefined;
     const kerasVersion = h5.readAttribute('/', 'keras_version', limits);
     const backend = h5.readAttribute('/', 'backend', limits);
@@ -24,29 +24,10 @@ export async function readLegacyH5(path: string, options: ReadOptions = {}): Pro
     if (h5.kindOf(MODEL_WEIGHTS) !== 'group') {
       throw new FormatError('H5_MODEL_WEIGHTS_MISSING', `${path}: has model_config but no ${MODEL_WEIGHTS} group`, { file: path });
     }
-    const weights = new Map<string, Tensor>();
-    const layerNames = readNameList(h5, MODEL_WEIGHTS, 'layer_names', limits);
-    const weightNames: Record<string, string[]> = {};
-    for (const layer of layerNames) {
-      const layerPath = `${MODEL_WEIGHTS}/${layer}`;
-      if (h5.kindOf(layerPath) !== 'group') {
-        throw new FormatError('H5_WEIGHT_MISSING', `${path}: layer_names lists ${layer}, but ${layerPath} is not a group`, { file: path });
-      }
-      weightNames[layer] = readNameList(h5, layerPath, 'weight_names', limits);
-      for (const weight of weightNames[layer]) {
-        const weightPath = `${layerPath}/${weight}`;
-        if (h5.kindOf(weightPath) !== 'dataset') {
-          throw new FormatError('H5_WEIGHT_MISSING', `${path}: ${layerPath} lists weight ${weight} in weight_names, but ${weightPath} is not a dataset`, { file: path });
-        }
-        weights.set(weightPath, h5.readDataset(weightPath, limits));
-      }
-    }
-    // Datasets no name list mentions are still part of what the file stores, and the truth file lists them.
-    const roots = h5.kindOf(OPTIMIZER_WEIGHTS) === 'group' ? [MODEL_WEIGHTS, OPTIMIZER_WEIGHTS] : [MODEL_WEIGHTS];
-    for (const root of roots) {
-      for (const datasetPath of h5.datasetPaths(root)) {
-        if (!weights.has(datasetPath)) weights.set(datasetPath, h5.readDataset(datasetPath, limits));
-      }
+    const { weights, layerNames, weightNames } = readNamedWeights(h5, MODEL_WEIGHTS, limits);
+    // Optimizer slots are part of what the file stores, and the truth file lists them.
+    if (h5.kindOf(OPTIMIZER_WEIGHTS) === 'group') {
+      for (const datasetPath of h5.datasetPaths(OPTIMIZER_WEIGHTS)) weights.set(datasetPath, h5.readDataset(datasetPath, limits));
     }
 
     return {
@@ -59,11 +40,61 @@ export async function readLegacyH5(path: string, options: ReadOptions = {}): Pro
         ...(trainingConfig === undefined ? {} : { training_config: trainingConfig }),
         layer_names: layerNames,
         weight_names: weightNames,
+        ...(legacyForm === undefined ? {} : { model_config_form: legacyForm }),
       },
       weights,
       assets: new Map(),
     } satisfies ArtifactContents;
   });
+}
+
+/**
+ * Keras 2.0/2.1 saved a Sequential's config as a bare list of layers (`{"class_name": "Sequential", "config": [ … ]}`);
+ * later versions (and every loader since) use `{"name": …, "layers": [ … ]}`. The bare list is rewritten to the later
+ * form, as keras `Sequential.from_config` does, and `legacyForm` says so.
+ */
+export function normalizeModelConfig(config: unknown): { config: unknown; legacyForm?: 'sequential-bare-list' } {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return { config };
+  const { class_name: className, config: inner } = config as Record<string, unknown>;
+  if (className !== 'Sequential' || !Array.isArray(inner)) return { config };
+  return { config: { ...(config as Record<string, unknown>), config: { name: 'sequential', layers: inner } }, legacyForm: 'sequential-bare-list' };
+}
+
+/** Weights of a Keras 2-style group (`/model_weights` of a full model, `/` of a `save_weights` file), by dataset path. */
+export interface NamedWeights {
+  weights: Map<string, Tensor>;
+  layerNames: string[];
+  /** Per layer, its `weight_names` attribute: paths relative to the layer group, which need not match the layer name. */
+  weightNames: Record<string, string[]>;
+}
+
+/**
+ * Follow `layer_names` / `weight_names` under `root` (keras `legacy_h5_format.load_weights_from_hdf5_group`), then add
+ * every dataset no name list mentions, so the map holds everything the group stores.
+ */
+export function readNamedWeights(h5: Hdf5File, root: string, limits: ReaderLimits): NamedWeights {
+  const weights = new Map<string, Tensor>();
+  const layerNames = readNameList(h5, root, 'layer_names', limits);
+  const weightNames: Record<string, string[]> = {};
+  const prefix = root === '/' ? '' : root;
+  for (const layer of layerNames) {
+    const layerPath = `${prefix}/${layer}`;
+    if (h5.kindOf(layerPath) !== 'group') {
+      throw new FormatError('H5_WEIGHT_MISSING', `${h5.file}: layer_names lists ${layer}, but ${layerPath} is not a group`, { file: h5.file });
+    }
+    weightNames[layer] = readNameList(h5, layerPath, 'weight_names', limits);
+    for (const weight of weightNames[layer]) {
+      const weightPath = `${layerPath}/${weight}`;
+      if (h5.kindOf(weightPath) !== 'dataset') {
+        throw new FormatError('H5_WEIGHT_MISSING', `${h5.file}: ${layerPath} lists weight ${weight} in weight_names, but ${weightPath} is not a dataset`, { file: h5.file });
+      }
+      weights.set(weightPath, h5.readDataset(weightPath, limits));
+    }
+  }
+  for (const datasetPath of h5.datasetPaths(root)) {
+    if (!weights.has(datasetPath)) weights.set(datasetPath, h5.readDataset(datasetPath, limits));
+  }
+  return { weights, layerNames, weightNames };
 }
 
 function parseJsonAttribute(h5: Hdf5File, objectPath: string, name: string, limits: ReaderLimits): unknown {
@@ -82,7 +113,7 @@ function parseJsonAttribute(h5: Hdf5File, objectPath: string, name: string, limi
  * A list of names stored as a string-array attribute. Keras splits lists past HDF5's 64 KiB attribute limit into
  * `name0`, `name1`, … (keras `legacy_h5_format.load_attributes_from_hdf5_group`).
  */
-function readNameList(h5: Hdf5File, objectPath: string, name: string, limits: ReaderLimits): string[] {
+export function readNameList(h5: Hdf5File, objectPath: string, name: string, limits: ReaderLimits): string[] {
   const present = h5.attributeNames(objectPath);
   const parts: unknown[] = [];
   if (present.includes(name)) parts.push(h5.readAttribute(objectPath, name, limits));

@@ -33,9 +33,9 @@ describe('artifact registry', () => {
     const zipHead = new Uint8Array([0x50, 0x4b, 0x03, 0x04]);
     const hdf5Head = new Uint8Array([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect(candidateReaders('a.keras', zipHead).map((reader) => reader.name)).toEqual(['keras-archive']);
-    expect(candidateReaders('a.bin', hdf5Head).map((reader) => reader.name)).toEqual(['legacy-h5']);
+    expect(candidateReaders('a.bin', hdf5Head).map((reader) => reader.name)).toEqual(['legacy-h5', 'keras-weights-h5']);
     const any = (name: string, extension: string): ArtifactReader => ({ name, format: 'h5', extensions: [extension], sniff: () => true, read: async () => null });
     expect(candidateReaders('x.two', hdf5Head, [any('one', '.one'), any('two', '.two')]).map((reader) => reader.name)).toEqual(['two', 'one']);
-    expect(ARTIFACT_READERS.map((reader) => reader.name)).toEqual(['keras-archive', 'legacy-h5']);
+    expect(ARTIFACT_READERS.map((reader) => reader.name)).toEqual(expect.arrayContaining(['keras-archive', 'legacy-h5', 'keras-weights-h5', 'keras-weights-sharded', 'onnx']));
   });
 });

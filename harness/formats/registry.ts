@@ -3,13 +3,19 @@ import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { FormatError } from '../errors.ts';
 import { kerasArchiveReader } from './keras-archive.ts';
+import { kerasWeightsH5Reader } from './keras-weights-h5.ts';
+import { kerasWeightsShardedReader } from './keras-weights-sharded.ts';
 import { legacyH5Reader } from './legacy-h5.ts';
+import { onnxReader } from './onnx.ts';
 import type { ArtifactContents, ArtifactReader, ReadOptions } from './types.ts';
 
 /** Every reader, in the order they are asked when no extension prefers one. Adding a format: one file, one line. */
 export const ARTIFACT_READERS: readonly ArtifactReader[] = [
   kerasArchiveReader,
   legacyH5Reader,
+  kerasWeightsH5Reader,
+  kerasWeightsShardedReader,
+  onnxReader,
 ];
 
 const HEAD_BYTES = 512;

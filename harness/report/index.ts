@@ -1,28 +1,48 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunResults } from '../run/run.ts';
+import { archiveResults, findPreviousRun } from './history.ts';
+import { htmlReporter } from './html.ts';
 import { jsonReporter } from './json.ts';
 import { junitReporter } from './junit.ts';
+import { markdownReporter } from './markdown.ts';
 import type { Reporter } from './types.ts';
 
 /** Every reporter by name; adding one is a file plus a line here. */
 export const REPORTERS: Readonly<Record<string, Reporter>> = {
   json: jsonReporter,
   junit: junitReporter,
+  markdown: markdownReporter,
+  html: htmlReporter,
 };
 
-/** Write every reporter's file; each write is atomic (temporary file, then rename). */
-export async function writeReports(results: RunResults, directory: string, names: string[] = Object.keys(REPORTERS)): Promise<string[]> {
+export interface WriteReportsOptions {
+  /** Archive the run to `<directory>/history/` (default true; false when re-rendering an existing run). */
+  archive?: boolean;
+  /** The run to show changes against; default the latest earlier archived run of the same environments. */
+  previous?: RunResults;
+}
+
+/** The folder, inside a reports folder, that keeps every run. */
+export function historyDirectory(reportsDirectory: string): string {
+  return path.join(reportsDirectory, 'history');
+}
+
+/** Write every reporter's file, then archive the run; each write is atomic (temporary file, then rename). */
+export async function writeReports(results: RunResults, directory: string, names: string[] = Object.keys(REPORTERS), options: WriteReportsOptions = {}): Promise<string[]> {
   await mkdir(directory, { recursive: true });
+  const history = historyDirectory(directory);
+  const previous = options.previous ?? (await findPreviousRun(history, results));
   const written: string[] = [];
   for (const name of names) {
     const reporter = REPORTERS[name];
     if (!reporter) continue;
     const target = path.join(directory, reporter.fileName);
     const temporary = `${target}.${process.pid}.tmp`;
-    await writeFile(temporary, reporter.render(results));
+    await writeFile(temporary, reporter.render(results, { previous }));
     await rename(temporary, target);
     written.push(target);
   }
+  if (options.archive ?? true) written.push(await archiveResults(results, history));
   return written;
 }

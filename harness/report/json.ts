@@ -17,6 +17,7 @@ export function toResultsDocument(results: RunResults): Record<string, unknown> 
     caseErrors: results.caseErrors,
     generation: results.generation,
     checks: results.checks,
+    ...(results.cases ? { cases: results.cases } : {}),
   };
 }
 

@@ -1,9 +1,15 @@
 import type { RunResults } from '../run/run.ts';
 
+/** What a reporter may know besides the run itself. */
+export interface ReportContext {
+  /** The previous comparable run (from reports/history/), for reporters that show what changed. */
+  previous?: RunResults;
+}
+
 /** One report format: a pure function from run results to the file's text. */
 export interface Reporter {
   name: string;
   /** File name inside the reports folder. */
   fileName: string;
-  render(results: RunResults): string;
+  render(results: RunResults, context?: ReportContext): string;
 }

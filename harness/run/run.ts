@@ -23,6 +23,15 @@ export interface RunResults {
   generation: GenerationResult[];
   checks: CheckResult[];
   provenance: Provenance;
+  /** The cases that ran, with their tags, so reports can filter by tag (absent in results written before it existed). */
+  cases?: CaseSummary[];
+}
+
+/** What reports need to know about a case beyond its checks. */
+export interface CaseSummary {
+  id: string;
+  tags: string[];
+  description: string;
 }
 
 export interface Provenance {
@@ -138,6 +147,7 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
     caseErrors: loaded.errors.map((error) => ({ file: error.file ?? '', code: error.code, issues: error.issues })),
     generation,
     checks,
+    cases: cases.map((spec) => ({ id: spec.id, tags: spec.tags, description: spec.description })),
     provenance: {
       node: process.version,
       platform: `${process.platform}-${process.arch}`,

@@ -19,7 +19,7 @@ import type { CheckResult, OutputComparison } from '../verdicts.ts';
 import { GOLDEN_DIR } from '../paths.ts';
 
 /** Formats whose contents the TS readers check against the generator's truth files. */
-const READER_FORMATS: ReadonlySet<FormatName> = new Set(['keras', 'h5']);
+const READER_FORMATS: ReadonlySet<FormatName> = new Set(['keras', 'h5', 'onnx', 'weights-h5', 'weights-sharded']);
 
 /** One planned check: which case, artifact and runtime. */
 export interface PlannedCheck {

@@ -40,8 +40,38 @@ def describe(path: Path, case: dict, reference_names: list[str]) -> dict:
     }
 
 
-def truth(path: Path) -> None:
-    return None
+def truth(path: Path) -> dict:
+    """Every top-level initializer as ``onnx.numpy_helper`` decodes it (external data included), plus the graph's
+    inputs/outputs and opsets; hashes as in ``weight_truth`` (little-endian C-order bytes; strings length-prefixed)."""
+    import hashlib
+
+    import onnx
+    from onnx import numpy_helper
+
+    from ..weight_truth import hash_strings
+
+    model = onnx.load(str(path), load_external_data=True)
+    weights = {}
+    for initializer in model.graph.initializer:
+        array = numpy_helper.to_array(initializer)
+        if array.dtype.kind in "OSU":
+            weights[initializer.name] = {"dtype": "string", "shape": list(array.shape), "sha256": hash_strings(array)}
+            continue
+        little = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("<"), copy=False))
+        weights[initializer.name] = {"dtype": array.dtype.name, "shape": list(array.shape),
+                                     "sha256": hashlib.sha256(little.tobytes()).hexdigest()}
+
+    def value(info) -> dict:
+        tensor_type = info.type.tensor_type
+        dims = [dim.dim_value if dim.HasField("dim_value") else (dim.dim_param if dim.HasField("dim_param") else None)
+                for dim in tensor_type.shape.dim] if tensor_type.HasField("shape") else None
+        return {"name": info.name, "elemType": tensor_type.elem_type, "shape": dims}
+
+    return {"weights": dict(sorted(weights.items())),
+            "graph": {"inputs": [value(info) for info in model.graph.input],
+                      "outputs": [value(info) for info in model.graph.output],
+                      "opsets": {opset.domain: opset.version for opset in model.opset_import},
+                      "producer": {"name": model.producer_name, "version": model.producer_version}}}
 
 
 def run(path: Path, artifact: dict, case: dict, inputs: dict, reference_names: list[str]) -> dict:

@@ -36,8 +36,16 @@ def describe(path: Path, case: dict, reference_names: list[str]) -> dict:
 
 
 def truth(path: Path) -> dict:
-    return {"index": json.loads((path / INDEX_FILE).read_text(encoding="utf-8")),
-            "shards": {shard.name: describe_hdf5(shard) for shard in sorted(path.glob("*.weights.h5"))}}
+    """``weights`` merges the shards by dataset path (each variable lives in exactly one shard), as the reader keys them."""
+    shards = {shard.name: describe_hdf5(shard) for shard in sorted(path.glob("*.weights.h5"))}
+    weights: dict[str, dict] = {}
+    for shard_name, datasets in shards.items():
+        for dataset_path, description in datasets.items():
+            if dataset_path in weights:
+                raise ValueError(f"{path}: dataset {dataset_path} appears in more than one shard ({shard_name})")
+            weights[dataset_path] = description
+    return {"index": json.loads((path / INDEX_FILE).read_text(encoding="utf-8")), "shards": shards,
+            "weights": dict(sorted(weights.items()))}
 
 
 def run(path: Path, artifact: dict, case: dict, inputs: dict, reference_names: list[str]) -> dict:

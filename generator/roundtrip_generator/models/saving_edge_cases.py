@@ -27,6 +27,10 @@ class NoFromConfigLayer(keras.layers.Layer):
     def call(self, inputs):
         return inputs * self.factor
 
+    def get_config(self):
+        # Only the base keys: overriding get_config stops Keras 3 from auto-recording ``factor``.
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy.name}
+
 
 def build_no_from_config(args: dict, inputs: list[dict]) -> keras.Model:
     tensor = _input(inputs[0])

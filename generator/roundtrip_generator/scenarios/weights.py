@@ -66,15 +66,15 @@ def compile_false(context) -> list[dict]:
 
 def string_vocabulary(context) -> list[dict]:
     """The adapted vocabulary of the lookup layer survives each whole-model format."""
-    from ..models.saving_edge_cases import WORDS
 
     layer_name = context.args.get("layer", "lookup")
     reset_for_case(context.case["seed"])
-    wanted = build_model(context.case).get_layer(layer_name).get_vocabulary()
+    wanted = _plain_words(build_model(context.case).get_layer(layer_name).get_vocabulary())
     checks = []
     for format_name in context.args.get("formats", ["keras", "h5"]):
         try:
-            vocabulary = load_keras_model(context.artifact(format_name), context.case).get_layer(layer_name).get_vocabulary()
+            vocabulary = _plain_words(load_keras_model(context.artifact(format_name), context.case)
+                                      .get_layer(layer_name).get_vocabulary())
         except Exception as error:
             checks.append({"format": format_name, "check": "vocabulary", "status": "error", "maxAbsDiff": None,
                            "message": f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"})
@@ -83,3 +83,8 @@ def string_vocabulary(context) -> list[dict]:
                             f"reloaded vocabulary {vocabulary[:12]} ({len(vocabulary)} entries), "
                             f"adapted {wanted[:12]} ({len(wanted)} entries)"))
     return checks
+
+
+def _plain_words(words) -> list[str]:
+    """get_vocabulary gives np.str_ (or bytes); messages should show 'cat', not np.str_('cat')."""
+    return [word.decode() if isinstance(word, bytes) else str(word) for word in words]

@@ -1,0 +1,116 @@
+/**
+ * Sharded Keras 3 weights: `save_weights("model.weights.json", max_shard_size=…)` writes a JSON index
+ * `{"metadata": {"total_size": …}, "weight_map": {"/layers/dense/vars": ["model_00000.weights.h5", …]}}` and shard
+ * files beside it (keras `saving_lib.ShardedH5IOStore`). Each shard is an ordinary `.weights.h5`.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, posix } from 'node:path';
+import { FormatError } from '../errors.ts';
+import type { Tensor } from '../tensor.ts';
+import { withHdf5File } from './hdf5.ts';
+import { readWeightsH5Contents } from './keras-weights-h5.ts';
+import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReadOptions } from './types.ts';
+
+const INDEX_SUFFIX = '.weights.json';
+/** Far above any real index (one line per variable group); bounds what JSON.parse is handed. */
+const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+
+/** The index file of `path`: the path itself, or the one `*.weights.json` inside a folder; `null` when neither. */
+function findIndex(path: string): string | null {
+  try {
+    if (!statSync(path).isDirectory()) return basename(path).toLowerCase().endsWith(INDEX_SUFFIX) ? path : null;
+    const indexes = readdirSync(path).filter((name) => name.toLowerCase().endsWith(INDEX_SUFFIX));
+    return indexes.length === 1 ? join(path, indexes[0]!) : null;
+  } catch {
+    return null;
+  }
+}
+
+interface ShardIndex {
+  metadata: Record<string, unknown>;
+  weightMap: Map<string, string[]>;
+}
+
+function parseIndex(text: string, file: string): ShardIndex {
+  const invalid = (what: string, cause?: unknown): FormatError =>
+    new FormatError('WEIGHTS_SHARD_INDEX_INVALID', `${file}: ${what}; expected {"metadata": {…}, "weight_map": {"<group path>": ["<shard>.weights.h5", …]}}`, { file, cause });
+  let index: unknown;
+  try {
+    index = JSON.parse(text);
+  } catch (cause) {
+    throw invalid(`not valid JSON (starts ${JSON.stringify(text.slice(0, 40))})`, cause);
+  }
+  if (typeof index !== 'object' || index === null || Array.isArray(index)) throw invalid(`holds ${JSON.stringify(index)?.slice(0, 60)}`);
+  const { metadata = {}, weight_map: weightMap } = index as Record<string, unknown>;
+  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) throw invalid(`weight_map is ${JSON.stringify(weightMap)?.slice(0, 60)}`);
+  const map = new Map<string, string[]>();
+  for (const [group, shards] of Object.entries(weightMap)) {
+    // ShardedH5IOStore accepts a single name as well as a list.
+    const names = typeof shards === 'string' ? [shards] : shards;
+    if (!Array.isArray(names) || names.some((name) => typeof name !== 'string')) throw invalid(`weight_map[${JSON.stringify(group)}] is ${JSON.stringify(shards)}`);
+    for (const name of names as string[]) {
+      if (name === '' || name.includes('/') || name.includes('\\') || name === '.' || name === '..' || name.includes('\0') || /^[a-zA-Z]:/.test(name)) {
+        throw new FormatError('WEIGHTS_SHARD_PATH', `${file}: weight_map[${JSON.stringify(group)}] names shard ${JSON.stringify(name)}; expected a file name beside the index`, { file, details: { shard: name } });
+      }
+    }
+    map.set(group, names as string[]);
+  }
+  return { metadata: typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>) : {}, weightMap: map };
+}
+
+/**
+ * Read sharded weights from the index file or the folder holding it. Weights are keyed by dataset path inside their
+ * shard (`/layers/dense/vars/0`), merged over shards: each variable lives in exactly one shard.
+ */
+export async function readKerasWeightsSharded(path: string, options: ReadOptions = {}): Promise<ArtifactContents | null> {
+  const limits = resolveLimits(options.limits);
+  const indexPath = findIndex(path);
+  if (indexPath === null) return null;
+  const indexSize = (await stat(indexPath)).size;
+  if (indexSize > MAX_INDEX_BYTES) {
+    throw new FormatError('WEIGHTS_SHARD_INDEX_INVALID', `${indexPath}: ${indexSize} bytes; an index is at most ${MAX_INDEX_BYTES}`, { file: indexPath });
+  }
+  const index = parseIndex(await readFile(indexPath, 'utf8'), indexPath);
+  const directory = dirname(indexPath);
+  const shardNames = [...new Set([...index.weightMap.values()].flat())];
+
+  const weights = new Map<string, Tensor>();
+  const shardOf: Record<string, string> = {};
+  for (const shard of shardNames) {
+    const shardPath = join(directory, shard);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(shardPath);
+    } catch (cause) {
+      throw new FormatError('WEIGHTS_SHARD_MISSING', `${indexPath}: weight_map names shard ${shard}, but ${shardPath} cannot be read (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { file: indexPath, cause });
+    }
+    const found = await withHdf5File(bytes, shardPath, (h5) => readWeightsH5Contents(h5, limits));
+    for (const [key, tensor] of found?.weights ?? []) {
+      if (weights.has(key)) {
+        throw new FormatError('WEIGHTS_SHARD_DUPLICATE', `${shardPath}: dataset ${key} is also stored in ${shardOf[key]}; expected each variable in one shard`, { file: shardPath });
+      }
+      const group = posix.dirname(key);
+      const listed = index.weightMap.get(group);
+      if (listed !== undefined && !listed.includes(shard)) {
+        throw new FormatError('WEIGHTS_SHARD_MISMATCH', `${shardPath}: holds ${key}, but the index lists ${group} in [${listed.join(', ')}]`, { file: shardPath });
+      }
+      weights.set(key, tensor);
+      shardOf[key] = shard;
+    }
+  }
+  return {
+    format: 'weights-sharded',
+    metadata: { index: basename(indexPath), indexMetadata: index.metadata, shards: shardNames, shardOf, weightMap: Object.fromEntries(index.weightMap) },
+    weights,
+    assets: new Map(),
+  };
+}
+
+export const kerasWeightsShardedReader: ArtifactReader = {
+  name: 'keras-weights-sharded',
+  format: 'weights-sharded',
+  extensions: ['.json', ''],
+  sniff: (path) => findIndex(path) !== null,
+  read: readKerasWeightsSharded,
+};
