@@ -61,6 +61,7 @@ interface CommonOptions {
   reports: string;
   poolSize: string;
   timeout: string;
+  crossLoad: boolean;
 }
 
 function addCommonOptions(command: Command): Command {
@@ -70,7 +71,8 @@ function addCommonOptions(command: Command): Command {
     .option('--case <id...>', 'only these case ids')
     .option('--reports <dir>', 'where reports are written', REPORTS_DIR)
     .option('--pool-size <n>', 'runtime worker processes', '2')
-    .option('--timeout <seconds>', 'per-check timeout', '120');
+    .option('--timeout <seconds>', 'per-check timeout', '120')
+    .option('--no-cross-load', 'with several environments: do not load each one\'s artifacts in the others\' Python');
 }
 
 /** Options of the commands that generate: `generate` and `run`. */
@@ -98,6 +100,7 @@ async function runAndReport(options: CommonOptions & Partial<GenerateCommandOpti
     goldenRoot: options.golden && path.resolve(options.golden),
     poolSize: Number(options.poolSize),
     timeoutSeconds: Number(options.timeout),
+    crossLoad: options.crossLoad,
     onGeneration: describeGeneration,
     onCheck: describeCheck,
   });

@@ -12,6 +12,7 @@ import { NATIVE_RUNTIMES } from '../runtimes/registry.ts';
 import { RuntimePool } from '../runtimes/pool.ts';
 import { readBindingProvenance } from '../setup/setup.ts';
 import { FAILING_VERDICTS, VERDICTS, type CheckResult, type Verdict } from '../verdicts.ts';
+import { crossLoadChecks } from './cross-load.ts';
 import { planChecks, runCheck, type PlannedCheck } from './verify.ts';
 
 /** Everything one run found: what reports are written from. */
@@ -56,6 +57,8 @@ export interface RunOptions {
   poolSize?: number;
   timeoutSeconds?: number;
   goldenRoot?: string;
+  /** Load every environment's artifacts in every other environment's Python (default: when more than one environment runs). */
+  crossLoad?: boolean;
   /** Where the Python generator runs (generator/runners.ts); default the venv. */
   runner?: GeneratorRunnerName;
   casesDirectory?: string;
@@ -90,6 +93,15 @@ async function describeRuntimes(pool: RuntimePool): Promise<Provenance['runtimes
     described[runtime] = outcome.kind === 'ok' ? outcome.value : { error: outcome.kind === 'error' ? outcome.error.message : outcome.kind };
   }
   return described;
+}
+
+/** Run `work` over `items`, at most `limit` at a time. */
+async function mapWithConcurrency<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
 }
 
 /** generate → verify, for every selected case and environment. Never throws for a single case's failure. */
@@ -133,6 +145,17 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
         if (first) {
           environments[environment.name] = await readGoldenManifest(environment.name, first.id, goldenRoot).then((manifest) => manifest.versions, () => ({}));
         }
+      }
+      if (options.crossLoad ?? options.environments.length > 1) {
+        const pairs = options.environments.flatMap((writer) => options.environments.filter((loader) => loader !== writer).map((loader) => ({ writer, loader })));
+        const jobs = pairs.flatMap(({ writer, loader }) => cases.map((spec) => ({ writer, loader, spec })));
+        // Each cross-load is a fresh Python process in the loader's venv; two at a time suits two cores.
+        await mapWithConcurrency(jobs, 2, async ({ writer, loader, spec }) => {
+          for (const checked of await crossLoadChecks(spec, writer, loader, goldenRoot, { expectations, timeoutSeconds: options.timeoutSeconds })) {
+            checks.push(checked);
+            options.onCheck?.(checked, checks.length, checks.length);
+          }
+        });
       }
       runtimes = await describeRuntimes(pool);
     }
