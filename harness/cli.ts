@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { registerInspectCommand } from './commands/inspect.ts';
 import { loadCases } from './cases/load-cases.ts';
 import { registerDiffCommand } from './commands/diff.ts';
 import { registerReportCommand } from './commands/report.ts';
@@ -178,6 +179,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       const { main } = await import('../bench/index.ts');
       await main();
     });
+
+  registerInspectCommand(program);
 
   return program;
 }

@@ -137,12 +137,41 @@ describe('keras archive safety', () => {
     await expect(readKerasArchive(kerasPath)).rejects.toMatchObject({ code: 'KERAS_CONFIG_MISSING' });
   });
 
-  it('refuses npz weights with KERAS_WEIGHTS_NPZ_UNSUPPORTED and bad JSON with KERAS_JSON_INVALID', async () => {
+  it('refuses a broken npz weights entry with ZIP_CORRUPT and bad JSON with KERAS_JSON_INVALID', async () => {
     const npz = join(dir, 'npz.keras');
     await writeZip(npz, { 'config.json': '{}', 'model.weights.npz': 'PK' });
-    await expect(readKerasArchive(npz)).rejects.toMatchObject({ code: 'KERAS_WEIGHTS_NPZ_UNSUPPORTED' });
+    await expect(readKerasArchive(npz)).rejects.toMatchObject({ code: 'ZIP_CORRUPT', message: expect.stringContaining('model.weights.npz') });
     const badJson = join(dir, 'bad-json.keras');
     await writeZip(badJson, { 'config.json': '{nope' });
     await expect(readKerasArchive(badJson)).rejects.toMatchObject({ code: 'KERAS_JSON_INVALID' });
+  });
+});
+
+describe.skipIf(!HAS_PYTHON)('.keras with model.weights.npz', { timeout: 120_000 }, () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await makeTempDir();
+    await runPython(`
+import io, zipfile, numpy as np, keras
+from keras.src.saving import saving_lib
+model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+saving_lib.save_model(model, 'pickled.keras', weights_format='npz')
+# The same archive with plain numeric npz members (what a reader may read without unpickling).
+buffer = io.BytesIO()
+np.savez(buffer, **{'layers/dense/vars/0': np.arange(6, dtype=np.float32).reshape(3, 2)})
+with zipfile.ZipFile('pickled.keras') as source, zipfile.ZipFile('plain.keras', 'w') as target:
+    for name in source.namelist():
+        target.writestr(name, buffer.getvalue() if name == 'model.weights.npz' else source.read(name))
+`, dir);
+  }, 120_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('refuses pickled members with KERAS_WEIGHTS_NPZ_PICKLED, never unpickling', async () => {
+    await expect(readArtifact(join(dir, 'pickled.keras'))).rejects.toMatchObject({ code: 'KERAS_WEIGHTS_NPZ_PICKLED', message: expect.stringContaining('arbitrary code') });
+  });
+
+  it('reads plain numeric members by member name', async () => {
+    const contents = await readArtifact(join(dir, 'plain.keras'));
+    expect(contents.weights.get('layers/dense/vars/0')).toMatchObject({ dtype: 'float32', shape: [3, 2] });
   });
 });

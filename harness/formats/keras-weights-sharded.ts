@@ -110,7 +110,7 @@ export async function readKerasWeightsSharded(path: string, options: ReadOptions
 export const kerasWeightsShardedReader: ArtifactReader = {
   name: 'keras-weights-sharded',
   format: 'weights-sharded',
-  extensions: ['.json', ''],
+  extensions: ['.json'],
   sniff: (path) => findIndex(path) !== null,
   read: readKerasWeightsSharded,
 };

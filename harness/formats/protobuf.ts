@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
-import 'protobufjs/ext/descriptor/index.js';
+import 'protobufjs/ext/descriptor.js';
 import { FormatError } from '../errors.ts';
 
 const DESCRIPTOR_SET = new URL('./descriptors/tensorflow.desc', import.meta.url);

@@ -7,6 +7,8 @@ import { kerasWeightsH5Reader } from './keras-weights-h5.ts';
 import { kerasWeightsShardedReader } from './keras-weights-sharded.ts';
 import { legacyH5Reader } from './legacy-h5.ts';
 import { onnxReader } from './onnx.ts';
+import { savedModelReader } from './saved-model.ts';
+import { tfCheckpointReader } from './tf-checkpoint.ts';
 import type { ArtifactContents, ArtifactReader, ReadOptions } from './types.ts';
 
 /** Every reader, in the order they are asked when no extension prefers one. Adding a format: one file, one line. */
@@ -16,6 +18,8 @@ export const ARTIFACT_READERS: readonly ArtifactReader[] = [
   kerasWeightsH5Reader,
   kerasWeightsShardedReader,
   onnxReader,
+  savedModelReader,
+  tfCheckpointReader,
 ];
 
 const HEAD_BYTES = 512;

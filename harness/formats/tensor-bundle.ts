@@ -189,8 +189,8 @@ function checkCrc(entry: BundleEntry, crc: number, path: string): void {
 }
 
 /**
- * String tensors: `[varint64 len]… [uint32 crc32c of the lengths] [bytes]…`. The entry crc32c runs over each length as
- * a uint64 LE, then the stored length checksum, then the bytes (tensor_bundle.cc WriteStringTensor).
+ * String tensors: `[varint64 len]… [uint32 masked crc32c of the lengths] [bytes]…`. The crc runs over each length as
+ * a uint32 LE (as TensorFlow 2.21 writes it), and the entry crc32c continues over the stored checksum, then the bytes.
  */
 function splitStrings(entry: BundleEntry, bytes: Uint8Array, path: string): Uint8Array[] {
   const count = elementCount(entry.shape);
@@ -198,7 +198,7 @@ function splitStrings(entry: BundleEntry, bytes: Uint8Array, path: string): Uint
   const lengths: number[] = [];
   let offset = 0;
   let crc = 0;
-  const lengthBytes = new Uint8Array(8);
+  const lengthBytes = new Uint8Array(4);
   const lengthView = new DataView(lengthBytes.buffer);
   for (let element = 0; element < count; element++) {
     let length = 0n;
@@ -208,7 +208,7 @@ function splitStrings(entry: BundleEntry, bytes: Uint8Array, path: string): Uint
       length |= BigInt(byte & 0x7f) << shift;
       if ((byte & 0x80) === 0) break;
     }
-    lengthView.setBigUint64(0, BigInt.asUintN(64, length), true);
+    lengthView.setUint32(0, Number(BigInt.asUintN(32, length)), true);
     crc = extendCrc32c(crc, lengthBytes);
     if (length > BigInt(bytes.length)) throw broken(`element ${element} declares ${length} bytes, more than the ${bytes.length} stored`);
     lengths.push(Number(length));
@@ -217,7 +217,7 @@ function splitStrings(entry: BundleEntry, bytes: Uint8Array, path: string): Uint
     if (offset + 4 > bytes.length) throw broken('no room for the length checksum');
     const stored = bytes.subarray(offset, offset + 4);
     const storedCrc = new DataView(stored.buffer, stored.byteOffset, 4).getUint32(0, true);
-    if (storedCrc !== crc) throw new FormatError('BUNDLE_CRC_MISMATCH', `${path}: string entry ${JSON.stringify(entry.key)}: length checksum expected ${storedCrc} (stored), computed ${crc}`, { file: path, details: { key: entry.key } });
+    if (storedCrc !== maskCrc32c(crc)) throw new FormatError('BUNDLE_CRC_MISMATCH', `${path}: string entry ${JSON.stringify(entry.key)}: length checksum expected ${storedCrc} (stored), computed ${maskCrc32c(crc)}`, { file: path, details: { key: entry.key } });
     crc = extendCrc32c(crc, stored);
     offset += 4;
   }

@@ -11,7 +11,7 @@ export const VERDICT_STYLE: Readonly<Record<Verdict, { color: string; ink: strin
   error: { color: '#f08c00', ink: '#fff', glyph: '!', label: 'error' },
   unsupported: { color: '#8d96a0', ink: '#fff', glyph: '∅', label: 'unsupported' },
   crashed: { color: '#7b2cbf', ink: '#fff', glyph: '☠', label: 'crashed' },
-  timeout: { color: '#c99a00', ink: '#fff', glyph: '⧗', label: 'timeout' },
+  timeout: { color: '#c99a00', ink: '#fff', glyph: '…', label: 'timeout' },
   skipped: { color: '#e4e7eb', ink: '#69717a', glyph: '·', label: 'skipped' },
   'expected-failure': { color: '#b7dcc3', ink: '#22663a', glyph: '×', label: 'expected failure' },
   'unexpected-pass': { color: '#1f6fd6', ink: '#fff', glyph: '?', label: 'unexpected pass' },
@@ -125,12 +125,13 @@ h1 { font-size: 18px; margin: 0 0 2px; }
 table.matrix { border-collapse: separate; border-spacing: 2px; }
 .matrix th { font-weight: 600; }
 .matrix thead th.format { text-align: center; border-bottom: 2px solid var(--line); padding: 2px 4px; font-size: 12px; }
-.matrix thead th.runtime { height: 120px; vertical-align: bottom; padding: 0; width: var(--cell); }
+.matrix thead th.runtime { height: 112px; vertical-align: bottom; padding: 0; width: var(--cell); }
 .matrix thead th.runtime span { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; font-weight: 500; color: var(--muted); font-size: 11px; display: inline-block; }
 .matrix th.case { text-align: right; padding: 0 8px 0 0; font-weight: 500; white-space: nowrap; max-width: 320px; overflow: hidden; text-overflow: ellipsis; }
 .matrix th.case small { color: var(--muted); font-weight: 400; margin-right: 4px; }
 .matrix th.case .tag { display: none; }
 .matrix td { width: var(--cell); height: var(--cell); padding: 0; text-align: center; }
+.cell, .empty { margin: 0 auto; }
 .cell { width: var(--cell); height: var(--cell); border-radius: 4px; font-size: 12px; font-weight: 700; line-height: var(--cell); cursor: pointer; position: relative; }
 .cell:hover { outline: 2px solid var(--ink); outline-offset: 1px; }
 .cell.selected { outline: 3px solid #111; outline-offset: 1px; }
@@ -138,9 +139,15 @@ table.matrix { border-collapse: separate; border-spacing: 2px; }
 .cell.expected-failure { background-image: repeating-linear-gradient(135deg, transparent 0 3px, rgba(255,255,255,.55) 3px 5px); }
 .cell.regression { box-shadow: 0 0 0 2px #fff, 0 0 0 4px #d93f3f; }
 .cell.fix { box-shadow: 0 0 0 2px #fff, 0 0 0 4px #2f9e55; }
-.cell.changed, .cell.added { box-shadow: 0 0 0 2px #fff, 0 0 0 3px #1f6fd6; }
+.cell.changed { box-shadow: 0 0 0 2px #fff, 0 0 0 3px #1f6fd6; }
+.cell.added::after { content: ''; position: absolute; top: -2px; right: -2px; width: 6px; height: 6px; border-radius: 3px; background: #1f6fd6; border: 1px solid #fff; }
+.diff details { margin-top: 4px; }
+.diff summary { cursor: pointer; font-weight: 700; }
+.diff ul { max-height: 180px; overflow: auto; }
 .cell .mark { position: absolute; top: -6px; right: -5px; font-size: 9px; line-height: 1; background: #fff; border-radius: 6px; padding: 1px; }
-.empty { width: var(--cell); height: var(--cell); border-radius: 4px; background: repeating-linear-gradient(45deg, #fafbfc 0 4px, #f0f2f4 4px 6px); }
+.empty { width: var(--cell); height: var(--cell); border-radius: 4px; background: #f4f5f7; }
+.matrix tbody tr.case-row:hover th.case { color: #000; font-weight: 700; }
+.matrix tbody tr.case-row:hover td { background: #f0f4fa; }
 tr.group th { text-align: left; padding: 10px 0 2px; font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
 .hidden { display: none !important; }
 aside#details { position: fixed; top: 0; right: 0; bottom: 0; width: min(560px, 92vw); background: #fff; border-left: 1px solid var(--line); box-shadow: -8px 0 24px rgba(0,0,0,.12); padding: 14px 16px 30px; overflow: auto; z-index: 10; }
@@ -399,21 +406,31 @@ const SCRIPT = String.raw`
     box.classList.remove('hidden');
     if (p.regressions.length) box.classList.add('bad');
     var link = function (key) { return el('a', { onclick: function () { showDetails(key); }, text: key }); };
-    var list = function (title, keys) {
-      if (!keys.length) return null;
-      return el('div', {}, [el('b', { text: title + ' (' + keys.length + ')' }), el('ul', {}, keys.slice(0, 50).map(function (key) {
+    // Regressions stay open; the rest fold away so a long list of fixes does not push the matrix down.
+    var fold = function (title, count, open, items) {
+      if (!count) return null;
+      var attrs = open ? { open: '' } : {};
+      return el('details', attrs, [el('summary', { text: title + ' (' + count + ')' }), el('ul', {}, items.slice(0, 200))]);
+    };
+    var list = function (title, keys, open) {
+      return fold(title, keys.length, open, keys.map(function (key) {
         var check = byKey[key];
         return el('li', {}, [link(key), check && check.change && check.change.before ? ': ' + check.change.before + ' → ' + check.verdict : '']);
-      }))]);
+      }));
     };
     box.appendChild(el('div', { text: 'Since the previous run (' + p.startedAt + '): ' + p.regressions.length + ' regression(s), ' + p.fixes.length + ' fix(es), '
       + p.changed.length + ' other change(s), ' + p.added.length + ' new, ' + p.removed.length + ' removed, ' + p.magnitudes.length + ' mismatch magnitude change(s).' }));
-    [list('regressions', p.regressions), list('fixes', p.fixes), list('other verdict changes', p.changed)].forEach(function (node) { if (node) box.appendChild(node); });
-    if (p.removed.length) box.appendChild(el('div', {}, [el('b', { text: 'removed (' + p.removed.length + ')' }), el('ul', {}, p.removed.slice(0, 50).map(function (entry) { return el('li', { text: entry.key + ' (was ' + entry.verdict + ')' }); }))]));
-    if (p.magnitudes.length) box.appendChild(el('div', {}, [el('b', { text: 'mismatch magnitude changes (' + p.magnitudes.length + ')' }), el('ul', {}, p.magnitudes.slice(0, 50).map(function (entry) {
-      var number = function (value) { return value === undefined ? '?' : Number(value).toPrecision(3); };
-      return el('li', {}, [link(entry.key), ' ' + entry.output + ': max abs diff ' + number(entry.before) + ' → ' + number(entry.after)]);
-    }))]));
+    var number = function (value) { return value === undefined ? '?' : Number(value).toPrecision(3); };
+    [
+      list('regressions', p.regressions, true),
+      list('fixes', p.fixes, false),
+      list('other verdict changes', p.changed, false),
+      list('new checks', p.added, false),
+      fold('removed checks', p.removed.length, false, p.removed.map(function (entry) { return el('li', { text: entry.key + ' (was ' + entry.verdict + ')' }); })),
+      fold('mismatch magnitude changes', p.magnitudes.length, false, p.magnitudes.map(function (entry) {
+        return el('li', {}, [link(entry.key), ' ' + entry.output + ': max abs diff ' + number(entry.before) + ' → ' + number(entry.after)]);
+      }))
+    ].forEach(function (node) { if (node) box.appendChild(node); });
   }
   if (data.notRun.length) {
     var notRun = document.getElementById('not-run');

@@ -9,8 +9,9 @@ import type { Reporter, ReportContext } from './types.ts';
 const MAX_ROWS = 200;
 const REASON_LENGTH = 140;
 
+// GitHub renders HTML inside Markdown, so `<` is escaped too: a reason must never become markup.
 function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\r?\n/g, ' ');
 }
 
 function row(cells: string[]): string {

@@ -12,14 +12,20 @@ import { readArtifact } from '../formats/registry.ts';
 import { readNpy } from '../formats/npy.ts';
 import { hashTensor } from '../formats/tensor-hash.ts';
 import { goldenCaseDirectory, readGoldenManifest, type GoldenArray, type GoldenArtifact, type GoldenManifest } from '../generator/golden.ts';
+import { customObjectsForBuilder } from '../custom-objects/builders.ts';
 import { RUNTIME_LOADERS, runtimesForFormat } from '../runtimes/registry.ts';
+import { TFJS_KERAS_CUSTOM_OBJECT_MISSING, TFJS_KERAS_UNSUPPORTED } from '../runtimes/tfjs-keras/errors.ts';
+import { positionalOutputName } from '../runtimes/types.ts';
 import type { RuntimePool } from '../runtimes/pool.ts';
 import type { Tensor } from '../tensor.ts';
 import type { CheckResult, OutputComparison } from '../verdicts.ts';
 import { GOLDEN_DIR } from '../paths.ts';
 
 /** Formats whose contents the TS readers check against the generator's truth files. */
-const READER_FORMATS: ReadonlySet<FormatName> = new Set(['keras', 'h5', 'onnx', 'weights-h5', 'weights-sharded']);
+const READER_FORMATS: ReadonlySet<FormatName> = new Set(['keras', 'h5', 'onnx', 'weights-h5', 'weights-sharded', 'savedmodel', 'checkpoint']);
+
+/** Runtime error codes that mean "this runtime cannot run this artifact": verdict `unsupported`. */
+const UNSUPPORTED_ERROR_CODES: ReadonlySet<string> = new Set([TFJS_KERAS_UNSUPPORTED, TFJS_KERAS_CUSTOM_OBJECT_MISSING]);
 
 /** One planned check: which case, artifact and runtime. */
 export interface PlannedCheck {
@@ -127,6 +133,8 @@ function pythonCheck(planned: PlannedCheck, manifest: GoldenManifest): CheckResu
 interface TruthFile {
   weights: Record<string, { dtype: string; shape: number[]; sha256: string }>;
   config?: unknown;
+  /** SavedModel signature defs, as the reader's `metadata.signatures` must hold them. */
+  signatures?: unknown;
 }
 
 /** Every tensor bit-identical (dtype, shape, bytes), no missing or extra tensors, config deep-equal. */
@@ -149,6 +157,7 @@ async function readerCheck(planned: PlannedCheck, caseDirectory: string, artifac
   }
   for (const key of contents.weights.keys()) if (!(key in truth.weights)) problems.push(`${key}: extra tensor not in ${truthFile}`);
   if (truth.config !== undefined && !isDeepStrictEqual(contents.config, truth.config)) problems.push('config: differs from the config Python decoded');
+  if (truth.signatures !== undefined && !isDeepStrictEqual(contents.metadata.signatures, truth.signatures)) problems.push('signatures: differ from the signature defs Python decoded');
   if (problems.length === 0) return result(planned, { verdict: 'pass' });
   return result(planned, {
     verdict: 'fail',
@@ -164,9 +173,14 @@ async function runtimeCheck(planned: PlannedCheck, pool: RuntimePool, manifest: 
     if (!array) throw new RoundtripError('INPUT_MAP_BROKEN', `${path.join(caseDirectory, 'manifest.json')}: artifact input "${artifactName}" maps to "${caseName}", which is not a reference input`, { phase: 'read' });
     inputs[artifactName] = await readGoldenArray(caseDirectory, array);
   }
-  const outcome = await pool.run({ runtime: planned.runtime, format: planned.format, artifactPath, inputs });
+  // Like Python's custom_objects: a case loading with `argument` or `scope` hands its builder's classes over, by name.
+  const passesCustomObjects = planned.spec.load.customObjects === 'argument' || planned.spec.load.customObjects === 'scope';
+  const customObjects = passesCustomObjects ? customObjectsForBuilder('builder' in planned.spec.model ? planned.spec.model.builder.name : undefined) : [];
+  const outcome = await pool.run({ runtime: planned.runtime, format: planned.format, artifactPath, inputs, ...(customObjects.length > 0 ? { customObjects } : {}) });
   switch (outcome.kind) {
     case 'error':
+      // What a runtime declares it cannot run (layers, arguments, missing TS twins) is `unsupported`, not an error.
+      if (UNSUPPORTED_ERROR_CODES.has(outcome.error.code)) return result(planned, { verdict: 'unsupported', reason: outcome.error.message });
       return result(planned, { verdict: 'error', phase: outcome.error.phase ?? 'run', error: outcome.error });
     case 'crashed':
       return result(planned, { verdict: 'crashed', reason: `worker process ${outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`}` });
@@ -177,7 +191,8 @@ async function runtimeCheck(planned: PlannedCheck, pool: RuntimePool, manifest: 
   }
   const run = outcome.value;
   const tolerance = toleranceFor(planned.spec, planned.runtime);
-  const outputMap = artifact.outputMap ?? {};
+  // Artifacts without recorded names (.keras, .h5) give their outputs by position, in the manifest's order.
+  const outputMap = artifact.outputMap ?? Object.fromEntries(manifest.outputs.map((output, index) => [positionalOutputName(index), output.name]));
   const comparisons: OutputComparison[] = [];
   for (const reference of manifest.outputs) {
     const artifactName = Object.keys(outputMap).find((name) => outputMap[name] === reference.name);

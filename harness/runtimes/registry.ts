@@ -10,6 +10,7 @@ export const RUNTIME_LOADERS: Partial<Record<RuntimeName, { formats: readonly Fo
     formats: ['savedmodel'],
     load: async () => (await import('./tfjs-node-savedmodel.ts')).tfjsNodeSavedModelRuntime,
   },
+  'tfjs-keras': { formats: ['keras', 'h5'], load: async () => (await import('./tfjs-keras.ts')).tfjsKerasRuntime },
   'onnxruntime-node': {
     formats: ['onnx'],
     load: async () => (await import('./onnxruntime-node.ts')).onnxRuntimeNodeRuntime,

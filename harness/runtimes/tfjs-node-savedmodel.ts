@@ -28,7 +28,7 @@ const INPUT_DTYPES: Partial<Record<DType, { tfjs: 'float32' | 'int32' | 'bool' |
   string: { tfjs: 'string' },
 };
 
-function toTfjsTensor(tf: TfjsNode, name: string, tensor: Tensor, coercions: string[]): TfTensor {
+export function toTfjsTensor(tf: TfjsNode, name: string, tensor: Tensor, coercions: string[]): TfTensor {
   const entry = INPUT_DTYPES[tensor.dtype];
   if (!entry) {
     throw new RuntimeError('RUNTIME_DTYPE_UNSUPPORTED', `input "${name}": tfjs-node cannot hold ${tensor.dtype}; expected one of ${Object.keys(INPUT_DTYPES).join(', ')}`, { phase: 'run' });
@@ -41,7 +41,7 @@ function toTfjsTensor(tf: TfjsNode, name: string, tensor: Tensor, coercions: str
   return tf.tensor(values as Float32Array | Int32Array | Uint8Array, tensor.shape, entry.tfjs);
 }
 
-async function fromTfjsTensor(tensor: TfTensor): Promise<Tensor> {
+export async function fromTfjsTensor(tensor: TfTensor): Promise<Tensor> {
   const shape = [...tensor.shape];
   switch (tensor.dtype) {
     case 'float32':

@@ -10,6 +10,16 @@ export interface RunRequest {
   inputs: Record<string, Tensor>;
   /** SavedModel signature key; serving_default when absent. */
   signature?: string;
+  /**
+   * Custom objects passed explicitly (Keras `custom_objects`), by class name; the runtime looks them up among its
+   * TS twins in harness/custom-objects, since classes cannot cross into the worker process.
+   */
+  customObjects?: readonly string[];
+}
+
+/** How runtimes without their own output names (tfjs-keras) name outputs: by position. */
+export function positionalOutputName(index: number): string {
+  return `output_${index}`;
 }
 
 export interface RunResult {

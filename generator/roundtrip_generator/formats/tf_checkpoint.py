@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
+
+import numpy as np
 
 from ..forward_pass import name_outputs, run_keras_model
 from ..keras_loading import build_fresh_model
 from ..tensorflow_setup import import_tensorflow
+from ..weight_truth import hash_strings
 
 ARTIFACT_PATH = "artifacts/checkpoint"
 PREFIX = "ckpt"
@@ -28,8 +32,34 @@ def describe(path: Path, case: dict, reference_names: list[str]) -> dict:
     return {"prefix": PREFIX, "variables": [{"name": name, "shape": list(shape)} for name, shape in variables]}
 
 
-def truth(path: Path) -> None:
-    return None
+def truth(path: Path) -> dict:
+    return {"weights": bundle_weights(path / PREFIX)}
+
+
+# The serialized object graph is bookkeeping, not a weight; the readers decode it into metadata instead.
+OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
+
+
+def bundle_weights(prefix: Path) -> dict[str, dict]:
+    """Every tensor of a tensor bundle as ``tf.train.load_checkpoint`` reads it: ``{key: {dtype, shape, sha256}}``,
+    hashed as C-contiguous little-endian bytes (strings: uint32 LE length + bytes per element)."""
+    tf, _ = import_tensorflow()
+    reader = tf.train.load_checkpoint(str(prefix))
+    weights = {}
+    for key, dtype in sorted(reader.get_variable_to_dtype_map().items()):
+        if key == OBJECT_GRAPH_KEY:
+            continue
+        value = reader.get_tensor(key)
+        if dtype == tf.string:
+            values = np.asarray(value, dtype=object)
+            weights[key] = {"dtype": "string", "shape": list(values.shape), "sha256": hash_strings(values)}
+            continue
+        array = np.asarray(value)  # not ascontiguousarray: it turns a scalar into shape [1]
+        if array.dtype.byteorder == ">":
+            array = array.byteswap().view(array.dtype.newbyteorder("<"))
+        weights[key] = {"dtype": dtype.name, "shape": list(array.shape),
+                        "sha256": hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()}
+    return weights
 
 
 def run(path: Path, artifact: dict, case: dict, inputs: dict, reference_names: list[str]) -> dict:

@@ -25,6 +25,7 @@ export interface LayerTranslation {
   variablesPath?: string;
 }
 
+// tfjs 4.22's GRUCell throws on resetAfter=true, and its conv1d with bias cannot do causal padding: both are unsupported.
 /** Keras activation names → tfjs identifiers. hard_sigmoid differs (Keras 3: relu6(x+3)/6, tfjs: 0.2x+0.5), so it is absent. */
 const ACTIVATIONS: Record<string, string> = {
   linear: 'linear', relu: 'relu', relu6: 'relu6', elu: 'elu', selu: 'selu', sigmoid: 'sigmoid', tanh: 'tanh',
@@ -101,7 +102,7 @@ const L = tf.layers;
 
 export const LAYER_TABLE: Record<string, LayerTranslation> = {
   Dense: { args: { units: 'units', activation: ACTIVATION, use_bias: 'useBias', ...trainingOnly('kernel', 'bias'), ...LORA }, create: (args) => L.dense(args as never) },
-  Conv1D: { args: { ...CONV_COMMON, padding: { to: 'padding', accept: ['valid', 'same', 'causal'] } }, create: (args) => L.conv1d(args as never) },
+  Conv1D: { args: CONV_COMMON, create: (args) => L.conv1d(args as never) },
   Conv2D: { args: CONV_COMMON, create: (args) => L.conv2d(args as never) },
   Conv3D: { args: CONV_COMMON, create: (args) => L.conv3d(args as never) },
   Conv2DTranspose: { args: { ...CONV_COMMON, output_padding: NULL_ONLY, dilation_rate: { accept: [1, [1, 1]] } }, create: (args) => L.conv2dTranspose(args as never) },
@@ -162,7 +163,7 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
     variablesPath: 'cell/vars',
   },
   GRU: {
-    args: { ...RNN_COMMON, recurrent_activation: { to: 'recurrentActivation', map: activation }, reset_after: 'resetAfter', implementation: 'ignore', use_cudnn: 'ignore' },
+    args: { ...RNN_COMMON, recurrent_activation: { to: 'recurrentActivation', map: activation }, reset_after: { to: 'resetAfter', accept: [false] }, implementation: 'ignore', use_cudnn: 'ignore' },
     create: (args) => L.gru(args as never),
     variablesPath: 'cell/vars',
   },

@@ -1,0 +1,253 @@
+/**
+ * Keras config → tfjs LayersModel. Layers are built with tfjs constructors (layer-table.ts) or TS custom-object
+ * twins, and wired node by node as Keras's own `functional_from_config` does: a call whose inputs are not made yet
+ * waits, so shared layers and out-of-order configs work. Nested Functional/Sequential models become nested
+ * tfjs models. Each built layer remembers where its weights live in `.keras` (saving_lib's attribute paths).
+ */
+import { RuntimeError } from '../../errors.ts';
+import { registeredCustomObject, type CustomLayerTwin } from '../../custom-objects/registry.ts';
+import { TFJS_KERAS_CUSTOM_OBJECT_MISSING, unsupported, UnsupportedFeatureSignal, type UnsupportedFeature } from './errors.ts';
+import { batchShapeOf, isObject, readLayerSpec, readTensorRefList, toSnakeCase, type JsonObject, type KerasLayerSpec, type LayerCall, type TensorRef } from './keras-config.ts';
+import { checkDtype, LAYER_TABLE, translateArgs, type LayerTranslation } from './layer-table.ts';
+import { tf, type TfLayer, type TfModel, type TfSymbolic } from './tfjs.ts';
+
+const MODEL_CLASSES = new Set(['Functional', 'Model', 'Sequential']);
+
+/** Keras layers tfjs-keras knows it cannot build (no tfjs twin, or Python code inside the config). */
+const KNOWN_UNSUPPORTED = new Set([
+  'Lambda', 'Attention', 'AdditiveAttention', 'MultiHeadAttention', 'Bidirectional', 'TimeDistributed', 'Normalization', 'StringLookup',
+  'IntegerLookup', 'TextVectorization', 'Hashing', 'CategoryEncoding', 'Discretization', 'Subtract', 'ConvLSTM2D', 'EinsumDense',
+  'UnitNormalization', 'GroupNormalization', 'SpatialDropout2D', 'SpatialDropout3D', 'Conv1DTranspose', 'Conv3DTranspose', 'SeparableConv1D',
+  'DepthwiseConv1D', 'Identity', 'Cropping1D', 'Cropping3D', 'ZeroPadding1D', 'ZeroPadding3D', 'UpSampling1D', 'UpSampling3D',
+]);
+
+/** How one config entry is built. */
+export type LayerResolution =
+  | { kind: 'input' }
+  | { kind: 'model' }
+  | { kind: 'builtin'; translation: LayerTranslation }
+  | { kind: 'custom'; twin: CustomLayerTwin; how: 'argument' | 'registered' };
+
+export interface BuildOptions {
+  /** Custom objects passed explicitly, by the name Keras's `custom_objects` mapping gives them. */
+  customObjects?: Readonly<Record<string, CustomLayerTwin>>;
+  file: string;
+}
+
+/** One built layer (not an InputLayer) and where its weights live. */
+export interface BuiltLayer {
+  spec: KerasLayerSpec;
+  layer: TfLayer;
+  /** saving_lib path of this layer inside a `.keras` weights file, e.g. `/layers/functional/layers/dense`. */
+  kerasPath: string;
+  resolution: LayerResolution;
+  /** For nested models: their own layers. */
+  children?: BuiltLayer[];
+}
+
+export interface BuiltModel {
+  model: TfModel;
+  inputNames: string[];
+  layers: BuiltLayer[];
+}
+
+/** Resolve a config entry like Keras: explicit custom objects, then registered names, then built-ins. */
+export function resolveLayer(spec: KerasLayerSpec, options: Pick<BuildOptions, 'customObjects'>): LayerResolution {
+  if (spec.className === 'InputLayer') return { kind: 'input' };
+  const names = [spec.registeredName, spec.className].filter((name): name is string => typeof name === 'string');
+  for (const name of names) {
+    const explicit = options.customObjects?.[name];
+    if (explicit) return { kind: 'custom', twin: explicit, how: 'argument' };
+  }
+  const isKeras = spec.module === undefined || spec.module.startsWith('keras') || spec.module.startsWith('tf_keras');
+  if (isKeras && MODEL_CLASSES.has(spec.className) && Array.isArray(spec.config['layers'])) return { kind: 'model' };
+  for (const name of names) {
+    const twin = registeredCustomObject(name);
+    if (twin) return { kind: 'custom', twin, how: 'registered' };
+  }
+  const translation = LAYER_TABLE[spec.className];
+  if (isKeras && translation && !spec.className.includes('>')) return { kind: 'builtin', translation };
+  if (isKeras && (KNOWN_UNSUPPORTED.has(spec.className) || MODEL_CLASSES.has(spec.className))) {
+    unsupported({ className: spec.className, layer: spec.name, reason: MODEL_CLASSES.has(spec.className) ? 'a model without a layers list (subclassed model)' : 'no tfjs-keras translation for this Keras layer' });
+  }
+  const shown = spec.registeredName ?? spec.className;
+  throw new RuntimeError(
+    TFJS_KERAS_CUSTOM_OBJECT_MISSING,
+    `Unknown layer "${shown}" (class ${spec.className}${spec.module ? ` from ${spec.module}` : ''}, layer "${spec.name}"): no TS twin is registered under that name and none was passed. ` +
+      `Register one with registerCustomObject({registeredName: '${shown}', …}) in harness/custom-objects/, or pass it in customObjects`,
+    { phase: 'load', details: { className: spec.className, registeredName: spec.registeredName ?? null } },
+  );
+}
+
+/** Every feature the build would stop at, without building anything (capability pre-flight). */
+export function collectUnsupported(modelConfig: unknown, options: Pick<BuildOptions, 'customObjects'>): UnsupportedFeature[] {
+  const features: UnsupportedFeature[] = [];
+  const visit = (entry: unknown, where: string): void => {
+    let spec: KerasLayerSpec;
+    try {
+      spec = readLayerSpec(entry, where);
+    } catch (error) {
+      if (error instanceof UnsupportedFeatureSignal) return void features.push(error.feature);
+      throw error;
+    }
+    try {
+      const resolution = resolveLayer(spec, options);
+      for (const call of spec.calls) checkCallKwargs(spec, call);
+      if (resolution.kind === 'input') inputDtype(spec);
+      else if (resolution.kind === 'builtin') translateArgs(spec, resolution.translation.args);
+      else if (resolution.kind === 'custom') resolution.twin.create(spec);
+      else if (resolution.kind === 'model') {
+        checkDtype(spec);
+        (spec.config['layers'] as unknown[]).forEach((child, index) => visit(child, `${where}.layers[${index}]`));
+      }
+    } catch (error) {
+      if (error instanceof UnsupportedFeatureSignal) features.push(error.feature);
+      else if (error instanceof RuntimeError && error.code === TFJS_KERAS_CUSTOM_OBJECT_MISSING) throw error;
+      else throw error;
+    }
+  };
+  visit(modelConfig, 'config');
+  return features;
+}
+
+const ALLOWED_CALL_KWARGS: Record<string, readonly unknown[]> = { mask: [null], training: [null, false] };
+
+function checkCallKwargs(spec: KerasLayerSpec, call: LayerCall): void {
+  for (const [key, value] of Object.entries(call.kwargs)) {
+    if (!(ALLOWED_CALL_KWARGS[key] ?? []).includes(value as never)) {
+      unsupported({ className: spec.className, layer: spec.name, argument: `call(${key}=…)`, reason: `call keyword ${key}=${JSON.stringify(value)?.slice(0, 60)} is not supported` });
+    }
+  }
+}
+
+type TfInputDtype = 'float32' | 'int32' | 'bool';
+const INPUT_DTYPES: Record<string, TfInputDtype> = { float32: 'float32', int8: 'int32', int16: 'int32', int32: 'int32', int64: 'int32', uint8: 'int32', uint16: 'int32', bool: 'bool' };
+
+function inputDtype(spec: KerasLayerSpec): TfInputDtype {
+  const dtype = typeof spec.config['dtype'] === 'string' ? spec.config['dtype'] : 'float32';
+  const mapped = INPUT_DTYPES[dtype];
+  if (!mapped) unsupported({ className: 'InputLayer', layer: spec.name, argument: 'dtype', reason: `input dtype ${dtype}; tfjs inputs are float32, int32 or bool` });
+  if (spec.config['sparse'] === true || spec.config['ragged'] === true) unsupported({ className: 'InputLayer', layer: spec.name, argument: spec.config['sparse'] === true ? 'sparse' : 'ragged', reason: 'tfjs has no sparse or ragged tensors' });
+  return mapped;
+}
+
+function makeInput(spec: KerasLayerSpec, fallbackShape?: (number | null)[]): TfSymbolic {
+  const batchShape = batchShapeOf(spec.config) ?? fallbackShape;
+  if (!batchShape) unsupported({ className: spec.className, layer: spec.name, argument: 'batch_shape', reason: 'the input shape is unknown (unbuilt model)' });
+  return tf.input({ batchShape, dtype: inputDtype(spec), name: spec.name });
+}
+
+/** Build a model entry (`{class_name: Functional|Sequential|Model, config}`) into a tfjs model. */
+export function buildModel(entry: unknown, options: BuildOptions, kerasPath = ''): BuiltModel {
+  const spec = readLayerSpec(entry, 'config');
+  const resolution = resolveLayer(spec, options);
+  if (resolution.kind !== 'model') unsupported({ className: spec.className, layer: spec.name, reason: 'the artifact is not a Functional or Sequential model' });
+  checkDtype(spec);
+  return spec.className === 'Sequential' ? buildSequential(spec, options, kerasPath) : buildFunctional(spec, options, kerasPath);
+}
+
+/** saving_lib names each layer of a container by its class in snake_case, numbered per class (`dense`, `dense_1`). */
+class ContainerPaths {
+  private readonly used = new Map<string, number>();
+  constructor(private readonly prefix: string) {}
+  next(spec: KerasLayerSpec): string {
+    const base = toSnakeCase(spec.className.split('>').pop()!);
+    const count = this.used.get(base);
+    this.used.set(base, count === undefined ? 0 : count + 1);
+    return `${this.prefix}/layers/${count === undefined ? base : `${base}_${count + 1}`}`;
+  }
+}
+
+function buildLayer(spec: KerasLayerSpec, options: BuildOptions, kerasPath: string): BuiltLayer {
+  const resolution = resolveLayer(spec, options);
+  switch (resolution.kind) {
+    case 'model': {
+      const nested = buildModel({ class_name: spec.className, config: spec.config }, options, kerasPath);
+      return { spec, layer: nested.model as unknown as TfLayer, kerasPath, resolution, children: nested.layers };
+    }
+    case 'builtin':
+      return { spec, layer: resolution.translation.create(translateArgs(spec, resolution.translation.args), spec), kerasPath, resolution };
+    case 'custom':
+      return { spec, layer: resolution.twin.create(spec), kerasPath, resolution };
+    case 'input':
+      throw new Error('input layers are not built as layers');
+  }
+}
+
+function buildSequential(spec: KerasLayerSpec, options: BuildOptions, kerasPath: string): BuiltModel {
+  const entries = (spec.config['layers'] as unknown[]).map((entry, index) => readLayerSpec(entry, `${spec.name}.layers[${index}]`));
+  const first = entries[0];
+  const buildShape = Array.isArray(spec.config['build_input_shape']) ? (spec.config['build_input_shape'] as (number | null)[]) : undefined;
+  // Keras 2 may have no InputLayer: the first layer carries batch_input_shape.
+  const shape = first ? batchShapeOf(first.config) ?? buildShape : buildShape;
+  const inputSpec: KerasLayerSpec = first?.className === 'InputLayer' ? first : { className: 'InputLayer', name: `${spec.name}_input`, config: { batch_shape: shape ?? null, dtype: 'float32' }, calls: [] };
+  const input = makeInput(inputSpec, buildShape);
+  const rest = first?.className === 'InputLayer' ? entries.slice(1) : entries;
+  const paths = new ContainerPaths(kerasPath);
+  const layers: BuiltLayer[] = [];
+  let tensor: TfSymbolic = input;
+  for (const entry of rest) {
+    const built = buildLayer({ ...entry, config: withoutKey(entry.config, 'batch_input_shape') }, options, paths.next(entry));
+    const output = built.layer.apply(tensor);
+    if (Array.isArray(output)) unsupported({ className: entry.className, layer: entry.name, reason: 'a layer with several outputs inside a Sequential model' });
+    tensor = output as TfSymbolic;
+    layers.push(built);
+  }
+  return { model: tf.model({ inputs: input, outputs: tensor, name: spec.name }), inputNames: [inputSpec.name], layers };
+}
+
+function withoutKey(config: JsonObject, key: string): JsonObject {
+  if (!(key in config)) return config;
+  const { [key]: _dropped, ...rest } = config;
+  return rest;
+}
+
+function buildFunctional(spec: KerasLayerSpec, options: BuildOptions, kerasPath: string): BuiltModel {
+  const entries = (spec.config['layers'] as unknown[]).map((entry, index) => readLayerSpec(entry, `${spec.name}.layers[${index}]`));
+  const paths = new ContainerPaths(kerasPath);
+  const outputsOf = new Map<string, TfSymbolic[][]>();
+  const layers: BuiltLayer[] = [];
+  const pending: { built: BuiltLayer; calls: LayerCall[] }[] = [];
+  for (const entry of entries) {
+    if (entry.className === 'InputLayer') {
+      outputsOf.set(entry.name, [[makeInput(entry)]]);
+      continue;
+    }
+    const built = buildLayer(entry, options, paths.next(entry));
+    layers.push(built);
+    outputsOf.set(entry.name, []);
+    pending.push({ built, calls: [...entry.calls] });
+  }
+  const lookup = (ref: TensorRef): TfSymbolic | undefined => outputsOf.get(ref.layer)?.[ref.node]?.[ref.tensor];
+  let progress = true;
+  while (progress && pending.some((item) => item.calls.length > 0)) {
+    progress = false;
+    for (const item of pending) {
+      while (item.calls.length > 0) {
+        const call = item.calls[0]!;
+        checkCallKwargs(item.built.spec, call);
+        const refs = Array.isArray(call.inputs) ? call.inputs : [call.inputs];
+        const tensors = refs.map(lookup);
+        if (tensors.some((tensor) => tensor === undefined)) break;
+        const output = item.built.layer.apply(Array.isArray(call.inputs) ? (tensors as TfSymbolic[]) : tensors[0]!);
+        outputsOf.get(item.built.spec.name)!.push(Array.isArray(output) ? (output as TfSymbolic[]) : [output as TfSymbolic]);
+        item.calls.shift();
+        progress = true;
+      }
+    }
+  }
+  const stuck = pending.find((item) => item.calls.length > 0);
+  if (stuck) throw new RuntimeError('TFJS_KERAS_CONFIG_INVALID', `${options.file}: layer "${stuck.built.spec.name}" waits for tensors no layer makes: ${JSON.stringify(stuck.calls[0]?.inputs)}`, { phase: 'load' });
+  const resolveRefs = (argument: string): TfSymbolic[] =>
+    readTensorRefList(spec.config[argument], spec.className, argument).map((ref) => {
+      const tensor = lookup(ref);
+      if (!tensor) throw new RuntimeError('TFJS_KERAS_CONFIG_INVALID', `${options.file}: ${spec.name}.${argument} names ${JSON.stringify(ref)}, which no layer makes`, { phase: 'load' });
+      return tensor;
+    });
+  const inputs = resolveRefs('input_layers');
+  const outputs = resolveRefs('output_layers');
+  const inputNames = readTensorRefList(spec.config['input_layers'], spec.className, 'input_layers').map((ref) => ref.layer);
+  return { model: tf.model({ inputs, outputs, name: spec.name }), inputNames, layers };
+}
+
+export { isObject };
