@@ -167,31 +167,31 @@ describe('shapes and dtypes', () => {
   });
 
   it('explains a dtype the runtime cannot produce', () => {
-    const comparison = compareAllClose(f32([1]), tensor('float16', new Uint16Array([0x3c00])), exact, { dtypeRule: dtypeRuleFor('tfjs-node', 'float16') });
+    const comparison = compareAllClose(f32([1]), tensor('float16', new Uint16Array([0x3c00])), exact, { dtypeRule: dtypeRuleFor('tfjs-node-savedmodel', 'float16') });
     expect(comparison.kind).toBe('dtype-mismatch');
-    expect(formatMismatchReport(comparison.report!)).toContain('tfjs-node: tfjs-node has no float16 dtype');
+    expect(formatMismatchReport(comparison.report!)).toContain('tfjs-node-savedmodel: tfjs has no float16 dtype');
   });
 
   it('records an allowed coercion on passing and failing comparisons', () => {
-    const rule = dtypeRuleFor('tfjs-node', 'int64');
+    const rule = dtypeRuleFor('tfjs-node-savedmodel', 'int64');
     const desired = tensor('int64', new BigInt64Array([1n, -2n, 3n]));
     const passing = compareAllClose(tensor('int32', new Int32Array([1, -2, 3])), desired, exact, { dtypeRule: rule });
-    expect(passing).toEqual({ pass: true, kind: 'pass', coercion: 'int64 → int32 (tfjs-node)' });
+    expect(passing).toEqual({ pass: true, kind: 'pass', coercion: 'int64 → int32 (tfjs-node-savedmodel)' });
     const failing = compareAllClose(tensor('int32', new Int32Array([1, -2, 4])), desired, exact, { dtypeRule: rule });
-    expect(failing).toMatchObject({ kind: 'value-mismatch', coercion: 'int64 → int32 (tfjs-node)', report: { comparedDtype: 'int64', mismatched: 1 } });
-    expect(formatMismatchReport(failing.report!)).toMatch(/Compared after dtype coercion int64 → int32 \(tfjs-node\)$/);
+    expect(failing).toMatchObject({ kind: 'value-mismatch', coercion: 'int64 → int32 (tfjs-node-savedmodel)', report: { comparedDtype: 'int64', mismatched: 1 } });
+    expect(formatMismatchReport(failing.report!)).toMatch(/Compared after dtype coercion int64 → int32 \(tfjs-node-savedmodel\)$/);
   });
 
   it('downcasts a float64 reference only where the table declares it', () => {
     const desired = f64([0.1, 1 / 3]);
     const actual = f32([0.1, 1 / 3]);
-    const comparison = compareAllClose(actual, desired, exact, { dtypeRule: dtypeRuleFor('tfjs-node', 'float64') });
-    expect(comparison).toMatchObject({ pass: true, coercion: 'float64 → float32 (tfjs-node, lossy downcast of the reference)' });
+    const comparison = compareAllClose(actual, desired, exact, { dtypeRule: dtypeRuleFor('tfjs-node-savedmodel', 'float64') });
+    expect(comparison).toMatchObject({ pass: true, coercion: 'float64 → float32 (tfjs-node-savedmodel, lossy downcast of the reference)' });
     expect(compareAllClose(actual, desired, exact, { dtypeRule: dtypeRuleFor('onnxruntime-node', 'float64') }).kind).toBe('dtype-mismatch');
   });
 
   it('passes a uint8 reference against int32 output for tfjs-node, and catches values out of range', () => {
-    const rule = dtypeRuleFor('tfjs-node', 'uint8');
+    const rule = dtypeRuleFor('tfjs-node-savedmodel', 'uint8');
     const desired = tensor('uint8', new Uint8Array([0, 255]));
     expect(compareAllClose(tensor('int32', new Int32Array([0, 255])), desired, exact, { dtypeRule: rule }).pass).toBe(true);
     expect(compareAllClose(tensor('int32', new Int32Array([0, -1])), desired, exact, { dtypeRule: rule }).pass).toBe(false);

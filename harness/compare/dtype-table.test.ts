@@ -4,12 +4,12 @@ import { castTensor, coerceForComparison, dtypeRuleFor, RUNTIME_DTYPE_TABLE } fr
 
 describe('dtypeRuleFor', () => {
   it('reads the declared tfjs-node facts', () => {
-    expect(dtypeRuleFor('tfjs-node', 'int64')).toMatchObject({ kind: 'coerce', delivers: 'int32', compareAs: 'int64', lossy: false });
-    expect(dtypeRuleFor('tfjs-node', 'uint8')).toMatchObject({ kind: 'coerce', delivers: 'int32', compareAs: 'int32', lossy: false });
-    expect(dtypeRuleFor('tfjs-node', 'float64')).toMatchObject({ kind: 'coerce', delivers: 'float32', compareAs: 'float32', lossy: true });
-    expect(dtypeRuleFor('tfjs-node', 'float16').kind).toBe('unsupported');
-    expect(dtypeRuleFor('tfjs-node', 'bfloat16').kind).toBe('unsupported');
-    expect(dtypeRuleFor('tfjs-node', 'float32')).toEqual({ kind: 'exact', runtime: 'tfjs-node', desired: 'float32' });
+    expect(dtypeRuleFor('tfjs-node-savedmodel', 'int64')).toMatchObject({ kind: 'coerce', delivers: 'int32', compareAs: 'int64', lossy: false });
+    expect(dtypeRuleFor('tfjs-node-savedmodel', 'uint8')).toMatchObject({ kind: 'coerce', delivers: 'int32', compareAs: 'int32', lossy: false });
+    expect(dtypeRuleFor('tfjs-node-savedmodel', 'float64')).toMatchObject({ kind: 'coerce', delivers: 'float32', compareAs: 'float32', lossy: true });
+    expect(dtypeRuleFor('tfjs-node-savedmodel', 'float16').kind).toBe('unsupported');
+    expect(dtypeRuleFor('tfjs-node-savedmodel', 'bfloat16').kind).toBe('unsupported');
+    expect(dtypeRuleFor('tfjs-node-savedmodel', 'float32')).toEqual({ kind: 'exact', runtime: 'tfjs-node-savedmodel', desired: 'float32' });
   });
 
   it('keeps int64 exact for onnxruntime-node and anything undeclared exact', () => {
@@ -40,7 +40,7 @@ describe('coerceForComparison', () => {
   });
 
   it('refuses a pair the rule does not describe', () => {
-    expect(coerceForComparison(sample('float32'), sample('int64'), dtypeRuleFor('tfjs-node', 'int64'))).toBeUndefined();
+    expect(coerceForComparison(sample('float32'), sample('int64'), dtypeRuleFor('tfjs-node-savedmodel', 'int64'))).toBeUndefined();
     expect(coerceForComparison(sample('int32'), sample('int64'), undefined)).toBeUndefined();
   });
 });
@@ -55,5 +55,12 @@ describe('castTensor', () => {
 
   it('refuses dtypes that have no plain numeric cast', () => {
     expect(() => castTensor({ dtype: 'string', shape: [1], data: ['a'] }, 'int32')).toThrow(/cannot cast string to int32/);
+  });
+});
+
+describe('dtype table coverage', () => {
+  it('has an entry for every TS runtime that runs artifacts, under the registry name', async () => {
+    const { NATIVE_RUNTIMES } = await import('../runtimes/registry.ts');
+    for (const runtime of NATIVE_RUNTIMES) expect(Object.keys(RUNTIME_DTYPE_TABLE)).toContain(runtime);
   });
 });

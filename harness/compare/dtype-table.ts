@@ -21,18 +21,22 @@ export type DtypeTableEntry =
     }
   | { desired: DType; unsupported: true; reason: string };
 
-/** The declared table: runtime name → its entries. A dtype without an entry must match exactly. */
+/** tfjs (tfjs-node's SavedModel runner and our tfjs-keras loader alike) has float32, int32, bool and string only. */
+const TFJS_ENTRIES: readonly DtypeTableEntry[] = [
+  { desired: 'int64', delivers: 'int32', compareAs: 'int64', lossy: false,
+    reason: 'tfjs has no int64 dtype: int64 inputs and outputs are int32 tensors' },
+  { desired: 'uint8', delivers: 'int32', compareAs: 'int32', lossy: false,
+    reason: 'tfjs has no uint8 dtype: uint8 inputs and outputs are int32 tensors' },
+  { desired: 'float64', delivers: 'float32', compareAs: 'float32', lossy: true,
+    reason: 'tfjs has no float64 dtype: the float64 reference is rounded to float32 before comparing' },
+  { desired: 'float16', unsupported: true, reason: 'tfjs has no float16 dtype' },
+  { desired: 'bfloat16', unsupported: true, reason: 'tfjs has no bfloat16 dtype' },
+];
+
+/** The declared table: runtime name (as the runtime registry names it) → its entries. A dtype without an entry must match exactly. */
 export const RUNTIME_DTYPE_TABLE: Readonly<Record<string, readonly DtypeTableEntry[]>> = {
-  'tfjs-node': [
-    { desired: 'int64', delivers: 'int32', compareAs: 'int64', lossy: false,
-      reason: 'tfjs has no int64 dtype: int64 inputs and outputs are int32 tensors' },
-    { desired: 'uint8', delivers: 'int32', compareAs: 'int32', lossy: false,
-      reason: 'tfjs has no uint8 dtype: uint8 inputs and outputs are int32 tensors' },
-    { desired: 'float64', delivers: 'float32', compareAs: 'float32', lossy: true,
-      reason: 'tfjs has no float64 dtype: the float64 reference is rounded to float32 before comparing' },
-    { desired: 'float16', unsupported: true, reason: 'tfjs-node has no float16 dtype' },
-    { desired: 'bfloat16', unsupported: true, reason: 'tfjs-node has no bfloat16 dtype' },
-  ],
+  'tfjs-node-savedmodel': TFJS_ENTRIES,
+  'tfjs-keras': TFJS_ENTRIES,
   'onnxruntime-node': [
     { desired: 'int64', delivers: 'int64', compareAs: 'int64', lossy: false,
       reason: 'onnxruntime-node returns int64 tensors as BigInt64Array' },
