@@ -228,7 +228,7 @@ describe.skipIf(!HAS_PYTHON)('tensor bundle written by tf.train.Checkpoint', { t
   it('SSTABLE_BAD_MAGIC, SSTABLE_CRC_MISMATCH and SSTABLE_TRUNCATED for a damaged index', async () => {
     const index = await readFile(`${prefix}.index`);
     const badMagic = Uint8Array.from(index);
-    badMagic[badMagic.length - 1] ^= 0xff;
+    badMagic[badMagic.length - 1]! ^= 0xff;
     expect(hasTableMagic(badMagic)).toBe(false);
     expect(() => readTable(badMagic, 'x.index')).toThrow(expect.objectContaining({ code: 'SSTABLE_BAD_MAGIC' }));
     const badBlock = Uint8Array.from(index);

@@ -48,6 +48,12 @@ def check(format_name: str, name: str, passed: bool, message: str, max_abs_diff:
             "message": message, "maxAbsDiff": max_abs_diff}
 
 
+def error_check(format_name: str, name: str, error: BaseException) -> dict:
+    """One format's step raised: an error for that format only, so the other formats still report."""
+    return {"format": format_name, "check": name, "status": "error", "maxAbsDiff": None,
+            "message": f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"}
+
+
 def max_abs_diff(expected, actual) -> float:
     pairs = list(zip(expected, actual))
     return max((float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)))) if np.size(a) else 0.0)

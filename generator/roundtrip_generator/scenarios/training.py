@@ -6,7 +6,7 @@ import numpy as np
 
 from ..model_building import build_model
 from ..tensorflow_setup import import_tensorflow, reset_for_case
-from . import check, max_abs_diff
+from . import check, error_check, max_abs_diff
 
 
 def _data(context):
@@ -88,8 +88,7 @@ def resume_training(context) -> list[dict]:
             resumed = keras.models.load_model(path)
             resumed.fit(x, y, batch_size=8, epochs=second, shuffle=False, verbose=0)
         except Exception as error:
-            checks.append({"format": format_name, "check": "resume-training", "status": "error", "maxAbsDiff": None,
-                           "message": f"{type(error).__name__}: {' '.join(str(error).split())[:500]}"})
+            checks.append(error_check(format_name, "resume-training", error))
             continue
         weights = max_abs_diff([w.numpy() for w in straight.weights], [w.numpy() for w in resumed.weights])
         optimizer = (max_abs_diff([v.numpy() for v in straight.optimizer.variables],

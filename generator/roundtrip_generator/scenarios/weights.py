@@ -7,7 +7,7 @@ import numpy as np
 from ..keras_loading import build_fresh_model, load_keras_model
 from ..model_building import build_model
 from ..tensorflow_setup import import_tensorflow, reset_for_case
-from . import check
+from . import check, error_check
 
 
 def skip_mismatch(context) -> list[dict]:
@@ -56,8 +56,12 @@ def compile_false(context) -> list[dict]:
     checks = []
     for format_name in ("keras", "h5"):
         path = context.artifact(format_name)
-        plain = load_keras_model(path, context.case, compile=False)
-        compiled = load_keras_model(path, context.case, compile=True)
+        try:
+            plain = load_keras_model(path, context.case, compile=False)
+            compiled = load_keras_model(path, context.case, compile=True)
+        except Exception as error:
+            checks.append(error_check(format_name, "compile-false", error))
+            continue
         checks.append(check(format_name, "compile-false", not plain.compiled and compiled.compiled,
                             f"compile=False → compiled={plain.compiled}; compile=True → compiled={compiled.compiled}, "
                             f"loss={getattr(compiled, 'loss', None)!r}"))
@@ -76,8 +80,7 @@ def string_vocabulary(context) -> list[dict]:
             vocabulary = _plain_words(load_keras_model(context.artifact(format_name), context.case)
                                       .get_layer(layer_name).get_vocabulary())
         except Exception as error:
-            checks.append({"format": format_name, "check": "vocabulary", "status": "error", "maxAbsDiff": None,
-                           "message": f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"})
+            checks.append(error_check(format_name, "vocabulary", error))
             continue
         checks.append(check(format_name, "vocabulary", vocabulary == wanted,
                             f"reloaded vocabulary {vocabulary[:12]} ({len(vocabulary)} entries), "
