@@ -20,6 +20,8 @@ export interface LayerSpec {
   /** Functional models only: the layer's name and the tensors it is called on. */
   name?: string;
   call?: string[];
+  /** How several called tensors reach the layer: one list argument (default) or positional arguments. */
+  callMode?: 'list' | 'positional';
 }
 
 export interface ModelInputSpec {

@@ -193,7 +193,7 @@ export async function generateCases(cases: CaseSpec[], environment: Environment,
             details: { traceback: reply.error?.traceback },
           });
         }
-        await checkStagedManifest(staging, spec.id, inputHash);
+        await checkStagedManifest(staging, spec, inputHash);
         await swapIntoGolden(staging, environment.name, spec.id, goldenRoot);
         staging = undefined;
       } catch (error) {
@@ -214,11 +214,19 @@ export async function generateCases(cases: CaseSpec[], environment: Environment,
   return results;
 }
 
-/** The worker said ok: make sure what it wrote is a manifest for this case and these inputs before swapping. */
-async function checkStagedManifest(staging: string, caseId: string, inputHash: string): Promise<void> {
+/**
+ * The worker said ok: make sure what it wrote is a manifest for this case and these inputs before swapping, and
+ * that every Python check names a format the case lists (verdict rows come from the case's formats, so a check
+ * on another format would never be reported).
+ */
+async function checkStagedManifest(staging: string, spec: CaseSpec, inputHash: string): Promise<void> {
   const file = path.join(staging, 'manifest.json');
-  const manifest = JSON.parse(await readFile(file, 'utf8')) as { case?: string; inputHash?: string };
-  if (manifest.case !== caseId || manifest.inputHash !== inputHash) {
-    throw new GeneratorError('GENERATE_MANIFEST_MISMATCH', `${file}: expected case "${caseId}" with input hash ${inputHash.slice(0, 12)}…, received case "${manifest.case}" with ${String(manifest.inputHash).slice(0, 12)}…`);
+  const manifest = JSON.parse(await readFile(file, 'utf8')) as { case?: string; inputHash?: string; pythonChecks?: { format: string; check: string }[] };
+  if (manifest.case !== spec.id || manifest.inputHash !== inputHash) {
+    throw new GeneratorError('GENERATE_MANIFEST_MISMATCH', `${file}: expected case "${spec.id}" with input hash ${inputHash.slice(0, 12)}…, received case "${manifest.case}" with ${String(manifest.inputHash).slice(0, 12)}…`);
+  }
+  const unlisted = (manifest.pythonChecks ?? []).filter((check) => !(spec.formats as string[]).includes(check.format));
+  if (unlisted.length > 0) {
+    throw new GeneratorError('GENERATE_CHECK_FORMAT_UNLISTED', `${spec.file}: the generator ran Python checks on formats the case does not list (${unlisted.map((check) => `${check.check} on ${check.format}`).join(', ')}); expected only ${JSON.stringify(spec.formats)}: add the format to the case's formats`, { file: spec.file });
   }
 }
