@@ -19,6 +19,8 @@ export interface Environment {
   kerasDistribution: 'keras' | 'tf_keras';
   /** An interpreter to use instead of the venv's (a user's own Python, or a test double for supervision tests). */
   python?: string;
+  /** Only cases carrying one of these tags are made here (keeps golden/ small); others are skipped with that reason. */
+  caseTags?: string[];
 }
 
 export const DEFAULT_ENVIRONMENT = 'tf2.21-keras3';
@@ -39,6 +41,7 @@ export const ENVIRONMENTS: readonly Environment[] = [
     basePython: 'python3',
     variables: { TF_USE_LEGACY_KERAS: '1' },
     kerasDistribution: 'tf_keras',
+    caseTags: ['all-environments'],
   },
   {
     name: 'tf2.15-keras2',
@@ -47,6 +50,7 @@ export const ENVIRONMENTS: readonly Environment[] = [
     basePython: 'python3',
     variables: {},
     kerasDistribution: 'keras',
+    caseTags: ['all-environments'],
   },
 ];
 

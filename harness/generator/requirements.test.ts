@@ -28,3 +28,17 @@ describe('environmentVersions', () => {
     expect(environmentVersions(findEnvironment('tf2.15-keras2'))).toMatchObject({ keras: '2.15.0', tensorflow: '2.15.1' });
   });
 });
+
+describe('generationSkipReason', () => {
+  it('skips cases outside an environment\'s case tags, and makes tagged ones', async () => {
+    const { loadCases } = await import('../cases/load-cases.ts');
+    const { generationSkipReason } = await import('./requirements.ts');
+    const { cases } = await loadCases();
+    const keras2 = findEnvironment('tf2.15-keras2');
+    const tagged = cases.find((spec) => spec.tags.includes('all-environments'))!;
+    const untagged = cases.find((spec) => !spec.tags.includes('all-environments'))!;
+    expect(generationSkipReason(tagged, keras2, { available: true })).toBeUndefined();
+    expect(generationSkipReason(untagged, keras2, { available: true })).toMatch(/makes only cases tagged all-environments/);
+    expect(generationSkipReason(untagged, findEnvironment('tf2.21-keras3'), { available: true })).toBeUndefined();
+  });
+});
