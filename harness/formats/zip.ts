@@ -166,7 +166,8 @@ const CRC_TABLE = Array.from({ length: 256 }, (_, byte) => {
   return crc >>> 0;
 });
 
-function crc32(bytes: Uint8Array): number {
+/** CRC-32 (IEEE), as zip stores it. */
+export function crc32(bytes: Uint8Array): number {
   let crc = 0xffffffff;
   for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
