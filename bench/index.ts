@@ -1,7 +1,8 @@
 /** Every benchmark, in order: `keras-roundtrip bench` (npm run bench) runs this. */
 import { main as benchAllClose } from './allclose.ts';
+import { main as benchRuntimes } from './runtimes.ts';
 
-const BENCHES: ReadonlyArray<[string, () => Promise<void>]> = [['allclose', benchAllClose]];
+const BENCHES: ReadonlyArray<[string, () => Promise<void>]> = [['allclose', benchAllClose], ['runtimes', benchRuntimes]];
 
 export async function main(): Promise<void> {
   for (const [name, run] of BENCHES) {

@@ -2,9 +2,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerInspectCommand } from './commands/inspect.ts';
+import { registerProbeCommand } from './commands/probe.ts';
 import { loadCases } from './cases/load-cases.ts';
+import { applyProjectEnvironment, loadProjectCases, loadProjectConfig } from './config.ts';
 import { registerDiffCommand } from './commands/diff.ts';
 import { registerReportCommand } from './commands/report.ts';
+import { registerMergeCommand } from './commands/merge.ts';
+import { registerNightlyCommand } from './commands/nightly.ts';
+import { registerReproCommand } from './commands/repro.ts';
+import { registerBisectCommand } from './commands/bisect.ts';
+import { registerDivergenceCommand } from './commands/divergence.ts';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENTS, findEnvironment, type Environment } from './environments.ts';
 import { CaseValidationError, RoundtripError, SetupError } from './errors.ts';
 import { generateCases, type GenerationResult } from './generator/drive.ts';
@@ -14,6 +21,7 @@ import { computeCoverage, renderCoverageMarkdown } from './report/coverage.ts';
 import { writeReports } from './report/index.ts';
 import { formatCheck } from './report/text.ts';
 import { countVerdicts, runFailed, runRoundtrip, type RunResults } from './run/run.ts';
+import { parseShard, selectShard } from './run/shard.ts';
 import { setup } from './setup/setup.ts';
 import type { CheckResult } from './verdicts.ts';
 
@@ -63,6 +71,7 @@ interface CommonOptions {
   poolSize: string;
   timeout: string;
   crossLoad: boolean;
+  shard?: string;
 }
 
 function addCommonOptions(command: Command): Command {
@@ -73,6 +82,7 @@ function addCommonOptions(command: Command): Command {
     .option('--reports <dir>', 'where reports are written', REPORTS_DIR)
     .option('--pool-size <n>', 'runtime worker processes', '2')
     .option('--timeout <seconds>', 'per-check timeout', '120')
+    .option('--shard <i/n>', 'only the cases of shard i of n: shard = sha256(case id)[0..4] mod n, + 1 (merge shard results with `merge`)')
     .option('--no-cross-load', 'with several environments: do not load each one\'s artifacts in the others\' Python');
 }
 
@@ -102,6 +112,7 @@ async function runAndReport(options: CommonOptions & Partial<GenerateCommandOpti
     poolSize: Number(options.poolSize),
     timeoutSeconds: Number(options.timeout),
     crossLoad: options.crossLoad,
+    ...(options.shard ? { shard: parseShard(options.shard) } : {}),
     onGeneration: describeGeneration,
     onCheck: describeCheck,
   });
@@ -135,9 +146,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (options: CommonOptions & GenerateCommandOptions) => {
       const runner = findGeneratorRunner(options.runner).name;
       const goldenRoot = options.golden && path.resolve(options.golden);
-      const loaded = await loadCases();
+      const project = await loadProjectConfig();
+      applyProjectEnvironment(project);
+      const loaded = await loadProjectCases(project);
       for (const error of loaded.errors) say(error.message);
-      const cases = options.case ? loaded.cases.filter((spec) => options.case!.includes(spec.id)) : loaded.cases;
+      const cases = selectShard(options.case ? loaded.cases.filter((spec) => options.case!.includes(spec.id)) : loaded.cases, options.shard ? parseShard(options.shard) : undefined);
       let failed = loaded.errors.length > 0;
       for (const environment of selectEnvironments(options.env, options.allEnvs)) {
         const results = await generateCases(cases, environment, { force: options.force, runner, goldenRoot, onProgress: describeGeneration });
@@ -171,6 +184,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   registerDiffCommand(program, setExitCode);
   registerReportCommand(program);
+  registerMergeCommand(program, setExitCode);
+  registerNightlyCommand(program, setExitCode);
+  registerReproCommand(program, setExitCode);
+  registerBisectCommand(program, setExitCode);
+  registerDivergenceCommand(program, setExitCode);
 
   program
     .command('bench')
@@ -181,6 +199,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     });
 
   registerInspectCommand(program);
+  registerProbeCommand(program, setExitCode);
 
   return program;
 }

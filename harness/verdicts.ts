@@ -8,6 +8,16 @@ export type Verdict = (typeof VERDICTS)[number];
 /** Verdicts that make a run fail (exit code 1). */
 export const FAILING_VERDICTS: ReadonlySet<Verdict> = new Set(['fail', 'error', 'crashed', 'timeout', 'unexpected-pass']);
 
+/**
+ * Why a check did not pass, for triage (harness/run/triage.ts decides). Every non-pass check carries one;
+ * a numeric mismatch also carries `magnitude`.
+ */
+export const CLASSIFICATIONS = [
+  'generation-error', 'python-reload-mismatch', 'python-load-error', 'reader-error', 'reader-mismatch', 'unsupported',
+  'load-error', 'runtime-error', 'shape-dtype-mismatch', 'numeric-mismatch', 'crash', 'timeout', 'not-run', 'unexpected-pass',
+] as const;
+export type Classification = (typeof CLASSIFICATIONS)[number];
+
 /** One output's comparison, as reports show it. */
 export interface OutputComparison {
   output: string;
@@ -42,6 +52,10 @@ export interface CheckResult {
   /** Runtime settings that decide the numbers (threads, optimisation level). */
   settings?: Record<string, string | number | boolean>;
   seconds: number;
+  /** Triage class of a non-pass check (absent on passes). */
+  classification?: Classification;
+  /** For numeric mismatches: the largest absolute difference over the failing outputs. */
+  magnitude?: number;
 }
 
 /** The stable key of a check, used by expectations, history and diffs. */

@@ -25,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
                                                              "prints {\"pythonChecks\": [...]} as the last stdout line")
     crossload_parser.add_argument("case_dir", type=Path)
     crossload_parser.add_argument("--writer-env", required=True, help="the environment that wrote the folder")
+    intermediates_parser = commands.add_parser("intermediates", help="every layer's output on the reference inputs as "
+                                                                     "<out>/<i>.npy + layers.json (intermediates.py)")
+    intermediates_parser.add_argument("case_dir", type=Path)
+    intermediates_parser.add_argument("--format", choices=("keras", "h5"), default="keras")
+    intermediates_parser.add_argument("--out", type=Path, required=True)
     protos_parser = commands.add_parser("protos", help="write the TensorFlow protobuf descriptor set the TS readers "
                                                        "parse (a FileDescriptorSet from TF's own *_pb2 modules)")
     protos_parser.add_argument("--out", type=Path, required=True)
@@ -43,6 +48,14 @@ def main(argv: list[str] | None = None) -> int:
         from .protos import export_descriptor_set
 
         print(f"{arguments.out}: {export_descriptor_set(arguments.out)} bytes")
+        return 0
+    if arguments.command == "intermediates":
+        from .tensorflow_setup import import_tensorflow
+        from .intermediates import write_intermediates
+
+        import_tensorflow()
+        layers = write_intermediates(arguments.case_dir.resolve(), arguments.format, arguments.out.resolve())
+        print(json.dumps({"layers": len(layers), "out": str(arguments.out)}))
         return 0
     if arguments.command == "crossload":
         return _crossload(arguments.case_dir, arguments.writer_env)

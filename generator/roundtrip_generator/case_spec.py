@@ -10,7 +10,7 @@ import copy
 import re
 
 FORMATS = ("keras", "keras-npz", "h5", "weights-h5", "weights-sharded", "savedmodel", "checkpoint", "onnx", "tflite")
-RUNTIMES = ("python", "reader", "tfjs-node-savedmodel", "onnxruntime-node")
+RUNTIMES = ("python", "reader", "tfjs-node-savedmodel", "tfjs-keras", "onnxruntime-node")
 LOAD_MODES = ("registered", "argument", "scope", "absent")
 DTYPES = ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64",
           "uint8", "uint16", "uint32", "uint64", "bool", "string")

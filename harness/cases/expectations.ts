@@ -21,9 +21,10 @@ export interface Expectation {
 
 let validator: ValidateFunction | undefined;
 
-async function loadValidator(directory: string): Promise<ValidateFunction> {
+async function loadValidator(): Promise<ValidateFunction> {
   if (!validator) {
-    const schema = JSON.parse(await readFile(path.join(directory, 'expectations.schema.json'), 'utf8')) as object;
+    // keras-roundtrip's schema, also for a project's own expectation folders.
+    const schema = JSON.parse(await readFile(path.join(EXPECTATIONS_DIR, 'expectations.schema.json'), 'utf8')) as object;
     validator = new Ajv({ allErrors: true, useDefaults: true, strict: false, validateFormats: false }).compile(schema);
   }
   return validator;
@@ -34,7 +35,7 @@ async function loadValidator(directory: string): Promise<ValidateFunction> {
  * hide nothing and rot.
  */
 export async function loadExpectations(knownCases: ReadonlySet<string>, directory: string = EXPECTATIONS_DIR): Promise<Expectation[]> {
-  const validate = await loadValidator(directory);
+  const validate = await loadValidator();
   const files = (await readdir(directory)).filter((name) => name.endsWith('.yaml')).sort();
   const expectations: Expectation[] = [];
   for (const name of files) {

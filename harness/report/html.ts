@@ -268,7 +268,7 @@ const SCRIPT = String.raw`
       if (check) {
         var style = data.styles[check.verdict];
         var classes = 'cell ' + check.verdict + (check.change ? ' ' + check.change.kind : '');
-        var title = key + ': ' + check.verdict + (check.change && check.change.before ? ' (was ' + check.change.before + ')' : check.change ? ' (new)' : '');
+        var title = key + ': ' + check.verdict + (check.classification ? ' [' + check.classification + ']' : '') + (check.change && check.change.before ? ' (was ' + check.change.before + ')' : check.change ? ' (new)' : '');
         var cell = el('div', { 'class': classes, role: 'button', tabindex: '0', 'data-key': key, 'data-verdict': check.verdict, title: title,
           style: 'background-color:' + style.color + ';color:' + style.ink,
           onclick: function () { showDetails(key); },
@@ -352,6 +352,7 @@ const SCRIPT = String.raw`
         el('span', { 'class': 'badge', 'data-verdict': check.verdict, style: 'background:' + style.color + ';color:' + style.ink, text: style.glyph + ' ' + check.verdict }),
         ' ', check.format + ' × ' + check.runtime + ' · ' + check.environment + ' · ' + (check.seconds || 0).toFixed(2) + ' s',
         check.actual && check.actual !== check.verdict ? el('div', { text: 'actual verdict before expectations: ' + check.actual }) : null,
+        check.classification ? el('div', { 'class': 'classification', text: 'triage: ' + check.classification + (check.magnitude !== undefined ? ' (max abs diff ' + check.magnitude + ')' : '') }) : null,
         check.change ? el('div', { text: check.change.kind === 'added' ? 'new since the previous run' : check.change.kind + ' since the previous run (was ' + check.change.before + ')' }) : null
       ])
     ];

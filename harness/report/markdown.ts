@@ -2,7 +2,7 @@ import type { RunResults } from '../run/run.ts';
 import { countVerdicts } from '../run/run.ts';
 import { checkKey, VERDICTS } from '../verdicts.ts';
 import { diffResults } from './diff.ts';
-import { summarizeCheck, truncateLine } from './reason.ts';
+import { describeClassification, summarizeCheck, truncateLine } from './reason.ts';
 import type { Reporter, ReportContext } from './types.ts';
 
 /** Rows of the non-pass table beyond this are summarised in one line (a CI job summary holds at most 1 MiB). */
@@ -59,7 +59,7 @@ export function renderMarkdownSummary(results: RunResults, context: ReportContex
   if (notPassing.length > 0) {
     lines.push(`### Not passing (${notPassing.length})`, '');
     const shown = notPassing.slice(0, MAX_ROWS);
-    lines.push(...table(['case', 'format', 'runtime', 'environment', 'verdict', 'reason'], shown.map((check) => [check.case, check.format, check.runtime, check.environment, check.verdict, truncateLine(summarizeCheck(check), REASON_LENGTH)])));
+    lines.push(...table(['case', 'format', 'runtime', 'environment', 'verdict', 'class', 'reason'], shown.map((check) => [check.case, check.format, check.runtime, check.environment, check.verdict, describeClassification(check), truncateLine(summarizeCheck(check), REASON_LENGTH)])));
     if (notPassing.length > shown.length) lines.push('', `… and ${notPassing.length - shown.length} more (${notPassing.slice(MAX_ROWS).map(checkKey).slice(0, 3).join(', ')}, …); see results.json.`);
     lines.push('');
   }

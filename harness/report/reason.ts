@@ -19,6 +19,12 @@ export function summarizeCheck(check: CheckResult): string {
   return [check.reason, outputText].filter(Boolean).join('; ') || check.verdict;
 }
 
+/** The triage class of a check, with the magnitude of a numeric mismatch (`numeric-mismatch 0.0312`); empty for a pass. */
+export function describeClassification(check: CheckResult): string {
+  if (!check.classification) return '';
+  return check.magnitude === undefined ? check.classification : `${check.classification} ${formatMagnitude(check.magnitude)}`;
+}
+
 // Terminal colour codes that Python tracebacks carry into error messages.
 const ANSI_ESCAPE = /\u001b\[[0-9;]*[A-Za-z]/g;
 

@@ -1,4 +1,5 @@
 import type { RunResults } from '../run/run.ts';
+import { applyTriage } from '../run/triage.ts';
 import type { CheckResult } from '../verdicts.ts';
 
 /** A mismatch report as the comparison writes it, for tests that look for it in reports. */
@@ -40,7 +41,7 @@ export function syntheticResults(overrides: Partial<RunResults> = {}): RunResult
     finishedAt: '2026-01-02T03:05:06.000Z',
     caseErrors: [],
     generation: [],
-    checks,
+    checks: checks.map(applyTriage),
     cases: [
       { id: 'dense-mlp', tags: ['sequential', 'dense'], description: 'two Dense layers' },
       { id: 'conv2d-basic', tags: ['functional', 'conv'], description: 'one Conv2D' },

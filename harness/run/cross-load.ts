@@ -8,6 +8,7 @@ import { serializeError } from '../errors.ts';
 import { goldenCaseDirectory, readGoldenManifest, type PythonCheck } from '../generator/golden.ts';
 import { GENERATOR_DIR, GOLDEN_DIR } from '../paths.ts';
 import type { CheckResult } from '../verdicts.ts';
+import { applyTriage } from './triage.ts';
 
 /** Whole-model formats a loader environment reads with its own Keras / TensorFlow (generator crossload.py). */
 export const CROSS_LOAD_FORMATS: readonly FormatName[] = ['keras', 'h5', 'savedmodel'];
@@ -42,7 +43,7 @@ export async function crossLoadChecks(spec: CaseSpec, writer: Environment, loade
   const runtime = crossLoadRuntime(loader);
   const formats = spec.formats.filter((format) => CROSS_LOAD_FORMATS.includes(format));
   const row = (format: FormatName, fields: Omit<CheckResult, 'environment' | 'case' | 'format' | 'runtime' | 'seconds'>, seconds = 0): CheckResult =>
-    applyExpectation({ environment: writer.name, case: spec.id, format, runtime, seconds, ...fields }, options.expectations ?? []);
+    applyTriage(applyExpectation({ environment: writer.name, case: spec.id, format, runtime, seconds, ...fields }, options.expectations ?? []));
   if (formats.length === 0) return [];
 
   const availability = environmentAvailability(loader);

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { loadExpectations } from '../cases/expectations.ts';
-import { loadCases } from '../cases/load-cases.ts';
+import { applyProjectEnvironment, loadProjectCases, loadProjectConfig, loadProjectExpectations } from '../config.ts';
 import type { CaseSpec } from '../cases/types.ts';
 import type { Environment } from '../environments.ts';
 import { RoundtripError, type SerializedError, type ValidationIssue } from '../errors.ts';
@@ -13,6 +13,7 @@ import { RuntimePool } from '../runtimes/pool.ts';
 import { readBindingProvenance } from '../setup/setup.ts';
 import { FAILING_VERDICTS, VERDICTS, type CheckResult, type Verdict } from '../verdicts.ts';
 import { crossLoadChecks } from './cross-load.ts';
+import { selectShard, type Shard } from './shard.ts';
 import { planChecks, runCheck, type PlannedCheck } from './verify.ts';
 
 /** Everything one run found: what reports are written from. */
@@ -62,6 +63,8 @@ export interface RunOptions {
   /** Where the Python generator runs (generator/runners.ts); default the venv. */
   runner?: GeneratorRunnerName;
   casesDirectory?: string;
+  /** Only the cases of this shard (run/shard.ts). */
+  shard?: Shard;
   onGeneration?: (result: GenerationResult, done: number, total: number) => void;
   onCheck?: (check: CheckResult, done: number, total: number) => void;
 }
@@ -108,9 +111,13 @@ async function mapWithConcurrency<T>(items: readonly T[], limit: number, work: (
 export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
   const startedAt = new Date().toISOString();
   const goldenRoot = options.goldenRoot ?? GOLDEN_DIR;
-  const loaded = await loadCases(options.casesDirectory);
-  const cases = selectCases(loaded.cases, options.caseIds);
-  const expectations = await loadExpectations(new Set(loaded.cases.map((spec) => spec.id)));
+  // The project config (keras-roundtrip.config.ts in the working directory) adds cases, expectations, models, custom objects.
+  const project = await loadProjectConfig();
+  applyProjectEnvironment(project);
+  const loaded = await loadProjectCases(project, options.casesDirectory);
+  const cases = selectShard(selectCases(loaded.cases, options.caseIds), options.shard);
+  const knownCases = new Set(loaded.cases.map((spec) => spec.id));
+  const expectations = [...(await loadExpectations(knownCases)), ...(await loadProjectExpectations(project, knownCases))];
   const generation: GenerationResult[] = [];
   if (options.generate) {
     for (const environment of options.environments) {

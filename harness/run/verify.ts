@@ -15,10 +15,13 @@ import { goldenCaseDirectory, readGoldenManifest, type GoldenArray, type GoldenA
 import { customObjectsForBuilder } from '../custom-objects/builders.ts';
 import { RUNTIME_LOADERS, runtimesForFormat } from '../runtimes/registry.ts';
 import { TFJS_KERAS_CUSTOM_OBJECT_MISSING, TFJS_KERAS_UNSUPPORTED } from '../runtimes/tfjs-keras/errors.ts';
+import { DEFAULT_SIGNATURE, signaturesToRun } from '../runtimes/tfjs-node-savedmodel.ts';
 import { positionalOutputName } from '../runtimes/types.ts';
+import { applyExpectedErrors } from './expected-errors.ts';
 import type { RuntimePool } from '../runtimes/pool.ts';
 import type { Tensor } from '../tensor.ts';
 import type { CheckResult, OutputComparison } from '../verdicts.ts';
+import { applyTriage } from './triage.ts';
 import { GOLDEN_DIR } from '../paths.ts';
 
 /** Formats whose contents the TS readers check against the generator's truth files. */
@@ -74,7 +77,7 @@ export async function runCheck(planned: PlannedCheck, context: VerifyContext): P
   const started = performance.now();
   const checked = await runCheckUnexpected(planned, context).catch((error: unknown) => errorResult(planned, error, 'run'));
   checked.seconds = (performance.now() - started) / 1000;
-  return applyExpectation(checked, context.expectations);
+  return applyTriage(applyExpectation(applyExpectedErrors(checked, planned.spec), context.expectations));
 }
 
 async function runCheckUnexpected(planned: PlannedCheck, context: VerifyContext): Promise<CheckResult> {
@@ -166,6 +169,12 @@ async function readerCheck(planned: PlannedCheck, caseDirectory: string, artifac
 }
 
 async function runtimeCheck(planned: PlannedCheck, pool: RuntimePool, manifest: GoldenManifest, caseDirectory: string, artifact: GoldenArtifact, artifactPath: string): Promise<CheckResult> {
+  // Said before running: what the runtime cannot handle in this artifact is `unsupported`, not a crash or an error.
+  const problems = (await RUNTIME_LOADERS[planned.runtime]?.preflight?.({ artifact, inputs: manifest.inputs })) ?? [];
+  if (problems.length > 0) {
+    const message = `${planned.runtime} cannot run ${artifact.path}: ${problems.join('; ')}`;
+    return result(planned, { verdict: 'unsupported', reason: message, error: { name: 'RuntimeError', code: 'RUNTIME_PREFLIGHT_UNSUPPORTED', message } });
+  }
   const inputs: Record<string, Tensor> = {};
   const inputMap = artifact.inputMap ?? Object.fromEntries(manifest.inputs.map((input) => [input.name, input.name]));
   for (const [artifactName, caseName] of Object.entries(inputMap)) {
@@ -176,35 +185,70 @@ async function runtimeCheck(planned: PlannedCheck, pool: RuntimePool, manifest: 
   // Like Python's custom_objects: a case loading with `argument` or `scope` hands its builder's classes over, by name.
   const passesCustomObjects = planned.spec.load.customObjects === 'argument' || planned.spec.load.customObjects === 'scope';
   const customObjects = passesCustomObjects ? customObjectsForBuilder('builder' in planned.spec.model ? planned.spec.model.builder.name : undefined) : [];
-  const outcome = await pool.run({ runtime: planned.runtime, format: planned.format, artifactPath, inputs, ...(customObjects.length > 0 ? { customObjects } : {}) });
-  switch (outcome.kind) {
-    case 'error':
-      // What a runtime declares it cannot run (layers, arguments, missing TS twins) is `unsupported`, not an error.
-      if (UNSUPPORTED_ERROR_CODES.has(outcome.error.code)) return result(planned, { verdict: 'unsupported', reason: outcome.error.message });
-      return result(planned, { verdict: 'error', phase: outcome.error.phase ?? 'run', error: outcome.error });
-    case 'crashed':
-      return result(planned, { verdict: 'crashed', reason: `worker process ${outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`}` });
-    case 'timeout':
-      return result(planned, { verdict: 'timeout', reason: `no answer within ${outcome.seconds} s; the worker was killed` });
-    case 'ok':
-      break;
+  // A SavedModel is checked through every signature taking the reference inputs; each must pass.
+  const signatures = planned.format === 'savedmodel' ? signaturesToRun(artifact.signatures) : [undefined];
+  const comparisons: OutputComparison[] = [];
+  const coercions = new Set<string>();
+  let settings: Record<string, string | number | boolean> = {};
+  for (const signature of signatures) {
+    const outcome = await pool.run({ runtime: planned.runtime, format: planned.format, artifactPath, inputs, ...(signature && signature !== DEFAULT_SIGNATURE ? { signature } : {}), ...(customObjects.length > 0 ? { customObjects } : {}) });
+    const at = signature && signature !== DEFAULT_SIGNATURE ? ` (signature "${signature}")` : '';
+    switch (outcome.kind) {
+      case 'error':
+        // What a runtime declares it cannot run (layers, arguments, missing TS twins) is `unsupported`, not an error.
+        if (UNSUPPORTED_ERROR_CODES.has(outcome.error.code)) return result(planned, { verdict: 'unsupported', reason: `${outcome.error.message}${at}`, error: outcome.error });
+        return result(planned, { verdict: 'error', phase: outcome.error.phase ?? 'run', error: outcome.error, ...(at ? { settings: { signature: signature! } } : {}) });
+      case 'crashed':
+        return result(planned, { verdict: 'crashed', reason: `worker process ${outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`}${at}` });
+      case 'timeout':
+        return result(planned, { verdict: 'timeout', reason: `no answer within ${outcome.seconds} s; the worker was killed${at}` });
+      case 'ok':
+        break;
+    }
+    const run = outcome.value;
+    for (const coercion of run.inputCoercions) coercions.add(coercion);
+    settings = { ...run.settings, ...settings };
+    comparisons.push(...await compareOutputs(planned, manifest, caseDirectory, outputMapFor(manifest, artifact, signature), run.outputs, at));
   }
-  const run = outcome.value;
+  if (planned.format === 'savedmodel') settings['signatures'] = signatures.join(', ');
+  delete settings['signature'];
+  return result(planned, {
+    verdict: comparisons.every((comparison) => comparison.pass) ? 'pass' : 'fail',
+    outputs: comparisons,
+    coercions: [...coercions],
+    settings,
+  });
+}
+
+/**
+ * Runtime output name → reference output name. The manifest's outputMap is serving_default's; another signature with
+ * the same output keys shares it, otherwise its outputs map by position (`output_<i>`). Artifacts without recorded
+ * names (.keras, .h5) give their outputs by position, in the manifest's order.
+ */
+function outputMapFor(manifest: GoldenManifest, artifact: GoldenArtifact, signature: string | undefined): Record<string, string> {
+  const positional = Object.fromEntries(manifest.outputs.map((output, index) => [positionalOutputName(index), output.name]));
+  if (!artifact.outputMap) return positional;
+  if (signature === undefined || signature === DEFAULT_SIGNATURE) return artifact.outputMap;
+  const keys = (name: string): string => JSON.stringify(Object.keys(artifact.signatures?.[name]?.outputs ?? {}).sort());
+  return keys(signature) === keys(DEFAULT_SIGNATURE) ? artifact.outputMap : positional;
+}
+
+/** One comparison per reference output; `suffix` names the signature in the output's label. */
+async function compareOutputs(planned: PlannedCheck, manifest: GoldenManifest, caseDirectory: string, outputMap: Record<string, string>, outputs: Record<string, Tensor>, suffix: string): Promise<OutputComparison[]> {
   const tolerance = toleranceFor(planned.spec, planned.runtime);
-  // Artifacts without recorded names (.keras, .h5) give their outputs by position, in the manifest's order.
-  const outputMap = artifact.outputMap ?? Object.fromEntries(manifest.outputs.map((output, index) => [positionalOutputName(index), output.name]));
   const comparisons: OutputComparison[] = [];
   for (const reference of manifest.outputs) {
     const artifactName = Object.keys(outputMap).find((name) => outputMap[name] === reference.name);
-    const actual = artifactName === undefined ? undefined : run.outputs[artifactName];
+    const actual = artifactName === undefined ? undefined : outputs[artifactName];
+    const label = `${reference.name}${suffix}`;
     if (!actual) {
-      comparisons.push({ output: reference.name, pass: false, kind: 'missing-output', report: `no output maps to "${reference.name}": the runtime returned ${JSON.stringify(Object.keys(run.outputs))}, the manifest maps ${JSON.stringify(outputMap)}` });
+      comparisons.push({ output: label, pass: false, kind: 'missing-output', report: `no output maps to "${reference.name}": the runtime returned ${JSON.stringify(Object.keys(outputs))}, the manifest maps ${JSON.stringify(outputMap)}` });
       continue;
     }
     const desired = await readGoldenArray(caseDirectory, reference);
     const comparison = compareAllClose(actual, desired, tolerance, { dtypeRule: dtypeRuleFor(planned.runtime, desired.dtype) });
     comparisons.push({
-      output: reference.name,
+      output: label,
       pass: comparison.pass,
       kind: comparison.kind,
       ...(comparison.coercion ? { coercion: comparison.coercion } : {}),
@@ -213,10 +257,5 @@ async function runtimeCheck(planned: PlannedCheck, pool: RuntimePool, manifest: 
         : {}),
     });
   }
-  return result(planned, {
-    verdict: comparisons.every((comparison) => comparison.pass) ? 'pass' : 'fail',
-    outputs: comparisons,
-    coercions: run.inputCoercions,
-    settings: run.settings,
-  });
+  return comparisons;
 }

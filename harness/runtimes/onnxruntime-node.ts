@@ -1,7 +1,7 @@
 import { RuntimeError } from '../errors.ts';
 import { interopDefault } from '../interop.ts';
 import type { DType, Tensor } from '../tensor.ts';
-import type { RunRequest, RunResult, Runtime } from './types.ts';
+import type { PreflightSubject, RunRequest, RunResult, Runtime } from './types.ts';
 
 type Ort = typeof import('onnxruntime-node');
 type OrtTensor = import('onnxruntime-node').Tensor;
@@ -28,6 +28,19 @@ const ORT_TYPES: Partial<Record<DType, OrtTensor['type']>> = {
   bool: 'bool', string: 'string',
 };
 
+/** Input dtypes onnxruntime-node's JS tensors can carry (bfloat16 has no JS tensor type). */
+function ortInputType(dtype: string): OrtTensor['type'] | undefined {
+  return dtype === 'bfloat16' ? undefined : ORT_TYPES[dtype as DType];
+}
+
+/** Capability pre-flight: every reference input the model is fed whose dtype onnxruntime-node cannot take. */
+export function preflightOnnx(subject: PreflightSubject): string[] {
+  const fed = subject.artifact.inputMap ? Object.values(subject.artifact.inputMap) : subject.inputs.map((input) => input.name);
+  return subject.inputs
+    .filter((input) => fed.includes(input.name) && ortInputType(input.dtype) === undefined)
+    .map((input) => `input "${input.name}" is ${input.dtype}; onnxruntime-node tensors take ${Object.keys(ORT_TYPES).join(', ')}`);
+}
+
 function fromOrtTensor(tensor: OrtTensor): Tensor {
   const shape = tensor.dims.map(Number);
   const entry = Object.entries(ORT_TYPES).find(([, type]) => type === tensor.type);
@@ -42,6 +55,7 @@ function fromOrtTensor(tensor: OrtTensor): Tensor {
 export const onnxRuntimeNodeRuntime: Runtime = {
   name: 'onnxruntime-node',
   formats: ['onnx'],
+  preflight: preflightOnnx,
 
   async describe() {
     const ort = await loadOrt();
@@ -61,8 +75,8 @@ export const onnxRuntimeNodeRuntime: Runtime = {
     try {
       const feeds: Record<string, OrtTensor> = {};
       for (const [name, tensor] of Object.entries(request.inputs)) {
-        const type = ORT_TYPES[tensor.dtype];
-        if (!type || tensor.dtype === 'bfloat16') {
+        const type = ortInputType(tensor.dtype);
+        if (!type) {
           throw new RuntimeError('RUNTIME_DTYPE_UNSUPPORTED', `input "${name}": onnxruntime-node cannot take ${tensor.dtype}`);
         }
         feeds[name] = new ort.Tensor(type, tensor.data as never, tensor.shape);

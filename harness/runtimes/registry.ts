@@ -1,19 +1,28 @@
 import type { FormatName, RuntimeName } from '../cases/types.ts';
-import type { Runtime } from './types.ts';
+import type { PreflightSubject, Runtime } from './types.ts';
+
+export interface RuntimeLoader {
+  formats: readonly FormatName[];
+  load: () => Promise<Runtime>;
+  /** The runtime's {@link Runtime.preflight}, importable in the main process (its module loads native code lazily). */
+  preflight?: (subject: PreflightSubject) => Promise<string[]>;
+}
 
 /**
  * The TS runtimes, by name. Loading is lazy: a runtime's native module is only imported inside the
  * worker process that runs it.
  */
-export const RUNTIME_LOADERS: Partial<Record<RuntimeName, { formats: readonly FormatName[]; load: () => Promise<Runtime> }>> = {
+export const RUNTIME_LOADERS: Partial<Record<RuntimeName, RuntimeLoader>> = {
   'tfjs-node-savedmodel': {
     formats: ['savedmodel'],
     load: async () => (await import('./tfjs-node-savedmodel.ts')).tfjsNodeSavedModelRuntime,
+    preflight: async (subject) => (await import('./tfjs-node-savedmodel.ts')).preflightSavedModel(subject),
   },
   'tfjs-keras': { formats: ['keras', 'h5'], load: async () => (await import('./tfjs-keras.ts')).tfjsKerasRuntime },
   'onnxruntime-node': {
     formats: ['onnx'],
     load: async () => (await import('./onnxruntime-node.ts')).onnxRuntimeNodeRuntime,
+    preflight: async (subject) => (await import('./onnxruntime-node.ts')).preflightOnnx(subject),
   },
 };
 

@@ -2,7 +2,8 @@ import { RuntimeError } from '../errors.ts';
 import { interopDefault } from '../interop.ts';
 import type { DType, Tensor } from '../tensor.ts';
 import { readBindingProvenance } from '../setup/setup.ts';
-import type { RunRequest, RunResult, Runtime } from './types.ts';
+import type { SignatureSpec } from '../generator/golden.ts';
+import type { PreflightSubject, RunRequest, RunResult, Runtime } from './types.ts';
 
 type TfjsNode = typeof import('@tensorflow/tfjs-node');
 type TfTensor = import('@tensorflow/tfjs-node').Tensor;
@@ -27,6 +28,41 @@ const INPUT_DTYPES: Partial<Record<DType, { tfjs: 'float32' | 'int32' | 'bool' |
   bool: { tfjs: 'bool' },
   string: { tfjs: 'string' },
 };
+
+/**
+ * Signature dtypes tf.node.loadSavedModel can map (tfjs-node's mapTFDtypeToJSDtype). It maps every signature of the
+ * MetaGraph while loading, so one unmappable tensor in any signature makes the whole SavedModel unloadable.
+ */
+const SIGNATURE_DTYPES: ReadonlySet<string> = new Set(['float32', 'int64', 'int32', 'uint8', 'bool', 'complex64', 'string']);
+
+export const DEFAULT_SIGNATURE = 'serving_default';
+
+/** Capability pre-flight: every signature tensor whose dtype tfjs-node cannot map. */
+export function preflightSavedModel(subject: PreflightSubject): string[] {
+  const problems: string[] = [];
+  for (const [signature, spec] of Object.entries(subject.artifact.signatures ?? {})) {
+    for (const side of ['inputs', 'outputs'] as const) {
+      for (const [name, tensor] of Object.entries(spec[side])) {
+        if (!SIGNATURE_DTYPES.has(tensor.dtype)) {
+          problems.push(`signature "${signature}" ${side.slice(0, -1)} "${name}" is ${tensor.dtype}; tf.node.loadSavedModel maps only ${[...SIGNATURE_DTYPES].join(', ')}`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * The signatures a check runs: serving_default first, then every other signature taking the same inputs (names
+ * and dtypes), e.g. `serve` beside `serving_default` from model.export. Without recorded signatures: serving_default.
+ */
+export function signaturesToRun(signatures: Readonly<Record<string, SignatureSpec>> | undefined): string[] {
+  const reference = signatures?.[DEFAULT_SIGNATURE];
+  if (!signatures || !reference) return [DEFAULT_SIGNATURE];
+  const inputsKey = (spec: SignatureSpec): string => JSON.stringify(Object.entries(spec.inputs).map(([name, tensor]) => [name, tensor.dtype]).sort());
+  const others = Object.keys(signatures).filter((name) => name !== DEFAULT_SIGNATURE && inputsKey(signatures[name]!) === inputsKey(reference)).sort();
+  return [DEFAULT_SIGNATURE, ...others];
+}
 
 export function toTfjsTensor(tf: TfjsNode, name: string, tensor: Tensor, coercions: string[]): TfTensor {
   const entry = INPUT_DTYPES[tensor.dtype];
@@ -63,6 +99,7 @@ export async function fromTfjsTensor(tensor: TfTensor): Promise<Tensor> {
 export const tfjsNodeSavedModelRuntime: Runtime = {
   name: 'tfjs-node-savedmodel',
   formats: ['savedmodel'],
+  preflight: preflightSavedModel,
 
   async describe() {
     const tf = await loadTfjsNode();
@@ -77,7 +114,7 @@ export const tfjsNodeSavedModelRuntime: Runtime = {
 
   async run(request: RunRequest): Promise<RunResult> {
     const tf = await loadTfjsNode();
-    const signature = request.signature ?? 'serving_default';
+    const signature = request.signature ?? DEFAULT_SIGNATURE;
     const loadStarted = performance.now();
     let model: Awaited<ReturnType<TfjsNode['node']['loadSavedModel']>>;
     try {

@@ -1,4 +1,5 @@
 import type { FormatName, RuntimeName } from '../cases/types.ts';
+import type { GoldenArtifact } from '../generator/golden.ts';
 import type { Tensor } from '../tensor.ts';
 
 /** One run of one artifact. Inputs and outputs are keyed by the artifact's own names. */
@@ -32,6 +33,12 @@ export interface RunResult {
   inputCoercions: string[];
 }
 
+/** What a capability pre-flight looks at: the artifact's manifest entry and the reference inputs it will be fed. */
+export interface PreflightSubject {
+  artifact: Pick<GoldenArtifact, 'format' | 'path' | 'signatures' | 'inputMap'>;
+  inputs: readonly { name: string; dtype: string }[];
+}
+
 /** A TS runtime that can run some artifact formats. Implementations run inside a forked worker process. */
 export interface Runtime {
   name: RuntimeName;
@@ -40,4 +47,9 @@ export interface Runtime {
   /** Versions of the runtime and what it links, for report provenance. */
   describe(): Promise<Record<string, string>>;
   run(request: RunRequest): Promise<RunResult>;
+  /**
+   * Capability pre-flight: everything in the artifact this runtime cannot handle (dtypes, ops, layers), one line
+   * each; empty when it can run it. Called in the main process before anything runs, so it must not load native code.
+   */
+  preflight?(subject: PreflightSubject): string[];
 }

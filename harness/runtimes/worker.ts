@@ -1,18 +1,21 @@
 // A forked worker process: runs native runtimes (tfjs-node, onnxruntime-node) away from the main process,
 // so a segfault or abort costs one check, not the run.
+import { importCustomObjectModules } from '../config.ts';
 import { serializeError } from '../errors.ts';
 import { RUNTIME_LOADERS } from './registry.ts';
 import type { WorkerRequest, WorkerResponse } from './pool.ts';
 import type { Runtime } from './types.ts';
 
 const runtimes = new Map<string, Promise<Runtime>>();
+// The project config's TS custom objects register themselves on import, before any model loads.
+const customObjectModules = importCustomObjectModules();
 
 function runtimeNamed(name: string): Promise<Runtime> {
   let runtime = runtimes.get(name);
   if (!runtime) {
     const loader = RUNTIME_LOADERS[name as keyof typeof RUNTIME_LOADERS];
     if (!loader) return Promise.reject(new Error(`unknown runtime "${name}"`));
-    runtime = loader.load();
+    runtime = customObjectModules.then(() => loader.load());
     runtimes.set(name, runtime);
   }
   return runtime;

@@ -7,6 +7,7 @@ Only this registry is imported eagerly. The class modules are imported on demand
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 from typing import Callable
 
@@ -63,3 +64,26 @@ BUILDERS: dict[str, Builder] = {
     "unbuilt_sequential": Builder("saving_edge_cases", "build_unbuilt"),
     "mixed_precision": Builder("saving_edge_cases", "build_mixed_precision"),
 }
+
+
+@dataclass(frozen=True)
+class UserBuilder:
+    """A builder from the user's model library given as a plain ``build(args, inputs)`` function."""
+
+    function: Callable
+    custom_classes: tuple = ()
+
+    def build(self, args: dict, inputs: list[dict]):
+        return self.function(args, inputs)
+
+
+def _user_builders() -> dict:
+    """``BUILDERS`` of the module named by ROUNDTRIP_USER_MODELS (the project config's modelLibrary, on PYTHONPATH)."""
+    module_name = os.environ.get("ROUNDTRIP_USER_MODELS")
+    if not module_name:
+        return {}
+    entries = importlib.import_module(module_name).BUILDERS
+    return {name: entry if hasattr(entry, "build") else UserBuilder(entry) for name, entry in entries.items()}
+
+
+BUILDERS.update(_user_builders())

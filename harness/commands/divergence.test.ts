@@ -1,0 +1,44 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCases } from '../cases/load-cases.ts';
+import { HAS_PYTHON, makeTempDir, runPython } from '../formats/test-support.ts';
+import { GOLDEN_DIR } from '../paths.ts';
+import { findFirstDivergentLayer, renderDivergence } from '../run/divergence.ts';
+
+const dense = async () => (await loadCases()).cases.find((candidate) => candidate.id === 'dense-mlp')!;
+
+describe.skipIf(!HAS_PYTHON)('first divergent layer (Python intermediates vs tfjs-keras)', () => {
+  it('dense-mlp: every layer agrees', async () => {
+    const result = await findFirstDivergentLayer({ spec: await dense(), environment: 'tf2.21-keras3', format: 'keras' });
+    expect(result.layers.map((layer) => [layer.name, layer.pass])).toEqual([['dense', true], ['dense_1', true]]);
+    expect(result.firstDivergent).toBeUndefined();
+    expect(renderDivergence(result)).toContain('no divergence');
+  });
+
+  it('names the layer whose weight was perturbed in the copy tfjs-keras runs, with its mismatch report', async () => {
+    const directory = await makeTempDir();
+    const tampered = path.join(directory, 'model.keras');
+    // Copy the archive, adding 0.5 to one kernel element of the second Dense layer; the first layer stays identical.
+    await runPython(`
+import io, zipfile, h5py
+source = ${JSON.stringify(path.join(GOLDEN_DIR, 'tf2.21-keras3', 'dense-mlp', 'artifacts', 'model.keras'))}
+with zipfile.ZipFile(source) as archive:
+    members = {name: archive.read(name) for name in archive.namelist()}
+buffer = io.BytesIO(members["model.weights.h5"])
+with h5py.File(buffer, "r+") as weights:
+    kernel = weights["layers/dense_1/vars/0"]
+    values = kernel[()]
+    values[0, 0] += 0.5
+    kernel[...] = values
+members["model.weights.h5"] = buffer.getvalue()
+with zipfile.ZipFile(${JSON.stringify(tampered)}, "w") as archive:
+    for name, data in members.items():
+        archive.writestr(name, data)
+`, directory);
+    const result = await findFirstDivergentLayer({ spec: await dense(), environment: 'tf2.21-keras3', format: 'keras', tsArtifactPath: tampered });
+    expect(result.layers[0]).toMatchObject({ name: 'dense', pass: true });
+    expect(result.firstDivergent).toMatchObject({ name: 'dense_1', className: 'Dense', index: 1, pass: false });
+    expect(result.firstDivergent!.maxAbsDiff).toBeGreaterThan(0);
+    expect(renderDivergence(result)).toMatch(/first divergent layer: dense_1 \(Dense, index 1\)\n\s+Not equal to tolerance/);
+  });
+});

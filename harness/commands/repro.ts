@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { loadCases } from '../cases/load-cases.ts';
+import type { FormatName, RuntimeName } from '../cases/types.ts';
+import { DEFAULT_ENVIRONMENT, findEnvironment } from '../environments.ts';
+import { RoundtripError } from '../errors.ts';
+import { resolveReproFormat, writeReproBundle } from '../run/repro.ts';
+
+/** `keras-roundtrip repro <case> [--runtime R] [--format F] [--env E] [--out dir]`: a self-contained bundle and the command that reproduces the verdict. */
+export function registerReproCommand(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command('repro')
+    .description('write a self-contained bundle (artifact, inputs, expected outputs, a script for the runtime, versions) and print the one command that reproduces the verdict')
+    .argument('<case>', 'case id')
+    .option('--runtime <name>', 'runtime (onnxruntime-node, tfjs-node-savedmodel, tfjs-keras, reader, python, python@<env>)', 'onnxruntime-node')
+    .option('--format <name>', 'artifact format (default: the first the runtime takes)')
+    .option('--env <name>', 'the environment that wrote the artifact', DEFAULT_ENVIRONMENT)
+    .option('--golden <dir>', 'golden root (default golden/)')
+    .option('--out <dir>', 'bundle folder (default reports/repro/<env>-<case>-<format>-<runtime>)')
+    .action(async (caseId: string, options: { runtime: string; format?: string; env: string; golden?: string; out?: string }) => {
+      const { cases } = await loadCases();
+      const spec = cases.find((candidate) => candidate.id === caseId);
+      if (!spec) throw new RoundtripError('CASE_UNKNOWN', `unknown case id "${caseId}"; expected one of ${cases.map((candidate) => candidate.id).join(', ')}`);
+      const environment = findEnvironment(options.env).name;
+      const runtime = options.runtime as RuntimeName;
+      if (runtime.startsWith('python@')) findEnvironment(runtime.slice('python@'.length));
+      const format = await resolveReproFormat(spec, environment, runtime, options.format as FormatName | undefined, options.golden);
+      const bundle = await writeReproBundle({ spec, environment, format, runtime, goldenRoot: options.golden, out: options.out });
+      process.stderr.write(`bundle: ${bundle.directory} (${bundle.files.join(', ')})\n`);
+      process.stdout.write(`${bundle.command}\n`);
+      setExitCode(0);
+    });
+}

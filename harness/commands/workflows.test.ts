@@ -1,0 +1,44 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ENVIRONMENTS } from '../environments.ts';
+import { PACKAGE_ROOT } from '../paths.ts';
+
+interface Step { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string }
+interface Job { needs?: string | string[]; if?: string; 'runs-on': string; strategy?: { matrix: Record<string, unknown[]> }; steps: Step[] }
+interface Workflow { on: Record<string, unknown>; jobs: Record<string, Job> }
+
+const readWorkflow = async (name: string) => parse(await readFile(path.join(PACKAGE_ROOT, '.github', 'workflows', name), 'utf8')) as Workflow;
+const runs = (job: Job) => job.steps.map((step) => step.run ?? '').join('\n');
+
+describe('GitHub workflows', () => {
+  it('ci.yml: npm install + npm test on ubuntu with Node 20 and caches, on push and pull requests', async () => {
+    const workflow = await readWorkflow('ci.yml');
+    expect(Object.keys(workflow.on)).toEqual(expect.arrayContaining(['push', 'pull_request']));
+    const job = workflow.jobs.test!;
+    expect(job['runs-on']).toMatch(/^ubuntu-/);
+    expect(job.steps.find((step) => step.uses?.startsWith('actions/setup-node@'))?.with).toMatchObject({ 'node-version': 20, cache: 'npm' });
+    expect(job.steps.some((step) => step.uses?.startsWith('actions/cache@'))).toBe(true);
+    expect(runs(job)).toMatch(/npm install/);
+    expect(runs(job)).toMatch(/^npm test$/m);
+  });
+
+  it('nightly.yml: scheduled, a matrix over every environment and shards with the podman runner, a merge job writing the job summary', async () => {
+    const workflow = await readWorkflow('nightly.yml');
+    expect(workflow.on).toHaveProperty('schedule');
+    expect(workflow.on).toHaveProperty('workflow_dispatch');
+    const roundtrip = workflow.jobs.roundtrip!;
+    expect(roundtrip.strategy!.matrix.environment).toEqual(ENVIRONMENTS.map((environment) => environment.name));
+    expect(roundtrip.strategy!.matrix.shard!.length).toBeGreaterThan(1);
+    expect(runs(roundtrip)).toMatch(/docker\/build-image\.sh --env/);
+    expect(runs(roundtrip)).toMatch(/keras-roundtrip run[\s\S]*--shard[\s\S]*--runner podman/);
+    expect(roundtrip.steps.filter((step) => step.uses?.startsWith('actions/upload-artifact@')).length).toBeGreaterThan(0);
+    const merge = workflow.jobs.merge!;
+    expect(merge.needs).toEqual(expect.arrayContaining(['roundtrip', 'cross-load']));
+    expect(merge.if).toBe('always()');
+    expect(runs(merge)).toMatch(/keras-roundtrip merge shards\/\*\/results\.json/);
+    expect(runs(merge)).toMatch(/summary\.md >> "\$GITHUB_STEP_SUMMARY"/);
+    expect(runs(workflow.jobs['cross-load']!)).toMatch(/verify --all-envs --shard/);
+  });
+});

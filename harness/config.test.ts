@@ -1,0 +1,70 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CUSTOM_OBJECT_MODULES_VARIABLE, loadProjectCases, loadProjectConfig, loadProjectExpectations, projectEnvironment, USER_MODELS_VARIABLE } from './config.ts';
+import { CaseValidationError } from './errors.ts';
+
+const CASE = `id: user-dense
+description: a user's own case
+tags: [ sequential, dense ]
+seed: 7
+model:
+  sequential:
+    input: { shape: [ 3 ], dtype: float32 }
+    layers:
+      - { class: Dense, config: { units: 2 } }
+inputs:
+  - { name: x, shape: [ 1, 3 ], dtype: float32, range: [ -1, 1 ] }
+formats: [ keras ]
+`;
+
+const folders: string[] = [];
+afterEach(async () => {
+  for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
+});
+
+async function project(files: Record<string, string>): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), 'roundtrip-config-'));
+  folders.push(root);
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(root, name)), { recursive: true });
+    await writeFile(path.join(root, name), text);
+  }
+  return root;
+}
+
+describe('project config', () => {
+  it('no config file: an empty config', async () => {
+    const root = await project({});
+    expect(await loadProjectConfig(root)).toEqual({ cases: [], expectations: [], customObjects: [] });
+  });
+
+  it('loads a .ts config, resolves its paths, adds cases and expectations, and hands on the environment', async () => {
+    const root = await project({
+      'keras-roundtrip.config.ts': `export default { cases: ['my-cases'], expectations: ['my-expectations'], modelLibrary: 'py/my_models', customObjects: ['ts/my-layer.ts'] };\n`,
+      'my-cases/user-dense.yaml': CASE,
+      'my-expectations/known.yaml': `- case: user-dense\n  format: keras\n  runtime: tfjs-keras\n  environment: '*'\n  verdict: fail\n  reason: a user's known difference\n`,
+      'py/my_models/__init__.py': 'BUILDERS = {}\n',
+      'ts/my-layer.ts': 'export {};\n',
+    });
+    const config = await loadProjectConfig(root);
+    expect(config).toMatchObject({ cases: [path.join(root, 'my-cases')], modelLibrary: path.join(root, 'py/my_models'), customObjects: [path.join(root, 'ts/my-layer.ts')] });
+    const loaded = await loadProjectCases(config);
+    expect(loaded.cases.map((spec) => spec.id)).toContain('user-dense');
+    expect(loaded.cases.map((spec) => spec.id)).toContain('dense-mlp');
+    const expectations = await loadProjectExpectations(config, new Set(loaded.cases.map((spec) => spec.id)));
+    expect(expectations).toEqual([expect.objectContaining({ case: 'user-dense', runtime: 'tfjs-keras', verdict: 'fail' })]);
+    const environment = projectEnvironment(config, {});
+    expect(environment).toEqual({ PYTHONPATH: path.join(root, 'py'), [USER_MODELS_VARIABLE]: 'my_models', [CUSTOM_OBJECT_MODULES_VARIABLE]: JSON.stringify([path.join(root, 'ts/my-layer.ts')]) });
+  });
+
+  it('reports every problem at once', async () => {
+    const root = await project({ 'keras-roundtrip.config.json': JSON.stringify({ cases: 'nope', model: 'x', customObjects: ['missing.ts'] }) });
+    const error = await loadProjectConfig(root).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CaseValidationError);
+    expect((error as CaseValidationError).issues.map((issue) => issue.path)).toEqual(['model', 'cases']);
+    const missing = await project({ 'keras-roundtrip.config.json': JSON.stringify({ cases: ['a'], customObjects: ['b.ts'] }) });
+    expect(((await loadProjectConfig(missing).catch((caught: unknown) => caught)) as CaseValidationError).issues.map((issue) => issue.code)).toEqual(['CONFIG_PATH_MISSING', 'CONFIG_PATH_MISSING']);
+  });
+});

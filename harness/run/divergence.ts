@@ -1,0 +1,111 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { toleranceFor, type CaseSpec, type Tolerance } from '../cases/types.ts';
+import { compareAllClose, formatMismatchReport } from '../compare/allclose.ts';
+import { findEnvironment, venvPython } from '../environments.ts';
+import { GeneratorError, RoundtripError } from '../errors.ts';
+import { readNpy } from '../formats/npy.ts';
+import { goldenCaseDirectory, readGoldenManifest } from '../generator/golden.ts';
+import { GENERATOR_DIR, GOLDEN_DIR } from '../paths.ts';
+import { customObjectsForBuilder } from '../custom-objects/builders.ts';
+import { computeLayerOutputs } from '../runtimes/tfjs-keras/intermediates.ts';
+import type { Tensor } from '../tensor.ts';
+
+export interface DivergenceRequest {
+  spec: CaseSpec;
+  environment: string;
+  format: 'keras' | 'h5';
+  goldenRoot?: string;
+  /** Default: the case's tolerance for tfjs-keras. */
+  tolerance?: Tolerance;
+  /** The file tfjs-keras runs instead of the golden artifact (to compare a patched or suspect copy against Python's layers). */
+  tsArtifactPath?: string;
+}
+
+export interface LayerComparison {
+  index: number;
+  name: string;
+  className: string;
+  pass: boolean;
+  maxAbsDiff?: number;
+  /** numpy-style mismatch report, or why the layer could not be compared. */
+  report?: string;
+}
+
+export interface DivergenceResult {
+  layers: LayerComparison[];
+  /** The first layer whose tfjs-keras output leaves tolerance of Python's; undefined when every layer agrees. */
+  firstDivergent?: LayerComparison;
+  tolerance: Tolerance;
+}
+
+interface PythonLayer {
+  index: number;
+  name: string;
+  class: string;
+  file: string;
+}
+
+/** Python's per-layer outputs: `python -m roundtrip_generator intermediates` in the environment's venv, into a temporary folder. */
+async function pythonLayerOutputs(request: DivergenceRequest, caseDirectory: string): Promise<{ layer: PythonLayer; tensor: Tensor }[]> {
+  const environment = findEnvironment(request.environment);
+  const out = await mkdtemp(path.join(os.tmpdir(), 'keras-roundtrip-intermediates-'));
+  try {
+    const completed = await execa(venvPython(environment), ['-m', 'roundtrip_generator', 'intermediates', caseDirectory, '--format', request.format, '--out', out], {
+      cwd: GENERATOR_DIR,
+      env: { ...environment.variables, PYTHONUNBUFFERED: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
+      reject: false,
+      stdin: 'ignore',
+      timeout: 600_000,
+    });
+    if (completed.exitCode !== 0) {
+      throw new GeneratorError('INTERMEDIATES_FAILED', `python -m roundtrip_generator intermediates ${caseDirectory} in ${environment.name} exited with code ${completed.exitCode}: ${completed.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    }
+    const layers = JSON.parse(await readFile(path.join(out, 'layers.json'), 'utf8')) as PythonLayer[];
+    return await Promise.all(layers.map(async (layer) => ({ layer, tensor: await readNpy(path.join(out, layer.file)) })));
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
+/** Run the model layer by layer in Python and in tfjs-keras on the case's reference inputs; name the first layer that leaves tolerance. */
+export async function findFirstDivergentLayer(request: DivergenceRequest): Promise<DivergenceResult> {
+  const goldenRoot = request.goldenRoot ?? GOLDEN_DIR;
+  const manifest = await readGoldenManifest(request.environment, request.spec.id, goldenRoot);
+  const caseDirectory = goldenCaseDirectory(request.environment, request.spec.id, goldenRoot);
+  const artifact = manifest.artifacts.find((candidate) => candidate.format === request.format);
+  if (!artifact) throw new RoundtripError('DIVERGENCE_NO_ARTIFACT', `${request.spec.id}: ${request.environment} wrote no ${request.format} artifact`);
+  const inputs: Record<string, Tensor> = {};
+  for (const input of manifest.inputs) inputs[input.name] = await readNpy(path.join(caseDirectory, input.file), input.storage ? { trueDtype: input.dtype } : {});
+  const customObjects = request.spec.load.customObjects === 'argument' || request.spec.load.customObjects === 'scope'
+    ? customObjectsForBuilder('builder' in request.spec.model ? request.spec.model.builder.name : undefined)
+    : [];
+  const tsLayers = await computeLayerOutputs(request.tsArtifactPath ?? path.join(caseDirectory, artifact.path), inputs, customObjects);
+  const pythonLayers = await pythonLayerOutputs(request, caseDirectory);
+  const tolerance = request.tolerance ?? toleranceFor(request.spec, 'tfjs-keras');
+  const layers = pythonLayers.map(({ layer, tensor }): LayerComparison => {
+    const twin = tsLayers.find((candidate) => candidate.name === layer.name);
+    const base = { index: layer.index, name: layer.name, className: layer.class };
+    if (!twin) return { ...base, pass: false, report: `tfjs-keras has no layer "${layer.name}" (it has ${tsLayers.map((candidate) => candidate.name).join(', ')})` };
+    const comparison = compareAllClose(twin.tensor, tensor, tolerance);
+    return { ...base, pass: comparison.pass, ...(comparison.report ? { maxAbsDiff: comparison.report.maxAbsDiff, report: formatMismatchReport(comparison.report) } : {}) };
+  });
+  const firstDivergent = layers.find((layer) => !layer.pass);
+  return { layers, tolerance, ...(firstDivergent ? { firstDivergent } : {}) };
+}
+
+/** One line per layer, then the first divergent layer with its mismatch report. */
+export function renderDivergence(result: DivergenceResult): string {
+  const width = Math.max(...result.layers.map((layer) => `${layer.name} (${layer.className})`.length), 5);
+  const lines = result.layers.map((layer) => `${String(layer.index).padStart(3)}  ${`${layer.name} (${layer.className})`.padEnd(width)}  ${layer.pass ? 'ok' : 'DIVERGES'}${layer.maxAbsDiff === undefined ? '' : `  max abs diff ${layer.maxAbsDiff}`}`);
+  lines.push('', `tolerance rtol=${result.tolerance.rtol}, atol=${result.tolerance.atol}`);
+  if (!result.firstDivergent) {
+    lines.push('no divergence: every layer agrees within tolerance');
+  } else {
+    lines.push(`first divergent layer: ${result.firstDivergent.name} (${result.firstDivergent.className}, index ${result.firstDivergent.index})`);
+    if (result.firstDivergent.report) lines.push(result.firstDivergent.report.replace(/^/gm, '  '));
+  }
+  return `${lines.join('\n')}\n`;
+}

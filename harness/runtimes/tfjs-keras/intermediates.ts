@@ -1,0 +1,46 @@
+import { RuntimeError } from '../../errors.ts';
+import { readArtifact } from '../../formats/registry.ts';
+import type { Tensor } from '../../tensor.ts';
+import { customObjectsNamed, loadKerasModel } from '../tfjs-keras.ts';
+import { fromTfjsTensor, toTfjsTensor } from '../tfjs-node-savedmodel.ts';
+import { tf, type TfSymbolic, type TfTensor } from './tfjs.ts';
+
+/** One layer's output, by the Keras layer name the artifact's config gives it. */
+export interface LayerOutput {
+  name: string;
+  className: string;
+  tensor: Tensor;
+}
+
+/**
+ * Every top-level layer's output (InputLayers excluded, nested models as one layer; a layer with several outputs gives
+ * its first) for `inputs`, in the order of the artifact's config: tfjs-keras's model rebuilt as one multi-output model.
+ */
+export async function computeLayerOutputs(artifactPath: string, inputs: Readonly<Record<string, Tensor>>, customObjects: readonly string[] = []): Promise<LayerOutput[]> {
+  const contents = await readArtifact(artifactPath);
+  const built = loadKerasModel(contents, artifactPath, { customObjects: customObjectsNamed(customObjects) });
+  const given = Object.keys(inputs);
+  const feeds: TfTensor[] = [];
+  try {
+    for (const name of built.inputNames) {
+      // Like the runtime: a single-input model takes the single reference input whatever its name.
+      const tensor = inputs[name] ?? (built.inputNames.length === 1 && given.length === 1 ? inputs[given[0]!] : undefined);
+      if (!tensor) throw new RuntimeError('RUNTIME_INPUT_MISSING', `${artifactPath}: model input "${name}" has no reference input; received ${JSON.stringify(given)}`);
+      feeds.push(toTfjsTensor(tf, name, tensor, []));
+    }
+    const outputs = built.layers.map((entry) => {
+      const output = entry.layer.output as TfSymbolic | TfSymbolic[];
+      return Array.isArray(output) ? output[0]! : output;
+    });
+    const probe = tf.model({ inputs: built.model.inputs, outputs });
+    const predicted = probe.predict(feeds.length === 1 ? feeds[0]! : feeds);
+    const list = Array.isArray(predicted) ? predicted : [predicted];
+    const layers: LayerOutput[] = [];
+    for (const [index, entry] of built.layers.entries()) layers.push({ name: entry.spec.name, className: entry.spec.className, tensor: await fromTfjsTensor(list[index]!) });
+    for (const tensor of list) tensor.dispose();
+    return layers;
+  } finally {
+    for (const tensor of feeds) tensor.dispose();
+    built.model.dispose();
+  }
+}
