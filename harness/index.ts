@@ -1,0 +1,21 @@
+/**
+ * keras-roundtrip's public API. Everything a user's code or project config needs is re-exported here by
+ * name; the rest of harness/ is internal and may change.
+ */
+export { defineConfig, type ProjectConfig } from './config.ts';
+export { registerCustomObject, type CustomLayerTwin } from './custom-objects/registry.ts';
+export { loadCases, loadCaseFile, type LoadedCases } from './cases/load-cases.ts';
+export type { CaseSpec, FormatName, RuntimeName, Tolerance } from './cases/types.ts';
+export { loadExpectations, type Expectation } from './cases/expectations.ts';
+export { ENVIRONMENTS, DEFAULT_ENVIRONMENT, findEnvironment, type Environment } from './environments.ts';
+export { runRoundtrip, runFailed, countVerdicts, type RunOptions, type RunResults } from './run/run.ts';
+export { writeReports, REPORTERS } from './report/index.ts';
+export { readArtifact } from './formats/registry.ts';
+export type { ArtifactContents, ArtifactReader, ReaderLimits } from './formats/types.ts';
+export { readNpy, writeNpy } from './formats/npy.ts';
+export { compareAllClose, formatMismatchReport, type Comparison, type MismatchReport } from './compare/allclose.ts';
+export { RuntimePool } from './runtimes/pool.ts';
+export type { Runtime, RunRequest, RunResult } from './runtimes/types.ts';
+export { VERDICTS, FAILING_VERDICTS, type Verdict, type CheckResult } from './verdicts.ts';
+export { RoundtripError, CaseValidationError, FormatError, RuntimeError, GeneratorError, SetupError, GoldenError, type ValidationIssue } from './errors.ts';
+export { DTYPES, type DType, type Tensor } from './tensor.ts';
