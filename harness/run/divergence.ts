@@ -10,7 +10,6 @@ import { readNpy } from '../formats/npy.ts';
 import { goldenCaseDirectory, readGoldenManifest } from '../generator/golden.ts';
 import { GENERATOR_DIR, GOLDEN_DIR } from '../paths.ts';
 import { customObjectsForBuilder } from '../custom-objects/builders.ts';
-import { computeLayerOutputs } from '../runtimes/tfjs-keras/intermediates.ts';
 import type { Tensor } from '../tensor.ts';
 
 export interface DivergenceRequest {
@@ -82,6 +81,8 @@ export async function findFirstDivergentLayer(request: DivergenceRequest): Promi
   const customObjects = request.spec.load.customObjects === 'argument' || request.spec.load.customObjects === 'scope'
     ? customObjectsForBuilder('builder' in request.spec.model ? request.spec.model.builder.name : undefined)
     : [];
+  // tfjs-node loads libtensorflow: import it only when a divergence is actually computed.
+  const { computeLayerOutputs } = await import('../runtimes/tfjs-keras/intermediates.ts');
   const tsLayers = await computeLayerOutputs(request.tsArtifactPath ?? path.join(caseDirectory, artifact.path), inputs, customObjects);
   const pythonLayers = await pythonLayerOutputs(request, caseDirectory);
   const tolerance = request.tolerance ?? toleranceFor(request.spec, 'tfjs-keras');

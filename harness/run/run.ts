@@ -12,6 +12,7 @@ import { NATIVE_RUNTIMES } from '../runtimes/registry.ts';
 import { RuntimePool } from '../runtimes/pool.ts';
 import { readBindingProvenance } from '../setup/setup.ts';
 import { FAILING_VERDICTS, VERDICTS, type CheckResult, type Verdict } from '../verdicts.ts';
+import { generationSkipReason } from '../generator/requirements.ts';
 import { crossLoadChecks } from './cross-load.ts';
 import { selectShard, type Shard } from './shard.ts';
 import { planChecks, runCheck, type PlannedCheck } from './verify.ts';
@@ -155,7 +156,9 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
       }
       if (options.crossLoad ?? options.environments.length > 1) {
         const pairs = options.environments.flatMap((writer) => options.environments.filter((loader) => loader !== writer).map((loader) => ({ writer, loader })));
-        const jobs = pairs.flatMap(({ writer, loader }) => cases.map((spec) => ({ writer, loader, spec })));
+        // Only cases both environments make by their requirements and case tags: the version axis compares like with like.
+        const makes = (spec: CaseSpec, environment: Environment) => !generationSkipReason(spec, environment, { available: true });
+        const jobs = pairs.flatMap(({ writer, loader }) => cases.filter((spec) => makes(spec, writer) && makes(spec, loader)).map((spec) => ({ writer, loader, spec })));
         // Each cross-load is a fresh Python process in the loader's venv; two at a time suits two cores.
         await mapWithConcurrency(jobs, 2, async ({ writer, loader, spec }) => {
           for (const checked of await crossLoadChecks(spec, writer, loader, goldenRoot, { expectations, timeoutSeconds: options.timeoutSeconds })) {
