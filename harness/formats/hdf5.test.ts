@@ -1,7 +1,7 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withHdf5File } from './hdf5.ts';
+import { withHdf5File, withHdf5Path } from './hdf5.ts';
 import { hashTensor } from './tensor-hash.ts';
 import { HAS_PYTHON, makeTempDir, PYTHON_TRUTH_HELPERS, runPython, type TruthWeight } from './test-support.ts';
 import { resolveLimits } from './types.ts';
@@ -21,6 +21,11 @@ with h5py.File('dtypes.h5', 'w') as f:
     f.attrs['config'] = json.dumps({'a': [1, 2]})
     f.attrs['names'] = np.array([b'x', b'yz'])
     truth = truth_of(f)
+with h5py.File('blocks.h5', 'w') as f:
+    f.create_dataset('rows_be', data=rng.standard_normal((2500, 1001)).astype('>f4'), chunks=(100, 1001))
+    f['long_f64'] = rng.standard_normal(2_500_000)
+    f['wide_row'] = rng.standard_normal((2, 1_100_000)).astype(np.float32)
+    blocks = truth_of(f)
 with h5py.File('huge.h5', 'w') as f:
     f.create_dataset('huge', shape=(1_000_000, 1_000), dtype='f4', chunks=(1000, 100))
 with h5py.File('links.h5', 'w') as f:
@@ -29,7 +34,7 @@ with h5py.File('links.h5', 'w') as f:
     f['dangling'] = h5py.SoftLink('/nowhere')
 with h5py.File('external.h5', 'w') as f:
     f['group/outside'] = h5py.ExternalLink('dtypes.h5', '/f64')
-print(json.dumps(truth))
+print(json.dumps({'dtypes': truth, 'blocks': blocks}))
 `;
 
 const limits = resolveLimits();
@@ -37,10 +42,11 @@ const limits = resolveLimits();
 describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, () => {
   let dir = '';
   let truth: TruthWeight[] = [];
+  let blocksTruth: TruthWeight[] = [];
   const open = async <T>(name: string, use: Parameters<typeof withHdf5File<T>>[2]): Promise<T> => withHdf5File(await readFile(join(dir, name)), name, use);
   beforeAll(async () => {
     dir = await makeTempDir();
-    truth = JSON.parse(await runPython(BUILD_FILES, dir));
+    ({ dtypes: truth, blocks: blocksTruth } = JSON.parse(await runPython(BUILD_FILES, dir)) as { dtypes: TruthWeight[]; blocks: TruthWeight[] });
   }, 60_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -51,6 +57,20 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
     }));
     const byPath = (a: TruthWeight, b: TruthWeight): number => a.path.localeCompare(b.path);
     expect(received.sort(byPath)).toEqual([...truth].sort(byPath));
+  });
+
+  it('reads datasets larger than one staging block (row blocks, a chunked big-endian one, rows wider than a block) from a path', async () => {
+    const received = await withHdf5Path(join(dir, 'blocks.h5'), (h5) => h5.datasetPaths('/').map((path) => {
+      const tensor = h5.readDataset(path, limits);
+      return { path, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) };
+    }));
+    const byPath = (a: TruthWeight, b: TruthWeight): number => a.path.localeCompare(b.path);
+    expect(received.sort(byPath)).toEqual([...blocksTruth].sort(byPath));
+  });
+
+  it('labels errors of a file opened from a path with that path', async () => {
+    await writeFile(join(dir, 'junk.h5'), new Uint8Array([0x89, 0x48, 0x44, 0x46, 1, 2, 3]));
+    await expect(withHdf5Path(join(dir, 'junk.h5'), () => 1)).rejects.toMatchObject({ code: 'HDF5_CORRUPT', file: join(dir, 'junk.h5') });
   });
 
   it('decodes values: bool as 0/1 bytes, strings, big-endian floats', async () => {

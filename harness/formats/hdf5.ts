@@ -4,13 +4,17 @@
  * We load the browser/ESM build of h5wasm on purpose: its file system is MEMFS only, while the `h5wasm/node`
  * build is compiled with NODERAWFS, where every HDF5 path is a real path. In MEMFS an external link, a virtual
  * dataset or external raw storage cannot reach any file of the host, whatever the artifact says.
+ *
+ * Memory: the in-memory file is the one copy of the file's bytes (handed over, never copied into MEMFS), datasets are
+ * read in bounded blocks straight into their output tensors, so reading a file costs about twice its weights.
  */
 import { randomUUID } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import h5wasm from 'h5wasm';
 import type { File as H5File, Metadata } from 'h5wasm';
 import { FormatError } from '../errors.ts';
 import type { DType, Tensor } from '../tensor.ts';
-import { dataFromBytes } from './tensor-bytes.ts';
+import { typedArrayOver } from './tensor-bytes.ts';
 import type { ReaderLimits } from './types.ts';
 
 /** `\x89HDF\r\n\x1a\n`, at offset 0 (files with a user block put it at 512, 1024, …; Keras never writes one). */
@@ -47,14 +51,25 @@ function loadModule(): Promise<H5Module> {
   return modulePromise;
 }
 
+/** Bytes read from disk per step while loading a file into memory. */
+const FILE_CHUNK_BYTES = 8 * 1024 * 1024;
+/** Largest block of a dataset staged in h5wasm's heap at once: the heap never shrinks, so it stays this small. */
+const DATASET_BLOCK_BYTES = 8 * 1024 * 1024;
+
 /**
  * Open HDF5 bytes read-only inside h5wasm's in-memory file system, hand them to `use`, then close the file and
- * delete its in-memory copy whatever happens. `file` is the label errors quote (e.g. `m.keras!model.weights.h5`).
+ * delete it whatever happens. `file` is the label errors quote (e.g. `m.keras!model.weights.h5`).
+ * The in-memory file takes ownership of `bytes` rather than copying them: the caller must not change them.
  */
 export async function withHdf5File<T>(bytes: Uint8Array, file: string, use: (h5: Hdf5File) => T | Promise<T>): Promise<T> {
   const module = await loadModule();
   const memoryPath = `/roundtrip-${randomUUID()}.h5`;
-  module.FS.writeFile(memoryPath, bytes);
+  const stream = module.FS.open(memoryPath, 'w');
+  try {
+    module.FS.write(stream, bytes, 0, bytes.byteLength, 0, true); // canOwn: MEMFS keeps `bytes` itself, no copy
+  } finally {
+    module.FS.close(stream);
+  }
   let handle: H5File | undefined;
   try {
     // The throwing handler turns HDF5's diagnostic (else printed to stderr) into the error's cause.
@@ -72,6 +87,32 @@ export async function withHdf5File<T>(bytes: Uint8Array, file: string, use: (h5:
   } finally {
     handle?.close();
     module.FS.unlink(memoryPath);
+  }
+}
+
+/**
+ * Open the HDF5 file at `path` as {@link withHdf5File} does, reading it from disk in chunks into the one buffer the
+ * in-memory file then owns. `file` (default `path`) is the label errors quote.
+ */
+export async function withHdf5Path<T>(path: string, use: (h5: Hdf5File) => T | Promise<T>, file: string = path): Promise<T> {
+  return withHdf5File(await readFileInChunks(path), file, use);
+}
+
+/** The bytes of `path` in one buffer of exactly its size, filled a chunk at a time (ready for {@link withHdf5File}). */
+export async function readFileInChunks(path: string): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const bytes = new Uint8Array(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await handle.read(bytes, filled, Math.min(FILE_CHUNK_BYTES, size - filled), filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === size ? bytes : bytes.subarray(0, filled); // shrank while being read: HDF5 reports the truncation
+  } finally {
+    await handle.close();
   }
 }
 
@@ -173,8 +214,7 @@ export class Hdf5File {
       const value = new h5wasm.Dataset(this.#handle.file_id, path).value;
       return { dtype, shape, data: Array.isArray(value) ? value.map(String) : [String(value)] };
     }
-    const bytes = this.#readRawBytes(path, metadata.size * metadata.total_size);
-    return { dtype, shape, data: dataFromBytes(dtype, bytes) };
+    return { dtype, shape, data: typedArrayOver(dtype, this.#readRawBytes(path, shape, metadata.size)) };
   }
 
   #hardLinkKind(path: string): Hdf5ObjectKind {
@@ -217,17 +257,40 @@ export class Hdf5File {
     throw new FormatError('HDF5_UNSUPPORTED_DTYPE', `${this.file}: ${what} has HDF5 type class ${type} of ${size} bytes${type === H5T_ENUM ? ` (enum ${JSON.stringify(metadata.enum_type?.members)})` : ''}; expected float16/32/64, (u)int8-64, h5py bool or string`, { file: this.file });
   }
 
-  #readRawBytes(path: string, byteLength: number): Uint8Array {
+  /**
+   * The dataset's elements in little-endian C order, read in blocks of whole rows (along the first dimension) through a
+   * staging buffer of at most {@link DATASET_BLOCK_BYTES} (or one row, if larger) in h5wasm's heap.
+   */
+  #readRawBytes(path: string, shape: number[], elementBytes: number): ArrayBuffer {
     const module = this.#module;
-    const pointer = module._malloc(Math.max(byteLength, 1));
+    const rows = shape[0] ?? 1;
+    const rowBytes = shape.slice(1).reduce((product, extent) => product * extent, elementBytes);
+    const output = new ArrayBuffer(rows * rowBytes);
+    if (output.byteLength === 0) return output;
+    const rowsPerBlock = shape.length === 0 ? 1 : Math.max(1, Math.floor(DATASET_BLOCK_BYTES / rowBytes));
+    const stagingBytes = Math.min(rows, rowsPerBlock) * rowBytes;
+    const pointer = module._malloc(stagingBytes);
     if (pointer === 0) {
-      throw new FormatError('TENSOR_TOO_LARGE', `${this.file}: dataset ${path} needs ${byteLength} bytes, more than h5wasm can allocate`, { file: this.file });
+      throw new FormatError('TENSOR_TOO_LARGE', `${this.file}: dataset ${path} needs ${stagingBytes} bytes per block, more than h5wasm can allocate`, { file: this.file });
     }
     try {
-      // h5wasm converts big-endian storage to little-endian memory in this call.
-      const status = module.get_dataset_data(this.#handle.file_id, path, null, null, null, BigInt(pointer));
-      if (status < 0) throw new FormatError('HDF5_CORRUPT', `${this.file}: dataset ${path} could not be read (HDF5 status ${status})`, { file: this.file });
-      return module.HEAPU8.slice(pointer, pointer + byteLength);
+      for (let start = 0; start < rows; start += rowsPerBlock) {
+        const count = Math.min(rowsPerBlock, rows - start);
+        const whole = shape.length === 0 || count === rows;
+        // h5wasm converts big-endian storage to little-endian memory in this call.
+        const status = module.get_dataset_data(
+          this.#handle.file_id,
+          path,
+          whole ? null : [BigInt(count), ...shape.slice(1).map(BigInt)],
+          whole ? null : [BigInt(start), ...shape.slice(1).map(() => 0n)],
+          whole ? null : shape.map(() => 1n),
+          BigInt(pointer),
+        );
+        if (status < 0) throw new FormatError('HDF5_CORRUPT', `${this.file}: dataset ${path} could not be read (HDF5 status ${status})`, { file: this.file });
+        // HEAPU8 is looked up after the call: a heap that grew inside it has a new buffer.
+        new Uint8Array(output, start * rowBytes, count * rowBytes).set(module.HEAPU8.subarray(pointer, pointer + count * rowBytes));
+      }
+      return output;
     } finally {
       module._free(pointer);
     }

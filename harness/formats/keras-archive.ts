@@ -1,11 +1,10 @@
 /** Keras 3 `.keras` archives: a zip of config.json, metadata.json, model.weights.h5 and assets/. */
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { FormatError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { withHdf5File } from './hdf5.ts';
 import { parseNpy } from './npy.ts';
-import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReadOptions } from './types.ts';
+import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions } from './types.ts';
 import { hasZipMagic, ZipArchive } from './zip.ts';
 
 const CONFIG_ENTRY = 'config.json';
@@ -20,7 +19,10 @@ const ASSETS_PREFIX = 'assets/';
  */
 export async function readKerasArchive(path: string, options: ReadOptions = {}): Promise<ArtifactContents | null> {
   const limits = resolveLimits(options.limits);
-  const archive = ZipArchive.open(await readFile(path), path, limits);
+  return ZipArchive.withFile(path, limits, (archive) => readOpenArchive(archive, path, limits));
+}
+
+async function readOpenArchive(archive: ZipArchive, path: string, limits: ReaderLimits): Promise<ArtifactContents | null> {
   const hasKerasEntries = [CONFIG_ENTRY, WEIGHTS_H5_ENTRY, WEIGHTS_NPZ_ENTRY].some((name) => archive.entries.has(name));
   if (!hasKerasEntries) {
     if (extname(path).toLowerCase() !== '.keras') return null;
@@ -28,8 +30,8 @@ export async function readKerasArchive(path: string, options: ReadOptions = {}):
   }
   if (!archive.entries.has(CONFIG_ENTRY)) throw new FormatError('KERAS_CONFIG_MISSING', `${path}: no ${CONFIG_ENTRY} in the archive`, { file: path });
 
-  const config = parseJsonEntry(archive, CONFIG_ENTRY);
-  const metadata = archive.entries.has(METADATA_ENTRY) ? parseJsonEntry(archive, METADATA_ENTRY) : {};
+  const config = await parseJsonEntry(archive, CONFIG_ENTRY);
+  const metadata = archive.entries.has(METADATA_ENTRY) ? await parseJsonEntry(archive, METADATA_ENTRY) : {};
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     throw new FormatError('KERAS_METADATA_INVALID', `${path}: ${METADATA_ENTRY} holds ${JSON.stringify(metadata)}; expected a JSON object`, { file: path });
   }
@@ -37,7 +39,7 @@ export async function readKerasArchive(path: string, options: ReadOptions = {}):
 
   const assets = new Map<string, Uint8Array>();
   for (const entry of archive.entries.values()) {
-    if (entry.name.startsWith(ASSETS_PREFIX) && !entry.isDirectory) assets.set(entry.name, archive.read(entry.name));
+    if (entry.name.startsWith(ASSETS_PREFIX) && !entry.isDirectory) assets.set(entry.name, await archive.read(entry.name));
   }
 
   return {
@@ -50,9 +52,10 @@ export async function readKerasArchive(path: string, options: ReadOptions = {}):
   };
 }
 
-async function readWeights(archive: ZipArchive, path: string, limits: ReturnType<typeof resolveLimits>): Promise<Map<string, Tensor>> {
+async function readWeights(archive: ZipArchive, path: string, limits: ReaderLimits): Promise<Map<string, Tensor>> {
   if (archive.entries.has(WEIGHTS_H5_ENTRY)) {
-    return withHdf5File(archive.read(WEIGHTS_H5_ENTRY), `${path}!${WEIGHTS_H5_ENTRY}`, (h5) => {
+    // The inflated member becomes the in-memory HDF5 file itself: the weights' bytes are held once before decoding.
+    return withHdf5File(await archive.read(WEIGHTS_H5_ENTRY), `${path}!${WEIGHTS_H5_ENTRY}`, (h5) => {
       const weights = new Map<string, Tensor>();
       for (const datasetPath of h5.datasetPaths('/')) weights.set(datasetPath, h5.readDataset(datasetPath, limits));
       return weights;
@@ -68,13 +71,13 @@ async function readWeights(archive: ZipArchive, path: string, limits: ReturnType
  * `<member>` (without `.npy`); Keras 3 writes each member as a pickled object array of `{index: array}`, and
  * unpickling runs arbitrary code, so those are refused with KERAS_WEIGHTS_NPZ_PICKLED.
  */
-function readNpzWeights(archive: ZipArchive, path: string, limits: ReturnType<typeof resolveLimits>): Map<string, Tensor> {
+async function readNpzWeights(archive: ZipArchive, path: string, limits: ReaderLimits): Promise<Map<string, Tensor>> {
   const label = `${path}!${WEIGHTS_NPZ_ENTRY}`;
-  const npz = ZipArchive.open(archive.read(WEIGHTS_NPZ_ENTRY), label, limits);
+  const npz = await ZipArchive.open(await archive.read(WEIGHTS_NPZ_ENTRY), label, limits);
   const weights = new Map<string, Tensor>();
   for (const entry of npz.entries.values()) {
     if (entry.isDirectory) continue;
-    const bytes = npz.read(entry.name);
+    const bytes = await npz.read(entry.name);
     const descr = /'descr'\s*:\s*'([^']*)'/.exec(new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(bytes.byteLength, 4096))))?.[1];
     if (descr === '|O' || descr === 'O') {
       throw new FormatError('KERAS_WEIGHTS_NPZ_PICKLED', `${label}: member ${entry.name} is a pickled object array (dtype ${descr}); expected a plain numeric array. Reading it would mean unpickling, which can run arbitrary code, so it is refused; re-save with weights_format="h5"`, { file: path, details: { member: entry.name, descr } });
@@ -84,8 +87,8 @@ function readNpzWeights(archive: ZipArchive, path: string, limits: ReturnType<ty
   return weights;
 }
 
-function parseJsonEntry(archive: ZipArchive, name: string): unknown {
-  const text = new TextDecoder().decode(archive.read(name));
+async function parseJsonEntry(archive: ZipArchive, name: string): Promise<unknown> {
+  const text = new TextDecoder().decode(await archive.read(name));
   try {
     return JSON.parse(text);
   } catch (cause) {

@@ -3,10 +3,9 @@
  * `save_weights("x.h5")` (root `layer_names`, per-layer `weight_names`). Full models with `model_config` belong to
  * legacy-h5.ts.
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Tensor } from '../tensor.ts';
-import { hasHdf5Signature, withHdf5File, type Hdf5File } from './hdf5.ts';
+import { hasHdf5Signature, withHdf5Path, type Hdf5File } from './hdf5.ts';
 import { readNamedWeights } from './legacy-h5.ts';
 import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions } from './types.ts';
 
@@ -51,7 +50,7 @@ export function readWeightsH5Contents(h5: Hdf5File, limits: ReaderLimits): { lay
  */
 export async function readKerasWeightsH5(path: string, options: ReadOptions = {}): Promise<ArtifactContents | null> {
   const limits = resolveLimits(options.limits);
-  return withHdf5File(await readFile(path), path, (h5) => {
+  return withHdf5Path(path, (h5) => {
     if (h5.attributeNames('/').includes('model_config')) return null;
     let found = readWeightsH5Contents(h5, limits);
     if (found === null) {

@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { FormatError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
-import { withHdf5File } from './hdf5.ts';
+import { readFileInChunks, withHdf5File } from './hdf5.ts';
 import { readWeightsH5Contents } from './keras-weights-h5.ts';
 import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReadOptions } from './types.ts';
 
@@ -81,7 +81,7 @@ export async function readKerasWeightsSharded(path: string, options: ReadOptions
     const shardPath = join(directory, shard);
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(shardPath);
+      bytes = await readFileInChunks(shardPath);
     } catch (cause) {
       throw new FormatError('WEIGHTS_SHARD_MISSING', `${indexPath}: weight_map names shard ${shard}, but ${shardPath} cannot be read (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { file: indexPath, cause });
     }

@@ -1,8 +1,7 @@
 /** Legacy full-model HDF5 files (`model.save("m.h5")`): model_config attribute, /model_weights, /optimizer_weights. */
-import { readFile } from 'node:fs/promises';
 import { FormatError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
-import { hasHdf5Signature, withHdf5File, type Hdf5File } from './hdf5.ts';
+import { hasHdf5Signature, withHdf5Path, type Hdf5File } from './hdf5.ts';
 import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions } from './types.ts';
 
 const MODEL_WEIGHTS = '/model_weights';
@@ -14,7 +13,7 @@ const OPTIMIZER_WEIGHTS = '/optimizer_weights';
  */
 export async function readLegacyH5(path: string, options: ReadOptions = {}): Promise<ArtifactContents | null> {
   const limits = resolveLimits(options.limits);
-  return withHdf5File(await readFile(path), path, (h5) => {
+  return withHdf5Path(path, (h5) => {
     if (!h5.attributeNames('/').includes('model_config')) return null;
     const { config, legacyForm } = normalizeModelConfig(parseJsonAttribute(h5, '/', 'model_config', limits));
     const trainingConfig = h5.attributeNames('/').includes('training_config') ? parseJsonAttribute(h5, '/', 'training_config', limits) : undefined;

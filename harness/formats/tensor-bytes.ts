@@ -29,6 +29,11 @@ export function tensorBytes(tensor: Tensor): Uint8Array {
 export function dataFromBytes(dtype: Exclude<DType, 'string'>, bytes: Uint8Array): Exclude<Tensor['data'], string[]> {
   const buffer = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(buffer).set(bytes);
+  return typedArrayOver(dtype, buffer);
+}
+
+/** The typed array {@link Tensor} uses for `dtype`, viewing `buffer` (little-endian elements) without a copy. */
+export function typedArrayOver(dtype: Exclude<DType, 'string'>, buffer: ArrayBuffer): Exclude<Tensor['data'], string[]> {
   switch (dtype) {
     case 'float16': case 'bfloat16': case 'uint16': return new Uint16Array(buffer);
     case 'float32': return new Float32Array(buffer);
