@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import re
 
-FORMATS = ("keras", "keras-npz", "h5", "weights-h5", "weights-sharded", "savedmodel", "checkpoint", "onnx", "tflite")
+FORMATS = ("keras", "keras-npz", "h5", "weights-h5", "weights-sharded", "savedmodel", "checkpoint", "onnx", "tflite", "tfjs")
 RUNTIMES = ("python", "reader", "tfjs-node-savedmodel", "tfjs-keras", "onnxruntime-node")
 LOAD_MODES = ("registered", "argument", "scope", "absent")
 DTYPES = ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64",

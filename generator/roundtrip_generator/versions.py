@@ -15,6 +15,7 @@ _DISTRIBUTIONS = {
     "onnx": ("onnx",),
     "onnxruntime": ("onnxruntime",),
     "tf2onnx": ("tf2onnx",),
+    "tensorflowjs": ("tensorflowjs",),
 }
 
 

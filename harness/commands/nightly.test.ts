@@ -33,8 +33,8 @@ describe.skipIf(!available)('keras-roundtrip nightly', () => {
     expect(new Set(checks.map((check) => shardOf(check.case, 48)))).toEqual(new Set([shardOf('dense-mlp', 48)]));
     const dense = checks.filter((check) => check.case === 'dense-mlp');
     expect(new Set(dense.map((check) => `${check.environment} ${check.runtime}`))).toEqual(new Set([
-      'tf2.21-keras3 python', 'tf2.21-keras3 reader', 'tf2.21-keras3 tfjs-keras', 'tf2.21-keras3 tfjs-node-savedmodel', 'tf2.21-keras3 onnxruntime-node', 'tf2.21-keras3 python@tf2.15-keras2',
-      'tf2.15-keras2 python', 'tf2.15-keras2 reader', 'tf2.15-keras2 tfjs-keras', 'tf2.15-keras2 tfjs-node-savedmodel', 'tf2.15-keras2 onnxruntime-node', 'tf2.15-keras2 python@tf2.21-keras3',
+      'tf2.21-keras3 python', 'tf2.21-keras3 reader', 'tf2.21-keras3 tfjs-keras', 'tf2.21-keras3 tfjs-node-savedmodel', 'tf2.21-keras3 onnxruntime-node', 'tf2.21-keras3 tfjs-converter', 'tf2.21-keras3 python@tf2.15-keras2',
+      'tf2.15-keras2 python', 'tf2.15-keras2 reader', 'tf2.15-keras2 tfjs-keras', 'tf2.15-keras2 tfjs-node-savedmodel', 'tf2.15-keras2 onnxruntime-node', 'tf2.15-keras2 tfjs-converter', 'tf2.15-keras2 python@tf2.21-keras3',
     ]));
     for (const check of checks) expect(check.verdict === 'pass' || check.classification !== undefined).toBe(true);
     expect(await readFile(path.join(reports, 'report.html'), 'utf8')).toContain('python@tf2.15-keras2');

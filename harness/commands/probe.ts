@@ -91,7 +91,24 @@ export function probeInputSpecs(contents: ArtifactContents, signature = DEFAULT_
     const inputs = (contents.metadata['inputs'] ?? []) as { name: string; dtype: string; shape: (number | string | null)[] | null }[];
     return inputs.map((input) => ({ name: input.name, dtype: asDType(input.dtype, `ONNX input "${input.name}"`), shape: (input.shape ?? []).map((dim) => (typeof dim === 'number' && dim > 0 ? dim : null)) }));
   }
+  if (contents.format === 'tfjs') return tfjsInputSpecs(contents);
   return kerasInputSpecs(contents.config);
+}
+
+const TF_DTYPES: Record<string, string> = { DT_FLOAT: 'float32', DT_INT32: 'int32', DT_BOOL: 'bool', DT_STRING: 'string', DT_INT64: 'int64', DT_DOUBLE: 'float64' };
+
+/** One TF.js model.json: a graph model's signature inputs, or a layers model's Keras config. */
+function tfjsInputSpecs(contents: ArtifactContents): ProbeInputSpec[] {
+  const signature = contents.metadata['signature'] as { inputs?: Record<string, { dtype: string; tensorShape?: { dim?: { size: string }[] } }> } | undefined;
+  if (signature?.inputs) {
+    return Object.entries(signature.inputs).map(([name, tensor]) => ({
+      name,
+      dtype: asDType(TF_DTYPES[tensor.dtype] ?? tensor.dtype, `graph model input "${name}"`),
+      shape: (tensor.tensorShape?.dim ?? []).map((dim) => (Number(dim.size) > 0 ? Number(dim.size) : null)),
+    }));
+  }
+  const topology = contents.config as { model_config?: unknown } | undefined;
+  return kerasInputSpecs(topology?.model_config ?? topology);
 }
 
 /** Seeded uniform numbers in [0, 1) (mulberry32): the same seed gives the same inputs on every machine. */

@@ -21,7 +21,7 @@ export type DtypeTableEntry =
     }
   | { desired: DType; unsupported: true; reason: string };
 
-/** tfjs (tfjs-node's SavedModel runner and our tfjs-keras loader alike) has float32, int32, bool and string only. */
+/** tfjs (tfjs-node's SavedModel runner, our tfjs-keras loader and the converter outputs' loaders alike) has float32, int32, bool and string only. */
 const TFJS_ENTRIES: readonly DtypeTableEntry[] = [
   { desired: 'int64', delivers: 'int32', compareAs: 'int64', lossy: false,
     reason: 'tfjs has no int64 dtype: int64 inputs and outputs are int32 tensors' },
@@ -37,6 +37,7 @@ const TFJS_ENTRIES: readonly DtypeTableEntry[] = [
 export const RUNTIME_DTYPE_TABLE: Readonly<Record<string, readonly DtypeTableEntry[]>> = {
   'tfjs-node-savedmodel': TFJS_ENTRIES,
   'tfjs-keras': TFJS_ENTRIES,
+  'tfjs-converter': TFJS_ENTRIES,
   'onnxruntime-node': [
     { desired: 'int64', delivers: 'int64', compareAs: 'int64', lossy: false,
       reason: 'onnxruntime-node returns int64 tensors as BigInt64Array' },

@@ -9,6 +9,7 @@ import { legacyH5Reader } from './legacy-h5.ts';
 import { onnxReader } from './onnx.ts';
 import { savedModelReader } from './saved-model.ts';
 import { tfCheckpointReader } from './tf-checkpoint.ts';
+import { tfjsModelReader } from './tfjs-model.ts';
 import type { ArtifactContents, ArtifactReader, ReadOptions } from './types.ts';
 
 /** Every reader, in the order they are asked when no extension prefers one. Adding a format: one file, one line. */
@@ -20,6 +21,7 @@ export const ARTIFACT_READERS: readonly ArtifactReader[] = [
   onnxReader,
   savedModelReader,
   tfCheckpointReader,
+  tfjsModelReader,
 ];
 
 const HEAD_BYTES = 512;

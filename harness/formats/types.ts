@@ -1,7 +1,7 @@
 import type { Tensor } from '../tensor.ts';
 
 /** Formats the readers know, named as case files name them. */
-export type ArtifactFormat = 'keras' | 'h5' | 'onnx' | 'weights-h5' | 'weights-sharded' | 'savedmodel' | 'checkpoint';
+export type ArtifactFormat = 'keras' | 'h5' | 'onnx' | 'weights-h5' | 'weights-sharded' | 'savedmodel' | 'checkpoint' | 'tfjs';
 
 /** The program (and its version) that wrote an artifact, as the artifact itself records it. */
 export interface Producer {

@@ -25,7 +25,10 @@ import { applyTriage } from './triage.ts';
 import { GOLDEN_DIR } from '../paths.ts';
 
 /** Formats whose contents the TS readers check against the generator's truth files. */
-const READER_FORMATS: ReadonlySet<FormatName> = new Set(['keras', 'h5', 'onnx', 'weights-h5', 'weights-sharded', 'savedmodel', 'checkpoint']);
+const READER_FORMATS: ReadonlySet<FormatName> = new Set(['keras', 'h5', 'onnx', 'weights-h5', 'weights-sharded', 'savedmodel', 'checkpoint', 'tfjs']);
+
+/** The generator's error type for "this environment cannot write the format at all" (a tool not installed): a skip. */
+const FORMAT_UNAVAILABLE = 'FormatUnavailable';
 
 /** Runtime error codes that mean "this runtime cannot run this artifact": verdict `unsupported`. */
 const UNSUPPORTED_ERROR_CODES: ReadonlySet<string> = new Set([TFJS_KERAS_UNSUPPORTED, TFJS_KERAS_CUSTOM_OBJECT_MISSING]);
@@ -100,6 +103,7 @@ async function runCheckUnexpected(planned: PlannedCheck, context: VerifyContext)
   const artifact = manifest.artifacts.find((candidate) => candidate.format === planned.format);
   if (!artifact) {
     const cause = manifest.generateErrors.find((entry) => entry.format === planned.format);
+    if (cause?.type === FORMAT_UNAVAILABLE) return result(planned, { verdict: 'skipped', reason: `${planned.format}: ${cause.message}` });
     return result(planned, {
       verdict: 'error',
       phase: 'generate',
@@ -122,6 +126,7 @@ function pythonCheck(planned: PlannedCheck, manifest: GoldenManifest): CheckResu
   const checks = manifest.pythonChecks.filter((check) => check.format === planned.format);
   if (checks.length === 0) {
     const cause = manifest.generateErrors.find((entry) => entry.format === planned.format);
+    if (cause?.type === FORMAT_UNAVAILABLE) return result(planned, { verdict: 'skipped', reason: `${planned.format}: ${cause.message}` });
     return result(planned, { verdict: 'error', phase: 'generate', error: { name: 'GeneratorError', code: 'PYTHON_CHECK_MISSING', message: cause ? `${cause.type}: ${cause.message}` : `the manifest records no Python reload check for ${planned.format}` } });
   }
   // A format can carry several Python checks (reload, then scenario checks): an error outranks a failure.
@@ -131,6 +136,13 @@ function pythonCheck(planned: PlannedCheck, manifest: GoldenManifest): CheckResu
   return failed.status === 'fail'
     ? result(planned, { verdict: 'fail', outputs: checks.filter((check) => check.status === 'fail').map((check) => ({ output: `(python ${check.check})`, pass: false, kind: 'value-mismatch', report: check.message, maxAbsDiff: check.maxAbsDiff ?? undefined })) })
     : result(planned, { verdict: 'error', phase: 'load', error: { name: 'PythonCheckError', code: failed.check === 'reload' ? 'PYTHON_RELOAD_FAILED' : 'PYTHON_CHECK_FAILED', message } });
+}
+
+/** One model of a `tfjs` artifact as the generator describes it (manifest `models.layers` / `models.graph`). */
+interface TfjsModelEntry {
+  path: string;
+  inputMap: Record<string, string>;
+  outputMap: Record<string, string>;
 }
 
 interface TruthFile {
@@ -176,7 +188,9 @@ async function runtimeCheck(planned: PlannedCheck, pool: RuntimePool, manifest: 
     return result(planned, { verdict: 'unsupported', reason: message, error: { name: 'RuntimeError', code: 'RUNTIME_PREFLIGHT_UNSUPPORTED', message } });
   }
   const inputs: Record<string, Tensor> = {};
-  const inputMap = artifact.inputMap ?? Object.fromEntries(manifest.inputs.map((input) => [input.name, input.name]));
+  const byCaseName = Object.fromEntries(manifest.inputs.map((input) => [input.name, input.name]));
+  // tfjs models map inputs themselves (below); here every case input is read under its own name.
+  const inputMap = planned.format === 'tfjs' ? byCaseName : artifact.inputMap ?? byCaseName;
   for (const [artifactName, caseName] of Object.entries(inputMap)) {
     const array = manifest.inputs.find((input) => input.name === caseName);
     if (!array) throw new RoundtripError('INPUT_MAP_BROKEN', `${path.join(caseDirectory, 'manifest.json')}: artifact input "${artifactName}" maps to "${caseName}", which is not a reference input`, { phase: 'read' });
@@ -187,12 +201,18 @@ async function runtimeCheck(planned: PlannedCheck, pool: RuntimePool, manifest: 
   const customObjects = passesCustomObjects ? customObjectsForBuilder('builder' in planned.spec.model ? planned.spec.model.builder.name : undefined) : [];
   // A SavedModel is checked through every signature taking the reference inputs; each must pass.
   const signatures = planned.format === 'savedmodel' ? signaturesToRun(artifact.signatures) : [undefined];
+  // A tfjs artifact holds a layers and a graph model, each with its own input/output names: each must pass.
+  const tfjsModels = planned.format === 'tfjs' ? Object.entries((artifact['models'] ?? {}) as Record<'layers' | 'graph', TfjsModelEntry>) : [];
   const comparisons: OutputComparison[] = [];
   const coercions = new Set<string>();
   let settings: Record<string, string | number | boolean> = {};
-  for (const signature of signatures) {
-    const outcome = await pool.run({ runtime: planned.runtime, format: planned.format, artifactPath, inputs, ...(signature && signature !== DEFAULT_SIGNATURE ? { signature } : {}), ...(customObjects.length > 0 ? { customObjects } : {}) });
-    const at = signature && signature !== DEFAULT_SIGNATURE ? ` (signature "${signature}")` : '';
+  const runs = tfjsModels.length > 0
+    ? tfjsModels.map(([kind, entry]) => ({ signature: undefined, tfjsModel: kind as 'layers' | 'graph', entry }))
+    : signatures.map((signature) => ({ signature, tfjsModel: undefined, entry: undefined }));
+  for (const { signature, tfjsModel, entry } of runs) {
+    const runInputs = entry ? Object.fromEntries(Object.entries(entry.inputMap).map(([artifactName, caseName]) => [artifactName, inputs[caseName]!])) : inputs;
+    const outcome = await pool.run({ runtime: planned.runtime, format: planned.format, artifactPath, inputs: runInputs, ...(signature && signature !== DEFAULT_SIGNATURE ? { signature } : {}), ...(tfjsModel ? { tfjsModel } : {}), ...(customObjects.length > 0 ? { customObjects } : {}) });
+    const at = signature && signature !== DEFAULT_SIGNATURE ? ` (signature "${signature}")` : tfjsModel ? ` (${tfjsModel} model)` : '';
     switch (outcome.kind) {
       case 'error':
         // What a runtime declares it cannot run (layers, arguments, missing TS twins) is `unsupported`, not an error.
@@ -208,7 +228,7 @@ async function runtimeCheck(planned: PlannedCheck, pool: RuntimePool, manifest: 
     const run = outcome.value;
     for (const coercion of run.inputCoercions) coercions.add(coercion);
     settings = { ...run.settings, ...settings };
-    comparisons.push(...await compareOutputs(planned, manifest, caseDirectory, outputMapFor(manifest, artifact, signature), run.outputs, at));
+    comparisons.push(...await compareOutputs(planned, manifest, caseDirectory, entry?.outputMap ?? outputMapFor(manifest, artifact, signature), run.outputs, at));
   }
   if (planned.format === 'savedmodel') settings['signatures'] = signatures.join(', ');
   delete settings['signature'];

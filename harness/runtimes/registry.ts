@@ -19,6 +19,7 @@ export const RUNTIME_LOADERS: Partial<Record<RuntimeName, RuntimeLoader>> = {
     preflight: async (subject) => (await import('./tfjs-node-savedmodel.ts')).preflightSavedModel(subject),
   },
   'tfjs-keras': { formats: ['keras', 'h5'], load: async () => (await import('./tfjs-keras.ts')).tfjsKerasRuntime },
+  'tfjs-converter': { formats: ['tfjs'], load: async () => (await import('./tfjs-converter.ts')).tfjsConverterRuntime },
   'onnxruntime-node': {
     formats: ['onnx'],
     load: async () => (await import('./onnxruntime-node.ts')).onnxRuntimeNodeRuntime,

@@ -9,7 +9,8 @@ type TfjsNode = typeof import('@tensorflow/tfjs-node');
 type TfTensor = import('@tensorflow/tfjs-node').Tensor;
 
 let loaded: TfjsNode | undefined;
-async function loadTfjsNode(): Promise<TfjsNode> {
+/** tfjs-node, imported once per worker process (it loads libtensorflow). */
+export async function loadTfjsNode(): Promise<TfjsNode> {
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   loaded ??= interopDefault(await import('@tensorflow/tfjs-node')) as TfjsNode;
   return loaded;

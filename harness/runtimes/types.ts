@@ -11,6 +11,8 @@ export interface RunRequest {
   inputs: Record<string, Tensor>;
   /** SavedModel signature key; serving_default when absent. */
   signature?: string;
+  /** Which model of a `tfjs` artifact folder to load; layers when absent. */
+  tfjsModel?: 'layers' | 'graph';
   /**
    * Custom objects passed explicitly (Keras `custom_objects`), by class name; the runtime looks them up among its
    * TS twins in harness/custom-objects, since classes cannot cross into the worker process.

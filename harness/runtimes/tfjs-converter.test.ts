@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compareAllClose } from '../compare/allclose.ts';
+import { DEFAULT_TOLERANCE } from '../cases/types.ts';
+import { readNpy } from '../formats/npy.ts';
+import { goldenCaseDirectory, readGoldenManifest } from '../generator/golden.ts';
+import { GOLDEN_DIR } from '../paths.ts';
+import type { Tensor } from '../tensor.ts';
+import { tfjsConverterRuntime } from './tfjs-converter.ts';
+
+/** The one environment that installs the tensorflowjs converter (DEVELOPERS.md, "TF.js converter"). */
+const ENVIRONMENT = 'tf2.15-keras2';
+const CASES = ['dense-mlp', 'two-inputs-two-outputs', 'conv2d-batchnorm-pool', 'lstm'];
+const available = CASES.every((caseId) => existsSync(path.join(goldenCaseDirectory(ENVIRONMENT, caseId, GOLDEN_DIR), 'artifacts', 'tfjs')));
+
+describe.skipIf(!available)('tfjs-converter runs the converter outputs of golden cases', { timeout: 60_000 }, () => {
+  for (const caseId of CASES) {
+    for (const kind of ['layers', 'graph'] as const) {
+      it(`${caseId} (${kind} model) matches the Keras outputs`, async () => {
+        const manifest = await readGoldenManifest(ENVIRONMENT, caseId, GOLDEN_DIR);
+        const directory = goldenCaseDirectory(ENVIRONMENT, caseId, GOLDEN_DIR);
+        const artifact = manifest.artifacts.find((candidate) => candidate.format === 'tfjs')!;
+        const model = (artifact['models'] as Record<string, { inputMap: Record<string, string>; outputMap: Record<string, string> }>)[kind]!;
+        const inputs: Record<string, Tensor> = {};
+        for (const [name, caseName] of Object.entries(model.inputMap)) inputs[name] = await readNpy(path.join(directory, manifest.inputs.find((input) => input.name === caseName)!.file));
+        const result = await tfjsConverterRuntime.run({ runtime: 'tfjs-converter', format: 'tfjs', artifactPath: path.join(directory, artifact.path), inputs, tfjsModel: kind });
+        expect(Object.keys(result.outputs).sort()).toEqual(Object.keys(model.outputMap).sort());
+        for (const [name, reference] of Object.entries(model.outputMap)) {
+          const desired = await readNpy(path.join(directory, manifest.outputs.find((output) => output.name === reference)!.file));
+          const comparison = compareAllClose(result.outputs[name]!, desired, { ...DEFAULT_TOLERANCE, rtol: 1e-5, atol: 1e-5 });
+          expect(comparison.pass, `${reference}: ${JSON.stringify(comparison.report)}`).toBe(true);
+        }
+      });
+    }
+  }
+});
