@@ -43,7 +43,11 @@ def describe_dataset(dataset: h5py.Dataset) -> dict:
         return {"dtype": "string", "shape": list(dataset.shape), "sha256": hash_strings(np.asarray(values, dtype=object))}
     values = np.ascontiguousarray(dataset[()])
     little_endian = values.astype(values.dtype.newbyteorder("<"), copy=False)
-    return {"dtype": values.dtype.name, "shape": list(dataset.shape),
+    dtype = values.dtype.name
+    # HDF5 has no bfloat16: Keras 3 writes it as 2-byte opaque data tagged attrs["dtype"] = "bfloat16".
+    if values.dtype.kind == "V" and values.dtype.itemsize == 2 and dataset.attrs.get("dtype") == "bfloat16":
+        dtype = "bfloat16"
+    return {"dtype": dtype, "shape": list(dataset.shape),
             "sha256": hashlib.sha256(np.ascontiguousarray(little_endian).tobytes()).hexdigest()}
 
 

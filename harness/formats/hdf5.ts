@@ -41,6 +41,7 @@ const MAX_WALKED_OBJECTS = 1_000_000;
 const H5T_INTEGER = 0;
 const H5T_FLOAT = 1;
 const H5T_STRING = 3;
+const H5T_OPAQUE = 5;
 const H5T_ENUM = 8;
 
 type H5Module = Awaited<typeof h5wasm.ready>;
@@ -209,7 +210,7 @@ export class Hdf5File {
     }
     this.#checkDeclaredSize(metadata, what, limits);
     const shape = [...metadata.shape];
-    const dtype = this.#dtypeOf(metadata, what);
+    const dtype = this.#dtypeOf(metadata, what, () => this.readAttribute(path, 'dtype', limits));
     if (dtype === 'string') {
       const value = new h5wasm.Dataset(this.#handle.file_id, path).value;
       return { dtype, shape, data: Array.isArray(value) ? value.map(String) : [String(value)] };
@@ -241,9 +242,11 @@ export class Hdf5File {
     }
   }
 
-  #dtypeOf(metadata: Metadata, what: string): DType {
+  #dtypeOf(metadata: Metadata, what: string, dtypeAttribute: () => unknown): DType {
     const { type, size, signed } = metadata;
     if (type === H5T_STRING) return 'string';
+    // HDF5 has no bfloat16: Keras 3 (saving_lib H5IOStore) stores it as 2-byte opaque data tagged with attrs["dtype"].
+    if (type === H5T_OPAQUE && size === 2 && dtypeAttribute() === 'bfloat16') return 'bfloat16';
     if (type === H5T_FLOAT && !metadata.vlen) {
       if (size === 2) return 'float16';
       if (size === 4) return 'float32';
@@ -254,7 +257,7 @@ export class Hdf5File {
       if (integer !== undefined) return integer;
     }
     if (type === H5T_ENUM && size === 1 && isBooleanEnum(metadata)) return 'bool';
-    throw new FormatError('HDF5_UNSUPPORTED_DTYPE', `${this.file}: ${what} has HDF5 type class ${type} of ${size} bytes${type === H5T_ENUM ? ` (enum ${JSON.stringify(metadata.enum_type?.members)})` : ''}; expected float16/32/64, (u)int8-64, h5py bool or string`, { file: this.file });
+    throw new FormatError('HDF5_UNSUPPORTED_DTYPE', `${this.file}: ${what} has HDF5 type class ${type} of ${size} bytes${type === H5T_ENUM ? ` (enum ${JSON.stringify(metadata.enum_type?.members)})` : ''}; expected float16/32/64, (u)int8-64, h5py bool, string, or 2-byte opaque data with attrs["dtype"] = "bfloat16"`, { file: this.file });
   }
 
   /**
