@@ -12,24 +12,11 @@ from pathlib import Path
 
 
 def descriptor_set_bytes() -> bytes:
-    from google.protobuf import descriptor_pb2
     from onnx import onnx_ml_pb2
 
-    files: list = []
-    seen: set[str] = set()
+    from .protos import descriptor_set_bytes as descriptor_set_of
 
-    def add(file_descriptor) -> None:
-        if file_descriptor.name in seen:
-            return
-        seen.add(file_descriptor.name)
-        for dependency in file_descriptor.dependencies:
-            add(dependency)
-        proto = descriptor_pb2.FileDescriptorProto()
-        file_descriptor.CopyToProto(proto)
-        files.append(proto)
-
-    add(onnx_ml_pb2.DESCRIPTOR)
-    return descriptor_pb2.FileDescriptorSet(file=files).SerializeToString(deterministic=True)
+    return descriptor_set_of([onnx_ml_pb2.DESCRIPTOR])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,18 +23,10 @@ ROOT_MODULES = (
 OPTIONAL_MODULES = ("tf_keras.protobuf.saved_metadata_pb2",)
 
 
-def build_descriptor_set() -> bytes:
+def descriptor_set_bytes(roots) -> bytes:
+    """A deterministic FileDescriptorSet of ``roots`` (file descriptors) and everything they import, dependencies first."""
     from google.protobuf import descriptor_pb2
 
-    from .tensorflow_setup import import_tensorflow
-
-    import_tensorflow()
-    roots = [importlib.import_module(name).DESCRIPTOR for name in ROOT_MODULES]
-    for name in OPTIONAL_MODULES:
-        try:
-            roots.append(importlib.import_module(name).DESCRIPTOR)
-        except ImportError:
-            pass
     ordered: list = []
     seen: set[str] = set()
 
@@ -52,6 +44,19 @@ def build_descriptor_set() -> bytes:
     for file_descriptor in ordered:
         file_descriptor.CopyToProto(descriptor_set.file.add())
     return descriptor_set.SerializeToString(deterministic=True)
+
+
+def build_descriptor_set() -> bytes:
+    from .tensorflow_setup import import_tensorflow
+
+    import_tensorflow()
+    roots = [importlib.import_module(name).DESCRIPTOR for name in ROOT_MODULES]
+    for name in OPTIONAL_MODULES:
+        try:
+            roots.append(importlib.import_module(name).DESCRIPTOR)
+        except ImportError:
+            pass
+    return descriptor_set_bytes(roots)
 
 
 def export_descriptor_set(out: Path) -> int:
