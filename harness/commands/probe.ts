@@ -17,6 +17,7 @@ import { RuntimePool } from '../runtimes/pool.ts';
 import { RUNTIME_LOADERS, runtimesForFormat } from '../runtimes/registry.ts';
 import { DEFAULT_SIGNATURE } from '../runtimes/tfjs-node-savedmodel.ts';
 import { DTYPES, elementCount, type DType, type Tensor } from '../tensor.ts';
+import { seededRandom } from '../seeded-random.ts';
 
 /** One model input as the artifact declares it; `null` dimensions are free (batch). */
 export interface ProbeInputSpec {
@@ -109,18 +110,6 @@ function tfjsInputSpecs(contents: ArtifactContents): ProbeInputSpec[] {
   }
   const topology = contents.config as { model_config?: unknown } | undefined;
   return kerasInputSpecs(topology?.model_config ?? topology);
-}
-
-/** Seeded uniform numbers in [0, 1) (mulberry32): the same seed gives the same inputs on every machine. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A random tensor fitting `spec`: free dimensions are 1; floats in [-1, 1), integers in [0, 10), booleans. */

@@ -5,19 +5,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tensor } from '../tensor.ts';
 import { compareAllClose, formatMismatchReport } from './allclose.ts';
+import { seededRandom as random } from '../seeded-random.ts';
 import { encodeTensor, HAS_NUMPY_PYTHON, PYTHON_DECODE_TENSOR, runNumpyScript } from './numpy-oracle.ts';
-
-/** Deterministic uniform numbers in [0, 1). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface OracleCase {
   name: string;
