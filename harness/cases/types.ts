@@ -1,11 +1,9 @@
+import type { FormatName } from '../formats/definitions.ts';
+import type { RuntimeName } from '../runtimes/definitions.ts';
 import type { DType } from '../tensor.ts';
 
-/** Artifact formats the generator writes, named as case files name them. */
-export type FormatName = 'keras' | 'keras-npz' | 'h5' | 'weights-h5' | 'weights-sharded' | 'savedmodel' | 'checkpoint' | 'onnx' | 'tflite' | 'tfjs';
-/** Every place a verdict can come from: Python's own reload, a TS reader, or a TS runtime. */
-export type RuntimeName = 'python' | 'reader' | 'tfjs-node-savedmodel' | 'tfjs-keras' | 'onnxruntime-node' | 'tfjs-converter' | CrossLoadRuntimeName;
-/** Python of another environment loading this environment's artifacts (harness/run/cross-load.ts). */
-export type CrossLoadRuntimeName = `python@${string}`;
+export type { FormatName } from '../formats/definitions.ts';
+export type { CrossLoadRuntimeName, RuntimeName } from '../runtimes/definitions.ts';
 export type CustomObjectsMode = 'registered' | 'argument' | 'scope' | 'absent';
 
 export interface Tolerance {

@@ -1,7 +1,8 @@
 import type { Tensor } from '../tensor.ts';
+import type { ReadableFormatName } from './definitions.ts';
 
-/** Formats the readers know, named as case files name them. */
-export type ArtifactFormat = 'keras' | 'h5' | 'onnx' | 'weights-h5' | 'weights-sharded' | 'savedmodel' | 'checkpoint' | 'tfjs';
+/** Formats the readers know, named as case files name them (those with `reader: true` in definitions.ts). */
+export type ArtifactFormat = ReadableFormatName;
 
 /** The program (and its version) that wrote an artifact, as the artifact itself records it. */
 export interface Producer {

@@ -8,6 +8,7 @@ import { compareAllClose } from '../compare/allclose.ts';
 import { dtypeRuleFor } from '../compare/dtype-table.ts';
 import { formatMismatchReport } from '../compare/allclose.ts';
 import { RoundtripError, serializeError, type SerializedError } from '../errors.ts';
+import { isReadableFormat } from '../formats/definitions.ts';
 import { readArtifact } from '../formats/registry.ts';
 import { readNpy } from '../formats/npy.ts';
 import { hashTensor } from '../formats/tensor-hash.ts';
@@ -23,9 +24,6 @@ import type { Tensor } from '../tensor.ts';
 import type { CheckResult, OutputComparison } from '../verdicts.ts';
 import { applyTriage } from './triage.ts';
 import { GOLDEN_DIR } from '../paths.ts';
-
-/** Formats whose contents the TS readers check against the generator's truth files. */
-const READER_FORMATS: ReadonlySet<FormatName> = new Set(['keras', 'h5', 'onnx', 'weights-h5', 'weights-sharded', 'savedmodel', 'checkpoint', 'tfjs']);
 
 /** The generator's error type for "this environment cannot write the format at all" (a tool not installed): a skip. */
 const FORMAT_UNAVAILABLE = 'FormatUnavailable';
@@ -46,7 +44,7 @@ export function planChecks(spec: CaseSpec, environment: string): PlannedCheck[] 
   const planned: PlannedCheck[] = [];
   for (const format of spec.formats) {
     planned.push({ environment, spec, format, runtime: 'python' });
-    if (READER_FORMATS.has(format)) planned.push({ environment, spec, format, runtime: 'reader' });
+    if (isReadableFormat(format)) planned.push({ environment, spec, format, runtime: 'reader' });
     for (const runtime of runtimesForFormat(format)) planned.push({ environment, spec, format, runtime });
   }
   return planned;

@@ -1,7 +1,9 @@
-import type { FormatName, RuntimeName } from '../cases/types.ts';
+import type { FormatName } from '../formats/definitions.ts';
+import { formatsOfRuntime, type RuntimeName, WORKER_RUNTIMES, type WorkerRuntimeName } from './definitions.ts';
 import type { PreflightSubject, Runtime } from './types.ts';
 
 export interface RuntimeLoader {
+  /** The formats it runs, from its definition (definitions.ts). */
   formats: readonly FormatName[];
   load: () => Promise<Runtime>;
   /** The runtime's {@link Runtime.preflight}, importable in the main process (its module loads native code lazily). */
@@ -9,27 +11,29 @@ export interface RuntimeLoader {
 }
 
 /**
- * The TS runtimes, by name. Loading is lazy: a runtime's native module is only imported inside the
- * worker process that runs it.
+ * The TS runtimes, by name: one entry per worker runtime of definitions.ts (the compiler checks it). Loading is
+ * lazy: a runtime's native module is only imported inside the worker process that runs it.
  */
-export const RUNTIME_LOADERS: Partial<Record<RuntimeName, RuntimeLoader>> = {
+const LOADERS: Record<WorkerRuntimeName, Omit<RuntimeLoader, 'formats'>> = {
   'tfjs-node-savedmodel': {
-    formats: ['savedmodel'],
     load: async () => (await import('./tfjs-node-savedmodel.ts')).tfjsNodeSavedModelRuntime,
     preflight: async (subject) => (await import('./tfjs-node-savedmodel.ts')).preflightSavedModel(subject),
   },
-  'tfjs-keras': { formats: ['keras', 'h5'], load: async () => (await import('./tfjs-keras.ts')).tfjsKerasRuntime },
-  'tfjs-converter': { formats: ['tfjs'], load: async () => (await import('./tfjs-converter.ts')).tfjsConverterRuntime },
+  'tfjs-keras': { load: async () => (await import('./tfjs-keras.ts')).tfjsKerasRuntime },
+  'tfjs-converter': { load: async () => (await import('./tfjs-converter.ts')).tfjsConverterRuntime },
   'onnxruntime-node': {
-    formats: ['onnx'],
     load: async () => (await import('./onnxruntime-node.ts')).onnxRuntimeNodeRuntime,
     preflight: async (subject) => (await import('./onnxruntime-node.ts')).preflightOnnx(subject),
   },
 };
 
-/** Runtimes that run in the worker pool, in report order. */
-export const NATIVE_RUNTIMES = Object.keys(RUNTIME_LOADERS) as RuntimeName[];
+export const RUNTIME_LOADERS: Partial<Record<RuntimeName, RuntimeLoader>> = Object.fromEntries(
+  WORKER_RUNTIMES.map((name) => [name, { ...LOADERS[name], formats: formatsOfRuntime(name) }]),
+);
 
-export function runtimesForFormat(format: FormatName): RuntimeName[] {
-  return NATIVE_RUNTIMES.filter((name) => RUNTIME_LOADERS[name]?.formats.includes(format));
+/** Runtimes that run in the worker pool, in report order. */
+export const NATIVE_RUNTIMES: readonly WorkerRuntimeName[] = WORKER_RUNTIMES;
+
+export function runtimesForFormat(format: FormatName): WorkerRuntimeName[] {
+  return NATIVE_RUNTIMES.filter((name) => formatsOfRuntime(name).includes(format));
 }
