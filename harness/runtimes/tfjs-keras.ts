@@ -10,6 +10,7 @@ import { RoundtripError, RuntimeError } from '../errors.ts';
 import { readArtifact } from '../formats/registry.ts';
 import type { ArtifactContents } from '../formats/types.ts';
 import type { Tensor } from '../tensor.ts';
+import { kerasMajorOf } from './tfjs-keras/activations.ts';
 import { buildModel, collectUnsupported } from './tfjs-keras/build-model.ts';
 import { describeFeature, TfjsKerasUnsupportedError } from './tfjs-keras/errors.ts';
 import { assignWeights } from './tfjs-keras/weights.ts';
@@ -34,16 +35,22 @@ export function customObjectsNamed(names: readonly string[] = []): Record<string
 
 /** Capability pre-flight: every layer, argument and dtype of the artifact tfjs-keras cannot run (empty: it can). */
 export function preflight(contents: ArtifactContents, options: TfjsKerasOptions = {}): string[] {
-  return collectUnsupported(contents.config, options).map(describeFeature);
+  return collectUnsupported(contents.config, { ...options, kerasMajor: writerMajor(contents) }).map(describeFeature);
+}
+
+/** The Keras major that wrote the artifact (`keras_version` in metadata.json or the .h5 root attributes). */
+function writerMajor(contents: ArtifactContents) {
+  return kerasMajorOf(contents.producer?.name === 'keras' ? contents.producer.version : undefined);
 }
 
 /** Build the model and load its weights. Throws {@link TfjsKerasUnsupportedError} listing everything unsupported. */
 export function loadKerasModel(contents: ArtifactContents, file: string, options: TfjsKerasOptions = {}) {
-  const features = collectUnsupported(contents.config, options);
+  const kerasMajor = writerMajor(contents);
+  const features = collectUnsupported(contents.config, { ...options, kerasMajor });
   if (features.length > 0) throw new TfjsKerasUnsupportedError(file, features);
-  const built = buildModel(contents.config, { ...options, file });
+  const built = buildModel(contents.config, { ...options, kerasMajor, file });
   try {
-    assignWeights(contents, built.layers, file);
+    assignWeights(contents, built.layers, file, { kerasMajor });
   } catch (error) {
     built.model.dispose();
     throw error;

@@ -8,14 +8,16 @@ import { RuntimeError } from '../../errors.ts';
 import { registeredCustomObject, type CustomLayerTwin } from '../../custom-objects/registry.ts';
 import { TFJS_KERAS_CUSTOM_OBJECT_MISSING, unsupported, UnsupportedFeatureSignal, type UnsupportedFeature } from './errors.ts';
 import { batchShapeOf, isObject, readLayerSpec, readTensorRefList, toSnakeCase, type JsonObject, type KerasLayerSpec, type LayerCall, type TensorRef } from './keras-config.ts';
-import { checkDtype, LAYER_TABLE, translateArgs, type LayerTranslation } from './layer-table.ts';
+import type { KerasMajor } from './activations.ts';
+import { builtinVariablePaths, checkDtype, LAYER_TABLE, translateArgs, type LayerTranslation, type TranslationContext } from './layer-table.ts';
+import type { Sublayer } from './wrappers.ts';
 import { tf, type TfLayer, type TfModel, type TfSymbolic } from './tfjs.ts';
 
 const MODEL_CLASSES = new Set(['Functional', 'Model', 'Sequential']);
 
 /** Keras layers tfjs-keras knows it cannot build (no tfjs twin, or Python code inside the config). */
 const KNOWN_UNSUPPORTED = new Set([
-  'Lambda', 'Attention', 'AdditiveAttention', 'MultiHeadAttention', 'Bidirectional', 'TimeDistributed', 'Normalization', 'StringLookup',
+  'Lambda', 'StringLookup',
   'IntegerLookup', 'TextVectorization', 'Hashing', 'CategoryEncoding', 'Discretization', 'Subtract', 'ConvLSTM2D', 'EinsumDense',
   'UnitNormalization', 'GroupNormalization', 'SpatialDropout2D', 'SpatialDropout3D', 'Conv1DTranspose', 'Conv3DTranspose', 'SeparableConv1D',
   'DepthwiseConv1D', 'Identity', 'Cropping1D', 'Cropping3D', 'ZeroPadding1D', 'ZeroPadding3D', 'UpSampling1D', 'UpSampling3D',
@@ -31,7 +33,32 @@ export type LayerResolution =
 export interface BuildOptions {
   /** Custom objects passed explicitly, by the name Keras's `custom_objects` mapping gives them. */
   customObjects?: Readonly<Record<string, CustomLayerTwin>>;
+  /** The Keras major version that wrote the file (formulas that changed between versions follow it); default 3. */
+  kerasMajor?: KerasMajor;
   file: string;
+}
+
+type ResolveOptions = Pick<BuildOptions, 'customObjects' | 'kerasMajor'>;
+
+/** The context layer translations see: the writer's Keras major, and nested layers built like top-level ones. */
+function translationContext(options: ResolveOptions): TranslationContext {
+  const context: TranslationContext = {
+    kerasMajor: options.kerasMajor ?? 3,
+    sublayer(entry: unknown, where: string): Sublayer {
+      const spec = readLayerSpec(entry, where);
+      const resolution = resolveLayer(spec, options);
+      if (resolution.kind === 'builtin') {
+        const layer = resolution.translation.create(translateArgs(spec, resolution.translation.args, context), spec, context);
+        return { layer, variablePaths: () => builtinVariablePaths(layer, resolution.translation) };
+      }
+      if (resolution.kind === 'custom') {
+        const layer = resolution.twin.create(spec);
+        return { layer, variablePaths: () => resolution.twin.kerasVariablePaths(layer, { kerasMajor: context.kerasMajor }) };
+      }
+      unsupported({ className: spec.className, layer: spec.name, reason: `a ${resolution.kind === 'model' ? 'model' : 'InputLayer'} inside a wrapper layer is not supported` });
+    },
+  };
+  return context;
 }
 
 /** One built layer (not an InputLayer) and where its weights live. */
@@ -52,7 +79,7 @@ export interface BuiltModel {
 }
 
 /** Resolve a config entry like Keras: explicit custom objects, then registered names, then built-ins. */
-export function resolveLayer(spec: KerasLayerSpec, options: Pick<BuildOptions, 'customObjects'>): LayerResolution {
+export function resolveLayer(spec: KerasLayerSpec, options: ResolveOptions): LayerResolution {
   if (spec.className === 'InputLayer') return { kind: 'input' };
   const names = [spec.registeredName, spec.className].filter((name): name is string => typeof name === 'string');
   for (const name of names) {
@@ -80,8 +107,9 @@ export function resolveLayer(spec: KerasLayerSpec, options: Pick<BuildOptions, '
 }
 
 /** Every feature the build would stop at, without building anything (capability pre-flight). */
-export function collectUnsupported(modelConfig: unknown, options: Pick<BuildOptions, 'customObjects'>): UnsupportedFeature[] {
+export function collectUnsupported(modelConfig: unknown, options: ResolveOptions): UnsupportedFeature[] {
   const features: UnsupportedFeature[] = [];
+  const context = translationContext(options);
   const visit = (entry: unknown, where: string): void => {
     let spec: KerasLayerSpec;
     try {
@@ -94,7 +122,7 @@ export function collectUnsupported(modelConfig: unknown, options: Pick<BuildOpti
       const resolution = resolveLayer(spec, options);
       for (const call of spec.calls) checkCallKwargs(spec, call);
       if (resolution.kind === 'input') inputDtype(spec);
-      else if (resolution.kind === 'builtin') translateArgs(spec, resolution.translation.args);
+      else if (resolution.kind === 'builtin') translateArgs(spec, resolution.translation.args, context);
       else if (resolution.kind === 'custom') resolution.twin.create(spec);
       else if (resolution.kind === 'model') {
         checkDtype(spec);
@@ -141,9 +169,26 @@ function makeInput(spec: KerasLayerSpec, fallbackShape?: (number | null)[]): TfS
 export function buildModel(entry: unknown, options: BuildOptions, kerasPath = ''): BuiltModel {
   const spec = readLayerSpec(entry, 'config');
   const resolution = resolveLayer(spec, options);
+  if (resolution.kind === 'custom') return buildSubclassedModel(spec, options, resolution);
   if (resolution.kind !== 'model') unsupported({ className: spec.className, layer: spec.name, reason: 'the artifact is not a Functional or Sequential model' });
   checkDtype(spec);
   return spec.className === 'Sequential' ? buildSequential(spec, options, kerasPath) : buildFunctional(spec, options, kerasPath);
+}
+
+/**
+ * A subclassed model with a TS twin: the twin is one layer called on an input of the recorded `build_config`
+ * shape (batch dimension free); its variables live at the archive's top level (`/dense_layers/…`).
+ */
+function buildSubclassedModel(spec: KerasLayerSpec, options: BuildOptions, resolution: Extract<LayerResolution, { kind: 'custom' }>): BuiltModel {
+  const recorded = spec.buildConfig?.['input_shape'];
+  if (!Array.isArray(recorded) || !recorded.every((dim) => dim === null || typeof dim === 'number')) {
+    unsupported({ className: spec.className, layer: spec.name, argument: 'build_config', reason: `a subclassed model needs build_config.input_shape, received ${JSON.stringify(recorded)}` });
+  }
+  const input = tf.input({ batchShape: [null, ...(recorded as (number | null)[]).slice(1)], name: `${spec.name}_input` });
+  const layer = resolution.twin.create(spec);
+  const output = layer.apply(input);
+  if (Array.isArray(output)) unsupported({ className: spec.className, layer: spec.name, reason: 'a subclassed model with several outputs' });
+  return { model: tf.model({ inputs: input, outputs: output as TfSymbolic, name: spec.name }), inputNames: [input.name], layers: [{ spec, layer, kerasPath: '', resolution }] };
 }
 
 /** saving_lib names each layer of a container by its class in snake_case, numbered per class (`dense`, `dense_1`). */
@@ -165,8 +210,10 @@ function buildLayer(spec: KerasLayerSpec, options: BuildOptions, kerasPath: stri
       const nested = buildModel({ class_name: spec.className, config: spec.config }, options, kerasPath);
       return { spec, layer: nested.model as unknown as TfLayer, kerasPath, resolution, children: nested.layers };
     }
-    case 'builtin':
-      return { spec, layer: resolution.translation.create(translateArgs(spec, resolution.translation.args), spec), kerasPath, resolution };
+    case 'builtin': {
+      const context = translationContext(options);
+      return { spec, layer: resolution.translation.create(translateArgs(spec, resolution.translation.args, context), spec, context), kerasPath, resolution };
+    }
     case 'custom':
       return { spec, layer: resolution.twin.create(spec), kerasPath, resolution };
     case 'input':

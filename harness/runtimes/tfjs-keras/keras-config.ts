@@ -28,6 +28,8 @@ export interface KerasLayerSpec {
   module?: string;
   name: string;
   config: JsonObject;
+  /** `build_config` (what `build_from_config` receives), when the entry has one. */
+  buildConfig?: JsonObject;
   calls: LayerCall[];
 }
 
@@ -48,6 +50,7 @@ export function readLayerSpec(entry: unknown, where: string): KerasLayerSpec {
     ...(typeof entry['module'] === 'string' ? { module: entry['module'] } : {}),
     name,
     config,
+    ...(isObject(entry['build_config']) ? { buildConfig: entry['build_config'] } : {}),
     calls: Array.isArray(entry['inbound_nodes']) ? entry['inbound_nodes'].map((node, index) => readCall(node, `${name}.inbound_nodes[${index}]`, entry['class_name'] as string)) : [],
   };
 }
@@ -57,7 +60,9 @@ function readCall(node: unknown, where: string, className: string): LayerCall {
   if (isObject(node)) {
     const args = Array.isArray(node['args']) ? node['args'] : [];
     const kwargs = isObject(node['kwargs']) ? node['kwargs'] : {};
-    if (args.length !== 1) unsupported({ className, argument: 'inbound_nodes', reason: `${where}: calls with ${args.length} positional arguments are not supported (expected 1)` });
+    if (args.length === 0) unsupported({ className, argument: 'inbound_nodes', reason: `${where}: a call without positional arguments is not supported` });
+    // layer(a, b): several positional tensors reach the layer as one list, as layer([a, b]) would (MultiHeadAttention).
+    if (args.length > 1) return { inputs: args.map((item, index) => readKerasTensor(item, `${where}.args[${index}]`, className)), kwargs };
     const first = args[0];
     const inputs = Array.isArray(first) ? first.map((item, index) => readKerasTensor(item, `${where}.args[0][${index}]`, className)) : readKerasTensor(first, `${where}.args[0]`, className);
     return { inputs, kwargs };
@@ -68,10 +73,19 @@ function readCall(node: unknown, where: string, className: string): LayerCall {
       if (!Array.isArray(item) || typeof item[0] !== 'string') unsupported({ className, argument: 'inbound_nodes', reason: `${where}[${index}]: expected [layer, node, tensor, kwargs]` });
       return { ref: { layer: item[0], node: Number(item[1] ?? 0), tensor: Number(item[2] ?? 0) }, kwargs: isObject(item[3]) ? item[3] : {} };
     });
-    const kwargs = refs[0]?.kwargs ?? {};
-    return { inputs: refs.length === 1 ? refs[0]!.ref : refs.map((entry) => entry.ref), kwargs };
+    const { value, key, ...kwargs } = refs[0]?.kwargs ?? {};
+    // Keras 2 records MultiHeadAttention(query, value, key) with value and key as keyword tensors [layer, node, tensor, …].
+    const keywordTensors = [value, key].filter((item) => item !== undefined);
+    if (refs.length === 1 && keywordTensors.every(isKeras2TensorRef) && keywordTensors.length > 0) {
+      return { inputs: [refs[0]!.ref, ...keywordTensors.map((item) => ({ layer: item[0], node: Number(item[1] ?? 0), tensor: Number(item[2] ?? 0) }))], kwargs };
+    }
+    return { inputs: refs.length === 1 ? refs[0]!.ref : refs.map((entry) => entry.ref), kwargs: refs[0]?.kwargs ?? {} };
   }
   unsupported({ className, argument: 'inbound_nodes', reason: `${where}: unrecognised node ${JSON.stringify(node)?.slice(0, 80)}` });
+}
+
+function isKeras2TensorRef(value: unknown): value is [string, number, number, ...unknown[]] {
+  return Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'number' && typeof value[2] === 'number';
 }
 
 function readKerasTensor(value: unknown, where: string, className: string): TensorRef {

@@ -5,7 +5,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { unsupported } from './errors.ts';
 import { computeDtypeOf, isObject, type JsonObject, type KerasLayerSpec } from './keras-config.ts';
-import { GlobalPooling3D } from './extra-layers.ts';
+import { knownActivations, tfjsActivation, type KerasMajor } from './activations.ts';
+import { KerasDotAttention, KerasMultiHeadAttention } from './attention.ts';
+import { CausalConv1D, GlobalPooling3D, KerasNormalization } from './extra-layers.ts';
+import { createGru } from './recurrent.ts';
+import { hasKerasVariablePaths, KerasBidirectional, KerasTimeDistributed, type MergeMode, type Sublayer } from './wrappers.ts';
 import { tf, type TfLayer } from './tfjs.ts';
 
 type Args = Record<string, unknown>;
@@ -16,27 +20,33 @@ type Args = Record<string, unknown>;
  * - a string: the tfjs argument it becomes, value unchanged;
  * - an object: `accept` lists the only values tfjs matches (anything else is unsupported), `to`/`map` translate.
  */
-type ArgRule = 'ignore' | string | { to?: string; map?: (value: unknown, spec: KerasLayerSpec, key: string) => unknown; accept?: readonly unknown[] };
+type ArgRule = 'ignore' | string | { to?: string; map?: (value: unknown, spec: KerasLayerSpec, key: string, context: TranslationContext) => unknown; accept?: readonly unknown[] };
+
+/** What a translation may need beyond the layer's own config: the writer's Keras major, and nested layers. */
+export interface TranslationContext {
+  kerasMajor: KerasMajor;
+  /** Build a nested layer config (a wrapper's `layer`), resolved like a top-level one. */
+  sublayer(entry: unknown, where: string): Sublayer;
+}
 
 export interface LayerTranslation {
   args: Record<string, ArgRule>;
-  create: (args: Args, spec: KerasLayerSpec) => TfLayer;
-  /** Where saving_lib keeps this layer's variables in a `.keras` file, relative to the layer's path. */
+  create: (args: Args, spec: KerasLayerSpec, context: TranslationContext) => TfLayer;
+  /** Where saving_lib keeps this layer's variables in a `.keras` file, relative to the layer's path (default `vars`). */
   variablesPath?: string;
 }
 
-// tfjs 4.22's GRUCell throws on resetAfter=true, and its conv1d with bias cannot do causal padding: both are unsupported.
-/** Keras activation names → tfjs identifiers. hard_sigmoid differs (Keras 3: relu6(x+3)/6, tfjs: 0.2x+0.5), so it is absent. */
-const ACTIVATIONS: Record<string, string> = {
-  linear: 'linear', relu: 'relu', relu6: 'relu6', elu: 'elu', selu: 'selu', sigmoid: 'sigmoid', tanh: 'tanh',
-  softmax: 'softmax', softplus: 'softplus', softsign: 'softsign', swish: 'swish', silu: 'swish', mish: 'mish', gelu: 'gelu',
-};
+/** The saving_lib path of each of a built-in layer's variables, relative to the layer, in `layer.weights` order. */
+export function builtinVariablePaths(layer: TfLayer, translation: LayerTranslation): string[] {
+  if (hasKerasVariablePaths(layer)) return layer.kerasVariablePaths();
+  return layer.weights.map((_, index) => `${translation.variablesPath ?? 'vars'}/${index}`);
+}
 
-function activation(value: unknown, spec: KerasLayerSpec, key: string): unknown {
+function activation(value: unknown, spec: KerasLayerSpec, key: string, context: TranslationContext): unknown {
   if (value === null || value === undefined) return 'linear';
   const name = typeof value === 'string' ? value : isObject(value) && isObject(value['config']) && typeof value['config']['name'] === 'string' && value['class_name'] === 'function' ? value['config']['name'] : undefined;
-  const mapped = name === undefined ? undefined : ACTIVATIONS[name];
-  if (mapped === undefined) unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `activation ${JSON.stringify(value)} has no exact tfjs twin (known: ${Object.keys(ACTIVATIONS).join(', ')})` });
+  const mapped = name === undefined ? undefined : tfjsActivation(name, context.kerasMajor);
+  if (mapped === undefined) unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `activation ${JSON.stringify(value)} has no exact tfjs twin for Keras ${context.kerasMajor} (known: ${knownActivations(context.kerasMajor).join(', ')})` });
   return mapped;
 }
 
@@ -69,7 +79,7 @@ const RNN_COMMON = {
 const MERGE = {} as const;
 
 /** A layer's arguments in tfjs form (always with `name` and `trainable`); unsupported arguments throw. */
-export function translateArgs(spec: KerasLayerSpec, rules: Record<string, ArgRule>): Args {
+export function translateArgs(spec: KerasLayerSpec, rules: Record<string, ArgRule>, context: TranslationContext): Args {
   const args: Args = { name: spec.name };
   for (const [key, value] of Object.entries(spec.config)) {
     if (key === 'name') continue;
@@ -85,7 +95,7 @@ export function translateArgs(spec: KerasLayerSpec, rules: Record<string, ArgRul
       unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `value ${JSON.stringify(value)} is not supported (supported: ${rule.accept.map((accepted) => JSON.stringify(accepted) ?? 'unset').join(', ')})` });
     }
     if (rule.to !== undefined) {
-      const mapped = rule.map ? rule.map(value, spec, key) : value;
+      const mapped = rule.map ? rule.map(value, spec, key, context) : value;
       if (mapped !== null && mapped !== undefined) args[rule.to] = mapped;
     }
   }
@@ -102,7 +112,10 @@ const L = tf.layers;
 
 export const LAYER_TABLE: Record<string, LayerTranslation> = {
   Dense: { args: { units: 'units', activation: ACTIVATION, use_bias: 'useBias', ...trainingOnly('kernel', 'bias'), ...LORA }, create: (args) => L.dense(args as never) },
-  Conv1D: { args: CONV_COMMON, create: (args) => L.conv1d(args as never) },
+  Conv1D: {
+    args: { ...CONV_COMMON, padding: { to: 'padding', accept: ['valid', 'same', 'causal'] } },
+    create: (args) => (args['padding'] === 'causal' ? new CausalConv1D(args as never) : L.conv1d(args as never)),
+  },
   Conv2D: { args: CONV_COMMON, create: (args) => L.conv2d(args as never) },
   Conv3D: { args: CONV_COMMON, create: (args) => L.conv3d(args as never) },
   Conv2DTranspose: { args: { ...CONV_COMMON, output_padding: NULL_ONLY, dilation_rate: { accept: [1, [1, 1]] } }, create: (args) => L.conv2dTranspose(args as never) },
@@ -163,8 +176,9 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
     variablesPath: 'cell/vars',
   },
   GRU: {
-    args: { ...RNN_COMMON, recurrent_activation: { to: 'recurrentActivation', map: activation }, reset_after: { to: 'resetAfter', accept: [false] }, implementation: 'ignore', use_cudnn: 'ignore' },
-    create: (args) => L.gru(args as never),
+    args: { ...RNN_COMMON, recurrent_activation: { to: 'recurrentActivation', map: activation }, reset_after: 'resetAfter', implementation: 'ignore', use_cudnn: 'ignore' },
+    // Keras writers before reset_after existed (2.0) computed reset-before.
+    create: (args) => createGru({ activation: 'tanh', recurrentActivation: 'sigmoid', useBias: true, resetAfter: false, ...args } as never),
     variablesPath: 'cell/vars',
   },
   Add: { args: MERGE, create: (args) => L.add(args as never) },
@@ -181,8 +195,72 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
   ZeroPadding2D: { args: { padding: 'padding', data_format: CHANNELS_LAST }, create: (args) => L.zeroPadding2d(args as never) },
   Cropping2D: { args: { cropping: 'cropping', data_format: CHANNELS_LAST }, create: (args) => L.cropping2D(args as never) },
   UpSampling2D: { args: { size: 'size', data_format: CHANNELS_LAST, interpolation: { to: 'interpolation', accept: ['nearest', 'bilinear'] } }, create: (args) => L.upSampling2d(args as never) },
+  Bidirectional: {
+    args: { layer: { to: 'forward', map: sublayer }, backward_layer: { to: 'backward', map: sublayer }, merge_mode: { to: 'mergeMode', accept: ['concat', 'sum', 'mul', 'ave', null] } },
+    create: createBidirectional,
+  },
+  TimeDistributed: { args: { layer: { to: 'layer', map: sublayer } }, create: (args) => new KerasTimeDistributed(args as never) },
+  Attention: {
+    args: { use_scale: 'useScale', score_mode: { to: 'kind', accept: ['dot', 'concat'] }, dropout: 'ignore', seed: 'ignore', causal: FALSE_ONLY },
+    create: (args) => new KerasDotAttention({ useScale: false, kind: 'dot', ...args } as never),
+  },
+  AdditiveAttention: {
+    args: { use_scale: 'useScale', dropout: 'ignore', seed: 'ignore', causal: FALSE_ONLY },
+    create: (args) => new KerasDotAttention({ useScale: true, ...args, kind: 'additive' } as never),
+  },
+  MultiHeadAttention: {
+    args: {
+      num_heads: 'numHeads', key_dim: 'keyDim', value_dim: 'valueDim', use_bias: 'useBias', output_shape: { to: 'outputDim', map: singleOutputDim },
+      attention_axes: { accept: [null, [1], 1, [-2]] }, dropout: 'ignore', seed: 'ignore', flash_attention: 'ignore', use_gate: FALSE_ONLY,
+      sliding_window: NULL_ONLY, ...trainingOnly('kernel', 'bias'),
+    },
+    create: (args) => new KerasMultiHeadAttention({ useBias: true, outputDim: null, ...args, valueDim: args['valueDim'] ?? args['keyDim'] } as never),
+  },
+  Normalization: {
+    args: { axis: { to: 'axis', map: normalizationAxes }, invert: 'invert', mean: 'mean', variance: 'variance' },
+    create: (args) => new KerasNormalization({
+      name: args['name'] as string, trainable: args['trainable'] as boolean, axis: (args['axis'] as number[] | undefined) ?? [-1], invert: args['invert'] === true,
+      given: args['mean'] === undefined ? null : { mean: args['mean'] as number[], variance: args['variance'] as number[] },
+    }),
+  },
   Masking: { args: { mask_value: 'maskValue' }, create: (args) => L.masking(args as never) },
 };
+
+function sublayer(value: unknown, spec: KerasLayerSpec, key: string, context: TranslationContext): Sublayer | undefined {
+  return value === null || value === undefined ? undefined : context.sublayer(value, `${spec.name}.${key}`);
+}
+
+function createBidirectional(args: Args, spec: KerasLayerSpec, context: TranslationContext): TfLayer {
+  const layerConfig = spec.config['layer'];
+  const forward = args['forward'] as Sublayer;
+  const inner = isObject(layerConfig) && isObject(layerConfig['config']) ? layerConfig['config'] : {};
+  if (inner['return_state'] === true) unsupported({ className: spec.className, layer: spec.name, argument: 'layer.return_state', reason: 'a Bidirectional layer returning states is not supported' });
+  let backward = args['backward'] as Sublayer | undefined;
+  if (backward === undefined) {
+    // Keras 3 sets go_backwards on the copy; Keras 2 flips it.
+    const goBackwards = context.kerasMajor === 3 ? true : inner['go_backwards'] !== true;
+    const name = `backward_${String(inner['name'] ?? spec.name).replace(/^forward_/, '')}`;
+    backward = context.sublayer({ ...(layerConfig as JsonObject), config: { ...inner, name, go_backwards: goBackwards } }, `${spec.name}.layer (backward copy)`);
+  }
+  return new KerasBidirectional({
+    name: spec.name, trainable: args['trainable'] as boolean, forward, backward,
+    mergeMode: (args['mergeMode'] ?? (spec.config['merge_mode'] === null ? null : 'concat')) as MergeMode, returnSequences: inner['return_sequences'] === true,
+  });
+}
+
+function singleOutputDim(value: unknown, spec: KerasLayerSpec, key: string): unknown {
+  if (value === null || value === undefined) return null;
+  const dims = Array.isArray(value) ? value : [value];
+  if (dims.length !== 1 || typeof dims[0] !== 'number') unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `only one output dimension is supported, received ${JSON.stringify(value)}` });
+  return dims[0];
+}
+
+function normalizationAxes(value: unknown, spec: KerasLayerSpec, key: string): unknown {
+  if (value === null) return [];
+  const axes = Array.isArray(value) ? value : [value];
+  if (!axes.every((axis) => Number.isInteger(axis))) unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `expected integer axes, received ${JSON.stringify(value)}` });
+  return axes;
+}
 
 function scalarOnly(value: unknown, spec: KerasLayerSpec, key: string): unknown {
   if (typeof value !== 'number') unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `only a scalar is supported, received ${JSON.stringify(value)}` });
@@ -190,8 +268,8 @@ function scalarOnly(value: unknown, spec: KerasLayerSpec, key: string): unknown 
 }
 
 /** Build one built-in layer, or throw the unsupported feature that stops it. */
-export function createBuiltinLayer(spec: KerasLayerSpec, translation: LayerTranslation): TfLayer {
-  return translation.create(translateArgs(spec, translation.args), spec);
+export function createBuiltinLayer(spec: KerasLayerSpec, translation: LayerTranslation, context: TranslationContext): TfLayer {
+  return translation.create(translateArgs(spec, translation.args, context), spec, context);
 }
 
 export type { JsonObject };
