@@ -5,6 +5,7 @@
  */
 export const BUILDER_CUSTOM_OBJECTS: Readonly<Record<string, readonly string[]>> = {
   residual_block_3d_unregistered: ['ResidualBlock3DTwin'],
+  custom_model_unregistered: ['CustomModelTwin'],
 };
 
 export function customObjectsForBuilder(builder: string | undefined): readonly string[] {
