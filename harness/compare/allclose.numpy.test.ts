@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tensor } from '../tensor.ts';
 import { compareAllClose, formatMismatchReport } from './allclose.ts';
 import { seededRandom as random } from '../seeded-random.ts';
+import { trickyFloats } from './tricky-floats.ts';
 import { encodeTensor, HAS_NUMPY_PYTHON, PYTHON_DECODE_TENSOR, runNumpyScript } from './numpy-oracle.ts';
 
 interface OracleCase {
@@ -61,6 +62,9 @@ function cases(): OracleCase[] {
   const [f16Actual, f16Desired] = halfBits('float16', 4);
   const [bf16Actual, bf16Desired] = halfBits('bfloat16', 5);
   const ramp = Array.from({ length: 100 }, (_, i) => i);
+  const [tricky32Actual, tricky32Desired] = trickyFloats('float32', 6, 40_011, 1e-5, 1e-6, true);
+  const [tricky64Actual, tricky64Desired] = trickyFloats('float64', 7, 20_005, 1e-7, 1e-9, true);
+  const [trickyNoAtolActual, trickyNoAtolDesired] = trickyFloats('float32', 8, 16_400, 1e-4, 0, true);
   return [
     { name: 'float32 2x3 with a NaN pair', actual: floats('float32', [1, 2, 3, 4, 5, NaN], [2, 3]), desired: floats('float32', [1, 2.5, 0, 4, 5.1, NaN], [2, 3]), rtol: 1e-6, atol: 0 },
     { name: 'float64 ramp, three off', actual: floats('float64', ramp), desired: floats('float64', ramp.map((v, i) => (i >= 97 ? v + i - 96 : v))), rtol: 1e-7, atol: 0 },
@@ -78,6 +82,9 @@ function cases(): OracleCase[] {
     { name: 'float32 with many digits', actual: floats('float32', [1234.5677, 0.1]), desired: floats('float32', [0, 0.3]), rtol: 1e-7, atol: 1e-9 },
     { name: 'shapes differ', actual: floats('float32', [1, 2, 3]), desired: floats('float32', [1, 2]), rtol: 1e-7, atol: 0 },
     { name: 'equal NaN and inf positions', actual: floats('float32', [NaN, Infinity, -Infinity, 1]), desired: floats('float32', [NaN, Infinity, -Infinity, 1]), rtol: 0, atol: 0 },
+    { name: 'float32 over several SIMD chunks with NaN, inf, zeros, subnormals', actual: tricky32Actual, desired: tricky32Desired, rtol: 1e-5, atol: 1e-6 },
+    { name: 'float64 over several SIMD chunks with NaN, inf, zeros, subnormals', actual: tricky64Actual, desired: tricky64Desired, rtol: 1e-7, atol: 1e-9 },
+    { name: 'float32 over a chunk edge with atol 0', actual: trickyNoAtolActual, desired: trickyNoAtolDesired, rtol: 1e-4, atol: 0 },
     { name: 'equal values, equal_nan off', actual: floats('float64', [1, 2]), desired: floats('float64', [1, 2]), rtol: 0, atol: 0, equalNan: false },
   ];
 }
@@ -132,5 +139,54 @@ describe.skipIf(!HAS_NUMPY_PYTHON)('compareAllClose agrees with numpy.testing.as
     const nearBound = numpyMessages[2]!;
     expect(nearBound).toMatch(/Mismatched elements: \d+ \/ 4000/);
     expect(nearBound).not.toMatch(/Mismatched elements: (0|4000) \//);
+  });
+});
+
+const FIGURES_SCRIPT = `${PYTHON_DECODE_TENSOR}
+out = []
+for case in json.load(sys.stdin):
+    a, d = decode(case['actual']), decode(case['desired'])
+    rtol, atol, equal_nan = case['rtol'], case['atol'], case['equalNan']
+    close = np.isclose(a, d, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    either_nan = np.isnan(a) | np.isnan(d)
+    nan = either_nan & ~(equal_nan & np.isnan(a) & np.isnan(d))
+    inf = ~either_nan & (np.isinf(a) | np.isinf(d)) & (a != d)
+    numeric = ~close & np.isfinite(a) & np.isfinite(d)
+    difference = np.abs(a - d)
+    nonzero = numeric & (d != 0)
+    out.append({
+        'mismatched': int((~close).sum()), 'nan': int(nan.sum()), 'inf': int(inf.sum()),
+        'first': [int(i) for i in np.flatnonzero(~close)[:5]],
+        'maxAbs': float(difference[numeric].max()),
+        'maxRel': float((difference[nonzero] / np.abs(d[nonzero])).max()),
+    })
+print(json.dumps(out))
+`;
+
+interface Figures { mismatched: number; nan: number; inf: number; first: number[]; maxAbs: number; maxRel: number }
+
+// numpy's message stops at a NaN or inf location mismatch, so for arrays with those the figures come from np.isclose.
+describe.skipIf(!HAS_NUMPY_PYTHON)('compareAllClose counts what np.isclose rejects, NaN and inf mismatches included', () => {
+  const figureCases = [
+    { name: 'float32, equal_nan', pair: trickyFloats('float32', 9, 50_003, 1e-5, 1e-6), rtol: 1e-5, atol: 1e-6, equalNan: true },
+    { name: 'float32, equal_nan off', pair: trickyFloats('float32', 10, 33_333, 1e-3, 1e-7), rtol: 1e-3, atol: 1e-7, equalNan: false },
+    { name: 'float64, equal_nan', pair: trickyFloats('float64', 11, 25_001, 1e-7, 1e-12), rtol: 1e-7, atol: 1e-12, equalNan: true },
+    { name: 'float64, equal_nan off, atol 0', pair: trickyFloats('float64', 12, 16_390, 1e-6, 0), rtol: 1e-6, atol: 0, equalNan: false },
+  ];
+  let figures: Figures[] = [];
+
+  beforeAll(async () => {
+    figures = await runNumpyScript<Figures[]>(FIGURES_SCRIPT, figureCases.map(({ pair: [actual, desired], rtol, atol, equalNan }) => ({
+      actual: encodeTensor(actual), desired: encodeTensor(desired), rtol, atol, equalNan,
+    })));
+  });
+
+  it.each(figureCases.map((figureCase, index) => [figureCase.name, figureCase, index] as const))('%s', (_name, { pair: [actual, desired], rtol, atol, equalNan }, index) => {
+    const expected = figures[index]!;
+    const { report } = compareAllClose(actual, desired, { rtol, atol, equalNan });
+    expect(expected.nan).toBeGreaterThan(0);
+    expect(expected.inf).toBeGreaterThan(0);
+    expect(report).toMatchObject({ mismatched: expected.mismatched, nanMismatches: expected.nan, infMismatches: expected.inf, maxAbsDiff: expected.maxAbs, maxRelDiff: expected.maxRel });
+    expect(report?.firstMismatches?.map((mismatch) => mismatch.index[0])).toEqual(expected.first);
   });
 });

@@ -3,6 +3,7 @@ import { RoundtripError } from '../errors.ts';
 import type { DType, Tensor, TensorData } from '../tensor.ts';
 import { compareAllClose, formatMismatchReport, type Tolerance } from './allclose.ts';
 import { dtypeRuleFor } from './dtype-table.ts';
+import { trickyFloats } from './tricky-floats.ts';
 
 const exact: Tolerance = { rtol: 0, atol: 0 };
 
@@ -74,6 +75,25 @@ describe.each([['float32', f32], ['float64', f64]] as const)('%s values', (_dtyp
   it('reports relative difference as inf when every violation has a zero reference', () => {
     const { report } = compareAllClose(make([1, 2, 3]), make([0, 2, 0]), exact);
     expect(report).toMatchObject({ mismatched: 2, maxAbsDiff: 3, maxRelDiff: Infinity });
+  });
+});
+
+describe('long float arrays (the SIMD kernel, its chunks and tail)', () => {
+  it.each([
+    ['float32', 1e-5, 1e-6, true], ['float32', 1e-3, 0, false], ['float64', 1e-7, 1e-12, true], ['float64', 1e-6, 0, false],
+  ] as const)('%s rtol=%s atol=%s equalNan=%s: the same verdicts as deciding each element alone', (dtype, rtol, atol, equalNan) => {
+    const [actual, desired] = trickyFloats(dtype, 21, 16_384 + 13, rtol, atol);
+    const tolerance = { rtol, atol, equalNan };
+    const { report } = compareAllClose(actual, desired, tolerance, { reportedMismatches: Infinity });
+    // One-element tensors never reach the kernel: each is decided by the exact per-element path.
+    const failing: number[] = [];
+    for (let i = 0; i < actual.data.length; i++) {
+      const one = (tensor: Tensor) => ({ ...tensor, shape: [1], data: (tensor.data as Float32Array).subarray(i, i + 1) });
+      if (!compareAllClose(one(actual), one(desired), tolerance).pass) failing.push(i);
+    }
+    expect(failing.length).toBeGreaterThan(1000);
+    expect(report?.mismatched).toBe(failing.length);
+    expect(report?.firstMismatches?.map((mismatch) => mismatch.index[0])).toEqual(failing);
   });
 });
 

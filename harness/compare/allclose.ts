@@ -8,6 +8,7 @@ import { elementCount, type DType, type Tensor } from '../tensor.ts';
 import { coerceForComparison, DTYPE_STORAGE, type DtypeRule } from './dtype-table.ts';
 import { decodeBfloat16, decodeFloat16, roundThroughFloat16, roundToBfloat16 } from './half-float.ts';
 import { formatPythonFloat, type PrecisionRounder } from './numpy-format.ts';
+import { HAS_SIMD_SCAN, scanFloat32Simd, scanFloat64Simd } from './simd-scan.ts';
 
 export { formatMismatchReport } from './mismatch-report.ts';
 
@@ -110,7 +111,7 @@ class ViolationTally {
     readonly equalNan: boolean,
   ) {}
 
-  /** Decide one float element the way numpy does; the fast loops call this only for doubtful ones. */
+  /** Decide one float element the way numpy does; the SIMD kernel calls this only for doubtful ones. */
   considerFloat(flatIndex: number, actual: number, desired: number): void {
     if (actual !== actual || desired !== desired) {
       if (this.equalNan && actual !== actual && desired !== desired) return;
@@ -164,54 +165,7 @@ class ViolationTally {
   }
 }
 
-// The hot path: one pass, typed-array reads, no allocation, unrolled by four (about twice as fast in V8).
-// It only accepts elements that surely pass; a group of four with any doubtful element goes to
-// considerFloat, which decides each exactly. `a - b <= 0` rather than `a <= b` sends inf - inf (a finite
-// value against inf) and NaN to considerFloat. The float32 and float64 loops are the same code kept
-// apart so each sees one array type.
-
-/**
- * float32: numpy rounds `atol + rtol * |d|` to float32. Shrinking the float64 bound by 2^-22 (more than
- * the two float32 roundings can take away) keeps every fast accept a pass in float32 arithmetic too.
- */
-const FLOAT32_SAFETY = 1 - 2 ** -22;
-
-function scanFloat32(actual: Float32Array, desired: Float32Array, tally: ViolationTally): void {
-  const rtol = tally.rtol * FLOAT32_SAFETY;
-  const atol = tally.atol * FLOAT32_SAFETY;
-  const length = actual.length;
-  const grouped = length - (length % 4);
-  let i = 0;
-  for (; i < grouped; i += 4) {
-    const d0 = desired[i]!, d1 = desired[i + 1]!, d2 = desired[i + 2]!, d3 = desired[i + 3]!;
-    if (Math.abs(actual[i]! - d0) - (atol + rtol * Math.abs(d0)) <= 0
-      && Math.abs(actual[i + 1]! - d1) - (atol + rtol * Math.abs(d1)) <= 0
-      && Math.abs(actual[i + 2]! - d2) - (atol + rtol * Math.abs(d2)) <= 0
-      && Math.abs(actual[i + 3]! - d3) - (atol + rtol * Math.abs(d3)) <= 0) continue;
-    for (let j = i; j < i + 4; j++) tally.considerFloat(j, actual[j]!, desired[j]!);
-  }
-  for (; i < length; i++) tally.considerFloat(i, actual[i]!, desired[i]!);
-}
-
-/** float64: the fast test is numpy's own, in the same arithmetic. A twin of scanFloat32 on purpose: one typed-array type per loop keeps V8's element access monomorphic. */
-function scanFloat64(actual: Float64Array, desired: Float64Array, tally: ViolationTally): void {
-  const rtol = tally.rtol;
-  const atol = tally.atol;
-  const length = actual.length;
-  const grouped = length - (length % 4);
-  let i = 0;
-  for (; i < grouped; i += 4) {
-    const d0 = desired[i]!, d1 = desired[i + 1]!, d2 = desired[i + 2]!, d3 = desired[i + 3]!;
-    if (Math.abs(actual[i]! - d0) - (atol + rtol * Math.abs(d0)) <= 0
-      && Math.abs(actual[i + 1]! - d1) - (atol + rtol * Math.abs(d1)) <= 0
-      && Math.abs(actual[i + 2]! - d2) - (atol + rtol * Math.abs(d2)) <= 0
-      && Math.abs(actual[i + 3]! - d3) - (atol + rtol * Math.abs(d3)) <= 0) continue;
-    for (let j = i; j < i + 4; j++) tally.considerFloat(j, actual[j]!, desired[j]!);
-  }
-  for (; i < length; i++) tally.considerFloat(i, actual[i]!, desired[i]!);
-}
-
-function scanEveryFloat(actual: Float32Array, desired: Float32Array, tally: ViolationTally): void {
+function scanEveryFloat(actual: Float32Array | Float64Array, desired: Float32Array | Float64Array, tally: ViolationTally): void {
   for (let i = 0; i < actual.length; i++) tally.considerFloat(i, actual[i]!, desired[i]!);
 }
 
@@ -229,8 +183,13 @@ function scanUnequal(actual: ArrayLike<number | string>, desired: ArrayLike<numb
 
 function scanValues(actual: Tensor, desired: Tensor, tally: ViolationTally): void {
   switch (actual.dtype) {
-    case 'float32': return scanFloat32(actual.data as Float32Array, desired.data as Float32Array, tally);
-    case 'float64': return scanFloat64(actual.data as Float64Array, desired.data as Float64Array, tally);
+    // The SIMD kernel accepts what surely passes and hands the rest to considerFloat, which decides exactly.
+    case 'float32':
+      if (!HAS_SIMD_SCAN) return scanEveryFloat(actual.data as Float32Array, desired.data as Float32Array, tally);
+      return scanFloat32Simd(actual.data as Float32Array, desired.data as Float32Array, tally.rtol, tally.atol, tally);
+    case 'float64':
+      if (!HAS_SIMD_SCAN) return scanEveryFloat(actual.data as Float64Array, desired.data as Float64Array, tally);
+      return scanFloat64Simd(actual.data as Float64Array, desired.data as Float64Array, tally.rtol, tally.atol, tally);
     case 'float16': return scanEveryFloat(decodeFloat16(actual.data as Uint16Array), decodeFloat16(desired.data as Uint16Array), tally);
     case 'bfloat16': return scanEveryFloat(decodeBfloat16(actual.data as Uint16Array), decodeBfloat16(desired.data as Uint16Array), tally);
     case 'bool': case 'string':
