@@ -51,7 +51,10 @@ export interface CheckResult {
   coercions?: string[];
   /** Runtime settings that decide the numbers (threads, optimisation level). */
   settings?: Record<string, string | number | boolean>;
+  /** Seconds the check itself took: reading, running and comparing, without {@link queueSeconds}. */
   seconds: number;
+  /** Seconds the check waited for a runtime worker (queue, worker start, runtime load); absent when it used none. */
+  queueSeconds?: number;
   /** Triage class of a non-pass check (absent on passes). */
   classification?: Classification;
   /** For numeric mismatches: the largest absolute difference over the failing outputs. */

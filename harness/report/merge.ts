@@ -5,7 +5,7 @@ import { checkKey, type CheckResult } from '../verdicts.ts';
 
 /** What decides a check's outcome; a duplicate that differs here is a conflict, one that differs only in timing is not. */
 function outcomeOf(check: CheckResult): unknown {
-  const { seconds: _seconds, settings: _settings, ...outcome } = check;
+  const { seconds: _seconds, queueSeconds: _queueSeconds, settings: _settings, ...outcome } = check;
   return outcome;
 }
 

@@ -42,8 +42,17 @@ async function freshCopy(): Promise<void> {
 describe('verify', () => {
   it('passes on an untouched golden copy, for every planned check (tfjs: skipped, this environment has no converter)', async () => {
     await freshCopy();
+    const started = performance.now();
     const checks = await Promise.all(planChecks(spec, environment).map(async (check) => runCheck(check, { pool, expectations: [], goldenRoot })));
+    const wallSeconds = (performance.now() - started) / 1000;
     expect(new Set(checks.filter((check) => check.format !== 'tfjs').map((check) => check.verdict))).toEqual(new Set(['pass']));
+    // One worker runs the runtime checks one after another: their own seconds add up to at most the wall time,
+    // and what each waited for the worker is reported apart.
+    const pooled = checks.filter((check) => check.queueSeconds !== undefined);
+    expect(pooled.map((check) => check.runtime).sort()).toEqual(checks.filter((check) => !['python', 'reader'].includes(check.runtime) && check.verdict === 'pass').map((check) => check.runtime).sort());
+    expect(pooled.length).toBeGreaterThanOrEqual(3);
+    expect(pooled.reduce((sum, check) => sum + check.seconds, 0)).toBeLessThan(wallSeconds);
+    expect(Math.max(...pooled.map((check) => check.queueSeconds!))).toBeGreaterThan(Math.min(...pooled.map((check) => check.seconds)));
     for (const check of checks.filter((candidate) => candidate.format === 'tfjs')) {
       expect(check).toMatchObject({ verdict: 'skipped', reason: 'tfjs: tensorflowjs not installed in this environment' });
     }

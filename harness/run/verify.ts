@@ -20,6 +20,9 @@ import { DEFAULT_SIGNATURE, signaturesToRun } from '../runtimes/tfjs-node-savedm
 import { positionalOutputName } from '../runtimes/types.ts';
 import { applyExpectedErrors } from './expected-errors.ts';
 import type { RuntimePool } from '../runtimes/pool.ts';
+
+/** The part of the runtime pool a check uses. */
+export type WorkerRuns = Pick<RuntimePool, 'run'>;
 import type { Tensor } from '../tensor.ts';
 import type { CheckResult, OutputComparison } from '../verdicts.ts';
 import { applyTriage } from './triage.ts';
@@ -51,7 +54,7 @@ export function planChecks(spec: CaseSpec, environment: string): PlannedCheck[] 
 }
 
 export interface VerifyContext {
-  pool: RuntimePool;
+  pool: WorkerRuns;
   expectations: readonly Expectation[];
   goldenRoot?: string;
   /** Generation errors of this run, by case id: their checks are errors in phase generate. */
@@ -76,8 +79,18 @@ async function readGoldenArray(caseDirectory: string, array: GoldenArray): Promi
 /** Run one planned check and apply the expectations. Never throws: every failure is a verdict. */
 export async function runCheck(planned: PlannedCheck, context: VerifyContext): Promise<CheckResult> {
   const started = performance.now();
-  const checked = await runCheckUnexpected(planned, context).catch((error: unknown) => errorResult(planned, error, 'run'));
-  checked.seconds = (performance.now() - started) / 1000;
+  // The pool says how long each run waited for a worker; that wait is the pool's, not this check's.
+  let queued: number | undefined;
+  const pool: WorkerRuns = {
+    run: async (request) => {
+      const outcome = await context.pool.run(request);
+      queued = (queued ?? 0) + outcome.queuedSeconds;
+      return outcome;
+    },
+  };
+  const checked = await runCheckUnexpected(planned, { ...context, pool }).catch((error: unknown) => errorResult(planned, error, 'run'));
+  checked.seconds = Math.max(0, (performance.now() - started) / 1000 - (queued ?? 0));
+  if (queued !== undefined) checked.queueSeconds = queued;
   return applyTriage(applyExpectation(applyExpectedErrors(checked, planned.spec), context.expectations));
 }
 
@@ -178,7 +191,7 @@ async function readerCheck(planned: PlannedCheck, caseDirectory: string, artifac
   });
 }
 
-async function runtimeCheck(planned: PlannedCheck, pool: RuntimePool, manifest: GoldenManifest, caseDirectory: string, artifact: GoldenArtifact, artifactPath: string): Promise<CheckResult> {
+async function runtimeCheck(planned: PlannedCheck, pool: WorkerRuns, manifest: GoldenManifest, caseDirectory: string, artifact: GoldenArtifact, artifactPath: string): Promise<CheckResult> {
   // Said before running: what the runtime cannot handle in this artifact is `unsupported`, not a crash or an error.
   const problems = (await RUNTIME_LOADERS[planned.runtime]?.preflight?.({ artifact, inputs: manifest.inputs })) ?? [];
   if (problems.length > 0) {

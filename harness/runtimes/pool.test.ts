@@ -11,7 +11,7 @@ describe('RuntimePool', () => {
     // Kill the only worker while it is loading tfjs-node's native library.
     await new Promise((resolve) => setTimeout(resolve, 100));
     for (const pid of pool.workerPids()) process.kill(pid, 'SIGSEGV');
-    expect(await pending).toEqual({ kind: 'crashed', signal: 'SIGSEGV', exitCode: null });
+    expect(await pending).toEqual({ kind: 'crashed', signal: 'SIGSEGV', exitCode: null, queuedSeconds: expect.any(Number) });
     const next = await pool.describe('onnxruntime-node');
     expect(next.kind).toBe('ok');
   });
@@ -19,7 +19,7 @@ describe('RuntimePool', () => {
   it('kills a check that overruns its timeout and reports timeout', async () => {
     pool = new RuntimePool({ size: 1, timeoutSeconds: 0.05 });
     // Loading tfjs-node takes far longer than 50 ms.
-    expect(await pool.describe('tfjs-node-savedmodel')).toEqual({ kind: 'timeout', seconds: 0.05 });
+    expect(await pool.describe('tfjs-node-savedmodel')).toEqual({ kind: 'timeout', seconds: 0.05, queuedSeconds: expect.any(Number) });
   });
 
   it('returns typed errors from the worker without losing it', async () => {
@@ -27,5 +27,23 @@ describe('RuntimePool', () => {
     const outcome = await pool.run({ runtime: 'onnxruntime-node', format: 'onnx', artifactPath: '/nonexistent/model.onnx', inputs: {} });
     expect(outcome).toMatchObject({ kind: 'error', error: { code: 'RUNTIME_LOAD_FAILED', phase: 'load' } });
     expect(pool.workerPids()).toHaveLength(1);
+  });
+
+  it('counts the wait for a busy worker and the runtime load as queued time, not the job\'s', async () => {
+    pool = new RuntimePool({ size: 1 });
+    const request = { runtime: 'onnxruntime-node', format: 'onnx', artifactPath: '/nonexistent/model.onnx', inputs: {} } as const;
+    const submitted = performance.now();
+    let firstSettled = 0;
+    const first = pool.run(request).then((outcome) => {
+      firstSettled = (performance.now() - submitted) / 1000;
+      return outcome;
+    });
+    const second = await pool.run(request);
+    const firstOutcome = await first;
+    // The first waited for the worker to start and load onnxruntime-node; the second also for the first to finish.
+    expect(firstOutcome.queuedSeconds).toBeGreaterThan(0);
+    expect(firstOutcome.queuedSeconds).toBeLessThan(firstSettled);
+    expect(second.queuedSeconds).toBeGreaterThanOrEqual(firstSettled - 0.005);
+    expect(second).toMatchObject({ kind: 'error', error: { code: 'RUNTIME_LOAD_FAILED' } });
   });
 });

@@ -12,16 +12,26 @@ type WorkerMessage =
 
 export type WorkerRequest = WorkerMessage & { id: number };
 
+/** `startedAt`: when the worker began the job, runtime loaded, on the {@link wallClockMs} clock. */
 export type WorkerResponse =
-  | { id: number; ok: true; result?: RunResult; description?: Record<string, string> }
-  | { id: number; ok: false; error: SerializedError };
+  | { id: number; ok: true; result?: RunResult; description?: Record<string, string>; startedAt?: number }
+  | { id: number; ok: false; error: SerializedError; startedAt?: number };
 
-/** How a pooled job ended. `crashed` and `timeout` cost the worker its life; the pool replaces it. */
-export type PoolOutcome<T> =
+/** Milliseconds on a clock every process of this machine shares (performance.now() alone is per process). */
+export function wallClockMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * How a pooled job ended. `crashed` and `timeout` cost the worker its life; the pool replaces it. `queuedSeconds` is
+ * the time before a worker began the job: waiting in the queue, starting a worker process, loading the runtime.
+ */
+export type PoolOutcome<T> = (
   | { kind: 'ok'; value: T }
   | { kind: 'error'; error: SerializedError }
   | { kind: 'crashed'; signal: string | null; exitCode: number | null }
-  | { kind: 'timeout'; seconds: number };
+  | { kind: 'timeout'; seconds: number }
+) & { queuedSeconds: number };
 
 export interface RuntimePoolOptions {
   /** Worker processes; defaults to 2 (this is CPU-bound work on small machines). */
@@ -37,12 +47,19 @@ const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).
 
 interface Job {
   message: WorkerMessage;
+  submittedAt: number;
   resolve: (outcome: PoolOutcome<WorkerResponse>) => void;
 }
 
 interface Slot {
   child: ChildProcess;
-  job?: { id: number; job: Job; timer: NodeJS.Timeout };
+  job?: { id: number; job: Job; timer: NodeJS.Timeout; sentAt: number };
+}
+
+/** Seconds from submission until the worker began (its own report), or until the job was sent when it never said. */
+function queuedSeconds(job: Job, sentAt: number, startedAt: number | undefined): number {
+  const began = startedAt !== undefined && startedAt >= sentAt ? startedAt : sentAt;
+  return Math.max(0, (began - job.submittedAt) / 1000);
 }
 
 /**
@@ -66,21 +83,22 @@ export class RuntimePool {
 
   async run(request: RunRequest): Promise<PoolOutcome<RunResult>> {
     const outcome = await this.submit({ kind: 'run', runtime: request.runtime, request });
-    return outcome.kind === 'ok' ? { kind: 'ok', value: outcome.value.result! } : outcome;
+    return outcome.kind === 'ok' ? { kind: 'ok', value: outcome.value.result!, queuedSeconds: outcome.queuedSeconds } : outcome;
   }
 
   async describe(runtime: RuntimeName): Promise<PoolOutcome<Record<string, string>>> {
     const outcome = await this.submit({ kind: 'describe', runtime });
-    return outcome.kind === 'ok' ? { kind: 'ok', value: outcome.value.description ?? {} } : outcome;
+    return outcome.kind === 'ok' ? { kind: 'ok', value: outcome.value.description ?? {}, queuedSeconds: outcome.queuedSeconds } : outcome;
   }
 
   private submit(message: WorkerMessage): Promise<PoolOutcome<WorkerResponse & { ok: true }>> {
-    if (this.closed) return Promise.resolve({ kind: 'error', error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool is closed' } });
+    if (this.closed) return Promise.resolve({ kind: 'error', error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool is closed' }, queuedSeconds: 0 });
     return new Promise((resolve) => {
       this.queue.push({
         message,
+        submittedAt: wallClockMs(),
         resolve: (outcome) => {
-          if (outcome.kind === 'ok' && !outcome.value.ok) resolve({ kind: 'error', error: outcome.value.error });
+          if (outcome.kind === 'ok' && !outcome.value.ok) resolve({ kind: 'error', error: outcome.value.error, queuedSeconds: outcome.queuedSeconds });
           else resolve(outcome as PoolOutcome<WorkerResponse & { ok: true }>);
         },
       });
@@ -100,19 +118,19 @@ export class RuntimePool {
     const slot: Slot = { child };
     child.on('message', (response: WorkerResponse) => {
       if (!slot.job || slot.job.id !== response.id) return;
-      const { job, timer } = slot.job;
+      const { job, timer, sentAt } = slot.job;
       clearTimeout(timer);
       slot.job = undefined;
-      job.resolve({ kind: 'ok', value: response });
+      job.resolve({ kind: 'ok', value: response, queuedSeconds: queuedSeconds(job, sentAt, response.startedAt) });
       this.dispatch();
     });
     child.on('exit', (exitCode, signal) => {
       this.slots.delete(slot);
       if (slot.job) {
-        const { job, timer } = slot.job;
+        const { job, timer, sentAt } = slot.job;
         clearTimeout(timer);
         slot.job = undefined;
-        job.resolve({ kind: 'crashed', signal, exitCode });
+        job.resolve({ kind: 'crashed', signal, exitCode, queuedSeconds: queuedSeconds(job, sentAt, undefined) });
       }
       this.dispatch();
     });
@@ -127,13 +145,14 @@ export class RuntimePool {
       if (!slot) return;
       const job = this.queue.shift()!;
       const id = this.nextId++;
+      const sentAt = wallClockMs();
       const timer = setTimeout(() => {
         if (slot.job?.id !== id) return;
         slot.job = undefined;
         slot.child.kill('SIGKILL');
-        job.resolve({ kind: 'timeout', seconds: this.timeoutSeconds });
+        job.resolve({ kind: 'timeout', seconds: this.timeoutSeconds, queuedSeconds: queuedSeconds(job, sentAt, undefined) });
       }, this.timeoutSeconds * 1000);
-      slot.job = { id, job, timer };
+      slot.job = { id, job, timer, sentAt };
       slot.child.send({ ...job.message, id } as WorkerRequest);
     }
   }
@@ -146,7 +165,7 @@ export class RuntimePool {
   /** Stop every worker; queued jobs resolve as errors. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.resolve({ kind: 'error', error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool closed before this check ran' } });
+    for (const job of this.queue.splice(0)) job.resolve({ kind: 'error', error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool closed before this check ran' }, queuedSeconds: (wallClockMs() - job.submittedAt) / 1000 });
     await Promise.all([...this.slots].map((slot) => new Promise<void>((resolve) => {
       if (slot.child.exitCode !== null || slot.child.signalCode !== null) return resolve();
       slot.child.once('exit', () => resolve());

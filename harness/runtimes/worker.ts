@@ -3,7 +3,7 @@
 import { importCustomObjectModules } from '../config.ts';
 import { serializeError } from '../errors.ts';
 import { RUNTIME_LOADERS } from './registry.ts';
-import type { WorkerRequest, WorkerResponse } from './pool.ts';
+import { wallClockMs, type WorkerRequest, type WorkerResponse } from './pool.ts';
 import type { Runtime } from './types.ts';
 
 const runtimes = new Map<string, Promise<Runtime>>();
@@ -22,12 +22,15 @@ function runtimeNamed(name: string): Promise<Runtime> {
 }
 
 async function handle(message: WorkerRequest): Promise<WorkerResponse> {
+  let startedAt: number | undefined;
   try {
     const runtime = await runtimeNamed(message.runtime);
-    if (message.kind === 'describe') return { id: message.id, ok: true, description: await runtime.describe() };
-    return { id: message.id, ok: true, result: await runtime.run(message.request) };
+    // Loading the runtime is the worker's start-up, shared by its jobs: the job's own time begins here.
+    startedAt = wallClockMs();
+    if (message.kind === 'describe') return { id: message.id, ok: true, description: await runtime.describe(), startedAt };
+    return { id: message.id, ok: true, result: await runtime.run(message.request), startedAt };
   } catch (error) {
-    return { id: message.id, ok: false, error: serializeError(error) };
+    return { id: message.id, ok: false, error: serializeError(error), ...(startedAt === undefined ? {} : { startedAt }) };
   }
 }
 
