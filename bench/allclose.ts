@@ -6,7 +6,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { compareAllClose, formatMismatchReport, type Tolerance } from '../harness/compare/allclose.ts';
+import { compareAllClose, type Tolerance } from '../harness/compare/allclose.ts';
+import { formatMismatchReport } from '../harness/compare/mismatch-report.ts';
 import { HAS_NUMPY_PYTHON, NUMPY_PYTHON, runNumpyScript } from '../harness/compare/numpy-oracle.ts';
 import type { Tensor } from '../harness/tensor.ts';
 

@@ -1,4 +1,5 @@
-import type { FormatName, RuntimeName } from './cases/types.ts';
+import type { FormatName } from './formats/definitions.ts';
+import type { RuntimeName } from './runtimes/definitions.ts';
 import type { Phase, SerializedError } from './errors.ts';
 
 /** Every verdict a check can get (README, "Verdicts"). */

@@ -4,7 +4,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tensor } from '../tensor.ts';
-import { compareAllClose, formatMismatchReport } from './allclose.ts';
+import { compareAllClose } from './allclose.ts';
+import { formatMismatchReport } from './mismatch-report.ts';
 import { seededRandom as random } from '../seeded-random.ts';
 import { trickyFloats } from './tricky-floats.ts';
 import { encodeTensor, HAS_NUMPY_PYTHON, PYTHON_DECODE_TENSOR, runNumpyScript } from './numpy-oracle.ts';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RoundtripError } from '../errors.ts';
 import type { DType, Tensor, TensorData } from '../tensor.ts';
-import { compareAllClose, formatMismatchReport, type Tolerance } from './allclose.ts';
+import { compareAllClose, type Tolerance } from './allclose.ts';
+import { formatMismatchReport } from './mismatch-report.ts';
 import { dtypeRuleFor } from './dtype-table.ts';
 import { trickyFloats } from './tricky-floats.ts';
 

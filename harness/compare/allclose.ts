@@ -10,7 +10,6 @@ import { decodeBfloat16, decodeFloat16, roundThroughFloat16, roundToBfloat16 } f
 import { formatPythonFloat, type PrecisionRounder } from './numpy-format.ts';
 import { HAS_SIMD_SCAN, scanFloat32Simd, scanFloat64Simd } from './simd-scan.ts';
 
-export { formatMismatchReport } from './mismatch-report.ts';
 
 /** Tolerances as numpy takes them. `equalNan` defaults to true (NaN equals NaN). */
 export interface Tolerance {

@@ -4,7 +4,8 @@
  */
 import { expect } from 'vitest';
 import type { Tensor } from '../tensor.ts';
-import { compareAllClose, formatMismatchReport, type CompareOptions, type Tolerance } from './allclose.ts';
+import { compareAllClose, type CompareOptions, type Tolerance } from './allclose.ts';
+import { formatMismatchReport } from './mismatch-report.ts';
 
 interface AllCloseMatchers<R = unknown> {
   /** Passes when the received tensor equals `desired` within `tolerance`, as {@link compareAllClose} decides. */

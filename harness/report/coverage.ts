@@ -1,5 +1,5 @@
 import type { CaseSpec, FormatName } from '../cases/types.ts';
-import { planChecks } from '../run/verify.ts';
+import { planChecks } from '../cases/plan-checks.ts';
 
 /** What the catalogue exercises: for every Keras feature (tag) and layer class, the cases per format and runtime. */
 export interface Coverage {

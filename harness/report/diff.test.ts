@@ -6,7 +6,7 @@ import { main } from '../cli.ts';
 import { diffResults, renderDiffText } from './diff.ts';
 import { jsonReporter } from './json.ts';
 import { syntheticResults } from './synthetic-results.ts';
-import type { RunResults } from '../run/run.ts';
+import type { RunResults } from '../results/run-results.ts';
 
 function laterRun(): RunResults {
   const after = syntheticResults({ startedAt: '2026-01-03T00:00:00.000Z' });

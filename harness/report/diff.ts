@@ -1,6 +1,6 @@
-import type { RunResults } from '../run/run.ts';
+import type { RunResults } from '../results/run-results.ts';
 import { checkKey, FAILING_VERDICTS, type CheckResult, type Verdict } from '../verdicts.ts';
-import { formatMagnitude } from './reason.ts';
+import { formatMagnitude } from '../results/reason.ts';
 
 /** A check whose verdict differs between two runs. */
 export interface VerdictChange {

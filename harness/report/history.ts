@@ -1,6 +1,6 @@
 import { link, mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunResults } from '../run/run.ts';
+import type { RunResults } from '../results/run-results.ts';
 import { jsonReporter } from './json.ts';
 import { readResultsFile } from './results-file.ts';
 

@@ -1,5 +1,5 @@
-import type { RunResults } from '../run/run.ts';
-import { countVerdicts } from '../run/run.ts';
+import type { RunResults } from '../results/run-results.ts';
+import { countVerdicts } from '../results/run-results.ts';
 import { checkKey, VERDICTS, type CheckResult, type Verdict } from '../verdicts.ts';
 import { diffResults } from './diff.ts';
 import type { Reporter, ReportContext } from './types.ts';

@@ -1,6 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunResults } from '../run/run.ts';
+import type { RunResults } from '../results/run-results.ts';
 import { archiveResults, findPreviousRun } from './history.ts';
 import { htmlReporter } from './html.ts';
 import { jsonReporter } from './json.ts';

@@ -1,5 +1,5 @@
-import type { RunResults } from '../run/run.ts';
-import { countVerdicts } from '../run/run.ts';
+import type { RunResults } from '../results/run-results.ts';
+import { countVerdicts } from '../results/run-results.ts';
 import type { Reporter } from './types.ts';
 
 /** Version of results.json; bump on any incompatible change (see harness/report/results.md). */

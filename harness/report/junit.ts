@@ -1,5 +1,5 @@
 import junitModule from 'junit-report-builder';
-import type { RunResults } from '../run/run.ts';
+import type { RunResults } from '../results/run-results.ts';
 import type { CheckResult } from '../verdicts.ts';
 import type { Reporter } from './types.ts';
 

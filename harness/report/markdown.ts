@@ -1,8 +1,8 @@
-import type { RunResults } from '../run/run.ts';
-import { countVerdicts } from '../run/run.ts';
+import type { RunResults } from '../results/run-results.ts';
+import { countVerdicts } from '../results/run-results.ts';
 import { checkKey, VERDICTS } from '../verdicts.ts';
 import { diffResults } from './diff.ts';
-import { describeClassification, summarizeCheck, truncateLine } from './reason.ts';
+import { describeClassification, summarizeCheck, truncateLine } from '../results/reason.ts';
 import type { Reporter, ReportContext } from './types.ts';
 
 /** Rows of the non-pass table beyond this are summarised in one line (a CI job summary holds at most 1 MiB). */

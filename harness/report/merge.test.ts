@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { registerMergeCommand } from '../commands/merge.ts';
-import type { RunResults } from '../run/run.ts';
+import type { RunResults } from '../results/run-results.ts';
 import { jsonReporter } from './json.ts';
 import { mergeResults } from './merge.ts';
 import { syntheticResults } from './synthetic-results.ts';

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { RoundtripError } from '../errors.ts';
-import type { CaseSummary, RunResults } from '../run/run.ts';
+import type { CaseSummary, RunResults } from '../results/run-results.ts';
 import { checkKey, type CheckResult } from '../verdicts.ts';
 
 /** What decides a check's outcome; a duplicate that differs here is a conflict, one that differs only in timing is not. */

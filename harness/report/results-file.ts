@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { RoundtripError } from '../errors.ts';
-import type { RunResults } from '../run/run.ts';
+import type { RunResults } from '../results/run-results.ts';
 import { RESULTS_SCHEMA_VERSION } from './json.ts';
 
 /** Read a results.json (or a history archive) back into the RunResults every reporter renders from. */

@@ -1,5 +1,5 @@
-import type { RunResults } from '../run/run.ts';
-import { applyTriage } from '../run/triage.ts';
+import type { RunResults } from '../results/run-results.ts';
+import { applyTriage } from '../results/triage.ts';
 import type { CheckResult } from '../verdicts.ts';
 
 /** A mismatch report as the comparison writes it, for tests that look for it in reports. */

@@ -1,4 +1,4 @@
-import type { RunResults } from '../run/run.ts';
+import type { RunResults } from '../results/run-results.ts';
 
 /** What a reporter may know besides the run itself. */
 export interface ReportContext {

@@ -6,11 +6,11 @@ import type { CaseSpec, FormatName, RuntimeName } from '../cases/types.ts';
 import { findEnvironment } from '../environments.ts';
 import { goldenCaseDirectory } from '../generator/golden.ts';
 import { GOLDEN_DIR } from '../paths.ts';
-import { summarizeCheck } from '../report/reason.ts';
+import { summarizeCheck } from '../results/reason.ts';
 import { RuntimePool } from '../runtimes/pool.ts';
 import type { CheckResult } from '../verdicts.ts';
 import { crossLoadChecks } from './cross-load.ts';
-import { applyTriage } from './triage.ts';
+import { applyTriage } from '../results/triage.ts';
 import { runCheck } from './verify.ts';
 
 export interface BisectRequest {

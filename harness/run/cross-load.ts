@@ -8,7 +8,7 @@ import { serializeError } from '../errors.ts';
 import { goldenCaseDirectory, readGoldenManifest, type PythonCheck } from '../generator/golden.ts';
 import { GENERATOR_DIR, GOLDEN_DIR } from '../paths.ts';
 import type { CheckResult } from '../verdicts.ts';
-import { applyTriage } from './triage.ts';
+import { applyTriage } from '../results/triage.ts';
 
 /** Whole-model formats a loader environment reads with its own Keras / TensorFlow (generator crossload.py). */
 export const CROSS_LOAD_FORMATS: readonly FormatName[] = ['keras', 'h5', 'savedmodel'];

@@ -10,44 +10,15 @@ import { readGoldenManifest } from '../generator/golden.ts';
 import { GOLDEN_DIR } from '../paths.ts';
 import { NATIVE_RUNTIMES } from '../runtimes/registry.ts';
 import { RuntimePool } from '../runtimes/pool.ts';
-import { readBindingProvenance } from '../setup/setup.ts';
-import { FAILING_VERDICTS, VERDICTS, type CheckResult, type Verdict } from '../verdicts.ts';
+import { readBindingProvenance } from '../runtimes/tfjs-node-binding.ts';
+import type { CheckResult } from '../verdicts.ts';
+import type { Provenance, RunResults } from '../results/run-results.ts';
 import { generationSkipReason } from '../generator/requirements.ts';
 import { crossLoadChecks } from './cross-load.ts';
 import { selectShard, type Shard } from './shard.ts';
 import { planChecks, runCheck, type PlannedCheck } from './verify.ts';
 
-/** Everything one run found: what reports are written from. */
-export interface RunResults {
-  startedAt: string;
-  finishedAt: string;
-  /** Case files that failed validation; their cases did not run. */
-  caseErrors: { file: string; code: string; issues: ValidationIssue[] }[];
-  generation: GenerationResult[];
-  checks: CheckResult[];
-  provenance: Provenance;
-  /** The cases that ran, with their tags, so reports can filter by tag (absent in results written before it existed). */
-  cases?: CaseSummary[];
-}
-
-/** What reports need to know about a case beyond its checks. */
-export interface CaseSummary {
-  id: string;
-  tags: string[];
-  description: string;
-}
-
-export interface Provenance {
-  node: string;
-  platform: string;
-  cpus: number;
-  runtimes: Record<string, Record<string, string> | { error: string }>;
-  tfjsNodeBinding?: { tensorflowVersion: string; libtensorflow: string; nodeAbi: string };
-  workerPool: { processes: number; timeoutSeconds: number };
-  oneDnn: string;
-  /** Python-side versions per environment, as the golden manifests record them. */
-  environments: Record<string, Record<string, string | null>>;
-}
+export { countVerdicts, runFailed, type CaseSummary, type Provenance, type RunResults } from '../results/run-results.ts';
 
 export interface RunOptions {
   environments: Environment[];
@@ -68,17 +39,6 @@ export interface RunOptions {
   shard?: Shard;
   onGeneration?: (result: GenerationResult, done: number, total: number) => void;
   onCheck?: (check: CheckResult, done: number, total: number) => void;
-}
-
-export function countVerdicts(checks: readonly CheckResult[]): Record<Verdict, number> {
-  const counts = Object.fromEntries(VERDICTS.map((verdict) => [verdict, 0])) as Record<Verdict, number>;
-  for (const check of checks) counts[check.verdict] += 1;
-  return counts;
-}
-
-/** Did anything fail? (a failing verdict, a generation error, or an invalid case file) */
-export function runFailed(results: RunResults): boolean {
-  return results.caseErrors.length > 0 || results.generation.some((entry) => entry.status === 'error') || results.checks.some((check) => FAILING_VERDICTS.has(check.verdict));
 }
 
 function selectCases(cases: CaseSpec[], caseIds: string[] | undefined): CaseSpec[] {

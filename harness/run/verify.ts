@@ -6,15 +6,15 @@ import { applyExpectation, type Expectation } from '../cases/expectations.ts';
 import { toleranceFor, type CaseSpec, type FormatName, type RuntimeName } from '../cases/types.ts';
 import { compareAllClose } from '../compare/allclose.ts';
 import { dtypeRuleFor } from '../compare/dtype-table.ts';
-import { formatMismatchReport } from '../compare/allclose.ts';
+import { formatMismatchReport } from '../compare/mismatch-report.ts';
 import { RoundtripError, serializeError, type SerializedError } from '../errors.ts';
-import { isReadableFormat } from '../formats/definitions.ts';
 import { readArtifact } from '../formats/registry.ts';
 import { readNpy } from '../formats/npy.ts';
 import { hashTensor } from '../formats/tensor-hash.ts';
 import { goldenCaseDirectory, readGoldenManifest, type GoldenArray, type GoldenArtifact, type GoldenManifest } from '../generator/golden.ts';
 import { customObjectsForBuilder } from '../custom-objects/builders.ts';
-import { RUNTIME_LOADERS, runtimesForFormat } from '../runtimes/registry.ts';
+import { RUNTIME_LOADERS } from '../runtimes/registry.ts';
+import type { PlannedCheck } from '../cases/plan-checks.ts';
 import { TFJS_KERAS_CUSTOM_OBJECT_MISSING, TFJS_KERAS_UNSUPPORTED } from '../runtimes/tfjs-keras/errors.ts';
 import { DEFAULT_SIGNATURE, signaturesToRun } from '../runtimes/tfjs-node-savedmodel.ts';
 import { positionalOutputName } from '../runtimes/types.ts';
@@ -25,7 +25,7 @@ import type { RuntimePool } from '../runtimes/pool.ts';
 export type WorkerRuns = Pick<RuntimePool, 'run'>;
 import type { Tensor } from '../tensor.ts';
 import type { CheckResult, OutputComparison } from '../verdicts.ts';
-import { applyTriage } from './triage.ts';
+import { applyTriage } from '../results/triage.ts';
 import { GOLDEN_DIR } from '../paths.ts';
 
 /** The generator's error type for "this environment cannot write the format at all" (a tool not installed): a skip. */
@@ -34,24 +34,7 @@ const FORMAT_UNAVAILABLE = 'FormatUnavailable';
 /** Runtime error codes that mean "this runtime cannot run this artifact": verdict `unsupported`. */
 const UNSUPPORTED_ERROR_CODES: ReadonlySet<string> = new Set([TFJS_KERAS_UNSUPPORTED, TFJS_KERAS_CUSTOM_OBJECT_MISSING]);
 
-/** One planned check: which case, artifact and runtime. */
-export interface PlannedCheck {
-  environment: string;
-  spec: CaseSpec;
-  format: FormatName;
-  runtime: RuntimeName;
-}
-
-/** Every check a case implies: Python's reload, the TS reader where one exists, every runtime accepting the format. */
-export function planChecks(spec: CaseSpec, environment: string): PlannedCheck[] {
-  const planned: PlannedCheck[] = [];
-  for (const format of spec.formats) {
-    planned.push({ environment, spec, format, runtime: 'python' });
-    if (isReadableFormat(format)) planned.push({ environment, spec, format, runtime: 'reader' });
-    for (const runtime of runtimesForFormat(format)) planned.push({ environment, spec, format, runtime });
-  }
-  return planned;
-}
+export { planChecks, type PlannedCheck } from '../cases/plan-checks.ts';
 
 export interface VerifyContext {
   pool: WorkerRuns;

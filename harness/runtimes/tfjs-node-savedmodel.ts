@@ -1,7 +1,7 @@
 import { RuntimeError } from '../errors.ts';
 import { interopDefault } from '../interop.ts';
 import type { DType, Tensor } from '../tensor.ts';
-import { readBindingProvenance } from '../setup/setup.ts';
+import { readBindingProvenance } from './tfjs-node-binding.ts';
 import type { SignatureSpec } from '../generator/golden.ts';
 import type { PreflightSubject, RunRequest, RunResult, Runtime } from './types.ts';
 

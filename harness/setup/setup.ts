@@ -6,6 +6,9 @@ import { execa } from 'execa';
 import { SetupError } from '../errors.ts';
 import { venvDirectory, venvPython, venvStampFile, type Environment } from '../environments.ts';
 import { PACKAGE_ROOT, TFJS_NODE_DIR } from '../paths.ts';
+import type { BindingProvenance } from '../runtimes/tfjs-node-binding.ts';
+
+export { readBindingProvenance, type BindingProvenance } from '../runtimes/tfjs-node-binding.ts';
 
 /** Progress lines go through this, so the CLI can print them and tests can collect them. */
 export type ProgressSink = (message: string) => void;
@@ -92,13 +95,6 @@ export async function ensurePythonEnvironment(environment: Environment, progress
   return { changed: true };
 }
 
-/** What the tfjs-node binding was built against; recorded in its stamp and in report provenance. */
-export interface BindingProvenance {
-  tensorflowVersion: string;
-  libtensorflow: string;
-  nodeAbi: string;
-}
-
 async function describeTensorflow(environment: Environment): Promise<{ version: string; directory: string }> {
   const { stdout } = await execa(venvPython(environment), [
     '-c',
@@ -181,12 +177,6 @@ export async function ensureTfjsNodeBinding(environment: Environment, progress: 
   });
   progress(`tfjs-node binding: ready (built against TensorFlow ${provenance.tensorflowVersion})`);
   return provenance;
-}
-
-/** Read the binding's provenance without building anything (for reports). */
-export async function readBindingProvenance(): Promise<BindingProvenance | undefined> {
-  const stamp = await readStamp(path.join(TFJS_NODE_DIR, 'deps', STAMP));
-  return stamp ? (JSON.parse(stamp) as BindingProvenance) : undefined;
 }
 
 /** onnxruntime-node ships its CPU binaries in the package; its optional postinstall only fetches CUDA. */
