@@ -23,7 +23,7 @@ const CASES = [
   'layer-pooling', 'layer-pooling-1d', 'layer-rescaling', 'layer-reshape-permute', 'layer-simple-rnn', 'layer-embedding', 'layer-dropout',
   // Layers written on tfjs ops in tfjs-keras/ (recurrent.ts, wrappers.ts, attention.ts, extra-layers.ts).
   'layer-gru', 'embedding-gru', 'layer-bidirectional-lstm', 'layer-time-distributed', 'layer-multi-head-attention', 'layer-attention',
-  'layer-conv1d', 'normalization-adapt',
+  'layer-conv1d', 'normalization-adapt', 'layer-additive-attention', 'layer-hard-sigmoid',
 ];
 /** Subclassed models and saving-hook layers: their TS twins (harness/custom-objects/) run the .keras file. */
 const TWIN_CASES = [

@@ -39,6 +39,8 @@ export function isObject(value: unknown): value is JsonObject {
 
 /** Read one serialized layer entry (an element of `config.layers`, or a model's own top-level config). */
 export function readLayerSpec(entry: unknown, where: string): KerasLayerSpec {
+  // Keras 2.0–2.2 wrote a Sequential's config as the bare list of its layers.
+  if (isObject(entry) && entry['class_name'] === 'Sequential' && Array.isArray(entry['config'])) entry = { ...entry, config: { layers: entry['config'] } };
   if (!isObject(entry) || typeof entry['class_name'] !== 'string' || !isObject(entry['config'])) {
     unsupported({ className: 'Model', argument: where, reason: `expected {class_name, config}, received ${JSON.stringify(entry)?.slice(0, 80)}` });
   }
@@ -106,13 +108,16 @@ export function readTensorRefList(value: unknown, className: string, argument: s
   });
 }
 
+const FLOAT_POLICIES = new Set(['DTypePolicy', 'FloatDTypePolicy', 'Policy']);
+
 /** The compute dtype a layer config asks for: a dtype string, a DTypePolicy object, or a policy name like `mixed_float16`. */
 export function computeDtypeOf(config: JsonObject): string | undefined {
   const dtype = config['dtype'];
   if (dtype === undefined || dtype === null) return undefined;
   if (typeof dtype === 'string') return dtype;
   if (isObject(dtype)) {
-    if (dtype['class_name'] !== 'DTypePolicy' && dtype['class_name'] !== 'Policy') return `policy ${String(dtype['class_name'])}`;
+    // DTypePolicy (Keras 3), FloatDTypePolicy (Keras 3.3–3.5, an alias since), Policy (tf.keras mixed precision).
+    if (!FLOAT_POLICIES.has(String(dtype['class_name']))) return `policy ${String(dtype['class_name'])}`;
     const inner = isObject(dtype['config']) ? dtype['config']['name'] : undefined;
     return typeof inner === 'string' ? inner : JSON.stringify(dtype);
   }
