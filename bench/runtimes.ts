@@ -76,6 +76,7 @@ async function benchTs(runtime: string, artifactPath: string, inputs: Record<str
       model.dispose();
       return { loadMs, inferMedianMs };
     }
+    await import('../harness/custom-objects/index.ts');
     const { loadKerasModel } = await import('../harness/runtimes/tfjs-keras.ts');
     const started = performance.now();
     const built = loadKerasModel(await readArtifact(artifactPath), artifactPath);

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { loadExpectations, type Expectation } from './cases/expectations.ts';
 import { loadCases, type LoadedCases } from './cases/load-cases.ts';
 import { CaseValidationError, type ValidationIssue } from './errors.ts';
+import { BUILTIN_CUSTOM_OBJECTS_MODULE } from './paths.ts';
 
 /** What a project config declares; relative paths are relative to the config file's folder. */
 export interface ProjectConfig {
@@ -132,8 +133,11 @@ export async function loadProjectExpectations(config: ResolvedProjectConfig, kno
   return expectations;
 }
 
-/** Import the config's custom-object modules (named in the environment by {@link projectEnvironment}); in workers. */
+/**
+ * Import keras-roundtrip's own custom-object twins, then the config's modules (named in the environment by
+ * {@link projectEnvironment}); before tfjs-keras loads a model. A second call imports nothing new.
+ */
 export async function importCustomObjectModules(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const modules = JSON.parse(env[CUSTOM_OBJECT_MODULES_VARIABLE] ?? '[]') as string[];
-  for (const file of modules) await import(pathToFileURL(file).href);
+  for (const file of [BUILTIN_CUSTOM_OBJECTS_MODULE, ...modules]) await import(pathToFileURL(file).href);
 }

@@ -34,11 +34,7 @@ export const LAYERS: readonly (readonly string[])[] = [
  * Arrows that still run up, each with why it is not fixed yet; the test fails when one disappears (remove it here)
  * or a new one appears. Keyed `from → to` (paths relative to harness/).
  */
-export const KNOWN_ARROWS: Readonly<Record<string, string>> = {
-  'runtimes/tfjs-keras/build-model.ts → custom-objects/registry.ts': 'the twin registry moves under runtimes/tfjs-keras (custom objects then only import the runtime)',
-  'runtimes/tfjs-keras.ts → custom-objects/index.ts': 'the built-in twins are then imported like a project config\'s customObjects modules',
-  'runtimes/tfjs-keras.ts → custom-objects/registry.ts': 'as above',
-};
+export const KNOWN_ARROWS: Readonly<Record<string, string>> = {};
 
 export interface ImportEdge {
   /** Paths relative to harness/. */

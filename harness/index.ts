@@ -3,7 +3,7 @@
  * name; the rest of harness/ is internal and may change.
  */
 export { defineConfig, type ProjectConfig } from './config.ts';
-export { registerCustomObject, type CustomLayerTwin } from './custom-objects/registry.ts';
+export { registerCustomObject, type CustomLayerTwin } from './runtimes/tfjs-keras/custom-objects.ts';
 export { loadCases, loadCaseFile, type LoadedCases } from './cases/load-cases.ts';
 export type { CaseSpec, FormatName, RuntimeName, Tolerance } from './cases/types.ts';
 export { loadExpectations, type Expectation } from './cases/expectations.ts';

@@ -10,3 +10,5 @@ export const GOLDEN_DIR = path.join(PACKAGE_ROOT, 'golden');
 export const REPORTS_DIR = path.join(PACKAGE_ROOT, 'reports');
 export const VENVS_DIR = path.join(PACKAGE_ROOT, '.venvs');
 export const TFJS_NODE_DIR = path.join(PACKAGE_ROOT, 'node_modules', '@tensorflow', 'tfjs-node');
+/** keras-roundtrip's own TS custom-object twins, imported like a project config's `customObjects` modules. */
+export const BUILTIN_CUSTOM_OBJECTS_MODULE = path.join(PACKAGE_ROOT, 'harness', 'custom-objects', 'index.ts');

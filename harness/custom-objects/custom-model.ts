@@ -7,7 +7,7 @@ import { unsupported } from '../runtimes/tfjs-keras/errors.ts';
 import type { KerasLayerSpec } from '../runtimes/tfjs-keras/keras-config.ts';
 import { tf, type TfLayer, type TfTensor } from '../runtimes/tfjs-keras/tfjs.ts';
 import { denseSublayer, lastShape, listVariablePaths } from './dense-stack.ts';
-import type { CustomLayerTwin, WriterInfo } from './registry.ts';
+import type { CustomLayerTwin, WriterInfo } from '../runtimes/tfjs-keras/custom-objects.ts';
 import { checkTwinConfig } from './twin-config.ts';
 
 type Shape = (number | null)[];

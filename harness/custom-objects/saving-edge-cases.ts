@@ -6,7 +6,7 @@ import { RuntimeError } from '../errors.ts';
 import type { KerasLayerSpec } from '../runtimes/tfjs-keras/keras-config.ts';
 import { tf, type TfLayer, type TfTensor } from '../runtimes/tfjs-keras/tfjs.ts';
 import { denseSublayer, lastShape, listVariablePaths } from './dense-stack.ts';
-import type { CustomLayerTwin } from './registry.ts';
+import type { CustomLayerTwin } from '../runtimes/tfjs-keras/custom-objects.ts';
 import { checkTwinConfig, integerArgument } from './twin-config.ts';
 
 type Shape = (number | null)[];

@@ -11,6 +11,7 @@ import { readNpy } from '../formats/npy.ts';
 import { goldenCaseDirectory, readGoldenManifest } from '../generator/golden.ts';
 import { GENERATOR_DIR, GOLDEN_DIR } from '../paths.ts';
 import { customObjectsForBuilder } from '../custom-objects/builders.ts';
+import '../custom-objects/index.ts';
 import type { Tensor } from '../tensor.ts';
 
 export interface DivergenceRequest {

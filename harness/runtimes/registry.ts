@@ -1,3 +1,4 @@
+import { importCustomObjectModules } from '../config.ts';
 import type { FormatName } from '../formats/definitions.ts';
 import { formatsOfRuntime, type RuntimeName, WORKER_RUNTIMES, type WorkerRuntimeName } from './definitions.ts';
 import type { PreflightSubject, Runtime } from './types.ts';
@@ -19,7 +20,10 @@ const LOADERS: Record<WorkerRuntimeName, Omit<RuntimeLoader, 'formats'>> = {
     load: async () => (await import('./tfjs-node-savedmodel.ts')).tfjsNodeSavedModelRuntime,
     preflight: async (subject) => (await import('./tfjs-node-savedmodel.ts')).preflightSavedModel(subject),
   },
-  'tfjs-keras': { load: async () => (await import('./tfjs-keras.ts')).tfjsKerasRuntime },
+  'tfjs-keras': {
+    // Custom-object twins register themselves on import, before any model loads.
+    load: async () => (await importCustomObjectModules(), (await import('./tfjs-keras.ts')).tfjsKerasRuntime),
+  },
   'tfjs-converter': { load: async () => (await import('./tfjs-converter.ts')).tfjsConverterRuntime },
   'onnxruntime-node': {
     load: async () => (await import('./onnxruntime-node.ts')).onnxRuntimeNodeRuntime,

@@ -10,6 +10,7 @@ import { readGoldenManifest, goldenCaseDirectory } from '../generator/golden.ts'
 import { GOLDEN_DIR, PACKAGE_ROOT } from '../paths.ts';
 import type { Tensor } from '../tensor.ts';
 import { customObjectsForBuilder } from '../custom-objects/builders.ts';
+import '../custom-objects/index.ts';
 import { customObjectsNamed, loadKerasModel, preflight, tfjsKerasRuntime } from './tfjs-keras.ts';
 import { tf, type TfTensor } from './tfjs-keras/tfjs.ts';
 import { TFJS_KERAS_UNSUPPORTED } from './tfjs-keras/errors.ts';

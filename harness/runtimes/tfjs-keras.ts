@@ -4,8 +4,7 @@
  * (tfjs#8266, tfjs#8328). Outputs are named `output_<i>` by position.
  */
 import { tf, type TfTensor } from './tfjs-keras/tfjs.ts';
-import { UNREGISTERED_CUSTOM_OBJECTS } from '../custom-objects/index.ts';
-import type { CustomLayerTwin } from '../custom-objects/registry.ts';
+import { providedCustomObject, providedCustomObjectNames, type CustomLayerTwin } from './tfjs-keras/custom-objects.ts';
 import { RoundtripError, RuntimeError } from '../errors.ts';
 import { readArtifact } from '../formats/registry.ts';
 import type { ArtifactContents } from '../formats/types.ts';
@@ -26,8 +25,8 @@ export interface TfjsKerasOptions {
 export function customObjectsNamed(names: readonly string[] = []): Record<string, CustomLayerTwin> {
   const resolved: Record<string, CustomLayerTwin> = {};
   for (const name of names) {
-    const twin = UNREGISTERED_CUSTOM_OBJECTS[name];
-    if (!twin) throw new RuntimeError('TFJS_KERAS_CUSTOM_OBJECT_MISSING', `customObjects names "${name}", which harness/custom-objects does not provide (provided: ${Object.keys(UNREGISTERED_CUSTOM_OBJECTS).join(', ')})`, { phase: 'load' });
+    const twin = providedCustomObject(name);
+    if (!twin) throw new RuntimeError('TFJS_KERAS_CUSTOM_OBJECT_MISSING', `customObjects names "${name}", which harness/custom-objects does not provide (provided: ${providedCustomObjectNames().join(', ')})`, { phase: 'load' });
     resolved[name] = twin;
   }
   return resolved;

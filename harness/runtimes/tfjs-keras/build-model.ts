@@ -5,7 +5,7 @@
  * tfjs models. Each built layer remembers where its weights live in `.keras` (saving_lib's attribute paths).
  */
 import { RuntimeError } from '../../errors.ts';
-import { registeredCustomObject, type CustomLayerTwin } from '../../custom-objects/registry.ts';
+import { registeredCustomObject, type CustomLayerTwin } from './custom-objects.ts';
 import { TFJS_KERAS_CUSTOM_OBJECT_MISSING, unsupported, UnsupportedFeatureSignal, type UnsupportedFeature } from './errors.ts';
 import { batchShapeOf, isObject, readLayerSpec, readTensorRefList, toSnakeCase, type JsonObject, type KerasLayerSpec, type LayerCall, type TensorRef } from './keras-config.ts';
 import type { KerasMajor } from './activations.ts';

@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { RuntimeError } from '../../errors.ts';
 import type { ArtifactContents } from '../../formats/types.ts';
 import type { Tensor } from '../../tensor.ts';
-import type { WriterInfo } from '../../custom-objects/registry.ts';
+import type { VariableStore as TwinVariableStore, WriterInfo } from './custom-objects.ts';
 import type { BuiltLayer } from './build-model.ts';
 import { builtinVariablePaths } from './layer-table.ts';
 import { tf, type TfLayer } from './tfjs.ts';
@@ -56,7 +56,7 @@ function toTfjsTensor(tensor: Tensor, dtype: string, source: string, file: strin
  * One layer's variables as saving_lib stored them (Keras's `store` in `load_own_variables`), keyed relative to the
  * layer (`vars/0`, `vars/table`). Reading a key that is not there, or leaving a stored key unread, fails the load.
  */
-export class VariableStore {
+export class VariableStore implements TwinVariableStore {
   private readonly read = new Set<string>();
   constructor(private readonly tensors: ReadonlyMap<string, Tensor>, readonly layerPath: string, private readonly file: string) {}
 

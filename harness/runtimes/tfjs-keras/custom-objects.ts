@@ -1,12 +1,25 @@
 /**
  * TS twins of Python custom objects, resolved as Keras resolves them: passed explicitly (`customObjects`),
- * registered under their `registered_name` (`package>Name`), or missing.
+ * registered under their `registered_name` (`package>Name`), or missing. Modules that define twins
+ * (harness/custom-objects/, a project config's `customObjects`) import this one and register into it.
  */
-import type { KerasLayerSpec } from '../runtimes/tfjs-keras/keras-config.ts';
-import type { TfLayer } from '../runtimes/tfjs-keras/tfjs.ts';
-import type { VariableStore } from '../runtimes/tfjs-keras/weights.ts';
+import type { KerasLayerSpec } from './keras-config.ts';
+import type { TfLayer } from './tfjs.ts';
+import type { Tensor } from '../../tensor.ts';
 
-export type { VariableStore };
+/** One layer's stored variables, as a twin's `loadOwnVariables` sees them (weights.ts implements it). */
+export interface VariableStore {
+  /** The layer's path inside the weights file. */
+  readonly layerPath: string;
+  /** Every stored key, relative to the layer (`vars/0`, `vars/table`). */
+  keys(): string[];
+  /** The stored tensor under `key`; throws TFJS_KERAS_WEIGHTS_MISMATCH naming what is stored when it is absent. */
+  get(key: string): Tensor;
+  /** Write the stored tensor `key` into a tfjs variable (shape and dtype checked). */
+  assign(variable: TfLayer['weights'][number], key: string): void;
+  /** Stored keys nothing has read yet. */
+  unread(): string[];
+}
 
 /** What the twin may need to know about the file's writer: saving_lib's layout changed between Keras 2 and 3. */
 export interface WriterInfo {
@@ -59,4 +72,24 @@ export function registeredCustomObject(name: string): CustomLayerTwin | undefine
 
 export function registeredCustomObjectNames(): string[] {
   return [...registered.keys()];
+}
+
+const provided = new Map<string, CustomLayerTwin>();
+
+/**
+ * Offer a twin of a class Python never registers, under the name a `custom_objects` mapping gives it. Like Python,
+ * a load only sees it when a case passes it explicitly (RunRequest.customObjects).
+ */
+export function provideCustomObject(name: string, twin: CustomLayerTwin): void {
+  const existing = provided.get(name);
+  if (existing && existing !== twin) throw new Error(`custom object "${name}" is already provided (twin of ${existing.pythonTwin})`);
+  provided.set(name, twin);
+}
+
+export function providedCustomObject(name: string): CustomLayerTwin | undefined {
+  return provided.get(name);
+}
+
+export function providedCustomObjectNames(): string[] {
+  return [...provided.keys()];
 }
