@@ -41,14 +41,14 @@ export function preflightOnnx(subject: PreflightSubject): string[] {
     .map((input) => `input "${input.name}" is ${input.dtype}; onnxruntime-node tensors take ${Object.keys(ORT_TYPES).join(', ')}`);
 }
 
+/** Our dtype for each onnxruntime tensor type, looked up once per output. */
+const DTYPE_OF_ORT_TYPE = new Map(Object.entries(ORT_TYPES).map(([dtype, type]) => [type, dtype as DType]));
+
 function fromOrtTensor(tensor: OrtTensor): Tensor {
-  const shape = tensor.dims.map(Number);
-  const entry = Object.entries(ORT_TYPES).find(([, type]) => type === tensor.type);
-  if (!entry) throw new RuntimeError('RUNTIME_DTYPE_UNSUPPORTED', `onnxruntime-node returned an output of type ${tensor.type}, which keras-roundtrip cannot compare`);
-  const dtype = entry[0] as DType;
-  const data = tensor.data as Tensor['data'];
-  // Copy out of onnxruntime's buffer: it is freed with the session.
-  return { dtype, shape, data: Array.isArray(data) ? [...data] : (data.slice() as Tensor['data']) };
+  const dtype = DTYPE_OF_ORT_TYPE.get(tensor.type);
+  if (!dtype) throw new RuntimeError('RUNTIME_DTYPE_UNSUPPORTED', `onnxruntime-node returned an output of type ${tensor.type}, which keras-roundtrip cannot compare`);
+  // The binding already copied the output into a JS-owned buffer of its own (it outlives the session): no second copy.
+  return { dtype, shape: tensor.dims.map(Number), data: tensor.data as Tensor['data'] };
 }
 
 /** ONNX files through onnxruntime-node's CPU execution provider. */
