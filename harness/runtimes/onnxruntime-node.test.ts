@@ -22,7 +22,7 @@ describe('onnxruntime-node runtime', () => {
     const second = await onnxRuntimeNodeRuntime.run(request);
     const [outputName, firstOutput] = Object.entries(first.outputs)[0]!;
     const secondOutput = second.outputs[outputName]!;
-    expect(firstOutput.data.buffer).not.toBe(secondOutput.data.buffer);
+    expect((firstOutput.data as Float32Array).buffer).not.toBe((secondOutput.data as Float32Array).buffer);
     const reference = manifest.outputs[0]!;
     const desired = await readNpy(path.join(directory, reference.file));
     expect(compareAllClose(firstOutput, desired, { rtol: 1e-5, atol: 1e-6 }).pass).toBe(true);
