@@ -1,7 +1,8 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../errors.ts';
+import { GOLDEN_DIR } from '../paths.ts';
 import { ARTIFACT_READERS, candidateReaders, readArtifact } from './registry.ts';
 import { makeTempDir } from './test-support.ts';
 import type { ArtifactReader } from './types.ts';
@@ -27,6 +28,21 @@ describe('artifact registry', () => {
     await mkdir(join(dir, 'folder'));
     await expect(readArtifact(join(dir, 'folder'))).rejects.toMatchObject({ code: 'FORMAT_UNKNOWN' });
     await expect(readArtifact(join(dir, 'missing.keras'))).rejects.toMatchObject({ code: 'FILE_UNREADABLE', message: expect.stringContaining('ENOENT') });
+  });
+
+  it('reads a TF checkpoint named by its prefix (as tf.train.latest_checkpoint returns it), not a file itself', async () => {
+    const golden = join(GOLDEN_DIR, 'tf2.21-keras3', 'training-checkpoints', 'artifacts', 'checkpoint');
+    await mkdir(join(dir, 'ckpt'));
+    await copyFile(join(golden, 'ckpt.index'), join(dir, 'ckpt', 'cp.ckpt.index'));
+    await copyFile(join(golden, 'ckpt.data-00000-of-00001'), join(dir, 'ckpt', 'cp.ckpt.data-00000-of-00001'));
+    const byPrefix = await readArtifact(join(dir, 'ckpt', 'cp.ckpt'));
+    const byFolder = await readArtifact(golden);
+    expect(byPrefix.format).toBe('checkpoint');
+    expect(byPrefix.metadata['prefix']).toBe('cp.ckpt');
+    expect([...byPrefix.weights.keys()].sort()).toEqual([...byFolder.weights.keys()].sort());
+    expect(byPrefix.weights.size).toBeGreaterThan(0);
+    // A prefix with nothing behind it is still a missing file.
+    await expect(readArtifact(join(dir, 'ckpt', 'other.ckpt'))).rejects.toMatchObject({ code: 'FILE_UNREADABLE', message: expect.stringContaining('ENOENT') });
   });
 
   it('asks readers whose magic matches, the one claiming the extension first', () => {

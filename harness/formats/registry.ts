@@ -58,9 +58,20 @@ export function candidateReaders(path: string, head: Uint8Array, readers: readon
  * (the file is its format but broken). When no reader claims the file: `FORMAT_UNKNOWN`.
  */
 export async function readArtifact(path: string, options: ReadOptions = {}, readers: readonly ArtifactReader[] = ARTIFACT_READERS): Promise<ArtifactContents> {
-  const head = await readHead(path);
+  let head: Uint8Array;
+  let candidates: ArtifactReader[];
+  try {
+    head = await readHead(path);
+    candidates = candidateReaders(path, head, readers);
+  } catch (error) {
+    // A path that is no file may still name an artifact by prefix, as tf.train.latest_checkpoint returns `…/cp.ckpt`
+    // for cp.ckpt.index and cp.ckpt.data-…; only readers that claim the bare path are asked.
+    head = new Uint8Array(0);
+    candidates = (error as FormatError).code === 'FILE_UNREADABLE' && (error as FormatError & { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT' ? candidateReaders(path, head, readers) : [];
+    if (candidates.length === 0) throw error;
+  }
   const tried: string[] = [];
-  for (const reader of candidateReaders(path, head, readers)) {
+  for (const reader of candidates) {
     tried.push(reader.name);
     const contents = await reader.read(path, options);
     if (contents !== null) return contents;

@@ -195,9 +195,21 @@ export async function readTfjsModel(file: string, options: ReadOptions = {}, kin
     ...(typeof json['generatedBy'] === 'string' ? { generatedBy: json['generatedBy'] } : {}),
     ...(typeof json['convertedBy'] === 'string' ? { convertedBy: json['convertedBy'] } : {}),
     modelTopology: json['modelTopology'],
-    ...(json['signature'] !== undefined ? { signature: json['signature'] } : {}),
+    ...(graphModelSignature(json) !== undefined ? { signature: graphModelSignature(json) } : {}),
     weights,
   };
+}
+
+/**
+ * A graph model's signature: older converters keep it in `userDefinedMetadata.signature`, which tfjs's own
+ * GraphModel (tfjs-converter executor/graph_model.js) prefers over the top-level `signature`, so this does too.
+ */
+export function graphModelSignature(modelJson: unknown): unknown {
+  if (typeof modelJson !== 'object' || modelJson === null) return undefined;
+  const json = modelJson as Record<string, unknown>;
+  const metadata = json['userDefinedMetadata'];
+  const fromMetadata = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>)['signature'] : undefined;
+  return fromMetadata ?? json['signature'];
 }
 
 /** A model.json, or the generator's folder of `layers/` + `graph/` models (weights then keyed `<kind>/<name>`). */

@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareAllClose } from '../compare/allclose.ts';
 import { DEFAULT_TOLERANCE } from '../cases/types.ts';
 import { readNpy } from '../formats/npy.ts';
+import { readArtifact } from '../formats/registry.ts';
 import { goldenCaseDirectory, readGoldenManifest } from '../generator/golden.ts';
 import { GOLDEN_DIR } from '../paths.ts';
 import type { Tensor } from '../tensor.ts';
@@ -34,4 +37,29 @@ describe.skipIf(!available)('tfjs-converter runs the converter outputs of golden
       });
     }
   }
+
+  it('a graph model whose converter kept the signature in userDefinedMetadata is fed and named by it', async () => {
+    const caseId = 'dense-mlp';
+    const manifest = await readGoldenManifest(ENVIRONMENT, caseId, GOLDEN_DIR);
+    const directory = goldenCaseDirectory(ENVIRONMENT, caseId, GOLDEN_DIR);
+    const artifact = manifest.artifacts.find((candidate) => candidate.format === 'tfjs')!;
+    const model = (artifact['models'] as Record<string, { inputMap: Record<string, string>; outputMap: Record<string, string> }>)['graph']!;
+    const source = path.join(directory, artifact.path, 'graph');
+    const folder = await mkdtemp(path.join(tmpdir(), 'tfjs-graph-'));
+    try {
+      const json = JSON.parse(await readFile(path.join(source, 'model.json'), 'utf8')) as Record<string, unknown>;
+      const { signature, ...rest } = json;
+      expect(signature).toBeDefined();
+      await writeFile(path.join(folder, 'model.json'), JSON.stringify({ ...rest, userDefinedMetadata: { signature } }));
+      for (const shard of (await readdir(source)).filter((name) => name.endsWith('.bin'))) await copyFile(path.join(source, shard), path.join(folder, shard));
+      const contents = await readArtifact(path.join(folder, 'model.json'));
+      expect(contents.metadata['signature']).toEqual(signature);
+      const inputs: Record<string, Tensor> = {};
+      for (const [name, caseName] of Object.entries(model.inputMap)) inputs[name] = await readNpy(path.join(directory, manifest.inputs.find((input) => input.name === caseName)!.file));
+      const result = await tfjsConverterRuntime.run({ runtime: 'tfjs-converter', format: 'tfjs', artifactPath: path.join(folder, 'model.json'), inputs, tfjsModel: 'graph' });
+      expect(Object.keys(result.outputs).sort()).toEqual(Object.keys(model.outputMap).sort());
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RuntimeError } from '../errors.ts';
+import { graphModelSignature } from '../formats/tfjs-model.ts';
 import type { Tensor } from '../tensor.ts';
 import { fromTfjsTensor, loadTfjsNode, toTfjsTensor } from './tfjs-node-savedmodel.ts';
 import { positionalOutputName, type RunRequest, type RunResult, type Runtime } from './types.ts';
@@ -72,7 +73,7 @@ export const tfjsConverterRuntime: Runtime = {
         named = nameOutputs(layers.predict(inputs.length === 1 ? inputs[0]! : inputs) as TfTensor | TfTensor[], []);
       } else {
         const graph = model as Awaited<ReturnType<TfjsNode['loadGraphModel']>>;
-        const signature = (JSON.parse(await readFile(file, 'utf8')) as { signature?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> } }).signature ?? {};
+        const signature = (graphModelSignature(JSON.parse(await readFile(file, 'utf8'))) ?? {}) as { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
         const inputs = Object.fromEntries(Object.keys(signature.inputs ?? {}).map((key) => [key, feed(key)]));
         // executeAsync runs control flow (an LSTM's while loop) as well as plain graphs; predict refuses dynamic ops.
         named = nameOutputs(await graph.executeAsync(inputs) as TfTensor | TfTensor[], Object.keys(signature.outputs ?? {}));
