@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { toleranceFor, type CaseSpec, type Tolerance } from '../cases/types.ts';
+import { importCustomObjectModules } from '../config.ts';
 import { compareAllClose } from '../compare/allclose.ts';
 import { formatMismatchReport } from '../compare/mismatch-report.ts';
 import { findEnvironment, venvPython } from '../environments.ts';
@@ -11,7 +12,6 @@ import { readNpy } from '../formats/npy.ts';
 import { goldenCaseDirectory, readGoldenManifest } from '../generator/golden.ts';
 import { GENERATOR_DIR, GOLDEN_DIR } from '../paths.ts';
 import { customObjectsForBuilder } from '../custom-objects/builders.ts';
-import '../custom-objects/index.ts';
 import type { Tensor } from '../tensor.ts';
 
 export interface DivergenceRequest {
@@ -84,6 +84,7 @@ export async function findFirstDivergentLayer(request: DivergenceRequest): Promi
     ? customObjectsForBuilder('builder' in request.spec.model ? request.spec.model.builder.name : undefined)
     : [];
   // tfjs-node loads libtensorflow: import it only when a divergence is actually computed.
+  await importCustomObjectModules();
   const { computeLayerOutputs } = await import('../runtimes/tfjs-keras/intermediates.ts');
   const tsLayers = await computeLayerOutputs(request.tsArtifactPath ?? path.join(caseDirectory, artifact.path), inputs, customObjects);
   const pythonLayers = await pythonLayerOutputs(request, caseDirectory);
