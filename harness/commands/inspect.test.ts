@@ -1,8 +1,10 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli.ts';
-import { HAS_PYTHON, makeTempDir, runPython } from '../formats/test-support.ts';
+import { DEFAULT_ENVIRONMENT } from '../environments.ts';
+import { makeTempDir } from '../formats/test-support.ts';
+import { GOLDEN_DIR } from '../paths.ts';
 import { listLayers } from './inspect.ts';
 
 /** Run the CLI with stdout and stderr captured. */
@@ -34,34 +36,49 @@ describe('listLayers', () => {
   });
 });
 
-describe.skipIf(!HAS_PYTHON)('keras-roundtrip inspect', { timeout: 120_000 }, () => {
+// The committed dense-mlp .keras, with what Python decoded from it (truth/keras.json) as the expectation.
+const CASE_DIR = join(GOLDEN_DIR, DEFAULT_ENVIRONMENT, 'dense-mlp');
+const MODEL = join(CASE_DIR, 'artifacts', 'model.keras');
+
+interface KerasTruth {
+  weights: Record<string, { dtype: string; shape: number[] }>;
+  config: { config: { layers: { class_name: string; config: { name: string } }[] } };
+}
+
+describe('keras-roundtrip inspect', () => {
   let dir = '';
+  let truth: KerasTruth;
   beforeAll(async () => {
     dir = await makeTempDir();
-    await runPython(`
-import keras
-model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name='hidden'), keras.layers.Dense(2, name='out')])
-model.save('model.keras')
-`, dir);
-  }, 120_000);
+    truth = JSON.parse(await readFile(join(CASE_DIR, 'truth', 'keras.json'), 'utf8')) as KerasTruth;
+  });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
+  const bytesOf = (weight: { shape: number[] }) => weight.shape.reduce((product, dim) => product * dim, 1) * 4;
+
   it('prints format, producer, layers and a weights table', async () => {
-    const { code, stdout } = await runCli(join(dir, 'model.keras'));
+    const { code, stdout } = await runCli(MODEL);
     expect(code).toBe(0);
     expect(stdout).toContain('format:   keras');
     expect(stdout).toMatch(/producer: keras 3\./);
-    expect(stdout).toMatch(/Dense\s+hidden/);
-    expect(stdout).toMatch(/\/layers\/dense\/vars\/0\s+float32\s+\[4, 3\]\s+48/);
+    const dense = truth.config.config.layers.filter((layer) => layer.class_name === 'Dense');
+    expect(dense.length).toBeGreaterThanOrEqual(2);
+    for (const layer of dense) expect(stdout).toMatch(new RegExp(`Dense\\s+${layer.config.name}\\b`));
+    for (const [key, weight] of Object.entries(truth.weights)) {
+      expect(weight.dtype).toBe('float32');
+      expect(stdout).toMatch(new RegExp(`${key}\\s+float32\\s+\\[${weight.shape.join(', ')}\\]\\s+${bytesOf(weight)}\\b`));
+    }
   });
 
   it('prints the summary as JSON with --json, without tensor data', async () => {
-    const { code, stdout } = await runCli(join(dir, 'model.keras'), '--json');
+    const { code, stdout } = await runCli(MODEL, '--json');
     expect(code).toBe(0);
     const summary = JSON.parse(stdout) as { format: string; layers: unknown[]; weights: { key: string; bytes: number }[] };
     expect(summary.format).toBe('keras');
-    expect(summary.layers).toContainEqual({ className: 'Dense', name: 'out', depth: 0 });
-    expect(summary.weights).toContainEqual({ key: '/layers/dense_1/vars/0', dtype: 'float32', shape: [3, 2], bytes: 24 });
+    for (const layer of truth.config.config.layers.filter((candidate) => candidate.class_name === 'Dense')) {
+      expect(summary.layers).toContainEqual({ className: 'Dense', name: layer.config.name, depth: 0 });
+    }
+    expect(summary.weights).toEqual(Object.entries(truth.weights).map(([key, weight]) => ({ key, dtype: weight.dtype, shape: weight.shape, bytes: bytesOf(weight) })));
     expect(stdout).not.toContain('"data"');
   });
 

@@ -49,8 +49,25 @@ interface PythonLayer {
   file: string;
 }
 
+type PythonLayerOutputs = { layer: PythonLayer; tensor: Tensor }[];
+
+/** Python's layer outputs by golden artifact and input hash: the same golden case gives the same layers, so Python runs once. */
+const pythonLayerCache = new Map<string, Promise<PythonLayerOutputs>>();
+
+function cachedPythonLayerOutputs(request: DivergenceRequest, caseDirectory: string, inputHash: string): Promise<PythonLayerOutputs> {
+  const key = JSON.stringify([request.environment, path.resolve(caseDirectory), request.format, inputHash]);
+  let outputs = pythonLayerCache.get(key);
+  if (!outputs) {
+    outputs = pythonLayerOutputs(request, caseDirectory);
+    pythonLayerCache.set(key, outputs);
+    // A failure is not remembered: the next request tries again.
+    outputs.catch(() => pythonLayerCache.delete(key));
+  }
+  return outputs;
+}
+
 /** Python's per-layer outputs: `python -m roundtrip_generator intermediates` in the environment's venv, into a temporary folder. */
-async function pythonLayerOutputs(request: DivergenceRequest, caseDirectory: string): Promise<{ layer: PythonLayer; tensor: Tensor }[]> {
+async function pythonLayerOutputs(request: DivergenceRequest, caseDirectory: string): Promise<PythonLayerOutputs> {
   const environment = findEnvironment(request.environment);
   const out = await mkdtemp(path.join(os.tmpdir(), 'keras-roundtrip-intermediates-'));
   try {
@@ -87,7 +104,7 @@ export async function findFirstDivergentLayer(request: DivergenceRequest): Promi
   await importCustomObjectModules();
   const { computeLayerOutputs } = await import('../runtimes/tfjs-keras/intermediates.ts');
   const tsLayers = await computeLayerOutputs(request.tsArtifactPath ?? path.join(caseDirectory, artifact.path), inputs, customObjects);
-  const pythonLayers = await pythonLayerOutputs(request, caseDirectory);
+  const pythonLayers = await cachedPythonLayerOutputs(request, caseDirectory, manifest.inputHash);
   const tolerance = request.tolerance ?? toleranceFor(request.spec, 'tfjs-keras');
   const layers = pythonLayers.map(({ layer, tensor }): LayerComparison => {
     const twin = tsLayers.find((candidate) => candidate.name === layer.name);
