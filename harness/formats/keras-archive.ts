@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { FormatError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { withHdf5File } from './hdf5.ts';
+import { parseBoundedJson } from './json.ts';
 import { parseNpy } from './npy.ts';
 import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions } from './types.ts';
 import { hasZipMagic, ZipArchive } from './zip.ts';
@@ -30,8 +31,8 @@ async function readOpenArchive(archive: ZipArchive, path: string, limits: Reader
   }
   if (!archive.entries.has(CONFIG_ENTRY)) throw new FormatError('KERAS_CONFIG_MISSING', `${path}: no ${CONFIG_ENTRY} in the archive`, { file: path });
 
-  const config = await parseJsonEntry(archive, CONFIG_ENTRY);
-  const metadata = archive.entries.has(METADATA_ENTRY) ? await parseJsonEntry(archive, METADATA_ENTRY) : {};
+  const config = await parseJsonEntry(archive, CONFIG_ENTRY, limits);
+  const metadata = archive.entries.has(METADATA_ENTRY) ? await parseJsonEntry(archive, METADATA_ENTRY, limits) : {};
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     throw new FormatError('KERAS_METADATA_INVALID', `${path}: ${METADATA_ENTRY} holds ${JSON.stringify(metadata)}; expected a JSON object`, { file: path });
   }
@@ -55,11 +56,11 @@ async function readOpenArchive(archive: ZipArchive, path: string, limits: Reader
 async function readWeights(archive: ZipArchive, path: string, limits: ReaderLimits): Promise<Map<string, Tensor>> {
   if (archive.entries.has(WEIGHTS_H5_ENTRY)) {
     // The inflated member becomes the in-memory HDF5 file itself: the weights' bytes are held once before decoding.
-    return withHdf5File(await archive.read(WEIGHTS_H5_ENTRY), `${path}!${WEIGHTS_H5_ENTRY}`, (h5) => {
+    return withHdf5File(await archive.read(WEIGHTS_H5_ENTRY), `${path}!${WEIGHTS_H5_ENTRY}`, async (h5) => {
       const weights = new Map<string, Tensor>();
-      for (const datasetPath of h5.datasetPaths('/')) weights.set(datasetPath, h5.readDataset(datasetPath, limits));
+      for (const datasetPath of h5.datasetPaths('/')) weights.set(datasetPath, await h5.readDataset(datasetPath, limits));
       return weights;
-    });
+    }, limits);
   }
   if (archive.entries.has(WEIGHTS_NPZ_ENTRY)) return readNpzWeights(archive, path, limits);
   // A model without variables (e.g. only Reshape layers) still gets an empty weights file from Keras; its absence is odd but not an error.
@@ -82,18 +83,17 @@ async function readNpzWeights(archive: ZipArchive, path: string, limits: ReaderL
     if (descr === '|O' || descr === 'O') {
       throw new FormatError('KERAS_WEIGHTS_NPZ_PICKLED', `${label}: member ${entry.name} is a pickled object array (dtype ${descr}); expected a plain numeric array. Reading it would mean unpickling, which can run arbitrary code, so it is refused; re-save with weights_format="h5"`, { file: path, details: { member: entry.name, descr } });
     }
-    weights.set(entry.name.replace(/\.npy$/, ''), parseNpy(bytes, `${label}!${entry.name}`));
+    weights.set(entry.name.replace(/\.npy$/, ''), parseNpy(bytes, `${label}!${entry.name}`, { limits }));
   }
   return weights;
 }
 
-async function parseJsonEntry(archive: ZipArchive, name: string): Promise<unknown> {
-  const text = new TextDecoder().decode(await archive.read(name));
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new FormatError('KERAS_JSON_INVALID', `${archive.file}: ${name} is not valid JSON (starts ${JSON.stringify(text.slice(0, 40))})`, { file: archive.file, cause });
+async function parseJsonEntry(archive: ZipArchive, name: string, limits: ReaderLimits): Promise<unknown> {
+  const declared = archive.entries.get(name)!.uncompressedSize;
+  if (declared > limits.maxJsonBytes) {
+    throw new FormatError('JSON_TOO_LARGE', `${archive.file}: ${name} declares ${declared} bytes; limit is ${limits.maxJsonBytes} (maxJsonBytes)`, { file: archive.file, details: { declaredBytes: declared, limit: limits.maxJsonBytes } });
   }
+  return parseBoundedJson(new TextDecoder().decode(await archive.read(name)), archive.file, name, limits, 'KERAS_JSON_INVALID');
 }
 
 export const kerasArchiveReader: ArtifactReader = {

@@ -9,8 +9,9 @@ import { basename, dirname, join, posix } from 'node:path';
 import { FormatError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { readFileInChunks, withHdf5File } from './hdf5.ts';
+import { parseBoundedJson } from './json.ts';
 import { readWeightsH5Contents } from './keras-weights-h5.ts';
-import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReadOptions } from './types.ts';
+import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions } from './types.ts';
 
 const INDEX_SUFFIX = '.weights.json';
 /** Far above any real index (one line per variable group); bounds what JSON.parse is handed. */
@@ -32,15 +33,10 @@ interface ShardIndex {
   weightMap: Map<string, string[]>;
 }
 
-function parseIndex(text: string, file: string): ShardIndex {
+function parseIndex(text: string, file: string, limits: ReaderLimits): ShardIndex {
   const invalid = (what: string, cause?: unknown): FormatError =>
     new FormatError('WEIGHTS_SHARD_INDEX_INVALID', `${file}: ${what}; expected {"metadata": {…}, "weight_map": {"<group path>": ["<shard>.weights.h5", …]}}`, { file, cause });
-  let index: unknown;
-  try {
-    index = JSON.parse(text);
-  } catch (cause) {
-    throw invalid(`not valid JSON (starts ${JSON.stringify(text.slice(0, 40))})`, cause);
-  }
+  const index = parseBoundedJson(text, file, 'the shard index', limits, 'WEIGHTS_SHARD_INDEX_INVALID');
   if (typeof index !== 'object' || index === null || Array.isArray(index)) throw invalid(`holds ${JSON.stringify(index)?.slice(0, 60)}`);
   const { metadata = {}, weight_map: weightMap } = index as Record<string, unknown>;
   if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) throw invalid(`weight_map is ${JSON.stringify(weightMap)?.slice(0, 60)}`);
@@ -71,7 +67,7 @@ export async function readKerasWeightsSharded(path: string, options: ReadOptions
   if (indexSize > MAX_INDEX_BYTES) {
     throw new FormatError('WEIGHTS_SHARD_INDEX_INVALID', `${indexPath}: ${indexSize} bytes; an index is at most ${MAX_INDEX_BYTES}`, { file: indexPath });
   }
-  const index = parseIndex(await readFile(indexPath, 'utf8'), indexPath);
+  const index = parseIndex(await readFile(indexPath, 'utf8'), indexPath, limits);
   const directory = dirname(indexPath);
   const shardNames = [...new Set([...index.weightMap.values()].flat())];
 
@@ -85,7 +81,7 @@ export async function readKerasWeightsSharded(path: string, options: ReadOptions
     } catch (cause) {
       throw new FormatError('WEIGHTS_SHARD_MISSING', `${indexPath}: weight_map names shard ${shard}, but ${shardPath} cannot be read (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { file: indexPath, cause });
     }
-    const found = await withHdf5File(bytes, shardPath, (h5) => readWeightsH5Contents(h5, limits));
+    const found = await withHdf5File(bytes, shardPath, (h5) => readWeightsH5Contents(h5, limits), limits);
     for (const [key, tensor] of found?.weights ?? []) {
       if (weights.has(key)) {
         throw new FormatError('WEIGHTS_SHARD_DUPLICATE', `${shardPath}: dataset ${key} is also stored in ${shardOf[key]}; expected each variable in one shard`, { file: shardPath });

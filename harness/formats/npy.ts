@@ -6,6 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { FormatError } from '../errors.ts';
 import { elementCount, type DType, type Tensor } from '../tensor.ts';
 import { dataFromBytes } from './tensor-bytes.ts';
+import { resolveLimits, type ReaderLimits } from './types.ts';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59] as const; // \x93NUMPY
 
@@ -21,6 +22,8 @@ const ITEM_SIZE: Record<string, number> = { f2: 2, f4: 4, f8: 8, i1: 1, i2: 2, i
 export interface NpyReadOptions {
   /** The array's real dtype when the file stores it in a stand-in (manifest `"dtype": "bfloat16", "storage": "uint16"`). */
   trueDtype?: DType;
+  /** Overrides for the reader limits (`maxTensorBytes`, `maxStringElements`). */
+  limits?: Partial<ReaderLimits>;
 }
 
 /** Parse `.npy` bytes; `file` is quoted in errors. */
@@ -48,9 +51,10 @@ export function parseNpy(bytes: Uint8Array, file: string, options: NpyReadOption
   if (descr === undefined || fortran === undefined || shapeText === undefined) throw fail('NPY_BAD_HEADER', `header ${JSON.stringify(header.trim())} lacks descr, fortran_order or shape`);
   if (fortran === 'True') throw fail('NPY_FORTRAN_ORDER', `fortran_order is True; expected C order`);
   const shape = shapeText.split(',').map((dim) => dim.trim()).filter((dim) => dim !== '').map((dim) => {
-    if (!/^\d+$/.test(dim)) throw fail('NPY_BAD_HEADER', `shape (${shapeText}) has a non-integer dimension ${dim}`);
+    if (!/^\d+$/.test(dim) || !Number.isSafeInteger(Number(dim))) throw fail('NPY_BAD_HEADER', `shape (${shapeText.slice(0, 80)}) has dimension ${dim.slice(0, 40)}; expected a non-negative integer below 2^53`);
     return Number(dim);
   });
+  const limits = resolveLimits(options.limits);
   const count = elementCount(shape);
 
   const [, order, kind, widthText] = /^([<>|=]?)([a-zA-Z]\d*?)(\d*)$/.exec(descr) ?? [];
@@ -60,6 +64,13 @@ export function parseNpy(bytes: Uint8Array, file: string, options: NpyReadOption
   let tensor: Tensor;
   const body = (itemSize: number): Uint8Array => {
     const needed = count * itemSize;
+    // Checked before anything is decoded: zero-width strings cost no bytes but one JS string each.
+    if (!Number.isSafeInteger(needed) || needed > limits.maxTensorBytes) {
+      throw new FormatError('TENSOR_TOO_LARGE', `${file}: shape [${shape}] of ${descr} declares ${count} elements = ${needed} bytes; limit is ${limits.maxTensorBytes} (maxTensorBytes)`, { file, details: { declaredBytes: needed, limit: limits.maxTensorBytes } });
+    }
+    if ((kind === 'S' || kind === 'U') && count > limits.maxStringElements) {
+      throw new FormatError('TENSOR_TOO_LARGE', `${file}: shape [${shape}] of ${descr} declares ${count} strings; limit is ${limits.maxStringElements} (maxStringElements)`, { file, details: { declaredElements: count, limit: limits.maxStringElements } });
+    }
     if (bytes.byteLength - dataStart < needed) throw fail('NPY_TRUNCATED', `shape [${shape}] of ${descr} needs ${needed} data bytes, file has ${bytes.byteLength - dataStart}`);
     return bytes.subarray(dataStart, dataStart + needed);
   };
@@ -74,7 +85,7 @@ export function parseNpy(bytes: Uint8Array, file: string, options: NpyReadOption
     const data: string[] = [];
     for (let index = 0; index < count; index++) {
       const item = raw.subarray(index * itemSize, (index + 1) * itemSize);
-      data.push(kind === 'S' ? decodeBytes(trimTrailingZeros(item, 1)) : decodeUtf32(trimTrailingZeros(item, 4)));
+      data.push(kind === 'S' ? decodeBytes(trimTrailingZeros(item, 1)) : decodeUtf32(trimTrailingZeros(item, 4), index, fail));
     }
     tensor = { dtype: 'string', shape, data };
   } else {
@@ -91,8 +102,8 @@ function applyTrueDtype(tensor: Tensor, trueDtype: DType | undefined, descr: str
 
 function trimTrailingZeros(item: Uint8Array, unit: number): Uint8Array {
   let end = item.byteLength;
-  while (end >= unit && item.subarray(end - unit, end).every((byte) => byte === 0)) end -= unit;
-  return item.subarray(0, end);
+  while (end > 0 && item[end - 1] === 0) end--;
+  return item.subarray(0, Math.ceil(end / unit) * unit);
 }
 
 /** UTF-8 where valid, else latin1, as {@link Tensor} documents for strings. */
@@ -104,10 +115,17 @@ export function decodeBytes(bytes: Uint8Array): string {
   }
 }
 
-function decodeUtf32(bytes: Uint8Array): string {
+/** numpy `<U` elements: UTF-32LE code points; a value past U+10FFFF or a lone surrogate is NPY_BAD_STRING. */
+function decodeUtf32(bytes: Uint8Array, element: number, fail: (code: string, message: string) => FormatError): string {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let text = '';
-  for (let offset = 0; offset < bytes.byteLength; offset += 4) text += String.fromCodePoint(view.getUint32(offset, true));
+  for (let offset = 0; offset < bytes.byteLength; offset += 4) {
+    const codePoint = view.getUint32(offset, true);
+    if (codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff)) {
+      throw fail('NPY_BAD_STRING', `element ${element} holds code point 0x${codePoint.toString(16)}; expected a Unicode scalar value (at most U+10FFFF, no surrogates)`);
+    }
+    text += String.fromCodePoint(codePoint);
+  }
   return text;
 }
 

@@ -77,7 +77,8 @@ export function readTable(bytes: Uint8Array, file: string): TableEntry[] {
   const entries: TableEntry[] = [];
   for (const indexEntry of readBlock(bytes, indexHandle, footerStart, file, 'index block')) {
     const handle = readHandle(new ByteCursor(indexEntry.value, indexEntry.value.length, 0, file, `index entry ${JSON.stringify(indexEntry.key)}`));
-    entries.push(...readBlock(bytes, handle, footerStart, file, `data block at ${handle.offset}`));
+    // A loop, not push(...block): a spread of a hostile block's many entries overflows the stack.
+    for (const entry of readBlock(bytes, handle, footerStart, file, `data block at ${handle.offset}`)) entries.push(entry);
   }
   return entries;
 }

@@ -60,7 +60,8 @@ export function shardPath(prefix: string, shard: number, numShards: number): str
 
 interface RawEntry {
   dtype: string;
-  shape: { dim: { size: number }[]; unknown_rank: boolean };
+  /** `null` when the field is absent: TensorShapeProto's default, a scalar. */
+  shape: { dim: ({ size: number } | null)[]; unknown_rank: boolean } | null;
   shard_id: number;
   offset: number;
   size: number;
@@ -90,8 +91,8 @@ export async function readBundleIndex(prefix: string, limits: ReaderLimits): Pro
 function validateEntry(key: string, raw: RawEntry, numShards: number, file: string): BundleEntry {
   const invalid = (message: string, code = 'BUNDLE_ENTRY_INVALID') => new FormatError(code, `${file}: entry ${JSON.stringify(key)}: ${message}`, { file, details: { key } });
   if (raw.slices.length > 0) throw invalid(`is a partitioned tensor of ${raw.slices.length} slices; slices are not read`, 'BUNDLE_SLICES_UNSUPPORTED');
-  if (raw.shape.unknown_rank) throw invalid('shape has unknown rank; a stored tensor needs a full shape');
-  const shape = raw.shape.dim.map((dim) => dim.size);
+  if (raw.shape?.unknown_rank) throw invalid('shape has unknown rank; a stored tensor needs a full shape');
+  const shape = (raw.shape?.dim ?? []).map((dim) => dim?.size ?? 0);
   if (shape.some((dim) => !Number.isSafeInteger(dim) || dim < 0)) throw invalid(`shape [${shape.join(',')}] has a negative or unsafe dimension`);
   if (!(raw.shard_id >= 0 && raw.shard_id < numShards)) throw invalid(`shard_id expected 0..${numShards - 1}, received ${raw.shard_id}`, 'BUNDLE_ENTRY_OUT_OF_RANGE');
   if (!(raw.offset >= 0 && raw.size >= 0 && Number.isSafeInteger(raw.offset + raw.size))) throw invalid(`offset ${raw.offset} and size ${raw.size} are not a byte range`, 'BUNDLE_ENTRY_OUT_OF_RANGE');

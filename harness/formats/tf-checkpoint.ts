@@ -58,8 +58,8 @@ export async function readCheckpointBundle(prefix: string, limits: ReaderLimits)
 export function mapObjectGraph(graph: TrackableObjectGraph, file: string): Record<string, CheckpointVariable> {
   const paths = new Map<number, string>([[0, '']]);
   const queue = [0];
-  while (queue.length > 0) {
-    const nodeId = queue.shift()!;
+  for (let next = 0; next < queue.length; next++) {
+    const nodeId = queue[next]!;
     const node = graph.nodes[nodeId];
     if (!node) throw new FormatError('CHECKPOINT_OBJECT_GRAPH_INVALID', `${file}: ${OBJECT_GRAPH_KEY} references node ${nodeId}, but the graph has ${graph.nodes.length} nodes`, { file });
     for (const child of node.children) {

@@ -12,6 +12,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FormatError } from '../errors.ts';
 import { elementCount, type Tensor } from '../tensor.ts';
+import { checkJsonBounds } from './json.ts';
 import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions } from './types.ts';
 
 const MODEL_FILE = 'model.json';
@@ -156,6 +157,7 @@ export async function readTfjsModel(file: string, options: ReadOptions = {}, kin
   const size = (await stat(file)).size;
   if (size > MAX_MODEL_JSON_BYTES) throw new FormatError('TFJS_MODEL_INVALID', `${file}: ${size} bytes, past the model.json limit of ${MAX_MODEL_JSON_BYTES}`, { file });
   const text = await readFile(file, 'utf8');
+  checkJsonBounds(text, file, MODEL_FILE, limits);
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(text) as Record<string, unknown>;

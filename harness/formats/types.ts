@@ -35,12 +35,30 @@ export interface ReaderLimits {
   maxTotalUncompressedBytes: number;
   /** Largest declared byte size of one tensor (dataset or attribute). */
   maxTensorBytes: number;
+  /** Most elements of one string tensor (each costs a JS string whatever its stored width, even zero). */
+  maxStringElements: number;
+  /** Largest JSON document (config.json, model.json, an index, a config attribute), in characters. */
+  maxJsonBytes: number;
+  /** Deepest nesting of arrays and objects in a JSON document (Keras configs nest a few dozen levels at most). */
+  maxJsonDepth: number;
+  /** Most objects (groups, datasets, links) walked in one HDF5 file. */
+  maxHdf5Objects: number;
+  /** Wall-clock time one HDF5 request (opening a file, or reading one dataset) may take in the worker before it is stopped (`HDF5_TIMEOUT`). */
+  hdf5TimeoutMs: number;
+  /** Memory the HDF5 worker may use, in MiB, for its JS heap and for its WebAssembly heap each (`HDF5_LIMIT`; h5wasm's own ceiling is 2048). */
+  hdf5MemoryMb: number;
 }
 
 export const DEFAULT_READER_LIMITS: Readonly<ReaderLimits> = Object.freeze({
   maxArchiveEntryBytes: 2 * 1024 ** 3,
   maxTotalUncompressedBytes: 4 * 1024 ** 3,
   maxTensorBytes: 1024 ** 3,
+  maxStringElements: 16 * 1024 ** 2,
+  maxJsonBytes: 256 * 1024 ** 2,
+  maxJsonDepth: 200,
+  maxHdf5Objects: 1_000_000,
+  hdf5TimeoutMs: 30_000,
+  hdf5MemoryMb: 2048,
 });
 
 export interface ReadOptions {

@@ -80,6 +80,9 @@ async function readExactly(source: ZipSource, position: number, length: number, 
   return bytes;
 }
 
+/** The most deflate can expand its input (RFC 1951: a 258-byte match per 2 bits, ~1032:1). */
+const MAX_DEFLATE_RATIO = 1032;
+
 /** Compressed bytes handed to zlib per step: bounds what a member costs beyond its own output. */
 const READ_CHUNK_BYTES = 1024 * 1024;
 
@@ -166,10 +169,14 @@ export class ZipArchive {
     const dataStart = local + 30 + header.getUint16(26, true) + header.getUint16(28, true);
     const dataEnd = dataStart + entry.compressedSize;
     if (dataEnd > source.byteLength) throw bad(`data runs to byte ${dataEnd}, file has ${source.byteLength} (truncated?)`);
+    if (entry.method === 0 && entry.compressedSize !== entry.uncompressedSize) throw bad(`is stored with ${entry.compressedSize} bytes, central directory declares ${entry.uncompressedSize} uncompressed`);
+    // Checked before allocating the output: deflate cannot expand data more than about 1032:1.
+    if (entry.method === 8 && entry.uncompressedSize > entry.compressedSize * MAX_DEFLATE_RATIO + 1024) {
+      throw bad(`declares ${entry.uncompressedSize} bytes uncompressed from ${entry.compressedSize} deflated; deflate expands at most ${MAX_DEFLATE_RATIO}:1`);
+    }
     const content = new Uint8Array(entry.uncompressedSize);
     let length: number;
     if (entry.method === 0) {
-      if (entry.compressedSize !== entry.uncompressedSize) throw bad(`is stored with ${entry.compressedSize} bytes, central directory declares ${entry.uncompressedSize} uncompressed`);
       length = await source.readInto(content, dataStart);
     } else {
       try {
@@ -268,16 +275,19 @@ async function readCentralDirectory(source: ZipSource, file: string): Promise<Zi
     let uncompressedSize = view.getUint32(offset + 24, true);
     let localHeaderOffset = view.getUint32(offset + 42, true);
     // zip64 extra field: the 64-bit values follow in this order, only for the fields that overflowed.
-    for (let extra = offset + 46 + nameLength; extra + 4 <= offset + 46 + nameLength + extraLength;) {
+    const extrasEnd = offset + 46 + nameLength + extraLength;
+    for (let extra = offset + 46 + nameLength; extra + 4 <= extrasEnd;) {
       const id = view.getUint16(extra, true);
       const size = view.getUint16(extra + 2, true);
+      if (extra + 4 + size > extrasEnd) throw corrupt(`central directory record ${index} (${JSON.stringify(name)}) has an extra field 0x${id.toString(16).padStart(4, '0')} of ${size} bytes, past its ${extraLength}-byte extra area`);
       if (id === 0x0001) {
         let field = extra + 4;
         const take = (): number => {
           if (field + 8 > extra + 4 + size) throw corrupt(`central directory record ${index} has a zip64 field too short for its overflowed sizes`);
-          const value = Number(view.getBigUint64(field, true));
+          const value = view.getBigUint64(field, true);
+          if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt(`central directory record ${index} (${JSON.stringify(name)}) has a zip64 value ${value}; expected at most 2^53`);
           field += 8;
-          return value;
+          return Number(value);
         };
         if (uncompressedSize === 0xffffffff) uncompressedSize = take();
         if (compressedSize === 0xffffffff) compressedSize = take();
