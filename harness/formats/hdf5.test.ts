@@ -51,19 +51,19 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('reads every dtype bit-identically to h5py (float16 raw bits, big-endian, bool enum, uint64, vlen strings)', async () => {
-    const received = await open('dtypes.h5', (h5) => h5.datasetPaths('/').map((path) => {
-      const tensor = h5.readDataset(path, limits);
+    const received = await open('dtypes.h5', (h5) => Promise.all(h5.datasetPaths('/').map(async (path) => {
+      const tensor = await h5.readDataset(path, limits);
       return { path, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) };
-    }));
+    })));
     const byPath = (a: TruthWeight, b: TruthWeight): number => a.path.localeCompare(b.path);
     expect(received.sort(byPath)).toEqual([...truth].sort(byPath));
   });
 
   it('reads datasets larger than one staging block (row blocks, a chunked big-endian one, rows wider than a block) from a path', async () => {
-    const received = await withHdf5Path(join(dir, 'blocks.h5'), (h5) => h5.datasetPaths('/').map((path) => {
-      const tensor = h5.readDataset(path, limits);
+    const received = await withHdf5Path(join(dir, 'blocks.h5'), (h5) => Promise.all(h5.datasetPaths('/').map(async (path) => {
+      const tensor = await h5.readDataset(path, limits);
       return { path, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) };
-    }));
+    })));
     const byPath = (a: TruthWeight, b: TruthWeight): number => a.path.localeCompare(b.path);
     expect(received.sort(byPath)).toEqual([...blocksTruth].sort(byPath));
   });
@@ -74,11 +74,11 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
   });
 
   it('decodes values: bool as 0/1 bytes, strings, big-endian floats', async () => {
-    await open('dtypes.h5', (h5) => {
-      expect(h5.readDataset('/flags', limits)).toEqual({ dtype: 'bool', shape: [3], data: new Uint8Array([1, 0, 1]) });
-      expect(h5.readDataset('/vlen', limits)).toEqual({ dtype: 'string', shape: [3], data: ['alpha', 'βeta', ''] });
-      expect(h5.readDataset('/u64', limits).data).toEqual(new BigUint64Array([0n, 2n ** 64n - 1n]));
-      expect(h5.readDataset('/f16', limits).data).toBeInstanceOf(Uint16Array);
+    await open('dtypes.h5', async (h5) => {
+      expect(await h5.readDataset('/flags', limits)).toEqual({ dtype: 'bool', shape: [3], data: new Uint8Array([1, 0, 1]) });
+      expect(await h5.readDataset('/vlen', limits)).toEqual({ dtype: 'string', shape: [3], data: ['alpha', 'βeta', ''] });
+      expect((await h5.readDataset('/u64', limits)).data).toEqual(new BigUint64Array([0n, 2n ** 64n - 1n]));
+      expect((await h5.readDataset('/f16', limits)).data).toBeInstanceOf(Uint16Array);
       expect(JSON.parse(h5.readAttribute('/', 'config', limits) as string)).toEqual({ a: [1, 2] });
       expect(h5.readAttribute('/', 'names', limits)).toEqual(['x', 'yz']);
       expect(h5.readAttribute('/', 'absent', limits)).toBeUndefined();
@@ -86,9 +86,9 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
   });
 
   it('refuses a huge declared dataset before reading it', async () => {
-    await open('huge.h5', (h5) => {
-      expect(() => h5.readDataset('/huge', resolveLimits({ maxTensorBytes: 1024 * 1024 }))).toThrow(expect.objectContaining({ code: 'TENSOR_TOO_LARGE', message: expect.stringContaining('4000000000 bytes') }));
-      expect(() => h5.readDataset('/huge', limits)).toThrow(expect.objectContaining({ code: 'TENSOR_TOO_LARGE' }));
+    await open('huge.h5', async (h5) => {
+      await expect(h5.readDataset('/huge', resolveLimits({ maxTensorBytes: 1024 * 1024 }))).rejects.toThrow(expect.objectContaining({ code: 'TENSOR_TOO_LARGE', message: expect.stringContaining('4000000000 bytes') }));
+      await expect(h5.readDataset('/huge', limits)).rejects.toThrow(expect.objectContaining({ code: 'TENSOR_TOO_LARGE' }));
     });
   });
 

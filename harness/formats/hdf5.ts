@@ -1,21 +1,29 @@
 /**
- * Shared HDF5 access for the readers, on h5wasm.
+ * Shared HDF5 access for the readers, on h5wasm, isolated in a worker thread (hdf5-worker.ts).
+ *
+ * h5wasm runs untrusted files, and on some corrupted ones it loops or grows its heap without bound, or throws through
+ * HDF5's C frames. So it never runs on the caller's thread: one long-lived worker thread (started on first use, then
+ * kept, unref'd while idle) takes each file's bytes by transfer, answers a snapshot of its groups, links and attributes,
+ * and reads datasets on request. Every request has a time limit (`hdf5TimeoutMs` → `HDF5_TIMEOUT`) and the thread a
+ * memory cap (`hdf5MemoryMb`, its JS heap and its WebAssembly heap → `HDF5_LIMIT`); past either, the thread is
+ * terminated and the next file gets a fresh one. See DEVELOPERS.md "HDF5 isolation".
  *
  * We load the browser/ESM build of h5wasm on purpose: its file system is MEMFS only, while the `h5wasm/node`
  * build is compiled with NODERAWFS, where every HDF5 path is a real path. In MEMFS an external link, a virtual
  * dataset or external raw storage cannot reach any file of the host, whatever the artifact says.
  *
- * Memory: the in-memory file is the one copy of the file's bytes (handed over, never copied into MEMFS), datasets are
- * read in bounded blocks straight into their output tensors, so reading a file costs about twice its weights.
+ * Memory: the in-memory file is the one copy of the file's bytes (transferred to the worker, never copied into MEMFS),
+ * datasets are read in bounded blocks straight into their output tensors, which are transferred back.
  */
-import { randomUUID } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import h5wasm from 'h5wasm';
-import type { File as H5File, Metadata } from 'h5wasm';
-import { FormatError } from '../errors.ts';
-import type { DType, Tensor } from '../tensor.ts';
-import { typedArrayOver } from './tensor-bytes.ts';
-import type { ReaderLimits } from './types.ts';
+import type { Worker } from 'node:worker_threads';
+import { FormatError, type SerializedError } from '../errors.ts';
+import type { Tensor } from '../tensor.ts';
+import { startTypeScriptWorker } from '../ts-worker.ts';
+import type { Hdf5ObjectKind, Hdf5ObjectRecord, Hdf5Request, Hdf5Response, Hdf5Snapshot } from './hdf5-protocol.ts';
+import { resolveLimits, type ReaderLimits } from './types.ts';
+
+export type { Hdf5ObjectKind } from './hdf5-protocol.ts';
 
 /** `\x89HDF\r\n\x1a\n`, at offset 0 (files with a user block put it at 512, 1024, …; Keras never writes one). */
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a] as const;
@@ -24,9 +32,6 @@ export function hasHdf5Signature(head: Uint8Array): boolean {
   return HDF5_SIGNATURE.every((byte, index) => head[index] === byte);
 }
 
-/** What a hard link inside the file points at. */
-export type Hdf5ObjectKind = 'group' | 'dataset' | 'datatype';
-
 export interface Hdf5Child {
   name: string;
   /** Absolute path, as h5py's `.name` spells it. */
@@ -34,60 +39,157 @@ export interface Hdf5Child {
   kind: Hdf5ObjectKind;
 }
 
-/** Deeper than any Keras file; bounds the walk if hard links make a cycle. */
-const MAX_GROUP_DEPTH = 64;
-const MAX_WALKED_OBJECTS = 1_000_000;
-
-const H5T_INTEGER = 0;
-const H5T_FLOAT = 1;
-const H5T_STRING = 3;
-const H5T_OPAQUE = 5;
-const H5T_ENUM = 8;
-
-type H5Module = Awaited<typeof h5wasm.ready>;
-
-let modulePromise: Promise<H5Module> | undefined;
-function loadModule(): Promise<H5Module> {
-  modulePromise ??= h5wasm.ready;
-  return modulePromise;
-}
-
 /** Bytes read from disk per step while loading a file into memory. */
 const FILE_CHUNK_BYTES = 8 * 1024 * 1024;
-/** Largest block of a dataset staged in h5wasm's heap at once: the heap never shrinks, so it stays this small. */
-const DATASET_BLOCK_BYTES = 8 * 1024 * 1024;
+/** The worker's JS heap is never capped below what loading tsx and h5wasm takes. */
+const MIN_WORKER_HEAP_MB = 256;
+/** Time the worker thread may take to start (load tsx and h5wasm) before the read fails. */
+const WORKER_START_MS = 60_000;
+
+function rebuild(error: SerializedError): FormatError {
+  return new FormatError(error.code, error.message, { ...(error.file === undefined ? {} : { file: error.file }), ...(error.details === undefined ? {} : { details: error.details }) });
+}
+
+/** A request before the worker gives it its id. */
+type Hdf5RequestBody = Hdf5Request extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+
+type Pending = { resolve: (response: Hdf5Response) => void; reject: (error: FormatError) => void };
+
+/** The HDF5 worker thread: requests run one at a time, each with its own time limit. */
+class Hdf5Worker {
+  readonly memoryMb: number;
+  readonly #worker: Worker;
+  readonly #ready: Promise<void>;
+  #nextId = 1;
+  #pending = new Map<number, Pending>();
+  #chain: Promise<unknown> = Promise.resolve();
+  #dead: FormatError | undefined;
+
+  constructor(memoryMb: number) {
+    this.memoryMb = memoryMb;
+    this.#worker = startTypeScriptWorker(new URL('./hdf5-worker.ts', import.meta.url), { data: { memoryMb }, resourceLimits: { maxOldGenerationSizeMb: Math.max(MIN_WORKER_HEAP_MB, memoryMb) } });
+    this.#worker.unref();
+    this.#ready = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new FormatError('HDF5_WORKER_FAILED', `the HDF5 worker thread did not start within ${WORKER_START_MS} ms`)), WORKER_START_MS);
+      this.#worker.once('message', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.#worker.once('error', (error) => {
+        clearTimeout(timer);
+        reject(new FormatError('HDF5_WORKER_FAILED', `the HDF5 worker thread failed to start: ${error.message}`, { cause: error }));
+      });
+    });
+    this.#ready.catch(() => {});
+    this.#worker.on('message', (response: Hdf5Response | { ready: true }) => {
+      if (!('id' in response)) return;
+      const pending = this.#pending.get(response.id);
+      this.#pending.delete(response.id);
+      pending?.resolve(response);
+    });
+    this.#worker.on('error', (error: Error & { code?: string }) => {
+      const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      this.#fail((file) => new FormatError(outOfMemory ? 'HDF5_LIMIT' : 'HDF5_WORKER_FAILED', `${file}: ${outOfMemory ? `HDF5 parsing ran past the worker's memory cap of ${memoryMb} MiB (hdf5MemoryMb); stopped` : `the HDF5 worker thread failed (${error.message})`}`, { file, cause: error }));
+    });
+    this.#worker.on('exit', (code) => this.#fail((file) => new FormatError('HDF5_WORKER_FAILED', `${file}: the HDF5 worker thread exited (code ${code}) while reading`, { file })));
+  }
+
+  get alive(): boolean {
+    return this.#dead === undefined;
+  }
+
+  #files = new Map<number, string>();
+
+  #fail(make: (file: string) => FormatError): void {
+    this.#dead ??= make('(hdf5)');
+    for (const [id, pending] of this.#pending) pending.reject(make(this.#files.get(id) ?? '(hdf5)'));
+    this.#pending.clear();
+  }
+
+  /** Stop the thread: a hang, a blow-up, or a library state that can no longer be trusted. */
+  kill(reason: FormatError): void {
+    this.#dead ??= reason;
+    void this.#worker.terminate();
+  }
+
+  /** Send one request once those before it are answered; past `timeoutMs` the thread is killed (HDF5_TIMEOUT). */
+  request(message: Hdf5RequestBody, transfer: ArrayBuffer[], timeoutMs: number, file: string): Promise<Hdf5Response> {
+    const run = async (): Promise<Hdf5Response> => {
+      await this.#ready;
+      if (this.#dead) throw this.#dead;
+      const id = this.#nextId++;
+      this.#files.set(id, file);
+      this.#worker.ref();
+      try {
+        return await new Promise<Hdf5Response>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            const error = new FormatError('HDF5_TIMEOUT', `${file}: HDF5 parsing took longer than ${timeoutMs} ms (hdf5TimeoutMs); stopped`, { file, details: { limit: timeoutMs } });
+            this.#pending.delete(id);
+            this.kill(error);
+            reject(error);
+          }, timeoutMs);
+          this.#pending.set(id, {
+            resolve: (response) => { clearTimeout(timer); resolve(response); },
+            reject: (error) => { clearTimeout(timer); reject(error); },
+          });
+          this.#worker.postMessage({ ...message, id } as Hdf5Request, transfer);
+        });
+      } finally {
+        this.#files.delete(id);
+        if (this.#pending.size === 0) this.#worker.unref();
+      }
+    };
+    const result = this.#chain.then(run, run);
+    this.#chain = result.catch(() => {});
+    return result;
+  }
+
+  /** Free a file; nothing waits for the answer. */
+  close(session: number): void {
+    if (this.alive) this.#worker.postMessage({ id: 0, kind: 'close', session } satisfies Hdf5Request);
+  }
+}
+
+let current: Hdf5Worker | undefined;
+
+function hdf5Worker(memoryMb: number): Hdf5Worker {
+  if (!current || !current.alive || current.memoryMb !== memoryMb) {
+    current?.kill(new FormatError('HDF5_WORKER_FAILED', 'replaced'));
+    current = new Hdf5Worker(memoryMb);
+  }
+  return current;
+}
+
+/** Turn an error answer into its FormatError; the thread is replaced when its library state can no longer be trusted. */
+async function ask(worker: Hdf5Worker, message: Hdf5RequestBody, transfer: ArrayBuffer[], limits: ReaderLimits, file: string): Promise<Extract<Hdf5Response, { ok: true }>> {
+  const response = await worker.request(message, transfer, limits.hdf5TimeoutMs, file);
+  if (response.ok) return response;
+  const error = rebuild(response.error);
+  if (response.recycle) worker.kill(error);
+  throw error;
+}
+
+/** The buffer to hand over: `bytes`' own when it spans it whole (transferred, no copy), else a copy. */
+function transferable(bytes: Uint8Array): { buffer: ArrayBuffer; byteOffset: number; byteLength: number } {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  const buffer = whole ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
+  return { buffer, byteOffset: 0, byteLength: bytes.byteLength };
+}
 
 /**
- * Open HDF5 bytes read-only inside h5wasm's in-memory file system, hand them to `use`, then close the file and
- * delete it whatever happens. `file` is the label errors quote (e.g. `m.keras!model.weights.h5`).
- * The in-memory file takes ownership of `bytes` rather than copying them: the caller must not change them.
+ * Open HDF5 bytes read-only in the HDF5 worker, hand a view of the file to `use`, then close it whatever happens.
+ * `file` is the label errors quote (e.g. `m.keras!model.weights.h5`). `bytes` is transferred to the worker when it
+ * spans its whole buffer (the caller's view is then detached): the caller must not use it again.
  */
-export async function withHdf5File<T>(bytes: Uint8Array, file: string, use: (h5: Hdf5File) => T | Promise<T>): Promise<T> {
-  const module = await loadModule();
-  const memoryPath = `/roundtrip-${randomUUID()}.h5`;
-  const stream = module.FS.open(memoryPath, 'w');
+export async function withHdf5File<T>(bytes: Uint8Array, file: string, use: (h5: Hdf5File) => T | Promise<T>, limits: ReaderLimits = resolveLimits()): Promise<T> {
+  const worker = hdf5Worker(limits.hdf5MemoryMb);
+  const { buffer, byteOffset, byteLength } = transferable(bytes);
+  const opened = await ask(worker, { kind: 'open', file, bytes: buffer, byteOffset, byteLength, limits }, [buffer], limits, file);
+  const h5 = new Hdf5File(worker, opened.session!, opened.snapshot!, limits);
   try {
-    module.FS.write(stream, bytes, 0, bytes.byteLength, 0, true); // canOwn: MEMFS keeps `bytes` itself, no copy
+    return await use(h5);
   } finally {
-    module.FS.close(stream);
-  }
-  let handle: H5File | undefined;
-  try {
-    // The throwing handler turns HDF5's diagnostic (else printed to stderr) into the error's cause.
-    module.activate_throwing_error_handler();
-    try {
-      const opened = new h5wasm.File(memoryPath, 'r');
-      if (opened.file_id < 0n) throw corrupt(file, 'cannot be opened');
-      handle = opened;
-    } catch (cause) {
-      throw cause instanceof FormatError ? cause : corrupt(file, firstDiagnosticLine(cause), cause);
-    } finally {
-      module.deactivate_throwing_error_handler();
-    }
-    return await use(new Hdf5File(module, handle, file));
-  } finally {
-    handle?.close();
-    module.FS.unlink(memoryPath);
+    worker.close(opened.session!);
   }
 }
 
@@ -95,8 +197,8 @@ export async function withHdf5File<T>(bytes: Uint8Array, file: string, use: (h5:
  * Open the HDF5 file at `path` as {@link withHdf5File} does, reading it from disk in chunks into the one buffer the
  * in-memory file then owns. `file` (default `path`) is the label errors quote.
  */
-export async function withHdf5Path<T>(path: string, use: (h5: Hdf5File) => T | Promise<T>, file: string = path): Promise<T> {
-  return withHdf5File(await readFileInChunks(path), file, use);
+export async function withHdf5Path<T>(path: string, use: (h5: Hdf5File) => T | Promise<T>, file: string = path, limits: ReaderLimits = resolveLimits()): Promise<T> {
+  return withHdf5File(await readFileInChunks(path), file, use, limits);
 }
 
 /** The bytes of `path` in one buffer of exactly its size, filled a chunk at a time (ready for {@link withHdf5File}). */
@@ -111,37 +213,35 @@ export async function readFileInChunks(path: string): Promise<Uint8Array> {
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    return filled === size ? bytes : bytes.subarray(0, filled); // shrank while being read: HDF5 reports the truncation
+    return filled === size ? bytes : bytes.slice(0, filled); // shrank while being read: HDF5 reports the truncation
   } finally {
     await handle.close();
   }
 }
 
-function corrupt(file: string, what: string, cause?: unknown): FormatError {
-  return new FormatError('HDF5_CORRUPT', `${file}: not a readable HDF5 file (${what})`, { file, cause });
-}
-
-/** The innermost reason in an HDF5 error stack, e.g. "truncated file: eof = 1500, … stored_eof = 33280". */
-function firstDiagnosticLine(cause: unknown): string {
-  const lines = String(cause instanceof Error ? cause.message : cause).split('\n').filter((line) => /^\s*#\d+:/.test(line));
-  const innermost = lines.at(-1)?.replace(/^.*?\(\):\s*/, '');
-  return innermost === undefined || innermost === '' ? 'cannot be opened' : innermost;
-}
-
-function joinPath(group: string, name: string): string {
-  return group === '/' ? `/${name}` : `${group}/${name}`;
-}
-
-/** A read-only view of one open HDF5 file that never follows a soft or external link. */
+/**
+ * A read-only view of one open HDF5 file that never follows a soft or external link. Structure and attributes come from
+ * the snapshot the worker took when opening; datasets are read on request.
+ */
 export class Hdf5File {
   readonly file: string;
-  readonly #module: H5Module;
-  readonly #handle: H5File;
+  readonly #worker: Hdf5Worker;
+  readonly #session: number;
+  readonly #objects: Record<string, Hdf5ObjectRecord>;
+  readonly #limits: ReaderLimits;
 
-  constructor(module: H5Module, handle: H5File, file: string) {
-    this.#module = module;
-    this.#handle = handle;
-    this.file = file;
+  constructor(worker: Hdf5Worker, session: number, snapshot: Hdf5Snapshot, limits: ReaderLimits) {
+    this.#worker = worker;
+    this.#session = session;
+    this.#objects = snapshot.objects;
+    this.#limits = limits;
+    this.file = snapshot.file;
+  }
+
+  #object(path: string): Hdf5ObjectRecord {
+    const record = Object.hasOwn(this.#objects, path) ? this.#objects[path] : undefined;
+    if (!record) throw new FormatError('HDF5_CORRUPT', `${this.file}: no object at ${path}`, { file: this.file });
+    return record;
   }
 
   /** The kind of object at an absolute `path`, checking every link on the way; `null` when nothing is there. */
@@ -151,163 +251,57 @@ export class Hdf5File {
     let kind: Hdf5ObjectKind = 'group';
     for (const name of names) {
       if (kind !== 'group') return null;
-      const next = joinPath(current, name);
-      if (!this.#module.get_names(this.#handle.file_id, current, false).includes(name)) return null;
-      kind = this.#hardLinkKind(next);
-      current = next;
+      const child = this.#object(current).children?.find((candidate) => candidate.name === name);
+      if (!child) return null;
+      if ('error' in child) throw rebuild(child.error);
+      kind = child.kind;
+      current = child.path;
     }
     return kind;
   }
 
   /** The children of a group, each link checked before anything is opened through it. */
   children(groupPath: string): Hdf5Child[] {
-    return this.#module.get_names(this.#handle.file_id, groupPath, false).map((name) => {
-      const path = joinPath(groupPath, name);
-      return { name, path, kind: this.#hardLinkKind(path) };
+    const record = this.#object(groupPath);
+    if (!record.children) throw new FormatError('HDF5_CORRUPT', `${this.file}: ${groupPath} is a ${record.kind}; expected a group`, { file: this.file });
+    return record.children.map((child) => {
+      if ('error' in child) throw rebuild(child.error);
+      return child;
     });
   }
 
   /** Absolute paths of every dataset below `groupPath`, depth first in the file's link order. */
   datasetPaths(groupPath: string): string[] {
     const found: string[] = [];
-    let visited = 0;
-    const walk = (path: string, depth: number): void => {
-      if (depth > MAX_GROUP_DEPTH || ++visited > MAX_WALKED_OBJECTS) {
-        throw new FormatError('HDF5_TOO_DEEP', `${this.file}: group ${path} is nested past ${MAX_GROUP_DEPTH} levels or ${MAX_WALKED_OBJECTS} objects (a hard-link cycle?)`, { file: this.file });
-      }
+    const walk = (path: string): void => {
       for (const child of this.children(path)) {
-        if (child.kind === 'group') walk(child.path, depth + 1);
+        if (child.kind === 'group') walk(child.path);
         else if (child.kind === 'dataset') found.push(child.path);
       }
     };
-    walk(groupPath, 0);
+    walk(groupPath);
     return found;
   }
 
   /** Names of the attributes on the object at `path` (already checked with {@link kindOf}). */
   attributeNames(path: string): string[] {
-    return this.#module.get_attribute_names(this.#handle.file_id, path);
+    return this.#object(path).attributes.map((attribute) => attribute.name);
   }
 
   /** One attribute, decoded to JSON-compatible values (strings, numbers, booleans, nested arrays); `undefined` if absent. */
-  readAttribute(path: string, name: string, limits: ReaderLimits): unknown {
-    if (!this.attributeNames(path).includes(name)) return undefined;
-    const metadata = this.#module.get_attribute_metadata(this.#handle.file_id, path, name);
-    this.#checkDeclaredSize(metadata, `attribute ${name} of ${path}`, limits);
-    const holder = new h5wasm.Group(this.#handle.file_id, path);
-    return holder.get_attribute(name, true);
+  readAttribute(path: string, name: string, limits: ReaderLimits = this.#limits): unknown {
+    const attribute = this.#object(path).attributes.find((candidate) => candidate.name === name);
+    if (!attribute) return undefined;
+    if (attribute.declaredBytes > limits.maxTensorBytes) {
+      throw new FormatError('TENSOR_TOO_LARGE', `${this.file}: attribute ${name} of ${path} declares ${attribute.declaredBytes} bytes; limit is ${limits.maxTensorBytes} (maxTensorBytes)`, { file: this.file, details: { declaredBytes: attribute.declaredBytes, limit: limits.maxTensorBytes } });
+    }
+    if ('error' in attribute) throw rebuild(attribute.error);
+    return attribute.value;
   }
 
-  /** A dataset as a {@link Tensor}, refusing it by its declared size before any data is read. */
-  readDataset(path: string, limits: ReaderLimits): Tensor {
-    const metadata = this.#module.get_dataset_metadata(this.#handle.file_id, path);
-    const what = `dataset ${path}`;
-    if (metadata.virtual_sources !== undefined) {
-      throw new FormatError('HDF5_VIRTUAL_DATASET', `${this.file}: ${what} is a virtual dataset mapping other files (${metadata.virtual_sources.map((source) => source.file_name).join(', ')}); refused`, { file: this.file });
-    }
-    if (metadata.shape === null) {
-      throw new FormatError('HDF5_EMPTY_DATASET', `${this.file}: ${what} has a null dataspace (h5py.Empty); expected an array`, { file: this.file });
-    }
-    this.#checkDeclaredSize(metadata, what, limits);
-    const shape = [...metadata.shape];
-    const dtype = this.#dtypeOf(metadata, what, () => this.readAttribute(path, 'dtype', limits));
-    if (dtype === 'string') {
-      const value = new h5wasm.Dataset(this.#handle.file_id, path).value;
-      return { dtype, shape, data: Array.isArray(value) ? value.map(String) : [String(value)] };
-    }
-    return { dtype, shape, data: typedArrayOver(dtype, this.#readRawBytes(path, shape, metadata.size)) };
+  /** A dataset as a {@link Tensor}, refused by its declared size before any data is read. */
+  async readDataset(path: string, limits: ReaderLimits = this.#limits): Promise<Tensor> {
+    const response = await ask(this.#worker, { kind: 'read', file: this.file, session: this.#session, path, limits }, [], limits, this.file);
+    return response.tensor!;
   }
-
-  #hardLinkKind(path: string): Hdf5ObjectKind {
-    const fileId = this.#handle.file_id;
-    const external = this.#module.get_external_link(fileId, path);
-    if (external.filename !== undefined) {
-      throw new FormatError('HDF5_EXTERNAL_LINK', `${this.file}: ${path} is an external link to ${external.filename}:${external.obj_path}; expected a group or dataset stored in this file`, { file: this.file, details: { path, target: external } });
-    }
-    const softTarget = this.#module.get_symbolic_link(fileId, path);
-    if (softTarget !== null) {
-      throw new FormatError('HDF5_SOFT_LINK', `${this.file}: ${path} is a soft link to ${softTarget}; expected a group or dataset stored at that path`, { file: this.file, details: { path, target: softTarget } });
-    }
-    const type = this.#module.get_type(fileId, path);
-    if (type === this.#module.H5G_GROUP) return 'group';
-    if (type === this.#module.H5G_DATASET) return 'dataset';
-    if (type === this.#module.H5G_TYPE) return 'datatype';
-    throw new FormatError('HDF5_UNSUPPORTED_LINK', `${this.file}: ${path} is a link of kind ${type} that is neither a hard link to a group nor to a dataset`, { file: this.file });
-  }
-
-  #checkDeclaredSize(metadata: Metadata, what: string, limits: ReaderLimits): void {
-    const declaredBytes = metadata.size * metadata.total_size;
-    if (declaredBytes > limits.maxTensorBytes) {
-      throw new FormatError('TENSOR_TOO_LARGE', `${this.file}: ${what} declares shape [${metadata.shape?.join(',')}] of ${metadata.size}-byte elements = ${declaredBytes} bytes; limit is ${limits.maxTensorBytes} (maxTensorBytes)`, { file: this.file, details: { declaredBytes, limit: limits.maxTensorBytes } });
-    }
-  }
-
-  #dtypeOf(metadata: Metadata, what: string, dtypeAttribute: () => unknown): DType {
-    const { type, size, signed } = metadata;
-    if (type === H5T_STRING) return 'string';
-    // HDF5 has no bfloat16: Keras 3 (saving_lib H5IOStore) stores it as 2-byte opaque data tagged with attrs["dtype"].
-    if (type === H5T_OPAQUE && size === 2 && dtypeAttribute() === 'bfloat16') return 'bfloat16';
-    if (type === H5T_FLOAT && !metadata.vlen) {
-      if (size === 2) return 'float16';
-      if (size === 4) return 'float32';
-      if (size === 8) return 'float64';
-    }
-    if (type === H5T_INTEGER) {
-      const integer = integerDType(size, signed);
-      if (integer !== undefined) return integer;
-    }
-    if (type === H5T_ENUM && size === 1 && isBooleanEnum(metadata)) return 'bool';
-    throw new FormatError('HDF5_UNSUPPORTED_DTYPE', `${this.file}: ${what} has HDF5 type class ${type} of ${size} bytes${type === H5T_ENUM ? ` (enum ${JSON.stringify(metadata.enum_type?.members)})` : ''}; expected float16/32/64, (u)int8-64, h5py bool, string, or 2-byte opaque data with attrs["dtype"] = "bfloat16"`, { file: this.file });
-  }
-
-  /**
-   * The dataset's elements in little-endian C order, read in blocks of whole rows (along the first dimension) through a
-   * staging buffer of at most {@link DATASET_BLOCK_BYTES} (or one row, if larger) in h5wasm's heap.
-   */
-  #readRawBytes(path: string, shape: number[], elementBytes: number): ArrayBuffer {
-    const module = this.#module;
-    const rows = shape[0] ?? 1;
-    const rowBytes = shape.slice(1).reduce((product, extent) => product * extent, elementBytes);
-    const output = new ArrayBuffer(rows * rowBytes);
-    if (output.byteLength === 0) return output;
-    const rowsPerBlock = shape.length === 0 ? 1 : Math.max(1, Math.floor(DATASET_BLOCK_BYTES / rowBytes));
-    const stagingBytes = Math.min(rows, rowsPerBlock) * rowBytes;
-    const pointer = module._malloc(stagingBytes);
-    if (pointer === 0) {
-      throw new FormatError('TENSOR_TOO_LARGE', `${this.file}: dataset ${path} needs ${stagingBytes} bytes per block, more than h5wasm can allocate`, { file: this.file });
-    }
-    try {
-      for (let start = 0; start < rows; start += rowsPerBlock) {
-        const count = Math.min(rowsPerBlock, rows - start);
-        const whole = shape.length === 0 || count === rows;
-        // h5wasm converts big-endian storage to little-endian memory in this call.
-        const status = module.get_dataset_data(
-          this.#handle.file_id,
-          path,
-          whole ? null : [BigInt(count), ...shape.slice(1).map(BigInt)],
-          whole ? null : [BigInt(start), ...shape.slice(1).map(() => 0n)],
-          whole ? null : shape.map(() => 1n),
-          BigInt(pointer),
-        );
-        if (status < 0) throw new FormatError('HDF5_CORRUPT', `${this.file}: dataset ${path} could not be read (HDF5 status ${status})`, { file: this.file });
-        // HEAPU8 is looked up after the call: a heap that grew inside it has a new buffer.
-        new Uint8Array(output, start * rowBytes, count * rowBytes).set(module.HEAPU8.subarray(pointer, pointer + count * rowBytes));
-      }
-      return output;
-    } finally {
-      module._free(pointer);
-    }
-  }
-}
-
-function integerDType(size: number, signed: boolean): DType | undefined {
-  const bySize: Record<number, [DType, DType]> = { 1: ['int8', 'uint8'], 2: ['int16', 'uint16'], 4: ['int32', 'uint32'], 8: ['int64', 'uint64'] };
-  const pair = bySize[size];
-  return pair === undefined ? undefined : signed ? pair[0] : pair[1];
-}
-
-/** h5py stores numpy bool as an int8 enum {FALSE: 0, TRUE: 1}. */
-function isBooleanEnum(metadata: Metadata): boolean {
-  const members = metadata.enum_type?.members ?? {};
-  return Object.keys(members).length === 2 && members['FALSE'] === 0 && members['TRUE'] === 1;
 }

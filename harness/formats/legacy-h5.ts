@@ -1,6 +1,7 @@
 /** Legacy full-model HDF5 files (`model.save("m.h5")`): model_config attribute, /model_weights, /optimizer_weights. */
 import { FormatError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
+import { parseBoundedJson } from './json.ts';
 import { hasHdf5Signature, withHdf5Path, type Hdf5File } from './hdf5.ts';
 import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions } from './types.ts';
 
@@ -13,7 +14,7 @@ const OPTIMIZER_WEIGHTS = '/optimizer_weights';
  */
 export async function readLegacyH5(path: string, options: ReadOptions = {}): Promise<ArtifactContents | null> {
   const limits = resolveLimits(options.limits);
-  return withHdf5Path(path, (h5) => {
+  return withHdf5Path(path, async (h5) => {
     if (!h5.attributeNames('/').includes('model_config')) return null;
     const { config, legacyForm } = normalizeModelConfig(parseJsonAttribute(h5, '/', 'model_config', limits));
     const trainingConfig = h5.attributeNames('/').includes('training_config') ? parseJsonAttribute(h5, '/', 'training_config', limits) : undefined;
@@ -23,10 +24,10 @@ export async function readLegacyH5(path: string, options: ReadOptions = {}): Pro
     if (h5.kindOf(MODEL_WEIGHTS) !== 'group') {
       throw new FormatError('H5_MODEL_WEIGHTS_MISSING', `${path}: has model_config but no ${MODEL_WEIGHTS} group`, { file: path });
     }
-    const { weights, layerNames, weightNames } = readNamedWeights(h5, MODEL_WEIGHTS, limits);
+    const { weights, layerNames, weightNames } = await readNamedWeights(h5, MODEL_WEIGHTS, limits);
     // Optimizer slots are part of what the file stores, and the truth file lists them.
     if (h5.kindOf(OPTIMIZER_WEIGHTS) === 'group') {
-      for (const datasetPath of h5.datasetPaths(OPTIMIZER_WEIGHTS)) weights.set(datasetPath, h5.readDataset(datasetPath, limits));
+      for (const datasetPath of h5.datasetPaths(OPTIMIZER_WEIGHTS)) weights.set(datasetPath, await h5.readDataset(datasetPath, limits));
     }
 
     return {
@@ -44,7 +45,7 @@ export async function readLegacyH5(path: string, options: ReadOptions = {}): Pro
       weights,
       assets: new Map(),
     } satisfies ArtifactContents;
-  });
+  }, path, limits);
 }
 
 /**
@@ -71,7 +72,7 @@ export interface NamedWeights {
  * Follow `layer_names` / `weight_names` under `root` (keras `legacy_h5_format.load_weights_from_hdf5_group`), then add
  * every dataset no name list mentions, so the map holds everything the group stores.
  */
-export function readNamedWeights(h5: Hdf5File, root: string, limits: ReaderLimits): NamedWeights {
+export async function readNamedWeights(h5: Hdf5File, root: string, limits: ReaderLimits): Promise<NamedWeights> {
   const weights = new Map<string, Tensor>();
   const layerNames = readNameList(h5, root, 'layer_names', limits);
   const weightNames: Record<string, string[]> = {};
@@ -87,11 +88,11 @@ export function readNamedWeights(h5: Hdf5File, root: string, limits: ReaderLimit
       if (h5.kindOf(weightPath) !== 'dataset') {
         throw new FormatError('H5_WEIGHT_MISSING', `${h5.file}: ${layerPath} lists weight ${weight} in weight_names, but ${weightPath} is not a dataset`, { file: h5.file });
       }
-      weights.set(weightPath, h5.readDataset(weightPath, limits));
+      weights.set(weightPath, await h5.readDataset(weightPath, limits));
     }
   }
   for (const datasetPath of h5.datasetPaths(root)) {
-    if (!weights.has(datasetPath)) weights.set(datasetPath, h5.readDataset(datasetPath, limits));
+    if (!weights.has(datasetPath)) weights.set(datasetPath, await h5.readDataset(datasetPath, limits));
   }
   return { weights, layerNames, weightNames };
 }
@@ -101,11 +102,7 @@ function parseJsonAttribute(h5: Hdf5File, objectPath: string, name: string, limi
   if (typeof value !== 'string') {
     throw new FormatError('H5_CONFIG_INVALID', `${h5.file}: attribute ${name} is ${JSON.stringify(value)?.slice(0, 60)}; expected a JSON string`, { file: h5.file });
   }
-  try {
-    return JSON.parse(value);
-  } catch (cause) {
-    throw new FormatError('H5_CONFIG_INVALID', `${h5.file}: attribute ${name} is not valid JSON (starts ${JSON.stringify(value.slice(0, 40))})`, { file: h5.file, cause });
-  }
+  return parseBoundedJson(value, h5.file, `attribute ${name}`, limits, 'H5_CONFIG_INVALID');
 }
 
 /**
