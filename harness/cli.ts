@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { registerFuzzCommand } from './commands/fuzz.ts';
 import { registerInspectCommand } from './commands/inspect.ts';
 import { registerProbeCommand } from './commands/probe.ts';
 import { loadCases } from './cases/load-cases.ts';
@@ -199,6 +200,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     });
 
   registerInspectCommand(program);
+  registerFuzzCommand(program, setExitCode);
   registerProbeCommand(program, setExitCode);
 
   return program;

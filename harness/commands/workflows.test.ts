@@ -40,5 +40,6 @@ describe('GitHub workflows', () => {
     expect(runs(merge)).toMatch(/keras-roundtrip merge shards\/\*\/results\.json/);
     expect(runs(merge)).toMatch(/summary\.md >> "\$GITHUB_STEP_SUMMARY"/);
     expect(runs(workflow.jobs['cross-load']!)).toMatch(/verify --all-envs --shard/);
+    expect(runs(workflow.jobs.fuzz!)).toMatch(/keras-roundtrip fuzz --seconds \d{4,} --seed/);
   });
 });

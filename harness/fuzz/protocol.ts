@@ -1,0 +1,26 @@
+/** Messages between the fuzz driver and its reader thread. */
+import type { ReaderLimits } from '../formats/types.ts';
+
+/** Artifact formats plus `.npy`, the golden inputs and outputs. */
+export type FuzzFormat = 'keras' | 'h5' | 'weights-h5' | 'weights-sharded' | 'onnx' | 'savedmodel' | 'checkpoint' | 'tfjs' | 'npy';
+
+export interface FuzzRequest {
+  id: number;
+  format: FuzzFormat;
+  /** What the reader is handed: a file, or the folder of a folder format. */
+  path: string;
+  limits?: Partial<ReaderLimits>;
+}
+
+/** How one input ended. `hang`, `memory` and `crash` are decided by the driver, never sent by the thread. */
+export type FuzzOutcome = 'ok' | 'typed' | 'untyped' | 'hang' | 'memory' | 'crash';
+
+export interface FuzzReply {
+  id: number;
+  outcome: 'ok' | 'typed' | 'untyped';
+  /** FormatError code, for `typed`. */
+  code?: string;
+  errorName?: string;
+  message?: string;
+  stack?: string;
+}
