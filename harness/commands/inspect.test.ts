@@ -5,6 +5,7 @@ import { main } from '../cli.ts';
 import { DEFAULT_ENVIRONMENT } from '../environments.ts';
 import { makeTempDir } from '../formats/test-support.ts';
 import { GOLDEN_DIR } from '../paths.ts';
+import { CAN_MAKE_PYTHON_FIXTURES, HOSTILE_FIXTURES, makeHostileFixtures } from '../../fixtures/make-hostile.ts';
 import { listLayers } from './inspect.ts';
 
 /** Run the CLI with stdout and stderr captured. */
@@ -89,5 +90,29 @@ describe('keras-roundtrip inspect', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('FORMAT_UNKNOWN');
     expect(stderr).toContain('no reader claims this file');
+  });
+});
+
+/** inspect reads artifacts with the default limits: fixtures that need other limits (a short HDF5 time limit) are read by hostile.test.ts. */
+const INSPECTABLE = HOSTILE_FIXTURES.filter((fixture) => fixture.reader === undefined && fixture.limits === undefined);
+
+describe('keras-roundtrip inspect on hostile files', { timeout: 180_000 }, () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await makeTempDir();
+    await makeHostileFixtures(dir);
+  }, 180_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it.each(INSPECTABLE.map((fixture) => [fixture.file, fixture] as const))('%s: exit 2, one line naming the code, no stack trace', async (_file, fixture) => {
+    if (fixture.needsPython && !CAN_MAKE_PYTHON_FIXTURES) return;
+    for (const flags of [[], ['--json']]) {
+      const { code, stdout, stderr } = await runCli(...flags, join(dir, fixture.file));
+      expect(code, stderr).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr.trimEnd().split('\n'), stderr).toHaveLength(1);
+      expect(stderr).toContain(`[${fixture.expectedCode}]`);
+      expect(stderr).not.toMatch(/^\s+at /m);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { FormatError } from '../errors.ts';
 import { readArtifact } from '../formats/registry.ts';
 import { tensorBytes } from '../formats/tensor-bytes.ts';
 import type { ArtifactContents } from '../formats/types.ts';
@@ -100,6 +101,18 @@ export function renderSummary(summary: ArtifactSummary): string {
   return `${out.join('\n')}\n`;
 }
 
+/** The reader's findings; a refusal keeps its code and becomes one line (the CLI prints it and exits 2). */
+async function readForInspect(file: string): Promise<ArtifactContents> {
+  try {
+    return await readArtifact(file);
+  } catch (error) {
+    if (error instanceof FormatError && /\n/.test(error.message)) {
+      throw new FormatError(error.code, error.message.replace(/\s*\n\s*/g, ' '), { ...(error.file === undefined ? {} : { file: error.file }), ...(error.details === undefined ? {} : { details: error.details }), cause: error });
+    }
+    throw error;
+  }
+}
+
 /** `keras-roundtrip inspect <artifact> [--json]`: what the readers find in any artifact. */
 export function registerInspectCommand(program: Command): void {
   program
@@ -108,8 +121,7 @@ export function registerInspectCommand(program: Command): void {
     .argument('<artifact>', 'a .keras, .h5, .weights.h5, sharded weights index or folder, .onnx, … file or folder')
     .option('--json', 'print the summary as JSON (no tensor data)')
     .action(async (artifact: string, options: { json?: boolean }) => {
-      const file = path.resolve(artifact);
-      const summary = summarizeArtifact(artifact, await readArtifact(file));
+      const summary = summarizeArtifact(artifact, await readForInspect(path.resolve(artifact)));
       process.stdout.write(options.json ? `${JSON.stringify(summary, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n` : renderSummary(summary));
     });
 }
