@@ -11,13 +11,14 @@ import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { seededRandom } from '../seeded-random.ts';
 import { startTypeScriptWorker } from '../ts-worker.ts';
+import { READABLE_FORMATS } from '../formats/definitions.ts';
 import type { ReaderLimits } from '../formats/types.ts';
 import { mutateFile, pick, type Random } from './mutators.ts';
 import type { FuzzFormat, FuzzOutcome, FuzzReply, FuzzRequest } from './protocol.ts';
 
 export type { FuzzFormat, FuzzOutcome } from './protocol.ts';
 
-export const FUZZ_FORMATS: readonly FuzzFormat[] = ['keras', 'h5', 'weights-h5', 'weights-sharded', 'onnx', 'savedmodel', 'checkpoint', 'tfjs', 'npy'];
+export const FUZZ_FORMATS: readonly FuzzFormat[] = [...READABLE_FORMATS, 'npy'];
 export const FUZZ_OUTCOMES: readonly FuzzOutcome[] = ['ok', 'typed', 'untyped', 'hang', 'memory', 'crash'];
 /** Outcomes that fail a fuzz run. */
 export const BAD_OUTCOMES: readonly FuzzOutcome[] = ['untyped', 'hang', 'memory', 'crash'];
@@ -32,7 +33,7 @@ export interface FuzzSeed {
   files: string[];
 }
 
-/** Where each format's seeds live in a golden case folder. */
+/** Where each format's seeds live in a golden case folder (a new readable format must say, or this does not compile). */
 const SEED_LOCATIONS: Record<FuzzFormat, { artifact: string; folder: boolean }[]> = {
   keras: [{ artifact: 'artifacts/model.keras', folder: false }, { artifact: 'artifacts/model-npz.keras', folder: false }],
   h5: [{ artifact: 'artifacts/model.h5', folder: false }],

@@ -1,8 +1,9 @@
 /** Messages between the fuzz driver and its reader thread. */
+import type { ReadableFormatName } from '../formats/definitions.ts';
 import type { ReaderLimits } from '../formats/types.ts';
 
-/** Artifact formats plus `.npy`, the golden inputs and outputs. */
-export type FuzzFormat = 'keras' | 'h5' | 'weights-h5' | 'weights-sharded' | 'onnx' | 'savedmodel' | 'checkpoint' | 'tfjs' | 'npy';
+/** Every format a TS reader decodes, plus `.npy` (the golden inputs and outputs). */
+export type FuzzFormat = ReadableFormatName | 'npy';
 
 export interface FuzzRequest {
   id: number;
