@@ -20,7 +20,7 @@ describe('runFuzz', { timeout: 120_000 }, () => {
     const results = await runFuzz({ goldenRoot: golden, formats: ['npy'], seconds: 3, seed: 7 });
     const [stats] = results.formats;
     expect(stats!.seeds).toBe(2);
-    expect(stats!.inputs).toBeGreaterThan(10);
+    expect(stats!.inputs).toBeGreaterThan(3);
     expect(FUZZ_OUTCOMES.reduce((sum, outcome) => sum + stats!.outcomes[outcome], 0)).toBe(stats!.inputs);
     expect(stats!.outcomes.typed).toBeGreaterThan(0);
     expect(fuzzFailed(results), renderFuzzTable(results)).toBe(false);

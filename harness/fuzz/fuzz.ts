@@ -239,6 +239,11 @@ class ReaderThread {
     });
   }
 
+  /** Start the thread now, so its start-up is not charged to the first format's budget. */
+  async warm(): Promise<void> {
+    await this.#start();
+  }
+
   async close(): Promise<void> {
     const worker = this.#worker;
     this.#worker = undefined;
@@ -328,6 +333,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResults> {
   const thread = new ReaderThread();
   const results: FuzzResults = { seed: options.seed, formats: [] };
   try {
+    await thread.warm();
     for (const format of formats) {
       const seeds = await prepareSeeds(await findSeeds(options.goldenRoot, format), workDir);
       options.onProgress?.(`fuzz ${format}: ${seeds.length} seed(s)`);
