@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCaseFile } from '../cases/load-cases.ts';
 import { toleranceFor } from '../cases/types.ts';
 import { compareAllClose } from '../compare/allclose.ts';
+import { dtypeRuleFor } from '../compare/dtype-table.ts';
 import { readArtifact } from '../formats/registry.ts';
 import { readNpy } from '../formats/npy.ts';
 import { readGoldenManifest, goldenCaseDirectory } from '../generator/golden.ts';
@@ -27,6 +28,8 @@ const CASES = [
   'layer-conv1d', 'normalization-adapt', 'layer-additive-attention', 'layer-hard-sigmoid',
 ];
 /** Subclassed models and saving-hook layers: their TS twins (harness/custom-objects/) run the .keras file. */
+/** String inputs through StringLookup and TextVectorization, their vocabulary from the archive's assets. */
+const STRING_CASES = ['string-lookup-vocabulary', 'text-vectorization'];
 const TWIN_CASES = [
   'custom-model', 'custom-model-serving', 'saving-hook-custom-variable', 'saving-hook-custom-assets', 'saving-hook-custom-build',
   'saving-hook-custom-compile', 'compile-false', 'layers-in-containers',
@@ -53,8 +56,10 @@ async function expectGoldenMatch(environment: string, caseId: string, format: 'k
   const customObjects = passed ? [...customObjectsForBuilder('builder' in spec.model ? spec.model.builder.name : undefined)] : [];
   const result = await tfjsKerasRuntime.run({ runtime: 'tfjs-keras', format, artifactPath: path.join(directory, artifact.path), inputs: await goldenInputs(environment, caseId), customObjects });
   for (const [index, reference] of manifest.outputs.entries()) {
-    const comparison = compareAllClose(result.outputs[positionalOutputName(index)]!, await readNpy(path.join(directory, reference.file)), toleranceFor(spec, 'tfjs-keras'));
-    expect(comparison.pass, `${reference.name}: ${JSON.stringify(comparison.report)}`).toBe(true);
+    const desired = await readNpy(path.join(directory, reference.file));
+    // As verify compares: tfjs holds int64 outputs (lookup indices) as int32, the declared coercion of dtype-table.ts.
+    const comparison = compareAllClose(result.outputs[positionalOutputName(index)]!, desired, toleranceFor(spec, 'tfjs-keras'), { dtypeRule: dtypeRuleFor('tfjs-keras', desired.dtype) });
+    expect(comparison.pass, `${reference.name}: ${JSON.stringify(comparison)}`).toBe(true);
   }
 }
 
@@ -64,6 +69,7 @@ describe.skipIf(!available)('tfjs-keras runs golden cases', () => {
       it(`${caseId} (${format}) matches the Keras outputs`, () => expectGoldenMatch(ENVIRONMENT, caseId, format));
     }
   }
+  for (const caseId of STRING_CASES) it(`${caseId} (keras) matches the Keras outputs`, () => expectGoldenMatch(ENVIRONMENT, caseId, 'keras'));
   for (const caseId of TWIN_CASES) it(`${caseId} (keras) matches the Keras outputs through its TS twin`, () => expectGoldenMatch(ENVIRONMENT, caseId, 'keras'));
 
   for (const environment of KERAS2_ENVIRONMENTS) {
@@ -95,6 +101,25 @@ describe.skipIf(!available)('tfjs-keras runs golden cases', () => {
   it('names the argument when a supported layer uses an unsupported value', async () => {
     const contents = await readArtifact(path.join(goldenCaseDirectory(ENVIRONMENT, 'mixed-precision', GOLDEN_DIR), 'artifacts', 'model.keras'));
     expect(preflight(contents)).toEqual(expect.arrayContaining([expect.stringMatching(/Dense "hidden", argument dtype: compute dtype mixed_float16/)]));
+  });
+
+  it('string lookups index words by the vocabulary.txt Keras saved (mask and OOV tokens first), OOV and mask included', async () => {
+    const run = async (caseId: string, layerFolder: string, words: string[], shape: number[]) => {
+      const artifactPath = path.join(goldenCaseDirectory(ENVIRONMENT, caseId, GOLDEN_DIR), 'artifacts', 'model.keras');
+      const contents = await readArtifact(artifactPath);
+      const vocabulary = new TextDecoder().decode(contents.assets.get(`assets/layers/${layerFolder}/vocabulary.txt`)!).split('\n');
+      const result = await tfjsKerasRuntime.run({ runtime: 'tfjs-keras', format: 'keras', artifactPath, inputs: { words: { dtype: 'string', shape, data: words } } });
+      return { vocabulary, output: Array.from(result.outputs[positionalOutputName(0)]!.data as Int32Array) };
+    };
+    const lookup = await run('string-lookup-vocabulary', 'string_lookup', ['the', 'cat', 'zebra', 'dog', '', 'sat'], [2, 3]);
+    // StringLookup's file: "[UNK]" then the adapted words; an unknown word gets the OOV index 0.
+    expect(lookup.vocabulary[0]).toBe('[UNK]');
+    expect(lookup.output).toEqual(['the', 'cat', 'zebra', 'dog', '', 'sat'].map((word) => Math.max(0, lookup.vocabulary.indexOf(word))));
+    const text = await run('text-vectorization', 'text_vectorization', ['The CAT, sat!', 'zebra  dog', 'a cat ran far and the dog sat'], [3]);
+    // TextVectorization's file: the mask "" (index 0, also the padding), "[UNK]" (1), then the words; rows cut at 4.
+    expect(text.vocabulary.slice(0, 2)).toEqual(['', '[UNK]']);
+    const index = (word: string) => (text.vocabulary.includes(word) ? text.vocabulary.indexOf(word) : 1);
+    expect(text.output).toEqual([...['the', 'cat', 'sat'].map(index), 0, ...['zebra', 'dog'].map(index), 0, 0, ...['a', 'cat', 'ran', 'far'].map(index)]);
   });
 
   it('a twin restoring its own variables fails the load when one is lost or one is left over', async () => {

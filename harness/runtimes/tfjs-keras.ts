@@ -3,7 +3,7 @@
  * writers) through our readers, and runs it on tfjs-node's backend. tfjs itself cannot load Keras 3 files
  * (tfjs#8266, tfjs#8328). Outputs are named `output_<i>` by position.
  */
-import { tf, type TfTensor } from './tfjs-keras/tfjs.ts';
+import { runModel, tf, type TfTensor } from './tfjs-keras/tfjs.ts';
 import { providedCustomObject, providedCustomObjectNames, type CustomLayerTwin } from './tfjs-keras/custom-objects.ts';
 import { RoundtripError, RuntimeError } from '../errors.ts';
 import { readArtifact } from '../formats/registry.ts';
@@ -87,8 +87,7 @@ export const tfjsKerasRuntime: Runtime = {
         inputs.push(toTfjsTensor(tf, name, tensor, inputCoercions));
       }
       const runStarted = performance.now();
-      const predicted = built.model.predict(inputs.length === 1 ? inputs[0]! : inputs);
-      const list = Array.isArray(predicted) ? predicted : [predicted];
+      const list = runModel(built.model, inputs);
       const outputs: Record<string, Tensor> = {};
       for (const [index, tensor] of list.entries()) outputs[positionalOutputName(index)] = await fromTfjsTensor(tensor);
       const runSeconds = (performance.now() - runStarted) / 1000;

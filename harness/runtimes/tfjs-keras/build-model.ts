@@ -17,8 +17,8 @@ const MODEL_CLASSES = new Set(['Functional', 'Model', 'Sequential']);
 
 /** Keras layers tfjs-keras knows it cannot build (no tfjs twin, or Python code inside the config). */
 const KNOWN_UNSUPPORTED = new Set([
-  'Lambda', 'StringLookup',
-  'IntegerLookup', 'TextVectorization', 'Hashing', 'CategoryEncoding', 'Discretization', 'Subtract', 'ConvLSTM2D', 'EinsumDense',
+  'Lambda',
+  'IntegerLookup', 'Hashing', 'CategoryEncoding', 'Discretization', 'Subtract', 'ConvLSTM2D', 'EinsumDense',
   'UnitNormalization', 'GroupNormalization', 'SpatialDropout2D', 'SpatialDropout3D', 'Conv1DTranspose', 'Conv3DTranspose', 'SeparableConv1D',
   'DepthwiseConv1D', 'Identity', 'Cropping1D', 'Cropping3D', 'ZeroPadding1D', 'ZeroPadding3D', 'UpSampling1D', 'UpSampling3D',
 ]);
@@ -148,13 +148,13 @@ function checkCallKwargs(spec: KerasLayerSpec, call: LayerCall): void {
   }
 }
 
-type TfInputDtype = 'float32' | 'int32' | 'bool';
-const INPUT_DTYPES: Record<string, TfInputDtype> = { float32: 'float32', int8: 'int32', int16: 'int32', int32: 'int32', int64: 'int32', uint8: 'int32', uint16: 'int32', bool: 'bool' };
+type TfInputDtype = 'float32' | 'int32' | 'bool' | 'string';
+const INPUT_DTYPES: Record<string, TfInputDtype> = { float32: 'float32', int8: 'int32', int16: 'int32', int32: 'int32', int64: 'int32', uint8: 'int32', uint16: 'int32', bool: 'bool', string: 'string' };
 
 function inputDtype(spec: KerasLayerSpec): TfInputDtype {
   const dtype = typeof spec.config['dtype'] === 'string' ? spec.config['dtype'] : 'float32';
   const mapped = INPUT_DTYPES[dtype];
-  if (!mapped) unsupported({ className: 'InputLayer', layer: spec.name, argument: 'dtype', reason: `input dtype ${dtype}; tfjs inputs are float32, int32 or bool` });
+  if (!mapped) unsupported({ className: 'InputLayer', layer: spec.name, argument: 'dtype', reason: `input dtype ${dtype}; tfjs inputs are float32, int32, bool or string` });
   if (spec.config['sparse'] === true || spec.config['ragged'] === true) unsupported({ className: 'InputLayer', layer: spec.name, argument: spec.config['sparse'] === true ? 'sparse' : 'ragged', reason: 'tfjs has no sparse or ragged tensors' });
   return mapped;
 }

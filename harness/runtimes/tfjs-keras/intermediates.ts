@@ -3,7 +3,7 @@ import { readArtifact } from '../../formats/registry.ts';
 import type { Tensor } from '../../tensor.ts';
 import { customObjectsNamed, loadKerasModel } from '../tfjs-keras.ts';
 import { fromTfjsTensor, toTfjsTensor } from '../tfjs-node-savedmodel.ts';
-import { tf, type TfSymbolic, type TfTensor } from './tfjs.ts';
+import { runModel, tf, type TfSymbolic, type TfTensor } from './tfjs.ts';
 
 /** One layer's output, by the Keras layer name the artifact's config gives it. */
 export interface LayerOutput {
@@ -33,8 +33,7 @@ export async function computeLayerOutputs(artifactPath: string, inputs: Readonly
       return Array.isArray(output) ? output[0]! : output;
     });
     const probe = tf.model({ inputs: built.model.inputs, outputs });
-    const predicted = probe.predict(feeds.length === 1 ? feeds[0]! : feeds);
-    const list = Array.isArray(predicted) ? predicted : [predicted];
+    const list = runModel(probe, feeds);
     const layers: LayerOutput[] = [];
     for (const [index, entry] of built.layers.entries()) layers.push({ name: entry.spec.name, className: entry.spec.className, tensor: await fromTfjsTensor(list[index]!) });
     for (const tensor of list) tensor.dispose();

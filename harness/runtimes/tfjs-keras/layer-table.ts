@@ -9,7 +9,9 @@ import { knownActivations, tfjsActivation, type KerasMajor } from './activations
 import { KerasDotAttention, KerasMultiHeadAttention } from './attention.ts';
 import { CausalConv1D, GlobalPooling3D, KerasNormalization } from './extra-layers.ts';
 import { createGru } from './recurrent.ts';
-import { hasKerasVariablePaths, KerasBidirectional, KerasTimeDistributed, type MergeMode, type Sublayer } from './wrappers.ts';
+import { hasKerasVariablePaths } from './layer-hooks.ts';
+import { KerasStringLookup, KerasTextVectorization } from './preprocessing.ts';
+import { KerasBidirectional, KerasTimeDistributed, type MergeMode, type Sublayer } from './wrappers.ts';
 import { tf, type TfLayer } from './tfjs.ts';
 
 type Args = Record<string, unknown>;
@@ -77,6 +79,12 @@ const RNN_COMMON = {
   time_major: FALSE_ONLY, zero_output_for_mask: 'ignore', ...trainingOnly('kernel', 'recurrent', 'bias'),
 } as const;
 const MERGE = {} as const;
+/** Arguments of IndexLookup-based layers; only `output_mode="int"` with one OOV index is run. */
+const LOOKUP = {
+  max_tokens: 'ignore', num_oov_indices: { accept: [1] }, oov_token: 'oovToken', mask_token: 'maskToken', output_mode: { accept: ['int'] },
+  sparse: FALSE_ONLY, pad_to_max_tokens: 'ignore', idf_weights: NULL_ONLY, vocabulary: { to: 'vocabulary', map: vocabularyList },
+  vocabulary_size: 'ignore', encoding: { accept: ['utf-8'] }, vocabulary_dtype: { accept: ['string', undefined] },
+} as const;
 
 /** A layer's arguments in tfjs form (always with `name` and `trainable`); unsupported arguments throw. */
 export function translateArgs(spec: KerasLayerSpec, rules: Record<string, ArgRule>, context: TranslationContext): Args {
@@ -223,8 +231,37 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
       given: args['mean'] === undefined ? null : { mean: args['mean'] as number[], variance: args['variance'] as number[] },
     }),
   },
+  StringLookup: {
+    args: { ...LOOKUP, invert: FALSE_ONLY, oov_method: 'ignore', salt: 'ignore' },
+    create: (args) => new KerasStringLookup(lookupArgs(args, { maskToken: null, oovToken: '[UNK]' })),
+  },
+  TextVectorization: {
+    args: {
+      ...LOOKUP, standardize: { to: 'standardize', accept: ['lower_and_strip_punctuation', 'lower', 'strip_punctuation', null] }, split: { accept: ['whitespace'] },
+      ngrams: NULL_ONLY, output_sequence_length: 'outputSequenceLength', ragged: FALSE_ONLY,
+    },
+    create: (args, spec) => new KerasTextVectorization({
+      // TextVectorization's inner lookup always has mask "" and OOV "[UNK]" (text_vectorization.py).
+      ...lookupArgs(args, { maskToken: '', oovToken: '[UNK]' }), maskToken: '', oovToken: '[UNK]',
+      standardize: spec.config['standardize'] === null ? null : ((args['standardize'] as never) ?? 'lower_and_strip_punctuation'),
+      outputSequenceLength: (args['outputSequenceLength'] as number | undefined) ?? null,
+    }),
+  },
   Masking: { args: { mask_value: 'maskValue' }, create: (args) => L.masking(args as never) },
 };
+
+function vocabularyList(value: unknown, spec: KerasLayerSpec, key: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((token) => typeof token === 'string')) unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `only an inline list of strings is supported (a vocabulary file path is not), received ${JSON.stringify(value)?.slice(0, 60)}` });
+  return value;
+}
+
+function lookupArgs(args: Args, defaults: { maskToken: string | null; oovToken: string }) {
+  return {
+    name: args['name'] as string, trainable: args['trainable'] as boolean, vocabulary: (args['vocabulary'] as string[] | undefined) ?? null,
+    maskToken: 'maskToken' in args ? (args['maskToken'] as string) : defaults.maskToken, oovToken: (args['oovToken'] as string | undefined) ?? defaults.oovToken, numOovIndices: 1,
+  };
+}
 
 function sublayer(value: unknown, spec: KerasLayerSpec, key: string, context: TranslationContext): Sublayer | undefined {
   return value === null || value === undefined ? undefined : context.sublayer(value, `${spec.name}.${key}`);

@@ -10,3 +10,12 @@ export type TfLayer = InstanceType<typeof tfNode.layers.Layer>;
 export type TfSymbolic = tfNode.SymbolicTensor;
 export type TfTensor = tfNode.Tensor;
 export type TfModel = tfNode.LayersModel;
+
+/**
+ * Run a built model once on concrete inputs (in `model.inputs` order), every output in order. Unlike `predict`, it
+ * neither slices batches nor expands rank-1 inputs, so string inputs (lookups) and rank-1 text batches run as Keras does.
+ */
+export function runModel(model: TfModel, inputs: readonly TfTensor[]): TfTensor[] {
+  const outputs = model.apply(inputs.length === 1 ? inputs[0]! : [...inputs], { training: false }) as TfTensor | TfTensor[];
+  return Array.isArray(outputs) ? outputs : [outputs];
+}

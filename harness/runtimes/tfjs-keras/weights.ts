@@ -10,7 +10,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { RuntimeError } from '../../errors.ts';
 import type { ArtifactContents } from '../../formats/types.ts';
 import type { Tensor } from '../../tensor.ts';
-import type { VariableStore as TwinVariableStore, WriterInfo } from './custom-objects.ts';
+import type { AssetSource, VariableStore as TwinVariableStore, WriterInfo } from './custom-objects.ts';
+import { hasKerasAssets } from './layer-hooks.ts';
 import type { BuiltLayer } from './build-model.ts';
 import { builtinVariablePaths } from './layer-table.ts';
 import { tf, type TfLayer } from './tfjs.ts';
@@ -26,7 +27,7 @@ interface Assignment {
 export function assignWeights(contents: ArtifactContents, layers: readonly BuiltLayer[], file: string, writer: WriterInfo): void {
   const assignments = contents.format === 'keras' ? kerasAssignments(contents, layers, file, writer) : h5Assignments(contents, layers, file);
   for (const { variable, tensor, source } of assignments) writeVariable(variable, tensor, source, file);
-  if (contents.format === 'keras') loadTwinAssets(contents, layers, file);
+  if (contents.format === 'keras') loadLayerAssets(contents, layers, file);
 }
 
 function writeVariable(variable: LayerVariable, tensor: Tensor, source: string, file: string): void {
@@ -93,14 +94,18 @@ function isTrainingState(key: string): boolean {
   return key.startsWith('/optimizer/') || key.startsWith('/metrics/');
 }
 
-/** The asset files of one layer (`assets<layer path>/…` in the archive), keyed relative to that folder. */
-function loadTwinAssets(contents: ArtifactContents, layers: readonly BuiltLayer[], file: string): void {
+/** Layers with Keras load_assets (twins, lookups) read their files: `assets<layer path>/…` in the archive, keyed relative to that folder. */
+function loadLayerAssets(contents: ArtifactContents, layers: readonly BuiltLayer[], file: string): void {
   for (const built of leafLayers(layers)) {
-    if (built.resolution.kind !== 'custom' || !built.resolution.twin.loadAssets) continue;
+    const twin = built.resolution.kind === 'custom' ? built.resolution.twin : undefined;
+    const load = twin?.loadAssets
+      ? (files: ReadonlyMap<string, Uint8Array>, source: AssetSource) => twin.loadAssets!(built.layer, files, source)
+      : hasKerasAssets(built.layer) ? built.layer.loadKerasAssets.bind(built.layer) : undefined;
+    if (!load) continue;
     const prefix = `assets${built.kerasPath}/`;
     const files = new Map<string, Uint8Array>();
     for (const [path, bytes] of contents.assets) if (path.startsWith(prefix)) files.set(path.slice(prefix.length), bytes);
-    built.resolution.twin.loadAssets(built.layer, files, { file, folder: prefix });
+    load(files, { file, folder: prefix });
   }
 }
 

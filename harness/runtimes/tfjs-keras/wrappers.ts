@@ -12,14 +12,6 @@ export interface Sublayer {
   variablePaths(): string[];
 }
 
-/** Layers written here that hold sublayers name their own variables' saving_lib paths. */
-export interface HasKerasVariablePaths {
-  kerasVariablePaths(): string[];
-}
-
-export function hasKerasVariablePaths(layer: TfLayer): layer is TfLayer & HasKerasVariablePaths {
-  return typeof (layer as Partial<HasKerasVariablePaths>).kerasVariablePaths === 'function';
-}
 
 function firstShape(inputShape: Shape | Shape[]): Shape {
   return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
