@@ -50,14 +50,14 @@ interface Session {
 
 const sessions = new Map<number, Session>();
 /**
- * Set by anything thrown that is neither a FormatError nor an HDF5 diagnostic (h5wasm's throwing error handler, which
- * h5wasm means to be recoverable): a WebAssembly trap or a JS error inside h5wasm leaves the library in an unknown
- * state, so this thread is replaced after answering.
+ * Set by a WebAssembly trap (memory access out of bounds, unreachable) or anything thrown that is not an Error: the
+ * library's state is then unknown, so this thread is replaced after answering. Errors h5wasm throws on purpose (HDF5
+ * diagnostics from its throwing error handler, its own "error - …" checks) are its designed error path and keep it.
  */
 let poisoned = false;
 
-function isHdf5Diagnostic(cause: unknown): boolean {
-  return cause instanceof Error && !(cause instanceof WebAssembly.RuntimeError) && /^\s*#\d+:/m.test(cause.message);
+function isDesignedH5wasmError(cause: unknown): boolean {
+  return cause instanceof Error && !(cause instanceof WebAssembly.RuntimeError);
 }
 let nextSession = 1;
 
@@ -71,7 +71,7 @@ function corrupt(file: string, what: string, cause?: unknown): FormatError {
 
 /** The innermost reason in an HDF5 error stack, e.g. "truncated file: eof = 1500, … stored_eof = 33280". */
 function diagnostic(cause: unknown): string {
-  if (!isHdf5Diagnostic(cause)) poisoned = true;
+  if (!isDesignedH5wasmError(cause)) poisoned = true;
   const text = String(cause instanceof Error ? cause.message : cause);
   const lines = text.split('\n').filter((line) => /^\s*#\d+:/.test(line));
   const innermost = lines.at(-1)?.replace(/^.*?\(\):\s*/, '').trim();

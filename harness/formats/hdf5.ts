@@ -94,6 +94,11 @@ class Hdf5Worker {
     this.#worker.on('exit', (code) => this.#fail((file) => new FormatError('HDF5_WORKER_FAILED', `${file}: the HDF5 worker thread exited (code ${code}) while reading`, { file })));
   }
 
+  /** Resolves once the thread has loaded h5wasm. */
+  started(): Promise<void> {
+    return this.#ready;
+  }
+
   get alive(): boolean {
     return this.#dead === undefined;
   }
@@ -158,6 +163,14 @@ function hdf5Worker(memoryMb: number): Hdf5Worker {
     current = new Hdf5Worker(memoryMb);
   }
   return current;
+}
+
+/**
+ * Start the HDF5 worker thread now (it otherwise starts with the first HDF5 file), so that first file's time is its
+ * own: for benchmarks, and for a fuzzer's per-input watchdog.
+ */
+export async function startHdf5Worker(limits: ReaderLimits = resolveLimits()): Promise<void> {
+  await hdf5Worker(limits.hdf5MemoryMb).started();
 }
 
 /** Turn an error answer into its FormatError; the thread is replaced when its library state can no longer be trusted. */

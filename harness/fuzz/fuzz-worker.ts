@@ -4,6 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { FormatError } from '../errors.ts';
+import { startHdf5Worker } from '../formats/hdf5.ts';
 import { readNpy } from '../formats/npy.ts';
 import { readArtifact } from '../formats/registry.ts';
 import type { FuzzReply, FuzzRequest } from './protocol.ts';
@@ -31,4 +32,6 @@ port.on('message', async (request: FuzzRequest) => {
   port.postMessage(reply);
 });
 
+// The HDF5 thread starts before the first input, so its start is never mistaken for a hang.
+await startHdf5Worker();
 port.postMessage({ ready: true });
