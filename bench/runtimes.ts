@@ -27,7 +27,7 @@ const PAIRS = [
   { runtime: 'tfjs-keras', format: 'keras', python: 'keras.models.load_model + model(x)' },
 ] as const;
 
-interface Timing { loadMs: number; inferMedianMs: number }
+interface Timing { loadMs: number; inferMedianMs: number; parts?: Record<string, number> }
 interface Row { case: string; runtime: string; format: string; python: string; ts: Timing; py: Timing; loadRatio: number; inferRatio: number }
 
 function median(values: number[]): number {
@@ -59,8 +59,16 @@ async function benchTs(runtime: string, artifactPath: string, inputs: Record<str
       const outputs = await session.run(feeds);
       for (const output of Object.values(outputs)) void output.data;
     });
+    // Where a call's microseconds go besides the model: the event-loop hop onnxruntime-node's run() takes
+    // (setImmediate before the native call) and the JS tensors made for inputs and outputs.
+    const parts = {
+      'setImmediate hop': await timeInferences(() => new Promise((resolve) => setImmediate(resolve))),
+      'input tensors': await timeInferences(async () => {
+        for (const [name, tensor] of Object.entries(inputs)) feeds[name] = new ort.Tensor('float32', tensor.data as Float32Array, tensor.shape);
+      }),
+    };
     await session.release();
-    return { loadMs, inferMedianMs };
+    return { loadMs, inferMedianMs, parts };
   }
   const { tf } = await import('../harness/runtimes/tfjs-keras/tfjs.ts');
   const tensors = Object.fromEntries(Object.entries(inputs).map(([name, tensor]) => [name, tf.tensor(tensor.data as Float32Array, tensor.shape, 'float32')]));
@@ -164,6 +172,10 @@ export async function main(): Promise<void> {
     console.log(`${row.case.padEnd(22)} ${row.runtime.padEnd(21)} ${row.ts.loadMs.toFixed(1).padStart(9)} ${row.py.loadMs.toFixed(1).padStart(9)} ${row.loadRatio.toFixed(2).padStart(6)}  ${row.ts.inferMedianMs.toFixed(3).padStart(9)} ${row.py.inferMedianMs.toFixed(3).padStart(9)} ${row.inferRatio.toFixed(2).padStart(6)}`);
   }
   console.log('(milliseconds; ratio = TS / Python, below 1 means TS is faster)');
+  for (const row of rows.filter((candidate) => candidate.ts.parts)) {
+    const parts = Object.entries(row.ts.parts!).map(([part, ms]) => `${part} ${(ms * 1000).toFixed(1)} µs`).join(', ');
+    console.log(`${row.case} ${row.runtime} per call ${(row.ts.inferMedianMs * 1000).toFixed(1)} µs (Python ${(row.py.inferMedianMs * 1000).toFixed(1)} µs); of it: ${parts}`);
+  }
   await mkdir(path.dirname(RESULT_FILE), { recursive: true });
   await writeFile(RESULT_FILE, `${JSON.stringify({ bench: 'runtimes', environment: DEFAULT_ENVIRONMENT, repeats: REPEATS, warmups: WARMUPS, node: process.version, python: python.versions, rows }, null, 2)}\n`);
   console.log(`\nwrote ${path.relative(process.cwd(), RESULT_FILE)}`);
