@@ -101,14 +101,13 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
           generation.filter((entry) => entry.environment === environment.name && entry.status === 'skipped').map((entry) => [entry.case, entry.reason ?? 'not generated']),
         );
         const forEnvironment = planned.filter((check) => check.environment === environment.name);
-        // Checks of one environment run concurrently; the pool bounds how many native runs happen at once.
-        await Promise.all(
-          forEnvironment.map(async (check) => {
-            const checked = await runCheck(check, { pool, expectations, goldenRoot, generationErrors, generationSkips });
-            checks.push(checked);
-            options.onCheck?.(checked, checks.length, planned.length);
-          }),
-        );
+        // One check per worker plus one for the main process's own work (readers, comparisons): enough to keep every
+        // process busy, few enough that a check's seconds are its own, not time spent behind hundreds of others.
+        await mapWithConcurrency(forEnvironment, (options.poolSize ?? 2) + 1, async (check) => {
+          const checked = await runCheck(check, { pool, expectations, goldenRoot, generationErrors, generationSkips });
+          checks.push(checked);
+          options.onCheck?.(checked, checks.length, planned.length);
+        });
         const first = cases[0];
         if (first) {
           environments[environment.name] = await readGoldenManifest(environment.name, first.id, goldenRoot).then((manifest) => manifest.versions, () => ({}));
