@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerFuzzCommand } from './commands/fuzz.ts';
 import { registerInspectCommand } from './commands/inspect.ts';
+import { registerLockCommand } from './commands/lock.ts';
 import { registerProbeCommand } from './commands/probe.ts';
 import { loadCases } from './cases/load-cases.ts';
 import { applyProjectEnvironment, loadProjectCases, loadProjectConfig } from './config.ts';
@@ -189,6 +190,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerNightlyCommand(program, setExitCode);
   registerReproCommand(program, setExitCode);
   registerBisectCommand(program, setExitCode);
+  registerLockCommand(program, setExitCode);
   registerDivergenceCommand(program, setExitCode);
 
   program

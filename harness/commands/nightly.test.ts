@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { environmentAvailability, findEnvironment } from '../environments.ts';
-import { GOLDEN_DIR } from '../paths.ts';
+import { goldenRootOf } from '../generator/cache.ts';
 import { shardOf } from '../run/shard.ts';
 import type { CheckResult } from '../verdicts.ts';
 import { registerNightlyCommand } from './nightly.ts';
@@ -16,9 +16,9 @@ describe.skipIf(!available)('keras-roundtrip nightly', () => {
   it('one report over environments: own checks per writer, python@<loader> rows for the other, only the shard\'s cases', async () => {
     const directory = await mkdtemp(path.join(os.tmpdir(), 'nightly-'));
     const reports = path.join(directory, 'reports');
-    // A copy of the golden folders: nightly regenerates stale cases, and a test must not rewrite golden/.
+    // A copy of the golden folders (golden/ and the artifact cache): nightly regenerates stale cases, and a test must not rewrite golden/.
     const golden = path.join(directory, 'golden');
-    for (const environment of environments) await cp(path.join(GOLDEN_DIR, environment), path.join(golden, environment), { recursive: true });
+    for (const environment of environments) await cp(path.join(goldenRootOf(environment), environment), path.join(golden, environment), { recursive: true, dereference: true });
     const shard = `${shardOf('dense-mlp', 48)}/48`;
     let exitCode = -1;
     const program = new Command().exitOverride();

@@ -6,7 +6,7 @@ import { REPORTS_DIR } from '../paths.ts';
 import { writeReports } from '../report/index.ts';
 import { countVerdicts, runFailed, runRoundtrip } from '../run/run.ts';
 import { parseShard } from '../run/shard.ts';
-import { ensurePythonEnvironment } from '../setup/setup.ts';
+import { ensurePythonEnvironments } from '../setup/setup.ts';
 
 const say = (message: string) => process.stderr.write(`${message}\n`);
 
@@ -22,15 +22,14 @@ interface NightlyOptions {
 }
 
 /** Set up each environment that is not (an environment that cannot be set up stays unavailable and its checks are skipped). */
-async function setUpEnvironments(environments: readonly Environment[]): Promise<void> {
-  for (const environment of environments) {
-    if (environmentAvailability(environment).available) continue;
-    try {
-      await ensurePythonEnvironment(environment, (message) => say(`  setup ${message}`));
-    } catch (error) {
-      say(`  setup ${environment.name}: unavailable (${(error as Error).message.split('\n')[0]}); its checks are reported skipped`);
-    }
-  }
+async function setUpEnvironments(environments: readonly Environment[]): Promise<string[]> {
+  const failures: string[] = [];
+  const missing = environments.filter((environment) => !environmentAvailability(environment).available);
+  if (missing.length === 0) return failures;
+  await ensurePythonEnvironments(missing, (message) => say(`  setup ${message}`), (environment, error) => {
+    failures.push(`${environment.name}: ${(error as Error).message}`);
+  });
+  return failures;
 }
 
 /**
@@ -52,7 +51,7 @@ export function registerNightlyCommand(program: Command, setExitCode: (code: num
     .option('--timeout <seconds>', 'per-check timeout', '120')
     .action(async (options: NightlyOptions) => {
       const environments = options.env && options.env.length > 0 ? options.env.map(findEnvironment) : [...ENVIRONMENTS];
-      if (options.setup && options.runner === 'local') await setUpEnvironments(environments);
+      const setupFailures = options.setup && options.runner === 'local' ? await setUpEnvironments(environments) : [];
       for (const environment of environments) {
         const availability = environmentAvailability(environment);
         say(`  ${environment.name}: ${availability.available ? 'available' : `unavailable (${availability.reason})`}`);
@@ -78,6 +77,7 @@ export function registerNightlyCommand(program: Command, setExitCode: (code: num
       const counts = Object.entries(countVerdicts(results.checks)).filter(([, count]) => count > 0).map(([verdict, count]) => `${count} ${verdict}`);
       say(`\nnightly: ${results.checks.length} checks over ${environments.length} environment(s): ${counts.join(', ') || 'none'}`);
       for (const file of written) say(`report: ${path.relative(process.cwd(), file)}`);
-      setExitCode(runFailed(results) ? 1 : 0);
+      for (const failure of setupFailures) say(`set-up failed: ${failure.split('\n')[0]}`);
+      setExitCode(runFailed(results) || setupFailures.length > 0 ? 1 : 0);
     });
 }

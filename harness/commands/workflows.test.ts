@@ -39,7 +39,7 @@ describe('GitHub workflows', () => {
     expect(merge.if).toBe('always()');
     expect(runs(merge)).toMatch(/keras-roundtrip merge shards\/\*\/results\.json/);
     expect(runs(merge)).toMatch(/summary\.md >> "\$GITHUB_STEP_SUMMARY"/);
-    expect(runs(workflow.jobs['cross-load']!)).toMatch(/verify --all-envs --shard/);
+    expect(runs(workflow.jobs['cross-load']!)).toMatch(/verify --all-envs --golden tonight-golden --shard/);
     expect(runs(workflow.jobs.fuzz!)).toMatch(/keras-roundtrip fuzz --seconds \d{4,} --seed/);
   });
 });

@@ -6,8 +6,9 @@ import { toGeneratorCase } from '../cases/load-cases.ts';
 import type { CaseSpec } from '../cases/types.ts';
 import type { Environment } from '../environments.ts';
 import { GeneratorError, serializeError, type SerializedError } from '../errors.ts';
-import { GOLDEN_DIR, REPORTS_DIR } from '../paths.ts';
-import { createStagingDirectory, readGoldenManifest, swapIntoGolden } from './golden.ts';
+import { REPORTS_DIR } from '../paths.ts';
+import { goldenRootOf } from './cache.ts';
+import { createStagingDirectory, linkCachedCase, readGoldenManifest, swapIntoGolden } from './golden.ts';
 import { computeInputHash } from './input-hash.ts';
 import { generationSkipReason } from './requirements.ts';
 import { findGeneratorRunner, type GeneratorRunner, type GeneratorRunnerName, type RunningWorker } from './runners.ts';
@@ -42,16 +43,16 @@ interface WorkerReply {
   error?: { type: string; message: string; traceback?: string };
 }
 
-/** Cases whose golden folder is missing or was made from other inputs. */
-export async function findStaleCases(cases: CaseSpec[], environment: Environment, goldenRoot: string = GOLDEN_DIR): Promise<{ spec: CaseSpec; inputHash: string; reason: string }[]> {
+/** Cases whose golden folder is missing or was made from other inputs (and, in the artifact cache, not cached under their input hash). */
+export async function findStaleCases(cases: CaseSpec[], environment: Environment, goldenRoot: string = goldenRootOf(environment.name)): Promise<{ spec: CaseSpec; inputHash: string; reason: string }[]> {
   const stale: { spec: CaseSpec; inputHash: string; reason: string }[] = [];
   for (const spec of cases) {
     const inputHash = await computeInputHash(spec, environment);
     try {
       const manifest = await readGoldenManifest(environment.name, spec.id, goldenRoot);
-      if (manifest.inputHash !== inputHash) stale.push({ spec, inputHash, reason: 'inputs changed' });
+      if (manifest.inputHash !== inputHash && !(await linkCachedCase(environment.name, spec.id, goldenRoot, inputHash))) stale.push({ spec, inputHash, reason: 'inputs changed' });
     } catch {
-      stale.push({ spec, inputHash, reason: 'no golden data' });
+      if (!(await linkCachedCase(environment.name, spec.id, goldenRoot, inputHash))) stale.push({ spec, inputHash, reason: 'no golden data' });
     }
   }
   return stale;
@@ -149,7 +150,7 @@ class GeneratorWorker {
  * starting Python; one failing case never stops the others; golden/ is only ever replaced whole.
  */
 export async function generateCases(cases: CaseSpec[], environment: Environment, options: GenerateOptions = {}): Promise<GenerationResult[]> {
-  const goldenRoot = options.goldenRoot ?? GOLDEN_DIR;
+  const goldenRoot = options.goldenRoot ?? goldenRootOf(environment.name);
   const runner = findGeneratorRunner(options.runner ?? 'local');
   const availability = await runner.availability(environment);
   const skipped: GenerationResult[] = [];
@@ -194,7 +195,7 @@ export async function generateCases(cases: CaseSpec[], environment: Environment,
           });
         }
         await checkStagedManifest(staging, spec, inputHash);
-        await swapIntoGolden(staging, environment.name, spec.id, goldenRoot);
+        await swapIntoGolden(staging, environment.name, spec.id, goldenRoot, inputHash);
         staging = undefined;
       } catch (error) {
         result.status = 'error';

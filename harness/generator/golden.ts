@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { FormatName } from '../cases/types.ts';
 import { GoldenError } from '../errors.ts';
-import { GOLDEN_DIR } from '../paths.ts';
+import { cachedObjectDirectory, goldenRootOf, isArtifactCache } from './cache.ts';
 import type { DType } from '../tensor.ts';
 
 /** One reference array on disk (DEVELOPERS.md, "Golden layout"). */
@@ -63,12 +63,13 @@ export interface GoldenManifest {
   generateErrors: { format?: FormatName; type: string; message: string }[];
 }
 
-export function goldenCaseDirectory(environment: string, caseId: string, root: string = GOLDEN_DIR): string {
+/** `root` defaults to the environment's own golden root (goldenRootOf: golden/ or the artifact cache). */
+export function goldenCaseDirectory(environment: string, caseId: string, root: string = goldenRootOf(environment)): string {
   return path.join(root, environment, caseId);
 }
 
 /** Read a case's manifest; a missing or unreadable one is a typed error naming the command that fixes it. */
-export async function readGoldenManifest(environment: string, caseId: string, root: string = GOLDEN_DIR): Promise<GoldenManifest> {
+export async function readGoldenManifest(environment: string, caseId: string, root: string = goldenRootOf(environment)): Promise<GoldenManifest> {
   const file = path.join(goldenCaseDirectory(environment, caseId, root), 'manifest.json');
   let text: string;
   try {
@@ -86,15 +87,26 @@ export async function readGoldenManifest(environment: string, caseId: string, ro
 }
 
 /** A fresh temporary folder beside the golden folder, so the final rename stays on one file system. */
-export async function createStagingDirectory(environment: string, caseId: string, root: string = GOLDEN_DIR): Promise<string> {
+export async function createStagingDirectory(environment: string, caseId: string, root: string = goldenRootOf(environment)): Promise<string> {
   const parent = path.join(root, environment);
   await mkdir(parent, { recursive: true });
   return mkdtemp(path.join(parent, `.tmp-${caseId}-`));
 }
 
-/** Swap a finished staging folder into place whole: the old folder is moved aside, then removed. */
-export async function swapIntoGolden(staging: string, environment: string, caseId: string, root: string = GOLDEN_DIR): Promise<void> {
+/**
+ * Swap a finished staging folder into place whole: the old folder is moved aside, then removed. In the artifact
+ * cache the folder becomes the object of its input hash and the case's path a symlink to it.
+ */
+export async function swapIntoGolden(staging: string, environment: string, caseId: string, root: string = goldenRootOf(environment), inputHash?: string): Promise<void> {
   const target = goldenCaseDirectory(environment, caseId, root);
+  if (isArtifactCache(root) && inputHash) {
+    const object = cachedObjectDirectory(root, inputHash);
+    await mkdir(path.dirname(object), { recursive: true });
+    await rm(object, { recursive: true, force: true });
+    await rename(staging, object);
+    await linkCachedCase(environment, caseId, root, inputHash);
+    return;
+  }
   const aside = path.join(path.dirname(target), `.old-${caseId}-${process.pid}`);
   if (existsSync(target)) await rename(target, aside);
   try {
@@ -104,4 +116,22 @@ export async function swapIntoGolden(staging: string, environment: string, caseI
     throw error;
   }
   await rm(aside, { recursive: true, force: true });
+}
+
+/**
+ * Point `<root>/<env>/<case>` at the cached object of `inputHash` when one exists (an environment going back to
+ * inputs it had before is not regenerated). Returns whether it did.
+ */
+export async function linkCachedCase(environment: string, caseId: string, root: string, inputHash: string): Promise<boolean> {
+  const object = cachedObjectDirectory(root, inputHash);
+  if (!isArtifactCache(root) || !existsSync(path.join(object, 'manifest.json'))) return false;
+  const target = goldenCaseDirectory(environment, caseId, root);
+  await mkdir(path.dirname(target), { recursive: true });
+  const link = `${target}.link-${process.pid}`;
+  await rm(link, { force: true });
+  await symlink(path.relative(path.dirname(target), object), link);
+  const existing = await lstat(target).catch(() => undefined);
+  if (existing && !existing.isSymbolicLink()) await rm(target, { recursive: true, force: true });
+  await rename(link, target);
+  return true;
 }

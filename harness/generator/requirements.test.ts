@@ -30,15 +30,16 @@ describe('environmentVersions', () => {
 });
 
 describe('generationSkipReason', () => {
-  it('skips cases outside an environment\'s case tags, and makes tagged ones', async () => {
+  it('makes every case everywhere unless its requires says otherwise, and names the version it saw', async () => {
     const { loadCases } = await import('../cases/load-cases.ts');
     const { generationSkipReason } = await import('./requirements.ts');
     const { cases } = await loadCases();
     const keras2 = findEnvironment('tf2.15-keras2');
-    const tagged = cases.find((spec) => spec.tags.includes('all-environments'))!;
     const untagged = cases.find((spec) => !spec.tags.includes('all-environments'))!;
-    expect(generationSkipReason(tagged, keras2, { available: true })).toBeUndefined();
-    expect(generationSkipReason(untagged, keras2, { available: true })).toMatch(/makes only cases tagged all-environments/);
-    expect(generationSkipReason(untagged, findEnvironment('tf2.21-keras3'), { available: true })).toBeUndefined();
+    expect(generationSkipReason(untagged, keras2, { available: true })).toBeUndefined();
+    const keras3Only = { ...untagged, requires: { keras: '>=3' } };
+    expect(generationSkipReason(keras3Only, keras2, { available: true })).toBe('case requires keras >=3; environment tf2.15-keras2 has keras 2.15.0');
+    expect(generationSkipReason(keras3Only, findEnvironment('tf2.21-keras3'), { available: true })).toBeUndefined();
+    expect(generationSkipReason(untagged, keras2, { available: false, reason: 'not set up' })).toBe('not set up');
   });
 });

@@ -44,9 +44,6 @@ export function satisfiesVersionRange(version: string, range: string): boolean {
  */
 export function generationSkipReason(spec: CaseSpec, environment: Environment, availability: EnvironmentAvailability = environmentAvailability(environment)): string | undefined {
   if (!availability.available) return availability.reason;
-  if (environment.caseTags && !spec.tags.some((tag) => environment.caseTags!.includes(tag))) {
-    return `environment ${environment.name} makes only cases tagged ${environment.caseTags.join(' or ')} (keeps golden/ small); this case is not`;
-  }
   const versions = environmentVersions(environment);
   for (const [name, range] of Object.entries(spec.requires ?? {}) as [keyof typeof versions, string | undefined][]) {
     if (!range) continue;

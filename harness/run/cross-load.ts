@@ -6,7 +6,7 @@ import type { CaseSpec, CrossLoadRuntimeName, FormatName } from '../cases/types.
 import { environmentAvailability, venvPython, type Environment } from '../environments.ts';
 import { serializeError } from '../errors.ts';
 import { goldenCaseDirectory, readGoldenManifest, type PythonCheck } from '../generator/golden.ts';
-import { GENERATOR_DIR, GOLDEN_DIR } from '../paths.ts';
+import { GENERATOR_DIR } from '../paths.ts';
 import type { CheckResult } from '../verdicts.ts';
 import { applyTriage } from '../results/triage.ts';
 
@@ -38,7 +38,7 @@ export function crossLoadRuntime(loader: Environment): CrossLoadRuntimeName {
  * `python@<loader>` and environment `writer`. Never throws for a check's failure: an unavailable loader, a
  * missing golden folder or a dead process are verdicts too.
  */
-export async function crossLoadChecks(spec: CaseSpec, writer: Environment, loader: Environment, goldenRoot: string = GOLDEN_DIR, options: CrossLoadOptions = {}): Promise<CheckResult[]> {
+export async function crossLoadChecks(spec: CaseSpec, writer: Environment, loader: Environment, goldenRoot: string | undefined = undefined, options: CrossLoadOptions = {}): Promise<CheckResult[]> {
   if (writer.name === loader.name) return [];
   const runtime = crossLoadRuntime(loader);
   const formats = spec.formats.filter((format) => CROSS_LOAD_FORMATS.includes(format));

@@ -10,7 +10,7 @@ import { findEnvironment, venvPython } from '../environments.ts';
 import { GeneratorError, RoundtripError } from '../errors.ts';
 import { readNpy } from '../formats/npy.ts';
 import { goldenCaseDirectory, readGoldenManifest } from '../generator/golden.ts';
-import { GENERATOR_DIR, GOLDEN_DIR } from '../paths.ts';
+import { GENERATOR_DIR } from '../paths.ts';
 import { customObjectsForBuilder } from '../custom-objects/builders.ts';
 import type { Tensor } from '../tensor.ts';
 
@@ -90,7 +90,7 @@ async function pythonLayerOutputs(request: DivergenceRequest, caseDirectory: str
 
 /** Run the model layer by layer in Python and in tfjs-keras on the case's reference inputs; name the first layer that leaves tolerance. */
 export async function findFirstDivergentLayer(request: DivergenceRequest): Promise<DivergenceResult> {
-  const goldenRoot = request.goldenRoot ?? GOLDEN_DIR;
+  const goldenRoot = request.goldenRoot;
   const manifest = await readGoldenManifest(request.environment, request.spec.id, goldenRoot);
   const caseDirectory = goldenCaseDirectory(request.environment, request.spec.id, goldenRoot);
   const artifact = manifest.artifacts.find((candidate) => candidate.format === request.format);

@@ -5,7 +5,7 @@ import { toleranceFor, type CaseSpec, type FormatName, type RuntimeName } from '
 import { findEnvironment, venvPython } from '../environments.ts';
 import { RoundtripError } from '../errors.ts';
 import { goldenCaseDirectory, readGoldenManifest, type GoldenManifest } from '../generator/golden.ts';
-import { GOLDEN_DIR, PACKAGE_ROOT, REPORTS_DIR } from '../paths.ts';
+import { PACKAGE_ROOT, REPORTS_DIR } from '../paths.ts';
 import { RUNTIME_LOADERS } from '../runtimes/registry.ts';
 import { CROSS_LOAD_FORMATS } from './cross-load.ts';
 
@@ -38,7 +38,7 @@ function defaultFormat(manifest: GoldenManifest, runtime: RuntimeName): FormatNa
 }
 
 /** Pick the format when only the runtime is given. */
-export async function resolveReproFormat(spec: CaseSpec, environment: string, runtime: RuntimeName, format: FormatName | undefined, goldenRoot = GOLDEN_DIR): Promise<FormatName> {
+export async function resolveReproFormat(spec: CaseSpec, environment: string, runtime: RuntimeName, format: FormatName | undefined, goldenRoot?: string): Promise<FormatName> {
   return format ?? defaultFormat(await readGoldenManifest(environment, spec.id, goldenRoot), runtime);
 }
 
@@ -51,7 +51,7 @@ const quote = (text: string) => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text
  * Python rows (python, python@<loader>). Modules resolve from this checkout (KERAS_ROUNDTRIP_ROOT overrides it).
  */
 export async function writeReproBundle(request: ReproRequest): Promise<ReproBundle> {
-  const goldenRoot = request.goldenRoot ?? GOLDEN_DIR;
+  const goldenRoot = request.goldenRoot;
   const { spec, environment, format, runtime } = request;
   const manifest = await readGoldenManifest(environment, spec.id, goldenRoot);
   const artifact = manifest.artifacts.find((candidate) => candidate.format === format);

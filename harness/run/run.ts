@@ -7,7 +7,6 @@ import { RoundtripError, type SerializedError, type ValidationIssue } from '../e
 import { generateCases, type GenerationResult } from '../generator/drive.ts';
 import type { GeneratorRunnerName } from '../generator/runners.ts';
 import { readGoldenManifest } from '../generator/golden.ts';
-import { GOLDEN_DIR } from '../paths.ts';
 import { NATIVE_RUNTIMES } from '../runtimes/registry.ts';
 import { RuntimePool } from '../runtimes/pool.ts';
 import { readBindingProvenance } from '../runtimes/tfjs-node-binding.ts';
@@ -71,7 +70,7 @@ async function mapWithConcurrency<T>(items: readonly T[], limit: number, work: (
 /** generate → verify, for every selected case and environment. Never throws for a single case's failure. */
 export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
   const startedAt = new Date().toISOString();
-  const goldenRoot = options.goldenRoot ?? GOLDEN_DIR;
+  const goldenRoot = options.goldenRoot;
   // The project config (keras-roundtrip.config.ts in the working directory) adds cases, expectations, models, custom objects.
   const project = await loadProjectConfig();
   applyProjectEnvironment(project);

@@ -26,7 +26,6 @@ export type WorkerRuns = Pick<RuntimePool, 'run'>;
 import type { Tensor } from '../tensor.ts';
 import type { CheckResult, OutputComparison } from '../verdicts.ts';
 import { applyTriage } from '../results/triage.ts';
-import { GOLDEN_DIR } from '../paths.ts';
 
 /** The generator's error type for "this environment cannot write the format at all" (a tool not installed): a skip. */
 const FORMAT_UNAVAILABLE = 'FormatUnavailable';
@@ -83,7 +82,7 @@ async function runCheckUnexpected(planned: PlannedCheck, context: VerifyContext)
   const generationError = context.generationErrors?.get(planned.spec.id);
   if (generationError) return result(planned, { verdict: 'error', phase: 'generate', error: generationError });
 
-  const goldenRoot = context.goldenRoot ?? GOLDEN_DIR;
+  const goldenRoot = context.goldenRoot;
   let manifest: GoldenManifest;
   try {
     manifest = await readGoldenManifest(planned.environment, planned.spec.id, goldenRoot);

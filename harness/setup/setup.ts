@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { SetupError } from '../errors.ts';
-import { venvDirectory, venvPython, venvStampFile, type Environment } from '../environments.ts';
+import { DEFAULT_ENVIRONMENT, lockPins, sharedInstallation, venvDirectory, venvPython, venvStampFile, type Environment, type SharedInstallation } from '../environments.ts';
 import { PACKAGE_ROOT, TFJS_NODE_DIR } from '../paths.ts';
 import type { BindingProvenance } from '../runtimes/tfjs-node-binding.ts';
 
@@ -38,61 +38,149 @@ async function runStep<T>(step: string, remedy: string, log: string | undefined,
   }
 }
 
+/** Where the installations shared by several environments live: beside the venvs. */
+export function sharedInstallationDirectory(environment: Environment, shared: SharedInstallation): string {
+  return path.join(path.dirname(venvDirectory(environment)), '.shared', shared.name);
+}
+
+/** The layer file of a layered venv: which shared installation (and which of its contents) it sits on. */
+const LAYER_FILE = '.roundtrip-layer';
+
+async function sitePackages(python: string): Promise<string> {
+  const { stdout } = await execa(python, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])']);
+  return stdout.trim();
+}
+
+/** `python -m pip install --no-deps` of exact pins, with progress every few packages; output goes to the log. */
+async function installPins(python: string, pins: string[], label: string, logStream: WriteStream, progress: ProgressSink): Promise<void> {
+  const requirements = `${python}.requirements.txt`;
+  await writeFile(requirements, `${pins.join('\n')}\n`);
+  // Few retries and a bounded timeout, so an unreachable index fails fast instead of sitting in retries.
+  // --no-deps: locks are complete closures; tf-keras names the "tensorflow" distribution, which tensorflow-cpu
+  // satisfies as a module but not as a name.
+  const pip = execa(python, ['-m', 'pip', 'install', '--retries', '1', '--timeout', '60', '--progress-bar', 'off', '--no-deps', '-r', requirements], {
+    all: true,
+    env: { PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+  });
+  let seen = 0;
+  pip.all?.on('data', (chunk: Buffer) => {
+    logStream.write(chunk);
+    for (const line of chunk.toString().split('\n')) {
+      if (/^(Collecting|Processing|Requirement already satisfied)/.test(line)) {
+        seen += 1;
+        if (seen % 5 === 0 || seen === pins.length) progress(`${label}: ${Math.min(seen, pins.length)}/${pins.length} packages resolved`);
+      }
+    }
+  });
+  await pip;
+  await rm(requirements, { force: true });
+}
+
+/** A fresh venv of the environment's base Python at `directory`, then the pins; the stamp is written last. */
+async function buildVenv(environment: Environment, directory: string, pins: string[], label: string, stamp: string, logStream: WriteStream, progress: ProgressSink, log: string, layerOn?: string): Promise<void> {
+  await runStep('python-venv', `check that "${environment.basePython} -m venv" works (Debian: apt-get install python3-venv)`, log, async () => {
+    progress(`${label}: creating venv with ${environment.basePython}`);
+    await rm(directory, { recursive: true, force: true });
+    await mkdir(path.dirname(directory), { recursive: true });
+    await execa(environment.basePython, ['-m', 'venv', directory], { stdout: logStream, stderr: logStream });
+  });
+  const python = path.join(directory, 'bin', 'python');
+  if (layerOn) {
+    // Processed at start-up like site-packages itself (site.addsitedir runs the base's own .pth files too); the
+    // venv's own packages come first on sys.path, so nothing in the base can shadow them.
+    await writeFile(path.join(await sitePackages(python), '_keras_roundtrip_shared.pth'), `import site; site.addsitedir(${JSON.stringify(await sitePackages(path.join(layerOn, 'bin', 'python')))})\n`);
+  }
+  await runStep('python-packages', 'read the log; pip must reach its configured indexes (pip config list). Re-run "keras-roundtrip setup" when fixed', log, async () => {
+    progress(`${label}: installing ${pins.length} pinned packages${layerOn ? ` on the shared installation ${path.basename(layerOn)}` : ''}`);
+    if (pins.length > 0) await installPins(python, pins, label, logStream, progress);
+  });
+  await writeFile(path.join(directory, STAMP), `${stamp}\n`);
+}
+
+/** The shared installation of an environment's group, made once for all of them. */
+async function ensureSharedInstallation(environment: Environment, shared: SharedInstallation, progress: ProgressSink): Promise<{ directory: string; stamp: string }> {
+  const directory = sharedInstallationDirectory(environment, shared);
+  const stamp = sha256(shared.pins.join('\n'));
+  const label = `shared installation ${shared.name} (${shared.environments.length} environments)`;
+  if ((await readStamp(path.join(directory, STAMP))) === stamp && existsSync(path.join(directory, 'bin', 'python'))) return { directory, stamp };
+  const log = `${directory}.setup.log`;
+  await mkdir(path.dirname(directory), { recursive: true });
+  const logStream = createWriteStream(log);
+  try {
+    await buildVenv(environment, directory, shared.pins, label, stamp, logStream, progress, log);
+  } finally {
+    logStream.end();
+  }
+  return { directory, stamp };
+}
+
 /**
- * Create (or confirm) the environment's venv from its lock file. Idempotent: a venv whose stamp equals the
- * lock file's hash is left alone.
+ * Create (or confirm) the environment's venv from its lock file. Environments with the same Python and TensorFlow
+ * share one installation of their common pins (sharedInstallation); the venv then holds only the rest and reaches the
+ * shared one through a .pth file. Idempotent: a venv whose stamp equals the lock file's hash and which sits on the
+ * current shared installation (or on none: a complete venv) is left alone.
  */
 export async function ensurePythonEnvironment(environment: Environment, progress: ProgressSink): Promise<{ changed: boolean }> {
   const directory = venvDirectory(environment);
   const lock = await readFile(environment.lockFile, 'utf8');
   const wanted = sha256(lock);
   const stampFile = venvStampFile(environment);
-  if ((await readStamp(stampFile)) === wanted && existsSync(venvPython(environment))) {
-    progress(`python env ${environment.name}: up to date (${path.relative(PACKAGE_ROOT, directory)})`);
+  const shared = sharedInstallation(environment);
+  const layer = await readStamp(path.join(directory, LAYER_FILE));
+  const layerIntact = layer === undefined || (shared !== undefined && layer === `${shared.name} ${sha256(shared.pins.join('\n'))}` && (await readStamp(path.join(sharedInstallationDirectory(environment, shared), STAMP))) === layer.split(' ')[1]);
+  if ((await readStamp(stampFile)) === wanted && existsSync(venvPython(environment)) && layerIntact) {
+    progress(`python env ${environment.name}: up to date (${directory})`);
     return { changed: false };
   }
+  const base = shared ? await ensureSharedInstallation(environment, shared, progress) : undefined;
+  const common = new Set(shared?.pins ?? []);
   const log = `${directory}.setup.log`;
   await mkdir(path.dirname(directory), { recursive: true });
   const logStream = createWriteStream(log);
   try {
-    await runStep('python-venv', `check that "${environment.basePython} -m venv" works (Debian: apt-get install python3-venv)`, log, async () => {
-      progress(`python env ${environment.name}: creating venv with ${environment.basePython}`);
-      await rm(directory, { recursive: true, force: true });
-      await execa(environment.basePython, ['-m', 'venv', directory], { stdout: logStream, stderr: logStream });
-    });
-    const pins = lock.split('\n').filter((line) => line.trim() && !line.trim().startsWith('#')).length;
-    await runStep(
-      'python-packages',
-      `read the log; pip must reach its configured indexes (pip config list). Re-run "keras-roundtrip setup" when fixed`,
-      log,
-      async () => {
-        progress(`python env ${environment.name}: installing ${pins} pinned packages from ${path.relative(PACKAGE_ROOT, environment.lockFile)}`);
-        // Few retries and a bounded timeout, so an unreachable index fails fast instead of sitting in retries.
-        // --no-deps: the lock is the complete closure (pip freeze); tf-keras names the "tensorflow" distribution,
-        // which tensorflow-cpu satisfies as a module but not as a name.
-        const pip = execa(venvPython(environment), ['-m', 'pip', 'install', '--retries', '1', '--timeout', '60', '--progress-bar', 'off', '--no-deps', '-r', environment.lockFile], {
-          all: true,
-          env: { PIP_DISABLE_PIP_VERSION_CHECK: '1' },
-        });
-        let seen = 0;
-        pip.all?.on('data', (chunk: Buffer) => {
-          logStream.write(chunk);
-          for (const line of chunk.toString().split('\n')) {
-            if (/^(Collecting|Processing|Requirement already satisfied)/.test(line)) {
-              seen += 1;
-              if (seen % 5 === 0 || seen === pins) progress(`python env ${environment.name}: ${Math.min(seen, pins)}/${pins} packages resolved`);
-            }
-          }
-        });
-        await pip;
-      },
-    );
+    await rm(stampFile, { force: true });
+    await buildVenv(environment, directory, lockPins(lock).filter((pin) => !common.has(pin)), `python env ${environment.name}`, wanted, logStream, progress, log, base?.directory);
+    if (shared && base) await writeFile(path.join(directory, LAYER_FILE), `${shared.name} ${base.stamp}\n`);
   } finally {
     logStream.end();
   }
-  await writeFile(stampFile, `${wanted}\n`);
   progress(`python env ${environment.name}: ready`);
   return { changed: true };
+}
+
+/**
+ * Every environment's venv in turn, then one line with the time taken and the disk used by all of them together
+ * (their shared installations counted once). `onFailure` decides whether a failure stops the others.
+ */
+export async function ensurePythonEnvironments(environments: readonly Environment[], progress: ProgressSink, onFailure: (environment: Environment, error: unknown) => void, onStep: () => void = () => {}): Promise<void> {
+  const started = performance.now();
+  let failed = 0;
+  for (const environment of environments) {
+    onStep();
+    try {
+      await ensurePythonEnvironment(environment, progress);
+    } catch (error) {
+      failed += 1;
+      progress(`python env ${environment.name}: unavailable (${(error as Error).message.split('\n')[0]}); its checks will be skipped`);
+      onFailure(environment, error);
+    }
+  }
+  const directories = new Set<string>();
+  for (const environment of environments) {
+    directories.add(venvDirectory(environment));
+    const shared = sharedInstallation(environment);
+    if (shared) directories.add(sharedInstallationDirectory(environment, shared));
+  }
+  const bytes = await diskUsage([...directories]);
+  progress(`python envs: ${environments.length - failed}/${environments.length} ready in ${((performance.now() - started) / 1000).toFixed(0)} s, ${(bytes / 2 ** 30).toFixed(2)} GiB on disk (${directories.size} folders)`);
+}
+
+/** Disk used by the given folders together, hard links counted once (du). */
+export async function diskUsage(directories: string[]): Promise<number> {
+  const present = directories.filter((directory) => existsSync(directory));
+  if (present.length === 0) return 0;
+  const { stdout } = await execa('du', ['-sbc', ...present]);
+  return Number.parseInt(stdout.trim().split('\n').at(-1)!.split(/\s+/)[0]!, 10);
 }
 
 async function describeTensorflow(environment: Environment): Promise<{ version: string; directory: string }> {
@@ -190,23 +278,17 @@ export function checkOnnxRuntime(progress: ProgressSink): void {
 
 /** The whole setup: the environments' venvs, then the tfjs-node binding against the first one. */
 export async function setup(environments: Environment[], progress: ProgressSink): Promise<void> {
-  const [bindingEnvironment] = environments;
+  const bindingEnvironment = environments.find((environment) => environment.name === DEFAULT_ENVIRONMENT) ?? environments[0];
   if (!bindingEnvironment) throw new SetupError('arguments', 'no environment selected');
   const steps = environments.length + 2;
   let step = 0;
   const prefixed = (message: string) => progress(`[${step}/${steps}] ${message}`);
   // The binding's environment must install; any other that cannot is reported unavailable and the rest go on.
   const unavailable: SetupError[] = [];
-  for (const environment of environments) {
-    step += 1;
-    try {
-      await ensurePythonEnvironment(environment, prefixed);
-    } catch (error) {
-      if (environment === bindingEnvironment || !(error instanceof SetupError)) throw error;
-      prefixed(`python env ${environment.name}: unavailable (${error.message.split('\n')[0]}); its checks will be skipped`);
-      unavailable.push(error);
-    }
-  }
+  await ensurePythonEnvironments(environments, prefixed, (environment, error) => {
+    if (environment === bindingEnvironment || !(error instanceof SetupError)) throw error;
+    unavailable.push(error);
+  }, () => (step += 1));
   step += 1;
   await ensureTfjsNodeBinding(bindingEnvironment, prefixed);
   step += 1;

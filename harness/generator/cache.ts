@@ -1,0 +1,33 @@
+import os from 'node:os';
+import path from 'node:path';
+import { ENVIRONMENTS } from '../environments.ts';
+import { GOLDEN_DIR } from '../paths.ts';
+
+/** Where keras-roundtrip keeps what is too big for a repository: `KERAS_ROUNDTRIP_CACHE`, else `~/.cache/keras-roundtrip`. */
+export function keepRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return env['KERAS_ROUNDTRIP_CACHE'] ? path.resolve(env['KERAS_ROUNDTRIP_CACHE']) : path.join(os.homedir(), '.cache', 'keras-roundtrip');
+}
+
+/**
+ * The golden root of the environments whose data is not committed: `<cache>/golden/<env>/<case>` is a symlink to
+ * `<cache>/golden/.objects/<input hash>`, so data made from the same inputs is never made twice.
+ */
+export function artifactCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(keepRoot(env), 'golden');
+}
+
+/** The content-addressed folder of one input hash inside a cache golden root. */
+export function cachedObjectDirectory(root: string, inputHash: string): string {
+  return path.join(root, '.objects', inputHash);
+}
+
+/** Whether `root` is the artifact cache (content-addressed) rather than a plain golden folder such as golden/. */
+export function isArtifactCache(root: string): boolean {
+  return path.resolve(root) === artifactCacheRoot();
+}
+
+/** Where an environment's golden data lives by default: golden/ for the committed (default) environment, else the cache. */
+export function goldenRootOf(environment: string): string {
+  const known = ENVIRONMENTS.find((candidate) => candidate.name === environment);
+  return !known || known.committed ? GOLDEN_DIR : artifactCacheRoot();
+}
