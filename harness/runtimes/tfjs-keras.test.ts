@@ -8,6 +8,7 @@ import { dtypeRuleFor } from '../compare/dtype-table.ts';
 import { readArtifact } from '../formats/registry.ts';
 import { readNpy } from '../formats/npy.ts';
 import { readGoldenManifest, goldenCaseDirectory } from '../generator/golden.ts';
+import { goldenRootOf } from '../generator/cache.ts';
 import { GOLDEN_DIR, PACKAGE_ROOT } from '../paths.ts';
 import type { Tensor } from '../tensor.ts';
 import { customObjectsForBuilder } from '../custom-objects/builders.ts';
@@ -34,13 +35,13 @@ const TWIN_CASES = [
   'custom-model', 'custom-model-serving', 'saving-hook-custom-variable', 'saving-hook-custom-assets', 'saving-hook-custom-build',
   'saving-hook-custom-compile', 'compile-false', 'layers-in-containers',
 ];
-/** Keras 2 writers (their config dialect and saving_lib layout), from the committed golden data of those environments. */
+/** Keras 2 writers (their config dialect and saving_lib layout), from those environments' golden data in the artifact cache (not committed). */
 const KERAS2_ENVIRONMENTS = ['tf2.15-keras2', 'tf2.21-tfkeras2'];
 const available = existsSync(path.join(GOLDEN_DIR, ENVIRONMENT));
 
 async function goldenInputs(environment: string, caseId: string): Promise<Record<string, Tensor>> {
-  const manifest = await readGoldenManifest(environment, caseId, GOLDEN_DIR);
-  const directory = goldenCaseDirectory(environment, caseId, GOLDEN_DIR);
+  const manifest = await readGoldenManifest(environment, caseId);
+  const directory = goldenCaseDirectory(environment, caseId);
   const inputs: Record<string, Tensor> = {};
   for (const input of manifest.inputs) inputs[input.name] = await readNpy(path.join(directory, input.file));
   return inputs;
@@ -49,8 +50,8 @@ async function goldenInputs(environment: string, caseId: string): Promise<Record
 /** Run one golden artifact through tfjs-keras and compare every output with Keras's, at the case's tolerance. */
 async function expectGoldenMatch(environment: string, caseId: string, format: 'keras' | 'h5'): Promise<void> {
   const spec = await loadCaseFile(path.join(PACKAGE_ROOT, 'cases', `${caseId}.yaml`));
-  const manifest = await readGoldenManifest(environment, caseId, GOLDEN_DIR);
-  const directory = goldenCaseDirectory(environment, caseId, GOLDEN_DIR);
+  const manifest = await readGoldenManifest(environment, caseId);
+  const directory = goldenCaseDirectory(environment, caseId);
   const artifact = manifest.artifacts.find((candidate) => candidate.format === format)!;
   const passed = spec.load.customObjects === 'argument' || spec.load.customObjects === 'scope';
   const customObjects = passed ? [...customObjectsForBuilder('builder' in spec.model ? spec.model.builder.name : undefined)] : [];
@@ -73,13 +74,13 @@ describe.skipIf(!available)('tfjs-keras runs golden cases', () => {
   for (const caseId of TWIN_CASES) it(`${caseId} (keras) matches the Keras outputs through its TS twin`, () => expectGoldenMatch(ENVIRONMENT, caseId, 'keras'));
 
   for (const environment of KERAS2_ENVIRONMENTS) {
-    const root = path.join(GOLDEN_DIR, environment);
+    const root = path.join(goldenRootOf(environment), environment);
     const cases = existsSync(root) ? readdirSync(root).filter((caseId) => existsSync(path.join(root, caseId, 'manifest.json'))) : [];
-    it.skipIf(cases.length === 0)(`${environment}: the committed golden cases exist`, () => expect(cases.length).toBeGreaterThan(0));
+    it.skipIf(cases.length === 0)(`${environment}: golden cases exist${cases.length === 0 ? ` (skipped: none in ${root}; run npx keras-roundtrip setup --env ${environment} && npx keras-roundtrip generate --env ${environment})` : ''}`, () => expect(cases.length).toBeGreaterThan(0));
     for (const caseId of cases) {
       for (const format of ['keras', 'h5'] as const) {
         it(`${environment} ${caseId} (${format}) matches the Keras 2 outputs`, async () => {
-          const manifest = await readGoldenManifest(environment, caseId, GOLDEN_DIR);
+          const manifest = await readGoldenManifest(environment, caseId);
           // Keras 2 cannot write some models to .h5 at all (cases/expectations/environments.yaml); nothing to run then.
           if (!manifest.artifacts.some((artifact) => artifact.format === format)) {
             expect(manifest.generateErrors?.some((entry) => entry.format === format), `${caseId}: no ${format} artifact and no generate error`).toBe(true);
