@@ -21,8 +21,13 @@ const { memoryMb } = (workerData as { data: { memoryMb: number } }).data;
 // file makes HDF5's allocations fail (an HDF5 error) instead of taking 2 GiB.
 const WASM_PAGE_BYTES = 65536;
 const originalGrow = WebAssembly.Memory.prototype.grow;
+/** Set when a growth was refused during the current request: its failure is then HDF5_LIMIT, not a corrupt file. */
+let growthRefused = false;
 WebAssembly.Memory.prototype.grow = function grow(this: WebAssembly.Memory, delta: number): number {
-  if (this.buffer.byteLength + delta * WASM_PAGE_BYTES > memoryMb * 1024 ** 2) throw new RangeError(`WebAssembly heap past ${memoryMb} MiB (hdf5MemoryMb)`);
+  if (this.buffer.byteLength + delta * WASM_PAGE_BYTES > memoryMb * 1024 ** 2) {
+    growthRefused = true;
+    throw new RangeError(`WebAssembly heap past ${memoryMb} MiB (hdf5MemoryMb)`);
+  }
   return originalGrow.call(this, delta);
 };
 
@@ -301,13 +306,17 @@ function handle(request: Hdf5Request): { response: Hdf5Response; transfer: Array
 }
 
 parentPort!.on('message', (request: Hdf5Request) => {
+  growthRefused = false;
   try {
     const { response, transfer } = handle(request);
     parentPort!.postMessage(response, transfer);
   } catch (error) {
     const typed = error instanceof FormatError;
     const file = request.kind === 'open' || request.kind === 'read' ? request.file : '(hdf5)';
-    const reported = typed ? error : corrupt(file, diagnostic(error), error);
+    const limited = growthRefused && !(typed && error.code !== 'HDF5_CORRUPT');
+    const reported = limited
+      ? new FormatError('HDF5_LIMIT', `${file}: HDF5 needed more than the worker's ${memoryMb} MiB heap (hdf5MemoryMb) while reading (${typed ? error.message : diagnostic(error)})`, { file, cause: error })
+      : typed ? error : corrupt(file, diagnostic(error), error);
     parentPort!.postMessage({ id: request.id, ok: false, error: reported.toJSON(), recycle: poisoned } satisfies Hdf5Response);
   }
 });

@@ -26,6 +26,8 @@ with h5py.File('blocks.h5', 'w') as f:
     f['long_f64'] = rng.standard_normal(2_500_000)
     f['wide_row'] = rng.standard_normal((2, 1_100_000)).astype(np.float32)
     blocks = truth_of(f)
+with h5py.File('one-chunk.h5', 'w') as f:
+    f.create_dataset('big', data=np.ones((2000, 4000), np.float32), chunks=(2000, 4000), compression='gzip')
 with h5py.File('huge.h5', 'w') as f:
     f.create_dataset('huge', shape=(1_000_000, 1_000), dtype='f4', chunks=(1000, 100))
 with h5py.File('links.h5', 'w') as f:
@@ -90,6 +92,17 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
       await expect(h5.readDataset('/huge', resolveLimits({ maxTensorBytes: 1024 * 1024 }))).rejects.toThrow(expect.objectContaining({ code: 'TENSOR_TOO_LARGE', message: expect.stringContaining('4000000000 bytes') }));
       await expect(h5.readDataset('/huge', limits)).rejects.toThrow(expect.objectContaining({ code: 'TENSOR_TOO_LARGE' }));
     });
+  });
+
+  it('caps the worker\'s WebAssembly heap: a 32 MB chunk under a 24 MiB cap is HDF5_LIMIT, and the next file reads', async () => {
+    await expect(withHdf5Path(join(dir, 'one-chunk.h5'), (h5) => h5.readDataset('/big'), undefined, resolveLimits({ hdf5MemoryMb: 24 }))).rejects.toMatchObject({ code: 'HDF5_LIMIT', message: expect.stringContaining('24 MiB') });
+    const tensor = await withHdf5Path(join(dir, 'one-chunk.h5'), (h5) => h5.readDataset('/big'));
+    expect(tensor.shape).toEqual([2000, 4000]);
+  });
+
+  it('stops a request past hdf5TimeoutMs with HDF5_TIMEOUT, then reads the next file in a new thread', async () => {
+    await expect(withHdf5Path(join(dir, 'blocks.h5'), (h5) => h5.readDataset('/rows_be'), undefined, resolveLimits({ hdf5TimeoutMs: 1 }))).rejects.toMatchObject({ code: 'HDF5_TIMEOUT' });
+    expect(await withHdf5Path(join(dir, 'dtypes.h5'), (h5) => h5.datasetPaths('/').length)).toBeGreaterThan(5);
   });
 
   it('refuses soft links (resolving or dangling) while walking and resolving', async () => {
