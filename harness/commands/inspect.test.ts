@@ -6,6 +6,7 @@ import { DEFAULT_ENVIRONMENT } from '../environments.ts';
 import { makeTempDir } from '../formats/test-support.ts';
 import { GOLDEN_DIR } from '../paths.ts';
 import { CAN_MAKE_PYTHON_FIXTURES, HOSTILE_FIXTURES, makeHostileFixtures } from '../../fixtures/make-hostile.ts';
+import { GOLDEN_DIR } from '../paths.ts';
 import { listLayers } from './inspect.ts';
 
 /** Run the CLI with stdout and stderr captured. */
@@ -114,5 +115,18 @@ describe('keras-roundtrip inspect on hostile files', { timeout: 180_000 }, () =>
       expect(stderr).toContain(`[${fixture.expectedCode}]`);
       expect(stderr).not.toMatch(/^\s+at /m);
     }
+  });
+});
+
+describe('keras-roundtrip inspect on a .tflite file', () => {
+  it('prints the producer, every operator with its version and count, the constant tensors and the signature', async () => {
+    const { code, stdout } = await runCli(join(GOLDEN_DIR, 'tf2.21-keras3', 'lstm-tflite', 'artifacts', 'model.tflite'));
+    expect(code).toBe(0);
+    expect(stdout).toContain('format:   tflite');
+    expect(stdout).toMatch(/producer: MLIR Converted\. \d+\.\d+/);
+    expect(stdout).toMatch(/subgraph 0 "main": \d+ operators, \d+ tensors/);
+    expect(stdout).toMatch(/FULLY_CONNECTED v\d+\s+\d+/);
+    expect(stdout).toMatch(/subgraphs\/0\/tensors\/\d+\s+float32\s+\[12, 3\]\s+144/);
+    expect(stdout).toContain('"signatureKey": "serving_default"');
   });
 });

@@ -76,6 +76,17 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
+/** A `.tflite` file's subgraphs: their size and every operator used, with its version and count. */
+function renderTfliteGraph(config: unknown): string[] {
+  const { subgraphs = [] } = (config ?? {}) as { subgraphs?: { name: string; tensors: unknown[]; operators: { builtin: string; version: number }[] }[] };
+  return subgraphs.flatMap((subgraph, index) => {
+    const counts = new Map<string, number>();
+    for (const operator of subgraph.operators) counts.set(`${operator.builtin} v${operator.version}`, (counts.get(`${operator.builtin} v${operator.version}`) ?? 0) + 1);
+    return ['', `subgraph ${index}${subgraph.name ? ` "${subgraph.name}"` : ''}: ${subgraph.operators.length} operators, ${subgraph.tensors.length} tensors`,
+      table(['operator', 'count'], [...counts].map(([name, count]) => [name, String(count)]))];
+  });
+}
+
 /** The human-readable form of {@link summarizeArtifact}. */
 export function renderSummary(summary: ArtifactSummary): string {
   const out: string[] = [`${summary.file}`, `  format:   ${summary.format}`];
@@ -86,6 +97,7 @@ export function renderSummary(summary: ArtifactSummary): string {
   }
   const opsets = summary.metadata['opsetImports'];
   if (Array.isArray(opsets)) out.push(`  opsets: ${opsets.map((opset: { domain: string; version: number }) => `${opset.domain || 'ai.onnx'} ${opset.version}`).join(', ')}`);
+  if (summary.format === 'tflite') out.push(...renderTfliteGraph(summary.config));
   if (summary.layers.length > 0) {
     out.push('', `layers (${summary.layers.length})`, table(['class', 'name'], summary.layers.map((layer) => [`${'  '.repeat(layer.depth)}${layer.className}`, layer.name])));
   }
@@ -118,7 +130,7 @@ export function registerInspectCommand(program: Command): void {
   program
     .command('inspect')
     .description('show what the readers find in an artifact: format, producer, layers, weights, signatures, assets')
-    .argument('<artifact>', 'a .keras, .h5, .weights.h5, sharded weights index or folder, .onnx, … file or folder')
+    .argument('<artifact>', 'a .keras, .h5, .weights.h5, sharded weights index or folder, .onnx, .tflite, … file or folder')
     .option('--json', 'print the summary as JSON (no tensor data)')
     .action(async (artifact: string, options: { json?: boolean }) => {
       const summary = summarizeArtifact(artifact, await readForInspect(path.resolve(artifact)));

@@ -74,6 +74,15 @@ describe('keras-roundtrip probe on the committed dense-mlp artifacts', () => {
     expect(stdout).toMatch(/Mismatched elements/);
   }, 60_000);
 
+  it('a .tflite file: inputs from its signature def; a dynamic batch is unsupported in litertjs, named (exit 0)', async () => {
+    const file = path.join(GOLDEN_DIR, 'tf2.21-keras3', 'lstm-tflite', 'artifacts', 'model.tflite');
+    expect(probeInputSpecs(await readArtifact(file))).toEqual([{ name: 'x', dtype: 'float32', shape: [null, 4, 3] }]);
+    const { code, stdout } = await runCli(file, '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([{ runtime: 'litertjs', verdict: 'unsupported', outputs: {}, reason: expect.stringMatching(/dynamic shape \[-1,4,3\]; LiteRT.js cannot resize inputs/) }]);
+    await expect(probeArtifact(file, { signature: 'nope' })).rejects.toThrow(/signature "nope" is not in the .tflite file; expected one of serving_default/);
+  }, 60_000);
+
   it('names a SavedModel signature that does not exist', async () => {
     await expect(probeArtifact(artifact('savedmodel'), { signature: 'nope' })).rejects.toThrow(/signature "nope" is not in the SavedModel; expected one of serve, serving_default/);
   });

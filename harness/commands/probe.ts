@@ -94,7 +94,22 @@ export function probeInputSpecs(contents: ArtifactContents, signature = DEFAULT_
     return inputs.map((input) => ({ name: input.name, dtype: asDType(input.dtype, `ONNX input "${input.name}"`), shape: (input.shape ?? []).map((dim) => (typeof dim === 'number' && dim > 0 ? dim : null)) }));
   }
   if (contents.format === 'tfjs') return tfjsInputSpecs(contents);
+  if (contents.format === 'tflite') return tfliteInputSpecs(contents, signature);
   return kerasInputSpecs(contents.config);
+}
+
+/** A TFLite signature's inputs (the only signature when the file has one under another key; subgraph 0's without any). */
+function tfliteInputSpecs(contents: ArtifactContents, signature: string): ProbeInputSpec[] {
+  const config = contents.config as { subgraphs: { inputs: number[]; tensors: { name: string; dtype: string; shape: number[]; shapeSignature: number[] | null }[] }[]; signatureDefs: { signatureKey: string; subgraphIndex: number; inputs: { name: string; tensorIndex: number }[] }[] };
+  const chosen = config.signatureDefs.find((entry) => entry.signatureKey === signature) ?? (config.signatureDefs.length === 1 ? config.signatureDefs[0] : undefined);
+  if (config.signatureDefs.length > 0 && !chosen) throw new RoundtripError('PROBE_SIGNATURE_UNKNOWN', `signature "${signature}" is not in the .tflite file; expected one of ${config.signatureDefs.map((entry) => entry.signatureKey).join(', ')}`);
+  const subgraph = config.subgraphs[chosen?.subgraphIndex ?? 0];
+  const inputs = chosen ? chosen.inputs : (subgraph?.inputs ?? []).map((tensorIndex) => ({ name: subgraph!.tensors[tensorIndex]!.name, tensorIndex }));
+  return inputs.map((input) => {
+    const tensor = subgraph?.tensors[input.tensorIndex];
+    if (!tensor) throw new RoundtripError('PROBE_SIGNATURE_UNKNOWN', `TFLite input "${input.name}" names tensor ${input.tensorIndex}, which the subgraph does not have`);
+    return { name: input.name, dtype: asDType(tensor.dtype, `TFLite input "${input.name}"`), shape: (tensor.shapeSignature ?? tensor.shape).map((dim) => (dim < 0 ? null : dim)) };
+  });
 }
 
 const TF_DTYPES: Record<string, string> = { DT_FLOAT: 'float32', DT_INT32: 'int32', DT_BOOL: 'bool', DT_STRING: 'string', DT_INT64: 'int64', DT_DOUBLE: 'float64' };
@@ -192,12 +207,12 @@ export async function probeArtifact(file: string, options: ProbeOptions = {}): P
   try {
     for (const runtime of runtimes) {
       const signatures = format === 'savedmodel' ? { [signature]: (contents.metadata['signatures'] as Record<string, SignatureSpec>)[signature]! } : undefined;
-      const problems = (await RUNTIME_LOADERS[runtime]?.preflight?.({ artifact: { format, path: file, ...(signatures ? { signatures } : {}) }, inputs: specs })) ?? [];
+      const problems = (await RUNTIME_LOADERS[runtime]?.preflight?.({ artifact: { format, path: file, ...(signatures ? { signatures } : {}) }, artifactPath: file, inputs: specs })) ?? [];
       if (problems.length > 0) {
         results.push({ runtime, verdict: 'unsupported', outputs: {}, reason: problems.join('; ') });
         continue;
       }
-      const outcome = await pool.run({ runtime, format, artifactPath: file, inputs, ...(format === 'savedmodel' ? { signature } : {}) });
+      const outcome = await pool.run({ runtime, format, artifactPath: file, inputs, ...(format === 'savedmodel' || options.signature ? { signature } : {}) });
       if (outcome.kind === 'error') {
         const unsupported = /UNSUPPORTED|CUSTOM_OBJECT_MISSING/.test(outcome.error.code);
         results.push({ runtime, verdict: unsupported ? 'unsupported' : 'error', outputs: {}, reason: `[${outcome.error.code}] ${outcome.error.message}` });
@@ -252,8 +267,8 @@ function collect(value: string, previous: string[] = []): string[] {
 export function registerProbeCommand(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('probe')
-    .description('run any artifact (.keras, .h5, SavedModel folder, .onnx) through every runtime that accepts it and print its outputs')
-    .argument('<artifact>', 'a .keras, .h5, .onnx file or a SavedModel folder')
+    .description('run any artifact (.keras, .h5, SavedModel folder, .onnx, .tflite) through every runtime that accepts it and print its outputs')
+    .argument('<artifact>', 'a .keras, .h5, .onnx, .tflite file or a SavedModel folder')
     .option('--input <name=file>', 'an input as .npy or .json (repeatable; a single-input model takes name-less file)', collect)
     .option('--expected <file>', 'expected outputs: .npy (the first output) or .json (an array, or {output: array})')
     .option('--signature <name>', 'SavedModel signature', DEFAULT_SIGNATURE)

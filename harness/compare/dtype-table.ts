@@ -42,6 +42,8 @@ export const RUNTIME_DTYPE_TABLE: Readonly<Record<string, readonly DtypeTableEnt
     { desired: 'int64', delivers: 'int64', compareAs: 'int64', lossy: false,
       reason: 'onnxruntime-node returns int64 tensors as BigInt64Array' },
   ],
+  // LiteRT.js hands float32, int32 and uint8 tensors back as they are; other dtypes never reach a comparison.
+  litertjs: [],
 };
 
 /** What a comparison may accept for one runtime and one reference dtype. */

@@ -21,7 +21,7 @@ export const FORMAT_DEFINITIONS = [
   { name: 'savedmodel', reader: true, description: 'model.export (Keras 3) or model.save(dir) (Keras 2)' },
   { name: 'checkpoint', reader: true, description: 'tf.train.Checkpoint / Keras 2 save_weights TF format' },
   { name: 'onnx', reader: true, description: "model.export(format='onnx')" },
-  { name: 'tflite', reader: false, description: 'TFLite/LiteRT converter (Python reload only)' },
+  { name: 'tflite', reader: true, description: 'TFLite/LiteRT converter' },
   { name: 'tfjs', reader: true, description: 'TF.js layers + graph model from the tensorflowjs converter (environments without it skip the format)' },
 ] as const satisfies readonly FormatDefinition[];
 

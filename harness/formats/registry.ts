@@ -10,6 +10,7 @@ import { onnxReader } from './onnx.ts';
 import { savedModelReader } from './saved-model.ts';
 import { tfCheckpointReader } from './tf-checkpoint.ts';
 import { tfjsModelReader } from './tfjs-model.ts';
+import { tfliteReader } from './tflite.ts';
 import type { ArtifactContents, ArtifactReader, ReadOptions } from './types.ts';
 
 /** Every reader, in the order they are asked when no extension prefers one. Adding a format: one file, one line. */
@@ -22,6 +23,7 @@ export const ARTIFACT_READERS: readonly ArtifactReader[] = [
   savedModelReader,
   tfCheckpointReader,
   tfjsModelReader,
+  tfliteReader,
 ];
 
 const HEAD_BYTES = 512;

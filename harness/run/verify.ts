@@ -17,6 +17,7 @@ import { RUNTIME_LOADERS } from '../runtimes/registry.ts';
 import type { PlannedCheck } from '../cases/plan-checks.ts';
 import { TFJS_KERAS_CUSTOM_OBJECT_MISSING, TFJS_KERAS_UNSUPPORTED } from '../runtimes/tfjs-keras/errors.ts';
 import { DEFAULT_SIGNATURE, signaturesToRun } from '../runtimes/tfjs-node-savedmodel.ts';
+import { LITERTJS_OP_UNSUPPORTED } from '../runtimes/litertjs-errors.ts';
 import { positionalOutputName } from '../runtimes/types.ts';
 import { applyExpectedErrors } from './expected-errors.ts';
 import type { RuntimePool } from '../runtimes/pool.ts';
@@ -31,7 +32,7 @@ import { applyTriage } from '../results/triage.ts';
 const FORMAT_UNAVAILABLE = 'FormatUnavailable';
 
 /** Runtime error codes that mean "this runtime cannot run this artifact": verdict `unsupported`. */
-const UNSUPPORTED_ERROR_CODES: ReadonlySet<string> = new Set([TFJS_KERAS_UNSUPPORTED, TFJS_KERAS_CUSTOM_OBJECT_MISSING]);
+const UNSUPPORTED_ERROR_CODES: ReadonlySet<string> = new Set([TFJS_KERAS_UNSUPPORTED, TFJS_KERAS_CUSTOM_OBJECT_MISSING, LITERTJS_OP_UNSUPPORTED]);
 
 export { planChecks, type PlannedCheck } from '../cases/plan-checks.ts';
 
@@ -175,7 +176,7 @@ async function readerCheck(planned: PlannedCheck, caseDirectory: string, artifac
 
 async function runtimeCheck(planned: PlannedCheck, pool: WorkerRuns, manifest: GoldenManifest, caseDirectory: string, artifact: GoldenArtifact, artifactPath: string): Promise<CheckResult> {
   // Said before running: what the runtime cannot handle in this artifact is `unsupported`, not a crash or an error.
-  const problems = (await RUNTIME_LOADERS[planned.runtime]?.preflight?.({ artifact, inputs: manifest.inputs })) ?? [];
+  const problems = (await RUNTIME_LOADERS[planned.runtime]?.preflight?.({ artifact, artifactPath, inputs: manifest.inputs })) ?? [];
   if (problems.length > 0) {
     const message = `${planned.runtime} cannot run ${artifact.path}: ${problems.join('; ')}`;
     return result(planned, { verdict: 'unsupported', reason: message, error: { name: 'RuntimeError', code: 'RUNTIME_PREFLIGHT_UNSUPPORTED', message } });
@@ -193,7 +194,7 @@ async function runtimeCheck(planned: PlannedCheck, pool: WorkerRuns, manifest: G
   const passesCustomObjects = planned.spec.load.customObjects === 'argument' || planned.spec.load.customObjects === 'scope';
   const customObjects = passesCustomObjects ? customObjectsForBuilder('builder' in planned.spec.model ? planned.spec.model.builder.name : undefined) : [];
   // A SavedModel is checked through every signature taking the reference inputs; each must pass.
-  const signatures = planned.format === 'savedmodel' ? signaturesToRun(artifact.signatures) : [undefined];
+  const signatures = planned.format === 'savedmodel' || planned.format === 'tflite' ? signaturesToRun(artifact.signatures) : [undefined];
   // A tfjs artifact holds a layers and a graph model, each with its own input/output names: each must pass.
   const tfjsModels = planned.format === 'tfjs' ? Object.entries((artifact['models'] ?? {}) as Record<'layers' | 'graph', TfjsModelEntry>) : [];
   const comparisons: OutputComparison[] = [];
@@ -223,7 +224,7 @@ async function runtimeCheck(planned: PlannedCheck, pool: WorkerRuns, manifest: G
     settings = { ...run.settings, ...settings };
     comparisons.push(...await compareOutputs(planned, manifest, caseDirectory, entry?.outputMap ?? outputMapFor(manifest, artifact, signature), run.outputs, at));
   }
-  if (planned.format === 'savedmodel') settings['signatures'] = signatures.join(', ');
+  if (planned.format === 'savedmodel' || planned.format === 'tflite') settings['signatures'] = signatures.join(', ');
   delete settings['signature'];
   return result(planned, {
     verdict: comparisons.every((comparison) => comparison.pass) ? 'pass' : 'fail',

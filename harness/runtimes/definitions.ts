@@ -21,6 +21,7 @@ export const RUNTIME_DEFINITIONS = [
   { name: 'tfjs-keras', kind: 'worker', formats: ['keras', 'h5'] },
   { name: 'tfjs-converter', kind: 'worker', formats: ['tfjs'] },
   { name: 'onnxruntime-node', kind: 'worker', formats: ['onnx'] },
+  { name: 'litertjs', kind: 'worker', formats: ['tflite'] },
 ] as const satisfies readonly RuntimeDefinition[];
 
 /** Python of another environment loading this environment's artifacts (harness/run/cross-load.ts). */

@@ -29,6 +29,10 @@ const LOADERS: Record<WorkerRuntimeName, Omit<RuntimeLoader, 'formats'>> = {
     load: async () => (await import('./onnxruntime-node.ts')).onnxRuntimeNodeRuntime,
     preflight: async (subject) => (await import('./onnxruntime-node.ts')).preflightOnnx(subject),
   },
+  litertjs: {
+    load: async () => (await import('./litertjs.ts')).litertJsRuntime,
+    preflight: async (subject) => (await import('./litertjs.ts')).preflightLiteRtJs(subject),
+  },
 };
 
 export const RUNTIME_LOADERS: Partial<Record<RuntimeName, RuntimeLoader>> = Object.fromEntries(

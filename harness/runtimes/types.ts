@@ -38,6 +38,8 @@ export interface RunResult {
 /** What a capability pre-flight looks at: the artifact's manifest entry and the reference inputs it will be fed. */
 export interface PreflightSubject {
   artifact: Pick<GoldenArtifact, 'format' | 'path' | 'signatures' | 'inputMap'>;
+  /** Absolute path of the artifact, for pre-flights that read the file itself (pure TS readers, no native code). */
+  artifactPath?: string;
   inputs: readonly { name: string; dtype: string }[];
 }
 
