@@ -6,7 +6,6 @@ import { DEFAULT_ENVIRONMENT } from '../environments.ts';
 import { makeTempDir } from '../formats/test-support.ts';
 import { GOLDEN_DIR } from '../paths.ts';
 import { CAN_MAKE_PYTHON_FIXTURES, HOSTILE_FIXTURES, makeHostileFixtures } from '../../fixtures/make-hostile.ts';
-import { GOLDEN_DIR } from '../paths.ts';
 import { listLayers } from './inspect.ts';
 
 /** Run the CLI with stdout and stderr captured. */

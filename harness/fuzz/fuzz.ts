@@ -43,6 +43,7 @@ const SEED_LOCATIONS: Record<FuzzFormat, { artifact: string; folder: boolean }[]
   savedmodel: [{ artifact: 'artifacts/savedmodel', folder: true }],
   checkpoint: [{ artifact: 'artifacts/checkpoint', folder: true }],
   tfjs: [{ artifact: 'artifacts/tfjs', folder: true }],
+  tflite: [{ artifact: 'artifacts/model.tflite', folder: false }],
   npy: [{ artifact: 'inputs', folder: true }, { artifact: 'outputs', folder: true }],
 };
 

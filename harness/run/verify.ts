@@ -149,6 +149,9 @@ interface TruthFile {
 /** Every tensor bit-identical (dtype, shape, bytes), no missing or extra tensors, config deep-equal. */
 async function readerCheck(planned: PlannedCheck, caseDirectory: string, artifactPath: string): Promise<CheckResult> {
   const truthFile = path.join(caseDirectory, 'truth', `${planned.format}.json`);
+  if (!existsSync(truthFile)) {
+    throw new RoundtripError('TRUTH_MISSING', `${truthFile}: the case folder holds no truth for ${planned.format}, so the reader has nothing to be checked against; the generator that wrote it records none for this format`, { file: truthFile, phase: 'read' });
+  }
   const truth = JSON.parse(await readFile(truthFile, 'utf8')) as TruthFile;
   const contents = await readArtifact(artifactPath);
   const problems: string[] = [];
