@@ -98,10 +98,10 @@ export function probeInputSpecs(contents: ArtifactContents, signature = DEFAULT_
   return kerasInputSpecs(contents.config);
 }
 
-/** A TFLite signature's inputs (the only signature when the file has one under another key; subgraph 0's without any). */
+/** A TFLite signature's inputs (by default the only signature, whatever its key; subgraph 0's without any). */
 function tfliteInputSpecs(contents: ArtifactContents, signature: string): ProbeInputSpec[] {
   const config = contents.config as { subgraphs: { inputs: number[]; tensors: { name: string; dtype: string; shape: number[]; shapeSignature: number[] | null }[] }[]; signatureDefs: { signatureKey: string; subgraphIndex: number; inputs: { name: string; tensorIndex: number }[] }[] };
-  const chosen = config.signatureDefs.find((entry) => entry.signatureKey === signature) ?? (config.signatureDefs.length === 1 ? config.signatureDefs[0] : undefined);
+  const chosen = config.signatureDefs.find((entry) => entry.signatureKey === signature) ?? (signature === DEFAULT_SIGNATURE && config.signatureDefs.length === 1 ? config.signatureDefs[0] : undefined);
   if (config.signatureDefs.length > 0 && !chosen) throw new RoundtripError('PROBE_SIGNATURE_UNKNOWN', `signature "${signature}" is not in the .tflite file; expected one of ${config.signatureDefs.map((entry) => entry.signatureKey).join(', ')}`);
   const subgraph = config.subgraphs[chosen?.subgraphIndex ?? 0];
   const inputs = chosen ? chosen.inputs : (subgraph?.inputs ?? []).map((tensorIndex) => ({ name: subgraph!.tensors[tensorIndex]!.name, tensorIndex }));
