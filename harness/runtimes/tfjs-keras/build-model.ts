@@ -23,6 +23,11 @@ const KNOWN_UNSUPPORTED = new Set([
   'DepthwiseConv1D', 'Identity', 'Cropping1D', 'Cropping3D', 'ZeroPadding1D', 'ZeroPadding3D', 'UpSampling1D', 'UpSampling3D',
 ]);
 
+/** Layers no translation can ever run, and why. */
+const WHY_UNSUPPORTED: Record<string, string> = {
+  Lambda: 'its function is Python code (marshalled bytecode in the config), which no JavaScript runtime can run',
+};
+
 /** How one config entry is built. */
 export type LayerResolution =
   | { kind: 'input' }
@@ -95,7 +100,7 @@ export function resolveLayer(spec: KerasLayerSpec, options: ResolveOptions): Lay
   const translation = LAYER_TABLE[spec.className];
   if (isKeras && translation && !spec.className.includes('>')) return { kind: 'builtin', translation };
   if (isKeras && (KNOWN_UNSUPPORTED.has(spec.className) || MODEL_CLASSES.has(spec.className))) {
-    unsupported({ className: spec.className, layer: spec.name, reason: MODEL_CLASSES.has(spec.className) ? 'a model without a layers list (subclassed model)' : 'no tfjs-keras translation for this Keras layer' });
+    unsupported({ className: spec.className, layer: spec.name, reason: MODEL_CLASSES.has(spec.className) ? 'a model without a layers list (subclassed model)' : WHY_UNSUPPORTED[spec.className] ?? 'no tfjs-keras translation for this Keras layer' });
   }
   const shown = spec.registeredName ?? spec.className;
   throw new RuntimeError(
