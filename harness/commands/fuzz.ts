@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { fuzzFailed, FUZZ_FORMATS, renderFuzzTable, runFuzz, type FuzzFormat } from '../fuzz/fuzz.ts';
+import { artifactCacheRoot } from '../generator/cache.ts';
 import { GOLDEN_DIR, REPORTS_DIR } from '../paths.ts';
 
 function parseFormat(value: string, previous: FuzzFormat[] = []): FuzzFormat[] {
@@ -29,14 +30,14 @@ export function registerFuzzCommand(program: Command, setExitCode: (code: number
     .option('--format <format>', `format to fuzz, repeatable (default all: ${FUZZ_FORMATS.join(', ')})`, parseFormat)
     .option('--seconds <n>', 'total budget, split evenly over the formats', parseNonNegative, 60)
     .option('--seed <n>', 'seed of the mutations (each input replays from seed, format and input number)', parseNonNegative, 1)
-    .option('--golden <dir>', 'golden root whose artifacts are the seeds', GOLDEN_DIR)
+    .option('--golden <dir...>', 'golden roots whose artifacts are the seeds (default: golden/ and the artifact cache)')
     .option('--input-timeout <ms>', 'per-input time limit before the input counts as a hang', parseNonNegative, 10_000)
     .option('--replay <inputs>', 'run exactly these input numbers (comma-separated), e.g. from a finding', parseInputs)
     .option('--findings <dir>', 'where inputs behind new findings are copied', path.join(REPORTS_DIR, 'fuzz'))
     .option('--json', 'print the results as JSON')
-    .action(async (options: { format?: FuzzFormat[]; seconds: number; seed: number; golden: string; inputTimeout: number; replay?: number[]; findings: string; json?: boolean }) => {
+    .action(async (options: { format?: FuzzFormat[]; seconds: number; seed: number; golden?: string[]; inputTimeout: number; replay?: number[]; findings: string; json?: boolean }) => {
       const results = await runFuzz({
-        goldenRoot: path.resolve(options.golden),
+        goldenRoots: (options.golden ?? [GOLDEN_DIR, artifactCacheRoot()]).map((root) => path.resolve(root)),
         ...(options.format ? { formats: options.format } : {}),
         seconds: options.seconds,
         seed: options.seed,

@@ -17,7 +17,7 @@ describe('runFuzz', { timeout: 120_000 }, () => {
   afterAll(() => rm(golden, { recursive: true, force: true }));
 
   it('reads mutated seeds in its reader thread, counts every input once, and replays an input alone', async () => {
-    const results = await runFuzz({ goldenRoot: golden, formats: ['npy'], seconds: 3, seed: 7 });
+    const results = await runFuzz({ goldenRoots: [golden], formats: ['npy'], seconds: 3, seed: 7 });
     const [stats] = results.formats;
     expect(stats!.seeds).toBe(2);
     expect(stats!.inputs).toBeGreaterThan(3);
@@ -25,7 +25,7 @@ describe('runFuzz', { timeout: 120_000 }, () => {
     expect(stats!.outcomes.typed).toBeGreaterThan(0);
     expect(fuzzFailed(results), renderFuzzTable(results)).toBe(false);
     expect(renderFuzzTable(results)).toMatch(/^format\s+seeds\s+inputs\s+inputs\/s\s+ok\s+typed\s+untyped\s+hang\s+memory\s+crash\nnpy\s+2\s+\d+/);
-    const replayed = await runFuzz({ goldenRoot: golden, formats: ['npy'], seconds: 0, seed: 7, replay: [0, 1, 2] });
+    const replayed = await runFuzz({ goldenRoots: [golden], formats: ['npy'], seconds: 0, seed: 7, replay: [0, 1, 2] });
     expect(replayed.formats[0]!.inputs).toBe(3);
   });
 

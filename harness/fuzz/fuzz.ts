@@ -62,11 +62,25 @@ async function sizeOf(source: string, files: string[]): Promise<number> {
   return total;
 }
 
-/** The seeds of `format` under a golden root (`golden/`, every environment), smallest first, at most 16. */
-export async function findSeeds(goldenRoot: string, format: FuzzFormat): Promise<FuzzSeed[]> {
+/** The seeds of `format` under golden roots (`golden/`, the artifact cache; every environment), smallest first, at most 16. */
+export async function findSeeds(goldenRoots: readonly string[], format: FuzzFormat): Promise<FuzzSeed[]> {
   const seeds: (FuzzSeed & { bytes: number })[] = [];
-  if (!existsSync(goldenRoot)) return [];
-  for (const environment of (await readdir(goldenRoot)).sort()) {
+  const seen = new Set<string>();
+  for (const goldenRoot of goldenRoots) {
+    if (!existsSync(goldenRoot)) continue;
+    await collectSeeds(goldenRoot, format, seeds, seen);
+  }
+  // Smallest first, but spread over the cases: every k-th of those that fit.
+  const fitting = seeds.filter((seed) => seed.bytes <= MAX_SEED_BYTES).sort((a, b) => a.bytes - b.bytes || a.source.localeCompare(b.source));
+  const step = Math.max(1, Math.floor(fitting.length / MAX_SEEDS_PER_FORMAT));
+  return fitting.filter((_, index) => index % step === 0).slice(0, MAX_SEEDS_PER_FORMAT).map(({ bytes: _bytes, ...seed }) => seed);
+}
+
+async function collectSeeds(goldenRoot: string, format: FuzzFormat, seeds: (FuzzSeed & { bytes: number })[], seen: Set<string>): Promise<void> {
+  // `.objects` holds the cache's content-addressed copies; the environment folders link into it.
+  for (const environment of (await readdir(goldenRoot)).filter((name) => !name.startsWith('.')).sort()) {
+    if (seen.has(environment)) continue;
+    seen.add(environment);
     const environmentDir = path.join(goldenRoot, environment);
     if (!(await stat(environmentDir)).isDirectory()) continue;
     for (const caseId of (await readdir(environmentDir)).sort()) {
@@ -85,10 +99,6 @@ export async function findSeeds(goldenRoot: string, format: FuzzFormat): Promise
       }
     }
   }
-  // Smallest first, but spread over the cases: every k-th of those that fit.
-  const fitting = seeds.filter((seed) => seed.bytes <= MAX_SEED_BYTES).sort((a, b) => a.bytes - b.bytes || a.source.localeCompare(b.source));
-  const step = Math.max(1, Math.floor(fitting.length / MAX_SEEDS_PER_FORMAT));
-  return fitting.filter((_, index) => index % step === 0).slice(0, MAX_SEEDS_PER_FORMAT).map(({ bytes: _bytes, ...seed }) => seed);
 }
 
 /** Counts per outcome for one format, the inputs per second, and the distinct problems found. */
@@ -118,7 +128,8 @@ export interface FuzzFinding {
 }
 
 export interface FuzzOptions {
-  goldenRoot: string;
+  /** Golden roots whose artifacts are the seeds; an environment found in an earlier root is not read again. */
+  goldenRoots: readonly string[];
   formats?: readonly FuzzFormat[];
   /** Total wall-clock budget, split evenly over the formats. */
   seconds: number;
@@ -336,8 +347,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResults> {
   try {
     await thread.warm();
     for (const format of formats) {
-      const seeds = await prepareSeeds(await findSeeds(options.goldenRoot, format), workDir);
-      options.onProgress?.(`fuzz ${format}: ${seeds.length} seed(s)`);
+      const seeds = await prepareSeeds(await findSeeds(options.goldenRoots, format), workDir);
+      options.onProgress?.(seeds.length > 0 ? `fuzz ${format}: ${seeds.length} seed(s)` : `fuzz ${format}: NOT FUZZED, no seed artifact under ${options.goldenRoots.join(', ')} (generate an environment that writes it)`);
       results.formats.push(await fuzzFormat(format, seeds, thread, options, options.seconds / formats.length));
     }
   } finally {
@@ -351,7 +362,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResults> {
 export function renderFuzzTable(results: FuzzResults): string {
   const header = ['format', 'seeds', 'inputs', 'inputs/s', ...FUZZ_OUTCOMES];
   const row = (stats: Pick<FormatStats, 'inputs' | 'seconds' | 'outcomes'> & { format: string; seeds: number }): string[] => [
-    stats.format, String(stats.seeds), String(stats.inputs), stats.seconds > 0 ? (stats.inputs / stats.seconds).toFixed(1) : '-', ...FUZZ_OUTCOMES.map((outcome) => String(stats.outcomes[outcome])),
+    stats.seeds === 0 && stats.format !== 'total' ? `${stats.format} (no seeds)` : stats.format, String(stats.seeds), String(stats.inputs), stats.seconds > 0 ? (stats.inputs / stats.seconds).toFixed(1) : '-', ...FUZZ_OUTCOMES.map((outcome) => String(stats.outcomes[outcome])),
   ];
   const total = results.formats.reduce((sum, stats) => ({
     format: 'total', seeds: sum.seeds + stats.seeds, inputs: sum.inputs + stats.inputs, seconds: sum.seconds + stats.seconds,
