@@ -1,10 +1,11 @@
 /** Every benchmark, in order: `keras-roundtrip bench` (npm run bench) runs this. BENCH_ONLY=allclose,scaling picks some. */
 import { main as benchAllClose } from './allclose.ts';
+import { main as benchLiteRt } from './litert.ts';
 import { main as benchMemory } from './memory.ts';
 import { main as benchRuntimes } from './runtimes.ts';
 import { main as benchScaling } from './scaling.ts';
 
-const BENCHES: ReadonlyArray<[string, () => Promise<void>]> = [['allclose', benchAllClose], ['runtimes', benchRuntimes], ['memory', benchMemory], ['scaling', benchScaling]];
+const BENCHES: ReadonlyArray<[string, () => Promise<void>]> = [['allclose', benchAllClose], ['runtimes', benchRuntimes], ['litert', benchLiteRt], ['memory', benchMemory], ['scaling', benchScaling]];
 
 export async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',');
