@@ -23,6 +23,7 @@ import { computeCoverage, renderCoverageMarkdown } from './report/coverage.ts';
 import { writeReports } from './report/index.ts';
 import { formatCheck } from './report/text.ts';
 import { countVerdicts, runFailed, runRoundtrip, type RunResults } from './run/run.ts';
+import { PYTHON_CHECK_SOURCES, type PythonCheckSource } from './run/python-rerun.ts';
 import { parseShard, selectShard } from './run/shard.ts';
 import { setup } from './setup/setup.ts';
 import type { CheckResult } from './verdicts.ts';
@@ -74,6 +75,12 @@ interface CommonOptions {
   timeout: string;
   crossLoad: boolean;
   shard?: string;
+  pythonChecks: string;
+}
+
+function parsePythonCheckSource(value: string): PythonCheckSource {
+  if ((PYTHON_CHECK_SOURCES as readonly string[]).includes(value)) return value as PythonCheckSource;
+  throw new RoundtripError('USAGE', `--python-checks: expected one of ${PYTHON_CHECK_SOURCES.join(', ')}, received ${JSON.stringify(value)}`);
 }
 
 function addCommonOptions(command: Command): Command {
@@ -85,7 +92,8 @@ function addCommonOptions(command: Command): Command {
     .option('--pool-size <n>', 'runtime worker processes', '2')
     .option('--timeout <seconds>', 'per-check timeout', '120')
     .option('--shard <i/n>', 'only the cases of shard i of n: shard = sha256(case id)[0..4] mod n, + 1 (merge shard results with `merge`)')
-    .option('--no-cross-load', 'with several environments: do not load each one\'s artifacts in the others\' Python');
+    .option('--no-cross-load', 'with several environments: do not load each one\'s artifacts in the others\' Python')
+    .option('--python-checks <source>', `python rows: ${PYTHON_CHECK_SOURCES.join(' | ')} (recorded = the generator's reload of these sha256-verified bytes; rerun = reload again now in the venv)`, 'recorded');
 }
 
 /** Options of the commands that generate: `generate` and `run`. */
@@ -114,6 +122,7 @@ async function runAndReport(options: CommonOptions & Partial<GenerateCommandOpti
     poolSize: Number(options.poolSize),
     timeoutSeconds: Number(options.timeout),
     crossLoad: options.crossLoad,
+    pythonChecks: parsePythonCheckSource(options.pythonChecks),
     ...(options.shard ? { shard: parseShard(options.shard) } : {}),
     onGeneration: describeGeneration,
     onCheck: describeCheck,

@@ -14,7 +14,7 @@ export const FAILING_VERDICTS: ReadonlySet<Verdict> = new Set(['fail', 'error', 
  * a numeric mismatch also carries `magnitude`.
  */
 export const CLASSIFICATIONS = [
-  'generation-error', 'python-reload-mismatch', 'python-load-error', 'reader-error', 'reader-mismatch', 'unsupported',
+  'golden-integrity', 'generation-error', 'python-reload-mismatch', 'python-load-error', 'reader-error', 'reader-mismatch', 'unsupported',
   'load-error', 'runtime-error', 'shape-dtype-mismatch', 'numeric-mismatch', 'crash', 'timeout', 'not-run', 'unexpected-pass',
 ] as const;
 export type Classification = (typeof CLASSIFICATIONS)[number];

@@ -1,4 +1,4 @@
-"""sha256 and size of artifact files."""
+"""sha256 and size of artifact files and of every file of a case folder."""
 
 from __future__ import annotations
 
@@ -22,4 +22,13 @@ def describe_files(artifact: Path) -> list[dict]:
         {"path": file.relative_to(artifact).as_posix(), "sha256": sha256_file(file), "size": file.stat().st_size}
         for file in sorted(artifact.rglob("*"))
         if file.is_file()
+    ]
+
+
+def describe_case_files(case_dir: Path, manifest_name: str) -> list[dict]:
+    """Every file of a case folder but the manifest itself (which holds this list), by path relative to the folder."""
+    return [
+        {"path": file.relative_to(case_dir).as_posix(), "sha256": sha256_file(file), "size": file.stat().st_size}
+        for file in sorted(case_dir.rglob("*"), key=lambda candidate: candidate.relative_to(case_dir).as_posix())
+        if file.is_file() and file.relative_to(case_dir).as_posix() != manifest_name
     ]

@@ -173,10 +173,15 @@ export async function readOnnx(path: string, options: ReadOptions = {}): Promise
   };
 }
 
+/** The dtype name the reader reports for an ONNX `TensorProto.DataType` number (`onnx-type-<n>` when it has none). */
+export function onnxElementTypeName(elemType: number): string {
+  return ONNX_DTYPES[elemType]?.dtype ?? `onnx-type-${elemType}`;
+}
+
 function describeValue(value: OnnxValueInfo, file: string): OnnxValueSummary {
   const tensorType = value.type?.tensor_type;
   if (!tensorType) return { name: value.name, dtype: value.type?.value ?? 'unknown', shape: null };
-  const dtype = ONNX_DTYPES[tensorType.elem_type]?.dtype ?? `onnx-type-${tensorType.elem_type}`;
+  const dtype = onnxElementTypeName(tensorType.elem_type);
   const shape = tensorType.shape
     ? tensorType.shape.dim.map((dim) => (hasOwn(dim, 'dim_value') ? toSafeNumber(dim.dim_value, `dimension of ${value.name}`, file) : hasOwn(dim, 'dim_param') ? dim.dim_param ?? null : null))
     : null;

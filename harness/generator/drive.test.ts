@@ -1,11 +1,12 @@
-import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCases } from '../cases/load-cases.ts';
 import type { CaseSpec } from '../cases/types.ts';
 import { findEnvironment, type Environment } from '../environments.ts';
-import { generateCases } from './drive.ts';
+import { GOLDEN_DIR } from '../paths.ts';
+import { findStaleCases, generateCases } from './drive.ts';
 
 // Supervision only: the "python" here is a shell script that misbehaves the way a crashing or hanging
 // TensorFlow process does. Real generation is covered by the conformance suite and `npm run roundtrip`.
@@ -48,5 +49,18 @@ describe('generateCases supervision', () => {
     const [first] = await generateCases(cases.slice(0, 1), environment, { goldenRoot: path.join(scratch, 'golden-missing'), force: true });
     expect(first).toMatchObject({ status: 'skipped' });
     expect(first?.reason).toContain('keras-roundtrip setup --env tf2.21-keras3');
+  });
+});
+
+describe('findStaleCases', () => {
+  it('calls a case with matching inputs stale when one of its files differs from the manifest, naming the file', async () => {
+    const environment = findEnvironment('tf2.21-keras3');
+    const spec = (await loadCases()).cases.find((candidate) => candidate.id === 'dense-mlp')!;
+    const goldenRoot = path.join(scratch, 'golden-stale');
+    await cp(path.join(GOLDEN_DIR, environment.name, spec.id), path.join(goldenRoot, environment.name, spec.id), { recursive: true });
+    expect(await findStaleCases([spec], environment, goldenRoot)).toEqual([]);
+    await appendFile(path.join(goldenRoot, environment.name, spec.id, 'truth', 'keras.json'), ' ');
+    const [stale] = await findStaleCases([spec], environment, goldenRoot);
+    expect(stale?.reason).toMatch(/^files differ from the manifest: truth\/keras\.json: expected sha256 [0-9a-f]{64} \(\d+ bytes\), received/);
   });
 });

@@ -8,7 +8,8 @@ import type { Environment } from '../environments.ts';
 import { GeneratorError, serializeError, type SerializedError } from '../errors.ts';
 import { REPORTS_DIR } from '../paths.ts';
 import { goldenRootOf } from './cache.ts';
-import { createStagingDirectory, linkCachedCase, readGoldenManifest, swapIntoGolden } from './golden.ts';
+import { createStagingDirectory, goldenCaseDirectory, linkCachedCase, readGoldenManifest, swapIntoGolden, type GoldenManifest } from './golden.ts';
+import { checkCaseIntegrity, describeIntegrityProblem } from './golden-integrity.ts';
 import { computeInputHash } from './input-hash.ts';
 import { generationSkipReason } from './requirements.ts';
 import { findGeneratorRunner, type GeneratorRunner, type GeneratorRunnerName, type RunningWorker } from './runners.ts';
@@ -20,7 +21,7 @@ export interface GenerationResult {
   status: 'generated' | 'up-to-date' | 'skipped' | 'error';
   seconds: number;
   error?: SerializedError;
-  /** For `skipped`: why this environment did not make the case (not set up, or the case's `requires`). */
+  /** For `skipped`: why this environment did not make the case (not set up, or the case's `requires`); for `generated`: why it was stale. */
   reason?: string;
 }
 
@@ -43,17 +44,30 @@ interface WorkerReply {
   error?: { type: string; message: string; traceback?: string };
 }
 
-/** Cases whose golden folder is missing or was made from other inputs (and, in the artifact cache, not cached under their input hash). */
+/**
+ * Cases whose golden folder is missing, was made from other inputs (and, in the artifact cache, is not cached under
+ * their input hash), or holds files other than those its manifest recorded.
+ */
 export async function findStaleCases(cases: CaseSpec[], environment: Environment, goldenRoot: string = goldenRootOf(environment.name)): Promise<{ spec: CaseSpec; inputHash: string; reason: string }[]> {
   const stale: { spec: CaseSpec; inputHash: string; reason: string }[] = [];
   for (const spec of cases) {
     const inputHash = await computeInputHash(spec, environment);
+    let manifest: GoldenManifest | undefined;
     try {
-      const manifest = await readGoldenManifest(environment.name, spec.id, goldenRoot);
-      if (manifest.inputHash !== inputHash && !(await linkCachedCase(environment.name, spec.id, goldenRoot, inputHash))) stale.push({ spec, inputHash, reason: 'inputs changed' });
+      manifest = await readGoldenManifest(environment.name, spec.id, goldenRoot);
     } catch {
-      if (!(await linkCachedCase(environment.name, spec.id, goldenRoot, inputHash))) stale.push({ spec, inputHash, reason: 'no golden data' });
+      manifest = undefined;
     }
+    if (manifest?.inputHash !== inputHash) {
+      if (!(await linkCachedCase(environment.name, spec.id, goldenRoot, inputHash))) {
+        stale.push({ spec, inputHash, reason: manifest ? 'inputs changed' : 'no golden data' });
+        continue;
+      }
+      manifest = await readGoldenManifest(environment.name, spec.id, goldenRoot);
+    }
+    // Same inputs but altered files: never up to date.
+    const problems = await checkCaseIntegrity(goldenCaseDirectory(environment.name, spec.id, goldenRoot), manifest);
+    if (problems.length > 0) stale.push({ spec, inputHash, reason: `files differ from the manifest: ${problems.map(describeIntegrityProblem).join('; ')}` });
   }
   return stale;
 }
@@ -176,10 +190,10 @@ export async function generateCases(cases: CaseSpec[], environment: Environment,
   const log = createWriteStream(path.join(logDirectory, `generate-${environment.name}.log`));
   const worker = new GeneratorWorker(environment, log, runner, path.join(goldenRoot, environment.name));
   try {
-    for (const { spec, inputHash } of stale) {
+    for (const { spec, inputHash, reason } of stale) {
       options.onStart?.(spec.id);
       const started = performance.now();
-      const result: GenerationResult = { case: spec.id, environment: environment.name, status: 'generated', seconds: 0 };
+      const result: GenerationResult = { case: spec.id, environment: environment.name, status: 'generated', seconds: 0, reason };
       let staging: string | undefined;
       try {
         staging = await createStagingDirectory(environment.name, spec.id, goldenRoot);

@@ -26,12 +26,19 @@ export interface SignatureSpec {
   outputs: Record<string, SignatureTensor>;
 }
 
+/** sha256 and size of one file, path relative to its folder. */
+export interface GoldenFileRecord {
+  path: string;
+  sha256: string;
+  size: number;
+}
+
 export interface GoldenArtifact {
   format: FormatName;
   /** Relative to the case folder. */
   path: string;
   producer: string;
-  files: { path: string; sha256: string; size: number }[];
+  files: GoldenFileRecord[];
   signatures?: Record<string, SignatureSpec>;
   /** Artifact input name → case input name. */
   inputMap?: Record<string, string>;
@@ -61,6 +68,11 @@ export interface GoldenManifest {
   artifacts: GoldenArtifact[];
   pythonChecks: PythonCheck[];
   generateErrors: { format?: FormatName; type: string; message: string }[];
+  /**
+   * Every file of the case folder but manifest.json (inputs, outputs, artifacts, truth, case.json), written last by
+   * the generator; checked before any verdict (golden-integrity.ts). Absent in manifests of older generators.
+   */
+  files?: GoldenFileRecord[];
 }
 
 /** `root` defaults to the environment's own golden root (goldenRootOf: golden/ or the artifact cache). */

@@ -32,6 +32,9 @@ describe('triage', () => {
     expect(error({ phase: 'read' })).toBe('reader-error');
     expect(error({ phase: 'run' })).toBe('runtime-error');
     expect(error({ phase: 'load', error: { name: 'E', code: 'TFJS_KERAS_UNSUPPORTED', message: 'm' } })).toBe('unsupported');
+    // Altered golden data outranks whatever else the row says, also for a python row or an expected failure.
+    expect(error({ runtime: 'python', phase: 'read', error: { name: 'GoldenError', code: 'GOLDEN_INTEGRITY_MISMATCH', message: 'm' } })).toBe('golden-integrity');
+    expect(error({ verdict: 'expected-failure', actual: 'error', phase: 'read', error: { name: 'GoldenError', code: 'GOLDEN_INTEGRITY_MISMATCH', message: 'm' } })).toBe('golden-integrity');
     const fail = (fields: Partial<CheckResult>) => classifyCheck({ ...base, verdict: 'fail', ...fields });
     expect(fail({ runtime: 'python', outputs: [{ output: '(python reload)', pass: false, kind: 'value-mismatch', maxAbsDiff: 2 }] })).toEqual({ classification: 'python-reload-mismatch', magnitude: 2 });
     expect(fail({ runtime: 'reader', outputs: [{ output: '(weights)', pass: false, kind: 'content-mismatch' }] })?.classification).toBe('reader-mismatch');

@@ -1,3 +1,4 @@
+import { GOLDEN_INTEGRITY_MISMATCH } from '../generator/golden-integrity.ts';
 import { TFJS_KERAS_CUSTOM_OBJECT_MISSING, TFJS_KERAS_UNSUPPORTED } from '../runtimes/tfjs-keras/errors.ts';
 import type { CheckResult, Classification } from '../verdicts.ts';
 
@@ -11,6 +12,8 @@ function isPythonRuntime(runtime: string): boolean {
 export function classifyCheck(check: CheckResult): { classification: Classification; magnitude?: number } | undefined {
   if (check.verdict === 'pass') return undefined;
   if (check.verdict === 'skipped') return { classification: 'not-run' };
+  // Altered or stale golden files: nothing else about the check can be trusted, whatever the verdict says.
+  if (check.error?.code === GOLDEN_INTEGRITY_MISMATCH) return { classification: 'golden-integrity' };
   if (check.verdict === 'unexpected-pass') return { classification: 'unexpected-pass' };
   const underlying = check.actual ?? check.verdict;
   switch (underlying) {

@@ -5,7 +5,8 @@ import { applyExpectation, type Expectation } from '../cases/expectations.ts';
 import type { CaseSpec, CrossLoadRuntimeName, FormatName } from '../cases/types.ts';
 import { environmentAvailability, venvPython, type Environment } from '../environments.ts';
 import { serializeError } from '../errors.ts';
-import { goldenCaseDirectory, readGoldenManifest, type PythonCheck } from '../generator/golden.ts';
+import { goldenCaseDirectory, readGoldenManifest, type GoldenManifest, type PythonCheck } from '../generator/golden.ts';
+import { checkCaseIntegrityShared, integrityError } from '../generator/golden-integrity.ts';
 import { GENERATOR_DIR } from '../paths.ts';
 import type { CheckResult } from '../verdicts.ts';
 import { applyTriage } from '../results/triage.ts';
@@ -49,12 +50,19 @@ export async function crossLoadChecks(spec: CaseSpec, writer: Environment, loade
   const availability = environmentAvailability(loader);
   if (!availability.available) return formats.map((format) => row(format, { verdict: 'skipped', reason: `loader ${availability.reason}` }));
   const caseDirectory = goldenCaseDirectory(writer.name, spec.id, goldenRoot);
-  let written: Set<string>;
+  let manifest: GoldenManifest;
   try {
-    written = new Set((await readGoldenManifest(writer.name, spec.id, goldenRoot)).artifacts.map((artifact) => artifact.format));
+    manifest = await readGoldenManifest(writer.name, spec.id, goldenRoot);
   } catch {
     const reason = `writer environment ${writer.name} has no golden data for ${spec.id}: run: npx keras-roundtrip generate --env ${writer.name} --case ${spec.id}`;
     return formats.map((format) => row(format, { verdict: 'skipped', reason }));
+  }
+  const written = new Set(manifest.artifacts.map((artifact) => artifact.format));
+  // The writer's files first: no expectation excuses altered golden data (as in verify).
+  const problems = await checkCaseIntegrityShared(caseDirectory, manifest);
+  if (problems.length > 0) {
+    const error = serializeError(integrityError(caseDirectory, writer.name, spec.id, problems));
+    return formats.map((format) => applyTriage({ environment: writer.name, case: spec.id, format, runtime, seconds: 0, verdict: 'error', phase: 'read', error }));
   }
 
   const started = performance.now();

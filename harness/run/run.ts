@@ -14,6 +14,7 @@ import type { CheckResult } from '../verdicts.ts';
 import type { Provenance, RunResults } from '../results/run-results.ts';
 import { generationSkipReason } from '../generator/requirements.ts';
 import { crossLoadChecks } from './cross-load.ts';
+import type { PythonCheckSource } from './python-rerun.ts';
 import { selectShard, type Shard } from './shard.ts';
 import { planChecks, runCheck, type PlannedCheck } from './verify.ts';
 
@@ -36,6 +37,8 @@ export interface RunOptions {
   casesDirectory?: string;
   /** Only the cases of this shard (run/shard.ts). */
   shard?: Shard;
+  /** `python` rows: the recorded reload of the sha256-verified bytes (default) or a reload rerun now. */
+  pythonChecks?: PythonCheckSource;
   onGeneration?: (result: GenerationResult, done: number, total: number) => void;
   onCheck?: (check: CheckResult, done: number, total: number) => void;
 }
@@ -103,7 +106,7 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
         // One check per worker plus one for the main process's own work (readers, comparisons): enough to keep every
         // process busy, few enough that a check's seconds are its own, not time spent behind hundreds of others.
         await mapWithConcurrency(forEnvironment, (options.poolSize ?? 2) + 1, async (check) => {
-          const checked = await runCheck(check, { pool, expectations, goldenRoot, generationErrors, generationSkips });
+          const checked = await runCheck(check, { pool, expectations, goldenRoot, generationErrors, generationSkips, pythonChecks: options.pythonChecks, timeoutSeconds: options.timeoutSeconds });
           checks.push(checked);
           options.onCheck?.(checked, checks.length, planned.length);
         });

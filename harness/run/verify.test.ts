@@ -8,6 +8,7 @@ import type { CaseSpec } from '../cases/types.ts';
 import { DEFAULT_ENVIRONMENT } from '../environments.ts';
 import { GOLDEN_DIR } from '../paths.ts';
 import { RuntimePool } from '../runtimes/pool.ts';
+import { rewriteFileRecords } from '../generator/golden-integrity.ts';
 import { planChecks, runCheck, type PlannedCheck } from './verify.ts';
 
 // These tests tamper with a copy of a committed golden case, so each verdict path is shown to fire.
@@ -67,6 +68,7 @@ describe('verify', () => {
     const lastFloat = bytes.byteLength - 4;
     view.setFloat32(lastFloat, view.getFloat32(lastFloat, true) + 0.5, true);
     await writeFile(file, bytes);
+    await rewriteFileRecords(caseDirectory());
     const check = await runCheck(planned('onnx', 'onnxruntime-node'), { pool, expectations: [], goldenRoot });
     expect(check.verdict).toBe('fail');
     expect(check.outputs?.[0]).toMatchObject({ pass: false, kind: 'value-mismatch', mismatched: 1 });
@@ -81,6 +83,7 @@ describe('verify', () => {
     const [firstKey] = Object.keys(truth.weights);
     truth.weights[firstKey!]!.sha256 = '0'.repeat(64);
     await writeFile(truthFile, JSON.stringify(truth));
+    await rewriteFileRecords(caseDirectory());
     const check = await runCheck(planned('keras', 'reader'), { pool, expectations: [], goldenRoot });
     expect(check.verdict).toBe('fail');
     expect(check.outputs?.[0]?.report).toContain(`${firstKey}: bytes differ`);
@@ -89,6 +92,7 @@ describe('verify', () => {
   it('gives a typed read error when an artifact is missing, and the other checks still run', async () => {
     await freshCopy();
     await rm(path.join(caseDirectory(), 'artifacts', 'model.onnx'));
+    await rewriteFileRecords(caseDirectory());
     const [onnx, savedModel] = await Promise.all([
       runCheck(planned('onnx', 'onnxruntime-node'), { pool, expectations: [], goldenRoot }),
       runCheck(planned('savedmodel', 'tfjs-node-savedmodel'), { pool, expectations: [], goldenRoot }),
@@ -107,4 +111,44 @@ describe('verify', () => {
     expect(failing).toMatchObject({ verdict: 'expected-failure', actual: 'fail' });
     expect(failing.reason).toContain('a reason long enough');
   });
+
+  it('refuses every verdict when a file differs from the manifest, naming the file, both hashes and the command; no expectation hides it', async () => {
+    await freshCopy();
+    const file = path.join(caseDirectory(), 'inputs', 'x.npy');
+    const bytes = await readFile(file);
+    bytes[bytes.byteLength - 1]! ^= 0x01;
+    await writeFile(file, bytes);
+    const everything: Expectation = { case: spec.id, format: '*', runtime: '*', environment: '*', verdict: 'error', reason: 'a reason long enough', source: 'test:1' };
+    const checks = await Promise.all(planChecks(spec, environment).map(async (check) => runCheck(check, { pool, expectations: [everything], goldenRoot })));
+    for (const check of checks) {
+      expect(check).toMatchObject({ verdict: 'error', phase: 'read', classification: 'golden-integrity', error: { code: 'GOLDEN_INTEGRITY_MISMATCH' } });
+      expect(check.error?.message).toMatch(/inputs\/x\.npy: expected sha256 [0-9a-f]{64} \(\d+ bytes\), received [0-9a-f]{64} \(\d+ bytes\)/);
+      expect(check.error?.message).toContain(`run: npx keras-roundtrip generate --env ${environment} --case ${spec.id} --force`);
+    }
+  });
+
+  it('says where a python row comes from: the recorded reload of sha256-verified bytes', async () => {
+    await freshCopy();
+    const check = await runCheck(planned('keras', 'python'), { pool, expectations: [], goldenRoot });
+    expect(check.verdict).toBe('pass');
+    expect(check.settings?.['result']).toMatch(/recorded at generation .* these exact bytes .*sha256-verified/);
+    expect(check.settings?.['generatedWith']).toMatch(new RegExp(`^${environment}: python .*, tensorflow .*, keras `));
+  });
+
+  it('reruns the Python reload on the bytes on disk with pythonChecks: rerun, and sees an output a consistent writer altered', async () => {
+    await freshCopy();
+    const recorded = await runCheck(planned('keras', 'python'), { pool, expectations: [], goldenRoot, pythonChecks: 'rerun' });
+    expect(recorded).toMatchObject({ verdict: 'pass', settings: { result: expect.stringMatching(/rerun now/) } });
+    const manifest = JSON.parse(await readFile(path.join(caseDirectory(), 'manifest.json'), 'utf8')) as { outputs: { file: string }[] };
+    const file = path.join(caseDirectory(), manifest.outputs[0]!.file);
+    const bytes = await readFile(file);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    view.setFloat32(bytes.byteLength - 4, view.getFloat32(bytes.byteLength - 4, true) + 0.5, true);
+    await writeFile(file, bytes);
+    await rewriteFileRecords(caseDirectory());
+    const stale = await runCheck(planned('keras', 'python'), { pool, expectations: [], goldenRoot });
+    expect(stale.verdict, 'the recorded result describes the bytes at generation time').toBe('pass');
+    const rerun = await runCheck(planned('keras', 'python'), { pool, expectations: [], goldenRoot, pythonChecks: 'rerun' });
+    expect(rerun).toMatchObject({ verdict: 'fail', classification: 'python-reload-mismatch' });
+  }, 180_000);
 });

@@ -10,7 +10,7 @@ import { formatMismatchReport } from '../compare/mismatch-report.ts';
 import { RoundtripError, serializeError, type SerializedError } from '../errors.ts';
 import { readArtifact } from '../formats/registry.ts';
 import { readNpy } from '../formats/npy.ts';
-import { hashTensor } from '../formats/tensor-hash.ts';
+import { checkCaseIntegrityShared, GOLDEN_INTEGRITY_MISMATCH, integrityError } from '../generator/golden-integrity.ts';
 import { goldenCaseDirectory, readGoldenManifest, type GoldenArray, type GoldenArtifact, type GoldenManifest } from '../generator/golden.ts';
 import { customObjectsForBuilder } from '../custom-objects/builders.ts';
 import { RUNTIME_LOADERS } from '../runtimes/registry.ts';
@@ -20,6 +20,9 @@ import { DEFAULT_SIGNATURE, signaturesToRun } from '../runtimes/tfjs-node-savedm
 import { LITERTJS_OP_UNSUPPORTED } from '../runtimes/litertjs-errors.ts';
 import { positionalOutputName } from '../runtimes/types.ts';
 import { applyExpectedErrors } from './expected-errors.ts';
+import { compareWithTruth, type TruthFile } from './reader-truth.ts';
+import { rerunPythonChecks, type PythonCheckSource } from './python-rerun.ts';
+import { ENVIRONMENTS } from '../environments.ts';
 import type { RuntimePool } from '../runtimes/pool.ts';
 
 /** The part of the runtime pool a check uses. */
@@ -44,6 +47,10 @@ export interface VerifyContext {
   generationErrors?: ReadonlyMap<string, SerializedError>;
   /** Cases this environment did not make, by case id, with the reason: their checks are skipped. */
   generationSkips?: ReadonlyMap<string, string>;
+  /** `python` rows: the generator's recorded reload of these bytes (default) or a reload rerun now (python-rerun.ts). */
+  pythonChecks?: PythonCheckSource;
+  /** Seconds a rerun Python reload may take for one case. */
+  timeoutSeconds?: number;
 }
 
 function result(planned: PlannedCheck, fields: Omit<CheckResult, 'environment' | 'case' | 'format' | 'runtime' | 'seconds'>, seconds = 0): CheckResult {
@@ -74,6 +81,8 @@ export async function runCheck(planned: PlannedCheck, context: VerifyContext): P
   const checked = await runCheckUnexpected(planned, { ...context, pool }).catch((error: unknown) => errorResult(planned, error, 'run'));
   checked.seconds = Math.max(0, (performance.now() - started) / 1000 - (queued ?? 0));
   if (queued !== undefined) checked.queueSeconds = queued;
+  // No expectation or declared error can excuse altered golden data: it is reported as it is.
+  if (checked.error?.code === GOLDEN_INTEGRITY_MISMATCH) return applyTriage(checked);
   return applyTriage(applyExpectation(applyExpectedErrors(checked, planned.spec), context.expectations));
 }
 
@@ -91,8 +100,11 @@ async function runCheckUnexpected(planned: PlannedCheck, context: VerifyContext)
     return errorResult(planned, error, 'read');
   }
   const caseDirectory = goldenCaseDirectory(planned.environment, planned.spec.id, goldenRoot);
+  // Before any verdict: every file of the case folder is what the generator wrote and recorded.
+  const problems = await checkCaseIntegrityShared(caseDirectory, manifest);
+  if (problems.length > 0) return errorResult(planned, integrityError(caseDirectory, planned.environment, planned.spec.id, problems), 'read');
 
-  if (planned.runtime === 'python') return pythonCheck(planned, manifest);
+  if (planned.runtime === 'python') return pythonCheck(planned, manifest, caseDirectory, context);
 
   const artifact = manifest.artifacts.find((candidate) => candidate.format === planned.format);
   if (!artifact) {
@@ -116,8 +128,23 @@ async function runCheckUnexpected(planned: PlannedCheck, context: VerifyContext)
   return runtimeCheck(planned, context.pool, manifest, caseDirectory, artifact, artifactPath);
 }
 
-function pythonCheck(planned: PlannedCheck, manifest: GoldenManifest): CheckResult {
-  const checks = manifest.pythonChecks.filter((check) => check.format === planned.format);
+/** What a `python` row's `settings.result` says about where its verdict comes from. */
+const PYTHON_RESULT_NOTE: Record<PythonCheckSource, string> = {
+  recorded: 'recorded at generation by a fresh-interpreter reload of these exact bytes (every file sha256-verified before this verdict)',
+  rerun: 'rerun now by a fresh-interpreter reload of the bytes on disk',
+};
+
+async function pythonCheck(planned: PlannedCheck, manifest: GoldenManifest, caseDirectory: string, context: VerifyContext): Promise<CheckResult> {
+  const source = context.pythonChecks ?? 'recorded';
+  const environment = ENVIRONMENTS.find((candidate) => candidate.name === planned.environment);
+  const wrote = manifest.artifacts.some((artifact) => artifact.format === planned.format);
+  let recorded = manifest.pythonChecks;
+  if (source === 'rerun' && wrote) {
+    if (!environment) throw new RoundtripError('ENVIRONMENT_UNKNOWN', `no environment named ${planned.environment}`, { phase: 'load' });
+    recorded = await rerunPythonChecks(environment, caseDirectory, context.timeoutSeconds);
+  }
+  const settings = { result: PYTHON_RESULT_NOTE[source], generatedWith: describeGenerationVersions(manifest) };
+  const checks = recorded.filter((check) => check.format === planned.format);
   if (checks.length === 0) {
     const cause = manifest.generateErrors.find((entry) => entry.format === planned.format);
     if (cause?.type === FORMAT_UNAVAILABLE) return result(planned, { verdict: 'skipped', reason: `${planned.format}: ${cause.message}` });
@@ -125,11 +152,18 @@ function pythonCheck(planned: PlannedCheck, manifest: GoldenManifest): CheckResu
   }
   // A format can carry several Python checks (reload, then scenario checks): an error outranks a failure.
   const failed = checks.find((check) => check.status === 'error') ?? checks.find((check) => check.status === 'fail');
-  if (!failed) return result(planned, { verdict: 'pass' });
+  if (!failed) return result(planned, { verdict: 'pass', settings });
   const message = `${failed.check}: ${failed.message ?? 'no message'}`;
   return failed.status === 'fail'
-    ? result(planned, { verdict: 'fail', outputs: checks.filter((check) => check.status === 'fail').map((check) => ({ output: `(python ${check.check})`, pass: false, kind: 'value-mismatch', report: check.message, maxAbsDiff: check.maxAbsDiff ?? undefined })) })
-    : result(planned, { verdict: 'error', phase: 'load', error: { name: 'PythonCheckError', code: failed.check === 'reload' ? 'PYTHON_RELOAD_FAILED' : 'PYTHON_CHECK_FAILED', message } });
+    ? result(planned, { verdict: 'fail', settings, outputs: checks.filter((check) => check.status === 'fail').map((check) => ({ output: `(python ${check.check})`, pass: false, kind: 'value-mismatch', report: check.message, maxAbsDiff: check.maxAbsDiff ?? undefined })) })
+    : result(planned, { verdict: 'error', settings, phase: 'load', error: { name: 'PythonCheckError', code: failed.check === 'reload' ? 'PYTHON_RELOAD_FAILED' : 'PYTHON_CHECK_FAILED', message } });
+}
+
+/** The writing stack, as the manifest records it: a recorded result is valid for it alone. */
+function describeGenerationVersions(manifest: GoldenManifest): string {
+  const versions = manifest.versions;
+  const keras = versions['kerasModule'] === 'tf_keras' ? `tf_keras ${versions['tf_keras']}` : `keras ${versions['keras']}`;
+  return `${manifest.environment}: python ${versions['python']}, tensorflow ${versions['tensorflow']}, ${keras}`;
 }
 
 /** One model of a `tfjs` artifact as the generator describes it (manifest `models.layers` / `models.graph`). */
@@ -139,14 +173,7 @@ interface TfjsModelEntry {
   outputMap: Record<string, string>;
 }
 
-interface TruthFile {
-  weights: Record<string, { dtype: string; shape: number[]; sha256: string }>;
-  config?: unknown;
-  /** SavedModel signature defs, as the reader's `metadata.signatures` must hold them. */
-  signatures?: unknown;
-}
-
-/** Every tensor bit-identical (dtype, shape, bytes), no missing or extra tensors, config deep-equal. */
+/** Every tensor bit-identical (dtype, shape, bytes), no missing or extra tensors, and every other truth section reproduced. */
 async function readerCheck(planned: PlannedCheck, caseDirectory: string, artifactPath: string): Promise<CheckResult> {
   const truthFile = path.join(caseDirectory, 'truth', `${planned.format}.json`);
   if (!existsSync(truthFile)) {
@@ -154,26 +181,11 @@ async function readerCheck(planned: PlannedCheck, caseDirectory: string, artifac
   }
   const truth = JSON.parse(await readFile(truthFile, 'utf8')) as TruthFile;
   const contents = await readArtifact(artifactPath);
-  const problems: string[] = [];
-  for (const [key, expected] of Object.entries(truth.weights)) {
-    const tensor = contents.weights.get(key);
-    if (!tensor) {
-      problems.push(`${key}: missing (expected ${expected.dtype}${JSON.stringify(expected.shape)})`);
-      continue;
-    }
-    if (tensor.dtype !== expected.dtype || !isDeepStrictEqual(tensor.shape, expected.shape)) {
-      problems.push(`${key}: expected ${expected.dtype}${JSON.stringify(expected.shape)}, received ${tensor.dtype}${JSON.stringify(tensor.shape)}`);
-    } else if (hashTensor(tensor) !== expected.sha256) {
-      problems.push(`${key}: bytes differ (sha256 expected ${expected.sha256.slice(0, 12)}…, received ${hashTensor(tensor).slice(0, 12)}…)`);
-    }
-  }
-  for (const key of contents.weights.keys()) if (!(key in truth.weights)) problems.push(`${key}: extra tensor not in ${truthFile}`);
-  if (truth.config !== undefined && !isDeepStrictEqual(contents.config, truth.config)) problems.push('config: differs from the config Python decoded');
-  if (truth.signatures !== undefined && !isDeepStrictEqual(contents.metadata.signatures, truth.signatures)) problems.push('signatures: differ from the signature defs Python decoded');
+  const problems = compareWithTruth(planned.format, contents, truth, path.relative(caseDirectory, truthFile));
   if (problems.length === 0) return result(planned, { verdict: 'pass' });
   return result(planned, {
     verdict: 'fail',
-    outputs: [{ output: '(weights and config)', pass: false, kind: 'content-mismatch', report: problems.slice(0, 20).join('\n') + (problems.length > 20 ? `\n… and ${problems.length - 20} more` : ''), mismatched: problems.length }],
+    outputs: [{ output: '(artifact contents)', pass: false, kind: 'content-mismatch', report: problems.slice(0, 20).join('\n') + (problems.length > 20 ? `\n… and ${problems.length - 20} more` : ''), mismatched: problems.length }],
   });
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from pathlib import Path
@@ -12,6 +13,7 @@ from ..weight_truth import describe_hdf5_bytes
 
 ARTIFACT_PATH = "artifacts/model.keras"
 WEIGHTS_ENTRY = "model.weights.h5"
+ASSETS_PREFIX = "assets/"
 
 
 def producer(versions: dict) -> str:
@@ -30,12 +32,16 @@ def truth(path: Path) -> dict:
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
         weights = describe_hdf5_bytes(archive.read(WEIGHTS_ENTRY)) if WEIGHTS_ENTRY in names else {}
+        # Asset bytes (vocabularies, custom save_assets files) by archive path, as the reader's `assets` must hold them.
+        assets = {info.filename: {"sha256": hashlib.sha256(archive.read(info)).hexdigest(), "size": info.file_size}
+                  for info in archive.infolist() if info.filename.startswith(ASSETS_PREFIX) and not info.is_dir()}
         return {
             "weightsFile": WEIGHTS_ENTRY,
             "weights": weights,
             "config": json.loads(archive.read("config.json")),
             "metadata": json.loads(archive.read("metadata.json")) if "metadata.json" in names else None,
             "entries": names,
+            "assets": dict(sorted(assets.items())),
         }
 
 
