@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerFuzzCommand } from './commands/fuzz.ts';
+import { registerInjectFaultsCommand } from './commands/inject-faults.ts';
 import { registerInspectCommand } from './commands/inspect.ts';
 import { registerLockCommand } from './commands/lock.ts';
 import { registerProbeCommand } from './commands/probe.ts';
@@ -201,6 +202,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerBisectCommand(program, setExitCode);
   registerLockCommand(program, setExitCode);
   registerDivergenceCommand(program, setExitCode);
+  registerInjectFaultsCommand(program, setExitCode);
 
   program
     .command('bench')

@@ -1,5 +1,5 @@
 /**
- * The harness's import graph and the layering it must keep: data flows cli → commands → {run, report} → results →
+ * The harness's import graph and the layering it must keep: data flows cli → commands → faults → {run, report} → results →
  * {cases, generator, formats, runtimes, compare} → foundation, and no import runs back up or closes a cycle.
  * `npm run arrows` prints every offending import; import-graph.test.ts fails on any not in {@link KNOWN_ARROWS}.
  */
@@ -18,6 +18,7 @@ export const HARNESS_DIR = path.join(PACKAGE_ROOT, 'harness');
 export const LAYERS: readonly (readonly string[])[] = [
   ['cli.ts', 'index.ts', 'import-graph.ts'],
   ['commands'],
+  ['faults'],
   ['run', 'report'],
   ['results'],
   ['setup', 'custom-objects'],

@@ -41,5 +41,6 @@ describe('GitHub workflows', () => {
     expect(runs(merge)).toMatch(/summary\.md >> "\$GITHUB_STEP_SUMMARY"/);
     expect(runs(workflow.jobs['cross-load']!)).toMatch(/verify --all-envs --golden tonight-golden --shard/);
     expect(runs(workflow.jobs.fuzz!)).toMatch(/keras-roundtrip fuzz --seconds \d{4,} --seed/);
+    expect(runs(workflow.jobs['fault-injection']!)).toMatch(/keras-roundtrip inject-faults --python-checks rerun[\s\S]*--case /);
   });
 });

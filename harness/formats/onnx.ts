@@ -29,7 +29,8 @@ const ONNX_DTYPES: Record<number, { dtype: Exclude<DType, 'string'>; size: numbe
 const DATA_LOCATION_EXTERNAL = 1;
 
 let modelType: protobuf.Type | undefined;
-function onnxModelType(): protobuf.Type {
+/** The `onnx.ModelProto` type from the pinned onnx package's descriptor set, loaded once. */
+export function onnxModelType(): protobuf.Type {
   if (modelType === undefined) {
     const bytes = readFileSync(new URL('./descriptors/onnx.desc', import.meta.url));
     const root = (protobuf.Root as unknown as { fromDescriptor(descriptor: Uint8Array): protobuf.Root }).fromDescriptor(bytes);
