@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { toleranceFor, type CaseSpec, type FormatName, type RuntimeName } from '../cases/types.ts';
 import { findEnvironment, venvPython } from '../environments.ts';
 import { RoundtripError } from '../errors.ts';
+import { checkCaseIntegrity, integrityError } from '../generator/golden-integrity.ts';
 import { goldenCaseDirectory, readGoldenManifest, type GoldenManifest } from '../generator/golden.ts';
 import { PACKAGE_ROOT, REPORTS_DIR } from '../paths.ts';
 import { RUNTIME_LOADERS } from '../runtimes/registry.ts';
@@ -61,6 +62,9 @@ export async function writeReproBundle(request: ReproRequest): Promise<ReproBund
   if (!python && runtime !== 'reader' && !RUNTIME_LOADERS[runtime]?.formats.includes(format)) throw new RoundtripError('REPRO_UNSUPPORTED', `${runtime} does not take ${format} artifacts`);
 
   const source = goldenCaseDirectory(environment, spec.id, goldenRoot);
+  // A bundle never carries golden data that differs from what the generator recorded.
+  const problems = await checkCaseIntegrity(source, manifest);
+  if (problems.length > 0) throw integrityError(source, environment, spec.id, problems);
   const directory = path.resolve(request.out ?? path.join(REPORTS_DIR, 'repro', `${environment}-${spec.id}-${format}-${runtime.replace('@', '-at-')}`));
   await mkdir(directory, { recursive: true });
   const copied = ['manifest.json', 'case.json', 'inputs', 'outputs', artifact.path, ...(python ? [] : [`truth/${format}.json`])];
@@ -68,8 +72,9 @@ export async function writeReproBundle(request: ReproRequest): Promise<ReproBund
     if (error.code !== 'ENOENT' || relative.startsWith('truth/') || relative === 'case.json') return;
     throw error;
   });
-  // Only the reproduced artifact travels: the manifest lists just that one.
-  await writeFile(path.join(directory, 'manifest.json'), `${JSON.stringify({ ...manifest, artifacts: [artifact] }, null, 2)}\n`);
+  // Only the reproduced artifact travels: the manifest lists just that one, and only the files that travel.
+  const travels = (file: string) => copied.some((relative) => file === relative || file.startsWith(`${relative}/`));
+  await writeFile(path.join(directory, 'manifest.json'), `${JSON.stringify({ ...manifest, artifacts: [artifact], files: manifest.files?.filter((record) => travels(record.path)) }, null, 2)}\n`);
   const tolerance = toleranceFor(spec, runtime);
   const bundle = { case: spec.id, environment, format, runtime, artifact, inputs: manifest.inputs, outputs: manifest.outputs, tolerance, customObjects: spec.load.customObjects };
   await writeFile(path.join(directory, 'bundle.json'), `${JSON.stringify(bundle, null, 2)}\n`);
