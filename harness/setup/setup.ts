@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import path from 'node:path';
 import { execa } from 'execa';
 import { SetupError } from '../errors.ts';
@@ -41,6 +42,13 @@ async function runStep<T>(step: string, remedy: string, log: string | undefined,
 /** Where the installations shared by several environments live: beside the venvs. */
 export function sharedInstallationDirectory(environment: Environment, shared: SharedInstallation): string {
   return path.join(path.dirname(venvDirectory(environment)), '.shared', shared.name);
+}
+
+/** A log stream that is open (execa refuses a stream without a file descriptor as stdio). */
+async function openLog(file: string): Promise<WriteStream> {
+  const stream = createWriteStream(file);
+  await once(stream, 'open');
+  return stream;
 }
 
 /** The layer file of a layered venv: which shared installation (and which of its contents) it sits on. */
@@ -105,7 +113,7 @@ async function ensureSharedInstallation(environment: Environment, shared: Shared
   if ((await readStamp(path.join(directory, STAMP))) === stamp && existsSync(path.join(directory, 'bin', 'python'))) return { directory, stamp };
   const log = `${directory}.setup.log`;
   await mkdir(path.dirname(directory), { recursive: true });
-  const logStream = createWriteStream(log);
+  const logStream = await openLog(log);
   try {
     await buildVenv(environment, directory, shared.pins, label, stamp, logStream, progress, log);
   } finally {
@@ -136,7 +144,7 @@ export async function ensurePythonEnvironment(environment: Environment, progress
   const common = new Set(shared?.pins ?? []);
   const log = `${directory}.setup.log`;
   await mkdir(path.dirname(directory), { recursive: true });
-  const logStream = createWriteStream(log);
+  const logStream = await openLog(log);
   try {
     await rm(stampFile, { force: true });
     await buildVenv(environment, directory, lockPins(lock).filter((pin) => !common.has(pin)), `python env ${environment.name}`, wanted, logStream, progress, log, base?.directory);
