@@ -6,8 +6,9 @@ import { registerInjectFaultsCommand } from './commands/inject-faults.ts';
 import { registerInspectCommand } from './commands/inspect.ts';
 import { registerLockCommand } from './commands/lock.ts';
 import { registerProbeCommand } from './commands/probe.ts';
-import { loadCases } from './cases/load-cases.ts';
-import { applyProjectEnvironment, loadProjectCases, loadProjectConfig } from './config.ts';
+import { didYouMean } from './cases/did-you-mean.ts';
+import { registerInitCommand } from './commands/init.ts';
+import { loadProject, loadProjectConfig, selectProjectCases, STRICT_VERDICTS, type StrictVerdict } from './config.ts';
 import { registerDiffCommand } from './commands/diff.ts';
 import { registerReportCommand } from './commands/report.ts';
 import { registerMergeCommand } from './commands/merge.ts';
@@ -15,11 +16,12 @@ import { registerNightlyCommand } from './commands/nightly.ts';
 import { registerReproCommand } from './commands/repro.ts';
 import { registerBisectCommand } from './commands/bisect.ts';
 import { registerDivergenceCommand } from './commands/divergence.ts';
-import { DEFAULT_ENVIRONMENT, ENVIRONMENTS, findEnvironment, type Environment } from './environments.ts';
+import { DEFAULT_ENVIRONMENT, ENVIRONMENTS, environmentAvailability, findEnvironment, type Environment } from './environments.ts';
 import { CaseValidationError, RoundtripError, SetupError } from './errors.ts';
 import { generateCases, type GenerationResult } from './generator/drive.ts';
 import { findGeneratorRunner, GENERATOR_RUNNERS, type GeneratorRunnerName } from './generator/runners.ts';
-import { REPORTS_DIR } from './paths.ts';
+import { PACKAGE_VERSION } from './package-info.ts';
+import { NATIVE_PACKAGES, nativeUnavailableReason, type NativePackage } from './runtimes/native-modules.ts';
 import { computeCoverage, renderCoverageMarkdown } from './report/coverage.ts';
 import { writeReports } from './report/index.ts';
 import { formatCheck } from './report/text.ts';
@@ -40,9 +42,43 @@ function exitCodeFor(error: unknown): number {
 
 const say = (message: string) => process.stderr.write(`${message}\n`);
 
-function selectEnvironments(names: string[] | undefined, all: boolean | undefined): Environment[] {
+function selectEnvironments(names: string[] | undefined, all: boolean | undefined, configured?: string[]): Environment[] {
   if (all) return [...ENVIRONMENTS];
-  return (names && names.length > 0 ? names : [DEFAULT_ENVIRONMENT]).map(findEnvironment);
+  return (names && names.length > 0 ? names : configured && configured.length > 0 ? configured : [DEFAULT_ENVIRONMENT]).map(findEnvironment);
+}
+
+/**
+ * Before a command that needs them: every selected environment's venv and (for the TS runtimes) the native runtimes
+ * must be set up; otherwise one SetupError (exit 3) naming each missing piece and the one command that fixes it.
+ */
+function requireSetUp(environments: readonly Environment[], needs: { python: boolean; native: boolean }): void {
+  const missing: string[] = [];
+  if (needs.python) {
+    for (const environment of environments) {
+      const availability = environmentAvailability(environment);
+      if (!availability.available) missing.push(availability.reason);
+    }
+  }
+  if (needs.native) {
+    for (const name of Object.keys(NATIVE_PACKAGES) as NativePackage[]) {
+      const reason = nativeUnavailableReason(name);
+      if (reason) missing.push(reason);
+    }
+  }
+  if (missing.length > 0) {
+    const all = environments.length > 1 ? ` --env ${environments.map((environment) => environment.name).join(' ')}` : '';
+    throw new SetupError('check', `keras-roundtrip is not set up:\n  - ${[...new Set(missing)].join('\n  - ')}\n  fix: npx keras-roundtrip setup${all}`);
+  }
+}
+
+function parseFailOn(values: string[] | undefined): StrictVerdict[] | undefined {
+  if (!values) return undefined;
+  for (const value of values) {
+    if (!STRICT_VERDICTS.includes(value as StrictVerdict)) {
+      throw new RoundtripError('OPTION_INVALID', `--fail-on: expected one of ${STRICT_VERDICTS.join(', ')}, received "${value}"${didYouMean(value, STRICT_VERDICTS)}`);
+    }
+  }
+  return values as StrictVerdict[];
 }
 
 function describeGeneration(result: GenerationResult, done: number, total: number): void {
@@ -71,7 +107,9 @@ interface CommonOptions {
   env?: string[];
   allEnvs?: boolean;
   case?: string[];
-  reports: string;
+  reports?: string;
+  golden?: string;
+  failOn?: string[];
   poolSize: string;
   timeout: string;
   crossLoad: boolean;
@@ -89,7 +127,9 @@ function addCommonOptions(command: Command): Command {
     .option('--env <name...>', `environment(s) (default ${DEFAULT_ENVIRONMENT}; known: ${ENVIRONMENTS.map((e) => e.name).join(', ')})`)
     .option('--all-envs', 'every configured environment')
     .option('--case <id...>', 'only these case ids')
-    .option('--reports <dir>', 'where reports are written', REPORTS_DIR)
+    .option('--reports <dir>', "where reports are written (default: the project's reports/, or the config's `reports`)")
+    .option('--golden <dir>', "golden root to read (and write) (default: the project's golden/, or the config's `golden`)")
+    .option('--fail-on <verdict...>', `also fail the run on these verdicts (${STRICT_VERDICTS.join(', ')}; default: the config's failOn); JUnit marks them failures`)
     .option('--pool-size <n>', 'runtime worker processes', '2')
     .option('--timeout <seconds>', 'per-check timeout', '120')
     .option('--shard <i/n>', 'only the cases of shard i of n: shard = sha256(case id)[0..4] mod n, + 1 (merge shard results with `merge`)')
@@ -101,25 +141,28 @@ function addCommonOptions(command: Command): Command {
 interface GenerateCommandOptions {
   force?: boolean;
   runner: GeneratorRunnerName;
-  golden?: string;
 }
 
 function addGenerateOptions(command: Command): Command {
   return command
     .option('--force', 'regenerate even when the input hash matches')
-    .option('--runner <name>', `where the Python generator runs: ${GENERATOR_RUNNERS.join(' | ')} (local = the venv; docker/podman = the image docker/build-image.sh builds)`, 'local')
-    .option('--golden <dir>', 'golden root to write and read (default golden/)');
+    .option('--runner <name>', `where the Python generator runs: ${GENERATOR_RUNNERS.join(' | ')} (local = the venv; docker/podman = the image docker/build-image.sh builds)`, 'local');
 }
 
 async function runAndReport(options: CommonOptions & Partial<GenerateCommandOptions>, generate: boolean): Promise<number> {
+  const config = await loadProjectConfig();
+  const environments = selectEnvironments(options.env, options.allEnvs, config.environments);
+  requireSetUp(environments, { python: !options.runner || options.runner === 'local', native: true });
+  const failOn = parseFailOn(options.failOn);
   const results = await runRoundtrip({
-    environments: selectEnvironments(options.env, options.allEnvs),
+    environments,
     caseIds: options.case,
+    ...(failOn ? { failOn } : {}),
     generate,
     verify: true,
     force: options.force,
     runner: options.runner && findGeneratorRunner(options.runner).name,
-    goldenRoot: options.golden && path.resolve(options.golden),
+    goldenRoot: options.golden ? path.resolve(options.golden) : config.golden,
     poolSize: Number(options.poolSize),
     timeoutSeconds: Number(options.timeout),
     crossLoad: options.crossLoad,
@@ -128,7 +171,7 @@ async function runAndReport(options: CommonOptions & Partial<GenerateCommandOpti
     onGeneration: describeGeneration,
     onCheck: describeCheck,
   });
-  const written = await writeReports(results, path.resolve(options.reports));
+  const written = await writeReports(results, options.reports ? path.resolve(options.reports) : config.reports);
   printSummary(results, written);
   return runFailed(results) ? EXIT.failed : EXIT.ok;
 }
@@ -136,6 +179,7 @@ async function runAndReport(options: CommonOptions & Partial<GenerateCommandOpti
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('keras-roundtrip')
     .description('Round-trip conformance for TensorFlow/Keras artifacts: Python writes, TypeScript reads and runs.')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the keras-roundtrip version')
     .showHelpAfterError()
     .exitOverride();
 
@@ -150,21 +194,23 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         return;
       }
       const started = performance.now();
-      await setup(selectEnvironments(options.env, options.allEnvs), (message) => say(`keras-roundtrip setup ${message}`));
+      const config = await loadProjectConfig();
+      await setup(selectEnvironments(options.env, options.allEnvs, config.environments), (message) => say(`keras-roundtrip setup ${message}`));
       say(`keras-roundtrip setup: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     });
 
   addGenerateOptions(addCommonOptions(program.command('generate').description('write golden artifacts for cases whose inputs changed (Python)')))
     .action(async (options: CommonOptions & GenerateCommandOptions) => {
       const runner = findGeneratorRunner(options.runner).name;
-      const goldenRoot = options.golden && path.resolve(options.golden);
-      const project = await loadProjectConfig();
-      applyProjectEnvironment(project);
-      const loaded = await loadProjectCases(project);
+      const project = await loadProject();
+      const goldenRoot = options.golden ? path.resolve(options.golden) : project.config.golden;
+      const loaded = project.cases;
       for (const error of loaded.errors) say(error.message);
-      const cases = selectShard(options.case ? loaded.cases.filter((spec) => options.case!.includes(spec.id)) : loaded.cases, options.shard ? parseShard(options.shard) : undefined);
+      const cases = selectShard(selectProjectCases(project, options.case), options.shard ? parseShard(options.shard) : undefined);
+      const environments = selectEnvironments(options.env, options.allEnvs, project.config.environments);
+      if (runner === 'local') requireSetUp(environments, { python: true, native: false });
       let failed = loaded.errors.length > 0;
-      for (const environment of selectEnvironments(options.env, options.allEnvs)) {
+      for (const environment of environments) {
         const results = await generateCases(cases, environment, { force: options.force, runner, goldenRoot, onProgress: describeGeneration });
         failed ||= results.some((result) => result.status === 'error');
       }
@@ -181,19 +227,22 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('coverage')
     .description('the matrix of layer classes and Keras features × formats × runtimes the catalogue exercises')
     .option('--env <name>', 'environment whose runtimes are planned', DEFAULT_ENVIRONMENT)
-    .option('--reports <dir>', 'where coverage.md and coverage.json are written', REPORTS_DIR)
-    .action(async (options: { env: string; reports: string }) => {
-      const { cases, errors } = await loadCases();
+    .option('--reports <dir>', "where coverage.md and coverage.json are written (default: the project's reports/)")
+    .action(async (options: { env: string; reports?: string }) => {
+      const project = await loadProject();
+      const { cases, errors } = project.cases;
       for (const error of errors) say(error.message);
       const coverage = computeCoverage(cases, findEnvironment(options.env).name);
       const markdown = renderCoverageMarkdown(coverage);
-      await mkdir(options.reports, { recursive: true });
-      await writeFile(path.join(options.reports, 'coverage.md'), markdown);
-      await writeFile(path.join(options.reports, 'coverage.json'), `${JSON.stringify(coverage, null, 2)}\n`);
+      const reports = options.reports ? path.resolve(options.reports) : project.config.reports;
+      await mkdir(reports, { recursive: true });
+      await writeFile(path.join(reports, 'coverage.md'), markdown);
+      await writeFile(path.join(reports, 'coverage.json'), `${JSON.stringify(coverage, null, 2)}\n`);
       process.stdout.write(markdown);
       setExitCode(errors.length > 0 ? EXIT.failed : EXIT.ok);
     });
 
+  registerInitCommand(program, setExitCode);
   registerDiffCommand(program, setExitCode);
   registerReportCommand(program);
   registerMergeCommand(program, setExitCode);
@@ -229,7 +278,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error instanceof CommanderError) return error.exitCode === 0 || error.code === 'commander.version' || error.code === 'commander.helpDisplayed' ? EXIT.ok : EXIT.usage;
     if (error instanceof RoundtripError) {
       say(`keras-roundtrip: ${error.message}${error.code ? ` [${error.code}]` : ''}`);
     } else {

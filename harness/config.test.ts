@@ -37,7 +37,7 @@ async function project(files: Record<string, string>): Promise<string> {
 describe('project config', () => {
   it('no config file: an empty config', async () => {
     const root = await project({});
-    expect(await loadProjectConfig(root)).toEqual({ cases: [], expectations: [], customObjects: [] });
+    expect(await loadProjectConfig(root)).toEqual({ root, cases: [], expectations: [], customObjects: [], builtinCases: true, golden: path.join(root, 'golden'), reports: path.join(root, 'reports'), failOn: [] });
   });
 
   it('loads a .ts config, resolves its paths, adds cases and expectations, and hands on the environment', async () => {
@@ -50,9 +50,11 @@ describe('project config', () => {
     });
     const config = await loadProjectConfig(root);
     expect(config).toMatchObject({ cases: [path.join(root, 'my-cases')], modelLibrary: path.join(root, 'py/my_models'), customObjects: [path.join(root, 'ts/my-layer.ts')] });
+    expect(config).toMatchObject({ builtinCases: false, golden: path.join(root, 'golden'), reports: path.join(root, 'reports'), failOn: [] });
     const loaded = await loadProjectCases(config);
-    expect(loaded.cases.map((spec) => spec.id)).toContain('user-dense');
-    expect(loaded.cases.map((spec) => spec.id)).toContain('dense-mlp');
+    // A project runs its own cases only, unless it asks for the built-in catalogue.
+    expect(loaded.cases.map((spec) => spec.id)).toEqual(['user-dense']);
+    expect((await loadProjectCases({ ...config, builtinCases: true })).cases.map((spec) => spec.id)).toContain('dense-mlp');
     const expectations = await loadProjectExpectations(config, new Set(loaded.cases.map((spec) => spec.id)));
     expect(expectations).toEqual([expect.objectContaining({ case: 'user-dense', runtime: 'tfjs-keras', verdict: 'fail' })]);
     const environment = projectEnvironment(config, {});
@@ -64,6 +66,13 @@ describe('project config', () => {
     const error = await loadProjectConfig(root).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CaseValidationError);
     expect((error as CaseValidationError).issues.map((issue) => issue.path)).toEqual(['model', 'cases']);
+    const typos = await project({ 'keras-roundtrip.config.json': JSON.stringify({ case: ['x'], failOn: ['unsuported'], builtinCases: 'yes' }) });
+    const messages = ((await loadProjectConfig(typos).catch((caught: unknown) => caught)) as CaseValidationError).issues.map((issue) => issue.message);
+    expect(messages).toEqual([
+      expect.stringContaining('unknown key "case" (did you mean "cases"?)'),
+      expect.stringContaining('expected true or false, received "yes"'),
+      expect.stringContaining('received "unsuported" (did you mean "unsupported"?)'),
+    ]);
     const missing = await project({ 'keras-roundtrip.config.json': JSON.stringify({ cases: ['a'], customObjects: ['b.ts'] }) });
     expect(((await loadProjectConfig(missing).catch((caught: unknown) => caught)) as CaseValidationError).issues.map((issue) => issue.code)).toEqual(['CONFIG_PATH_MISSING', 'CONFIG_PATH_MISSING']);
   });

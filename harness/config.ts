@@ -8,8 +8,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadExpectations, type Expectation } from './cases/expectations.ts';
 import { loadCases, type LoadedCases } from './cases/load-cases.ts';
-import { CaseValidationError, type ValidationIssue } from './errors.ts';
-import { BUILTIN_CUSTOM_OBJECTS_MODULE } from './paths.ts';
+import { didYouMean } from './cases/did-you-mean.ts';
+import { CaseValidationError, RoundtripError, type ValidationIssue } from './errors.ts';
+import type { CaseSpec } from './cases/types.ts';
+import { BUILTIN_CUSTOM_OBJECTS_MODULE, CONFIG_FILE_NAMES, PROJECT_ROOT } from './paths.ts';
 
 /** What a project config declares; relative paths are relative to the config file's folder. */
 export interface ProjectConfig {
@@ -21,19 +23,43 @@ export interface ProjectConfig {
   modelLibrary?: string;
   /** TS modules that call `registerCustomObject`; the runtime workers import them before loading a model. */
   customObjects?: string[];
+  /** Also run keras-roundtrip's own catalogue (default false: a project runs its own cases only). */
+  builtinCases?: boolean;
+  /** Golden root (default `golden`, beside the config). */
+  golden?: string;
+  /** Reports folder (default `reports`, beside the config). */
+  reports?: string;
+  /**
+   * Verdicts that fail the run besides fail, error, crashed, timeout and unexpected-pass: e.g. `['unsupported']` for an
+   * app that must load its `.keras` files through tfjs-keras. JUnit reports them as failures then. `--fail-on` overrides.
+   */
+  failOn?: StrictVerdict[];
+  /** Environments a run uses when the command names none (default: the default environment). */
+  environments?: string[];
 }
+
+/** Verdicts a project may choose to treat as failures. */
+export const STRICT_VERDICTS = ['unsupported', 'skipped', 'expected-failure'] as const;
+export type StrictVerdict = (typeof STRICT_VERDICTS)[number];
 
 /** A loaded config with absolute paths; `file` is absent when the project has none. */
 export interface ResolvedProjectConfig {
   file?: string;
+  /** The folder holding the config (the working directory when there is none). */
+  root: string;
   cases: string[];
   expectations: string[];
   modelLibrary?: string;
   customObjects: string[];
+  /** Whether keras-roundtrip's own catalogue runs: always without a config, on request with one. */
+  builtinCases: boolean;
+  golden: string;
+  reports: string;
+  failOn: StrictVerdict[];
+  environments?: string[];
 }
 
-/** Config file names, in the order they are looked for. */
-export const CONFIG_FILE_NAMES = ['keras-roundtrip.config.ts', 'keras-roundtrip.config.mts', 'keras-roundtrip.config.mjs', 'keras-roundtrip.config.js', 'keras-roundtrip.config.json'] as const;
+export { CONFIG_FILE_NAMES };
 
 /** Environment variables the config hands to the generator and to the runtime workers. */
 export const USER_MODELS_VARIABLE = 'ROUNDTRIP_USER_MODELS';
@@ -44,19 +70,31 @@ export function defineConfig(config: ProjectConfig): ProjectConfig {
   return config;
 }
 
-const KNOWN_KEYS: ReadonlySet<string> = new Set(['cases', 'expectations', 'modelLibrary', 'customObjects']);
+const KNOWN_KEYS: readonly string[] = ['cases', 'expectations', 'modelLibrary', 'customObjects', 'builtinCases', 'golden', 'reports', 'failOn', 'environments'];
 
 function validateConfig(file: string, value: unknown): ValidationIssue[] {
   const issue = (keyPath: string, message: string): ValidationIssue => ({ code: 'CONFIG_INVALID', path: keyPath, message, file });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [issue('', `expected an object, received ${JSON.stringify(value)}`)];
   const issues: ValidationIssue[] = [];
   const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) if (!KNOWN_KEYS.has(key)) issues.push(issue(key, `unknown key; expected one of ${[...KNOWN_KEYS].join(', ')}`));
-  for (const key of ['cases', 'expectations', 'customObjects']) {
+  for (const key of Object.keys(record)) if (!KNOWN_KEYS.includes(key)) issues.push(issue(key, `unknown key "${key}"${didYouMean(key, KNOWN_KEYS)}; expected one of ${KNOWN_KEYS.join(', ')}`));
+  for (const key of ['cases', 'expectations', 'customObjects', 'environments']) {
     const entry = record[key];
-    if (entry !== undefined && (!Array.isArray(entry) || entry.some((item) => typeof item !== 'string'))) issues.push(issue(key, `expected a list of paths, received ${JSON.stringify(entry)}`));
+    if (entry !== undefined && (!Array.isArray(entry) || entry.some((item) => typeof item !== 'string'))) issues.push(issue(key, `expected a list of ${key === 'environments' ? 'names' : 'paths'}, received ${JSON.stringify(entry)}`));
   }
-  if (record['modelLibrary'] !== undefined && typeof record['modelLibrary'] !== 'string') issues.push(issue('modelLibrary', `expected a path, received ${JSON.stringify(record['modelLibrary'])}`));
+  for (const key of ['modelLibrary', 'golden', 'reports']) {
+    if (record[key] !== undefined && typeof record[key] !== 'string') issues.push(issue(key, `expected a path, received ${JSON.stringify(record[key])}`));
+  }
+  if (record['builtinCases'] !== undefined && typeof record['builtinCases'] !== 'boolean') issues.push(issue('builtinCases', `expected true or false, received ${JSON.stringify(record['builtinCases'])}`));
+  const failOn = record['failOn'];
+  if (failOn !== undefined) {
+    if (!Array.isArray(failOn)) issues.push(issue('failOn', `expected a list of verdicts (${STRICT_VERDICTS.join(', ')}), received ${JSON.stringify(failOn)}`));
+    else {
+      failOn.forEach((verdict, index) => {
+        if (!STRICT_VERDICTS.includes(verdict as StrictVerdict)) issues.push(issue(`failOn[${index}]`, `expected one of ${STRICT_VERDICTS.join(', ')}, received ${JSON.stringify(verdict)}${typeof verdict === 'string' ? didYouMean(verdict, STRICT_VERDICTS) : ''}`));
+      });
+    }
+  }
   return issues;
 }
 
@@ -64,12 +102,10 @@ function validateConfig(file: string, value: unknown): ValidationIssue[] {
  * Find and load the project config in `root` (default: the working directory). No file: an empty config. Every problem
  * (unknown keys, wrong types, missing folders) is reported at once as a {@link CaseValidationError}.
  */
-export async function loadProjectConfig(root: string = process.cwd()): Promise<ResolvedProjectConfig> {
+export async function loadProjectConfig(root: string = PROJECT_ROOT): Promise<ResolvedProjectConfig> {
   const file = CONFIG_FILE_NAMES.map((name) => path.join(root, name)).find((candidate) => existsSync(candidate));
-  if (!file) return { cases: [], expectations: [], customObjects: [] };
-  const value: unknown = file.endsWith('.json')
-    ? JSON.parse(await readFile(file, 'utf8'))
-    : ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
+  if (!file) return { root, cases: [], expectations: [], customObjects: [], builtinCases: true, golden: path.join(root, 'golden'), reports: path.join(root, 'reports'), failOn: [] };
+  const value = await readConfigValue(file);
   const issues = validateConfig(file, value);
   if (issues.length > 0) throw new CaseValidationError(file, issues);
   const config = value as ProjectConfig;
@@ -77,6 +113,12 @@ export async function loadProjectConfig(root: string = process.cwd()): Promise<R
   const resolve = (entry: string): string => path.resolve(base, entry);
   const resolved: ResolvedProjectConfig = {
     file,
+    root: base,
+    builtinCases: config.builtinCases ?? false,
+    golden: resolve(config.golden ?? 'golden'),
+    reports: resolve(config.reports ?? 'reports'),
+    failOn: config.failOn ?? [],
+    ...(config.environments ? { environments: config.environments } : {}),
     cases: (config.cases ?? []).map(resolve),
     expectations: (config.expectations ?? []).map(resolve),
     customObjects: (config.customObjects ?? []).map(resolve),
@@ -115,9 +157,26 @@ export function applyProjectEnvironment(config: ResolvedProjectConfig): void {
   Object.assign(process.env, projectEnvironment(config));
 }
 
-/** keras-roundtrip's own cases (or `directory`) plus the config's case folders. */
+/** The config file's default export (or JSON), as a typed error when the file itself cannot be loaded. */
+async function readConfigValue(file: string): Promise<unknown> {
+  try {
+    if (file.endsWith('.json')) return JSON.parse(await readFile(file, 'utf8')) as unknown;
+    const namespace = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    // A CommonJS config compiled from `export default` may arrive as { default: { default: … } }.
+    const value = namespace.default as { default?: unknown; __esModule?: boolean } | undefined;
+    return value && typeof value === 'object' && 'default' in value && Object.keys(value).every((key) => key === 'default' || key === '__esModule') ? value.default : value;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new CaseValidationError(file, [{ code: 'CONFIG_LOAD_FAILED', path: '', message: `cannot load the config: ${message}`, file }]);
+  }
+}
+
+/**
+ * The config's case folders, after keras-roundtrip's own catalogue (or `directory`) when the project runs it: always
+ * without a config file, with one only for `builtinCases: true`.
+ */
 export async function loadProjectCases(config: ResolvedProjectConfig, directory?: string): Promise<LoadedCases> {
-  const loaded = await loadCases(directory);
+  const loaded: LoadedCases = directory || config.builtinCases ? await loadCases(directory) : { cases: [], errors: [] };
   for (const folder of config.cases) {
     const extra = await loadCases(folder);
     loaded.cases.push(...extra.cases);
@@ -126,9 +185,9 @@ export async function loadProjectCases(config: ResolvedProjectConfig, directory?
   return loaded;
 }
 
-/** Expectations from the config's folders (keras-roundtrip's own are loaded by the caller). */
-export async function loadProjectExpectations(config: ResolvedProjectConfig, knownCases: ReadonlySet<string>): Promise<Expectation[]> {
-  const expectations: Expectation[] = [];
+/** Expectations: keras-roundtrip's own when its catalogue runs, then the config's folders. */
+export async function loadProjectExpectations(config: ResolvedProjectConfig, knownCases: ReadonlySet<string>, includeBuiltin: boolean = config.builtinCases): Promise<Expectation[]> {
+  const expectations: Expectation[] = includeBuiltin ? await loadExpectations(knownCases) : [];
   for (const folder of config.expectations) expectations.push(...(await loadExpectations(knownCases, folder)));
   return expectations;
 }
@@ -140,4 +199,42 @@ export async function loadProjectExpectations(config: ResolvedProjectConfig, kno
 export async function importCustomObjectModules(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const modules = JSON.parse(env[CUSTOM_OBJECT_MODULES_VARIABLE] ?? '[]') as string[];
   for (const file of [BUILTIN_CUSTOM_OBJECTS_MODULE, ...modules]) await import(pathToFileURL(file).href);
+}
+
+/** Everything a command needs from the project: its config, its cases and its expectations. */
+export interface Project {
+  config: ResolvedProjectConfig;
+  cases: LoadedCases;
+  expectations: Expectation[];
+}
+
+/**
+ * Load the project once, the same way for every command: the config, then the cases it runs, then their
+ * expectations; the config's environment variables are applied for the generator and the runtime workers.
+ */
+export async function loadProject(options: { root?: string; casesDirectory?: string } = {}): Promise<Project> {
+  const config = await loadProjectConfig(options.root);
+  applyProjectEnvironment(config);
+  const cases = await loadProjectCases(config, options.casesDirectory);
+  const known = new Set(cases.cases.map((spec) => spec.id));
+  const expectations = await loadProjectExpectations(config, known, config.builtinCases && !options.casesDirectory);
+  return { config, cases, expectations };
+}
+
+/** The project's case with this id, or a typed error naming the near miss and the ids there are (exit 2). */
+export function findProjectCase(project: Project, caseId: string): CaseSpec {
+  return selectProjectCases(project, [caseId])[0]!;
+}
+
+/** The project's cases with these ids (all of them for none); every unknown id is reported at once (exit 2). */
+export function selectProjectCases(project: Project, caseIds: readonly string[] | undefined): CaseSpec[] {
+  const cases = project.cases.cases;
+  if (!caseIds || caseIds.length === 0) return cases;
+  const ids = cases.map((spec) => spec.id);
+  const unknown = caseIds.filter((id) => !ids.includes(id));
+  if (unknown.length > 0) {
+    const where = project.config.file ? `the cases of ${path.relative(process.cwd(), project.config.file) || project.config.file}` : "keras-roundtrip's catalogue";
+    throw new RoundtripError('CASE_UNKNOWN', `unknown case id(s) ${unknown.map((id) => `"${id}"${didYouMean(id, ids)}`).join(', ')} in ${where}; expected one of ${ids.join(', ') || '(none)'}`);
+  }
+  return cases.filter((spec) => caseIds.includes(spec.id));
 }

@@ -9,6 +9,11 @@ export type Verdict = (typeof VERDICTS)[number];
 /** Verdicts that make a run fail (exit code 1). */
 export const FAILING_VERDICTS: ReadonlySet<Verdict> = new Set(['fail', 'error', 'crashed', 'timeout', 'unexpected-pass']);
 
+/** The verdicts that fail a run: the always-failing ones plus those a project chose (config `failOn`, `--fail-on`). */
+export function failingVerdicts(failOn: readonly Verdict[] = []): ReadonlySet<Verdict> {
+  return failOn.length === 0 ? FAILING_VERDICTS : new Set([...FAILING_VERDICTS, ...failOn]);
+}
+
 /**
  * Why a check did not pass, for triage (harness/run/triage.ts decides). Every non-pass check carries one;
  * a numeric mismatch also carries `magnitude`.

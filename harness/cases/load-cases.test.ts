@@ -95,6 +95,14 @@ describe('case loader', () => {
   it('rejects unknown keys, naming them', async () => {
     const file = await writeCase('unknown-key.yaml', 'id: unknown-key\ndescription: x\ntags: []\nmodel: { builder: { name: custom_model } }\ninputs: [ { name: x, shape: [ 1, 5 ] } ]\nformats: [ keras ]\ntolerence: {}\n');
     const issues = await issuesOf(file);
-    expect(issues).toEqual([expect.objectContaining({ code: 'UNKNOWN_KEY', path: 'tolerence', line: 7, message: 'unknown key "tolerence"' })]);
+    expect(issues).toEqual([expect.objectContaining({ code: 'UNKNOWN_KEY', path: 'tolerence', line: 7, message: expect.stringMatching(/^unknown key "tolerence" \(did you mean "tolerance"\?\); expected one of id, /) })]);
+  });
+
+  it('reports unknown keys and unknown tags of one file in the same pass, in line order, with near misses named', async () => {
+    const file = await writeCase('two-kinds.yaml', 'id: two-kinds\ndescription: x\ntags: [ sequentail ]\nmodel: { builder: { name: custom_model } }\ninputs: [ { name: x, shape: [ 1, 5 ] } ]\nformats: [ kears ]\ntolerence: {}\n');
+    const issues = await issuesOf(file);
+    expect(issues.map((issue) => [issue.code, issue.line])).toEqual([['UNKNOWN_TAG', 3], ['SCHEMA_ENUM', 6], ['UNKNOWN_KEY', 7]]);
+    expect(issues[0]!.message).toContain('(did you mean "sequential"?)');
+    expect(issues[1]!.message).toContain('(did you mean "keras"?)');
   });
 });

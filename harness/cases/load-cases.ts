@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { CaseValidationError, type ValidationIssue } from '../errors.ts';
 import { CASES_DIR } from '../paths.ts';
+import { didYouMean } from './did-you-mean.ts';
 import { DEFAULT_TOLERANCE, type CaseSpec, type ModelSpec } from './types.ts';
 
 /** Files in cases/ that are not cases. */
@@ -45,7 +46,7 @@ let tagVocabulary: Set<string> | undefined;
 async function loadCaseValidator(): Promise<ValidateFunction> {
   if (!caseValidator) {
     const schema = JSON.parse(await readFile(path.join(CASES_DIR, 'case.schema.json'), 'utf8')) as object;
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
     caseValidator = ajv.compile(schema);
   }
   return caseValidator;
@@ -71,10 +72,13 @@ export function issueFromSchemaError(error: ErrorObject, document: SourceDocumen
     const extra = (error.params as { additionalProperty: string }).additionalProperty;
     segments.push(extra);
     code = 'UNKNOWN_KEY';
-    message = `unknown key "${extra}"`;
+    const known = Object.keys((error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+    message = `unknown key "${extra}"${didYouMean(extra, known)}${known.length > 0 ? `; expected one of ${known.join(', ')}` : ''}`;
   } else if (error.keyword === 'enum') {
     const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
-    message = `expected one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}, received ${JSON.stringify(valueAt(document.value, segments))}`;
+    const received = valueAt(document.value, segments);
+    const hint = typeof received === 'string' ? didYouMean(received, allowed.filter((value): value is string => typeof value === 'string')) : '';
+    message = `expected one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}, received ${JSON.stringify(received)}${hint}`;
   } else if (error.keyword === 'required') {
     message = `missing required key "${(error.params as { missingProperty: string }).missingProperty}"`;
   } else if (error.keyword === 'type' || error.keyword === 'pattern' || error.keyword === 'minimum') {
@@ -93,6 +97,19 @@ export function formatPath(segments: (string | number)[]): string {
   return segments.map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`)).join('');
 }
 
+function unknownTagMessage(tag: string, tags: Set<string>): string {
+  return `unknown tag "${tag}"${didYouMean(tag, tags)}: add it to cases/tags.yaml or use one of ${[...tags].slice(0, 8).join(', ')}, …`;
+}
+
+/** Vocabulary checks that need no valid schema, so a file's unknown keys and unknown tags are reported in one pass. */
+function checkTags(document: SourceDocument, tags: Set<string>): ValidationIssue[] {
+  const value = document.value as { tags?: unknown } | null;
+  if (!value || !Array.isArray(value.tags)) return [];
+  return value.tags.flatMap((tag, index) =>
+    typeof tag === 'string' && !tags.has(tag) ? [{ code: 'UNKNOWN_TAG', path: formatPath(['tags', index]), message: unknownTagMessage(tag, tags), file: document.file, line: document.lineOf(['tags', index]) }] : [],
+  );
+}
+
 /** Checks the schema cannot express: vocabulary, names that must refer to each other, shapes that must agree. */
 function checkCaseSemantics(spec: CaseSpec, document: SourceDocument, tags: Set<string>): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
@@ -102,7 +119,7 @@ function checkCaseSemantics(spec: CaseSpec, document: SourceDocument, tags: Set<
   const expectedId = path.basename(document.file, path.extname(document.file));
   if (spec.id !== expectedId) add('ID_FILE_MISMATCH', ['id'], `id must equal the file name: expected "${expectedId}", received "${spec.id}"`);
   spec.tags.forEach((tag, index) => {
-    if (!tags.has(tag)) add('UNKNOWN_TAG', ['tags', index], `unknown tag "${tag}": add it to cases/tags.yaml or use one of ${[...tags].slice(0, 8).join(', ')}, …`);
+    if (!tags.has(tag)) add('UNKNOWN_TAG', ['tags', index], unknownTagMessage(tag, tags));
   });
 
   const inputNames = spec.inputs.map((input) => input.name);
@@ -165,7 +182,8 @@ export async function validateCase(document: SourceDocument, syntaxIssues: Valid
   const validate = await loadCaseValidator();
   const value = structuredClone(document.value) as Record<string, unknown> | null;
   if (!validate(value)) {
-    throw new CaseValidationError(document.file, (validate.errors ?? []).map((error) => issueFromSchemaError(error, document)));
+    const issues = (validate.errors ?? []).map((error) => issueFromSchemaError(error, document));
+    throw new CaseValidationError(document.file, [...issues, ...checkTags(document, await loadTagVocabulary())].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   }
   const raw = value as unknown as Omit<CaseSpec, 'file'>;
   const spec: CaseSpec = {

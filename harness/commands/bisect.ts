@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { axisEnvironments } from '../environments.ts';
 import type { GenerationResult } from '../generator/drive.ts';
-import { loadCases } from '../cases/load-cases.ts';
+import { findProjectCase, loadProject } from '../config.ts';
 import type { FormatName, RuntimeName } from '../cases/types.ts';
 import { RoundtripError } from '../errors.ts';
 import { bisectEnvironments, renderBisect } from '../run/bisect.ts';
@@ -21,9 +21,7 @@ export function registerBisectCommand(program: Command, setExitCode: (code: numb
     .option('--golden <dir>', 'golden root (default: golden/ for the committed environment, the artifact cache for the others)')
     .option('--json', 'print the steps as JSON')
     .action(async (caseId: string, options: { envs?: string[]; line: string; generate?: boolean; format?: string; runtime: string; golden?: string; json?: boolean }) => {
-      const { cases } = await loadCases();
-      const spec = cases.find((candidate) => candidate.id === caseId);
-      if (!spec) throw new RoundtripError('CASE_UNKNOWN', `unknown case id "${caseId}"; expected one of ${cases.map((candidate) => candidate.id).join(', ')}`);
+      const spec = findProjectCase(await loadProject(), caseId);
       if (options.line !== 'keras3' && options.line !== 'keras2') throw new RoundtripError('BISECT_USAGE', `--line: expected keras3 or keras2, received "${options.line}"`);
       const environments = options.envs ?? axisEnvironments(options.line).map((environment) => environment.name);
       if (environments.length < 2) throw new RoundtripError('BISECT_USAGE', `--envs: expected at least two environments, received ${environments.length}`);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadCases } from '../cases/load-cases.ts';
+import { findProjectCase, loadProject } from '../config.ts';
 import { DEFAULT_ENVIRONMENT, findEnvironment } from '../environments.ts';
 import { RoundtripError } from '../errors.ts';
 import { findFirstDivergentLayer, renderDivergence } from '../run/divergence.ts';
@@ -17,9 +17,9 @@ export function registerDivergenceCommand(program: Command, setExitCode: (code: 
     .option('--atol <value>', 'absolute tolerance (default: the case\'s for tfjs-keras)')
     .action(async (caseId: string, options: { format: string; env: string; golden?: string; rtol?: string; atol?: string }) => {
       if (options.format !== 'keras' && options.format !== 'h5') throw new RoundtripError('DIVERGENCE_USAGE', `--format: expected keras or h5, received "${options.format}"`);
-      const { cases } = await loadCases();
-      const spec = cases.find((candidate) => candidate.id === caseId);
-      if (!spec) throw new RoundtripError('CASE_UNKNOWN', `unknown case id "${caseId}"; expected one of ${cases.map((candidate) => candidate.id).join(', ')}`);
+      const project = await loadProject();
+      const spec = findProjectCase(project, caseId);
+      options.golden ??= project.config.golden;
       const base = { ...spec.tolerance.default, ...spec.tolerance.runtimes['tfjs-keras'] };
       const tolerance = { ...base, ...(options.rtol === undefined ? {} : { rtol: Number(options.rtol) }), ...(options.atol === undefined ? {} : { atol: Number(options.atol) }) };
       const result = await findFirstDivergentLayer({ spec, environment: findEnvironment(options.env).name, format: options.format, goldenRoot: options.golden, tolerance });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ENVIRONMENTS, environmentAvailability, findEnvironment, type Environment } from '../environments.ts';
 import { findGeneratorRunner, GENERATOR_RUNNERS, type GeneratorRunnerName } from '../generator/runners.ts';
-import { REPORTS_DIR } from '../paths.ts';
+import { loadProjectConfig } from '../config.ts';
 import { writeReports } from '../report/index.ts';
 import { countVerdicts, runFailed, runRoundtrip } from '../run/run.ts';
 import { parseShard } from '../run/shard.ts';
@@ -15,7 +15,7 @@ interface NightlyOptions {
   setup: boolean;
   runner: GeneratorRunnerName;
   shard?: string;
-  reports: string;
+  reports?: string;
   poolSize: string;
   timeout: string;
   golden?: string;
@@ -46,14 +46,16 @@ export function registerNightlyCommand(program: Command, setExitCode: (code: num
     .option('--runner <name>', `where the Python generator runs: ${GENERATOR_RUNNERS.join(' | ')}`, 'local')
     .option('--shard <i/n>', 'only the cases of shard i of n (stable hash of the case id)')
     .option('--golden <dir>', 'golden root to write and read (default golden/)')
-    .option('--reports <dir>', 'where reports are written', REPORTS_DIR)
+    .option('--reports <dir>', 'where reports are written (default: the project\'s reports/)')
     .option('--pool-size <n>', 'runtime worker processes', '2')
     .option('--timeout <seconds>', 'per-check timeout', '120')
     .action(async (options: NightlyOptions) => {
       const environments = options.env && options.env.length > 0 ? options.env.map(findEnvironment) : [...ENVIRONMENTS];
       const setupFailures = options.setup && options.runner === 'local' ? await setUpEnvironments(environments) : [];
+      const unavailable: string[] = [];
       for (const environment of environments) {
         const availability = environmentAvailability(environment);
+        if (!availability.available) unavailable.push(`${environment.name}: ${availability.reason}`);
         say(`  ${environment.name}: ${availability.available ? 'available' : `unavailable (${availability.reason})`}`);
       }
       const results = await runRoundtrip({
@@ -73,11 +75,13 @@ export function registerNightlyCommand(program: Command, setExitCode: (code: num
           if (done % 25 === 0) say(`  verify ${done} checks`);
         },
       });
-      const written = await writeReports(results, path.resolve(options.reports));
+      const written = await writeReports(results, path.resolve(options.reports ?? (await loadProjectConfig()).reports));
       const counts = Object.entries(countVerdicts(results.checks)).filter(([, count]) => count > 0).map(([verdict, count]) => `${count} ${verdict}`);
       say(`\nnightly: ${results.checks.length} checks over ${environments.length} environment(s): ${counts.join(', ') || 'none'}`);
       for (const file of written) say(`report: ${path.relative(process.cwd(), file)}`);
       for (const failure of setupFailures) say(`set-up failed: ${failure.split('\n')[0]}`);
-      setExitCode(runFailed(results) || setupFailures.length > 0 ? 1 : 0);
+      // An environment asked for but not set up leaves a hole in the axis: that is a failed nightly, not a green one.
+      for (const line of unavailable) say(`nightly: environment not set up — ${line}`);
+      setExitCode(unavailable.length > 0 || setupFailures.length > 0 ? 3 : runFailed(results) ? 1 : 0);
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadCases } from '../cases/load-cases.ts';
+import { findProjectCase, loadProject } from '../config.ts';
 import type { FormatName, RuntimeName } from '../cases/types.ts';
 import { DEFAULT_ENVIRONMENT, findEnvironment } from '../environments.ts';
 import { RoundtripError } from '../errors.ts';
@@ -17,9 +17,9 @@ export function registerReproCommand(program: Command, setExitCode: (code: numbe
     .option('--golden <dir>', 'golden root (default golden/)')
     .option('--out <dir>', 'bundle folder (default reports/repro/<env>-<case>-<format>-<runtime>)')
     .action(async (caseId: string, options: { runtime: string; format?: string; env: string; golden?: string; out?: string }) => {
-      const { cases } = await loadCases();
-      const spec = cases.find((candidate) => candidate.id === caseId);
-      if (!spec) throw new RoundtripError('CASE_UNKNOWN', `unknown case id "${caseId}"; expected one of ${cases.map((candidate) => candidate.id).join(', ')}`);
+      const project = await loadProject();
+      const spec = findProjectCase(project, caseId);
+      options.golden ??= project.config.golden;
       const environment = findEnvironment(options.env).name;
       const runtime = options.runtime as RuntimeName;
       if (runtime.startsWith('python@')) findEnvironment(runtime.slice('python@'.length));

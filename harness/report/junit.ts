@@ -45,8 +45,9 @@ export const junitReporter: Reporter = {
             testCase.error(failureText(check), check.error?.code ?? check.verdict);
             break;
           default:
-            // unsupported, skipped and expected-failure are not failures; the reason goes to stdout.
-            testCase.skipped().standardOutput(`${check.verdict}: ${check.reason ?? ''}`);
+            // unsupported, skipped and expected-failure fail only where the project chose so (failOn); else the reason goes to stdout.
+            if (results.failOn?.includes(check.verdict)) testCase.failure(`${check.verdict}: ${failureText(check)}`, check.verdict);
+            else testCase.skipped().standardOutput(`${check.verdict}: ${check.reason ?? ''}`);
         }
       }
     }

@@ -1,7 +1,7 @@
 /** What one run found, the shape every reporter renders and results.json stores, shared by run/ and report/. */
 import type { ValidationIssue } from '../errors.ts';
 import type { GenerationResult } from '../generator/drive.ts';
-import { FAILING_VERDICTS, VERDICTS, type CheckResult, type Verdict } from '../verdicts.ts';
+import { failingVerdicts, VERDICTS, type CheckResult, type Verdict } from '../verdicts.ts';
 
 /** Everything one run found: what reports are written from. */
 export interface RunResults {
@@ -14,6 +14,8 @@ export interface RunResults {
   provenance: Provenance;
   /** The cases that ran, with their tags, so reports can filter by tag (absent in results written before it existed). */
   cases?: CaseSummary[];
+  /** Verdicts the project chose to fail on besides the always-failing ones (config `failOn`, `--fail-on`). */
+  failOn?: Verdict[];
 }
 
 /** What reports need to know about a case beyond its checks. */
@@ -43,5 +45,6 @@ export function countVerdicts(checks: readonly CheckResult[]): Record<Verdict, n
 
 /** Did anything fail? (a failing verdict, a generation error, or an invalid case file) */
 export function runFailed(results: RunResults): boolean {
-  return results.caseErrors.length > 0 || results.generation.some((entry) => entry.status === 'error') || results.checks.some((check) => FAILING_VERDICTS.has(check.verdict));
+  const failing = failingVerdicts(results.failOn);
+  return results.caseErrors.length > 0 || results.generation.some((entry) => entry.status === 'error') || results.checks.some((check) => failing.has(check.verdict));
 }

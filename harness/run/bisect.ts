@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadExpectations } from '../cases/expectations.ts';
-import { loadCases } from '../cases/load-cases.ts';
+import { loadProject } from '../config.ts';
 import type { CaseSpec, FormatName, RuntimeName } from '../cases/types.ts';
 import { findEnvironment } from '../environments.ts';
 import { goldenCaseDirectory } from '../generator/golden.ts';
@@ -67,7 +66,7 @@ const NO_DATA = 'no data';
  */
 export async function bisectEnvironments(request: BisectRequest): Promise<BisectResult> {
   const goldenRoot = request.goldenRoot;
-  const expectations = await loadExpectations(new Set((await loadCases()).cases.map((spec) => spec.id)));
+  const { expectations } = await loadProject();
   const pool = new RuntimePool({ size: 1, timeoutSeconds: request.timeoutSeconds ?? 120 });
   const steps: BisectStep[] = [];
   try {

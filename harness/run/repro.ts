@@ -1,4 +1,5 @@
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { toleranceFor, type CaseSpec, type FormatName, type RuntimeName } from '../cases/types.ts';
@@ -7,6 +8,7 @@ import { RoundtripError } from '../errors.ts';
 import { checkCaseIntegrity, integrityError } from '../generator/golden-integrity.ts';
 import { goldenCaseDirectory, readGoldenManifest, type GoldenManifest } from '../generator/golden.ts';
 import { PACKAGE_ROOT, REPORTS_DIR } from '../paths.ts';
+import { installedNativeVersion, NATIVE_PACKAGES, nativeRuntimesDirectory } from '../runtimes/native-modules.ts';
 import { RUNTIME_LOADERS } from '../runtimes/registry.ts';
 import { CROSS_LOAD_FORMATS } from './cross-load.ts';
 
@@ -92,7 +94,7 @@ export async function writeReproBundle(request: ReproRequest): Promise<ReproBund
     await writeFile(path.join(directory, 'repro.mjs'), nodeScript(runtime));
     command = DIRECT_RUNTIMES.has(runtime)
       ? `node ${quote(path.join(directory, 'repro.mjs'))}`
-      : `node --import ${quote(pathToFileURL(path.join(PACKAGE_ROOT, 'node_modules/tsx/dist/loader.mjs')).href)} ${quote(path.join(directory, 'repro.mjs'))}`;
+      : `node --import ${quote(pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href)} ${quote(path.join(directory, 'repro.mjs'))}`;
   }
   await writeFile(path.join(directory, 'README.txt'), `${spec.id} ${format} × ${runtime} (${environment})\nrun: ${command}\nexit 0 = pass, 1 = fail, 2 = error\n`);
   return { directory, command, files: [...copied, 'bundle.json', 'versions.json', python ? 'repro.py' : 'repro.mjs', 'README.txt'] };
@@ -100,12 +102,11 @@ export async function writeReproBundle(request: ReproRequest): Promise<ReproBund
 
 async function nodePackageVersions(): Promise<Record<string, string>> {
   const versions: Record<string, string> = {};
-  for (const name of ['@tensorflow/tfjs-node', 'onnxruntime-node', 'h5wasm']) {
-    try {
-      versions[name] = (JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-    } catch {
-      versions[name] = 'not installed';
-    }
+  for (const name of Object.keys(NATIVE_PACKAGES)) versions[name] = installedNativeVersion(name) ?? 'not set up';
+  try {
+    versions['h5wasm'] = (JSON.parse(await readFile(createRequire(import.meta.url).resolve('h5wasm/package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    versions['h5wasm'] = 'not installed';
   }
   return versions;
 }
@@ -156,7 +157,8 @@ function nodeScript(runtime: RuntimeName): string {
   console.log(problems.length === 0 ? 'verdict: pass' : 'verdict: fail (' + problems.length + ' tensor(s) differ: ' + problems.slice(0, 5).join(', ') + ')');
   process.exit(problems.length === 0 ? 0 : 1);`;
   return `// Reproduce ${runtime} on this bundle: run the artifact on inputs/*.npy, compare with outputs/*.npy (numpy allclose).
-// Modules resolve from the keras-roundtrip checkout (KERAS_ROUNDTRIP_ROOT overrides it). Exit 0 pass, 1 fail, 2 error.
+// keras-roundtrip's modules resolve from its package (KERAS_ROUNDTRIP_ROOT overrides it), the native runtimes from
+// the set-up cache (KERAS_ROUNDTRIP_NATIVE overrides it). Exit 0 pass, 1 fail, 2 error.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -164,7 +166,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = process.env.KERAS_ROUNDTRIP_ROOT ?? ${JSON.stringify(PACKAGE_ROOT)};
-const require = createRequire(path.join(ROOT, 'package.json'));
+const NATIVE = process.env.KERAS_ROUNDTRIP_NATIVE ?? ${JSON.stringify(nativeRuntimesDirectory())};
+const require = createRequire(path.join(NATIVE, 'package.json'));
 const bundle = JSON.parse(readFileSync(path.join(here, 'bundle.json'), 'utf8'));
 const artifactPath = path.join(here, bundle.artifact.path);
 

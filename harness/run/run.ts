@@ -1,16 +1,16 @@
 import os from 'node:os';
-import { loadExpectations } from '../cases/expectations.ts';
-import { applyProjectEnvironment, loadProjectCases, loadProjectConfig, loadProjectExpectations } from '../config.ts';
+import { loadProject, selectProjectCases } from '../config.ts';
 import type { CaseSpec } from '../cases/types.ts';
 import type { Environment } from '../environments.ts';
 import { RoundtripError, type SerializedError, type ValidationIssue } from '../errors.ts';
 import { generateCases, type GenerationResult } from '../generator/drive.ts';
 import type { GeneratorRunnerName } from '../generator/runners.ts';
 import { readGoldenManifest } from '../generator/golden.ts';
+import { GOLDEN_DIR } from '../paths.ts';
 import { NATIVE_RUNTIMES } from '../runtimes/registry.ts';
 import { RuntimePool } from '../runtimes/pool.ts';
-import { readBindingProvenance } from '../runtimes/tfjs-node-binding.ts';
-import type { CheckResult } from '../verdicts.ts';
+import { readBindingProvenance } from '../runtimes/native-modules.ts';
+import type { CheckResult, Verdict } from '../verdicts.ts';
 import type { Provenance, RunResults } from '../results/run-results.ts';
 import { generationSkipReason } from '../generator/requirements.ts';
 import { crossLoadChecks } from './cross-load.ts';
@@ -39,18 +39,12 @@ export interface RunOptions {
   shard?: Shard;
   /** `python` rows: the recorded reload of the sha256-verified bytes (default) or a reload rerun now. */
   pythonChecks?: PythonCheckSource;
+  /** Verdicts that fail the run besides the always-failing ones (default: the project config's `failOn`). */
+  failOn?: Verdict[];
   onGeneration?: (result: GenerationResult, done: number, total: number) => void;
   onCheck?: (check: CheckResult, done: number, total: number) => void;
 }
 
-function selectCases(cases: CaseSpec[], caseIds: string[] | undefined): CaseSpec[] {
-  if (!caseIds || caseIds.length === 0) return cases;
-  const unknown = caseIds.filter((id) => !cases.some((spec) => spec.id === id));
-  if (unknown.length > 0) {
-    throw new RoundtripError('CASE_UNKNOWN', `unknown case id(s): ${unknown.join(', ')}; expected one of ${cases.map((spec) => spec.id).join(', ')}`);
-  }
-  return cases.filter((spec) => caseIds.includes(spec.id));
-}
 
 async function describeRuntimes(pool: RuntimePool): Promise<Provenance['runtimes']> {
   const described: Provenance['runtimes'] = {};
@@ -73,14 +67,14 @@ async function mapWithConcurrency<T>(items: readonly T[], limit: number, work: (
 /** generate → verify, for every selected case and environment. Never throws for a single case's failure. */
 export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
   const startedAt = new Date().toISOString();
-  const goldenRoot = options.goldenRoot;
-  // The project config (keras-roundtrip.config.ts in the working directory) adds cases, expectations, models, custom objects.
-  const project = await loadProjectConfig();
-  applyProjectEnvironment(project);
-  const loaded = await loadProjectCases(project, options.casesDirectory);
-  const cases = selectShard(selectCases(loaded.cases, options.caseIds), options.shard);
-  const knownCases = new Set(loaded.cases.map((spec) => spec.id));
-  const expectations = [...(await loadExpectations(knownCases)), ...(await loadProjectExpectations(project, knownCases))];
+  // The project config (keras-roundtrip.config.* at the project root) decides the cases, expectations, models, custom objects.
+  const project = await loadProject({ casesDirectory: options.casesDirectory });
+  const loaded = project.cases;
+  const cases = selectShard(selectProjectCases(project, options.caseIds), options.shard);
+  const expectations = project.expectations;
+  const failOn = options.failOn ?? project.config.failOn;
+  // Undefined: each environment's own root (golden/ for the committed one, the artifact cache for the others).
+  const goldenRoot = options.goldenRoot ?? (project.config.golden === GOLDEN_DIR ? undefined : project.config.golden);
   const generation: GenerationResult[] = [];
   if (options.generate) {
     for (const environment of options.environments) {
@@ -142,6 +136,7 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
     generation,
     checks,
     cases: cases.map((spec) => ({ id: spec.id, tags: spec.tags, description: spec.description })),
+    ...(failOn.length > 0 ? { failOn } : {}),
     provenance: {
       node: process.version,
       platform: `${process.platform}-${process.arch}`,

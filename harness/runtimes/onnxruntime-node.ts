@@ -1,4 +1,5 @@
 import { RuntimeError } from '../errors.ts';
+import { requireNative } from './native-modules.ts';
 import { interopDefault } from '../interop.ts';
 import type { DType, Tensor } from '../tensor.ts';
 import type { PreflightSubject, RunRequest, RunResult, Runtime } from './types.ts';
@@ -8,7 +9,7 @@ type OrtTensor = import('onnxruntime-node').Tensor;
 
 let loaded: Ort | undefined;
 async function loadOrt(): Promise<Ort> {
-  loaded ??= interopDefault(await import('onnxruntime-node')) as Ort;
+  loaded ??= interopDefault(requireNative<Ort>('onnxruntime-node'));
   return loaded;
 }
 

@@ -1,7 +1,7 @@
 import { RuntimeError } from '../errors.ts';
 import { interopDefault } from '../interop.ts';
 import type { DType, Tensor } from '../tensor.ts';
-import { readBindingProvenance } from './tfjs-node-binding.ts';
+import { readBindingProvenance, requireNative } from './native-modules.ts';
 import type { SignatureSpec } from '../generator/golden.ts';
 import type { PreflightSubject, RunRequest, RunResult, Runtime } from './types.ts';
 
@@ -11,8 +11,7 @@ type TfTensor = import('@tensorflow/tfjs-node').Tensor;
 let loaded: TfjsNode | undefined;
 /** tfjs-node, imported once per worker process (it loads libtensorflow). */
 export async function loadTfjsNode(): Promise<TfjsNode> {
-  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
-  loaded ??= interopDefault(await import('@tensorflow/tfjs-node')) as TfjsNode;
+  loaded ??= interopDefault(requireNative<TfjsNode>('@tensorflow/tfjs-node'));
   return loaded;
 }
 

@@ -2,11 +2,14 @@
 // so a segfault or abort costs one check, not the run.
 import { importCustomObjectModules } from '../config.ts';
 import { serializeError } from '../errors.ts';
+import { registerNativeModuleResolution } from './native-modules.ts';
 import { RUNTIME_LOADERS } from './registry.ts';
 import { wallClockMs, type WorkerRequest, type WorkerResponse } from './pool.ts';
 import type { Runtime } from './types.ts';
 
 const runtimes = new Map<string, Promise<Runtime>>();
+// A user's module importing @tensorflow/tfjs-node gets the runtimes' copy (with the binding), not an unbuilt one.
+registerNativeModuleResolution();
 // The project config's TS custom objects register themselves on import, before any model loads.
 const customObjectModules = importCustomObjectModules();
 

@@ -6,15 +6,16 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { SetupError } from '../errors.ts';
 import { DEFAULT_ENVIRONMENT, lockPins, sharedInstallation, venvDirectory, venvPython, venvStampFile, type Environment, type SharedInstallation } from '../environments.ts';
-import { PACKAGE_ROOT, TFJS_NODE_DIR } from '../paths.ts';
-import type { BindingProvenance } from '../runtimes/tfjs-node-binding.ts';
+import { CACHE_ROOT, PACKAGE_ROOT } from '../paths.ts';
+import { BINDING_STAMP, NATIVE_PACKAGES, nativePackageDirectory, nativeRuntimesDirectory, tfjsNodeBindingFile, type BindingProvenance, type NativePackage } from '../runtimes/native-modules.ts';
 
-export { readBindingProvenance, type BindingProvenance } from '../runtimes/tfjs-node-binding.ts';
+export { readBindingProvenance, type BindingProvenance } from '../runtimes/native-modules.ts';
+
+const STAMP = '.roundtrip-stamp';
 
 /** Progress lines go through this, so the CLI can print them and tests can collect them. */
 export type ProgressSink = (message: string) => void;
 
-const STAMP = '.roundtrip-stamp';
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -223,28 +224,56 @@ async function resolveNodeDirectory(): Promise<string> {
 }
 
 /**
- * Build @tensorflow/tfjs-node's native binding against the libtensorflow inside the environment's TensorFlow
+ * Install the native Node packages into the cache tree (native-modules.ts says why they are not dependencies) with
+ * every install script off: tfjs-node's downloads libtensorflow and onnxruntime-node's downloads CUDA files, both from
+ * outside the npm registry. Idempotent: a tree whose package.json names the pinned versions and whose packages are
+ * present is left alone.
+ */
+export async function ensureNativePackages(progress: ProgressSink): Promise<void> {
+  const tree = nativeRuntimesDirectory();
+  const manifest = `${JSON.stringify({ name: 'keras-roundtrip-native-runtimes', private: true, description: 'made by keras-roundtrip setup', dependencies: NATIVE_PACKAGES }, null, 2)}\n`;
+  const names = Object.keys(NATIVE_PACKAGES) as NativePackage[];
+  const present = names.every((name) => existsSync(path.join(nativePackageDirectory(name), 'package.json')));
+  if (present && (await readStamp(path.join(tree, 'package.json'))) === manifest.trim()) {
+    progress(`native runtimes: up to date (${tree})`);
+    return;
+  }
+  const log = path.join(tree, 'install.log');
+  await mkdir(tree, { recursive: true });
+  await writeFile(path.join(tree, 'package.json'), manifest);
+  await runStep('native-runtimes', 'read the log; npm must reach its registry (npm config get registry). Re-run "keras-roundtrip setup" when fixed', log, async () => {
+    progress(`native runtimes: installing ${names.map((name) => `${name}@${NATIVE_PACKAGES[name]}`).join(', ')} into ${tree} (install scripts off)`);
+    await execa('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--omit=dev', '--loglevel=error'], {
+      cwd: tree,
+      env: { ONNXRUNTIME_NODE_INSTALL: 'skip', ONNXRUNTIME_NODE_INSTALL_CUDA: 'skip', npm_config_ignore_scripts: 'true' },
+      extendEnv: true,
+      stdout: { file: log },
+      stderr: { file: log },
+    });
+  });
+}
+
+/**
+ * Build tfjs-node's native binding in the cache tree against the libtensorflow inside the environment's TensorFlow
  * wheel (DEVELOPERS.md explains why). Idempotent through a stamp in the package's deps/ folder.
  */
 export async function ensureTfjsNodeBinding(environment: Environment, progress: ProgressSink): Promise<BindingProvenance> {
-  if (!existsSync(TFJS_NODE_DIR)) {
-    throw new SetupError('tfjs-node-binding', `@tensorflow/tfjs-node is not installed in ${TFJS_NODE_DIR}\n  what to do: run "npm install" in ${PACKAGE_ROOT}`);
-  }
+  const packageDirectory = nativePackageDirectory('@tensorflow/tfjs-node');
+  if (!existsSync(packageDirectory)) throw new SetupError('tfjs-node-binding', `@tensorflow/tfjs-node is not installed in ${packageDirectory}\n  what to do: run "npx keras-roundtrip setup"`);
   const tensorflow = await runStep('tfjs-node-binding', `run "keras-roundtrip setup" so the ${environment.name} venv has TensorFlow`, undefined, () => describeTensorflow(environment));
   const provenance: BindingProvenance = {
     tensorflowVersion: tensorflow.version,
     libtensorflow: path.join(tensorflow.directory, 'libtensorflow_cc.so.2'),
     nodeAbi: `napi-v8 node-${process.versions.modules}`,
   };
-  const depsDirectory = path.join(TFJS_NODE_DIR, 'deps');
-  const stampFile = path.join(depsDirectory, STAMP);
-  const binding = path.join(TFJS_NODE_DIR, 'lib', 'napi-v8', 'tfjs_binding.node');
+  const depsDirectory = path.join(packageDirectory, 'deps');
+  const stampFile = path.join(depsDirectory, BINDING_STAMP);
   const wanted = JSON.stringify(provenance);
-  if ((await readStamp(stampFile)) === wanted && existsSync(binding)) {
+  if ((await readStamp(stampFile)) === wanted && existsSync(tfjsNodeBindingFile())) {
     progress(`tfjs-node binding: up to date (TensorFlow ${provenance.tensorflowVersion})`);
     return provenance;
   }
-  const log = path.join(PACKAGE_ROOT, '.venvs', 'tfjs-node-binding.log');
+  const log = path.join(nativeRuntimesDirectory(), 'tfjs-node-binding.log');
   await runStep('tfjs-node-binding', 'read the log; the build needs gcc, make and python3 (node-gyp)', log, async () => {
     progress(`tfjs-node binding: linking libtensorflow from TensorFlow ${provenance.tensorflowVersion}`);
     await rm(depsDirectory, { recursive: true, force: true });
@@ -259,27 +288,26 @@ export async function ensureTfjsNodeBinding(environment: Environment, progress: 
     for (const [name, target] of links) await symlink(path.join(tensorflow.directory, target), path.join(depsDirectory, 'lib', name));
     const nodeDirectory = await resolveNodeDirectory();
     progress(`tfjs-node binding: compiling (node headers from ${nodeDirectory}, about 15 s)`);
-    await mkdir(path.dirname(log), { recursive: true });
-    const preGyp = path.join(PACKAGE_ROOT, 'node_modules', '.bin', 'node-pre-gyp');
+    const preGyp = path.join(nativeRuntimesDirectory(), 'node_modules', '.bin', 'node-pre-gyp');
     await execa(preGyp, ['install', '--build-from-source'], {
-      cwd: TFJS_NODE_DIR,
+      cwd: packageDirectory,
       env: { npm_config_nodedir: nodeDirectory },
       stdout: { file: log },
       stderr: { file: log },
     });
     progress('tfjs-node binding: checking that it loads');
-    await execa(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], { cwd: PACKAGE_ROOT, env: { TF_CPP_MIN_LOG_LEVEL: '2' } });
+    await execa(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], { cwd: nativeRuntimesDirectory(), env: { TF_CPP_MIN_LOG_LEVEL: '2' } });
     await writeFile(stampFile, wanted);
   });
   progress(`tfjs-node binding: ready (built against TensorFlow ${provenance.tensorflowVersion})`);
   return provenance;
 }
 
-/** onnxruntime-node ships its CPU binaries in the package; its optional postinstall only fetches CUDA. */
+/** onnxruntime-node ships its CPU binaries in the package; its postinstall only fetches CUDA (skipped). */
 export function checkOnnxRuntime(progress: ProgressSink): void {
-  const binding = path.join(PACKAGE_ROOT, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', process.platform, process.arch, 'onnxruntime_binding.node');
+  const binding = path.join(nativePackageDirectory('onnxruntime-node'), 'bin', 'napi-v6', process.platform, process.arch, 'onnxruntime_binding.node');
   if (!existsSync(binding)) {
-    throw new SetupError('onnxruntime-node', `its CPU binding is missing at ${binding}\n  what to do: reinstall onnxruntime-node (ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm rebuild onnxruntime-node)`);
+    throw new SetupError('onnxruntime-node', `its CPU binding is missing at ${binding}\n  what to do: delete ${nativeRuntimesDirectory()} and run "npx keras-roundtrip setup" again`);
   }
   progress('onnxruntime-node: CPU binding present');
 }
@@ -288,6 +316,7 @@ export function checkOnnxRuntime(progress: ProgressSink): void {
 export async function setup(environments: Environment[], progress: ProgressSink): Promise<void> {
   const bindingEnvironment = environments.find((environment) => environment.name === DEFAULT_ENVIRONMENT) ?? environments[0];
   if (!bindingEnvironment) throw new SetupError('arguments', 'no environment selected');
+  progress(`cache: ${CACHE_ROOT} (KERAS_ROUNDTRIP_CACHE overrides it)`);
   const steps = environments.length + 2;
   let step = 0;
   const prefixed = (message: string) => progress(`[${step}/${steps}] ${message}`);
@@ -298,6 +327,7 @@ export async function setup(environments: Environment[], progress: ProgressSink)
     unavailable.push(error);
   }, () => (step += 1));
   step += 1;
+  await ensureNativePackages(prefixed);
   await ensureTfjsNodeBinding(bindingEnvironment, prefixed);
   step += 1;
   checkOnnxRuntime(prefixed);

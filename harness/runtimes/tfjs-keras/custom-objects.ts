@@ -57,7 +57,10 @@ export interface CustomLayerTwin {
   loadAssets?(layer: TfLayer, files: ReadonlyMap<string, Uint8Array>, source: AssetSource): void;
 }
 
-const registered = new Map<string, CustomLayerTwin>();
+// On globalThis: a user's twin module may load keras-roundtrip through the other module system (CommonJS vs ESM), which
+// would give it a second copy of this file; both copies must fill one registry.
+const REGISTRY_KEY = Symbol.for('keras-roundtrip.custom-objects');
+const registered: Map<string, CustomLayerTwin> = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] ??= new Map<string, CustomLayerTwin>()) as Map<string, CustomLayerTwin>;
 
 /** Register a twin under its `registered_name`, like `keras.saving.register_keras_serializable`. */
 export function registerCustomObject(twin: CustomLayerTwin): void {

@@ -1,11 +1,12 @@
-// tfjs-node first: it registers the native TensorFlow backend that tfjs-layers then runs on.
-import * as tfNode from '@tensorflow/tfjs-node';
+import type * as tfNode from '@tensorflow/tfjs-node';
 import { interopDefault } from '../../interop.ts';
+import { requireNative } from '../native-modules.ts';
 
-process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
-
-/** The tfjs namespace with tfjs-node's backend registered. */
-export const tf = interopDefault(tfNode) as typeof tfNode;
+/**
+ * The tfjs namespace with tfjs-node's native backend registered: the one copy every tfjs runtime and every TS twin in
+ * this process uses (set-up keeps it in the cache, see native-modules.ts).
+ */
+export const tf = interopDefault(requireNative<typeof tfNode>('@tensorflow/tfjs-node'));
 export type TfLayer = InstanceType<typeof tfNode.layers.Layer>;
 export type TfSymbolic = tfNode.SymbolicTensor;
 export type TfTensor = tfNode.Tensor;
