@@ -12,35 +12,9 @@ import { didYouMean } from './cases/did-you-mean.ts';
 import { CaseValidationError, RoundtripError, type ValidationIssue } from './errors.ts';
 import type { CaseSpec } from './cases/types.ts';
 import { BUILTIN_CUSTOM_OBJECTS_MODULE, CONFIG_FILE_NAMES, PROJECT_ROOT } from './paths.ts';
+import { STRICT_VERDICTS, type ProjectConfig, type StrictVerdict } from './config-api.ts';
 
-/** What a project config declares; relative paths are relative to the config file's folder. */
-export interface ProjectConfig {
-  /** Extra case folders, loaded after keras-roundtrip's own `cases/`. */
-  cases?: string[];
-  /** Extra expectation folders (`*.yaml` files in the `cases/expectations` form). */
-  expectations?: string[];
-  /** A Python package folder whose `BUILDERS` dict adds model builders to the generator's library. */
-  modelLibrary?: string;
-  /** TS modules that call `registerCustomObject`; the runtime workers import them before loading a model. */
-  customObjects?: string[];
-  /** Also run keras-roundtrip's own catalogue (default false: a project runs its own cases only). */
-  builtinCases?: boolean;
-  /** Golden root (default `golden`, beside the config). */
-  golden?: string;
-  /** Reports folder (default `reports`, beside the config). */
-  reports?: string;
-  /**
-   * Verdicts that fail the run besides fail, error, crashed, timeout and unexpected-pass: e.g. `['unsupported']` for an
-   * app that must load its `.keras` files through tfjs-keras. JUnit reports them as failures then. `--fail-on` overrides.
-   */
-  failOn?: StrictVerdict[];
-  /** Environments a run uses when the command names none (default: the default environment). */
-  environments?: string[];
-}
-
-/** Verdicts a project may choose to treat as failures. */
-export const STRICT_VERDICTS = ['unsupported', 'skipped', 'expected-failure'] as const;
-export type StrictVerdict = (typeof STRICT_VERDICTS)[number];
+export { defineConfig, STRICT_VERDICTS, type ProjectConfig, type StrictVerdict } from './config-api.ts';
 
 /** A loaded config with absolute paths; `file` is absent when the project has none. */
 export interface ResolvedProjectConfig {
@@ -64,11 +38,6 @@ export { CONFIG_FILE_NAMES };
 /** Environment variables the config hands to the generator and to the runtime workers. */
 export const USER_MODELS_VARIABLE = 'ROUNDTRIP_USER_MODELS';
 export const CUSTOM_OBJECT_MODULES_VARIABLE = 'ROUNDTRIP_CUSTOM_OBJECT_MODULES';
-
-/** Identity, for typed config files: `export default defineConfig({ … })`. */
-export function defineConfig(config: ProjectConfig): ProjectConfig {
-  return config;
-}
 
 const KNOWN_KEYS: readonly string[] = ['cases', 'expectations', 'modelLibrary', 'customObjects', 'builtinCases', 'golden', 'reports', 'failOn', 'environments'];
 

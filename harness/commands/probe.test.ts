@@ -86,4 +86,11 @@ describe('keras-roundtrip probe on the committed dense-mlp artifacts', () => {
   it('names a SavedModel signature that does not exist', async () => {
     await expect(probeArtifact(artifact('savedmodel'), { signature: 'nope' })).rejects.toThrow(/signature "nope" is not in the SavedModel; expected one of serve, serving_default/);
   });
+
+  it('--expected with nothing compared (every runtime unsupported) exits 1, not 0', async () => {
+    const lambda = path.join(GOLDEN_DIR, 'tf2.21-keras3', 'lambda-unsafe');
+    const result = await runCli(path.join(lambda, 'artifacts', 'model.keras'), '--expected', path.join(lambda, 'outputs', 'head.npy'), '--json');
+    expect(JSON.parse(result.stdout).map((entry: { verdict: string }) => entry.verdict)).toEqual(['unsupported']);
+    expect(result.code).toBe(1);
+  });
 });

@@ -302,6 +302,9 @@ export function registerProbeCommand(program: Command, setExitCode: (code: numbe
         tolerance: { rtol: Number(options.rtol), atol: Number(options.atol), equalNan: true },
       });
       process.stdout.write(options.json ? `${JSON.stringify(report.runtimes.map(({ runtime, verdict, outputs, reason }) => ({ runtime, verdict, outputs, ...(reason ? { reason } : {}) })), null, 2)}\n` : renderProbe(report));
-      setExitCode(report.runtimes.some((result) => !['ran', 'pass', 'unsupported'].includes(result.verdict)) ? 1 : 0);
+      // With --expected, a probe that compared nothing (every runtime unsupported, no output matched) proves nothing.
+      const compared = report.runtimes.some((result) => (result.comparisons ?? []).length > 0);
+      if (expected && !compared) process.stderr.write('probe: --expected was given but no runtime compared any output with it\n');
+      setExitCode(report.runtimes.some((result) => !['ran', 'pass', 'unsupported'].includes(result.verdict)) || (expected && !compared) ? 1 : 0);
     });
 }

@@ -10,6 +10,7 @@ import { goldenCaseDirectory, readGoldenManifest, type GoldenManifest } from '..
 import { PACKAGE_ROOT, REPORTS_DIR } from '../paths.ts';
 import { installedNativeVersion, NATIVE_PACKAGES, nativeRuntimesDirectory } from '../runtimes/native-modules.ts';
 import { RUNTIME_LOADERS } from '../runtimes/registry.ts';
+import { CUSTOM_OBJECT_MODULES_VARIABLE } from '../config.ts';
 import { CROSS_LOAD_FORMATS } from './cross-load.ts';
 
 /** What `keras-roundtrip repro` asks for: one check of one case. */
@@ -78,7 +79,7 @@ export async function writeReproBundle(request: ReproRequest): Promise<ReproBund
   const travels = (file: string) => copied.some((relative) => file === relative || file.startsWith(`${relative}/`));
   await writeFile(path.join(directory, 'manifest.json'), `${JSON.stringify({ ...manifest, artifacts: [artifact], files: manifest.files?.filter((record) => travels(record.path)) }, null, 2)}\n`);
   const tolerance = toleranceFor(spec, runtime);
-  const bundle = { case: spec.id, environment, format, runtime, artifact, inputs: manifest.inputs, outputs: manifest.outputs, tolerance, customObjects: spec.load.customObjects };
+  const bundle = { case: spec.id, environment, format, runtime, artifact, inputs: manifest.inputs, outputs: manifest.outputs, tolerance, customObjects: spec.load.customObjects, customObjectModules: JSON.parse(process.env[CUSTOM_OBJECT_MODULES_VARIABLE] ?? '[]') as string[] };
   await writeFile(path.join(directory, 'bundle.json'), `${JSON.stringify(bundle, null, 2)}\n`);
   const versions = { python: manifest.versions, node: process.version, platform: `${process.platform}-${process.arch}`, packages: await nodePackageVersions() };
   await writeFile(path.join(directory, 'versions.json'), `${JSON.stringify(versions, null, 2)}\n`);
@@ -145,6 +146,8 @@ function nodeScript(runtime: RuntimeName): string {
   return Object.fromEntries(Object.entries(named).map(([name, tensor]) => [name, { data: tensor.dataSync(), shape: tensor.shape }]));`,
   };
   const viaHarness = `  // tfjs-keras and the readers are this project's own code: run them through the harness's runtime interface.
+  // The project's TS twins register themselves on import, as in the runtime workers.
+  for (const file of bundle.customObjectModules ?? []) await import(pathToFileURL(file).href);
   const { RUNTIME_LOADERS } = await import(pathToFileURL(path.join(ROOT, 'harness/runtimes/registry.ts')).href);
   const runtime = await RUNTIME_LOADERS[bundle.runtime].load();
   const result = await runtime.run({ runtime: bundle.runtime, format: bundle.format, artifactPath, inputs: Object.fromEntries(Object.entries(inputs).map(([name, array]) => [name, { dtype: array.dtype, shape: array.shape, data: array.data }])) });

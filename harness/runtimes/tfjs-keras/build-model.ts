@@ -106,7 +106,7 @@ export function resolveLayer(spec: KerasLayerSpec, options: ResolveOptions): Lay
   throw new RuntimeError(
     TFJS_KERAS_CUSTOM_OBJECT_MISSING,
     `Unknown layer "${shown}" (class ${spec.className}${spec.module ? ` from ${spec.module}` : ''}, layer "${spec.name}"): no TS twin is registered under that name and none was passed. ` +
-      `Register one with registerCustomObject({registeredName: '${shown}', …}) in harness/custom-objects/, or pass it in customObjects`,
+      `Register one with registerCustomObject({registeredName: '${shown}', …}) from 'keras-roundtrip/twin' in a module listed in the project config's customObjects (README: "TS twins of your custom layers"), or pass it in customObjects`,
     { phase: 'load', details: { className: spec.className, registeredName: spec.registeredName ?? null } },
   );
 }
