@@ -33,7 +33,7 @@ context="$here/.build/$environment"
 mkdir -p "$context/wheelhouse"
 # The wheelhouse uses the host's pip configuration (the build cannot see it); re-downloaded only when the lock changes.
 if [ "$(cat "$context/wheelhouse/.lock-sha256" 2>/dev/null)" != "$lock_hash" ]; then
-  python="$root/.venvs/$environment/bin/python"
+  python="${KERAS_ROUNDTRIP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/keras-roundtrip}/venvs/$environment/bin/python"
   [ -x "$python" ] || python=python3
   rm -f "$context/wheelhouse/"*.whl
   "$python" -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \

@@ -16,7 +16,7 @@ export const HARNESS_DIR = path.join(PACKAGE_ROOT, 'harness');
  * inside a folder (`formats/definitions.ts`) are placed by themselves, before their folder.
  */
 export const LAYERS: readonly (readonly string[])[] = [
-  ['cli.ts', 'index.ts', 'import-graph.ts'],
+  ['cli.ts', 'index.ts', 'twin.ts', 'import-graph.ts'],
   ['commands'],
   ['faults'],
   ['run', 'report'],
@@ -26,9 +26,9 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['generator', 'config.ts'],
   ['cases'],
   ['formats', 'compare'],
-  ['verdicts.ts', 'environments.ts'],
+  ['verdicts.ts', 'environments.ts', 'package-info.ts'],
   ['runtimes/definitions.ts'],
-  ['errors.ts', 'paths.ts', 'tensor.ts', 'interop.ts', 'seeded-random.ts', 'formats/definitions.ts'],
+  ['errors.ts', 'paths.ts', 'tensor.ts', 'interop.ts', 'seeded-random.ts', 'formats/definitions.ts', 'config-api.ts'],
 ];
 
 /**

@@ -24,6 +24,18 @@ describe('GitHub workflows', () => {
     expect(runs(job)).toMatch(/^npm test$/m);
   });
 
+  it('the workflow init scaffolds into a user project: npm ci, the set-up cache, setup, run, the reports uploaded', async () => {
+    const workflow = parse(await readFile(path.join(PACKAGE_ROOT, 'templates', 'project', '.github', 'workflows', 'keras-roundtrip.yml'), 'utf8')) as Workflow;
+    const job = workflow.jobs.roundtrip!;
+    const commands = runs(job);
+    expect(commands.indexOf('npm ci')).toBeLessThan(commands.indexOf('npx keras-roundtrip setup'));
+    expect(commands.indexOf('npx keras-roundtrip setup')).toBeLessThan(commands.indexOf('npx keras-roundtrip run'));
+    expect(job.steps.find((step) => step.uses?.startsWith('actions/cache@'))?.with).toMatchObject({ path: '~/.cache/keras-roundtrip' });
+    const upload = job.steps.find((step) => step.uses?.startsWith('actions/upload-artifact@'));
+    expect(upload?.with).toMatchObject({ path: 'reports/' });
+    expect(upload?.if).toBe('always()');
+  });
+
   it('nightly.yml: scheduled, a matrix over every environment and shards with the podman runner, a merge job writing the job summary', async () => {
     const workflow = await readWorkflow('nightly.yml');
     expect(workflow.on).toHaveProperty('schedule');
