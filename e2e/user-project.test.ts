@@ -95,6 +95,10 @@ describe.each([
   it('setup finds everything in the cache; run generates the project\'s golden/ and passes every check', async () => {
     const setup = await run(project, cache, 'npx', 'keras-roundtrip', 'setup');
     expect(setup.exitCode, setup.all).toBe(0);
+    // Reached through this project's links, the machine's set-up is still up to date: nothing rebuilt, nothing written.
+    expect(setup.all).toContain('python env tf2.21-keras3: up to date');
+    expect(setup.all).toContain('native runtimes: up to date');
+    expect(setup.all).toContain('tfjs-node binding: up to date');
     if (type === 'module') {
       // The golden data a CommonJS sibling committed: verify reads the project's own golden/, never node_modules'.
       await cp(path.join(work, 'cjs-app', 'golden'), path.join(project, 'golden'), { recursive: true });

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CUSTOM_OBJECT_MODULES_VARIABLE, loadProjectCases, loadProjectConfig, loadProjectExpectations, projectEnvironment, USER_MODELS_VARIABLE } from './config.ts';
+import { CUSTOM_OBJECT_MODULES_VARIABLE, loadProject, loadProjectCases, loadProjectConfig, loadProjectExpectations, projectEnvironment, selectProjectCases, USER_MODELS_VARIABLE } from './config.ts';
 import { CaseValidationError } from './errors.ts';
 
 const CASE = `id: user-dense
@@ -75,5 +75,15 @@ describe('project config', () => {
     ]);
     const missing = await project({ 'keras-roundtrip.config.json': JSON.stringify({ cases: ['a'], customObjects: ['b.ts'] }) });
     expect(((await loadProjectConfig(missing).catch((caught: unknown) => caught)) as CaseValidationError).issues.map((issue) => issue.code)).toEqual(['CONFIG_PATH_MISSING', 'CONFIG_PATH_MISSING']);
+  });
+});
+
+describe('case selection', () => {
+  it('reports every unknown id at once with the near miss named (exit 2 through RoundtripError)', async () => {
+    const root = await project({ 'keras-roundtrip.config.json': JSON.stringify({ cases: ['my-cases'] }), 'my-cases/user-dense.yaml': CASE });
+    const loaded = await loadProject({ root });
+    expect(selectProjectCases(loaded, ['user-dense']).map((spec) => spec.id)).toEqual(['user-dense']);
+    expect(() => selectProjectCases(loaded, ['user-dens', 'zzz'])).toThrow(/unknown case id\(s\) "user-dens" \(did you mean "user-dense"\?\), "zzz" in the cases of .*keras-roundtrip\.config\.json; expected one of user-dense/);
+    expect(() => selectProjectCases(loaded, ['zzz'])).toThrow(expect.objectContaining({ code: 'CASE_UNKNOWN' }));
   });
 });

@@ -100,7 +100,7 @@ export async function findFirstDivergentLayer(request: DivergenceRequest): Promi
   const customObjects = request.spec.load.customObjects === 'argument' || request.spec.load.customObjects === 'scope'
     ? customObjectsForBuilder('builder' in request.spec.model ? request.spec.model.builder.name : undefined)
     : [];
-  // tfjs-node loads libtensorflow: import it only when a divergence is actually computed.
+  // tfjs-node loads libtensorflow: import it (and the twins, built-in and the project's) only when a divergence is computed.
   await importCustomObjectModules();
   const { computeLayerOutputs } = await import('../runtimes/tfjs-keras/intermediates.ts');
   const tsLayers = await computeLayerOutputs(request.tsArtifactPath ?? path.join(caseDirectory, artifact.path), inputs, customObjects);

@@ -60,7 +60,13 @@ export function requireNative<T>(name: NativePackage): T {
     const reason = nativeUnavailableReason(name);
     if (reason) throw new SetupError('native-runtimes', reason);
     process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '2';
-    loaded.set(name, createRequire(path.join(nativeRuntimesDirectory(), 'package.json'))(name));
+    try {
+      loaded.set(name, createRequire(path.join(nativeRuntimesDirectory(), 'package.json'))(name));
+    } catch (error) {
+      // Set up once, broken since (a venv moved or deleted under the binding): the same one command repairs it.
+      const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      throw new SetupError('native-runtimes', `${name} in ${nativeRuntimesDirectory()} does not load (${message}): run: npx keras-roundtrip setup`, { cause: error });
+    }
   }
   return loaded.get(name) as T;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -206,7 +206,8 @@ async function describeTensorflow(environment: Environment): Promise<{ version: 
   ]);
   const described = JSON.parse(stdout) as { version: string | null; directory: string | null };
   if (!described.version || !described.directory) throw new Error(`TensorFlow is not installed in ${venvDirectory(environment)}`);
-  return { version: described.version, directory: described.directory };
+  // The real path: the binding's stamp must not depend on which link led to the venv, or a second way in rebuilds it.
+  return { version: described.version, directory: await realpath(described.directory) };
 }
 
 async function resolveNodeDirectory(): Promise<string> {
