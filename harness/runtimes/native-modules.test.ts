@@ -1,4 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,4 +31,28 @@ describe('native runtimes in the cache', () => {
     expect(cacheRoot({ XDG_CACHE_HOME: '/xdg' })).toBe(path.join('/xdg', 'keras-roundtrip'));
     expect(cacheRoot({})).toMatch(/\.cache\/keras-roundtrip$/);
   });
+});
+
+describe('a user module importing the native packages by name (as in a runtime worker)', () => {
+  it.each([
+    ['ESM import', 'twin.mjs', "const tf = await import('@tensorflow/tfjs-node');"],
+    ['CommonJS require', 'twin.cjs', "const tf = require('@tensorflow/tfjs-node');"],
+  ])('%s gets the runtimes\' copy with the native backend', async (_kind, file, load) => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'roundtrip-twin-'));
+    try {
+      const body = file.endsWith('.cjs') ? `module.exports = async () => { ${load} return tf; };` : `export default async () => { ${load} return tf; };`;
+      await writeFile(path.join(folder, file), body);
+      const script = `
+        import { registerNativeModuleResolution, requireNative } from ${JSON.stringify(path.join(import.meta.dirname, 'native-modules.ts'))};
+        registerNativeModuleResolution();
+        const loadTwin = (await import(${JSON.stringify(path.join(folder, file))})).default;
+        const fromTwin = await loadTwin();
+        const ours = requireNative('@tensorflow/tfjs-node');
+        console.log(JSON.stringify({ same: (fromTwin.default ?? fromTwin) === ours, backend: ours.getBackend() }));`;
+      const { stdout } = await execa(process.execPath, ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, '--input-type=module', '-e', script], { cwd: folder, env: { TF_CPP_MIN_LOG_LEVEL: '3' } });
+      expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ same: true, backend: 'tensorflow' });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

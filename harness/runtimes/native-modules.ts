@@ -98,12 +98,17 @@ export function registerNativeModuleResolution(): void {
   if (registered || !existsSync(path.join(tree, 'node_modules'))) return;
   registered = true;
   const treeRequire = createRequire(path.join(tree, 'package.json'));
+  let resolving = false;
   const mapped = (request: string): string | undefined => {
-    if (!SHARED_PACKAGES.includes(packageNameOf(request))) return undefined;
+    // treeRequire.resolve goes through the resolver patched below: resolve it there as Node would.
+    if (resolving || !SHARED_PACKAGES.includes(packageNameOf(request))) return undefined;
+    resolving = true;
     try {
       return treeRequire.resolve(request);
     } catch {
       return undefined;
+    } finally {
+      resolving = false;
     }
   };
   const cjs = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
