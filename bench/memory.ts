@@ -5,6 +5,7 @@
  * weights: once as the in-memory HDF5 file, once as the output tensors.
  * Run: `tsx bench/memory.ts` (or `npm run bench`). Writes reports/bench/memory.json.
  */
+import { DEFAULT_ENVIRONMENT, findEnvironment, venvPython } from '../harness/environments.ts';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const RESULT_FILE = fileURLToPath(new URL('../reports/bench/memory.json', import.meta.url));
-const VENV_PYTHON = fileURLToPath(new URL('../.venvs/tf2.21-keras3/bin/python', import.meta.url));
+const VENV_PYTHON = venvPython(findEnvironment(DEFAULT_ENVIRONMENT));
 /** Two 5000×5000 float32 kernels (+ biases): ~200 MB. `BENCH_MEMORY_UNITS` scales it down for a quick look. */
 const UNITS = Number(process.env.BENCH_MEMORY_UNITS ?? 5000);
 const MIB = 1024 ** 2;

@@ -1,4 +1,5 @@
 /** Test helpers: run the project's Python venv to build real fixtures in a temporary folder. */
+import { DEFAULT_ENVIRONMENT, findEnvironment, venvPython } from '../environments.ts';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -7,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-export const PYTHON = fileURLToPath(new URL('../../.venvs/tf2.21-keras3/bin/python', import.meta.url));
+export const PYTHON = venvPython(findEnvironment(DEFAULT_ENVIRONMENT));
 export const HAS_PYTHON = existsSync(PYTHON);
 
 /** Run `script` with the venv's Python in `cwd`; resolves to its stdout. */
