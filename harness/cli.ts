@@ -21,6 +21,7 @@ import { CaseValidationError, RoundtripError, SetupError } from './errors.ts';
 import { generateCases, type GenerationResult } from './generator/drive.ts';
 import { findGeneratorRunner, GENERATOR_RUNNERS, type GeneratorRunnerName } from './generator/runners.ts';
 import { PACKAGE_VERSION } from './package-info.ts';
+import { GOLDEN_DIR } from './paths.ts';
 import { NATIVE_PACKAGES, nativeUnavailableReason, type NativePackage } from './runtimes/native-modules.ts';
 import { computeCoverage, renderCoverageMarkdown } from './report/coverage.ts';
 import { writeReports } from './report/index.ts';
@@ -162,7 +163,7 @@ async function runAndReport(options: CommonOptions & Partial<GenerateCommandOpti
     verify: true,
     force: options.force,
     runner: options.runner && findGeneratorRunner(options.runner).name,
-    goldenRoot: options.golden ? path.resolve(options.golden) : config.golden,
+    ...(options.golden ? { goldenRoot: path.resolve(options.golden) } : {}),
     poolSize: Number(options.poolSize),
     timeoutSeconds: Number(options.timeout),
     crossLoad: options.crossLoad,
@@ -203,7 +204,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (options: CommonOptions & GenerateCommandOptions) => {
       const runner = findGeneratorRunner(options.runner).name;
       const project = await loadProject();
-      const goldenRoot = options.golden ? path.resolve(options.golden) : project.config.golden;
+      // No --golden: the config's, else each environment's own root (golden/ for the committed one, the artifact cache for the others).
+      const goldenRoot = options.golden ? path.resolve(options.golden) : project.config.golden === GOLDEN_DIR ? undefined : project.config.golden;
       const loaded = project.cases;
       for (const error of loaded.errors) say(error.message);
       const cases = selectShard(selectProjectCases(project, options.case), options.shard ? parseShard(options.shard) : undefined);

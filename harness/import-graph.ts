@@ -18,7 +18,7 @@ export const HARNESS_DIR = path.join(PACKAGE_ROOT, 'harness');
 export const LAYERS: readonly (readonly string[])[] = [
   ['cli.ts', 'index.ts', 'twin.ts', 'import-graph.ts'],
   ['commands'],
-  ['faults'],
+  ['faults', 'fuzz'],
   ['run', 'report'],
   ['results'],
   ['setup', 'custom-objects'],
@@ -28,7 +28,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['formats', 'compare'],
   ['verdicts.ts', 'environments.ts', 'package-info.ts'],
   ['runtimes/definitions.ts'],
-  ['errors.ts', 'paths.ts', 'tensor.ts', 'interop.ts', 'seeded-random.ts', 'formats/definitions.ts', 'config-api.ts'],
+  ['errors.ts', 'paths.ts', 'tensor.ts', 'interop.ts', 'seeded-random.ts', 'formats/definitions.ts', 'config-api.ts', 'ts-worker.ts'],
 ];
 
 /**
