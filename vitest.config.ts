@@ -1,12 +1,49 @@
 import { defineConfig } from 'vitest/config';
 
+const ALL_TESTS = ['harness/**/*.test.ts', 'fixtures/**/*.test.ts'];
+
+/**
+ * Test files that drive Python (TensorFlow), tfjs-node, onnxruntime-node, Chromium or other processes. Every other
+ * test file is a unit test, and harness/testing/unit-guard.ts makes it fail if it starts a process or loads a native addon.
+ */
+export const INTEGRATION_TESTS = [
+  'harness/conformance.test.ts',
+  'harness/commands/*.test.ts',
+  'harness/compare/allclose.numpy.test.ts',
+  'harness/compare/half-float.test.ts',
+  'harness/compare/numpy-format.test.ts',
+  'harness/formats/hdf5.test.ts',
+  'harness/formats/keras-archive.test.ts',
+  'harness/formats/keras-weights-h5.test.ts',
+  'harness/formats/keras-weights-sharded.test.ts',
+  'harness/formats/legacy-h5.test.ts',
+  'harness/formats/npy.test.ts',
+  'harness/formats/onnx.test.ts',
+  'harness/formats/saved-model.test.ts',
+  'harness/formats/tensor-bundle.test.ts',
+  'harness/formats/tf-checkpoint.test.ts',
+  'harness/generator/drive.test.ts',
+  'harness/generator/runners.test.ts',
+  'harness/report/html.test.ts',
+  'harness/report/html-version-axis.test.ts',
+  'harness/run/verify.test.ts',
+  'harness/runtimes/*.test.ts',
+  'harness/runtimes/**/*.test.ts',
+  'fixtures/hostile.test.ts',
+  'fixtures/legacy-sequential-list.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['harness/**/*.test.ts', 'fixtures/**/*.test.ts'],
     // Native runtimes (tfjs-node, onnxruntime-node) must not share a process with each other's crashes.
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
     setupFiles: ['harness/compare/matchers.ts'],
+    reporters: ['default', './harness/testing/ci-skips-reporter.ts'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ALL_TESTS, exclude: INTEGRATION_TESTS, setupFiles: ['harness/testing/unit-guard.ts'] } },
+      { extends: true, test: { name: 'integration', include: INTEGRATION_TESTS } },
+    ],
   },
 });

@@ -7,7 +7,10 @@ describe('the import graph of harness/', () => {
   it('has no import running up a layer, sideways between units of one layer, or closing a cycle, except the known ones', () => {
     const problems = findArrowProblems(readImportGraph());
     expect(problems.filter((problem) => !KNOWN_ARROWS[problem.key]).map((problem) => problem.message)).toEqual([]);
-    expect(Object.keys(KNOWN_ARROWS).filter((key) => !problems.some((problem) => problem.key === key)), 'fixed arrows still listed in KNOWN_ARROWS').toEqual([]);
+    expect(
+      Object.keys(KNOWN_ARROWS).filter((key) => !problems.some((problem) => problem.key === key)),
+      'fixed arrows still listed in KNOWN_ARROWS',
+    ).toEqual([]);
   });
 
   it('sees static, type-only, re-exported and dynamic imports', () => {
@@ -21,7 +24,16 @@ describe('the import graph of harness/', () => {
     const layers = [['run', 'report'], ['cases'], ['errors.ts', 'formats/definitions.ts']];
     expect(unitOf('formats/definitions.ts', layers)).toBe('formats/definitions.ts');
     expect(unitOf('formats/zip.ts', layers)).toBe('formats');
-    const problems = findArrowProblems([edge('cases/a.ts', 'run/b.ts'), edge('report/c.ts', 'run/b.ts'), edge('run/b.ts', 'cases/a.ts'), edge('cases/a.ts', 'errors.ts'), edge('cases/a.ts', 'formats/zip.ts')], layers);
+    const problems = findArrowProblems(
+      [
+        edge('cases/a.ts', 'run/b.ts'),
+        edge('report/c.ts', 'run/b.ts'),
+        edge('run/b.ts', 'cases/a.ts'),
+        edge('cases/a.ts', 'errors.ts'),
+        edge('cases/a.ts', 'formats/zip.ts'),
+      ],
+      layers,
+    );
     expect(problems.map((problem) => problem.kind)).toEqual(['upward', 'sideways', 'unplaced', 'cycle']);
     expect(findCycles([edge('a', 'b'), edge('b', 'c'), edge('c', 'a'), edge('c', 'd')])).toEqual([['a', 'b', 'c']]);
   });

@@ -44,7 +44,8 @@ export interface ImportEdge {
   typeOnly: boolean;
 }
 
-const IMPORT_PATTERN = /(?:^|[\s;])(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*(?:pathToFileURL\([^)]*?)?['"](\.{1,2}\/[^'"]+)['"]/g;
+const IMPORT_PATTERN =
+  /(?:^|[\s;])(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*(?:pathToFileURL\([^)]*?)?['"](\.{1,2}\/[^'"]+)['"]/g;
 
 function listModules(directory: string): string[] {
   const modules: string[] = [];
@@ -157,8 +158,11 @@ export function findCycles(edges: readonly ImportEdge[]): string[][] {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const edges = readImportGraph();
   const problems = findArrowProblems(edges);
-  for (const problem of problems) console.log(`${problem.kind}: ${problem.message}${KNOWN_ARROWS[problem.key] ? ' (known: ' + KNOWN_ARROWS[problem.key] + ')' : ''}`);
+  for (const problem of problems)
+    console.log(`${problem.kind}: ${problem.message}${KNOWN_ARROWS[problem.key] ? ' (known: ' + KNOWN_ARROWS[problem.key] + ')' : ''}`);
   const unknown = problems.filter((problem) => !KNOWN_ARROWS[problem.key]);
-  console.log(`${edges.length} imports between harness modules; ${problems.length} break the layering (${problems.filter((problem) => problem.kind === 'cycle').length} cycles), ${unknown.length} not known`);
+  console.log(
+    `${edges.length} imports between harness modules; ${problems.length} break the layering (${problems.filter((problem) => problem.kind === 'cycle').length} cycles), ${unknown.length} not known`,
+  );
   process.exitCode = unknown.length > 0 ? 1 : 0;
 }

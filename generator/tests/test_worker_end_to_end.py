@@ -42,9 +42,9 @@ def run_worker(requests: list[dict], log_path: Path) -> list[dict]:
     read_end, write_end = os.pipe()
     environment = {**os.environ, "PYTHONPATH": str(GENERATOR)}
     with open(log_path, "wb") as log:
-        # The shell moves the pipe onto fd 3, as the TypeScript driver's stdio array does.
+        # The shell moves the pipe onto fd 3, as the TypeScript driver's stdio array does (bash: dash refuses fds > 9).
         worker = subprocess.Popen(
-            ["/bin/sh", "-c", f'exec "$0" -m roundtrip_generator worker 3>&{write_end} {write_end}>&-', sys.executable],
+            ["/bin/bash", "-c", f'exec "$0" -m roundtrip_generator worker 3>&{write_end} {write_end}>&-', sys.executable],
             cwd=GENERATOR, env=environment, stdin=subprocess.PIPE, stdout=log, stderr=log, pass_fds=(write_end,))
         os.close(write_end)
         worker.stdin.write("".join(json.dumps(request) + "\n" for request in requests).encode())

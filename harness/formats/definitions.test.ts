@@ -9,7 +9,11 @@ describe('format definitions', () => {
   });
 
   it('every format with a reader has exactly one in the registry, and every reader a readable format', () => {
-    for (const format of READABLE_FORMATS) expect(ARTIFACT_READERS.filter((reader) => reader.format === format).map((reader) => reader.name), format).toHaveLength(1);
+    for (const format of READABLE_FORMATS)
+      expect(
+        ARTIFACT_READERS.filter((reader) => reader.format === format).map((reader) => reader.name),
+        format,
+      ).toHaveLength(1);
     for (const reader of ARTIFACT_READERS) expect(READABLE_FORMATS, reader.name).toContain(reader.format);
   });
 });

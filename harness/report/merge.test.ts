@@ -5,8 +5,10 @@ import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { registerMergeCommand } from '../commands/merge.ts';
 import type { RunResults } from '../results/run-results.ts';
+import { REPORTERS } from './index.ts';
 import { jsonReporter } from './json.ts';
 import { mergeResults } from './merge.ts';
+import { readResultsFile } from './results-file.ts';
 import { syntheticResults } from './synthetic-results.ts';
 
 /** The synthetic run split in two "shards" by case, with their own timestamps and environments. */
@@ -54,8 +56,14 @@ describe('merge', () => {
       err.mockRestore();
     }
     expect(exitCode).toBe(1); // the synthetic run holds failing verdicts
-    const merged = JSON.parse(await readFile(path.join(directory, 'merged', 'results.json'), 'utf8')) as { checks: unknown[] };
-    expect(merged.checks).toHaveLength(syntheticResults().checks.length);
-    for (const name of ['junit.xml', 'summary.md', 'report.html']) await expect(readFile(path.join(directory, 'merged', name), 'utf8')).resolves.toBeTruthy();
+    const written = await readResultsFile(path.join(directory, 'merged', 'results.json'));
+    const [first, second] = shards();
+    const expected = mergeResults([{ results: first, source: files[0]! }, { results: second, source: files[1]! }]);
+    expect(written.checks).toEqual(expected.checks);
+    // Every other report is its reporter's rendering of the merged run, not of one shard.
+    for (const reporter of Object.values(REPORTERS)) {
+      expect(await readFile(path.join(directory, 'merged', reporter.fileName), 'utf8'), reporter.fileName).toBe(reporter.render(written));
+    }
+    expect(Object.keys(REPORTERS).length).toBeGreaterThan(1);
   });
 });

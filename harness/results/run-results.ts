@@ -46,5 +46,7 @@ export function countVerdicts(checks: readonly CheckResult[]): Record<Verdict, n
 /** Did anything fail? (a failing verdict, a generation error, or an invalid case file) */
 export function runFailed(results: RunResults): boolean {
   const failing = failingVerdicts(results.failOn);
-  return results.caseErrors.length > 0 || results.generation.some((entry) => entry.status === 'error') || results.checks.some((check) => failing.has(check.verdict));
+  return (
+    results.caseErrors.length > 0 || results.generation.some((entry) => entry.status === 'error') || results.checks.some((check) => failing.has(check.verdict))
+  );
 }

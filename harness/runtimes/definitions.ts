@@ -35,7 +35,9 @@ export type WorkerRuntimeName = Extract<(typeof RUNTIME_DEFINITIONS)[number], { 
 
 export const RUNTIME_NAMES: readonly DeclaredRuntimeName[] = RUNTIME_DEFINITIONS.map((definition) => definition.name);
 /** Worker runtimes, in report order. */
-export const WORKER_RUNTIMES: readonly WorkerRuntimeName[] = RUNTIME_DEFINITIONS.flatMap((definition) => (definition.kind === 'worker' ? [definition.name] : []));
+export const WORKER_RUNTIMES: readonly WorkerRuntimeName[] = RUNTIME_DEFINITIONS.flatMap((definition) =>
+  definition.kind === 'worker' ? [definition.name] : [],
+);
 
 /** The formats a worker runtime takes. */
 export function formatsOfRuntime(name: WorkerRuntimeName): readonly FormatName[] {
