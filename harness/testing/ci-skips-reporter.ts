@@ -1,7 +1,8 @@
 /**
- * In CI (`CI` set), a skipped test fails the run unless its note (`ctx.skip(note)`) starts with `requires <what>`
- * and <what> is listed in `KERAS_ROUNDTRIP_CI_LACKS` (comma-separated: what the CI machine really does not have).
- * Elsewhere, skips are listed with their notes and pass.
+ * In CI (`CI` set), a skipped test fails the run unless its reason names something listed in
+ * `KERAS_ROUNDTRIP_CI_LACKS` (comma-separated: what the CI machine really does not have). The reason is the note of
+ * `context.skip('requires <what> (…)')`, or the `(skipped: …)` part of a test or suite name. Elsewhere, skips are
+ * listed with their reasons and pass.
  */
 import type { Reporter, TestModule } from 'vitest/node';
 
@@ -11,11 +12,16 @@ export interface SkippedTest {
   note?: string;
 }
 
-/** The skips CI must not accept: without a note, or naming something the machine is not declared to lack. */
+/** Why a test was skipped, as it says itself; undefined when it gives no reason. */
+export function skipReason(test: SkippedTest): string | undefined {
+  return test.note ?? /\(skipped: ([^)]*)/.exec(test.name)?.[1];
+}
+
+/** The skips CI must not accept: without a reason, or with one naming nothing the machine is declared to lack. */
 export function unacceptedSkips(skipped: readonly SkippedTest[], lacks: readonly string[]): SkippedTest[] {
   return skipped.filter((test) => {
-    const what = /^requires (\S+)/.exec(test.note ?? '')?.[1];
-    return what === undefined || !lacks.includes(what);
+    const reason = skipReason(test);
+    return reason === undefined || !lacks.some((what) => new RegExp(`(^|[^\\w.-])${what.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w.-])`).test(reason));
   });
 }
 
@@ -37,7 +43,8 @@ export default class CiSkipsReporter implements Reporter {
       }
     }
     if (skipped.length === 0) return;
-    const describe = (test: SkippedTest): string => `  ${test.file} > ${test.name}${test.note ? ` (${test.note})` : ' (no reason given)'}`;
+    const describe = (test: SkippedTest): string =>
+      `  ${test.file} > ${test.name}${test.note ? ` (${test.note})` : skipReason(test) ? '' : ' (no reason given)'}`;
     if (!process.env.CI) {
       process.stderr.write(`${skipped.length} skipped test(s):\n${skipped.slice(0, 20).map(describe).join('\n')}${skipped.length > 20 ? '\n  …' : ''}\n`);
       return;
