@@ -22,6 +22,7 @@ export const INTEGRATION_TESTS = [
   'harness/formats/saved-model.test.ts',
   'harness/formats/tensor-bundle.test.ts',
   'harness/formats/tf-checkpoint.test.ts',
+  'harness/formats/tflite.test.ts',
   'harness/generator/drive.test.ts',
   'harness/generator/runners.test.ts',
   'harness/report/html.test.ts',
