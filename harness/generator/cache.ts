@@ -1,11 +1,10 @@
-import os from 'node:os';
 import path from 'node:path';
 import { ENVIRONMENTS } from '../environments.ts';
-import { GOLDEN_DIR } from '../paths.ts';
+import { cacheRoot, GOLDEN_DIR } from '../paths.ts';
 
-/** Where keras-roundtrip keeps what is too big for a repository: `KERAS_ROUNDTRIP_CACHE`, else `~/.cache/keras-roundtrip`. */
+/** Where keras-roundtrip keeps what is too big for a repository: the set-up cache (paths.ts {@link cacheRoot}). */
 export function keepRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return env['KERAS_ROUNDTRIP_CACHE'] ? path.resolve(env['KERAS_ROUNDTRIP_CACHE']) : path.join(os.homedir(), '.cache', 'keras-roundtrip');
+  return cacheRoot(env);
 }
 
 /**
