@@ -144,7 +144,7 @@ describe.each([
       expect(tfjsKeras[0]!.reason).toContain('registerCustomObject');
       const strict = await run(project, cache, 'npx', 'keras-roundtrip', 'verify', '--pool-size', '1', '--fail-on', 'unsupported');
       expect(strict.exitCode, strict.all).toBe(1);
-      expect(await readFile(path.join(project, 'reports', 'junit.xml'), 'utf8')).toMatch(/<failure[^>]*type="unsupported"/);
+      expect(await readFile(path.join(project, 'reports', 'junit.xml'), 'utf8')).toMatch(/<failure message="unsupported: \[TFJS_KERAS_CUSTOM_OBJECT_MISSING\][^"]*my_models>ScaledDense[^"]*" type="unsupported"\/>/);
     } finally {
       await writeFile(config, source);
     }
