@@ -33,7 +33,6 @@ export interface ResolvedProjectConfig {
   environments?: string[];
 }
 
-export { CONFIG_FILE_NAMES };
 
 /** Environment variables the config hands to the generator and to the runtime workers. */
 export const USER_MODELS_VARIABLE = 'ROUNDTRIP_USER_MODELS';

@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { applyExpectation, type Expectation } from '../cases/expectations.ts';
 import type { CaseSpec, CrossLoadRuntimeName, FormatName } from '../cases/types.ts';
-import { environmentAvailability, venvPython, type Environment } from '../environments.ts';
+import { environmentAvailability, type Environment } from '../environments.ts';
 import { serializeError } from '../errors.ts';
 import { goldenCaseDirectory, readGoldenManifest, type GoldenManifest, type PythonCheck } from '../generator/golden.ts';
 import { checkCaseIntegrityShared, integrityError } from '../generator/golden-integrity.ts';
-import { GENERATOR_DIR } from '../paths.ts';
+import { GeneratorCommandFailure, runGeneratorChecks } from './python-process.ts';
 import type { CheckResult } from '../verdicts.ts';
 import { applyTriage } from '../results/triage.ts';
 
@@ -90,28 +89,11 @@ export async function crossLoadChecks(spec: CaseSpec, writer: Environment, loade
 
 async function runCrossLoadProcess(loader: Environment, writer: Environment, caseDirectory: string, timeoutSeconds: number): Promise<CrossLoadCheck[]> {
   if (!existsSync(path.join(caseDirectory, 'case.json'))) throw new Error(`${caseDirectory}: no case.json (regenerate it: npx keras-roundtrip generate --env ${writer.name} --force)`);
-  const completed = await execa(venvPython(loader), ['-m', 'roundtrip_generator', 'crossload', caseDirectory, '--writer-env', writer.name], {
-    cwd: GENERATOR_DIR,
-    // Only the loader's variables: a writer's TF_USE_LEGACY_KERAS must not leak into a Keras 3 loader.
-    env: { ...withoutKerasSwitches(process.env), ...loader.variables, PYTHONUNBUFFERED: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
-    extendEnv: false,
-    timeout: timeoutSeconds * 1000,
-    reject: false,
-    stdin: 'ignore',
-  });
-  const lines = completed.stdout.trim().split('\n');
-  if (completed.exitCode !== 0 || completed.timedOut) {
-    const tail = completed.stderr.trim().split('\n').slice(-3).join(' | ');
-    throw new Error(`python -m roundtrip_generator crossload in ${loader.name} ${completed.timedOut ? `exceeded ${timeoutSeconds} s` : `exited with code ${completed.exitCode}`}: ${tail}`);
-  }
-  return (JSON.parse(lines[lines.length - 1] ?? '') as { pythonChecks: CrossLoadCheck[] }).pythonChecks;
+  const checks = await runGeneratorChecks<CrossLoadCheck>(loader, ['crossload', caseDirectory, '--writer-env', writer.name], timeoutSeconds);
+  if (checks instanceof GeneratorCommandFailure) throw new Error(`python -m roundtrip_generator crossload in ${loader.name} ${checks.summary}`);
+  return checks;
 }
 
-function withoutKerasSwitches(environment: NodeJS.ProcessEnv): Record<string, string> {
-  const kept: Record<string, string> = {};
-  for (const [key, value] of Object.entries(environment)) if (value !== undefined && key !== 'TF_USE_LEGACY_KERAS') kept[key] = value;
-  return kept;
-}
 
 /** Writer and loader Keras/TensorFlow versions, for the report row ("since which version does this break?"). */
 function describeVersions(check: CrossLoadCheck): Record<string, string> {

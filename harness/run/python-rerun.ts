@@ -1,8 +1,7 @@
-import { execa } from 'execa';
-import { environmentAvailability, venvPython, type Environment } from '../environments.ts';
+import { environmentAvailability, type Environment } from '../environments.ts';
 import { GoldenError, RoundtripError } from '../errors.ts';
 import type { PythonCheck } from '../generator/golden.ts';
-import { GENERATOR_DIR } from '../paths.ts';
+import { GeneratorCommandFailure, runGeneratorChecks } from './python-process.ts';
 
 /**
  * Where a `python` row's result comes from: `recorded` is the reload the generator ran, in a fresh interpreter, on
@@ -34,21 +33,9 @@ async function runReloadProcess(environment: Environment, caseDirectory: string,
   if (!availability.available) {
     throw new GoldenError('PYTHON_RERUN_UNAVAILABLE', `cannot rerun the Python checks of ${caseDirectory}: ${availability.reason}`, { phase: 'load' });
   }
-  const completed = await execa(venvPython(environment), ['-m', 'roundtrip_generator', 'reload', caseDirectory], {
-    cwd: GENERATOR_DIR,
-    env: { ...environment.variables, PYTHONUNBUFFERED: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
-    timeout: timeoutSeconds * 1000,
-    reject: false,
-    stdin: 'ignore',
-  });
-  const lines = completed.stdout.trim().split('\n');
-  if (completed.exitCode !== 0 || completed.timedOut) {
-    const tail = completed.stderr.trim().split('\n').slice(-3).join(' | ');
-    throw new RoundtripError('PYTHON_RERUN_FAILED', `python -m roundtrip_generator reload ${caseDirectory} in ${environment.name} ${completed.timedOut ? `exceeded ${timeoutSeconds} s` : `exited with code ${completed.exitCode}`}: ${tail}`, { phase: 'load' });
+  const checks = await runGeneratorChecks<PythonCheck>(environment, ['reload', caseDirectory], timeoutSeconds);
+  if (checks instanceof GeneratorCommandFailure) {
+    throw new RoundtripError('PYTHON_RERUN_FAILED', `python -m roundtrip_generator reload ${caseDirectory} in ${environment.name} ${checks.summary}`, { phase: 'load' });
   }
-  try {
-    return (JSON.parse(lines[lines.length - 1] ?? '') as { pythonChecks: PythonCheck[] }).pythonChecks;
-  } catch (cause) {
-    throw new RoundtripError('PYTHON_RERUN_FAILED', `python -m roundtrip_generator reload ${caseDirectory}: the last line of its output is not the JSON answer: ${JSON.stringify(lines[lines.length - 1]?.slice(0, 200))}`, { phase: 'load', cause });
-  }
+  return checks;
 }

@@ -8,7 +8,7 @@ import { RoundtripError } from '../errors.ts';
 import { checkCaseIntegrity, integrityError } from '../generator/golden-integrity.ts';
 import { goldenCaseDirectory, readGoldenManifest, type GoldenManifest } from '../generator/golden.ts';
 import { PACKAGE_ROOT, REPORTS_DIR } from '../paths.ts';
-import { installedNativeVersion, NATIVE_PACKAGES, nativeRuntimesDirectory } from '../runtimes/native-modules.ts';
+import { installedNativeVersion, NATIVE_PACKAGES, nativeRuntimesDirectory, type NativePackage } from '../runtimes/native-modules.ts';
 import { RUNTIME_LOADERS } from '../runtimes/registry.ts';
 import { CUSTOM_OBJECT_MODULES_VARIABLE } from '../config.ts';
 import { CROSS_LOAD_FORMATS } from './cross-load.ts';
@@ -103,7 +103,7 @@ export async function writeReproBundle(request: ReproRequest): Promise<ReproBund
 
 async function nodePackageVersions(): Promise<Record<string, string>> {
   const versions: Record<string, string> = {};
-  for (const name of Object.keys(NATIVE_PACKAGES)) versions[name] = installedNativeVersion(name) ?? 'not set up';
+  for (const name of Object.keys(NATIVE_PACKAGES) as NativePackage[]) versions[name] = installedNativeVersion(name) ?? 'not set up';
   try {
     versions['h5wasm'] = (JSON.parse(await readFile(createRequire(import.meta.url).resolve('h5wasm/package.json'), 'utf8')) as { version: string }).version;
   } catch {

@@ -72,9 +72,9 @@ export function requireNative<T>(name: NativePackage): T {
 }
 
 /** The version of a package as installed in the native tree, if it is. */
-export function installedNativeVersion(name: string): string | undefined {
+export function installedNativeVersion(name: NativePackage): string | undefined {
   try {
-    const manifest = JSON.parse(readFileSync(path.join(nativeRuntimesDirectory(), 'node_modules', ...name.split('/'), 'package.json'), 'utf8')) as { version?: string };
+    const manifest = JSON.parse(readFileSync(path.join(nativePackageDirectory(name), 'package.json'), 'utf8')) as { version?: string };
     return manifest.version;
   } catch {
     return undefined;
