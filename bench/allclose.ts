@@ -129,11 +129,17 @@ function summaryLines(text: string): string[] {
 
 export async function main(): Promise<void> {
   if (!HAS_NUMPY_PYTHON) throw new Error(`bench/allclose: no Python at ${NUMPY_PYTHON}; run keras-roundtrip setup first`);
-  console.log(`allclose bench: ${ELEMENTS.toLocaleString('en-US')} float32 elements, rtol=${TOLERANCE.rtol}, atol=${TOLERANCE.atol}, median of ${REPEATS} after ${WARMUPS} warm-up runs`);
+  console.log(
+    `allclose bench: ${ELEMENTS.toLocaleString('en-US')} float32 elements, rtol=${TOLERANCE.rtol}, atol=${TOLERANCE.atol}, median of ${REPEATS} after ${WARMUPS} warm-up runs`,
+  );
   const data = makeData(ELEMENTS);
   const folder = await mkdtemp(path.join(tmpdir(), 'roundtrip-bench-allclose-'));
   try {
-    const files = { desired: path.join(folder, 'desired.npy'), actualPass: path.join(folder, 'actual-pass.npy'), actualFail: path.join(folder, 'actual-fail.npy') };
+    const files = {
+      desired: path.join(folder, 'desired.npy'),
+      actualPass: path.join(folder, 'actual-pass.npy'),
+      actualFail: path.join(folder, 'actual-fail.npy'),
+    };
     await writeFile(files.desired, npyBytes(data.desired));
     await writeFile(files.actualPass, npyBytes(data.actualPass));
     await writeFile(files.actualFail, npyBytes(data.actualFail));
@@ -156,7 +162,13 @@ export async function main(): Promise<void> {
       'TypedArray.set copy': time(() => copyTarget.set(data.desired)),
     };
 
-    const python = await runNumpyScript<PythonResult>(PYTHON_TIMING, { ...files, rtol: TOLERANCE.rtol, atol: TOLERANCE.atol, repeats: REPEATS, warmups: WARMUPS });
+    const python = await runNumpyScript<PythonResult>(PYTHON_TIMING, {
+      ...files,
+      rtol: TOLERANCE.rtol,
+      atol: TOLERANCE.atol,
+      repeats: REPEATS,
+      warmups: WARMUPS,
+    });
     const numpySummary = summaryLines(python.failMessage);
     const ourSummary = summaryLines(failText);
     const reportsAgree = JSON.stringify(numpySummary) === JSON.stringify(ourSummary);
@@ -175,7 +187,11 @@ export async function main(): Promise<void> {
       ['compareAllClose fail + report text', oursFor.fail, ''],
       ['numpy assert_allclose fail (message)', numpyFor('assert_allclose', 'fail'), `${(numpyFor('assert_allclose', 'fail') / oursFor.fail).toFixed(2)}×`],
       ['numpy np.allclose fail (bool only)', numpyFor('np.allclose', 'fail'), `${(numpyFor('np.allclose', 'fail') / oursFor.fail).toFixed(2)}×`],
-      ['floor: TypedArray.set copy', ours['TypedArray.set copy'].medianMs, `ours pass = ${(oursFor.pass / ours['TypedArray.set copy'].medianMs).toFixed(2)}× this`],
+      [
+        'floor: TypedArray.set copy',
+        ours['TypedArray.set copy'].medianMs,
+        `ours pass = ${(oursFor.pass / ours['TypedArray.set copy'].medianMs).toFixed(2)}× this`,
+      ],
       ['floor: np.copyto', python.timings['np.copyto']!.medianMs, `ours pass = ${(oursFor.pass / python.timings['np.copyto']!.medianMs).toFixed(2)}× this`],
     ];
     console.log('');
@@ -183,27 +199,36 @@ export async function main(): Promise<void> {
     for (const [name, ms, note] of rows) console.log(`${name.padEnd(40)} ${ms.toFixed(1).padStart(10)}  ${note}`);
     console.log('');
     for (const target of targets) {
-      console.log(`${target.met ? 'PASS' : 'MISS'}  ${target.path} path: ${target.speedup.toFixed(2)}× faster than ${target.against} (target ≥ ${target.ratio}×)`);
+      console.log(
+        `${target.met ? 'PASS' : 'MISS'}  ${target.path} path: ${target.speedup.toFixed(2)}× faster than ${target.against} (target ≥ ${target.ratio}×)`,
+      );
     }
     console.log(`${reportsAgree ? 'PASS' : 'MISS'}  fail-path report counts and maxima equal numpy's:`);
     for (const line of ourSummary) console.log(`        ${line}`);
     if (!reportsAgree) for (const line of numpySummary) console.log(`  numpy ${line}`);
 
     await mkdir(path.dirname(RESULT_FILE), { recursive: true });
-    await writeFile(RESULT_FILE, `${JSON.stringify({
-      bench: 'allclose',
-      elements: ELEMENTS,
-      dtype: 'float32',
-      tolerance: TOLERANCE,
-      perturbedFraction: PERTURBED_FRACTION,
-      repeats: REPEATS,
-      warmups: WARMUPS,
-      node: process.version,
-      numpy: python.numpy,
-      timingsMs: { ...ours, ...Object.fromEntries(Object.entries(python.timings).map(([name, timing]) => [`numpy ${name}`, timing])) },
-      targets,
-      report: { ours: ourSummary, numpy: numpySummary, agree: reportsAgree },
-    }, null, 2)}\n`);
+    await writeFile(
+      RESULT_FILE,
+      `${JSON.stringify(
+        {
+          bench: 'allclose',
+          elements: ELEMENTS,
+          dtype: 'float32',
+          tolerance: TOLERANCE,
+          perturbedFraction: PERTURBED_FRACTION,
+          repeats: REPEATS,
+          warmups: WARMUPS,
+          node: process.version,
+          numpy: python.numpy,
+          timingsMs: { ...ours, ...Object.fromEntries(Object.entries(python.timings).map(([name, timing]) => [`numpy ${name}`, timing])) },
+          targets,
+          report: { ours: ourSummary, numpy: numpySummary, agree: reportsAgree },
+        },
+        null,
+        2,
+      )}\n`,
+    );
     console.log(`\nwrote ${path.relative(process.cwd(), RESULT_FILE)}`);
   } finally {
     await rm(folder, { recursive: true, force: true });

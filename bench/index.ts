@@ -5,7 +5,13 @@ import { main as benchMemory } from './memory.ts';
 import { main as benchRuntimes } from './runtimes.ts';
 import { main as benchScaling } from './scaling.ts';
 
-const BENCHES: ReadonlyArray<[string, () => Promise<void>]> = [['allclose', benchAllClose], ['runtimes', benchRuntimes], ['litert', benchLiteRt], ['memory', benchMemory], ['scaling', benchScaling]];
+const BENCHES: ReadonlyArray<[string, () => Promise<void>]> = [
+  ['allclose', benchAllClose],
+  ['runtimes', benchRuntimes],
+  ['litert', benchLiteRt],
+  ['memory', benchMemory],
+  ['scaling', benchScaling],
+];
 
 export async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',');

@@ -23,7 +23,10 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 50);
 const WARMUPS = 5;
 const RESULT_FILE = fileURLToPath(new URL('../reports/bench/litert.json', import.meta.url));
 
-interface Timing { loadMs: number; inferMedianMs: number }
+interface Timing {
+  loadMs: number;
+  inferMedianMs: number;
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -42,7 +45,10 @@ async function benchLiteRtJs(file: string, inputs: Record<string, Tensor>): Prom
   const run = async (): Promise<void> => {
     const feeds = Object.fromEntries(Object.entries(inputs).map(([name, tensor]) => [name, new litert.Tensor(tensor.data as Float32Array, tensor.shape)]));
     const outputs = await runner.run(feeds);
-    for (const output of Object.values(outputs)) { output.toTypedArray().slice(); output.delete(); }
+    for (const output of Object.values(outputs)) {
+      output.toTypedArray().slice();
+      output.delete();
+    }
     for (const feed of Object.values(feeds)) feed.delete();
   };
   for (let index = 0; index < WARMUPS; index += 1) await run();
@@ -125,11 +131,20 @@ export async function main(): Promise<void> {
     cases.push({ case: caseId, keras: path.join(directory, keras.path), inputs: files });
     for (const variant of VARIANTS) jobs.push({ case: caseId, format: variant, path: path.join(out, `${caseId}.${variant}.tflite`), inputs: files, tensors });
   }
-  const python = await runNumpyScript<{ results: Timing[]; interpreter: string }>(PYTHON_BENCH, { out, cases, variants: VARIANTS, jobs: jobs.map(({ path: file, inputs }) => ({ path: file, inputs })), repeats: REPEATS, warmups: WARMUPS });
+  const python = await runNumpyScript<{ results: Timing[]; interpreter: string }>(PYTHON_BENCH, {
+    out,
+    cases,
+    variants: VARIANTS,
+    jobs: jobs.map(({ path: file, inputs }) => ({ path: file, inputs })),
+    repeats: REPEATS,
+    warmups: WARMUPS,
+  });
   const wasmStarted = performance.now();
   await loadLiteRtJs();
   const wasmLoadMs = performance.now() - wasmStarted;
-  console.log(`LiteRT bench: the .keras models of ${CASES.join(', ')} (golden/${DEFAULT_ENVIRONMENT}) converted at static shapes; LiteRT.js wasm, 1 thread (wasm module load ${wasmLoadMs.toFixed(0)} ms, once per worker) vs ${python.interpreter}, 1 thread; warm inference = median of ${REPEATS} after ${WARMUPS} warm-ups`);
+  console.log(
+    `LiteRT bench: the .keras models of ${CASES.join(', ')} (golden/${DEFAULT_ENVIRONMENT}) converted at static shapes; LiteRT.js wasm, 1 thread (wasm module load ${wasmLoadMs.toFixed(0)} ms, once per worker) vs ${python.interpreter}, 1 thread; warm inference = median of ${REPEATS} after ${WARMUPS} warm-ups`,
+  );
   const rows = [];
   for (const [index, job] of jobs.entries()) {
     const ts = await benchLiteRtJs(job.path, job.tensors);
@@ -137,14 +152,21 @@ export async function main(): Promise<void> {
     rows.push({ case: job.case, format: job.format, ts, py, loadRatio: ts.loadMs / py.loadMs, inferRatio: ts.inferMedianMs / py.inferMedianMs });
   }
   console.log('');
-  console.log(`${'case'.padEnd(28)} ${'variant'.padEnd(13)} ${'JS load'.padStart(9)} ${'Py load'.padStart(9)} ${'ratio'.padStart(6)}  ${'JS infer'.padStart(9)} ${'Py infer'.padStart(9)} ${'ratio'.padStart(6)}`);
+  console.log(
+    `${'case'.padEnd(28)} ${'variant'.padEnd(13)} ${'JS load'.padStart(9)} ${'Py load'.padStart(9)} ${'ratio'.padStart(6)}  ${'JS infer'.padStart(9)} ${'Py infer'.padStart(9)} ${'ratio'.padStart(6)}`,
+  );
   for (const row of rows) {
-    console.log(`${row.case.padEnd(28)} ${row.format.padEnd(13)} ${row.ts.loadMs.toFixed(2).padStart(9)} ${row.py.loadMs.toFixed(2).padStart(9)} ${row.loadRatio.toFixed(2).padStart(6)}  ${row.ts.inferMedianMs.toFixed(3).padStart(9)} ${row.py.inferMedianMs.toFixed(3).padStart(9)} ${row.inferRatio.toFixed(2).padStart(6)}`);
+    console.log(
+      `${row.case.padEnd(28)} ${row.format.padEnd(13)} ${row.ts.loadMs.toFixed(2).padStart(9)} ${row.py.loadMs.toFixed(2).padStart(9)} ${row.loadRatio.toFixed(2).padStart(6)}  ${row.ts.inferMedianMs.toFixed(3).padStart(9)} ${row.py.inferMedianMs.toFixed(3).padStart(9)} ${row.inferRatio.toFixed(2).padStart(6)}`,
+    );
   }
   console.log('(milliseconds; ratio = LiteRT.js / Python, below 1 means LiteRT.js is faster)');
   await rm(out, { recursive: true, force: true });
   await mkdir(path.dirname(RESULT_FILE), { recursive: true });
-  await writeFile(RESULT_FILE, `${JSON.stringify({ bench: 'litert', environment: DEFAULT_ENVIRONMENT, repeats: REPEATS, warmups: WARMUPS, node: process.version, python: python.interpreter, wasmLoadMs, rows }, null, 2)}\n`);
+  await writeFile(
+    RESULT_FILE,
+    `${JSON.stringify({ bench: 'litert', environment: DEFAULT_ENVIRONMENT, repeats: REPEATS, warmups: WARMUPS, node: process.version, python: python.interpreter, wasmLoadMs, rows }, null, 2)}\n`,
+  );
   console.log(`\nwrote ${path.relative(process.cwd(), RESULT_FILE)}`);
 }
 

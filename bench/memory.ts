@@ -60,8 +60,20 @@ else:
 print(json.dumps({'rssBefore': before, 'peakRss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, 'weightBytes': total, 'seconds': time.perf_counter() - started}))
 `;
 
-interface Measurement { rssBefore: number; peakRss: number; weightBytes: number; seconds: number }
-interface Row { file: string; fileBytes: number; reader: string; measurement: Measurement; extraOverWeights: number; peakOverWeights: number }
+interface Measurement {
+  rssBefore: number;
+  peakRss: number;
+  weightBytes: number;
+  seconds: number;
+}
+interface Row {
+  file: string;
+  fileBytes: number;
+  reader: string;
+  measurement: Measurement;
+  extraOverWeights: number;
+  peakOverWeights: number;
+}
 
 /** In the child: read one artifact with one reader and print what the process used. */
 async function measureChild(reader: string, artifact: string): Promise<void> {
@@ -111,16 +123,23 @@ export async function main(): Promise<void> {
     console.log(`generating two Dense(${UNITS}) layers as .keras and .h5 in ${folder} …`);
     await run(VENV_PYTHON, ['-c', GENERATE, String(UNITS), folder], { maxBuffer: 16 * MIB });
     const rows: Row[] = [];
-    for (const [file, reader] of [['model.keras', 'keras-archive'], ['model.h5', 'legacy-h5']] as const) {
+    for (const [file, reader] of [
+      ['model.keras', 'keras-archive'],
+      ['model.h5', 'legacy-h5'],
+    ] as const) {
       const artifact = path.join(folder, file);
       const fileBytes = (await stat(artifact)).size;
       rows.push(toRow(file, fileBytes, `ts ${reader}`, await measureTs(reader, artifact)));
       rows.push(toRow(file, fileBytes, 'python h5py', await measurePython(artifact)));
     }
-    console.log(`${'file'.padEnd(12)} ${'reader'.padEnd(18)} ${'weights MiB'.padStart(11)} ${'before MiB'.padStart(10)} ${'peak MiB'.padStart(9)} ${'extra/weights'.padStart(13)} ${'seconds'.padStart(8)}`);
+    console.log(
+      `${'file'.padEnd(12)} ${'reader'.padEnd(18)} ${'weights MiB'.padStart(11)} ${'before MiB'.padStart(10)} ${'peak MiB'.padStart(9)} ${'extra/weights'.padStart(13)} ${'seconds'.padStart(8)}`,
+    );
     for (const row of rows) {
       const { measurement: m } = row;
-      console.log(`${row.file.padEnd(12)} ${row.reader.padEnd(18)} ${(m.weightBytes / MIB).toFixed(1).padStart(11)} ${(m.rssBefore / MIB).toFixed(1).padStart(10)} ${(m.peakRss / MIB).toFixed(1).padStart(9)} ${row.extraOverWeights.toFixed(2).padStart(13)} ${m.seconds.toFixed(2).padStart(8)}`);
+      console.log(
+        `${row.file.padEnd(12)} ${row.reader.padEnd(18)} ${(m.weightBytes / MIB).toFixed(1).padStart(11)} ${(m.rssBefore / MIB).toFixed(1).padStart(10)} ${(m.peakRss / MIB).toFixed(1).padStart(9)} ${row.extraOverWeights.toFixed(2).padStart(13)} ${m.seconds.toFixed(2).padStart(8)}`,
+      );
     }
     const worst = Math.max(...rows.filter((row) => row.reader.startsWith('ts ')).map((row) => row.extraOverWeights));
     console.log(`${worst <= 2.2 ? 'PASS' : 'MISS'}  our readers' extra memory ≤ ~2× the weights (worst ${worst.toFixed(2)}×)`);

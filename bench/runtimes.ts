@@ -27,8 +27,21 @@ const PAIRS = [
   { runtime: 'tfjs-keras', format: 'keras', python: 'keras.models.load_model + model(x)' },
 ] as const;
 
-interface Timing { loadMs: number; inferMedianMs: number; parts?: Record<string, number> }
-interface Row { case: string; runtime: string; format: string; python: string; ts: Timing; py: Timing; loadRatio: number; inferRatio: number }
+interface Timing {
+  loadMs: number;
+  inferMedianMs: number;
+  parts?: Record<string, number>;
+}
+interface Row {
+  case: string;
+  runtime: string;
+  format: string;
+  python: string;
+  ts: Timing;
+  py: Timing;
+  loadRatio: number;
+  inferRatio: number;
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -54,7 +67,9 @@ async function benchTs(runtime: string, artifactPath: string, inputs: Record<str
     const started = performance.now();
     const session = await ort.InferenceSession.create(artifactPath, { ...ONNX_SESSION_OPTIONS, executionProviders: ['cpu'] });
     const loadMs = performance.now() - started;
-    const feeds = Object.fromEntries(Object.entries(inputs).map(([name, tensor]) => [name, new ort.Tensor('float32', tensor.data as Float32Array, tensor.shape)]));
+    const feeds = Object.fromEntries(
+      Object.entries(inputs).map(([name, tensor]) => [name, new ort.Tensor('float32', tensor.data as Float32Array, tensor.shape)]),
+    );
     const inferMedianMs = await timeInferences(async () => {
       const outputs = await session.run(feeds);
       for (const output of Object.values(outputs)) void output.data;
@@ -79,7 +94,10 @@ async function benchTs(runtime: string, artifactPath: string, inputs: Record<str
       const loadMs = performance.now() - started;
       const inferMedianMs = await timeInferences(async () => {
         const predicted = model.predict(tensors) as import('@tensorflow/tfjs-node').Tensor | Record<string, import('@tensorflow/tfjs-node').Tensor>;
-        for (const tensor of predicted instanceof tf.Tensor ? [predicted] : Object.values(predicted)) { await tensor.data(); tensor.dispose(); }
+        for (const tensor of predicted instanceof tf.Tensor ? [predicted] : Object.values(predicted)) {
+          await tensor.data();
+          tensor.dispose();
+        }
       });
       model.dispose();
       return { loadMs, inferMedianMs };
@@ -92,7 +110,10 @@ async function benchTs(runtime: string, artifactPath: string, inputs: Record<str
     const list = built.inputNames.map((name) => tensors[name] ?? Object.values(tensors)[0]!);
     const inferMedianMs = await timeInferences(async () => {
       const predicted = built.model.predict(list.length === 1 ? list[0]! : list);
-      for (const tensor of Array.isArray(predicted) ? predicted : [predicted]) { await tensor.data(); tensor.dispose(); }
+      for (const tensor of Array.isArray(predicted) ? predicted : [predicted]) {
+        await tensor.data();
+        tensor.dispose();
+      }
     });
     built.model.dispose();
     return { loadMs, inferMedianMs };
@@ -144,8 +165,18 @@ print(json.dumps({"results": results, "versions": {"tensorflow": tf.__version__,
 
 export async function main(): Promise<void> {
   if (!HAS_NUMPY_PYTHON) throw new Error(`bench/runtimes: no Python at ${NUMPY_PYTHON}; run keras-roundtrip setup first`);
-  console.log(`runtime bench: ${CASES.join(', ')} from golden/${DEFAULT_ENVIRONMENT}; warm inference = median of ${REPEATS} after ${WARMUPS} warm-ups; onnxruntime 1 thread both sides`);
-  const jobs: { case: string; runtime: string; format: string; python: string; path: string; inputs: Record<string, string>; tensors: Record<string, Tensor> }[] = [];
+  console.log(
+    `runtime bench: ${CASES.join(', ')} from golden/${DEFAULT_ENVIRONMENT}; warm inference = median of ${REPEATS} after ${WARMUPS} warm-ups; onnxruntime 1 thread both sides`,
+  );
+  const jobs: {
+    case: string;
+    runtime: string;
+    format: string;
+    python: string;
+    path: string;
+    inputs: Record<string, string>;
+    tensors: Record<string, Tensor>;
+  }[] = [];
   for (const caseId of CASES) {
     const manifest = await readGoldenManifest(DEFAULT_ENVIRONMENT, caseId);
     const directory = goldenCaseDirectory(DEFAULT_ENVIRONMENT, caseId);
@@ -153,31 +184,57 @@ export async function main(): Promise<void> {
       const artifact = manifest.artifacts.find((entry) => entry.format === pair.format);
       if (!artifact) continue;
       const inputMap = artifact.inputMap ?? Object.fromEntries(manifest.inputs.map((input) => [input.name, input.name]));
-      const files = Object.fromEntries(Object.entries(inputMap).map(([name, caseName]) => [name, path.join(directory, manifest.inputs.find((input) => input.name === caseName)!.file)]));
+      const files = Object.fromEntries(
+        Object.entries(inputMap).map(([name, caseName]) => [name, path.join(directory, manifest.inputs.find((input) => input.name === caseName)!.file)]),
+      );
       const tensors: Record<string, Tensor> = {};
       for (const [name, file] of Object.entries(files)) tensors[name] = await readNpy(file);
       jobs.push({ case: caseId, ...pair, path: path.join(directory, artifact.path), inputs: files, tensors });
     }
   }
-  const python = await runNumpyScript<{ results: Timing[]; versions: Record<string, string> }>(PYTHON_BENCH, { jobs: jobs.map(({ format, path: file, inputs }) => ({ format, path: file, inputs })), repeats: REPEATS, warmups: WARMUPS });
+  const python = await runNumpyScript<{ results: Timing[]; versions: Record<string, string> }>(PYTHON_BENCH, {
+    jobs: jobs.map(({ format, path: file, inputs }) => ({ format, path: file, inputs })),
+    repeats: REPEATS,
+    warmups: WARMUPS,
+  });
   const rows: Row[] = [];
   for (const [index, job] of jobs.entries()) {
     const ts = await benchTs(job.runtime, job.path, job.tensors);
     const py = python.results[index]!;
-    rows.push({ case: job.case, runtime: job.runtime, format: job.format, python: job.python, ts, py, loadRatio: ts.loadMs / py.loadMs, inferRatio: ts.inferMedianMs / py.inferMedianMs });
+    rows.push({
+      case: job.case,
+      runtime: job.runtime,
+      format: job.format,
+      python: job.python,
+      ts,
+      py,
+      loadRatio: ts.loadMs / py.loadMs,
+      inferRatio: ts.inferMedianMs / py.inferMedianMs,
+    });
   }
   console.log('');
-  console.log(`${'case'.padEnd(22)} ${'runtime'.padEnd(21)} ${'TS load'.padStart(9)} ${'Py load'.padStart(9)} ${'ratio'.padStart(6)}  ${'TS infer'.padStart(9)} ${'Py infer'.padStart(9)} ${'ratio'.padStart(6)}`);
+  console.log(
+    `${'case'.padEnd(22)} ${'runtime'.padEnd(21)} ${'TS load'.padStart(9)} ${'Py load'.padStart(9)} ${'ratio'.padStart(6)}  ${'TS infer'.padStart(9)} ${'Py infer'.padStart(9)} ${'ratio'.padStart(6)}`,
+  );
   for (const row of rows) {
-    console.log(`${row.case.padEnd(22)} ${row.runtime.padEnd(21)} ${row.ts.loadMs.toFixed(1).padStart(9)} ${row.py.loadMs.toFixed(1).padStart(9)} ${row.loadRatio.toFixed(2).padStart(6)}  ${row.ts.inferMedianMs.toFixed(3).padStart(9)} ${row.py.inferMedianMs.toFixed(3).padStart(9)} ${row.inferRatio.toFixed(2).padStart(6)}`);
+    console.log(
+      `${row.case.padEnd(22)} ${row.runtime.padEnd(21)} ${row.ts.loadMs.toFixed(1).padStart(9)} ${row.py.loadMs.toFixed(1).padStart(9)} ${row.loadRatio.toFixed(2).padStart(6)}  ${row.ts.inferMedianMs.toFixed(3).padStart(9)} ${row.py.inferMedianMs.toFixed(3).padStart(9)} ${row.inferRatio.toFixed(2).padStart(6)}`,
+    );
   }
   console.log('(milliseconds; ratio = TS / Python, below 1 means TS is faster)');
   for (const row of rows.filter((candidate) => candidate.ts.parts)) {
-    const parts = Object.entries(row.ts.parts!).map(([part, ms]) => `${part} ${(ms * 1000).toFixed(1)} µs`).join(', ');
-    console.log(`${row.case} ${row.runtime} per call ${(row.ts.inferMedianMs * 1000).toFixed(1)} µs (Python ${(row.py.inferMedianMs * 1000).toFixed(1)} µs); of it: ${parts}`);
+    const parts = Object.entries(row.ts.parts!)
+      .map(([part, ms]) => `${part} ${(ms * 1000).toFixed(1)} µs`)
+      .join(', ');
+    console.log(
+      `${row.case} ${row.runtime} per call ${(row.ts.inferMedianMs * 1000).toFixed(1)} µs (Python ${(row.py.inferMedianMs * 1000).toFixed(1)} µs); of it: ${parts}`,
+    );
   }
   await mkdir(path.dirname(RESULT_FILE), { recursive: true });
-  await writeFile(RESULT_FILE, `${JSON.stringify({ bench: 'runtimes', environment: DEFAULT_ENVIRONMENT, repeats: REPEATS, warmups: WARMUPS, node: process.version, python: python.versions, rows }, null, 2)}\n`);
+  await writeFile(
+    RESULT_FILE,
+    `${JSON.stringify({ bench: 'runtimes', environment: DEFAULT_ENVIRONMENT, repeats: REPEATS, warmups: WARMUPS, node: process.version, python: python.versions, rows }, null, 2)}\n`,
+  );
   console.log(`\nwrote ${path.relative(process.cwd(), RESULT_FILE)}`);
 }
 

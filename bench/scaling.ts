@@ -45,7 +45,19 @@ interface Measured {
 }
 
 function runVerify(step: Step, reports: string): Promise<number> {
-  const args = [CLI, 'verify', '--reports', reports, '--pool-size', String(POOL_SIZE), '--no-cross-load', '--env', ...step.environments, '--case', ...step.caseIds];
+  const args = [
+    CLI,
+    'verify',
+    '--reports',
+    reports,
+    '--pool-size',
+    String(POOL_SIZE),
+    '--no-cross-load',
+    '--env',
+    ...step.environments,
+    '--case',
+    ...step.caseIds,
+  ];
   const started = performance.now();
   return new Promise((resolve, reject) => {
     // Exit 1 means some check failed, which a scaling run may meet (expected failures included): only crashes abort.
@@ -71,7 +83,13 @@ function fitLine(points: readonly Measured[]): { fixedSeconds: number; perCheckS
 export async function main(): Promise<void> {
   const { cases } = await loadCases();
   const withGolden = ENVIRONMENTS.filter((environment) => existsSync(path.join(GOLDEN_DIR, environment.name))).map((environment) => environment.name);
-  const madeIn = (name: string) => cases.filter((spec) => existsSync(path.join(GOLDEN_DIR, name, spec.id)) && !generationSkipReason(spec, ENVIRONMENTS.find((e) => e.name === name)!, { available: true })).map((spec) => spec.id);
+  const madeIn = (name: string) =>
+    cases
+      .filter(
+        (spec) =>
+          existsSync(path.join(GOLDEN_DIR, name, spec.id)) && !generationSkipReason(spec, ENVIRONMENTS.find((e) => e.name === name)!, { available: true }),
+      )
+      .map((spec) => spec.id);
   const catalogue = madeIn(DEFAULT_ENVIRONMENT);
   const steps: Step[] = STEPS.map((step) => {
     if (step === 'all') return { label: `catalogue (${catalogue.length} cases)`, environments: [DEFAULT_ENVIRONMENT], caseIds: catalogue };
@@ -82,7 +100,9 @@ export async function main(): Promise<void> {
     const count = Number(step);
     return { label: `${count} case${count === 1 ? '' : 's'}`, environments: [DEFAULT_ENVIRONMENT], caseIds: catalogue.slice(0, count) };
   });
-  console.log(`scaling bench: keras-roundtrip verify as a fresh process per step, --pool-size ${POOL_SIZE}, no cross-loads; ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)} at start`);
+  console.log(
+    `scaling bench: keras-roundtrip verify as a fresh process per step, --pool-size ${POOL_SIZE}, no cross-loads; ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)} at start`,
+  );
 
   const measured: Measured[] = [];
   for (const step of steps) {
@@ -108,16 +128,25 @@ export async function main(): Promise<void> {
 
   const line = fitLine(measured);
   console.log('');
-  console.log(`${'step'.padEnd(30)} ${'checks'.padStart(6)} ${'wall s'.padStart(8)} ${'wall/check'.padStart(10)} ${'Σ check s'.padStart(10)} ${'Σ queue s'.padStart(10)}  slowest check`);
+  console.log(
+    `${'step'.padEnd(30)} ${'checks'.padStart(6)} ${'wall s'.padStart(8)} ${'wall/check'.padStart(10)} ${'Σ check s'.padStart(10)} ${'Σ queue s'.padStart(10)}  slowest check`,
+  );
   for (const row of measured) {
-    console.log(`${row.label.padEnd(30)} ${String(row.checks).padStart(6)} ${row.wallSeconds.toFixed(1).padStart(8)} ${(row.wallSeconds / row.checks).toFixed(3).padStart(10)} ${row.checkSeconds.toFixed(1).padStart(10)} ${row.queueSeconds.toFixed(1).padStart(10)}  ${row.slowestCheck.key} ${row.slowestCheck.seconds.toFixed(2)} s`);
+    console.log(
+      `${row.label.padEnd(30)} ${String(row.checks).padStart(6)} ${row.wallSeconds.toFixed(1).padStart(8)} ${(row.wallSeconds / row.checks).toFixed(3).padStart(10)} ${row.checkSeconds.toFixed(1).padStart(10)} ${row.queueSeconds.toFixed(1).padStart(10)}  ${row.slowestCheck.key} ${row.slowestCheck.seconds.toFixed(2)} s`,
+    );
   }
   if (measured.length >= 2) {
-    console.log(`\nwall ≈ ${line.fixedSeconds.toFixed(2)} s fixed + ${(line.perCheckSeconds * 1000).toFixed(0)} ms per check (least squares over ${measured.length} steps)`);
+    console.log(
+      `\nwall ≈ ${line.fixedSeconds.toFixed(2)} s fixed + ${(line.perCheckSeconds * 1000).toFixed(0)} ms per check (least squares over ${measured.length} steps)`,
+    );
   }
-  console.log('(Σ check s: the checks\' own seconds as results.json and JUnit report them; Σ queue s: their wait for a runtime worker)');
+  console.log("(Σ check s: the checks' own seconds as results.json and JUnit report them; Σ queue s: their wait for a runtime worker)");
   await mkdir(path.dirname(RESULT_FILE), { recursive: true });
-  await writeFile(RESULT_FILE, `${JSON.stringify({ bench: 'scaling', poolSize: POOL_SIZE, node: process.version, cpus: os.cpus().length, steps: measured, fit: line }, null, 2)}\n`);
+  await writeFile(
+    RESULT_FILE,
+    `${JSON.stringify({ bench: 'scaling', poolSize: POOL_SIZE, node: process.version, cpus: os.cpus().length, steps: measured, fit: line }, null, 2)}\n`,
+  );
   console.log(`\nwrote ${path.relative(process.cwd(), RESULT_FILE)}`);
 }
 

@@ -48,10 +48,18 @@ async function compareTruth(expectedDir: string, actualDir: string): Promise<str
 
 async function compareCase(expectedRoot: string, actualRoot: string, environment: string, caseId: string): Promise<string[]> {
   const [expectedDir, actualDir] = [expectedRoot, actualRoot].map((root) => path.join(root, environment, caseId));
-  const [expected, actual] = await Promise.all([readJson<GoldenManifest>(path.join(expectedDir!, 'manifest.json')), readJson<GoldenManifest>(path.join(actualDir!, 'manifest.json'))]);
-  if (expected.inputHash !== actual.inputHash) return [`input hash ${expected.inputHash.slice(0, 12)}… expected, ${actual.inputHash.slice(0, 12)}… received: not made from the same inputs`];
+  const [expected, actual] = await Promise.all([
+    readJson<GoldenManifest>(path.join(expectedDir!, 'manifest.json')),
+    readJson<GoldenManifest>(path.join(actualDir!, 'manifest.json')),
+  ]);
+  if (expected.inputHash !== actual.inputHash)
+    return [`input hash ${expected.inputHash.slice(0, 12)}… expected, ${actual.inputHash.slice(0, 12)}… received: not made from the same inputs`];
   const tolerance = (await readJson<{ tolerance: { default: Tolerance } }>(path.join(expectedDir!, 'case.json'))).tolerance.default;
-  const formats = (manifest: GoldenManifest) => manifest.artifacts.map((artifact) => artifact.format).sort().join(',');
+  const formats = (manifest: GoldenManifest) =>
+    manifest.artifacts
+      .map((artifact) => artifact.format)
+      .sort()
+      .join(',');
   return [
     ...(formats(expected) === formats(actual) ? [] : [`artifacts: expected ${formats(expected)}, received ${formats(actual)}`]),
     ...(await compareArrays('input', expectedDir!, actualDir!, expected.inputs, { rtol: 0, atol: 0 })),

@@ -44,12 +44,17 @@ async function linkedCache(name: string): Promise<string> {
 async function newProject(name: string, type: 'commonjs' | 'module'): Promise<string> {
   const project = path.join(work, name);
   await mkdir(project);
-  await writeFile(path.join(project, 'package.json'), `${JSON.stringify({ name, version: '1.0.0', private: true, type, scripts: { test: 'echo none' } }, null, 2)}\n`);
+  await writeFile(
+    path.join(project, 'package.json'),
+    `${JSON.stringify({ name, version: '1.0.0', private: true, type, scripts: { test: 'echo none' } }, null, 2)}\n`,
+  );
   return project;
 }
 
 beforeAll(async () => {
-  expect(existsSync(path.join(sharedCache, 'node-runtimes')), `the machine's keras-roundtrip cache ${sharedCache} is set up (npx keras-roundtrip setup)`).toBe(true);
+  expect(existsSync(path.join(sharedCache, 'node-runtimes')), `the machine's keras-roundtrip cache ${sharedCache} is set up (npx keras-roundtrip setup)`).toBe(
+    true,
+  );
   work = await mkdtemp(path.join(tmpdir(), 'roundtrip-e2e-'));
   const packed = await execa('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--json'], { cwd: PACKAGE_ROOT });
   tarball = path.join(work, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
@@ -80,7 +85,14 @@ describe.each([
   it('init scaffolds the project once and keeps every file on a second run', async () => {
     const first = await run(project, cache, 'npx', 'keras-roundtrip', 'init');
     expect(first.exitCode, first.all).toBe(0);
-    for (const file of ['keras-roundtrip.config.mjs', 'roundtrip/cases/scaled-dense.yaml', 'roundtrip/expectations/expectations.yaml', 'roundtrip/models/my_models/__init__.py', 'roundtrip/twins/scaled-dense.mts', '.github/workflows/keras-roundtrip.yml']) {
+    for (const file of [
+      'keras-roundtrip.config.mjs',
+      'roundtrip/cases/scaled-dense.yaml',
+      'roundtrip/expectations/expectations.yaml',
+      'roundtrip/models/my_models/__init__.py',
+      'roundtrip/twins/scaled-dense.mts',
+      '.github/workflows/keras-roundtrip.yml',
+    ]) {
       expect(existsSync(path.join(project, file)), file).toBe(true);
     }
     const manifest = JSON.parse(await readFile(path.join(project, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
@@ -92,7 +104,7 @@ describe.each([
     expect(await readFile(path.join(project, 'roundtrip/expectations/expectations.yaml'), 'utf8')).toBe('# mine\n[]\n');
   }, 120_000);
 
-  it('setup finds everything in the cache; run generates the project\'s golden/ and passes every check', async () => {
+  it("setup finds everything in the cache; run generates the project's golden/ and passes every check", async () => {
     const setup = await run(project, cache, 'npx', 'keras-roundtrip', 'setup');
     expect(setup.exitCode, setup.all).toBe(0);
     // Reached through this project's links, the machine's set-up is still up to date: nothing rebuilt, nothing written.
@@ -105,10 +117,17 @@ describe.each([
     }
     const roundtrip = await run(project, cache, 'npx', 'keras-roundtrip', type === 'module' ? 'verify' : 'run', '--pool-size', '1');
     expect(roundtrip.exitCode, roundtrip.all).toBe(0);
-    const results = JSON.parse(await readFile(path.join(project, 'reports', 'results.json'), 'utf8')) as { checks: { case: string; format: string; runtime: string; verdict: string }[] };
+    const results = JSON.parse(await readFile(path.join(project, 'reports', 'results.json'), 'utf8')) as {
+      checks: { case: string; format: string; runtime: string; verdict: string }[];
+    };
     expect(new Set(results.checks.map((check) => check.case))).toEqual(new Set(['scaled-dense']));
     expect(results.checks.filter((check) => check.verdict !== 'pass')).toEqual([]);
-    expect(results.checks.filter((check) => check.runtime === 'tfjs-keras').map((check) => check.format).sort()).toEqual(['h5', 'keras']);
+    expect(
+      results.checks
+        .filter((check) => check.runtime === 'tfjs-keras')
+        .map((check) => check.format)
+        .sort(),
+    ).toEqual(['h5', 'keras']);
     expect(existsSync(path.join(project, 'golden', 'tf2.21-keras3', 'scaled-dense', 'manifest.json'))).toBe(true);
     expect(existsSync(path.join(project, 'node_modules', 'keras-roundtrip', 'golden'))).toBe(false);
     expect(existsSync(path.join(project, 'node_modules', 'keras-roundtrip', 'reports'))).toBe(false);
@@ -137,14 +156,18 @@ describe.each([
     try {
       const lenient = await run(project, cache, 'npx', 'keras-roundtrip', 'verify', '--pool-size', '1');
       expect(lenient.exitCode, lenient.all).toBe(0);
-      const results = JSON.parse(await readFile(path.join(project, 'reports', 'results.json'), 'utf8')) as { checks: { runtime: string; verdict: string; reason?: string }[] };
+      const results = JSON.parse(await readFile(path.join(project, 'reports', 'results.json'), 'utf8')) as {
+        checks: { runtime: string; verdict: string; reason?: string }[];
+      };
       const tfjsKeras = results.checks.filter((check) => check.runtime === 'tfjs-keras');
       expect(tfjsKeras.map((check) => check.verdict)).toEqual(['unsupported', 'unsupported']);
       expect(tfjsKeras[0]!.reason).toContain('my_models>ScaledDense');
       expect(tfjsKeras[0]!.reason).toContain('registerCustomObject');
       const strict = await run(project, cache, 'npx', 'keras-roundtrip', 'verify', '--pool-size', '1', '--fail-on', 'unsupported');
       expect(strict.exitCode, strict.all).toBe(1);
-      expect(await readFile(path.join(project, 'reports', 'junit.xml'), 'utf8')).toMatch(/<failure message="unsupported: \[TFJS_KERAS_CUSTOM_OBJECT_MISSING\][^"]*my_models>ScaledDense[^"]*" type="unsupported"\/>/);
+      expect(await readFile(path.join(project, 'reports', 'junit.xml'), 'utf8')).toMatch(
+        /<failure message="unsupported: \[TFJS_KERAS_CUSTOM_OBJECT_MISSING\][^"]*my_models>ScaledDense[^"]*" type="unsupported"\/>/,
+      );
     } finally {
       await writeFile(config, source);
     }

@@ -76,7 +76,10 @@ function parseFailOn(values: string[] | undefined): StrictVerdict[] | undefined 
   if (!values) return undefined;
   for (const value of values) {
     if (!STRICT_VERDICTS.includes(value as StrictVerdict)) {
-      throw new RoundtripError('OPTION_INVALID', `--fail-on: expected one of ${STRICT_VERDICTS.join(', ')}, received "${value}"${didYouMean(value, STRICT_VERDICTS)}`);
+      throw new RoundtripError(
+        'OPTION_INVALID',
+        `--fail-on: expected one of ${STRICT_VERDICTS.join(', ')}, received "${value}"${didYouMean(value, STRICT_VERDICTS)}`,
+      );
     }
   }
   return values as StrictVerdict[];
@@ -84,7 +87,9 @@ function parseFailOn(values: string[] | undefined): StrictVerdict[] | undefined 
 
 function describeGeneration(result: GenerationResult, done: number, total: number): void {
   const status = result.status === 'error' ? `ERROR [${result.error?.code}] ${result.error?.message}` : result.status;
-  say(`  generate ${String(done).padStart(String(total).length)}/${total} ${result.environment}/${result.case}: ${status}${result.seconds ? ` (${result.seconds.toFixed(1)} s)` : ''}`);
+  say(
+    `  generate ${String(done).padStart(String(total).length)}/${total} ${result.environment}/${result.case}: ${status}${result.seconds ? ` (${result.seconds.toFixed(1)} s)` : ''}`,
+  );
 }
 
 function describeCheck(check: CheckResult, done: number, total: number): void {
@@ -96,11 +101,16 @@ function describeCheck(check: CheckResult, done: number, total: number): void {
 }
 
 function printSummary(results: RunResults, written: string[]): void {
-  for (const caseError of results.caseErrors) say(caseError.issues.map((issue) => `${issue.file ?? caseError.file}:${issue.line ?? '?'} ${issue.path}: ${issue.message} [${issue.code}]`).join('\n'));
+  for (const caseError of results.caseErrors)
+    say(caseError.issues.map((issue) => `${issue.file ?? caseError.file}:${issue.line ?? '?'} ${issue.path}: ${issue.message} [${issue.code}]`).join('\n'));
   const counts = countVerdicts(results.checks);
-  const parts = Object.entries(counts).filter(([, count]) => count > 0).map(([verdict, count]) => `${count} ${verdict}`);
+  const parts = Object.entries(counts)
+    .filter(([, count]) => count > 0)
+    .map(([verdict, count]) => `${count} ${verdict}`);
   const generationErrors = results.generation.filter((entry) => entry.status === 'error').length;
-  say(`\n${results.checks.length} checks: ${parts.join(', ') || 'none'}${generationErrors ? `; ${generationErrors} case(s) failed to generate` : ''}${results.caseErrors.length ? `; ${results.caseErrors.length} invalid case file(s)` : ''}`);
+  say(
+    `\n${results.checks.length} checks: ${parts.join(', ') || 'none'}${generationErrors ? `; ${generationErrors} case(s) failed to generate` : ''}${results.caseErrors.length ? `; ${results.caseErrors.length} invalid case file(s)` : ''}`,
+  );
   for (const file of written) say(`report: ${path.relative(process.cwd(), file)}`);
 }
 
@@ -130,12 +140,19 @@ function addCommonOptions(command: Command): Command {
     .option('--case <id...>', 'only these case ids')
     .option('--reports <dir>', "where reports are written (default: the project's reports/, or the config's `reports`)")
     .option('--golden <dir>', "golden root to read (and write) (default: the project's golden/, or the config's `golden`)")
-    .option('--fail-on <verdict...>', `also fail the run on these verdicts (${STRICT_VERDICTS.join(', ')}; default: the config's failOn); JUnit marks them failures`)
+    .option(
+      '--fail-on <verdict...>',
+      `also fail the run on these verdicts (${STRICT_VERDICTS.join(', ')}; default: the config's failOn); JUnit marks them failures`,
+    )
     .option('--pool-size <n>', 'runtime worker processes', '2')
     .option('--timeout <seconds>', 'per-check timeout', '120')
     .option('--shard <i/n>', 'only the cases of shard i of n: shard = sha256(case id)[0..4] mod n, + 1 (merge shard results with `merge`)')
-    .option('--no-cross-load', 'with several environments: do not load each one\'s artifacts in the others\' Python')
-    .option('--python-checks <source>', `python rows: ${PYTHON_CHECK_SOURCES.join(' | ')} (recorded = the generator's reload of these sha256-verified bytes; rerun = reload again now in the venv)`, 'recorded');
+    .option('--no-cross-load', "with several environments: do not load each one's artifacts in the others' Python")
+    .option(
+      '--python-checks <source>',
+      `python rows: ${PYTHON_CHECK_SOURCES.join(' | ')} (recorded = the generator's reload of these sha256-verified bytes; rerun = reload again now in the venv)`,
+      'recorded',
+    );
 }
 
 /** Options of the commands that generate: `generate` and `run`. */
@@ -147,7 +164,11 @@ interface GenerateCommandOptions {
 function addGenerateOptions(command: Command): Command {
   return command
     .option('--force', 'regenerate even when the input hash matches')
-    .option('--runner <name>', `where the Python generator runs: ${GENERATOR_RUNNERS.join(' | ')} (local = the venv; docker/podman = the image docker/build-image.sh builds)`, 'local');
+    .option(
+      '--runner <name>',
+      `where the Python generator runs: ${GENERATOR_RUNNERS.join(' | ')} (local = the venv; docker/podman = the image docker/build-image.sh builds)`,
+      'local',
+    );
 }
 
 async function runAndReport(options: CommonOptions & Partial<GenerateCommandOptions>, generate: boolean): Promise<number> {
@@ -200,8 +221,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       say(`keras-roundtrip setup: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     });
 
-  addGenerateOptions(addCommonOptions(program.command('generate').description('write golden artifacts for cases whose inputs changed (Python)')))
-    .action(async (options: CommonOptions & GenerateCommandOptions) => {
+  addGenerateOptions(addCommonOptions(program.command('generate').description('write golden artifacts for cases whose inputs changed (Python)'))).action(
+    async (options: CommonOptions & GenerateCommandOptions) => {
       const runner = findGeneratorRunner(options.runner).name;
       const project = await loadProject();
       // No --golden: the config's, else each environment's own root (golden/ for the committed one, the artifact cache for the others).
@@ -217,13 +238,16 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         failed ||= results.some((result) => result.status === 'error');
       }
       setExitCode(failed ? EXIT.failed : EXIT.ok);
-    });
+    },
+  );
 
-  addCommonOptions(program.command('verify').description('check the golden artifacts through every reader and runtime, then write reports'))
-    .action(async (options: CommonOptions) => setExitCode(await runAndReport(options, false)));
+  addCommonOptions(program.command('verify').description('check the golden artifacts through every reader and runtime, then write reports')).action(
+    async (options: CommonOptions) => setExitCode(await runAndReport(options, false)),
+  );
 
-  addGenerateOptions(addCommonOptions(program.command('run').description('generate + verify + report (npm run roundtrip)')))
-    .action(async (options: CommonOptions & GenerateCommandOptions) => setExitCode(await runAndReport(options, true)));
+  addGenerateOptions(addCommonOptions(program.command('run').description('generate + verify + report (npm run roundtrip)'))).action(
+    async (options: CommonOptions & GenerateCommandOptions) => setExitCode(await runAndReport(options, true)),
+  );
 
   program
     .command('coverage')
@@ -280,7 +304,8 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 || error.code === 'commander.version' || error.code === 'commander.helpDisplayed' ? EXIT.ok : EXIT.usage;
+    if (error instanceof CommanderError)
+      return error.exitCode === 0 || error.code === 'commander.version' || error.code === 'commander.helpDisplayed' ? EXIT.ok : EXIT.usage;
     if (error instanceof RoundtripError) {
       say(`keras-roundtrip: ${error.message}${error.code ? ` [${error.code}]` : ''}`);
     } else {
@@ -289,4 +314,3 @@ export async function main(argv: string[]): Promise<number> {
     return exitCodeFor(error);
   }
 }
-

@@ -2,7 +2,16 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CUSTOM_OBJECT_MODULES_VARIABLE, loadProject, loadProjectCases, loadProjectConfig, loadProjectExpectations, projectEnvironment, selectProjectCases, USER_MODELS_VARIABLE } from './config.ts';
+import {
+  CUSTOM_OBJECT_MODULES_VARIABLE,
+  loadProject,
+  loadProjectCases,
+  loadProjectConfig,
+  loadProjectExpectations,
+  projectEnvironment,
+  selectProjectCases,
+  USER_MODELS_VARIABLE,
+} from './config.ts';
 import { CaseValidationError } from './errors.ts';
 
 const CASE = `id: user-dense
@@ -37,7 +46,16 @@ async function project(files: Record<string, string>): Promise<string> {
 describe('project config', () => {
   it('no config file: an empty config', async () => {
     const root = await project({});
-    expect(await loadProjectConfig(root)).toEqual({ root, cases: [], expectations: [], customObjects: [], builtinCases: true, golden: path.join(root, 'golden'), reports: path.join(root, 'reports'), failOn: [] });
+    expect(await loadProjectConfig(root)).toEqual({
+      root,
+      cases: [],
+      expectations: [],
+      customObjects: [],
+      builtinCases: true,
+      golden: path.join(root, 'golden'),
+      reports: path.join(root, 'reports'),
+      failOn: [],
+    });
   });
 
   it('loads a .ts config, resolves its paths, adds cases and expectations, and hands on the environment', async () => {
@@ -49,7 +67,11 @@ describe('project config', () => {
       'ts/my-layer.ts': 'export {};\n',
     });
     const config = await loadProjectConfig(root);
-    expect(config).toMatchObject({ cases: [path.join(root, 'my-cases')], modelLibrary: path.join(root, 'py/my_models'), customObjects: [path.join(root, 'ts/my-layer.ts')] });
+    expect(config).toMatchObject({
+      cases: [path.join(root, 'my-cases')],
+      modelLibrary: path.join(root, 'py/my_models'),
+      customObjects: [path.join(root, 'ts/my-layer.ts')],
+    });
     expect(config).toMatchObject({ builtinCases: false, golden: path.join(root, 'golden'), reports: path.join(root, 'reports'), failOn: [] });
     const loaded = await loadProjectCases(config);
     // A project runs its own cases only, unless it asks for the built-in catalogue.
@@ -58,7 +80,11 @@ describe('project config', () => {
     const expectations = await loadProjectExpectations(config, new Set(loaded.cases.map((spec) => spec.id)));
     expect(expectations).toEqual([expect.objectContaining({ case: 'user-dense', runtime: 'tfjs-keras', verdict: 'fail' })]);
     const environment = projectEnvironment(config, {});
-    expect(environment).toEqual({ PYTHONPATH: path.join(root, 'py'), [USER_MODELS_VARIABLE]: 'my_models', [CUSTOM_OBJECT_MODULES_VARIABLE]: JSON.stringify([path.join(root, 'ts/my-layer.ts')]) });
+    expect(environment).toEqual({
+      PYTHONPATH: path.join(root, 'py'),
+      [USER_MODELS_VARIABLE]: 'my_models',
+      [CUSTOM_OBJECT_MODULES_VARIABLE]: JSON.stringify([path.join(root, 'ts/my-layer.ts')]),
+    });
   });
 
   it('reports every problem at once', async () => {
@@ -74,7 +100,10 @@ describe('project config', () => {
       expect.stringContaining('received "unsuported" (did you mean "unsupported"?)'),
     ]);
     const missing = await project({ 'keras-roundtrip.config.json': JSON.stringify({ cases: ['a'], customObjects: ['b.ts'] }) });
-    expect(((await loadProjectConfig(missing).catch((caught: unknown) => caught)) as CaseValidationError).issues.map((issue) => issue.code)).toEqual(['CONFIG_PATH_MISSING', 'CONFIG_PATH_MISSING']);
+    expect(((await loadProjectConfig(missing).catch((caught: unknown) => caught)) as CaseValidationError).issues.map((issue) => issue.code)).toEqual([
+      'CONFIG_PATH_MISSING',
+      'CONFIG_PATH_MISSING',
+    ]);
   });
 });
 
@@ -83,7 +112,9 @@ describe('case selection', () => {
     const root = await project({ 'keras-roundtrip.config.json': JSON.stringify({ cases: ['my-cases'] }), 'my-cases/user-dense.yaml': CASE });
     const loaded = await loadProject({ root });
     expect(selectProjectCases(loaded, ['user-dense']).map((spec) => spec.id)).toEqual(['user-dense']);
-    expect(() => selectProjectCases(loaded, ['user-dens', 'zzz'])).toThrow(/unknown case id\(s\) "user-dens" \(did you mean "user-dense"\?\), "zzz" in the cases of .*keras-roundtrip\.config\.json; expected one of user-dense/);
+    expect(() => selectProjectCases(loaded, ['user-dens', 'zzz'])).toThrow(
+      /unknown case id\(s\) "user-dens" \(did you mean "user-dense"\?\), "zzz" in the cases of .*keras-roundtrip\.config\.json; expected one of user-dense/,
+    );
     expect(() => selectProjectCases(loaded, ['zzz'])).toThrow(expect.objectContaining({ code: 'CASE_UNKNOWN' }));
   });
 });

@@ -33,7 +33,6 @@ export interface ResolvedProjectConfig {
   environments?: string[];
 }
 
-
 /** Environment variables the config hands to the generator and to the runtime workers. */
 export const USER_MODELS_VARIABLE = 'ROUNDTRIP_USER_MODELS';
 export const CUSTOM_OBJECT_MODULES_VARIABLE = 'ROUNDTRIP_CUSTOM_OBJECT_MODULES';
@@ -45,21 +44,30 @@ function validateConfig(file: string, value: unknown): ValidationIssue[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [issue('', `expected an object, received ${JSON.stringify(value)}`)];
   const issues: ValidationIssue[] = [];
   const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) if (!KNOWN_KEYS.includes(key)) issues.push(issue(key, `unknown key "${key}"${didYouMean(key, KNOWN_KEYS)}; expected one of ${KNOWN_KEYS.join(', ')}`));
+  for (const key of Object.keys(record))
+    if (!KNOWN_KEYS.includes(key)) issues.push(issue(key, `unknown key "${key}"${didYouMean(key, KNOWN_KEYS)}; expected one of ${KNOWN_KEYS.join(', ')}`));
   for (const key of ['cases', 'expectations', 'customObjects', 'environments']) {
     const entry = record[key];
-    if (entry !== undefined && (!Array.isArray(entry) || entry.some((item) => typeof item !== 'string'))) issues.push(issue(key, `expected a list of ${key === 'environments' ? 'names' : 'paths'}, received ${JSON.stringify(entry)}`));
+    if (entry !== undefined && (!Array.isArray(entry) || entry.some((item) => typeof item !== 'string')))
+      issues.push(issue(key, `expected a list of ${key === 'environments' ? 'names' : 'paths'}, received ${JSON.stringify(entry)}`));
   }
   for (const key of ['modelLibrary', 'golden', 'reports']) {
     if (record[key] !== undefined && typeof record[key] !== 'string') issues.push(issue(key, `expected a path, received ${JSON.stringify(record[key])}`));
   }
-  if (record['builtinCases'] !== undefined && typeof record['builtinCases'] !== 'boolean') issues.push(issue('builtinCases', `expected true or false, received ${JSON.stringify(record['builtinCases'])}`));
+  if (record['builtinCases'] !== undefined && typeof record['builtinCases'] !== 'boolean')
+    issues.push(issue('builtinCases', `expected true or false, received ${JSON.stringify(record['builtinCases'])}`));
   const failOn = record['failOn'];
   if (failOn !== undefined) {
     if (!Array.isArray(failOn)) issues.push(issue('failOn', `expected a list of verdicts (${STRICT_VERDICTS.join(', ')}), received ${JSON.stringify(failOn)}`));
     else {
       failOn.forEach((verdict, index) => {
-        if (!STRICT_VERDICTS.includes(verdict as StrictVerdict)) issues.push(issue(`failOn[${index}]`, `expected one of ${STRICT_VERDICTS.join(', ')}, received ${JSON.stringify(verdict)}${typeof verdict === 'string' ? didYouMean(verdict, STRICT_VERDICTS) : ''}`));
+        if (!STRICT_VERDICTS.includes(verdict as StrictVerdict))
+          issues.push(
+            issue(
+              `failOn[${index}]`,
+              `expected one of ${STRICT_VERDICTS.join(', ')}, received ${JSON.stringify(verdict)}${typeof verdict === 'string' ? didYouMean(verdict, STRICT_VERDICTS) : ''}`,
+            ),
+          );
       });
     }
   }
@@ -72,7 +80,17 @@ function validateConfig(file: string, value: unknown): ValidationIssue[] {
  */
 export async function loadProjectConfig(root: string = PROJECT_ROOT): Promise<ResolvedProjectConfig> {
   const file = CONFIG_FILE_NAMES.map((name) => path.join(root, name)).find((candidate) => existsSync(candidate));
-  if (!file) return { root, cases: [], expectations: [], customObjects: [], builtinCases: true, golden: path.join(root, 'golden'), reports: path.join(root, 'reports'), failOn: [] };
+  if (!file)
+    return {
+      root,
+      cases: [],
+      expectations: [],
+      customObjects: [],
+      builtinCases: true,
+      golden: path.join(root, 'golden'),
+      reports: path.join(root, 'reports'),
+      failOn: [],
+    };
   const value = await readConfigValue(file);
   const issues = validateConfig(file, value);
   if (issues.length > 0) throw new CaseValidationError(file, issues);
@@ -132,7 +150,9 @@ async function readConfigValue(file: string): Promise<unknown> {
     const namespace = (await import(pathToFileURL(file).href)) as { default?: unknown };
     // A CommonJS config compiled from `export default` may arrive as { default: { default: … } }.
     const value = namespace.default as { default?: unknown; __esModule?: boolean } | undefined;
-    return value && typeof value === 'object' && 'default' in value && Object.keys(value).every((key) => key === 'default' || key === '__esModule') ? value.default : value;
+    return value && typeof value === 'object' && 'default' in value && Object.keys(value).every((key) => key === 'default' || key === '__esModule')
+      ? value.default
+      : value;
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new CaseValidationError(file, [{ code: 'CONFIG_LOAD_FAILED', path: '', message: `cannot load the config: ${message}`, file }]);
@@ -154,7 +174,11 @@ export async function loadProjectCases(config: ResolvedProjectConfig, directory?
 }
 
 /** Expectations: keras-roundtrip's own when its catalogue runs, then the config's folders. */
-export async function loadProjectExpectations(config: ResolvedProjectConfig, knownCases: ReadonlySet<string>, includeBuiltin: boolean = config.builtinCases): Promise<Expectation[]> {
+export async function loadProjectExpectations(
+  config: ResolvedProjectConfig,
+  knownCases: ReadonlySet<string>,
+  includeBuiltin: boolean = config.builtinCases,
+): Promise<Expectation[]> {
   const expectations: Expectation[] = includeBuiltin ? await loadExpectations(knownCases) : [];
   for (const folder of config.expectations) expectations.push(...(await loadExpectations(knownCases, folder)));
   return expectations;
@@ -201,8 +225,13 @@ export function selectProjectCases(project: Project, caseIds: readonly string[] 
   const ids = cases.map((spec) => spec.id);
   const unknown = caseIds.filter((id) => !ids.includes(id));
   if (unknown.length > 0) {
-    const where = project.config.file ? `the cases of ${path.relative(process.cwd(), project.config.file) || project.config.file}` : "keras-roundtrip's catalogue";
-    throw new RoundtripError('CASE_UNKNOWN', `unknown case id(s) ${unknown.map((id) => `"${id}"${didYouMean(id, ids)}`).join(', ')} in ${where}; expected one of ${ids.join(', ') || '(none)'}`);
+    const where = project.config.file
+      ? `the cases of ${path.relative(process.cwd(), project.config.file) || project.config.file}`
+      : "keras-roundtrip's catalogue";
+    throw new RoundtripError(
+      'CASE_UNKNOWN',
+      `unknown case id(s) ${unknown.map((id) => `"${id}"${didYouMean(id, ids)}`).join(', ')} in ${where}; expected one of ${ids.join(', ') || '(none)'}`,
+    );
   }
   return cases.filter((spec) => caseIds.includes(spec.id));
 }

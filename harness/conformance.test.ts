@@ -19,7 +19,9 @@ import { planChecks, runCheck } from './run/verify.ts';
 import { FAILING_VERDICTS } from './verdicts.ts';
 
 const selected = process.env.KERAS_ROUNDTRIP_ENV?.split(',');
-const environments = ENVIRONMENTS.filter((environment) => (selected ? selected.includes(environment.name) : existsSync(path.join(GOLDEN_DIR, environment.name))));
+const environments = ENVIRONMENTS.filter((environment) =>
+  selected ? selected.includes(environment.name) : existsSync(path.join(GOLDEN_DIR, environment.name)),
+);
 const { cases } = await loadCases();
 const expectations = await loadExpectations(new Set(cases.map((spec) => spec.id)));
 const pool = new RuntimePool({ size: 2 });
@@ -39,14 +41,20 @@ describe.each(environments.map((environment) => [environment.name, environment] 
       ).toBe(expected);
       // Same inputs is not enough: every file of the folder must be the one the generator recorded.
       const problems = await checkCaseIntegrity(goldenCaseDirectory(environment.name, spec.id), manifest);
-      expect(problems.map(describeIntegrityProblem), `golden/${environment.name}/${spec.id} holds files other than those its manifest recorded; run: npx keras-roundtrip generate --env ${environment.name} --case ${spec.id} --force`).toEqual([]);
+      expect(
+        problems.map(describeIntegrityProblem),
+        `golden/${environment.name}/${spec.id} holds files other than those its manifest recorded; run: npx keras-roundtrip generate --env ${environment.name} --case ${spec.id} --force`,
+      ).toEqual([]);
     });
 
-    describe.concurrent.each(planChecks(spec, environment.name).map((planned) => [`${planned.format} × ${planned.runtime}`, planned] as const))('%s', (_check, planned) => {
-      it('round-trips', async () => {
-        const check = await runCheck(planned, { pool, expectations });
-        expect(FAILING_VERDICTS.has(check.verdict), formatCheck(check)).toBe(false);
-      });
-    });
+    describe.concurrent.each(planChecks(spec, environment.name).map((planned) => [`${planned.format} × ${planned.runtime}`, planned] as const))(
+      '%s',
+      (_check, planned) => {
+        it('round-trips', async () => {
+          const check = await runCheck(planned, { pool, expectations });
+          expect(FAILING_VERDICTS.has(check.verdict), formatCheck(check)).toBe(false);
+        });
+      },
+    );
   });
 });

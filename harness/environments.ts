@@ -85,7 +85,7 @@ export const ENVIRONMENTS: readonly Environment[] = [
     requirements: ['tensorflow-cpu==2.15.*', 'keras==2.15.*', ...CONVERTERS, 'tf_keras==2.15.*', 'tensorflow-hub==0.16.1'],
     unresolved: ['tensorflowjs==4.22.0'],
     lockHeader: [
-      "Environment tf2.15-keras2: TensorFlow 2.15 (CPU) with its default Keras 2.15. Exact pins: this file is the",
+      'Environment tf2.15-keras2: TensorFlow 2.15 (CPU) with its default Keras 2.15. Exact pins: this file is the',
       "environment lock and part of every case's input hash. tensorflowjs 4.22.0 (the TF.js converter) is added without",
       'its declared dependencies, with only what its converters import: tf_keras, tensorflow-hub; not its',
       `jax/flax/decision-forests (see DEVELOPERS.md). ${RESOLVED('tf2.15-keras2')}`,
@@ -183,7 +183,11 @@ export function environmentAvailability(environment: Environment): EnvironmentAv
   } catch {
     stamp = undefined;
   }
-  if (stamp !== lockFileHash(environment)) return { available: false, reason: `environment ${environment.name} is not set up from its current lock ${path.basename(environment.lockFile)}: ${remedy}` };
+  if (stamp !== lockFileHash(environment))
+    return {
+      available: false,
+      reason: `environment ${environment.name} is not set up from its current lock ${path.basename(environment.lockFile)}: ${remedy}`,
+    };
   return { available: true };
 }
 
@@ -205,7 +209,10 @@ export function environmentVersions(environment: Environment): { keras?: string;
 
 /** The pin lines of a lock (`name==version`, comments and blank lines left out), as written. */
 export function lockPins(lockText: string): string[] {
-  return lockText.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+  return lockText
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
 }
 
 /**

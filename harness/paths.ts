@@ -11,7 +11,15 @@ export const EXPECTATIONS_DIR = path.join(CASES_DIR, 'expectations');
 export const GENERATOR_DIR = path.join(PACKAGE_ROOT, 'generator');
 
 /** Config file names, in the order they are looked for. */
-export const CONFIG_FILE_NAMES = ['keras-roundtrip.config.mjs', 'keras-roundtrip.config.js', 'keras-roundtrip.config.cjs', 'keras-roundtrip.config.ts', 'keras-roundtrip.config.mts', 'keras-roundtrip.config.cts', 'keras-roundtrip.config.json'] as const;
+export const CONFIG_FILE_NAMES = [
+  'keras-roundtrip.config.mjs',
+  'keras-roundtrip.config.js',
+  'keras-roundtrip.config.cjs',
+  'keras-roundtrip.config.ts',
+  'keras-roundtrip.config.mts',
+  'keras-roundtrip.config.cts',
+  'keras-roundtrip.config.json',
+] as const;
 
 /**
  * The project keras-roundtrip works for: the nearest folder from `start` upwards holding a keras-roundtrip config

@@ -1,8 +1,19 @@
 /** Element types keras-roundtrip knows, named as numpy names them. */
 export const DTYPES = [
-  'float16', 'bfloat16', 'float32', 'float64',
-  'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
-  'bool', 'string',
+  'float16',
+  'bfloat16',
+  'float32',
+  'float64',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'bool',
+  'string',
 ] as const;
 export type DType = (typeof DTYPES)[number];
 
@@ -11,9 +22,16 @@ export type DType = (typeof DTYPES)[number];
  * strings are decoded JavaScript strings (bytes as latin1 where they are not UTF-8).
  */
 export type TensorData =
-  | Float32Array | Float64Array
-  | Int8Array | Int16Array | Int32Array | BigInt64Array
-  | Uint8Array | Uint16Array | Uint32Array | BigUint64Array
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array
   | string[];
 
 /** A host-side tensor: what readers return and what runtimes' outputs are converted to. */

@@ -6,7 +6,14 @@
 import type { TfLayer } from './runtimes/tfjs-keras/tfjs.ts';
 
 export { tf, type TfLayer, type TfModel, type TfSymbolic, type TfTensor } from './runtimes/tfjs-keras/tfjs.ts';
-export { registerCustomObject, registeredCustomObjectNames, type AssetSource, type CustomLayerTwin, type VariableStore, type WriterInfo } from './runtimes/tfjs-keras/custom-objects.ts';
+export {
+  registerCustomObject,
+  registeredCustomObjectNames,
+  type AssetSource,
+  type CustomLayerTwin,
+  type VariableStore,
+  type WriterInfo,
+} from './runtimes/tfjs-keras/custom-objects.ts';
 export type { KerasLayerSpec } from './runtimes/tfjs-keras/keras-config.ts';
 
 /** A weight a twin creates with `this.addWeight(…)`; `.read()` gives its tensor. */

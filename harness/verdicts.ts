@@ -19,8 +19,21 @@ export function failingVerdicts(failOn: readonly Verdict[] = []): ReadonlySet<Ve
  * a numeric mismatch also carries `magnitude`.
  */
 export const CLASSIFICATIONS = [
-  'golden-integrity', 'generation-error', 'python-reload-mismatch', 'python-load-error', 'reader-error', 'reader-mismatch', 'unsupported',
-  'load-error', 'runtime-error', 'shape-dtype-mismatch', 'numeric-mismatch', 'crash', 'timeout', 'not-run', 'unexpected-pass',
+  'golden-integrity',
+  'generation-error',
+  'python-reload-mismatch',
+  'python-load-error',
+  'reader-error',
+  'reader-mismatch',
+  'unsupported',
+  'load-error',
+  'runtime-error',
+  'shape-dtype-mismatch',
+  'numeric-mismatch',
+  'crash',
+  'timeout',
+  'not-run',
+  'unexpected-pass',
 ] as const;
 export type Classification = (typeof CLASSIFICATIONS)[number];
 

@@ -42,11 +42,21 @@ export async function loadExpectations(knownCases: ReadonlySet<string>, director
     const { document, issues } = await readYamlDocument(path.join(directory, name));
     if (issues.length > 0) throw new CaseValidationError(document.file, issues);
     const entries = structuredClone(document.value ?? []) as Omit<Expectation, 'source'>[];
-    if (!validate(entries)) throw new CaseValidationError(document.file, (validate.errors ?? []).map((error) => issueFromSchemaError(error, document)));
+    if (!validate(entries))
+      throw new CaseValidationError(
+        document.file,
+        (validate.errors ?? []).map((error) => issueFromSchemaError(error, document)),
+      );
     const problems: ValidationIssue[] = [];
     entries.forEach((entry, index) => {
       if (entry.case !== '*' && !knownCases.has(entry.case)) {
-        problems.push({ code: 'UNKNOWN_CASE', path: formatPath([index, 'case']), message: `no case named "${entry.case}" in cases/`, file: document.file, line: document.lineOf([index, 'case']) });
+        problems.push({
+          code: 'UNKNOWN_CASE',
+          path: formatPath([index, 'case']),
+          message: `no case named "${entry.case}" in cases/`,
+          file: document.file,
+          line: document.lineOf([index, 'case']),
+        });
       }
       expectations.push({ ...entry, source: `${path.relative(process.cwd(), document.file)}:${document.lineOf([index]) ?? '?'}` });
     });
@@ -59,8 +69,17 @@ function matches(pattern: string, value: string): boolean {
   return pattern === '*' || pattern === value;
 }
 
-export function findExpectation(expectations: readonly Expectation[], check: Pick<CheckResult, 'environment' | 'case' | 'format' | 'runtime'>): Expectation | undefined {
-  return expectations.find((entry) => matches(entry.case, check.case) && matches(entry.format, check.format) && matches(entry.runtime, check.runtime) && matches(entry.environment, check.environment));
+export function findExpectation(
+  expectations: readonly Expectation[],
+  check: Pick<CheckResult, 'environment' | 'case' | 'format' | 'runtime'>,
+): Expectation | undefined {
+  return expectations.find(
+    (entry) =>
+      matches(entry.case, check.case) &&
+      matches(entry.format, check.format) &&
+      matches(entry.runtime, check.runtime) &&
+      matches(entry.environment, check.environment),
+  );
 }
 
 /**

@@ -40,19 +40,22 @@ describe('case loader', () => {
   });
 
   it('reports every problem of a file with its code, path and line', async () => {
-    const file = await writeCase('three-problems.yaml', [
-      'id: three-problems',
-      'description: a case with three mistakes',
-      'tags: [ dense, not-a-tag ]',
-      'model:',
-      '  sequential:',
-      '    input: { shape: [ 4 ] }',
-      '    layers: [ { class: Dense, config: { units: 2 } } ]',
-      'inputs:',
-      '  - { name: x, shape: [ 2, 4 ], dtype: float33 }',
-      'formats: [ keras, pickle ]',
-      '',
-    ].join('\n'));
+    const file = await writeCase(
+      'three-problems.yaml',
+      [
+        'id: three-problems',
+        'description: a case with three mistakes',
+        'tags: [ dense, not-a-tag ]',
+        'model:',
+        '  sequential:',
+        '    input: { shape: [ 4 ] }',
+        '    layers: [ { class: Dense, config: { units: 2 } } ]',
+        'inputs:',
+        '  - { name: x, shape: [ 2, 4 ], dtype: float33 }',
+        'formats: [ keras, pickle ]',
+        '',
+      ].join('\n'),
+    );
     const issues = await issuesOf(file);
     expect(issues.map((issue) => [issue.code, issue.path, issue.line])).toEqual(
       expect.arrayContaining([
@@ -64,25 +67,30 @@ describe('case loader', () => {
   });
 
   it('checks vocabulary and references once the schema passes', async () => {
-    const file = await writeCase('bad-references.yaml', [
-      'id: not-the-file-name',
-      'description: references that do not resolve',
-      'tags: [ functional, made-up ]',
-      'model:',
-      '  functional:',
-      '    inputs: [ { name: a, shape: [ 4 ] } ]',
-      '    layers:',
-      '      - { name: d, class: Dense, config: { units: 2 }, call: [ missing ] }',
-      '    outputs: [ d, nowhere ]',
-      'inputs:',
-      '  - { name: a, shape: [ 2, 4, 1 ] }',
-      'formats: [ keras ]',
-      '',
-    ].join('\n'));
+    const file = await writeCase(
+      'bad-references.yaml',
+      [
+        'id: not-the-file-name',
+        'description: references that do not resolve',
+        'tags: [ functional, made-up ]',
+        'model:',
+        '  functional:',
+        '    inputs: [ { name: a, shape: [ 4 ] } ]',
+        '    layers:',
+        '      - { name: d, class: Dense, config: { units: 2 }, call: [ missing ] }',
+        '    outputs: [ d, nowhere ]',
+        'inputs:',
+        '  - { name: a, shape: [ 2, 4, 1 ] }',
+        'formats: [ keras ]',
+        '',
+      ].join('\n'),
+    );
     const issues = await issuesOf(file);
     expect(issues.map((issue) => issue.code).sort()).toEqual(['ID_FILE_MISMATCH', 'INPUT_RANK', 'UNKNOWN_TAG', 'UNKNOWN_TENSOR', 'UNKNOWN_TENSOR']);
     expect(issues.find((issue) => issue.code === 'UNKNOWN_TAG')).toMatchObject({ path: 'tags[1]', line: 3 });
-    expect(issues.find((issue) => issue.code === 'ID_FILE_MISMATCH')?.message).toBe('id must equal the file name: expected "bad-references", received "not-the-file-name"');
+    expect(issues.find((issue) => issue.code === 'ID_FILE_MISMATCH')?.message).toBe(
+      'id must equal the file name: expected "bad-references", received "not-the-file-name"',
+    );
   });
 
   it('reports YAML syntax errors with their line instead of throwing', async () => {
@@ -93,15 +101,32 @@ describe('case loader', () => {
   });
 
   it('rejects unknown keys, naming them', async () => {
-    const file = await writeCase('unknown-key.yaml', 'id: unknown-key\ndescription: x\ntags: []\nmodel: { builder: { name: custom_model } }\ninputs: [ { name: x, shape: [ 1, 5 ] } ]\nformats: [ keras ]\ntolerence: {}\n');
+    const file = await writeCase(
+      'unknown-key.yaml',
+      'id: unknown-key\ndescription: x\ntags: []\nmodel: { builder: { name: custom_model } }\ninputs: [ { name: x, shape: [ 1, 5 ] } ]\nformats: [ keras ]\ntolerence: {}\n',
+    );
     const issues = await issuesOf(file);
-    expect(issues).toEqual([expect.objectContaining({ code: 'UNKNOWN_KEY', path: 'tolerence', line: 7, message: expect.stringMatching(/^unknown key "tolerence" \(did you mean "tolerance"\?\); expected one of id, /) })]);
+    expect(issues).toEqual([
+      expect.objectContaining({
+        code: 'UNKNOWN_KEY',
+        path: 'tolerence',
+        line: 7,
+        message: expect.stringMatching(/^unknown key "tolerence" \(did you mean "tolerance"\?\); expected one of id, /),
+      }),
+    ]);
   });
 
   it('reports unknown keys and unknown tags of one file in the same pass, in line order, with near misses named', async () => {
-    const file = await writeCase('two-kinds.yaml', 'id: two-kinds\ndescription: x\ntags: [ sequentail ]\nmodel: { builder: { name: custom_model } }\ninputs: [ { name: x, shape: [ 1, 5 ] } ]\nformats: [ kears ]\ntolerence: {}\n');
+    const file = await writeCase(
+      'two-kinds.yaml',
+      'id: two-kinds\ndescription: x\ntags: [ sequentail ]\nmodel: { builder: { name: custom_model } }\ninputs: [ { name: x, shape: [ 1, 5 ] } ]\nformats: [ kears ]\ntolerence: {}\n',
+    );
     const issues = await issuesOf(file);
-    expect(issues.map((issue) => [issue.code, issue.line])).toEqual([['UNKNOWN_TAG', 3], ['SCHEMA_ENUM', 6], ['UNKNOWN_KEY', 7]]);
+    expect(issues.map((issue) => [issue.code, issue.line])).toEqual([
+      ['UNKNOWN_TAG', 3],
+      ['SCHEMA_ENUM', 6],
+      ['UNKNOWN_KEY', 7],
+    ]);
     expect(issues[0]!.message).toContain('(did you mean "sequential"?)');
     expect(issues[1]!.message).toContain('(did you mean "keras"?)');
   });

@@ -62,10 +62,13 @@ async function loadTagVocabulary(): Promise<Set<string>> {
 
 /** Turn an Ajv error into our issue shape, with the offending value quoted. */
 export function issueFromSchemaError(error: ErrorObject, document: SourceDocument): ValidationIssue {
-  const segments = error.instancePath.split('/').slice(1).map((part) => {
-    const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
-    return /^\d+$/.test(key) ? Number(key) : key;
-  });
+  const segments = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => {
+      const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
+      return /^\d+$/.test(key) ? Number(key) : key;
+    });
   let message = error.message ?? 'is invalid';
   let code = `SCHEMA_${error.keyword.toUpperCase()}`;
   if (error.keyword === 'additionalProperties') {
@@ -77,7 +80,13 @@ export function issueFromSchemaError(error: ErrorObject, document: SourceDocumen
   } else if (error.keyword === 'enum') {
     const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
     const received = valueAt(document.value, segments);
-    const hint = typeof received === 'string' ? didYouMean(received, allowed.filter((value): value is string => typeof value === 'string')) : '';
+    const hint =
+      typeof received === 'string'
+        ? didYouMean(
+            received,
+            allowed.filter((value): value is string => typeof value === 'string'),
+          )
+        : '';
     message = `expected one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}, received ${JSON.stringify(received)}${hint}`;
   } else if (error.keyword === 'required') {
     message = `missing required key "${(error.params as { missingProperty: string }).missingProperty}"`;
@@ -106,7 +115,17 @@ function checkTags(document: SourceDocument, tags: Set<string>): ValidationIssue
   const value = document.value as { tags?: unknown } | null;
   if (!value || !Array.isArray(value.tags)) return [];
   return value.tags.flatMap((tag, index) =>
-    typeof tag === 'string' && !tags.has(tag) ? [{ code: 'UNKNOWN_TAG', path: formatPath(['tags', index]), message: unknownTagMessage(tag, tags), file: document.file, line: document.lineOf(['tags', index]) }] : [],
+    typeof tag === 'string' && !tags.has(tag)
+      ? [
+          {
+            code: 'UNKNOWN_TAG',
+            path: formatPath(['tags', index]),
+            message: unknownTagMessage(tag, tags),
+            file: document.file,
+            line: document.lineOf(['tags', index]),
+          },
+        ]
+      : [],
   );
 }
 
@@ -127,24 +146,25 @@ function checkCaseSemantics(spec: CaseSpec, document: SourceDocument, tags: Set<
     if (inputNames.indexOf(name) !== index) add('DUPLICATE_NAME', ['inputs', index, 'name'], `input name "${name}" is used twice`);
   });
   spec.inputs.forEach((input, index) => {
-    if (input.range[0] >= input.range[1]) add('EMPTY_RANGE', ['inputs', index, 'range'], `range must be [low, high) with low < high, received ${JSON.stringify(input.range)}`);
+    if (input.range[0] >= input.range[1])
+      add('EMPTY_RANGE', ['inputs', index, 'range'], `range must be [low, high) with low < high, received ${JSON.stringify(input.range)}`);
   });
 
   checkModelAgainstInputs(spec.model, spec, add);
   return issues;
 }
 
-function checkModelAgainstInputs(
-  model: ModelSpec,
-  spec: CaseSpec,
-  add: (code: string, segments: (string | number)[], message: string) => void,
-): void {
+function checkModelAgainstInputs(model: ModelSpec, spec: CaseSpec, add: (code: string, segments: (string | number)[], message: string) => void): void {
   if ('sequential' in model) {
     const { input } = model.sequential;
     if (spec.inputs.length !== 1) add('INPUT_COUNT', ['inputs'], `a sequential model has one input, received ${spec.inputs.length}`);
     const caseInput = spec.inputs[0];
     if (caseInput && caseInput.shape.length !== input.shape.length + 1) {
-      add('INPUT_RANK', ['inputs', 0, 'shape'], `expected rank ${input.shape.length + 1} (batch + model input shape ${JSON.stringify(input.shape)}), received ${JSON.stringify(caseInput.shape)}`);
+      add(
+        'INPUT_RANK',
+        ['inputs', 0, 'shape'],
+        `expected rank ${input.shape.length + 1} (batch + model input shape ${JSON.stringify(input.shape)}), received ${JSON.stringify(caseInput.shape)}`,
+      );
     }
   } else if ('functional' in model) {
     const { inputs, layers, outputs } = model.functional;
@@ -152,18 +172,30 @@ function checkModelAgainstInputs(
     inputs.forEach((input, index) => {
       known.add(input.name);
       const caseInput = spec.inputs.find((candidate) => candidate.name === input.name);
-      if (!caseInput) add('INPUT_UNMATCHED', ['model', 'functional', 'inputs', index, 'name'], `model input "${input.name}" has no entry in inputs (have ${spec.inputs.map((i) => i.name).join(', ')})`);
+      if (!caseInput)
+        add(
+          'INPUT_UNMATCHED',
+          ['model', 'functional', 'inputs', index, 'name'],
+          `model input "${input.name}" has no entry in inputs (have ${spec.inputs.map((i) => i.name).join(', ')})`,
+        );
       else if (caseInput.shape.length !== input.shape.length + 1) {
-        add('INPUT_RANK', ['model', 'functional', 'inputs', index, 'shape'], `inputs.${input.name} has rank ${caseInput.shape.length}, expected ${input.shape.length + 1} (batch + ${JSON.stringify(input.shape)})`);
+        add(
+          'INPUT_RANK',
+          ['model', 'functional', 'inputs', index, 'shape'],
+          `inputs.${input.name} has rank ${caseInput.shape.length}, expected ${input.shape.length + 1} (batch + ${JSON.stringify(input.shape)})`,
+        );
       }
     });
     spec.inputs.forEach((input, index) => {
-      if (!inputs.some((candidate) => candidate.name === input.name)) add('INPUT_UNMATCHED', ['inputs', index, 'name'], `input "${input.name}" is not a model input (model inputs: ${inputs.map((i) => i.name).join(', ')})`);
+      if (!inputs.some((candidate) => candidate.name === input.name))
+        add('INPUT_UNMATCHED', ['inputs', index, 'name'], `input "${input.name}" is not a model input (model inputs: ${inputs.map((i) => i.name).join(', ')})`);
     });
     layers.forEach((layer, index) => {
-      if (known.has(layer.name)) add('DUPLICATE_NAME', ['model', 'functional', 'layers', index, 'name'], `name "${layer.name}" is already used by an input or an earlier layer`);
+      if (known.has(layer.name))
+        add('DUPLICATE_NAME', ['model', 'functional', 'layers', index, 'name'], `name "${layer.name}" is already used by an input or an earlier layer`);
       layer.call.forEach((source, callIndex) => {
-        if (!known.has(source)) add('UNKNOWN_TENSOR', ['model', 'functional', 'layers', index, 'call', callIndex], `"${source}" is not an input or an earlier layer`);
+        if (!known.has(source))
+          add('UNKNOWN_TENSOR', ['model', 'functional', 'layers', index, 'call', callIndex], `"${source}" is not an input or an earlier layer`);
       });
       known.add(layer.name);
     });
@@ -183,7 +215,10 @@ export async function validateCase(document: SourceDocument, syntaxIssues: Valid
   const value = structuredClone(document.value) as Record<string, unknown> | null;
   if (!validate(value)) {
     const issues = (validate.errors ?? []).map((error) => issueFromSchemaError(error, document));
-    throw new CaseValidationError(document.file, [...issues, ...checkTags(document, await loadTagVocabulary())].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
+    throw new CaseValidationError(
+      document.file,
+      [...issues, ...checkTags(document, await loadTagVocabulary())].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+    );
   }
   const raw = value as unknown as Omit<CaseSpec, 'file'>;
   const spec: CaseSpec = {

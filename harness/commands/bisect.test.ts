@@ -32,7 +32,10 @@ describe('bisect over the axis', () => {
       await cp(path.join(GOLDEN_DIR, DEFAULT_ENVIRONMENT, spec.id), path.join(root, DEFAULT_ENVIRONMENT, spec.id), { recursive: true });
       const request = { spec, environments: ['tf2.21-keras3.14', DEFAULT_ENVIRONMENT], format: 'keras' as const, runtime: 'python' as const, goldenRoot: root };
       const result = await bisectEnvironments(request);
-      expect(result.steps.map((step) => [step.outcome, step.hasData])).toEqual([['no data', false], ['pass', true]]);
+      expect(result.steps.map((step) => [step.outcome, step.hasData])).toEqual([
+        ['no data', false],
+        ['pass', true],
+      ]);
       expect(result.steps[0]!.check.reason).toMatch(/no golden data: run npx keras-roundtrip generate --env tf2.21-keras3.14 --case dense-mlp/);
       expect(result.firstChange).toBeUndefined();
       expect(renderBisect(request, result)).toContain('no change: pass in every environment with data (1 without data)');

@@ -7,7 +7,9 @@ import { checkKey } from '../verdicts.ts';
 export function registerDiffCommand(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('diff')
-    .description('compare two results.json files (or reports/history/ archives): regressions, fixes, new and removed checks, mismatch magnitude changes; exit 1 on regressions')
+    .description(
+      'compare two results.json files (or reports/history/ archives): regressions, fixes, new and removed checks, mismatch magnitude changes; exit 1 on regressions',
+    )
     .argument('<old>', 'the earlier results.json')
     .argument('<new>', 'the later results.json')
     .option('--json', 'print the diff as JSON')

@@ -10,7 +10,10 @@ const dense = async () => (await loadCases()).cases.find((candidate) => candidat
 describe.skipIf(!HAS_PYTHON)('first divergent layer (Python intermediates vs tfjs-keras)', () => {
   it('dense-mlp: every layer agrees', async () => {
     const result = await findFirstDivergentLayer({ spec: await dense(), environment: 'tf2.21-keras3', format: 'keras' });
-    expect(result.layers.map((layer) => [layer.name, layer.pass])).toEqual([['dense', true], ['dense_1', true]]);
+    expect(result.layers.map((layer) => [layer.name, layer.pass])).toEqual([
+      ['dense', true],
+      ['dense_1', true],
+    ]);
     expect(result.firstDivergent).toBeUndefined();
     expect(renderDivergence(result)).toContain('no divergence');
   });
@@ -19,7 +22,8 @@ describe.skipIf(!HAS_PYTHON)('first divergent layer (Python intermediates vs tfj
     const directory = await makeTempDir();
     const tampered = path.join(directory, 'model.keras');
     // Copy the archive, adding 0.5 to one kernel element of the second Dense layer; the first layer stays identical.
-    await runPython(`
+    await runPython(
+      `
 import io, zipfile, h5py
 source = ${JSON.stringify(path.join(GOLDEN_DIR, 'tf2.21-keras3', 'dense-mlp', 'artifacts', 'model.keras'))}
 with zipfile.ZipFile(source) as archive:
@@ -34,7 +38,9 @@ members["model.weights.h5"] = buffer.getvalue()
 with zipfile.ZipFile(${JSON.stringify(tampered)}, "w") as archive:
     for name, data in members.items():
         archive.writestr(name, data)
-`, directory);
+`,
+      directory,
+    );
     const result = await findFirstDivergentLayer({ spec: await dense(), environment: 'tf2.21-keras3', format: 'keras', tsArtifactPath: tampered });
     expect(result.layers[0]).toMatchObject({ name: 'dense', pass: true });
     expect(result.firstDivergent).toMatchObject({ name: 'dense_1', className: 'Dense', index: 1, pass: false });

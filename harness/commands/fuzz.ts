@@ -16,7 +16,13 @@ function parseNonNegative(value: string): number {
 }
 
 function parseInputs(value: string, previous: number[] = []): number[] {
-  return [...previous, ...value.split(',').map((part) => Number.parseInt(part, 10)).filter(Number.isSafeInteger)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((part) => Number.parseInt(part, 10))
+      .filter(Number.isSafeInteger),
+  ];
 }
 
 /**
@@ -35,20 +41,31 @@ export function registerFuzzCommand(program: Command, setExitCode: (code: number
     .option('--replay <inputs>', 'run exactly these input numbers (comma-separated), e.g. from a finding', parseInputs)
     .option('--findings <dir>', 'where inputs behind new findings are copied', path.join(REPORTS_DIR, 'fuzz'))
     .option('--json', 'print the results as JSON')
-    .action(async (options: { format?: FuzzFormat[]; seconds: number; seed: number; golden?: string[]; inputTimeout: number; replay?: number[]; findings: string; json?: boolean }) => {
-      const results = await runFuzz({
-        goldenRoots: (options.golden ?? [GOLDEN_DIR, artifactCacheRoot()]).map((root) => path.resolve(root)),
-        ...(options.format ? { formats: options.format } : {}),
-        seconds: options.seconds,
-        seed: options.seed,
-        inputTimeoutMs: options.inputTimeout,
-        // HDF5's own watchdog fires first, so a stuck h5wasm shows up as the typed HDF5_TIMEOUT it becomes in use.
-        limits: { hdf5TimeoutMs: Math.max(1000, Math.floor(options.inputTimeout / 3)) },
-        findingsDir: path.resolve(options.findings),
-        ...(options.replay ? { replay: options.replay } : {}),
-        onProgress: (message) => process.stderr.write(`${message}\n`),
-      });
-      process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : renderFuzzTable(results));
-      setExitCode(fuzzFailed(results) ? 1 : 0);
-    });
+    .action(
+      async (options: {
+        format?: FuzzFormat[];
+        seconds: number;
+        seed: number;
+        golden?: string[];
+        inputTimeout: number;
+        replay?: number[];
+        findings: string;
+        json?: boolean;
+      }) => {
+        const results = await runFuzz({
+          goldenRoots: (options.golden ?? [GOLDEN_DIR, artifactCacheRoot()]).map((root) => path.resolve(root)),
+          ...(options.format ? { formats: options.format } : {}),
+          seconds: options.seconds,
+          seed: options.seed,
+          inputTimeoutMs: options.inputTimeout,
+          // HDF5's own watchdog fires first, so a stuck h5wasm shows up as the typed HDF5_TIMEOUT it becomes in use.
+          limits: { hdf5TimeoutMs: Math.max(1000, Math.floor(options.inputTimeout / 3)) },
+          findingsDir: path.resolve(options.findings),
+          ...(options.replay ? { replay: options.replay } : {}),
+          onProgress: (message) => process.stderr.write(`${message}\n`),
+        });
+        process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : renderFuzzTable(results));
+        setExitCode(fuzzFailed(results) ? 1 : 0);
+      },
+    );
 }

@@ -38,7 +38,8 @@ async function templateFiles(directory: string, prefix = ''): Promise<string[]> 
  */
 export async function initProject(root: string): Promise<InitResult> {
   const packageFile = path.join(root, 'package.json');
-  if (!existsSync(packageFile)) throw new RoundtripError('INIT_NO_PACKAGE', `${root}: no package.json; run init at the root of your npm project (npm init -y makes one)`);
+  if (!existsSync(packageFile))
+    throw new RoundtripError('INIT_NO_PACKAGE', `${root}: no package.json; run init at the root of your npm project (npm init -y makes one)`);
   const result: InitResult = { created: [], kept: [], scriptsAdded: [], scriptsKept: [] };
   const existingConfig = CONFIG_FILE_NAMES.find((name) => existsSync(path.join(root, name)));
   for (const relative of await templateFiles(PROJECT_TEMPLATE_DIR)) {
@@ -77,7 +78,9 @@ export async function initProject(root: string): Promise<InitResult> {
 export function registerInitCommand(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('init')
-    .description('scaffold keras-roundtrip in this project: config, an example case, expectations, a Python model library with a custom layer, its TS twin, npm scripts, a CI workflow (never overwrites)')
+    .description(
+      'scaffold keras-roundtrip in this project: config, an example case, expectations, a Python model library with a custom layer, its TS twin, npm scripts, a CI workflow (never overwrites)',
+    )
     .option('--dir <path>', 'the project root (default: the working directory)')
     .action(async (options: { dir?: string }) => {
       const root = path.resolve(options.dir ?? process.cwd());

@@ -38,9 +38,14 @@ export function renderFaultReport(report: FaultInjectionReport): string {
     lines.push(`  ${label}: ${must.filter((outcome) => outcome.caught).length} of ${must.length} caught`);
   }
   lines.push(report.misses.length === 0 ? 'misses: none' : `misses (${report.misses.length}):`, ...report.misses.map((outcome) => `  MISS ${line(outcome)}`));
-  if (report.falseFlagged.length > 0) lines.push(`false flags (${report.falseFlagged.length}):`, ...report.falseFlagged.map((outcome) => `  FLAGGED ${line(outcome)} — by ${outcome.caughtBy.join('; ')}`));
+  if (report.falseFlagged.length > 0)
+    lines.push(
+      `false flags (${report.falseFlagged.length}):`,
+      ...report.falseFlagged.map((outcome) => `  FLAGGED ${line(outcome)} — by ${outcome.caughtBy.join('; ')}`),
+    );
   for (const entry of report.cases) {
-    if (entry.baselineFailures.length > 0) lines.push(`${entry.case}: already failing before any fault (faults cannot show through them): ${entry.baselineFailures.join(', ')}`);
+    if (entry.baselineFailures.length > 0)
+      lines.push(`${entry.case}: already failing before any fault (faults cannot show through them): ${entry.baselineFailures.join(', ')}`);
     for (const unplanned of entry.unplanned) lines.push(`${entry.case}: not planted ${unplanned.id}: ${unplanned.reason}`);
   }
   return `${lines.join('\n')}\n`;
@@ -50,7 +55,9 @@ export function renderFaultReport(report: FaultInjectionReport): string {
 export function registerInjectFaultsCommand(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('inject-faults')
-    .description('copy golden cases, plant one fault at a time (outputs and inputs nudged, weights off by one ULP / 1 % / sign, tensors swapped, assets, signatures and dtypes changed) as a consistent broken writer and with a stale manifest, verify each copy, print the detection rate and every miss; exit 1 on a miss or a false flag')
+    .description(
+      'copy golden cases, plant one fault at a time (outputs and inputs nudged, weights off by one ULP / 1 % / sign, tensors swapped, assets, signatures and dtypes changed) as a consistent broken writer and with a stale manifest, verify each copy, print the detection rate and every miss; exit 1 on a miss or a false flag',
+    )
     .option('--case <id...>', 'only these case ids (default: every case the environment made)')
     .option('--env <name>', 'environment whose golden data is used', DEFAULT_ENVIRONMENT)
     .option('--only <part...>', 'only faults whose id contains one of these (e.g. weight/onnx output/)')
@@ -58,32 +65,52 @@ export function registerInjectFaultsCommand(program: Command, setExitCode: (code
     .option('--out <dir>', 'where faults.json is written (and the copies with --keep)', path.join(REPORTS_DIR, 'faults'))
     .option('--keep', 'keep the mutated copies')
     .option('--golden <dir>', 'golden root (default golden/)')
-    .option('--python-checks <source>', `python rows: ${PYTHON_CHECK_SOURCES.join(' | ')} (rerun: reload the mutated bytes in the venv; recorded: only TS checks can see a consistent writer's fault)`, 'rerun')
+    .option(
+      '--python-checks <source>',
+      `python rows: ${PYTHON_CHECK_SOURCES.join(' | ')} (rerun: reload the mutated bytes in the venv; recorded: only TS checks can see a consistent writer's fault)`,
+      'rerun',
+    )
     .option('--pool-size <n>', 'runtime worker processes', '2')
     .option('--timeout <seconds>', 'per-check timeout', '120')
     .action(async (options: InjectFaultsOptions) => {
       const environment = findEnvironment(options.env);
       if (!(PYTHON_CHECK_SOURCES as readonly string[]).includes(options.pythonChecks)) {
-        throw new RoundtripError('USAGE', `--python-checks: expected one of ${PYTHON_CHECK_SOURCES.join(', ')}, received ${JSON.stringify(options.pythonChecks)}`);
+        throw new RoundtripError(
+          'USAGE',
+          `--python-checks: expected one of ${PYTHON_CHECK_SOURCES.join(', ')}, received ${JSON.stringify(options.pythonChecks)}`,
+        );
       }
       const unknownVariants = (options.variant ?? []).filter((variant) => !(FAULT_VARIANTS as readonly string[]).includes(variant));
-      if (unknownVariants.length > 0) throw new RoundtripError('USAGE', `--variant: expected ${FAULT_VARIANTS.join(' or ')}, received ${unknownVariants.join(', ')}`);
+      if (unknownVariants.length > 0)
+        throw new RoundtripError('USAGE', `--variant: expected ${FAULT_VARIANTS.join(' or ')}, received ${unknownVariants.join(', ')}`);
       const loaded = await loadCases();
       const unknown = (options.case ?? []).filter((id) => !loaded.cases.some((spec) => spec.id === id));
       if (unknown.length > 0) throw new RoundtripError('CASE_UNKNOWN', `unknown case id(s): ${unknown.join(', ')}`);
       const goldenRoot = options.golden ? path.resolve(options.golden) : undefined;
-      const cases = (options.case ? loaded.cases.filter((spec) => options.case!.includes(spec.id)) : loaded.cases).filter((spec) => !generationSkipReason(spec, environment, { available: true }));
+      const cases = (options.case ? loaded.cases.filter((spec) => options.case!.includes(spec.id)) : loaded.cases).filter(
+        (spec) => !generationSkipReason(spec, environment, { available: true }),
+      );
       const expectations = await loadExpectations(new Set(loaded.cases.map((spec) => spec.id)));
       const pool = new RuntimePool({ size: Number(options.poolSize), timeoutSeconds: Number(options.timeout) });
       const started = performance.now();
       let report: FaultInjectionReport;
       try {
         report = await injectFaults({
-          cases, environment: environment.name, pool, expectations, goldenRoot, keep: options.keep,
+          cases,
+          environment: environment.name,
+          pool,
+          expectations,
+          goldenRoot,
+          keep: options.keep,
           workDirectory: options.keep ? path.resolve(options.out) : undefined,
-          only: options.only, variants: options.variant as FaultVariant[] | undefined,
-          pythonChecks: options.pythonChecks as PythonCheckSource, timeoutSeconds: Number(options.timeout),
-          onOutcome: (outcome, done, total) => process.stdout.write(`  ${String(done).padStart(String(total).length)}/${total} ${outcome.mustCatch === outcome.caught ? 'ok  ' : outcome.mustCatch ? 'MISS' : 'FLAG'} ${outcome.case} ${outcome.variant} ${outcome.fault}${outcome.caught ? ` — ${outcome.caughtBy[0]}${outcome.caughtBy.length > 1 ? ` (+${outcome.caughtBy.length - 1})` : ''}` : ''}\n`),
+          only: options.only,
+          variants: options.variant as FaultVariant[] | undefined,
+          pythonChecks: options.pythonChecks as PythonCheckSource,
+          timeoutSeconds: Number(options.timeout),
+          onOutcome: (outcome, done, total) =>
+            process.stdout.write(
+              `  ${String(done).padStart(String(total).length)}/${total} ${outcome.mustCatch === outcome.caught ? 'ok  ' : outcome.mustCatch ? 'MISS' : 'FLAG'} ${outcome.case} ${outcome.variant} ${outcome.fault}${outcome.caught ? ` — ${outcome.caughtBy[0]}${outcome.caughtBy.length > 1 ? ` (+${outcome.caughtBy.length - 1})` : ''}` : ''}\n`,
+            ),
         });
       } finally {
         await pool.close();
@@ -92,7 +119,9 @@ export function registerInjectFaultsCommand(program: Command, setExitCode: (code
       const file = path.join(path.resolve(options.out), 'faults.json');
       await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
       process.stdout.write(renderFaultReport(report));
-      process.stdout.write(`${report.outcomes.length} fault runs in ${((performance.now() - started) / 1000).toFixed(0)} s; report: ${path.relative(process.cwd(), file)}\n`);
+      process.stdout.write(
+        `${report.outcomes.length} fault runs in ${((performance.now() - started) / 1000).toFixed(0)} s; report: ${path.relative(process.cwd(), file)}\n`,
+      );
       setExitCode(report.misses.length > 0 || report.falseFlags > 0 ? 1 : 0);
     });
 }

@@ -12,8 +12,14 @@ import { listLayers } from './inspect.ts';
 async function runCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { stdout += String(chunk); return true; });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { stderr += String(chunk); return true; });
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
   try {
     const code = await main(['node', 'keras-roundtrip', 'inspect', ...args]);
     return { code, stdout, stderr };
@@ -25,13 +31,25 @@ async function runCli(...args: string[]): Promise<{ code: number; stdout: string
 
 describe('listLayers', () => {
   it('reads Keras 3, Keras 2 functional and nested layouts', () => {
-    const keras3 = { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'd' } }, { class_name: 'Sequential', config: { name: 'inner', layers: [{ class_name: 'ReLU', config: { name: 'r' } }] } }] } };
+    const keras3 = {
+      class_name: 'Sequential',
+      config: {
+        name: 's',
+        layers: [
+          { class_name: 'Dense', config: { name: 'd' } },
+          { class_name: 'Sequential', config: { name: 'inner', layers: [{ class_name: 'ReLU', config: { name: 'r' } }] } },
+        ],
+      },
+    };
     expect(listLayers(keras3)).toEqual([
       { className: 'Dense', name: 'd', depth: 0 },
       { className: 'Sequential', name: 'inner', depth: 0 },
       { className: 'ReLU', name: 'r', depth: 1 },
     ]);
-    const keras2Functional = { class_name: 'Functional', config: { name: 'm', layers: [{ class_name: 'InputLayer', name: 'x', config: { name: 'x' }, inbound_nodes: [] }] } };
+    const keras2Functional = {
+      class_name: 'Functional',
+      config: { name: 'm', layers: [{ class_name: 'InputLayer', name: 'x', config: { name: 'x' }, inbound_nodes: [] }] },
+    };
     expect(listLayers(keras2Functional)).toEqual([{ className: 'InputLayer', name: 'x', depth: 0 }]);
     expect(listLayers(undefined)).toEqual([]);
   });
@@ -79,7 +97,9 @@ describe('keras-roundtrip inspect', () => {
     for (const layer of truth.config.config.layers.filter((candidate) => candidate.class_name === 'Dense')) {
       expect(summary.layers).toContainEqual({ className: 'Dense', name: layer.config.name, depth: 0 });
     }
-    expect(summary.weights).toEqual(Object.entries(truth.weights).map(([key, weight]) => ({ key, dtype: weight.dtype, shape: weight.shape, bytes: bytesOf(weight) })));
+    expect(summary.weights).toEqual(
+      Object.entries(truth.weights).map(([key, weight]) => ({ key, dtype: weight.dtype, shape: weight.shape, bytes: bytesOf(weight) })),
+    );
     expect(stdout).not.toContain('"data"');
   });
 

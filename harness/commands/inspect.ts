@@ -34,7 +34,17 @@ export interface ArtifactSummary {
 }
 
 /** Metadata keys the table shows as "producer versions", whichever reader set them. */
-const VERSION_KEYS = ['keras_version', 'backend', 'date_saved', 'tensorflow_version', 'irVersion', 'producerName', 'producerVersion', 'layout', 'model_config_form'];
+const VERSION_KEYS = [
+  'keras_version',
+  'backend',
+  'date_saved',
+  'tensorflow_version',
+  'irVersion',
+  'producerName',
+  'producerVersion',
+  'layout',
+  'model_config_form',
+];
 
 /**
  * Layers of a Keras model config. Keras 3 and Keras 2 both nest `{class_name, config: {name, layers: [...]}}` (Keras 2
@@ -43,7 +53,12 @@ const VERSION_KEYS = ['keras_version', 'backend', 'date_saved', 'tensorflow_vers
 export function listLayers(config: unknown, depth = 0): InspectedLayer[] {
   if (typeof config !== 'object' || config === null) return [];
   const inner = (config as Record<string, unknown>)['config'];
-  const layers = typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? (inner as Record<string, unknown>)['layers'] : Array.isArray(inner) ? inner : undefined;
+  const layers =
+    typeof inner === 'object' && inner !== null && !Array.isArray(inner)
+      ? (inner as Record<string, unknown>)['layers']
+      : Array.isArray(inner)
+        ? inner
+        : undefined;
   if (!Array.isArray(layers)) return [];
   return layers.flatMap((layer: unknown) => {
     if (typeof layer !== 'object' || layer === null) return [];
@@ -72,7 +87,11 @@ export function summarizeArtifact(file: string, contents: ArtifactContents): Art
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
@@ -81,9 +100,16 @@ function renderTfliteGraph(config: unknown): string[] {
   const { subgraphs = [] } = (config ?? {}) as { subgraphs?: { name: string; tensors: unknown[]; operators: { builtin: string; version: number }[] }[] };
   return subgraphs.flatMap((subgraph, index) => {
     const counts = new Map<string, number>();
-    for (const operator of subgraph.operators) counts.set(`${operator.builtin} v${operator.version}`, (counts.get(`${operator.builtin} v${operator.version}`) ?? 0) + 1);
-    return ['', `subgraph ${index}${subgraph.name ? ` "${subgraph.name}"` : ''}: ${subgraph.operators.length} operators, ${subgraph.tensors.length} tensors`,
-      table(['operator', 'count'], [...counts].map(([name, count]) => [name, String(count)]))];
+    for (const operator of subgraph.operators)
+      counts.set(`${operator.builtin} v${operator.version}`, (counts.get(`${operator.builtin} v${operator.version}`) ?? 0) + 1);
+    return [
+      '',
+      `subgraph ${index}${subgraph.name ? ` "${subgraph.name}"` : ''}: ${subgraph.operators.length} operators, ${subgraph.tensors.length} tensors`,
+      table(
+        ['operator', 'count'],
+        [...counts].map(([name, count]) => [name, String(count)]),
+      ),
+    ];
   });
 }
 
@@ -96,20 +122,54 @@ export function renderSummary(summary: ArtifactSummary): string {
     if (typeof value === 'string' || typeof value === 'number') out.push(`  ${key}: ${value}`);
   }
   const opsets = summary.metadata['opsetImports'];
-  if (Array.isArray(opsets)) out.push(`  opsets: ${opsets.map((opset: { domain: string; version: number }) => `${opset.domain || 'ai.onnx'} ${opset.version}`).join(', ')}`);
+  if (Array.isArray(opsets))
+    out.push(`  opsets: ${opsets.map((opset: { domain: string; version: number }) => `${opset.domain || 'ai.onnx'} ${opset.version}`).join(', ')}`);
   if (summary.format === 'tflite') out.push(...renderTfliteGraph(summary.config));
   if (summary.layers.length > 0) {
-    out.push('', `layers (${summary.layers.length})`, table(['class', 'name'], summary.layers.map((layer) => [`${'  '.repeat(layer.depth)}${layer.className}`, layer.name])));
+    out.push(
+      '',
+      `layers (${summary.layers.length})`,
+      table(
+        ['class', 'name'],
+        summary.layers.map((layer) => [`${'  '.repeat(layer.depth)}${layer.className}`, layer.name]),
+      ),
+    );
   }
   const totalBytes = summary.weights.reduce((sum, weight) => sum + weight.bytes, 0);
   out.push('', `weights (${summary.weights.length}, ${totalBytes} bytes)`);
-  if (summary.weights.length > 0) out.push(table(['key', 'dtype', 'shape', 'bytes'], summary.weights.map((weight) => [weight.key, weight.dtype, `[${weight.shape.join(', ')}]`, String(weight.bytes)])));
+  if (summary.weights.length > 0)
+    out.push(
+      table(
+        ['key', 'dtype', 'shape', 'bytes'],
+        summary.weights.map((weight) => [weight.key, weight.dtype, `[${weight.shape.join(', ')}]`, String(weight.bytes)]),
+      ),
+    );
   if (summary.signatures !== undefined) out.push('', 'signatures', JSON.stringify(summary.signatures, null, 2));
   for (const key of ['inputs', 'outputs'] as const) {
     const values = summary.metadata[key];
-    if (Array.isArray(values)) out.push('', key, table(['name', 'dtype', 'shape'], values.map((value: { name: string; dtype: string; shape: unknown[] | null }) => [value.name, value.dtype, value.shape === null ? '?' : `[${value.shape.map((dim) => (dim === null ? '?' : String(dim))).join(', ')}]`])));
+    if (Array.isArray(values))
+      out.push(
+        '',
+        key,
+        table(
+          ['name', 'dtype', 'shape'],
+          values.map((value: { name: string; dtype: string; shape: unknown[] | null }) => [
+            value.name,
+            value.dtype,
+            value.shape === null ? '?' : `[${value.shape.map((dim) => (dim === null ? '?' : String(dim))).join(', ')}]`,
+          ]),
+        ),
+      );
   }
-  if (summary.assets.length > 0) out.push('', `assets (${summary.assets.length})`, table(['path', 'bytes'], summary.assets.map((asset) => [asset.path, String(asset.bytes)])));
+  if (summary.assets.length > 0)
+    out.push(
+      '',
+      `assets (${summary.assets.length})`,
+      table(
+        ['path', 'bytes'],
+        summary.assets.map((asset) => [asset.path, String(asset.bytes)]),
+      ),
+    );
   return `${out.join('\n')}\n`;
 }
 
@@ -119,7 +179,11 @@ async function readForInspect(file: string): Promise<ArtifactContents> {
     return await readArtifact(file);
   } catch (error) {
     if (error instanceof FormatError && /\n/.test(error.message)) {
-      throw new FormatError(error.code, error.message.replace(/\s*\n\s*/g, ' '), { ...(error.file === undefined ? {} : { file: error.file }), ...(error.details === undefined ? {} : { details: error.details }), cause: error });
+      throw new FormatError(error.code, error.message.replace(/\s*\n\s*/g, ' '), {
+        ...(error.file === undefined ? {} : { file: error.file }),
+        ...(error.details === undefined ? {} : { details: error.details }),
+        cause: error,
+      });
     }
     throw error;
   }
@@ -134,6 +198,10 @@ export function registerInspectCommand(program: Command): void {
     .option('--json', 'print the summary as JSON (no tensor data)')
     .action(async (artifact: string, options: { json?: boolean }) => {
       const summary = summarizeArtifact(artifact, await readForInspect(path.resolve(artifact)));
-      process.stdout.write(options.json ? `${JSON.stringify(summary, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n` : renderSummary(summary));
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify(summary, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n`
+          : renderSummary(summary),
+      );
     });
 }

@@ -11,7 +11,7 @@ const say = (message: string) => process.stderr.write(`${message}\n`);
 export function registerLockCommand(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('lock')
-    .description('resolve environments\' requirements with pip (dry run in a scratch venv) and write generator/requirements/<env>.txt')
+    .description("resolve environments' requirements with pip (dry run in a scratch venv) and write generator/requirements/<env>.txt")
     .option('--env <name...>', `environments (known: ${ENVIRONMENTS.map((environment) => environment.name).join(', ')})`)
     .option('--all-envs', 'every environment of the table')
     .option('--upgrade', 'resolve from scratch instead of keeping the current pins where they fit')

@@ -10,7 +10,9 @@ import { runFailed } from '../run/run.ts';
 export function registerMergeCommand(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('merge')
-    .description('combine the results.json of shards (--shard i/n) or machines into one results.json and every report; exit 1 when the merged run failed, 2 on conflicting duplicates')
+    .description(
+      'combine the results.json of shards (--shard i/n) or machines into one results.json and every report; exit 1 when the merged run failed, 2 on conflicting duplicates',
+    )
     .argument('<results...>', 'results.json files to merge')
     .option('--out <dir>', 'where the merged reports are written', REPORTS_DIR)
     .option('--no-archive', 'do not archive the merged run to <out>/history/')

@@ -17,17 +17,20 @@ const environments = ['tf2.21-keras3', 'tf2.15-keras2'];
 const available = environments.every((name) => environmentAvailability(findEnvironment(name)).available);
 
 describe('keras-roundtrip nightly', () => {
-  it('one report over environments: own checks per writer, python@<loader> rows for the other, only the shard\'s cases', async (context) => {
+  it("one report over environments: own checks per writer, python@<loader> rows for the other, only the shard's cases", async (context) => {
     if (!available) context.skip(`requires ${environments[1]} (keras-roundtrip setup --env ${environments[1]})`);
     const directory = await mkdtemp(path.join(os.tmpdir(), 'nightly-'));
     const reports = path.join(directory, 'reports');
     // A copy of the golden folders (golden/ and the artifact cache): nightly regenerates stale cases, and a test must not rewrite golden/.
     const golden = path.join(directory, 'golden');
-    for (const environment of environments) await cp(path.join(goldenRootOf(environment), environment), path.join(golden, environment), { recursive: true, dereference: true });
+    for (const environment of environments)
+      await cp(path.join(goldenRootOf(environment), environment), path.join(golden, environment), { recursive: true, dereference: true });
     const shard = `${shardOf('dense-mlp', 48)}/48`;
     let exitCode = -1;
     const program = new Command().exitOverride();
-    registerNightlyCommand(program, (code) => { exitCode = code; });
+    registerNightlyCommand(program, (code) => {
+      exitCode = code;
+    });
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       await program.parseAsync(['node', 'x', 'nightly', '--env', ...environments, '--no-setup', '--shard', shard, '--reports', reports, '--golden', golden]);

@@ -26,9 +26,13 @@ async function setUpEnvironments(environments: readonly Environment[]): Promise<
   const failures: string[] = [];
   const missing = environments.filter((environment) => !environmentAvailability(environment).available);
   if (missing.length === 0) return failures;
-  await ensurePythonEnvironments(missing, (message) => say(`  setup ${message}`), (environment, error) => {
-    failures.push(`${environment.name}: ${(error as Error).message}`);
-  });
+  await ensurePythonEnvironments(
+    missing,
+    (message) => say(`  setup ${message}`),
+    (environment, error) => {
+      failures.push(`${environment.name}: ${(error as Error).message}`);
+    },
+  );
   return failures;
 }
 
@@ -46,7 +50,7 @@ export function registerNightlyCommand(program: Command, setExitCode: (code: num
     .option('--runner <name>', `where the Python generator runs: ${GENERATOR_RUNNERS.join(' | ')}`, 'local')
     .option('--shard <i/n>', 'only the cases of shard i of n (stable hash of the case id)')
     .option('--golden <dir>', 'golden root to write and read (default golden/)')
-    .option('--reports <dir>', 'where reports are written (default: the project\'s reports/)')
+    .option('--reports <dir>', "where reports are written (default: the project's reports/)")
     .option('--pool-size <n>', 'runtime worker processes', '2')
     .option('--timeout <seconds>', 'per-check timeout', '120')
     .action(async (options: NightlyOptions) => {
@@ -69,14 +73,17 @@ export function registerNightlyCommand(program: Command, setExitCode: (code: num
         poolSize: Number(options.poolSize),
         timeoutSeconds: Number(options.timeout),
         onGeneration: (result) => {
-          if (result.status !== 'up-to-date') say(`  generate ${result.environment}/${result.case}: ${result.status}${result.error ? ` [${result.error.code}]` : ''}`);
+          if (result.status !== 'up-to-date')
+            say(`  generate ${result.environment}/${result.case}: ${result.status}${result.error ? ` [${result.error.code}]` : ''}`);
         },
-        onCheck: (check, done) => {
+        onCheck: (_check, done) => {
           if (done % 25 === 0) say(`  verify ${done} checks`);
         },
       });
       const written = await writeReports(results, path.resolve(options.reports ?? (await loadProjectConfig()).reports));
-      const counts = Object.entries(countVerdicts(results.checks)).filter(([, count]) => count > 0).map(([verdict, count]) => `${count} ${verdict}`);
+      const counts = Object.entries(countVerdicts(results.checks))
+        .filter(([, count]) => count > 0)
+        .map(([verdict, count]) => `${count} ${verdict}`);
       say(`\nnightly: ${results.checks.length} checks over ${environments.length} environment(s): ${counts.join(', ') || 'none'}`);
       for (const file of written) say(`report: ${path.relative(process.cwd(), file)}`);
       for (const failure of setupFailures) say(`set-up failed: ${failure.split('\n')[0]}`);

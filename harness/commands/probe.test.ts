@@ -14,7 +14,10 @@ const EXPECTED = path.join(CASE_DIR, 'outputs', 'y.npy');
 
 async function runCli(...args: string[]): Promise<{ code: number; stdout: string }> {
   let stdout = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { stdout += String(chunk); return true; });
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
   const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
     return { code: await main(['node', 'keras-roundtrip', 'probe', ...args]), stdout };
@@ -33,9 +36,26 @@ describe('probe inputs', () => {
 
   it('makes seeded random inputs and reads JSON tensors', () => {
     const next = () => 0.75;
-    expect(randomInput({ name: 'x', dtype: 'float32', shape: [null, 2] }, next)).toEqual({ dtype: 'float32', shape: [1, 2], data: Float32Array.from([0.5, 0.5]) });
-    expect(tensorFromJson([[1, 2], [3, 4]], 'float32', 'f.json')).toEqual({ dtype: 'float32', shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) });
-    expect(tensorFromJson({ dtype: 'int32', shape: [3], data: [1, 2, 3] }, 'float32', 'f.json')).toEqual({ dtype: 'int32', shape: [3], data: Int32Array.from([1, 2, 3]) });
+    expect(randomInput({ name: 'x', dtype: 'float32', shape: [null, 2] }, next)).toEqual({
+      dtype: 'float32',
+      shape: [1, 2],
+      data: Float32Array.from([0.5, 0.5]),
+    });
+    expect(
+      tensorFromJson(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        'float32',
+        'f.json',
+      ),
+    ).toEqual({ dtype: 'float32', shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) });
+    expect(tensorFromJson({ dtype: 'int32', shape: [3], data: [1, 2, 3] }, 'float32', 'f.json')).toEqual({
+      dtype: 'int32',
+      shape: [3],
+      data: Int32Array.from([1, 2, 3]),
+    });
     expect(() => tensorFromJson([[1, 2], [3]], 'float32', 'f.json')).toThrow(/ragged/);
   });
 });
@@ -49,12 +69,21 @@ describe('keras-roundtrip probe on the committed dense-mlp artifacts', () => {
     await rm(folder, { recursive: true, force: true });
   });
 
-  it.each([['model.keras', 'tfjs-keras', 'output_0'], ['model.h5', 'tfjs-keras', 'output_0'], ['savedmodel', 'tfjs-node-savedmodel', 'output_0'], ['model.onnx', 'onnxruntime-node', 'Identity:0']])(
+  it.each([
+    ['model.keras', 'tfjs-keras', 'output_0'],
+    ['model.h5', 'tfjs-keras', 'output_0'],
+    ['savedmodel', 'tfjs-node-savedmodel', 'output_0'],
+    ['model.onnx', 'onnxruntime-node', 'Identity:0'],
+  ])(
     '%s runs through %s and matches --expected (--json)',
     async (name, runtime, output) => {
       const { code, stdout } = await runCli(artifact(name), '--input', `x=${INPUT}`, '--expected', EXPECTED, '--json');
       expect(code).toBe(0);
-      const results = JSON.parse(stdout) as { runtime: string; verdict: string; outputs: Record<string, { shape: number[]; dtype: string; values: number[] }> }[];
+      const results = JSON.parse(stdout) as {
+        runtime: string;
+        verdict: string;
+        outputs: Record<string, { shape: number[]; dtype: string; values: number[] }>;
+      }[];
       expect(results).toEqual([{ runtime, verdict: 'pass', outputs: { [output]: { shape: [2, 4], dtype: 'float32', values: expect.any(Array) } } }]);
       expect(results[0]!.outputs[output]!.values).toHaveLength(8);
     },
@@ -66,7 +95,15 @@ describe('keras-roundtrip probe on the committed dense-mlp artifacts', () => {
     expect(report.inputs).toEqual({ x: { shape: [1, 8], dtype: 'float32', source: 'random' } });
     expect(report.runtimes[0]).toMatchObject({ runtime: 'onnxruntime-node', verdict: 'ran', outputs: { 'Identity:0': { shape: [1, 4] } } });
     const wrong = path.join(folder, 'wrong.json');
-    await writeFile(wrong, JSON.stringify({ y: [[0, 0, 0, 0], [0, 0, 0, 0]] }));
+    await writeFile(
+      wrong,
+      JSON.stringify({
+        y: [
+          [0, 0, 0, 0],
+          [0, 0, 0, 0],
+        ],
+      }),
+    );
     const { code, stdout } = await runCli(artifact('model.onnx'), '--input', `x=${INPUT}`, '--expected', wrong);
     expect(code).toBe(1);
     expect(stdout).toMatch(/onnxruntime-node: FAIL/);
@@ -79,12 +116,16 @@ describe('keras-roundtrip probe on the committed dense-mlp artifacts', () => {
     expect(probeInputSpecs(await readArtifact(file))).toEqual([{ name: 'x', dtype: 'float32', shape: [null, 4, 3] }]);
     const { code, stdout } = await runCli(file, '--json');
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toEqual([{ runtime: 'litertjs', verdict: 'unsupported', outputs: {}, reason: expect.stringMatching(/dynamic shape \[-1,4,3\]; LiteRT.js cannot resize inputs/) }]);
+    expect(JSON.parse(stdout)).toEqual([
+      { runtime: 'litertjs', verdict: 'unsupported', outputs: {}, reason: expect.stringMatching(/dynamic shape \[-1,4,3\]; LiteRT.js cannot resize inputs/) },
+    ]);
     await expect(probeArtifact(file, { signature: 'nope' })).rejects.toThrow(/signature "nope" is not in the .tflite file; expected one of serving_default/);
   }, 60_000);
 
   it('names a SavedModel signature that does not exist', async () => {
-    await expect(probeArtifact(artifact('savedmodel'), { signature: 'nope' })).rejects.toThrow(/signature "nope" is not in the SavedModel; expected one of serve, serving_default/);
+    await expect(probeArtifact(artifact('savedmodel'), { signature: 'nope' })).rejects.toThrow(
+      /signature "nope" is not in the SavedModel; expected one of serve, serving_default/,
+    );
   });
 
   it('--expected with nothing compared (every runtime unsupported) exits 1, not 0', async () => {

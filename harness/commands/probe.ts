@@ -62,12 +62,20 @@ const DEFAULT_PROBE_TOLERANCE: Tolerance = { rtol: 1e-5, atol: 1e-6, equalNan: t
 
 function asDType(value: unknown, where: string): DType {
   if (typeof value === 'string' && (DTYPES as readonly string[]).includes(value)) return value as DType;
-  throw new RoundtripError('PROBE_DTYPE_UNKNOWN', `${where}: dtype ${JSON.stringify(value)} is not one keras-roundtrip knows; expected one of ${DTYPES.join(', ')}`);
+  throw new RoundtripError(
+    'PROBE_DTYPE_UNKNOWN',
+    `${where}: dtype ${JSON.stringify(value)} is not one keras-roundtrip knows; expected one of ${DTYPES.join(', ')}`,
+  );
 }
 
 /** Keras InputLayers of a `.keras` / `.h5` config (Keras 3 `batch_shape`, Keras 2 `batch_input_shape`). */
 function kerasInputSpecs(config: unknown): ProbeInputSpec[] {
-  const layers = ((config as { config?: { layers?: unknown[] } } | undefined)?.config?.layers ?? []) as { class_name?: string; name?: string; config?: Record<string, unknown>; build_config?: { input_shape?: (number | null)[] } }[];
+  const layers = ((config as { config?: { layers?: unknown[] } } | undefined)?.config?.layers ?? []) as {
+    class_name?: string;
+    name?: string;
+    config?: Record<string, unknown>;
+    build_config?: { input_shape?: (number | null)[] };
+  }[];
   const fromLayer = (layer: (typeof layers)[number], fallbackName: string): ProbeInputSpec | undefined => {
     const shape = (layer.config?.['batch_shape'] ?? layer.config?.['batch_input_shape'] ?? layer.build_config?.input_shape) as (number | null)[] | undefined;
     if (!shape) return undefined;
@@ -86,12 +94,26 @@ export function probeInputSpecs(contents: ArtifactContents, signature = DEFAULT_
   if (contents.format === 'savedmodel') {
     const signatures = (contents.metadata['signatures'] ?? {}) as Record<string, SignatureSpec>;
     const spec = signatures[signature];
-    if (!spec) throw new RoundtripError('PROBE_SIGNATURE_UNKNOWN', `signature "${signature}" is not in the SavedModel; expected one of ${Object.keys(signatures).filter((name) => !name.startsWith('__')).join(', ')}`);
-    return Object.entries(spec.inputs).map(([name, tensor]) => ({ name, dtype: asDType(tensor.dtype, `signature "${signature}" input "${name}"`), shape: tensor.shape ?? [] }));
+    if (!spec)
+      throw new RoundtripError(
+        'PROBE_SIGNATURE_UNKNOWN',
+        `signature "${signature}" is not in the SavedModel; expected one of ${Object.keys(signatures)
+          .filter((name) => !name.startsWith('__'))
+          .join(', ')}`,
+      );
+    return Object.entries(spec.inputs).map(([name, tensor]) => ({
+      name,
+      dtype: asDType(tensor.dtype, `signature "${signature}" input "${name}"`),
+      shape: tensor.shape ?? [],
+    }));
   }
   if (contents.format === 'onnx') {
     const inputs = (contents.metadata['inputs'] ?? []) as { name: string; dtype: string; shape: (number | string | null)[] | null }[];
-    return inputs.map((input) => ({ name: input.name, dtype: asDType(input.dtype, `ONNX input "${input.name}"`), shape: (input.shape ?? []).map((dim) => (typeof dim === 'number' && dim > 0 ? dim : null)) }));
+    return inputs.map((input) => ({
+      name: input.name,
+      dtype: asDType(input.dtype, `ONNX input "${input.name}"`),
+      shape: (input.shape ?? []).map((dim) => (typeof dim === 'number' && dim > 0 ? dim : null)),
+    }));
   }
   if (contents.format === 'tfjs') return tfjsInputSpecs(contents);
   if (contents.format === 'tflite') return tfliteInputSpecs(contents, signature);
@@ -100,19 +122,40 @@ export function probeInputSpecs(contents: ArtifactContents, signature = DEFAULT_
 
 /** A TFLite signature's inputs (by default the only signature, whatever its key; subgraph 0's without any). */
 function tfliteInputSpecs(contents: ArtifactContents, signature: string): ProbeInputSpec[] {
-  const config = contents.config as { subgraphs: { inputs: number[]; tensors: { name: string; dtype: string; shape: number[]; shapeSignature: number[] | null }[] }[]; signatureDefs: { signatureKey: string; subgraphIndex: number; inputs: { name: string; tensorIndex: number }[] }[] };
-  const chosen = config.signatureDefs.find((entry) => entry.signatureKey === signature) ?? (signature === DEFAULT_SIGNATURE && config.signatureDefs.length === 1 ? config.signatureDefs[0] : undefined);
-  if (config.signatureDefs.length > 0 && !chosen) throw new RoundtripError('PROBE_SIGNATURE_UNKNOWN', `signature "${signature}" is not in the .tflite file; expected one of ${config.signatureDefs.map((entry) => entry.signatureKey).join(', ')}`);
+  const config = contents.config as {
+    subgraphs: { inputs: number[]; tensors: { name: string; dtype: string; shape: number[]; shapeSignature: number[] | null }[] }[];
+    signatureDefs: { signatureKey: string; subgraphIndex: number; inputs: { name: string; tensorIndex: number }[] }[];
+  };
+  const chosen =
+    config.signatureDefs.find((entry) => entry.signatureKey === signature) ??
+    (signature === DEFAULT_SIGNATURE && config.signatureDefs.length === 1 ? config.signatureDefs[0] : undefined);
+  if (config.signatureDefs.length > 0 && !chosen)
+    throw new RoundtripError(
+      'PROBE_SIGNATURE_UNKNOWN',
+      `signature "${signature}" is not in the .tflite file; expected one of ${config.signatureDefs.map((entry) => entry.signatureKey).join(', ')}`,
+    );
   const subgraph = config.subgraphs[chosen?.subgraphIndex ?? 0];
   const inputs = chosen ? chosen.inputs : (subgraph?.inputs ?? []).map((tensorIndex) => ({ name: subgraph!.tensors[tensorIndex]!.name, tensorIndex }));
   return inputs.map((input) => {
     const tensor = subgraph?.tensors[input.tensorIndex];
-    if (!tensor) throw new RoundtripError('PROBE_SIGNATURE_UNKNOWN', `TFLite input "${input.name}" names tensor ${input.tensorIndex}, which the subgraph does not have`);
-    return { name: input.name, dtype: asDType(tensor.dtype, `TFLite input "${input.name}"`), shape: (tensor.shapeSignature ?? tensor.shape).map((dim) => (dim < 0 ? null : dim)) };
+    if (!tensor)
+      throw new RoundtripError('PROBE_SIGNATURE_UNKNOWN', `TFLite input "${input.name}" names tensor ${input.tensorIndex}, which the subgraph does not have`);
+    return {
+      name: input.name,
+      dtype: asDType(tensor.dtype, `TFLite input "${input.name}"`),
+      shape: (tensor.shapeSignature ?? tensor.shape).map((dim) => (dim < 0 ? null : dim)),
+    };
   });
 }
 
-const TF_DTYPES: Record<string, string> = { DT_FLOAT: 'float32', DT_INT32: 'int32', DT_BOOL: 'bool', DT_STRING: 'string', DT_INT64: 'int64', DT_DOUBLE: 'float64' };
+const TF_DTYPES: Record<string, string> = {
+  DT_FLOAT: 'float32',
+  DT_INT32: 'int32',
+  DT_BOOL: 'bool',
+  DT_STRING: 'string',
+  DT_INT64: 'int64',
+  DT_DOUBLE: 'float64',
+};
 
 /** One TF.js model.json: a graph model's signature inputs, or a layers model's Keras config. */
 function tfjsInputSpecs(contents: ArtifactContents): ProbeInputSpec[] {
@@ -133,13 +176,21 @@ export function randomInput(spec: ProbeInputSpec, next: () => number): Tensor {
   const shape = spec.shape.map((dim) => (dim === null || dim < 0 ? 1 : dim));
   const count = elementCount(shape);
   switch (spec.dtype) {
-    case 'float32': return { dtype: 'float32', shape, data: Float32Array.from({ length: count }, () => next() * 2 - 1) };
-    case 'float64': return { dtype: 'float64', shape, data: Float64Array.from({ length: count }, () => next() * 2 - 1) };
-    case 'int32': return { dtype: 'int32', shape, data: Int32Array.from({ length: count }, () => Math.floor(next() * 10)) };
-    case 'int64': return { dtype: 'int64', shape, data: BigInt64Array.from({ length: count }, () => BigInt(Math.floor(next() * 10))) };
-    case 'bool': return { dtype: 'bool', shape, data: Uint8Array.from({ length: count }, () => (next() < 0.5 ? 1 : 0)) };
+    case 'float32':
+      return { dtype: 'float32', shape, data: Float32Array.from({ length: count }, () => next() * 2 - 1) };
+    case 'float64':
+      return { dtype: 'float64', shape, data: Float64Array.from({ length: count }, () => next() * 2 - 1) };
+    case 'int32':
+      return { dtype: 'int32', shape, data: Int32Array.from({ length: count }, () => Math.floor(next() * 10)) };
+    case 'int64':
+      return { dtype: 'int64', shape, data: BigInt64Array.from({ length: count }, () => BigInt(Math.floor(next() * 10))) };
+    case 'bool':
+      return { dtype: 'bool', shape, data: Uint8Array.from({ length: count }, () => (next() < 0.5 ? 1 : 0)) };
     default:
-      throw new RoundtripError('PROBE_INPUT_NEEDED', `input "${spec.name}" is ${spec.dtype}, for which probe makes no random values; pass --input ${spec.name}=file.npy`);
+      throw new RoundtripError(
+        'PROBE_INPUT_NEEDED',
+        `input "${spec.name}" is ${spec.dtype}, for which probe makes no random values; pass --input ${spec.name}=file.npy`,
+      );
   }
 }
 
@@ -154,14 +205,21 @@ export function tensorFromJson(value: unknown, dtype: DType, file: string): Tens
   const shape: number[] = [];
   for (let level: unknown = value; Array.isArray(level); level = level[0]) shape.push(level.length);
   const flat = (Array.isArray(value) ? value.flat(Infinity) : [value]) as (number | boolean | string)[];
-  if (flat.length !== elementCount(shape)) throw new RoundtripError('PROBE_JSON_RAGGED', `${file}: the nested arrays are ragged (${flat.length} values, shape ${JSON.stringify(shape)})`);
+  if (flat.length !== elementCount(shape))
+    throw new RoundtripError('PROBE_JSON_RAGGED', `${file}: the nested arrays are ragged (${flat.length} values, shape ${JSON.stringify(shape)})`);
   switch (dtype) {
-    case 'float64': return { dtype, shape, data: Float64Array.from(flat as number[]) };
-    case 'int32': return { dtype, shape, data: Int32Array.from(flat as number[]) };
-    case 'int64': return { dtype, shape, data: BigInt64Array.from(flat as number[], (entry) => BigInt(entry)) };
-    case 'bool': return { dtype, shape, data: Uint8Array.from(flat, (entry) => (entry ? 1 : 0)) };
-    case 'string': return { dtype, shape, data: flat.map(String) };
-    default: return { dtype: 'float32', shape, data: Float32Array.from(flat as number[]) };
+    case 'float64':
+      return { dtype, shape, data: Float64Array.from(flat as number[]) };
+    case 'int32':
+      return { dtype, shape, data: Int32Array.from(flat as number[]) };
+    case 'int64':
+      return { dtype, shape, data: BigInt64Array.from(flat as number[], (entry) => BigInt(entry)) };
+    case 'bool':
+      return { dtype, shape, data: Uint8Array.from(flat, (entry) => (entry ? 1 : 0)) };
+    case 'string':
+      return { dtype, shape, data: flat.map(String) };
+    default:
+      return { dtype: 'float32', shape, data: Float32Array.from(flat as number[]) };
   }
 }
 
@@ -180,7 +238,7 @@ function pairExpected(outputs: Record<string, Tensor>, expected: Tensor | Record
   const names = Object.keys(outputs);
   if ('dtype' in expected && 'data' in expected) return names.length > 0 ? [[names[0]!, '(expected)', expected as Tensor]] : [];
   const wanted = Object.entries(expected as Record<string, Tensor>);
-  return wanted.map(([name, tensor], index) => [name in outputs ? name : names[index] ?? name, name, tensor]);
+  return wanted.map(([name, tensor], index) => [name in outputs ? name : (names[index] ?? name), name, tensor]);
 }
 
 /** Run `file` through every runtime that accepts its format. Never throws for one runtime's failure. */
@@ -188,26 +246,43 @@ export async function probeArtifact(file: string, options: ProbeOptions = {}): P
   const contents = await readArtifact(file);
   const format = contents.format as FormatName;
   const runtimes = runtimesForFormat(format);
-  if (runtimes.length === 0) throw new RoundtripError('PROBE_NO_RUNTIME', `${file}: no runtime runs ${format} artifacts; runtimes take ${Object.entries(RUNTIME_LOADERS).map(([name, loader]) => `${name} (${loader?.formats.join(', ')})`).join(', ')}`);
+  if (runtimes.length === 0)
+    throw new RoundtripError(
+      'PROBE_NO_RUNTIME',
+      `${file}: no runtime runs ${format} artifacts; runtimes take ${Object.entries(RUNTIME_LOADERS)
+        .map(([name, loader]) => `${name} (${loader?.formats.join(', ')})`)
+        .join(', ')}`,
+    );
   const signature = options.signature ?? DEFAULT_SIGNATURE;
   const specs = probeInputSpecs(contents, signature);
   const next = seededRandom(options.seed ?? 1234);
   const inputs: Record<string, Tensor> = {};
   const described: ProbeReport['inputs'] = {};
   for (const spec of specs) {
-    const given = options.inputs?.[spec.name] ?? (specs.length === 1 && options.inputs && Object.keys(options.inputs).length === 1 ? Object.values(options.inputs)[0] : undefined);
+    const given =
+      options.inputs?.[spec.name] ??
+      (specs.length === 1 && options.inputs && Object.keys(options.inputs).length === 1 ? Object.values(options.inputs)[0] : undefined);
     inputs[spec.name] = given ?? randomInput(spec, next);
     described[spec.name] = { shape: inputs[spec.name]!.shape, dtype: inputs[spec.name]!.dtype, source: given ? 'given' : 'random' };
   }
   const unknown = Object.keys(options.inputs ?? {}).filter((name) => specs.length > 1 && !specs.some((spec) => spec.name === name));
-  if (unknown.length > 0) throw new RoundtripError('PROBE_INPUT_UNKNOWN', `--input names ${unknown.join(', ')}, which the artifact does not take; expected ${specs.map((spec) => spec.name).join(', ')}`);
+  if (unknown.length > 0)
+    throw new RoundtripError(
+      'PROBE_INPUT_UNKNOWN',
+      `--input names ${unknown.join(', ')}, which the artifact does not take; expected ${specs.map((spec) => spec.name).join(', ')}`,
+    );
 
   const pool = new RuntimePool({ size: 1, timeoutSeconds: options.timeoutSeconds ?? 120 });
   const results: ProbeRuntimeResult[] = [];
   try {
     for (const runtime of runtimes) {
       const signatures = format === 'savedmodel' ? { [signature]: (contents.metadata['signatures'] as Record<string, SignatureSpec>)[signature]! } : undefined;
-      const problems = (await RUNTIME_LOADERS[runtime]?.preflight?.({ artifact: { format, path: file, ...(signatures ? { signatures } : {}) }, artifactPath: file, inputs: specs })) ?? [];
+      const problems =
+        (await RUNTIME_LOADERS[runtime]?.preflight?.({
+          artifact: { format, path: file, ...(signatures ? { signatures } : {}) },
+          artifactPath: file,
+          inputs: specs,
+        })) ?? [];
       if (problems.length > 0) {
         results.push({ runtime, verdict: 'unsupported', outputs: {}, reason: problems.join('; ') });
         continue;
@@ -218,17 +293,43 @@ export async function probeArtifact(file: string, options: ProbeOptions = {}): P
         results.push({ runtime, verdict: unsupported ? 'unsupported' : 'error', outputs: {}, reason: `[${outcome.error.code}] ${outcome.error.message}` });
         continue;
       }
-      if (outcome.kind === 'crashed') { results.push({ runtime, verdict: 'crashed', outputs: {}, reason: `worker ${outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`}` }); continue; }
-      if (outcome.kind === 'timeout') { results.push({ runtime, verdict: 'timeout', outputs: {}, reason: `no answer within ${outcome.seconds} s` }); continue; }
+      if (outcome.kind === 'crashed') {
+        results.push({
+          runtime,
+          verdict: 'crashed',
+          outputs: {},
+          reason: `worker ${outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`}`,
+        });
+        continue;
+      }
+      if (outcome.kind === 'timeout') {
+        results.push({ runtime, verdict: 'timeout', outputs: {}, reason: `no answer within ${outcome.seconds} s` });
+        continue;
+      }
       const run = outcome.value;
-      const outputs = Object.fromEntries(Object.entries(run.outputs).map(([name, tensor]) => [name, { shape: tensor.shape, dtype: tensor.dtype, values: plainValues(tensor) }]));
+      const outputs = Object.fromEntries(
+        Object.entries(run.outputs).map(([name, tensor]) => [name, { shape: tensor.shape, dtype: tensor.dtype, values: plainValues(tensor) }]),
+      );
       const entry: ProbeRuntimeResult = { runtime, verdict: 'ran', outputs, loadSeconds: run.loadSeconds, runSeconds: run.runSeconds };
       if (options.expected) {
         entry.comparisons = pairExpected(run.outputs, options.expected).map(([name, expectedName, desired]) => {
           const actual = run.outputs[name];
-          if (!actual) return { output: name, expected: expectedName, pass: false, report: `no output "${name}"; the runtime returned ${Object.keys(run.outputs).join(', ')}` };
-          const comparison = compareAllClose(actual, desired, options.tolerance ?? DEFAULT_PROBE_TOLERANCE, { dtypeRule: dtypeRuleFor(runtime, desired.dtype) });
-          return { output: name, expected: expectedName, pass: comparison.pass, ...(comparison.report ? { report: formatMismatchReport(comparison.report) } : comparison.pass ? {} : { report: comparison.kind }) };
+          if (!actual)
+            return {
+              output: name,
+              expected: expectedName,
+              pass: false,
+              report: `no output "${name}"; the runtime returned ${Object.keys(run.outputs).join(', ')}`,
+            };
+          const comparison = compareAllClose(actual, desired, options.tolerance ?? DEFAULT_PROBE_TOLERANCE, {
+            dtypeRule: dtypeRuleFor(runtime, desired.dtype),
+          });
+          return {
+            output: name,
+            expected: expectedName,
+            pass: comparison.pass,
+            ...(comparison.report ? { report: formatMismatchReport(comparison.report) } : comparison.pass ? {} : { report: comparison.kind }),
+          };
         });
         entry.verdict = entry.comparisons.length > 0 && entry.comparisons.every((comparison) => comparison.pass) ? 'pass' : 'fail';
       }
@@ -245,7 +346,10 @@ export function renderProbe(report: ProbeReport): string {
   const lines = [`${report.file}`, `  format: ${report.format}`, '  inputs:'];
   for (const [name, input] of Object.entries(report.inputs)) lines.push(`    ${name}: ${input.dtype}[${input.shape.join(', ')}] (${input.source})`);
   for (const result of report.runtimes) {
-    lines.push('', `${result.runtime}: ${result.verdict.toUpperCase()}${result.loadSeconds !== undefined ? ` (load ${(result.loadSeconds * 1000).toFixed(1)} ms, run ${(result.runSeconds! * 1000).toFixed(1)} ms)` : ''}`);
+    lines.push(
+      '',
+      `${result.runtime}: ${result.verdict.toUpperCase()}${result.loadSeconds !== undefined ? ` (load ${(result.loadSeconds * 1000).toFixed(1)} ms, run ${(result.runSeconds! * 1000).toFixed(1)} ms)` : ''}`,
+    );
     if (result.reason) lines.push(`  ${result.reason}`);
     for (const [name, output] of Object.entries(result.outputs)) {
       const few = output.values.slice(0, 6).map((value) => (typeof value === 'number' ? Number(value.toPrecision(6)) : value));
@@ -276,35 +380,49 @@ export function registerProbeCommand(program: Command, setExitCode: (code: numbe
     .option('--rtol <x>', 'relative tolerance for --expected', String(DEFAULT_PROBE_TOLERANCE.rtol))
     .option('--atol <x>', 'absolute tolerance for --expected', String(DEFAULT_PROBE_TOLERANCE.atol))
     .option('--json', 'print per runtime {runtime, verdict, outputs: {name: {shape, dtype, values}}}')
-    .action(async (artifact: string, options: { input?: string[]; expected?: string; signature: string; seed: string; rtol: string; atol: string; json?: boolean }) => {
-      const file = path.resolve(artifact);
-      const inputs: Record<string, Tensor> = {};
-      for (const entry of options.input ?? []) {
-        const [name, source] = entry.includes('=') ? [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)] : ['', entry];
-        inputs[name] = await readTensorFile(path.resolve(source!));
-      }
-      let expected: ProbeOptions['expected'];
-      if (options.expected) {
-        const source = path.resolve(options.expected);
-        if (source.endsWith('.npy')) expected = await readNpy(source);
-        else {
-          const json = JSON.parse(await readFile(source, 'utf8')) as unknown;
-          expected = Array.isArray(json) || (typeof json === 'object' && json !== null && 'data' in json)
-            ? tensorFromJson(json, 'float32', source)
-            : Object.fromEntries(Object.entries(json as Record<string, unknown>).map(([name, value]) => [name, tensorFromJson(value, 'float32', source)]));
+    .action(
+      async (
+        artifact: string,
+        options: { input?: string[]; expected?: string; signature: string; seed: string; rtol: string; atol: string; json?: boolean },
+      ) => {
+        const file = path.resolve(artifact);
+        const inputs: Record<string, Tensor> = {};
+        for (const entry of options.input ?? []) {
+          const [name, source] = entry.includes('=') ? [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)] : ['', entry];
+          inputs[name] = await readTensorFile(path.resolve(source!));
         }
-      }
-      const report = await probeArtifact(file, {
-        inputs,
-        ...(expected ? { expected } : {}),
-        signature: options.signature,
-        seed: Number(options.seed),
-        tolerance: { rtol: Number(options.rtol), atol: Number(options.atol), equalNan: true },
-      });
-      process.stdout.write(options.json ? `${JSON.stringify(report.runtimes.map(({ runtime, verdict, outputs, reason }) => ({ runtime, verdict, outputs, ...(reason ? { reason } : {}) })), null, 2)}\n` : renderProbe(report));
-      // With --expected, a probe that compared nothing (every runtime unsupported, no output matched) proves nothing.
-      const compared = report.runtimes.some((result) => (result.comparisons ?? []).length > 0);
-      if (expected && !compared) process.stderr.write('probe: --expected was given but no runtime compared any output with it\n');
-      setExitCode(report.runtimes.some((result) => !['ran', 'pass', 'unsupported'].includes(result.verdict)) || (expected && !compared) ? 1 : 0);
-    });
+        let expected: ProbeOptions['expected'];
+        if (options.expected) {
+          const source = path.resolve(options.expected);
+          if (source.endsWith('.npy')) expected = await readNpy(source);
+          else {
+            const json = JSON.parse(await readFile(source, 'utf8')) as unknown;
+            expected =
+              Array.isArray(json) || (typeof json === 'object' && json !== null && 'data' in json)
+                ? tensorFromJson(json, 'float32', source)
+                : Object.fromEntries(Object.entries(json as Record<string, unknown>).map(([name, value]) => [name, tensorFromJson(value, 'float32', source)]));
+          }
+        }
+        const report = await probeArtifact(file, {
+          inputs,
+          ...(expected ? { expected } : {}),
+          signature: options.signature,
+          seed: Number(options.seed),
+          tolerance: { rtol: Number(options.rtol), atol: Number(options.atol), equalNan: true },
+        });
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify(
+                report.runtimes.map(({ runtime, verdict, outputs, reason }) => ({ runtime, verdict, outputs, ...(reason ? { reason } : {}) })),
+                null,
+                2,
+              )}\n`
+            : renderProbe(report),
+        );
+        // With --expected, a probe that compared nothing (every runtime unsupported, no output matched) proves nothing.
+        const compared = report.runtimes.some((result) => (result.comparisons ?? []).length > 0);
+        if (expected && !compared) process.stderr.write('probe: --expected was given but no runtime compared any output with it\n');
+        setExitCode(report.runtimes.some((result) => !['ran', 'pass', 'unsupported'].includes(result.verdict)) || (expected && !compared) ? 1 : 0);
+      },
+    );
 }

@@ -5,9 +5,24 @@ import { parse } from 'yaml';
 import { ENVIRONMENTS } from '../environments.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
 
-interface Step { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string }
-interface Job { needs?: string | string[]; if?: string; 'runs-on': string; strategy?: { matrix: Record<string, unknown[]> }; steps: Step[] }
-interface Workflow { on: Record<string, unknown>; jobs: Record<string, Job> }
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  if?: string;
+}
+interface Job {
+  needs?: string | string[];
+  if?: string;
+  'runs-on': string;
+  strategy?: { matrix: Record<string, unknown[]> };
+  steps: Step[];
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  jobs: Record<string, Job>;
+}
 
 const readWorkflow = async (name: string) => parse(await readFile(path.join(PACKAGE_ROOT, '.github', 'workflows', name), 'utf8')) as Workflow;
 const runs = (job: Job) => job.steps.map((step) => step.run ?? '').join('\n');

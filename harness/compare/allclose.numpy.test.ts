@@ -67,22 +67,57 @@ function cases(): OracleCase[] {
   const [tricky64Actual, tricky64Desired] = trickyFloats('float64', 7, 20_005, 1e-7, 1e-9, true);
   const [trickyNoAtolActual, trickyNoAtolDesired] = trickyFloats('float32', 8, 16_400, 1e-4, 0, true);
   return [
-    { name: 'float32 2x3 with a NaN pair', actual: floats('float32', [1, 2, 3, 4, 5, NaN], [2, 3]), desired: floats('float32', [1, 2.5, 0, 4, 5.1, NaN], [2, 3]), rtol: 1e-6, atol: 0 },
-    { name: 'float64 ramp, three off', actual: floats('float64', ramp), desired: floats('float64', ramp.map((v, i) => (i >= 97 ? v + i - 96 : v))), rtol: 1e-7, atol: 0 },
+    {
+      name: 'float32 2x3 with a NaN pair',
+      actual: floats('float32', [1, 2, 3, 4, 5, NaN], [2, 3]),
+      desired: floats('float32', [1, 2.5, 0, 4, 5.1, NaN], [2, 3]),
+      rtol: 1e-6,
+      atol: 0,
+    },
+    {
+      name: 'float64 ramp, three off',
+      actual: floats('float64', ramp),
+      desired: floats(
+        'float64',
+        ramp.map((v, i) => (i >= 97 ? v + i - 96 : v)),
+      ),
+      rtol: 1e-7,
+      atol: 0,
+    },
     { name: 'float32 near the float32 bound', actual: boundary32Actual, desired: boundary32Desired, rtol: 1e-5, atol: 1e-7 },
     { name: 'float64 near the bound', actual: boundary64Actual, desired: boundary64Desired, rtol: 1e-7, atol: 1e-12 },
     { name: 'float32 2-d, 1% perturbed', actual: noisyActual, desired: noisyDesired, rtol: 1e-5, atol: 1e-6 },
     { name: 'float16 bits', actual: f16Actual, desired: f16Desired, rtol: 1e-3, atol: 1e-4 },
     { name: 'bfloat16 bits', actual: bf16Actual, desired: bf16Desired, rtol: 4e-3, atol: 0 },
-    { name: 'int32', actual: { dtype: 'int32', shape: [2, 2], data: new Int32Array([1, -7, 30, 4]) }, desired: { dtype: 'int32', shape: [2, 2], data: new Int32Array([1, 7, 3, 4]) }, rtol: 0, atol: 0, skipHeader: true },
-    { name: 'bool', actual: { dtype: 'bool', shape: [3], data: new Uint8Array([1, 0, 0]) }, desired: { dtype: 'bool', shape: [3], data: new Uint8Array([1, 1, 0]) }, rtol: 0, atol: 0, skipHeader: true },
+    {
+      name: 'int32',
+      actual: { dtype: 'int32', shape: [2, 2], data: new Int32Array([1, -7, 30, 4]) },
+      desired: { dtype: 'int32', shape: [2, 2], data: new Int32Array([1, 7, 3, 4]) },
+      rtol: 0,
+      atol: 0,
+      skipHeader: true,
+    },
+    {
+      name: 'bool',
+      actual: { dtype: 'bool', shape: [3], data: new Uint8Array([1, 0, 0]) },
+      desired: { dtype: 'bool', shape: [3], data: new Uint8Array([1, 1, 0]) },
+      rtol: 0,
+      atol: 0,
+      skipHeader: true,
+    },
     { name: '0-d float64', actual: floats('float64', [2], []), desired: floats('float64', [3], []), rtol: 1e-7, atol: 0 },
     { name: 'zero references only', actual: floats('float64', [1e-3, 2, 5]), desired: floats('float64', [0, 2, 0]), rtol: 1e-7, atol: 0 },
     { name: 'tiny magnitudes', actual: floats('float64', [1.5e-9, 2e-9]), desired: floats('float64', [1e-9, 2e-9]), rtol: 1e-3, atol: 0 },
     { name: 'large float32 magnitudes', actual: floats('float32', [1.2345678e10, 3]), desired: floats('float32', [1e10, 3]), rtol: 1e-7, atol: 0 },
     { name: 'float32 with many digits', actual: floats('float32', [1234.5677, 0.1]), desired: floats('float32', [0, 0.3]), rtol: 1e-7, atol: 1e-9 },
     { name: 'shapes differ', actual: floats('float32', [1, 2, 3]), desired: floats('float32', [1, 2]), rtol: 1e-7, atol: 0 },
-    { name: 'equal NaN and inf positions', actual: floats('float32', [NaN, Infinity, -Infinity, 1]), desired: floats('float32', [NaN, Infinity, -Infinity, 1]), rtol: 0, atol: 0 },
+    {
+      name: 'equal NaN and inf positions',
+      actual: floats('float32', [NaN, Infinity, -Infinity, 1]),
+      desired: floats('float32', [NaN, Infinity, -Infinity, 1]),
+      rtol: 0,
+      atol: 0,
+    },
     { name: 'float32 over several SIMD chunks with NaN, inf, zeros, subnormals', actual: tricky32Actual, desired: tricky32Desired, rtol: 1e-5, atol: 1e-6 },
     { name: 'float64 over several SIMD chunks with NaN, inf, zeros, subnormals', actual: tricky64Actual, desired: tricky64Desired, rtol: 1e-7, atol: 1e-9 },
     { name: 'float32 over a chunk edge with atol 0', actual: trickyNoAtolActual, desired: trickyNoAtolDesired, rtol: 1e-4, atol: 0 },
@@ -111,13 +146,16 @@ describe.skipIf(!HAS_NUMPY_PYTHON)('compareAllClose agrees with numpy.testing.as
   let numpyMessages: (string | null)[] = [];
 
   beforeAll(async () => {
-    numpyMessages = await runNumpyScript<(string | null)[]>(ORACLE_SCRIPT, all.map((oracleCase) => ({
-      actual: encodeTensor(oracleCase.actual),
-      desired: encodeTensor(oracleCase.desired),
-      rtol: oracleCase.rtol,
-      atol: oracleCase.atol,
-      equalNan: oracleCase.equalNan ?? true,
-    })));
+    numpyMessages = await runNumpyScript<(string | null)[]>(
+      ORACLE_SCRIPT,
+      all.map((oracleCase) => ({
+        actual: encodeTensor(oracleCase.actual),
+        desired: encodeTensor(oracleCase.desired),
+        rtol: oracleCase.rtol,
+        atol: oracleCase.atol,
+        equalNan: oracleCase.equalNan ?? true,
+      })),
+    );
   });
 
   it.each(all.map((oracleCase, index) => [oracleCase.name, oracleCase, index] as const))('%s', (_name, oracleCase, index) => {
@@ -164,7 +202,14 @@ for case in json.load(sys.stdin):
 print(json.dumps(out))
 `;
 
-interface Figures { mismatched: number; nan: number; inf: number; first: number[]; maxAbs: number; maxRel: number }
+interface Figures {
+  mismatched: number;
+  nan: number;
+  inf: number;
+  first: number[];
+  maxAbs: number;
+  maxRel: number;
+}
 
 // numpy's message stops at a NaN or inf location mismatch, so for arrays with those the figures come from np.isclose.
 describe.skipIf(!HAS_NUMPY_PYTHON)('compareAllClose counts what np.isclose rejects, NaN and inf mismatches included', () => {
@@ -177,17 +222,33 @@ describe.skipIf(!HAS_NUMPY_PYTHON)('compareAllClose counts what np.isclose rejec
   let figures: Figures[] = [];
 
   beforeAll(async () => {
-    figures = await runNumpyScript<Figures[]>(FIGURES_SCRIPT, figureCases.map(({ pair: [actual, desired], rtol, atol, equalNan }) => ({
-      actual: encodeTensor(actual), desired: encodeTensor(desired), rtol, atol, equalNan,
-    })));
+    figures = await runNumpyScript<Figures[]>(
+      FIGURES_SCRIPT,
+      figureCases.map(({ pair: [actual, desired], rtol, atol, equalNan }) => ({
+        actual: encodeTensor(actual),
+        desired: encodeTensor(desired),
+        rtol,
+        atol,
+        equalNan,
+      })),
+    );
   });
 
-  it.each(figureCases.map((figureCase, index) => [figureCase.name, figureCase, index] as const))('%s', (_name, { pair: [actual, desired], rtol, atol, equalNan }, index) => {
-    const expected = figures[index]!;
-    const { report } = compareAllClose(actual, desired, { rtol, atol, equalNan });
-    expect(expected.nan).toBeGreaterThan(0);
-    expect(expected.inf).toBeGreaterThan(0);
-    expect(report).toMatchObject({ mismatched: expected.mismatched, nanMismatches: expected.nan, infMismatches: expected.inf, maxAbsDiff: expected.maxAbs, maxRelDiff: expected.maxRel });
-    expect(report?.firstMismatches?.map((mismatch) => mismatch.index[0])).toEqual(expected.first);
-  });
+  it.each(figureCases.map((figureCase, index) => [figureCase.name, figureCase, index] as const))(
+    '%s',
+    (_name, { pair: [actual, desired], rtol, atol, equalNan }, index) => {
+      const expected = figures[index]!;
+      const { report } = compareAllClose(actual, desired, { rtol, atol, equalNan });
+      expect(expected.nan).toBeGreaterThan(0);
+      expect(expected.inf).toBeGreaterThan(0);
+      expect(report).toMatchObject({
+        mismatched: expected.mismatched,
+        nanMismatches: expected.nan,
+        infMismatches: expected.inf,
+        maxAbsDiff: expected.maxAbs,
+        maxRelDiff: expected.maxRel,
+      });
+      expect(report?.firstMismatches?.map((mismatch) => mismatch.index[0])).toEqual(expected.first);
+    },
+  );
 });

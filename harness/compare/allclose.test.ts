@@ -14,7 +14,10 @@ function tensor(dtype: DType, values: TensorData, shape: number[] = [values.leng
 const f32 = (values: number[], shape?: number[]) => tensor('float32', new Float32Array(values), shape);
 const f64 = (values: number[], shape?: number[]) => tensor('float64', new Float64Array(values), shape);
 
-describe.each([['float32', f32], ['float64', f64]] as const)('%s values', (_dtype, make) => {
+describe.each([
+  ['float32', f32],
+  ['float64', f64],
+] as const)('%s values', (_dtype, make) => {
   it('treats NaN as equal to NaN by default, and as a mismatch with equalNan: false', () => {
     expect(compareAllClose(make([NaN, 1]), make([NaN, 1]), exact).pass).toBe(true);
     const strict = compareAllClose(make([NaN, 1]), make([NaN, 1]), { ...exact, equalNan: false });
@@ -67,7 +70,13 @@ describe.each([['float32', f32], ['float64', f64]] as const)('%s values', (_dtyp
     expect(report?.total).toBe(24);
     expect(report?.maxAbsDiff).toBe(23);
     expect(report?.maxRelDiff).toBe(23);
-    expect(report?.firstMismatches?.map((m) => m.index)).toEqual([[0, 0, 2], [0, 1, 1], [0, 2, 0], [0, 2, 3], [1, 0, 2]]);
+    expect(report?.firstMismatches?.map((m) => m.index)).toEqual([
+      [0, 0, 2],
+      [0, 1, 1],
+      [0, 2, 0],
+      [0, 2, 3],
+      [1, 0, 2],
+    ]);
     expect(report?.firstMismatches?.[0]).toEqual({ index: [0, 0, 2], actual: '3.0', desired: '1.0' });
     const longer = compareAllClose(make(actual, [2, 3, 4]), make(desired, [2, 3, 4]), { rtol: 1e-6, atol: 0 }, { reportedMismatches: 8 });
     expect(longer.report?.firstMismatches).toHaveLength(8);
@@ -81,7 +90,10 @@ describe.each([['float32', f32], ['float64', f64]] as const)('%s values', (_dtyp
 
 describe('long float arrays (the SIMD kernel, its chunks and tail)', () => {
   it.each([
-    ['float32', 1e-5, 1e-6, true], ['float32', 1e-3, 0, false], ['float64', 1e-7, 1e-12, true], ['float64', 1e-6, 0, false],
+    ['float32', 1e-5, 1e-6, true],
+    ['float32', 1e-3, 0, false],
+    ['float64', 1e-7, 1e-12, true],
+    ['float64', 1e-6, 0, false],
   ] as const)('%s rtol=%s atol=%s equalNan=%s: the same verdicts as deciding each element alone', (dtype, rtol, atol, equalNan) => {
     const [actual, desired] = trickyFloats(dtype, 21, 16_384 + 13, rtol, atol);
     const tolerance = { rtol, atol, equalNan };
@@ -188,7 +200,9 @@ describe('shapes and dtypes', () => {
   });
 
   it('explains a dtype the runtime cannot produce', () => {
-    const comparison = compareAllClose(f32([1]), tensor('float16', new Uint16Array([0x3c00])), exact, { dtypeRule: dtypeRuleFor('tfjs-node-savedmodel', 'float16') });
+    const comparison = compareAllClose(f32([1]), tensor('float16', new Uint16Array([0x3c00])), exact, {
+      dtypeRule: dtypeRuleFor('tfjs-node-savedmodel', 'float16'),
+    });
     expect(comparison.kind).toBe('dtype-mismatch');
     expect(formatMismatchReport(comparison.report!)).toContain('tfjs-node-savedmodel: tfjs has no float16 dtype');
   });
@@ -199,7 +213,11 @@ describe('shapes and dtypes', () => {
     const passing = compareAllClose(tensor('int32', new Int32Array([1, -2, 3])), desired, exact, { dtypeRule: rule });
     expect(passing).toEqual({ pass: true, kind: 'pass', coercion: 'int64 → int32 (tfjs-node-savedmodel)' });
     const failing = compareAllClose(tensor('int32', new Int32Array([1, -2, 4])), desired, exact, { dtypeRule: rule });
-    expect(failing).toMatchObject({ kind: 'value-mismatch', coercion: 'int64 → int32 (tfjs-node-savedmodel)', report: { comparedDtype: 'int64', mismatched: 1 } });
+    expect(failing).toMatchObject({
+      kind: 'value-mismatch',
+      coercion: 'int64 → int32 (tfjs-node-savedmodel)',
+      report: { comparedDtype: 'int64', mismatched: 1 },
+    });
     expect(formatMismatchReport(failing.report!)).toMatch(/Compared after dtype coercion int64 → int32 \(tfjs-node-savedmodel\)$/);
   });
 
@@ -234,17 +252,19 @@ describe('input checks', () => {
 describe('formatMismatchReport', () => {
   it('lays out a value mismatch like numpy', () => {
     const { report } = compareAllClose(f32([1, 2, 3, 4, 5, NaN], [2, 3]), f32([1, 2.5, 0, 4, 5.1, NaN], [2, 3]), { rtol: 1e-6, atol: 0 });
-    expect(formatMismatchReport(report!)).toBe([
-      'Not equal to tolerance rtol=1e-06, atol=0',
-      '',
-      'Mismatched elements: 3 / 6 (50%)',
-      'Mismatch at indices:',
-      ' [0, 1]: 2.0 (ACTUAL), 2.5 (DESIRED)',
-      ' [0, 2]: 3.0 (ACTUAL), 0.0 (DESIRED)',
-      ' [1, 1]: 5.0 (ACTUAL), 5.099999904632568 (DESIRED)',
-      'Max absolute difference among violations: 3.',
-      'Max relative difference among violations: 0.2',
-    ].join('\n'));
+    expect(formatMismatchReport(report!)).toBe(
+      [
+        'Not equal to tolerance rtol=1e-06, atol=0',
+        '',
+        'Mismatched elements: 3 / 6 (50%)',
+        'Mismatch at indices:',
+        ' [0, 1]: 2.0 (ACTUAL), 2.5 (DESIRED)',
+        ' [0, 2]: 3.0 (ACTUAL), 0.0 (DESIRED)',
+        ' [1, 1]: 5.0 (ACTUAL), 5.099999904632568 (DESIRED)',
+        'Max absolute difference among violations: 3.',
+        'Max relative difference among violations: 0.2',
+      ].join('\n'),
+    );
   });
 
   it('names NaN and inf location mismatches', () => {

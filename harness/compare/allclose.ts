@@ -10,7 +10,6 @@ import { decodeBfloat16, decodeFloat16, roundThroughFloat16, roundToBfloat16 } f
 import { formatPythonFloat, type PrecisionRounder } from './numpy-format.ts';
 import { HAS_SIMD_SCAN, scanFloat32Simd, scanFloat64Simd } from './simd-scan.ts';
 
-
 /** Tolerances as numpy takes them. `equalNan` defaults to true (NaN equals NaN). */
 export interface Tolerance {
   rtol: number;
@@ -112,8 +111,10 @@ class ViolationTally {
 
   /** Decide one float element the way numpy does; the SIMD kernel calls this only for doubtful ones. */
   considerFloat(flatIndex: number, actual: number, desired: number): void {
-    if (actual !== actual || desired !== desired) {
-      if (this.equalNan && actual !== actual && desired !== desired) return;
+    const actualNan = Number.isNaN(actual);
+    const desiredNan = Number.isNaN(desired);
+    if (actualNan || desiredNan) {
+      if (this.equalNan && actualNan && desiredNan) return;
       this.nanMismatches++;
     } else if (actual === desired) {
       return;
@@ -130,9 +131,10 @@ class ViolationTally {
 
   /** An integer element known to differ. */
   considerInteger(flatIndex: number, actual: number | bigint, desired: number | bigint): void {
-    const difference = typeof actual === 'bigint' || typeof desired === 'bigint'
-      ? Number(BigInt(actual) > BigInt(desired) ? BigInt(actual) - BigInt(desired) : BigInt(desired) - BigInt(actual))
-      : Math.abs(actual - desired);
+    const difference =
+      typeof actual === 'bigint' || typeof desired === 'bigint'
+        ? Number(BigInt(actual) > BigInt(desired) ? BigInt(actual) - BigInt(desired) : BigInt(desired) - BigInt(actual))
+        : Math.abs(actual - desired);
     const magnitude = Math.abs(Number(desired));
     this.addNumericViolation(difference, magnitude === 0 ? -1 : difference / magnitude);
     this.record(flatIndex, actual, desired, String);
@@ -174,7 +176,12 @@ function scanIntegers(actual: ArrayLike<number | bigint>, desired: ArrayLike<num
   }
 }
 
-function scanUnequal(actual: ArrayLike<number | string>, desired: ArrayLike<number | string>, tally: ViolationTally, format: (value: number | string) => string): void {
+function scanUnequal(
+  actual: ArrayLike<number | string>,
+  desired: ArrayLike<number | string>,
+  tally: ViolationTally,
+  format: (value: number | string) => string,
+): void {
   for (let i = 0; i < actual.length; i++) {
     if (actual[i] !== desired[i]) tally.considerUnequal(i, actual[i]!, desired[i]!, format);
   }
@@ -184,17 +191,25 @@ function scanValues(actual: Tensor, desired: Tensor, tally: ViolationTally): voi
   switch (actual.dtype) {
     // The SIMD kernel accepts what surely passes and hands the rest to considerFloat, which decides exactly.
     case 'float32':
-      if (!HAS_SIMD_SCAN) return scanEveryFloat(actual.data as Float32Array, desired.data as Float32Array, tally);
-      return scanFloat32Simd(actual.data as Float32Array, desired.data as Float32Array, tally.rtol, tally.atol, tally);
+      if (HAS_SIMD_SCAN) scanFloat32Simd(actual.data as Float32Array, desired.data as Float32Array, tally.rtol, tally.atol, tally);
+      else scanEveryFloat(actual.data as Float32Array, desired.data as Float32Array, tally);
+      break;
     case 'float64':
-      if (!HAS_SIMD_SCAN) return scanEveryFloat(actual.data as Float64Array, desired.data as Float64Array, tally);
-      return scanFloat64Simd(actual.data as Float64Array, desired.data as Float64Array, tally.rtol, tally.atol, tally);
-    case 'float16': return scanEveryFloat(decodeFloat16(actual.data as Uint16Array), decodeFloat16(desired.data as Uint16Array), tally);
-    case 'bfloat16': return scanEveryFloat(decodeBfloat16(actual.data as Uint16Array), decodeBfloat16(desired.data as Uint16Array), tally);
-    case 'bool': case 'string':
-      return scanUnequal(actual.data as ArrayLike<number | string>, desired.data as ArrayLike<number | string>, tally, actual.dtype === 'bool' ? formatBool : String);
+      if (HAS_SIMD_SCAN) scanFloat64Simd(actual.data as Float64Array, desired.data as Float64Array, tally.rtol, tally.atol, tally);
+      else scanEveryFloat(actual.data as Float64Array, desired.data as Float64Array, tally);
+      break;
+    case 'float16':
+      scanEveryFloat(decodeFloat16(actual.data as Uint16Array), decodeFloat16(desired.data as Uint16Array), tally);
+      break;
+    case 'bfloat16':
+      scanEveryFloat(decodeBfloat16(actual.data as Uint16Array), decodeBfloat16(desired.data as Uint16Array), tally);
+      break;
+    case 'bool':
+    case 'string':
+      scanUnequal(actual.data as ArrayLike<number | string>, desired.data as ArrayLike<number | string>, tally, actual.dtype === 'bool' ? formatBool : String);
+      break;
     default:
-      return scanIntegers(actual.data as ArrayLike<number | bigint>, desired.data as ArrayLike<number | bigint>, tally);
+      scanIntegers(actual.data as ArrayLike<number | bigint>, desired.data as ArrayLike<number | bigint>, tally);
   }
 }
 
@@ -202,7 +217,10 @@ function checkTolerance(tolerance: Tolerance): void {
   for (const key of ['rtol', 'atol'] as const) {
     const value = tolerance[key];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new RoundtripError('TOLERANCE_INVALID', `tolerance ${key} is ${String(value)}, expected a finite number >= 0`, { phase: 'compare', details: { tolerance } });
+      throw new RoundtripError('TOLERANCE_INVALID', `tolerance ${key} is ${String(value)}, expected a finite number >= 0`, {
+        phase: 'compare',
+        details: { tolerance },
+      });
     }
   }
 }
@@ -211,10 +229,16 @@ function checkTensor(tensor: Tensor, role: 'actual' | 'desired'): void {
   const Storage = DTYPE_STORAGE[tensor.dtype];
   const count = elementCount(tensor.shape);
   if (Storage === undefined || !(Storage === Array ? Array.isArray(tensor.data) : tensor.data instanceof Storage)) {
-    throw new RoundtripError('TENSOR_INVALID', `${role} tensor of dtype ${tensor.dtype} holds a ${tensor.data.constructor.name}, expected ${Storage?.name ?? 'a known dtype'}`, { phase: 'compare' });
+    throw new RoundtripError(
+      'TENSOR_INVALID',
+      `${role} tensor of dtype ${tensor.dtype} holds a ${tensor.data.constructor.name}, expected ${Storage?.name ?? 'a known dtype'}`,
+      { phase: 'compare' },
+    );
   }
   if (tensor.data.length !== count) {
-    throw new RoundtripError('TENSOR_INVALID', `${role} tensor has ${tensor.data.length} elements, expected ${count} from shape [${tensor.shape.join(', ')}]`, { phase: 'compare' });
+    throw new RoundtripError('TENSOR_INVALID', `${role} tensor has ${tensor.data.length} elements, expected ${count} from shape [${tensor.shape.join(', ')}]`, {
+      phase: 'compare',
+    });
   }
 }
 

@@ -22,8 +22,16 @@ describe('dtypeRuleFor', () => {
 describe('coerceForComparison', () => {
   const sample = (dtype: Tensor['dtype']): Tensor => {
     const values = [0, 1, 2];
-    const data = dtype === 'int64' ? new BigInt64Array(values.map(BigInt)) : dtype === 'float64' ? new Float64Array(values)
-      : dtype === 'float32' ? new Float32Array(values) : dtype === 'uint8' ? new Uint8Array(values) : new Int32Array(values);
+    const data =
+      dtype === 'int64'
+        ? new BigInt64Array(values.map(BigInt))
+        : dtype === 'float64'
+          ? new Float64Array(values)
+          : dtype === 'float32'
+            ? new Float32Array(values)
+            : dtype === 'uint8'
+              ? new Uint8Array(values)
+              : new Int32Array(values);
     return { dtype, shape: [3], data };
   };
 

@@ -23,12 +23,15 @@ export type DtypeTableEntry =
 
 /** tfjs (tfjs-node's SavedModel runner, our tfjs-keras loader and the converter outputs' loaders alike) has float32, int32, bool and string only. */
 const TFJS_ENTRIES: readonly DtypeTableEntry[] = [
-  { desired: 'int64', delivers: 'int32', compareAs: 'int64', lossy: false,
-    reason: 'tfjs has no int64 dtype: int64 inputs and outputs are int32 tensors' },
-  { desired: 'uint8', delivers: 'int32', compareAs: 'int32', lossy: false,
-    reason: 'tfjs has no uint8 dtype: uint8 inputs and outputs are int32 tensors' },
-  { desired: 'float64', delivers: 'float32', compareAs: 'float32', lossy: true,
-    reason: 'tfjs has no float64 dtype: the float64 reference is rounded to float32 before comparing' },
+  { desired: 'int64', delivers: 'int32', compareAs: 'int64', lossy: false, reason: 'tfjs has no int64 dtype: int64 inputs and outputs are int32 tensors' },
+  { desired: 'uint8', delivers: 'int32', compareAs: 'int32', lossy: false, reason: 'tfjs has no uint8 dtype: uint8 inputs and outputs are int32 tensors' },
+  {
+    desired: 'float64',
+    delivers: 'float32',
+    compareAs: 'float32',
+    lossy: true,
+    reason: 'tfjs has no float64 dtype: the float64 reference is rounded to float32 before comparing',
+  },
   { desired: 'float16', unsupported: true, reason: 'tfjs has no float16 dtype' },
   { desired: 'bfloat16', unsupported: true, reason: 'tfjs has no bfloat16 dtype' },
 ];
@@ -39,8 +42,7 @@ export const RUNTIME_DTYPE_TABLE: Readonly<Record<string, readonly DtypeTableEnt
   'tfjs-keras': TFJS_ENTRIES,
   'tfjs-converter': TFJS_ENTRIES,
   'onnxruntime-node': [
-    { desired: 'int64', delivers: 'int64', compareAs: 'int64', lossy: false,
-      reason: 'onnxruntime-node returns int64 tensors as BigInt64Array' },
+    { desired: 'int64', delivers: 'int64', compareAs: 'int64', lossy: false, reason: 'onnxruntime-node returns int64 tensors as BigInt64Array' },
   ],
   // LiteRT.js hands float32, int32 and uint8 tensors back as they are; other dtypes never reach a comparison.
   litertjs: [],
@@ -62,23 +64,38 @@ export function dtypeRuleFor(runtime: string, desired: DType): DtypeRule {
 }
 
 type NumericStorage =
-  | Float32ArrayConstructor | Float64ArrayConstructor
-  | Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor | BigInt64ArrayConstructor
-  | Uint8ArrayConstructor | Uint16ArrayConstructor | Uint32ArrayConstructor | BigUint64ArrayConstructor;
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | Int8ArrayConstructor
+  | Int16ArrayConstructor
+  | Int32ArrayConstructor
+  | BigInt64ArrayConstructor
+  | Uint8ArrayConstructor
+  | Uint16ArrayConstructor
+  | Uint32ArrayConstructor
+  | BigUint64ArrayConstructor;
 
 /** The array type each dtype's data must be (see tensor.ts); `Array` for strings. */
 export const DTYPE_STORAGE: Readonly<Record<DType, NumericStorage | ArrayConstructor>> = {
-  float16: Uint16Array, bfloat16: Uint16Array, float32: Float32Array, float64: Float64Array,
-  int8: Int8Array, int16: Int16Array, int32: Int32Array, int64: BigInt64Array,
-  uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, uint64: BigUint64Array,
-  bool: Uint8Array, string: Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
+  float32: Float32Array,
+  float64: Float64Array,
+  int8: Int8Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+  uint8: Uint8Array,
+  uint16: Uint16Array,
+  uint32: Uint32Array,
+  uint64: BigUint64Array,
+  bool: Uint8Array,
+  string: Array,
 };
 
 type NumberArrayConstructor = new (values: ArrayLike<number>) => Exclude<TensorData, string[] | BigInt64Array | BigUint64Array>;
 
-const CASTABLE: ReadonlySet<DType> = new Set<DType>([
-  'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
-]);
+const CASTABLE: ReadonlySet<DType> = new Set<DType>(['float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
 
 /** Cast tensor data between numeric dtypes the way numpy's `astype` does for in-range values. */
 export function castTensor(tensor: Tensor, dtype: DType): Tensor {

@@ -10,8 +10,9 @@ describe('toBeAllClose', () => {
   });
 
   it('fails with the numpy-style report as its message', () => {
-    expect(() => expect(f32([1, 2, 3])).toBeAllClose(f32([1, 2, 4]), { rtol: 1e-6, atol: 0 }))
-      .toThrow(/Mismatched elements: 1 \/ 3 \(33\.3%\)\nMismatch at index:\n \[2\]: 3\.0 \(ACTUAL\), 4\.0 \(DESIRED\)/);
+    expect(() => expect(f32([1, 2, 3])).toBeAllClose(f32([1, 2, 4]), { rtol: 1e-6, atol: 0 })).toThrow(
+      /Mismatched elements: 1 \/ 3 \(33\.3%\)\nMismatch at index:\n \[2\]: 3\.0 \(ACTUAL\), 4\.0 \(DESIRED\)/,
+    );
   });
 
   it('supports .not, and explains a pass it did not expect', () => {

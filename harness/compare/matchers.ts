@@ -13,7 +13,7 @@ interface AllCloseMatchers<R = unknown> {
 }
 
 declare module 'vitest' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  // biome-ignore lint/suspicious/noExplicitAny: the declaration merges with vitest's own, which says `any`
   interface Matchers<T = any> extends AllCloseMatchers<T> {}
 }
 
@@ -23,9 +23,10 @@ export const allCloseMatchers = {
     const comparison = compareAllClose(received, desired, tolerance, options);
     return {
       pass: comparison.pass,
-      message: () => comparison.report === undefined
-        ? `expected tensors not to be all close (rtol=${tolerance.rtol}, atol=${tolerance.atol})${comparison.coercion === undefined ? '' : `, compared after dtype coercion ${comparison.coercion}`}`
-        : formatMismatchReport(comparison.report),
+      message: () =>
+        comparison.report === undefined
+          ? `expected tensors not to be all close (rtol=${tolerance.rtol}, atol=${tolerance.atol})${comparison.coercion === undefined ? '' : `, compared after dtype coercion ${comparison.coercion}`}`
+          : formatMismatchReport(comparison.report),
     };
   },
 };

@@ -7,12 +7,17 @@ import { formatNumpyFloatScalar, formatPythonG, formatPythonShape } from './nump
 /** How numpy prints a 0-d array of the compared dtype holding a maximum difference. */
 function formatDifference(value: number, dtype: DType): string {
   switch (dtype) {
-    case 'float64': return formatNumpyFloatScalar(value);
-    case 'float32': return formatNumpyFloatScalar(value, Math.fround);
-    case 'float16': return formatNumpyFloatScalar(value, roundThroughFloat16);
+    case 'float64':
+      return formatNumpyFloatScalar(value);
+    case 'float32':
+      return formatNumpyFloatScalar(value, Math.fround);
+    case 'float16':
+      return formatNumpyFloatScalar(value, roundThroughFloat16);
     // ml_dtypes prints bfloat16 with six significant digits, not through numpy's float formatter.
-    case 'bfloat16': return formatPythonG(value, 6);
-    default: return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
+    case 'bfloat16':
+      return formatPythonG(value, 6);
+    default:
+      return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
   }
 }
 
@@ -25,8 +30,7 @@ function formatValueLines(report: MismatchReport): string[] {
   // numpy lists no indices for 0-d arrays.
   if (report.actual.shape.length > 0 && firstMismatches.length > 0) {
     const shown = firstMismatches.length;
-    lines.push(mismatched > shown ? `First ${shown} mismatches are at indices:`
-      : shown === 1 ? 'Mismatch at index:' : 'Mismatch at indices:');
+    lines.push(mismatched > shown ? `First ${shown} mismatches are at indices:` : shown === 1 ? 'Mismatch at index:' : 'Mismatch at indices:');
     for (const { index, actual, desired } of firstMismatches) {
       lines.push(` [${index.join(', ')}]: ${actual} (ACTUAL), ${desired} (DESIRED)`);
     }
@@ -48,9 +52,10 @@ function formatValueLines(report: MismatchReport): string[] {
  * runtime's dtype rule applied is named on the last line.
  */
 export function formatMismatchReport(report: MismatchReport): string {
-  const header = report.exact === true
-    ? `Arrays are not equal (${report.comparedDtype} compared exactly)`
-    : `Not equal to tolerance rtol=${formatPythonG(report.rtol)}, atol=${formatPythonG(report.atol)}`;
+  const header =
+    report.exact === true
+      ? `Arrays are not equal (${report.comparedDtype} compared exactly)`
+      : `Not equal to tolerance rtol=${formatPythonG(report.rtol)}, atol=${formatPythonG(report.atol)}`;
   const lines = [header, ''];
   switch (report.kind) {
     case 'shape-mismatch':

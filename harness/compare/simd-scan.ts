@@ -30,8 +30,28 @@ interface LaneOps {
   valueType: number;
 }
 
-const F32X4: LaneOps = { splat: [0x13], sub: [0xe5, 0x01], abs: [0xe0, 0x01], add: [0xe4, 0x01], mul: [0xe6, 0x01], le: [0x45], bitmask: [0xa4, 0x01], allLanes: 0b1111, valueType: 0x7d };
-const F64X2: LaneOps = { splat: [0x14], sub: [0xf1, 0x01], abs: [0xec, 0x01], add: [0xf0, 0x01], mul: [0xf2, 0x01], le: [0x4b], bitmask: [0xc4, 0x01], allLanes: 0b11, valueType: 0x7c };
+const F32X4: LaneOps = {
+  splat: [0x13],
+  sub: [0xe5, 0x01],
+  abs: [0xe0, 0x01],
+  add: [0xe4, 0x01],
+  mul: [0xe6, 0x01],
+  le: [0x45],
+  bitmask: [0xa4, 0x01],
+  allLanes: 0b1111,
+  valueType: 0x7d,
+};
+const F64X2: LaneOps = {
+  splat: [0x14],
+  sub: [0xf1, 0x01],
+  abs: [0xec, 0x01],
+  add: [0xf0, 0x01],
+  mul: [0xf2, 0x01],
+  le: [0x4b],
+  bitmask: [0xc4, 0x01],
+  allLanes: 0b11,
+  valueType: 0x7c,
+};
 
 function uleb(value: number): number[] {
   const bytes: number[] = [];
@@ -66,7 +86,9 @@ const name = (text: string): number[] => [...uleb(text.length), ...Buffer.from(t
  */
 function kernelBody(ops: LaneOps): number[] {
   const simd = (op: number[]): number[] => [0xfd, ...op];
-  const [actualAt, desiredAt, byteLength, doubtfulAt, rtol, atol, offset, count, mask, rtolLanes, atolLanes, desired, zero] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const [actualAt, desiredAt, byteLength, doubtfulAt, rtol, atol, offset, count, mask, rtolLanes, atolLanes, desired, zero] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+  ];
   const get = (local: number) => [0x20, local];
   const set = (local: number) => [0x21, local];
   const tee = (local: number) => [0x22, local];
@@ -74,39 +96,110 @@ function kernelBody(ops: LaneOps): number[] {
   const load = (at: number) => [0xfd, 0x00, 0x02, at];
   // All-ones lanes where the vector at `offset + at` surely passes: |a - d| - (atol + rtol * |d|) <= 0.
   const accepted = (at: number) => [
-    ...get(actualAt), ...get(offset), 0x6a, ...load(at),
-    ...get(desiredAt), ...get(offset), 0x6a, ...load(at), ...tee(desired),
-    ...simd(ops.sub), ...simd(ops.abs),
-    ...get(atolLanes), ...get(rtolLanes), ...get(desired), ...simd(ops.abs), ...simd(ops.mul), ...simd(ops.add),
-    ...simd(ops.sub), ...get(zero), ...simd(ops.le),
+    ...get(actualAt),
+    ...get(offset),
+    0x6a,
+    ...load(at),
+    ...get(desiredAt),
+    ...get(offset),
+    0x6a,
+    ...load(at),
+    ...tee(desired),
+    ...simd(ops.sub),
+    ...simd(ops.abs),
+    ...get(atolLanes),
+    ...get(rtolLanes),
+    ...get(desired),
+    ...simd(ops.abs),
+    ...simd(ops.mul),
+    ...simd(ops.add),
+    ...simd(ops.sub),
+    ...get(zero),
+    ...simd(ops.le),
   ];
   // Record the vector at `offset + at` when a lane is doubtful: (offset + at) | doubtful lanes' bits.
   const record = (at: number) => [
-    ...accepted(at), ...simd(ops.bitmask), ...tee(mask), ...i32(ops.allLanes), 0x47, // i32.ne
-    0x04, 0x40,
-    ...get(doubtfulAt), ...get(count), ...i32(2), 0x74, 0x6a,
-    ...get(offset), ...i32(at), 0x6a, ...get(mask), ...i32(ops.allLanes), 0x73, 0x72,
-    0x36, 0x02, 0x00, // i32.store
-    ...get(count), ...i32(1), 0x6a, ...set(count),
+    ...accepted(at),
+    ...simd(ops.bitmask),
+    ...tee(mask),
+    ...i32(ops.allLanes),
+    0x47, // i32.ne
+    0x04,
+    0x40,
+    ...get(doubtfulAt),
+    ...get(count),
+    ...i32(2),
+    0x74,
+    0x6a,
+    ...get(offset),
+    ...i32(at),
+    0x6a,
+    ...get(mask),
+    ...i32(ops.allLanes),
+    0x73,
+    0x72,
+    0x36,
+    0x02,
+    0x00, // i32.store
+    ...get(count),
+    ...i32(1),
+    0x6a,
+    ...set(count),
     0x0b,
   ];
   const code = [
-    ...get(rtol), ...simd(ops.splat), ...set(rtolLanes),
-    ...get(atol), ...simd(ops.splat), ...set(atolLanes),
-    0x02, 0x40, // block
-    ...get(byteLength), 0x45, 0x0d, 0x00, // nothing to scan
-    0x03, 0x40, // loop
-    ...accepted(0), ...accepted(16), 0xfd, 0x4e, ...accepted(32), 0xfd, 0x4e, ...accepted(48), 0xfd, 0x4e, // v128.and
-    0xfd, 0xa3, 0x01, 0x45, // i32x4.all_true, i32.eqz
-    0x04, 0x40, ...record(0), ...record(16), ...record(32), ...record(48), 0x0b,
-    ...get(offset), ...i32(64), 0x6a, ...tee(offset),
-    ...get(byteLength), 0x49, 0x0d, 0x00, // br_if loop while offset < byteLength
+    ...get(rtol),
+    ...simd(ops.splat),
+    ...set(rtolLanes),
+    ...get(atol),
+    ...simd(ops.splat),
+    ...set(atolLanes),
+    0x02,
+    0x40, // block
+    ...get(byteLength),
+    0x45,
+    0x0d,
+    0x00, // nothing to scan
+    0x03,
+    0x40, // loop
+    ...accepted(0),
+    ...accepted(16),
+    0xfd,
+    0x4e,
+    ...accepted(32),
+    0xfd,
+    0x4e,
+    ...accepted(48),
+    0xfd,
+    0x4e, // v128.and
+    0xfd,
+    0xa3,
+    0x01,
+    0x45, // i32x4.all_true, i32.eqz
+    0x04,
+    0x40,
+    ...record(0),
+    ...record(16),
+    ...record(32),
+    ...record(48),
+    0x0b,
+    ...get(offset),
+    ...i32(64),
+    0x6a,
+    ...tee(offset),
+    ...get(byteLength),
+    0x49,
+    0x0d,
+    0x00, // br_if loop while offset < byteLength
     0x0b, // end loop
     0x0b, // end block
     ...get(count),
     0x0b, // end function
   ];
-  const locals = vector([[3, 0x7f], [4, 0x7b]]);
+  const locals = vector([
+    [3, 0x7f],
+    [4, 0x7b],
+  ]);
   const body = [...locals, ...code];
   return [...uleb(body.length), ...body];
 }
@@ -114,11 +207,25 @@ function kernelBody(ops: LaneOps): number[] {
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const functionType = (ops: LaneOps) => [0x60, ...vector([[0x7f], [0x7f], [0x7f], [0x7f], [ops.valueType], [ops.valueType]]), ...vector([[0x7f]])];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vector([functionType(F32X4), functionType(F64X2)])),
     ...section(3, vector([[0], [1]])),
     ...section(5, vector([[0x00, PAGES]])),
-    ...section(7, vector([[...name('memory'), 0x02, 0], [...name('scan32'), 0x00, 0], [...name('scan64'), 0x00, 1]])),
+    ...section(
+      7,
+      vector([
+        [...name('memory'), 0x02, 0],
+        [...name('scan32'), 0x00, 0],
+        [...name('scan64'), 0x00, 1],
+      ]),
+    ),
     ...section(10, vector([kernelBody(F32X4), kernelBody(F64X2)])),
   ]);
 }
@@ -161,7 +268,15 @@ export function scanFloat64Simd(actual: Float64Array, desired: Float64Array, rto
   scan(simd!.scan64, actual, desired, Float64Array, rtol, atol, visitor);
 }
 
-function scan<T extends Float32Array | Float64Array>(kernel: Kernel, actual: T, desired: T, View: { new (buffer: ArrayBuffer, offset: number, length: number): T; BYTES_PER_ELEMENT: number }, rtol: number, atol: number, visitor: DoubtfulVisitor): void {
+function scan<T extends Float32Array | Float64Array>(
+  kernel: Kernel,
+  actual: T,
+  desired: T,
+  View: { new (buffer: ArrayBuffer, offset: number, length: number): T; BYTES_PER_ELEMENT: number },
+  rtol: number,
+  atol: number,
+  visitor: DoubtfulVisitor,
+): void {
   const buffer = simd!.memory.buffer;
   const elementBytes = View.BYTES_PER_ELEMENT;
   const perChunk = CHUNK_BYTES / elementBytes;

@@ -30,14 +30,24 @@ export function trickyFloats(dtype: 'float32' | 'float64', seed: number, length:
     else if (pick < 0.7) actual[i] = d;
     else if (pick < 0.78) actual[i] = d + (next() < 0.5 ? -1 : 1) * bound * (1 + (next() - 0.5) * 1e-6);
     else if (pick < 0.83) actual[i] = d + (next() - 0.5) * 100 * bound;
-    else if (pick < 0.85) { desired[i] = NaN; actual[i] = next() < 0.5 ? NaN : d; }
-    else if (pick < 0.86) actual[i] = NaN;
-    else if (pick < 0.88) { desired[i] = next() < 0.5 ? Infinity : -Infinity; actual[i] = next() < 0.5 ? desired[i]! : next() < 0.5 ? -desired[i]! : huge; }
-    else if (pick < 0.89) actual[i] = next() < 0.5 ? Infinity : -Infinity;
-    else if (pick < 0.92) { desired[i] = next() < 0.5 ? 0 : -0; actual[i] = next() < 0.5 ? -desired[i]! : (next() - 0.5) * 2 * atol; }
-    else if (pick < 0.95) { desired[i] = (next() - 0.5) * tiny; actual[i] = next() < 0.5 ? desired[i]! : (next() - 0.5) * tiny; }
-    else if (pick < 0.97) { desired[i] = huge * (next() < 0.5 ? 1 : -1); actual[i] = desired[i]! * (1 + (next() - 0.5) * 4 * rtol); }
-    else actual[i] = -d;
+    else if (pick < 0.85) {
+      desired[i] = NaN;
+      actual[i] = next() < 0.5 ? NaN : d;
+    } else if (pick < 0.86) actual[i] = NaN;
+    else if (pick < 0.88) {
+      desired[i] = next() < 0.5 ? Infinity : -Infinity;
+      actual[i] = next() < 0.5 ? desired[i]! : next() < 0.5 ? -desired[i]! : huge;
+    } else if (pick < 0.89) actual[i] = next() < 0.5 ? Infinity : -Infinity;
+    else if (pick < 0.92) {
+      desired[i] = next() < 0.5 ? 0 : -0;
+      actual[i] = next() < 0.5 ? -desired[i]! : (next() - 0.5) * 2 * atol;
+    } else if (pick < 0.95) {
+      desired[i] = (next() - 0.5) * tiny;
+      actual[i] = next() < 0.5 ? desired[i]! : (next() - 0.5) * tiny;
+    } else if (pick < 0.97) {
+      desired[i] = huge * (next() < 0.5 ? 1 : -1);
+      actual[i] = desired[i]! * (1 + (next() - 0.5) * 4 * rtol);
+    } else actual[i] = -d;
   }
   if (specialsAgree) {
     for (let i = 0; i < length; i++) {
@@ -51,5 +61,8 @@ export function trickyFloats(dtype: 'float32' | 'float64', seed: number, length:
     actual[edge] = desired[edge]! - 1;
   }
   const shape = [length];
-  return [{ dtype, shape, data: actual }, { dtype, shape, data: desired }];
+  return [
+    { dtype, shape, data: actual },
+    { dtype, shape, data: desired },
+  ];
 }

@@ -9,5 +9,5 @@ export const BUILDER_CUSTOM_OBJECTS: Readonly<Record<string, readonly string[]>>
 };
 
 export function customObjectsForBuilder(builder: string | undefined): readonly string[] {
-  return builder === undefined ? [] : BUILDER_CUSTOM_OBJECTS[builder] ?? [];
+  return builder === undefined ? [] : (BUILDER_CUSTOM_OBJECTS[builder] ?? []);
 }

@@ -53,7 +53,12 @@ function createCustomModel(spec: KerasLayerSpec): CustomModel {
   checkTwinConfig(spec, ['hidden_units'], 'harness/custom-objects/custom-model.ts');
   const hiddenUnits = spec.config['hidden_units'];
   if (!Array.isArray(hiddenUnits) || hiddenUnits.length === 0 || !hiddenUnits.every((units) => Number.isInteger(units) && (units as number) > 0)) {
-    unsupported({ className: spec.className, layer: spec.name, argument: 'hidden_units', reason: `expected a non-empty list of positive integers, received ${JSON.stringify(hiddenUnits)}` });
+    unsupported({
+      className: spec.className,
+      layer: spec.name,
+      argument: 'hidden_units',
+      reason: `expected a non-empty list of positive integers, received ${JSON.stringify(hiddenUnits)}`,
+    });
   }
   return new CustomModel({ name: spec.name, hiddenUnits: hiddenUnits as number[] });
 }

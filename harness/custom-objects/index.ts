@@ -8,7 +8,16 @@ import { residualBlock3D, residualBlock3DTwin } from './residual-block-3d.ts';
 import { containerModel, noFromConfigLayer } from './saving-edge-cases.ts';
 import { layerWithCustomAssets, layerWithCustomBuild, layerWithCustomVariable, modelWithCustomCompile } from './saving-hooks.ts';
 
-for (const twin of [residualBlock3D, customModel, layerWithCustomVariable, layerWithCustomAssets, layerWithCustomBuild, modelWithCustomCompile, noFromConfigLayer, containerModel]) {
+for (const twin of [
+  residualBlock3D,
+  customModel,
+  layerWithCustomVariable,
+  layerWithCustomAssets,
+  layerWithCustomBuild,
+  modelWithCustomCompile,
+  noFromConfigLayer,
+  containerModel,
+]) {
   registerCustomObject(twin);
 }
 
@@ -22,4 +31,12 @@ export const UNREGISTERED_CUSTOM_OBJECTS: Readonly<Record<string, CustomLayerTwi
 };
 for (const [name, twin] of Object.entries(UNREGISTERED_CUSTOM_OBJECTS)) provideCustomObject(name, twin);
 
-export { registerCustomObject, registeredCustomObject, registeredCustomObjectNames, type AssetSource, type CustomLayerTwin, type VariableStore, type WriterInfo } from '../runtimes/tfjs-keras/custom-objects.ts';
+export {
+  registerCustomObject,
+  registeredCustomObject,
+  registeredCustomObjectNames,
+  type AssetSource,
+  type CustomLayerTwin,
+  type VariableStore,
+  type WriterInfo,
+} from '../runtimes/tfjs-keras/custom-objects.ts';

@@ -70,25 +70,47 @@ tf.serialization.registerClass(ResidualBlock3D, 'roundtrip', 'ResidualBlock3D');
 
 function createResidualBlock3D(spec: KerasLayerSpec): ResidualBlock3D {
   const known = new Set(['name', 'trainable', 'dtype', 'filters', 'kernel_size']);
-  for (const key of Object.keys(spec.config)) if (!known.has(key)) unsupported({ className: spec.className, layer: spec.name, argument: key, reason: 'not an argument of the TS twin harness/custom-objects/residual-block-3d.ts' });
+  for (const key of Object.keys(spec.config))
+    if (!known.has(key))
+      unsupported({
+        className: spec.className,
+        layer: spec.name,
+        argument: key,
+        reason: 'not an argument of the TS twin harness/custom-objects/residual-block-3d.ts',
+      });
   const filters = spec.config['filters'];
-  if (typeof filters !== 'number') unsupported({ className: spec.className, layer: spec.name, argument: 'filters', reason: `expected an integer, received ${JSON.stringify(filters)}` });
+  if (typeof filters !== 'number')
+    unsupported({ className: spec.className, layer: spec.name, argument: 'filters', reason: `expected an integer, received ${JSON.stringify(filters)}` });
   const kernelSize = spec.config['kernel_size'];
   const dtype = spec.config['dtype'];
   const dtypeName = typeof dtype === 'string' ? dtype : isObject(dtype) && isObject(dtype['config']) ? dtype['config']['name'] : undefined;
-  if (dtypeName !== undefined && dtypeName !== 'float32') unsupported({ className: spec.className, layer: spec.name, argument: 'dtype', reason: `compute dtype ${String(dtypeName)}; tfjs layers compute in float32 only` });
+  if (dtypeName !== undefined && dtypeName !== 'float32')
+    unsupported({
+      className: spec.className,
+      layer: spec.name,
+      argument: 'dtype',
+      reason: `compute dtype ${String(dtypeName)}; tfjs layers compute in float32 only`,
+    });
   return new ResidualBlock3D({
     name: spec.name,
     trainable: spec.config['trainable'] !== false,
     filters,
-    ...(Array.isArray(kernelSize) ? { kernelSize: kernelSize as [number, number, number] } : typeof kernelSize === 'number' ? { kernelSize: [kernelSize, kernelSize, kernelSize] } : {}),
+    ...(Array.isArray(kernelSize)
+      ? { kernelSize: kernelSize as [number, number, number] }
+      : typeof kernelSize === 'number'
+        ? { kernelSize: [kernelSize, kernelSize, kernelSize] }
+        : {}),
   });
 }
 
 function kerasVariablePaths(layer: TfLayer): string[] {
   const block = layer as ResidualBlock3D;
   // saving_lib walks attributes sorted by name: conv_a, conv_b, projection; each stores vars/0 (kernel), vars/1 (bias).
-  const named: [string, TfLayer | null][] = [['conv_a', block.convA], ['conv_b', block.convB], ['projection', block.projection]];
+  const named: [string, TfLayer | null][] = [
+    ['conv_a', block.convA],
+    ['conv_b', block.convB],
+    ['projection', block.projection],
+  ];
   return named.flatMap(([attribute, sublayer]) => (sublayer === null ? [] : sublayer.weights.map((_, index) => `${attribute}/vars/${index}`)));
 }
 

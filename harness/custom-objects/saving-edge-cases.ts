@@ -22,7 +22,11 @@ export const noFromConfigLayer: CustomLayerTwin = {
   pythonTwin: 'generator/roundtrip_generator/models/saving_edge_cases.py NoFromConfigLayer',
   create(spec: KerasLayerSpec): TfLayer {
     checkTwinConfig(spec, ['factor'], TWIN_FILE);
-    throw new RuntimeError('TFJS_KERAS_CONFIG_INVALID', `${spec.className} "${spec.name}": the config has no "factor" (NoFromConfigLayer.__init__() needs it; its get_config does not record it), received keys ${JSON.stringify(Object.keys(spec.config))}`, { phase: 'load' });
+    throw new RuntimeError(
+      'TFJS_KERAS_CONFIG_INVALID',
+      `${spec.className} "${spec.name}": the config has no "factor" (NoFromConfigLayer.__init__() needs it; its get_config does not record it), received keys ${JSON.stringify(Object.keys(spec.config))}`,
+      { phase: 'load' },
+    );
   },
   kerasVariablePaths: () => [],
 };
@@ -72,5 +76,8 @@ export const containerModel: CustomLayerTwin = {
     return new ContainerModel({ name: spec.name, units: integerArgument(spec, 'units', 3) });
   },
   // saving_lib stores the model's layer list under `layers` and the dict attribute under `heads`.
-  kerasVariablePaths: (layer) => [...listVariablePaths('layers', (layer as ContainerModel).stack), ...listVariablePaths('heads', (layer as ContainerModel).heads)],
+  kerasVariablePaths: (layer) => [
+    ...listVariablePaths('layers', (layer as ContainerModel).stack),
+    ...listVariablePaths('heads', (layer as ContainerModel).heads),
+  ],
 };

@@ -114,8 +114,16 @@ export const layerWithCustomAssets: CustomLayerTwin = {
   kerasVariablePaths: () => [],
   loadAssets(layer: TfLayer, files: ReadonlyMap<string, Uint8Array>, source: AssetSource) {
     const bytes = files.get('vocabulary.txt');
-    if (!bytes) throw new RuntimeError('TFJS_KERAS_ASSET_MISSING', `${source.file}: ${source.folder}vocabulary.txt is missing; the layer's folder holds ${JSON.stringify([...files.keys()])}`, { phase: 'load', file: source.file });
-    (layer as LayerWithCustomAssets).vocabulary = new TextDecoder('utf-8', { fatal: true }).decode(bytes).split('\n').map((word) => word.toUpperCase());
+    if (!bytes)
+      throw new RuntimeError(
+        'TFJS_KERAS_ASSET_MISSING',
+        `${source.file}: ${source.folder}vocabulary.txt is missing; the layer's folder holds ${JSON.stringify([...files.keys()])}`,
+        { phase: 'load', file: source.file },
+      );
+    (layer as LayerWithCustomAssets).vocabulary = new TextDecoder('utf-8', { fatal: true })
+      .decode(bytes)
+      .split('\n')
+      .map((word) => word.toUpperCase());
   },
 };
 
@@ -142,7 +150,12 @@ tf.serialization.registerClass(LayerWithCustomBuild);
 function buildScale(spec: KerasLayerSpec): number {
   const scale = spec.buildConfig?.['scale'];
   // Python's build_from_config indexes config["scale"]: without it the load fails there too.
-  if (typeof scale !== 'number') throw new RuntimeError('TFJS_KERAS_CONFIG_INVALID', `${spec.className} "${spec.name}": build_config.scale must be a number, received ${JSON.stringify(scale)} (build_config ${JSON.stringify(spec.buildConfig ?? null)})`, { phase: 'load' });
+  if (typeof scale !== 'number')
+    throw new RuntimeError(
+      'TFJS_KERAS_CONFIG_INVALID',
+      `${spec.className} "${spec.name}": build_config.scale must be a number, received ${JSON.stringify(scale)} (build_config ${JSON.stringify(spec.buildConfig ?? null)})`,
+      { phase: 'load' },
+    );
   return scale;
 }
 
@@ -151,7 +164,12 @@ export const layerWithCustomBuild: CustomLayerTwin = {
   pythonTwin: 'generator/roundtrip_generator/models/saving_hooks.py LayerWithCustomBuild',
   create(spec) {
     checkTwinConfig(spec, ['units'], TWIN_FILE);
-    return new LayerWithCustomBuild({ name: spec.name, trainable: spec.config['trainable'] !== false, units: integerArgument(spec, 'units', 3), scale: buildScale(spec) });
+    return new LayerWithCustomBuild({
+      name: spec.name,
+      trainable: spec.config['trainable'] !== false,
+      units: integerArgument(spec, 'units', 3),
+      scale: buildScale(spec),
+    });
   },
   kerasVariablePaths: () => ['vars/0'],
 };

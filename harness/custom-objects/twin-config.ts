@@ -11,12 +11,14 @@ export function checkTwinConfig(spec: KerasLayerSpec, known: readonly string[], 
     if (!allowed.has(key)) unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `not an argument of the TS twin ${twinFile}` });
   }
   const dtype = computeDtypeOf(spec.config);
-  if (dtype !== undefined && dtype !== 'float32') unsupported({ className: spec.className, layer: spec.name, argument: 'dtype', reason: `compute dtype ${dtype}; tfjs layers compute in float32 only` });
+  if (dtype !== undefined && dtype !== 'float32')
+    unsupported({ className: spec.className, layer: spec.name, argument: 'dtype', reason: `compute dtype ${dtype}; tfjs layers compute in float32 only` });
 }
 
 /** A positive integer config value, or the default when the key is absent. */
 export function integerArgument(spec: KerasLayerSpec, key: string, fallback?: number): number {
   const value = spec.config[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `expected a positive integer, received ${JSON.stringify(value)}` });
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)
+    unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `expected a positive integer, received ${JSON.stringify(value)}` });
   return value;
 }

@@ -15,18 +15,27 @@ beforeAll(async () => {
 });
 afterAll(() => pool.close());
 
-const byId = (report: FaultInjectionReport, fault: string, variant: string) => report.outcomes.find((outcome) => outcome.fault === fault && outcome.variant === variant)!;
+const byId = (report: FaultInjectionReport, fault: string, variant: string) =>
+  report.outcomes.find((outcome) => outcome.fault === fault && outcome.variant === variant)!;
 
 describe('injectFaults', () => {
   it('catches outputs beyond tolerance and one-ULP weights, flags nothing within tolerance, and catches every stale manifest by integrity', async () => {
     const report = await injectFaults({
-      cases: cases.filter((spec) => spec.id === 'dense-mlp'), environment: DEFAULT_ENVIRONMENT, pool, expectations: [],
-      only: ['output/y/', 'weight/onnx/ulp:'], pythonChecks: 'recorded',
+      cases: cases.filter((spec) => spec.id === 'dense-mlp'),
+      environment: DEFAULT_ENVIRONMENT,
+      pool,
+      expectations: [],
+      only: ['output/y/', 'weight/onnx/ulp:'],
+      pythonChecks: 'recorded',
     });
     expect(report.cases[0]?.baselineFailures).toEqual([]);
     expect(report.outcomes.map((outcome) => `${outcome.variant} ${outcome.fault}`)).toEqual([
-      'consistent output/y/0.5x-tolerance', 'stale-manifest output/y/0.5x-tolerance', 'consistent output/y/3x-tolerance', 'stale-manifest output/y/3x-tolerance',
-      expect.stringMatching(/^consistent weight\/onnx\/ulp:/), expect.stringMatching(/^stale-manifest weight\/onnx\/ulp:/),
+      'consistent output/y/0.5x-tolerance',
+      'stale-manifest output/y/0.5x-tolerance',
+      'consistent output/y/3x-tolerance',
+      'stale-manifest output/y/3x-tolerance',
+      expect.stringMatching(/^consistent weight\/onnx\/ulp:/),
+      expect.stringMatching(/^stale-manifest weight\/onnx\/ulp:/),
     ]);
     expect(byId(report, 'output/y/0.5x-tolerance', 'consistent')).toMatchObject({ mustCatch: false, caught: false });
     expect(byId(report, 'output/y/3x-tolerance', 'consistent').caughtBy).toContain('onnx × onnxruntime-node: fail (numeric-mismatch)');
@@ -34,7 +43,10 @@ describe('injectFaults', () => {
     expect(weight.caughtBy).toEqual(['onnx × reader: fail (reader-mismatch)']);
     for (const outcome of report.outcomes.filter((candidate) => candidate.variant === 'stale-manifest')) {
       expect(outcome.caught).toBe(true);
-      expect(outcome.caughtBy.every((by) => by.endsWith('error (golden-integrity)')), outcome.caughtBy.join('\n')).toBe(true);
+      expect(
+        outcome.caughtBy.every((by) => by.endsWith('error (golden-integrity)')),
+        outcome.caughtBy.join('\n'),
+      ).toBe(true);
     }
     expect(report).toMatchObject({ mustCatch: 5, caught: 5, mustNotFlag: 1, falseFlags: 0, misses: [] });
     expect(renderFaultReport(report)).toMatch(/^detection: 5 of 5 faults that must be caught \(100\.0 %\)\nfalse flags: 0 of 1 within-tolerance faults\n/);
@@ -42,10 +54,19 @@ describe('injectFaults', () => {
 
   it('sees an altered asset in a .keras archive through the reader check, with the manifest rewritten to match', async () => {
     const report = await injectFaults({
-      cases: cases.filter((spec) => spec.id === 'saving-hook-custom-assets'), environment: DEFAULT_ENVIRONMENT, pool, expectations: [],
-      only: ['asset/'], variants: ['consistent'], pythonChecks: 'recorded',
+      cases: cases.filter((spec) => spec.id === 'saving-hook-custom-assets'),
+      environment: DEFAULT_ENVIRONMENT,
+      pool,
+      expectations: [],
+      only: ['asset/'],
+      variants: ['consistent'],
+      pythonChecks: 'recorded',
     });
     expect(report.outcomes).toHaveLength(1);
-    expect(report.outcomes[0]).toMatchObject({ fault: 'asset/assets/layers/layer_with_custom_assets/vocabulary.txt', caught: true, caughtBy: ['keras × reader: fail (reader-mismatch)'] });
+    expect(report.outcomes[0]).toMatchObject({
+      fault: 'asset/assets/layers/layer_with_custom_assets/vocabulary.txt',
+      caught: true,
+      caughtBy: ['keras × reader: fail (reader-mismatch)'],
+    });
   }, 120_000);
 });

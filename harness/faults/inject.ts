@@ -78,7 +78,13 @@ export interface FaultInjectionOptions {
 const failing = (checks: readonly CheckResult[]) => new Set(checks.filter((check) => FAILING_VERDICTS.has(check.verdict)).map(checkKey));
 
 async function verifyCopy(spec: CaseSpec, environment: string, root: string, options: FaultInjectionOptions): Promise<CheckResult[]> {
-  const context = { pool: options.pool, expectations: options.expectations, goldenRoot: root, pythonChecks: options.pythonChecks, timeoutSeconds: options.timeoutSeconds };
+  const context = {
+    pool: options.pool,
+    expectations: options.expectations,
+    goldenRoot: root,
+    pythonChecks: options.pythonChecks,
+    timeoutSeconds: options.timeoutSeconds,
+  };
   return Promise.all(planChecks(spec, environment).map((planned) => runCheck(planned, context)));
 }
 
@@ -86,7 +92,8 @@ async function verifyCopy(spec: CaseSpec, environment: string, root: string, opt
 export async function injectFaults(options: FaultInjectionOptions): Promise<FaultInjectionReport> {
   const goldenRoot = options.goldenRoot ?? GOLDEN_DIR;
   const variants = options.variants ?? FAULT_VARIANTS;
-  const work = options.workDirectory ? (await mkdir(options.workDirectory, { recursive: true }), await mkdtemp(path.join(options.workDirectory, 'faults-'))) : await mkdtemp(path.join(os.tmpdir(), 'roundtrip-faults-'));
+  if (options.workDirectory) await mkdir(options.workDirectory, { recursive: true });
+  const work = options.workDirectory ? await mkdtemp(path.join(options.workDirectory, 'faults-')) : await mkdtemp(path.join(os.tmpdir(), 'roundtrip-faults-'));
   const outcomes: FaultOutcome[] = [];
   const cases: FaultCaseReport[] = [];
   let serial = 0;
@@ -118,10 +125,20 @@ export async function injectFaults(options: FaultInjectionOptions): Promise<Faul
           await fault.apply(directory);
           if (variant === 'consistent') await rewriteFileRecords(directory);
           const checks = await verifyCopy(spec, options.environment, root, options);
-          const caughtBy = checks.filter((check) => FAILING_VERDICTS.has(check.verdict) && !baseline.has(checkKey(check))).map((check) => `${check.format} × ${check.runtime}: ${check.verdict}${check.classification ? ` (${check.classification})` : ''}`);
+          const caughtBy = checks
+            .filter((check) => FAILING_VERDICTS.has(check.verdict) && !baseline.has(checkKey(check)))
+            .map((check) => `${check.format} × ${check.runtime}: ${check.verdict}${check.classification ? ` (${check.classification})` : ''}`);
           const outcome: FaultOutcome = {
-            environment: options.environment, case: spec.id, fault: fault.id, family: fault.family, variant, description: fault.description,
-            mustCatch: variant === 'stale-manifest' || fault.severity === 'beyond', caught: caughtBy.length > 0, caughtBy, seconds: (performance.now() - started) / 1000,
+            environment: options.environment,
+            case: spec.id,
+            fault: fault.id,
+            family: fault.family,
+            variant,
+            description: fault.description,
+            mustCatch: variant === 'stale-manifest' || fault.severity === 'beyond',
+            caught: caughtBy.length > 0,
+            caughtBy,
+            seconds: (performance.now() - started) / 1000,
           };
           outcomes.push(outcome);
           options.onOutcome?.(outcome, outcomes.length, total);
@@ -135,11 +152,13 @@ export async function injectFaults(options: FaultInjectionOptions): Promise<Faul
   const misses = outcomes.filter((outcome) => outcome.mustCatch && !outcome.caught);
   const falseFlagged = outcomes.filter((outcome) => !outcome.mustCatch && outcome.caught);
   return {
-    outcomes, cases,
+    outcomes,
+    cases,
     mustCatch: outcomes.filter((outcome) => outcome.mustCatch).length,
     caught: outcomes.filter((outcome) => outcome.mustCatch && outcome.caught).length,
     mustNotFlag: outcomes.filter((outcome) => !outcome.mustCatch).length,
     falseFlags: falseFlagged.length,
-    misses, falseFlagged,
+    misses,
+    falseFlagged,
   };
 }

@@ -63,7 +63,11 @@ export async function artifactLocations(caseDirectory: string, artifactPath: str
 
 function indexOf(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
   const first = needle[0];
-  outer: for (let start = haystack.indexOf(first!, from); start !== -1 && start + needle.length <= haystack.length; start = haystack.indexOf(first!, start + 1)) {
+  outer: for (
+    let start = haystack.indexOf(first!, from);
+    start !== -1 && start + needle.length <= haystack.length;
+    start = haystack.indexOf(first!, start + 1)
+  ) {
     for (let offset = 1; offset < needle.length; offset += 1) if (haystack[start + offset] !== needle[offset]) continue outer;
     return start;
   }
@@ -74,7 +78,11 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
  * Where a tensor's little-endian bytes sit: every occurrence, when they occur in exactly one location (a tensor
  * bundle may store one variable under several keys); undefined when they occur nowhere or in several files.
  */
-export async function findStoredBytes(caseDirectory: string, locations: readonly ByteLocation[], needle: Uint8Array): Promise<{ location: ByteLocation; offsets: number[] } | undefined> {
+export async function findStoredBytes(
+  caseDirectory: string,
+  locations: readonly ByteLocation[],
+  needle: Uint8Array,
+): Promise<{ location: ByteLocation; offsets: number[] } | undefined> {
   let found: { location: ByteLocation; offsets: number[] } | undefined;
   for (const location of locations) {
     const bytes = await readBytes(caseDirectory, location);
@@ -88,28 +96,39 @@ export async function findStoredBytes(caseDirectory: string, locations: readonly
 }
 
 /** Patch `length` bytes at each offset of a location with what `edit` makes of them. */
-export async function patchBytes(caseDirectory: string, location: ByteLocation, offsets: readonly number[], length: number, edit: (bytes: Uint8Array) => Uint8Array): Promise<void> {
+export async function patchBytes(
+  caseDirectory: string,
+  location: ByteLocation,
+  offsets: readonly number[],
+  length: number,
+  edit: (bytes: Uint8Array) => Uint8Array,
+): Promise<void> {
   const bytes = await readBytes(caseDirectory, location);
   for (const offset of offsets) {
     const replaced = edit(bytes.slice(offset, offset + length));
-    if (replaced.length !== length) throw new RoundtripError('FAULT_EDIT_INVALID', `${describe(location)}: an edit of ${length} bytes returned ${replaced.length}`);
+    if (replaced.length !== length)
+      throw new RoundtripError('FAULT_EDIT_INVALID', `${describe(location)}: an edit of ${length} bytes returned ${replaced.length}`);
     bytes.set(replaced, offset);
   }
   await writeBytes(caseDirectory, location, bytes);
 }
 
+/** A decoded protobuf message as protobufjs's toObject gives it: its shape is the schema's, not known to TypeScript. */
+// biome-ignore lint/suspicious/noExplicitAny: fault edits reach into arbitrary fields of a decoded message
+type DecodedMessage = Record<string, any>;
+
 /** Decode, edit and re-encode an ONNX model file. */
-export async function editOnnxModel(file: string, edit: (model: Record<string, any>) => void): Promise<void> {
+export async function editOnnxModel(file: string, edit: (model: DecodedMessage) => void): Promise<void> {
   const type = onnxModelType();
-  const model = type.toObject(type.decode(await readFile(file)), { longs: String, defaults: false }) as Record<string, any>;
+  const model = type.toObject(type.decode(await readFile(file)), { longs: String, defaults: false }) as DecodedMessage;
   edit(model);
   await writeFile(file, type.encode(type.fromObject(model)).finish());
 }
 
 /** Decode, edit and re-encode a SavedModel's `saved_model.pb`. */
-export async function editSavedModel(file: string, edit: (savedModel: Record<string, any>) => void): Promise<void> {
+export async function editSavedModel(file: string, edit: (savedModel: DecodedMessage) => void): Promise<void> {
   const type = tensorflowProtos().lookupType('tensorflow.SavedModel');
-  const savedModel = type.toObject(type.decode(await readFile(file)), { longs: String, defaults: false }) as Record<string, any>;
+  const savedModel = type.toObject(type.decode(await readFile(file)), { longs: String, defaults: false }) as DecodedMessage;
   edit(savedModel);
   await writeFile(file, type.encode(type.fromObject(savedModel)).finish());
 }

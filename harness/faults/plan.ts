@@ -78,10 +78,19 @@ function comparingRuntimes(spec: CaseSpec): RuntimeName[] {
   return [...new Set<RuntimeName>(['python', ...spec.formats.flatMap((format) => runtimesForFormat(format))])];
 }
 
-function arrayFaults(spec: CaseSpec, manifest: GoldenManifest, caseDirectory: string, arrays: Promise<Map<string, Tensor>>, unplanned: UnplannedFault[]): Promise<Fault[]> {
+function arrayFaults(
+  spec: CaseSpec,
+  manifest: GoldenManifest,
+  _caseDirectory: string,
+  arrays: Promise<Map<string, Tensor>>,
+  unplanned: UnplannedFault[],
+): Promise<Fault[]> {
   return arrays.then((tensors) => {
     const faults: Fault[] = [];
-    for (const [side, list] of [['output', manifest.outputs], ['input', manifest.inputs]] as const) {
+    for (const [side, list] of [
+      ['output', manifest.outputs],
+      ['input', manifest.inputs],
+    ] as const) {
       for (const array of list) {
         const tensor = tensors.get(array.file)!;
         const size = array.storage ? undefined : FLOAT_ITEM_SIZE[tensor.dtype];
@@ -93,29 +102,42 @@ function arrayFaults(spec: CaseSpec, manifest: GoldenManifest, caseDirectory: st
         if (side === 'input') {
           const index = largestMagnitudeIndex(tensor.data as ArrayLike<number>);
           faults.push({
-            id: `input/${array.name}/change`, family: 'input', severity: 'beyond',
+            id: `input/${array.name}/change`,
+            family: 'input',
+            severity: 'beyond',
             description: `${array.file}: element ${index} ${size ? 'sign flipped' : 'moved by one'} (the reference outputs no longer follow from the inputs)`,
-            apply: (root) => editNpyElements(file(root), array, (payload, decoded) => {
-              if (size) setFloat(payload, index, size, -getFloat(payload, index, size));
-              else flipInteger(payload, decoded, index);
-            }),
+            apply: (root) =>
+              editNpyElements(file(root), array, (payload, decoded) => {
+                if (size) setFloat(payload, index, size, -getFloat(payload, index, size));
+                else flipInteger(payload, decoded, index);
+              }),
           });
           continue;
         }
         if (!size) {
           faults.push({
-            id: `output/${array.name}/exact`, family: 'output', severity: 'beyond', description: `${array.file}: element 0 of ${array.dtype} moved by one (exact dtype)`,
+            id: `output/${array.name}/exact`,
+            family: 'output',
+            severity: 'beyond',
+            description: `${array.file}: element 0 of ${array.dtype} moved by one (exact dtype)`,
             apply: (root) => editNpyElements(file(root), array, (payload, decoded) => flipInteger(payload, decoded, 0)),
           });
           continue;
         }
         const index = largestMagnitudeIndex(tensor.data as ArrayLike<number>);
         const magnitude = Math.abs((tensor.data as ArrayLike<number>)[index]!);
-        const allowed = comparingRuntimes(spec).map((runtime) => toleranceFor(spec, runtime)).map((tolerance) => tolerance.atol + tolerance.rtol * magnitude);
-        for (const [k, severity, bound] of [[0.5, 'within', Math.min(...allowed)], [3, 'beyond', Math.max(...allowed)]] as const) {
+        const allowed = comparingRuntimes(spec)
+          .map((runtime) => toleranceFor(spec, runtime))
+          .map((tolerance) => tolerance.atol + tolerance.rtol * magnitude);
+        for (const [k, severity, bound] of [
+          [0.5, 'within', Math.min(...allowed)],
+          [3, 'beyond', Math.max(...allowed)],
+        ] as const) {
           const delta = k * bound;
           faults.push({
-            id: `output/${array.name}/${k}x-tolerance`, family: 'output', severity,
+            id: `output/${array.name}/${k}x-tolerance`,
+            family: 'output',
+            severity,
             description: `${array.file}: element ${index} + ${delta.toExponential(2)} (${k} × the ${severity === 'within' ? 'tightest' : 'loosest'} tolerance of ${comparingRuntimes(spec).join(', ')})`,
             apply: (root) => editNpyElements(file(root), array, (payload) => setFloat(payload, index, size, getFloat(payload, index, size) + delta)),
           });
@@ -125,10 +147,16 @@ function arrayFaults(spec: CaseSpec, manifest: GoldenManifest, caseDirectory: st
     const firstFloat = manifest.outputs.find((array) => array.dtype === 'float32' && !array.storage);
     if (firstFloat) {
       faults.push({
-        id: `dtype/${firstFloat.name}/float64`, family: 'dtype', severity: 'beyond', description: `${firstFloat.file}: stored as float64 (same values), the manifest says float64`,
+        id: `dtype/${firstFloat.name}/float64`,
+        family: 'dtype',
+        severity: 'beyond',
+        description: `${firstFloat.file}: stored as float64 (same values), the manifest says float64`,
         apply: async (root) => {
           const tensor = parseNpy(new Uint8Array(await readFile(path.join(root, firstFloat.file))), firstFloat.file);
-          await writeFile(path.join(root, firstFloat.file), encodeNpy({ dtype: 'float64', shape: tensor.shape, data: Float64Array.from(tensor.data as Float32Array) }));
+          await writeFile(
+            path.join(root, firstFloat.file),
+            encodeNpy({ dtype: 'float64', shape: tensor.shape, data: Float64Array.from(tensor.data as Float32Array) }),
+          );
           await editManifest(root, (edited) => {
             edited.outputs.find((array) => array.name === firstFloat.name)!.dtype = 'float64';
           });
@@ -182,31 +210,58 @@ async function weightFaults(manifest: GoldenManifest, caseDirectory: string, unp
     for (const [key, tensor] of weightTargets(weights)) {
       const where = await locate(key, tensor);
       if (!where) {
-        unplanned.push({ id: `weight/${artifact.format}/${key}`, reason: `its bytes are not stored verbatim in one file of ${artifact.path} (compressed, encoded, or in several files)` });
+        unplanned.push({
+          id: `weight/${artifact.format}/${key}`,
+          reason: `its bytes are not stored verbatim in one file of ${artifact.path} (compressed, encoded, or in several files)`,
+        });
         continue;
       }
       const size = FLOAT_ITEM_SIZE[tensor.dtype]!;
       const index = largestMagnitudeIndex(tensor.data as ArrayLike<number>);
-      const patch = (edit: (bytes: Uint8Array) => void) => (root: string) => patchBytes(root, where.location, where.offsets, tensorBytes(tensor).byteLength, (bytes) => {
-        edit(bytes);
-        return bytes;
-      });
+      const patch = (edit: (bytes: Uint8Array) => void) => (root: string) =>
+        patchBytes(root, where.location, where.offsets, tensorBytes(tensor).byteLength, (bytes) => {
+          edit(bytes);
+          return bytes;
+        });
       const at = `${where.location.file}${where.location.member ? `!${where.location.member}` : ''}`;
       faults.push(
-        { id: `weight/${artifact.format}/ulp:${key}`, family: 'weight', severity: 'beyond', description: `${at}: ${key}[${index}] one ULP up`, apply: patch((bytes) => addUlp(bytes, index, size)) },
-        { id: `weight/${artifact.format}/1%:${key}`, family: 'weight', severity: 'beyond', description: `${at}: every element of ${key} × 1.01`, apply: patch((bytes) => {
-          for (let element = 0; element < tensor.data.length; element += 1) setFloat(bytes, element, size, getFloat(bytes, element, size) * 1.01);
-        }) },
-        { id: `weight/${artifact.format}/sign:${key}`, family: 'weight', severity: 'beyond', description: `${at}: ${key}[${index}] sign flipped`, apply: patch((bytes) => setFloat(bytes, index, size, -getFloat(bytes, index, size))) },
+        {
+          id: `weight/${artifact.format}/ulp:${key}`,
+          family: 'weight',
+          severity: 'beyond',
+          description: `${at}: ${key}[${index}] one ULP up`,
+          apply: patch((bytes) => addUlp(bytes, index, size)),
+        },
+        {
+          id: `weight/${artifact.format}/1%:${key}`,
+          family: 'weight',
+          severity: 'beyond',
+          description: `${at}: every element of ${key} × 1.01`,
+          apply: patch((bytes) => {
+            for (let element = 0; element < tensor.data.length; element += 1) setFloat(bytes, element, size, getFloat(bytes, element, size) * 1.01);
+          }),
+        },
+        {
+          id: `weight/${artifact.format}/sign:${key}`,
+          family: 'weight',
+          severity: 'beyond',
+          description: `${at}: ${key}[${index}] sign flipped`,
+          apply: patch((bytes) => setFloat(bytes, index, size, -getFloat(bytes, index, size))),
+        },
       );
     }
-    faults.push(...await swapFault(artifact.format, weights, locate, unplanned));
+    faults.push(...(await swapFault(artifact.format, weights, locate, unplanned)));
   }
   return faults;
 }
 
 /** Two tensors of one dtype and shape, with different bytes, swapped where they are stored. */
-async function swapFault(format: string, weights: Map<string, Tensor>, locate: (key: string, tensor: Tensor) => Promise<{ location: ByteLocation; offsets: number[] } | undefined>, unplanned: UnplannedFault[]): Promise<Fault[]> {
+async function swapFault(
+  format: string,
+  weights: Map<string, Tensor>,
+  locate: (key: string, tensor: Tensor) => Promise<{ location: ByteLocation; offsets: number[] } | undefined>,
+  unplanned: UnplannedFault[],
+): Promise<Fault[]> {
   const entries = [...weights].filter(([, tensor]) => tensor.dtype !== 'string' && tensor.data.length > 1);
   for (let first = 0; first < entries.length; first += 1) {
     for (let second = first + 1; second < entries.length; second += 1) {
@@ -216,15 +271,20 @@ async function swapFault(format: string, weights: Map<string, Tensor>, locate: (
       const [whereA, whereB] = [await locate(keyA, a), await locate(keyB, b)];
       if (!whereA || !whereB || whereA.location.file !== whereB.location.file || whereA.location.member !== whereB.location.member) continue;
       const length = tensorBytes(a).byteLength;
-      return [{
-        id: `tensor-swap/${format}/${keyA}<->${keyB}`, family: 'tensor-swap', severity: 'beyond', description: `${whereA.location.file}: ${keyA} and ${keyB} (${a.dtype}${JSON.stringify(a.shape)}) swapped`,
-        apply: async (root) => {
-          const bytesA = tensorBytes(a).slice();
-          const bytesB = tensorBytes(b).slice();
-          await patchBytes(root, whereA.location, whereA.offsets, length, () => bytesB);
-          await patchBytes(root, whereB.location, whereB.offsets, length, () => bytesA);
+      return [
+        {
+          id: `tensor-swap/${format}/${keyA}<->${keyB}`,
+          family: 'tensor-swap',
+          severity: 'beyond',
+          description: `${whereA.location.file}: ${keyA} and ${keyB} (${a.dtype}${JSON.stringify(a.shape)}) swapped`,
+          apply: async (root) => {
+            const bytesA = tensorBytes(a).slice();
+            const bytesB = tensorBytes(b).slice();
+            await patchBytes(root, whereA.location, whereA.offsets, length, () => bytesB);
+            await patchBytes(root, whereB.location, whereB.offsets, length, () => bytesA);
+          },
         },
-      }];
+      ];
     }
   }
   unplanned.push({ id: `tensor-swap/${format}`, reason: 'no two stored tensors share a dtype and shape with different bytes' });
@@ -236,7 +296,10 @@ async function assetFaults(manifest: GoldenManifest, caseDirectory: string): Pro
   if (!keras) return [];
   const locations = (await artifactLocations(caseDirectory, keras.path)).filter((location) => location.member?.startsWith('assets/'));
   return locations.map((location) => ({
-    id: `asset/${location.member}`, family: 'asset' as const, severity: 'beyond' as const, description: `${location.file}!${location.member}: its first byte changed`,
+    id: `asset/${location.member}`,
+    family: 'asset' as const,
+    severity: 'beyond' as const,
+    description: `${location.file}!${location.member}: its first byte changed`,
     apply: async (root: string) => patchBytes(root, location, [0], 1, (bytes) => Uint8Array.of(bytes[0]! ^ 0x01)),
   }));
 }
@@ -250,23 +313,31 @@ async function signatureFaults(manifest: GoldenManifest): Promise<Fault[]> {
   const savedModel = manifest.artifacts.find((artifact) => artifact.format === 'savedmodel');
   if (savedModel) {
     faults.push({
-      id: 'signature/savedmodel/output-dtype', family: 'signature', severity: 'beyond', description: `${savedModel.path}/saved_model.pb: serving_default's first output declared DT_DOUBLE`,
-      apply: (root) => editSavedModel(path.join(root, savedModel.path, 'saved_model.pb'), (model) => {
-        const outputs = model['meta_graphs'][0]['signature_def']['serving_default']['outputs'] as Record<string, { dtype: string | number }>;
-        const first = Object.values(outputs)[0]!;
-        first.dtype = first.dtype === DT_FLOAT || first.dtype === 1 ? 'DT_DOUBLE' : 'DT_FLOAT';
-      }),
+      id: 'signature/savedmodel/output-dtype',
+      family: 'signature',
+      severity: 'beyond',
+      description: `${savedModel.path}/saved_model.pb: serving_default's first output declared DT_DOUBLE`,
+      apply: (root) =>
+        editSavedModel(path.join(root, savedModel.path, 'saved_model.pb'), (model) => {
+          const outputs = model['meta_graphs'][0]['signature_def']['serving_default']['outputs'] as Record<string, { dtype: string | number }>;
+          const first = Object.values(outputs)[0]!;
+          first.dtype = first.dtype === DT_FLOAT || first.dtype === 1 ? 'DT_DOUBLE' : 'DT_FLOAT';
+        }),
     });
   }
   const onnx = manifest.artifacts.find((artifact) => artifact.format === 'onnx');
   if (onnx) {
     for (const side of ['input', 'output'] as const) {
       faults.push({
-        id: `signature/onnx/${side}-dtype`, family: 'signature', severity: 'beyond', description: `${onnx.path}: the graph's first ${side} declared float64 (float32 if it was float64)`,
-        apply: (root) => editOnnxModel(path.join(root, onnx.path), (model) => {
-          const tensorType = model['graph'][side][0]['type']['tensor_type'] as { elem_type: number };
-          tensorType.elem_type = tensorType.elem_type === ONNX_FLOAT ? ONNX_DOUBLE : ONNX_FLOAT;
-        }),
+        id: `signature/onnx/${side}-dtype`,
+        family: 'signature',
+        severity: 'beyond',
+        description: `${onnx.path}: the graph's first ${side} declared float64 (float32 if it was float64)`,
+        apply: (root) =>
+          editOnnxModel(path.join(root, onnx.path), (model) => {
+            const tensorType = model['graph'][side][0]['type']['tensor_type'] as { elem_type: number };
+            tensorType.elem_type = tensorType.elem_type === ONNX_FLOAT ? ONNX_DOUBLE : ONNX_FLOAT;
+          }),
       });
     }
   }
@@ -285,10 +356,10 @@ export async function planFaults(spec: CaseSpec, manifest: GoldenManifest, caseD
     return tensors;
   })();
   const faults = [
-    ...await arrayFaults(spec, manifest, caseDirectory, arrays, unplanned),
-    ...await weightFaults(manifest, caseDirectory, unplanned),
-    ...await assetFaults(manifest, caseDirectory),
-    ...await signatureFaults(manifest),
+    ...(await arrayFaults(spec, manifest, caseDirectory, arrays, unplanned)),
+    ...(await weightFaults(manifest, caseDirectory, unplanned)),
+    ...(await assetFaults(manifest, caseDirectory)),
+    ...(await signatureFaults(manifest)),
   ];
   return { faults, unplanned };
 }

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { File as H5File, Metadata } from 'h5wasm';
-import { FormatError, serializeError } from '../errors.ts';
+import { FormatError, type serializeError } from '../errors.ts';
 import type { DType, Tensor } from '../tensor.ts';
 import type { Hdf5AttributeRecord, Hdf5ChildRecord, Hdf5ObjectKind, Hdf5Request, Hdf5Response, Hdf5Snapshot } from './hdf5-protocol.ts';
 import { typedArrayOver } from './tensor-bytes.ts';
@@ -79,7 +79,10 @@ function diagnostic(cause: unknown): string {
   if (!isDesignedH5wasmError(cause)) poisoned = true;
   const text = String(cause instanceof Error ? cause.message : cause);
   const lines = text.split('\n').filter((line) => /^\s*#\d+:/.test(line));
-  const innermost = lines.at(-1)?.replace(/^.*?\(\):\s*/, '').trim();
+  const innermost = lines
+    .at(-1)
+    ?.replace(/^.*?\(\):\s*/, '')
+    .trim();
   if (innermost) return innermost;
   const first = text.split('\n')[0]!.trim();
   return first === '' ? 'cannot be read' : first.slice(0, 200);
@@ -88,17 +91,26 @@ function diagnostic(cause: unknown): string {
 function hardLinkKind(fileId: bigint, path: string, file: string): Hdf5ObjectKind {
   const external = module.get_external_link(fileId, path);
   if (external.filename !== undefined) {
-    throw new FormatError('HDF5_EXTERNAL_LINK', `${file}: ${path} is an external link to ${external.filename}:${external.obj_path}; expected a group or dataset stored in this file`, { file, details: { path, target: external } });
+    throw new FormatError(
+      'HDF5_EXTERNAL_LINK',
+      `${file}: ${path} is an external link to ${external.filename}:${external.obj_path}; expected a group or dataset stored in this file`,
+      { file, details: { path, target: external } },
+    );
   }
   const softTarget = module.get_symbolic_link(fileId, path);
   if (softTarget !== null) {
-    throw new FormatError('HDF5_SOFT_LINK', `${file}: ${path} is a soft link to ${softTarget}; expected a group or dataset stored at that path`, { file, details: { path, target: softTarget } });
+    throw new FormatError('HDF5_SOFT_LINK', `${file}: ${path} is a soft link to ${softTarget}; expected a group or dataset stored at that path`, {
+      file,
+      details: { path, target: softTarget },
+    });
   }
   const type = module.get_type(fileId, path);
   if (type === module.H5G_GROUP) return 'group';
   if (type === module.H5G_DATASET) return 'dataset';
   if (type === module.H5G_TYPE) return 'datatype';
-  throw new FormatError('HDF5_UNSUPPORTED_LINK', `${file}: ${path} is a link of kind ${type} that is neither a hard link to a group nor to a dataset`, { file });
+  throw new FormatError('HDF5_UNSUPPORTED_LINK', `${file}: ${path} is a link of kind ${type} that is neither a hard link to a group nor to a dataset`, {
+    file,
+  });
 }
 
 function declaredBytes(metadata: Metadata): number {
@@ -107,7 +119,11 @@ function declaredBytes(metadata: Metadata): number {
 
 function tooLarge(file: string, what: string, metadata: Metadata, limit: number, limitName: string): FormatError {
   const bytes = declaredBytes(metadata);
-  return new FormatError('TENSOR_TOO_LARGE', `${file}: ${what} declares shape [${metadata.shape?.join(',')}] of ${metadata.size}-byte elements = ${bytes} bytes; limit is ${limit} (${limitName})`, { file, details: { declaredBytes: bytes, limit } });
+  return new FormatError(
+    'TENSOR_TOO_LARGE',
+    `${file}: ${what} declares shape [${metadata.shape?.join(',')}] of ${metadata.size}-byte elements = ${bytes} bytes; limit is ${limit} (${limitName})`,
+    { file, details: { declaredBytes: bytes, limit } },
+  );
 }
 
 /** An error inside the walk that belongs to one link or attribute: kept and thrown when a reader reaches it. */
@@ -121,7 +137,8 @@ function readAttributes(fileId: bigint, path: string, file: string, limits: Read
   return module.get_attribute_names(fileId, path).map((name): Hdf5AttributeRecord => {
     const metadata = module.get_attribute_metadata(fileId, path, name);
     const bytes = declaredBytes(metadata);
-    if (!(bytes <= attributeLimit)) return { name, declaredBytes: bytes, ...deferred(tooLarge(file, `attribute ${name} of ${path}`, metadata, attributeLimit, 'maxTensorBytes'), file) };
+    if (!(bytes <= attributeLimit))
+      return { name, declaredBytes: bytes, ...deferred(tooLarge(file, `attribute ${name} of ${path}`, metadata, attributeLimit, 'maxTensorBytes'), file) };
     const value = new h5wasm.Group(fileId, path).get_attribute(name, true);
     return { name, declaredBytes: bytes, value: typeof value === 'bigint' ? Number(value) : value };
   });
@@ -134,7 +151,11 @@ function snapshot(session: Session, limits: ReaderLimits): Hdf5Snapshot {
   let visited = 0;
   const walk = (path: string, kind: Hdf5ObjectKind, depth: number): void => {
     if (depth > MAX_GROUP_DEPTH || ++visited > limits.maxHdf5Objects) {
-      throw new FormatError('HDF5_TOO_DEEP', `${session.file}: group ${path} is nested past ${MAX_GROUP_DEPTH} levels or ${limits.maxHdf5Objects} objects (maxHdf5Objects; a hard-link cycle?)`, { file: session.file });
+      throw new FormatError(
+        'HDF5_TOO_DEEP',
+        `${session.file}: group ${path} is nested past ${MAX_GROUP_DEPTH} levels or ${limits.maxHdf5Objects} objects (maxHdf5Objects; a hard-link cycle?)`,
+        { file: session.file },
+      );
     }
     const attributes = kind === 'datatype' ? [] : readAttributes(fileId, path, session.file, limits);
     if (kind !== 'group') {
@@ -221,7 +242,11 @@ function dtypeOf(metadata: Metadata, file: string, what: string, dtypeAttribute:
     if (integer !== undefined) return integer;
   }
   if (type === H5T_ENUM && size === 1 && isBooleanEnum(metadata)) return 'bool';
-  throw new FormatError('HDF5_UNSUPPORTED_DTYPE', `${file}: ${what} has HDF5 type class ${type} of ${size} bytes${type === H5T_ENUM ? ` (enum ${JSON.stringify(metadata.enum_type?.members)})` : ''}; expected float16/32/64, (u)int8-64, h5py bool, string, or 2-byte opaque data with attrs["dtype"] = "bfloat16"`, { file });
+  throw new FormatError(
+    'HDF5_UNSUPPORTED_DTYPE',
+    `${file}: ${what} has HDF5 type class ${type} of ${size} bytes${type === H5T_ENUM ? ` (enum ${JSON.stringify(metadata.enum_type?.members)})` : ''}; expected float16/32/64, (u)int8-64, h5py bool, string, or 2-byte opaque data with attrs["dtype"] = "bfloat16"`,
+    { file },
+  );
 }
 
 /**
@@ -237,7 +262,11 @@ function readRawBytes(session: Session, path: string, shape: number[], elementBy
   const stagingBytes = Math.min(rows, rowsPerBlock) * rowBytes;
   const pointer = module._malloc(stagingBytes);
   if (pointer === 0) {
-    throw new FormatError('HDF5_LIMIT', `${session.file}: dataset ${path} needs ${stagingBytes} bytes per block, more than the HDF5 worker can allocate (hdf5MemoryMb ${memoryMb})`, { file: session.file });
+    throw new FormatError(
+      'HDF5_LIMIT',
+      `${session.file}: dataset ${path} needs ${stagingBytes} bytes per block, more than the HDF5 worker can allocate (hdf5MemoryMb ${memoryMb})`,
+      { file: session.file },
+    );
   }
   try {
     for (let start = 0; start < rows; start += rowsPerBlock) {
@@ -252,7 +281,8 @@ function readRawBytes(session: Session, path: string, shape: number[], elementBy
         whole ? null : shape.map(() => 1n),
         BigInt(pointer),
       );
-      if (status < 0) throw new FormatError('HDF5_CORRUPT', `${session.file}: dataset ${path} could not be read (HDF5 status ${status})`, { file: session.file });
+      if (status < 0)
+        throw new FormatError('HDF5_CORRUPT', `${session.file}: dataset ${path} could not be read (HDF5 status ${status})`, { file: session.file });
       // HEAPU8 is looked up after the call: a heap that grew inside it has a new buffer.
       new Uint8Array(output, start * rowBytes, count * rowBytes).set(module.HEAPU8.subarray(pointer, pointer + count * rowBytes));
     }
@@ -269,18 +299,27 @@ function readDataset(session: Session, path: string, limits: ReaderLimits): Tens
   const metadata = module.get_dataset_metadata(fileId, path);
   const what = `dataset ${path}`;
   if (metadata.virtual_sources !== undefined) {
-    throw new FormatError('HDF5_VIRTUAL_DATASET', `${file}: ${what} is a virtual dataset mapping other files (${metadata.virtual_sources.map((source) => source.file_name).join(', ')}); refused`, { file });
+    throw new FormatError(
+      'HDF5_VIRTUAL_DATASET',
+      `${file}: ${what} is a virtual dataset mapping other files (${metadata.virtual_sources.map((source) => source.file_name).join(', ')}); refused`,
+      { file },
+    );
   }
   if (metadata.shape === null) {
     throw new FormatError('HDF5_EMPTY_DATASET', `${file}: ${what} has a null dataspace (h5py.Empty); expected an array`, { file });
   }
   if (!(declaredBytes(metadata) <= limits.maxTensorBytes)) throw tooLarge(file, what, metadata, limits.maxTensorBytes, 'maxTensorBytes');
   const shape = [...metadata.shape];
-  const dtype = dtypeOf(metadata, file, what, () => (module.get_attribute_names(fileId, path).includes('dtype') ? new h5wasm.Group(fileId, path).get_attribute('dtype', true) : undefined));
+  const dtype = dtypeOf(metadata, file, what, () =>
+    module.get_attribute_names(fileId, path).includes('dtype') ? new h5wasm.Group(fileId, path).get_attribute('dtype', true) : undefined,
+  );
   if (dtype === 'string') {
     const count = metadata.total_size;
     if (count > limits.maxStringElements) {
-      throw new FormatError('TENSOR_TOO_LARGE', `${file}: ${what} declares ${count} strings; limit is ${limits.maxStringElements} (maxStringElements)`, { file, details: { declaredElements: count, limit: limits.maxStringElements } });
+      throw new FormatError('TENSOR_TOO_LARGE', `${file}: ${what} declares ${count} strings; limit is ${limits.maxStringElements} (maxStringElements)`, {
+        file,
+        details: { declaredElements: count, limit: limits.maxStringElements },
+      });
     }
     const value = new h5wasm.Dataset(fileId, path).value;
     return { dtype, shape, data: Array.isArray(value) ? value.map(String) : [String(value)] };
@@ -295,7 +334,8 @@ function handle(request: Hdf5Request): { response: Hdf5Response; transfer: Array
   }
   if (request.kind === 'read') {
     const session = sessions.get(request.session);
-    if (!session) throw new FormatError('HDF5_CORRUPT', `${request.file}: the HDF5 worker has no open file ${request.session} (restarted?)`, { file: request.file });
+    if (!session)
+      throw new FormatError('HDF5_CORRUPT', `${request.file}: the HDF5 worker has no open file ${request.session} (restarted?)`, { file: request.file });
     const tensor = readDataset(session, request.path, request.limits);
     const data = tensor.data;
     const transfer = Array.isArray(data) ? [] : [data.buffer as ArrayBuffer];
@@ -315,8 +355,14 @@ parentPort!.on('message', (request: Hdf5Request) => {
     const file = request.kind === 'open' || request.kind === 'read' ? request.file : '(hdf5)';
     const limited = growthRefused && !(typed && error.code !== 'HDF5_CORRUPT');
     const reported = limited
-      ? new FormatError('HDF5_LIMIT', `${file}: HDF5 needed more than the worker's ${memoryMb} MiB heap (hdf5MemoryMb) while reading (${typed ? error.message : diagnostic(error)})`, { file, cause: error })
-      : typed ? error : corrupt(file, diagnostic(error), error);
+      ? new FormatError(
+          'HDF5_LIMIT',
+          `${file}: HDF5 needed more than the worker's ${memoryMb} MiB heap (hdf5MemoryMb) while reading (${typed ? error.message : diagnostic(error)})`,
+          { file, cause: error },
+        )
+      : typed
+        ? error
+        : corrupt(file, diagnostic(error), error);
     parentPort!.postMessage({ id: request.id, ok: false, error: reported.toJSON(), recycle: poisoned } satisfies Hdf5Response);
   }
 });

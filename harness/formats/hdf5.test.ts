@@ -53,19 +53,27 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('reads every dtype bit-identically to h5py (float16 raw bits, big-endian, bool enum, uint64, vlen strings)', async () => {
-    const received = await open('dtypes.h5', (h5) => Promise.all(h5.datasetPaths('/').map(async (path) => {
-      const tensor = await h5.readDataset(path, limits);
-      return { path, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) };
-    })));
+    const received = await open('dtypes.h5', (h5) =>
+      Promise.all(
+        h5.datasetPaths('/').map(async (path) => {
+          const tensor = await h5.readDataset(path, limits);
+          return { path, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) };
+        }),
+      ),
+    );
     const byPath = (a: TruthWeight, b: TruthWeight): number => a.path.localeCompare(b.path);
     expect(received.sort(byPath)).toEqual([...truth].sort(byPath));
   });
 
   it('reads datasets larger than one staging block (row blocks, a chunked big-endian one, rows wider than a block) from a path', async () => {
-    const received = await withHdf5Path(join(dir, 'blocks.h5'), (h5) => Promise.all(h5.datasetPaths('/').map(async (path) => {
-      const tensor = await h5.readDataset(path, limits);
-      return { path, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) };
-    })));
+    const received = await withHdf5Path(join(dir, 'blocks.h5'), (h5) =>
+      Promise.all(
+        h5.datasetPaths('/').map(async (path) => {
+          const tensor = await h5.readDataset(path, limits);
+          return { path, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) };
+        }),
+      ),
+    );
     const byPath = (a: TruthWeight, b: TruthWeight): number => a.path.localeCompare(b.path);
     expect(received.sort(byPath)).toEqual([...blocksTruth].sort(byPath));
   });
@@ -89,19 +97,25 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
 
   it('refuses a huge declared dataset before reading it', async () => {
     await open('huge.h5', async (h5) => {
-      await expect(h5.readDataset('/huge', resolveLimits({ maxTensorBytes: 1024 * 1024 }))).rejects.toThrow(expect.objectContaining({ code: 'TENSOR_TOO_LARGE', message: expect.stringContaining('4000000000 bytes') }));
+      await expect(h5.readDataset('/huge', resolveLimits({ maxTensorBytes: 1024 * 1024 }))).rejects.toThrow(
+        expect.objectContaining({ code: 'TENSOR_TOO_LARGE', message: expect.stringContaining('4000000000 bytes') }),
+      );
       await expect(h5.readDataset('/huge', limits)).rejects.toThrow(expect.objectContaining({ code: 'TENSOR_TOO_LARGE' }));
     });
   });
 
-  it('caps the worker\'s WebAssembly heap: a 32 MB chunk under a 24 MiB cap is HDF5_LIMIT, and the next file reads', async () => {
-    await expect(withHdf5Path(join(dir, 'one-chunk.h5'), (h5) => h5.readDataset('/big'), undefined, resolveLimits({ hdf5MemoryMb: 24 }))).rejects.toMatchObject({ code: 'HDF5_LIMIT', message: expect.stringContaining('24 MiB') });
+  it("caps the worker's WebAssembly heap: a 32 MB chunk under a 24 MiB cap is HDF5_LIMIT, and the next file reads", async () => {
+    await expect(withHdf5Path(join(dir, 'one-chunk.h5'), (h5) => h5.readDataset('/big'), undefined, resolveLimits({ hdf5MemoryMb: 24 }))).rejects.toMatchObject(
+      { code: 'HDF5_LIMIT', message: expect.stringContaining('24 MiB') },
+    );
     const tensor = await withHdf5Path(join(dir, 'one-chunk.h5'), (h5) => h5.readDataset('/big'));
     expect(tensor.shape).toEqual([2000, 4000]);
   });
 
   it('stops a request past hdf5TimeoutMs with HDF5_TIMEOUT, then reads the next file in a new thread', async () => {
-    await expect(withHdf5Path(join(dir, 'blocks.h5'), (h5) => h5.readDataset('/rows_be'), undefined, resolveLimits({ hdf5TimeoutMs: 1 }))).rejects.toMatchObject({ code: 'HDF5_TIMEOUT' });
+    await expect(
+      withHdf5Path(join(dir, 'blocks.h5'), (h5) => h5.readDataset('/rows_be'), undefined, resolveLimits({ hdf5TimeoutMs: 1 })),
+    ).rejects.toMatchObject({ code: 'HDF5_TIMEOUT' });
     expect(await withHdf5Path(join(dir, 'dtypes.h5'), (h5) => h5.datasetPaths('/').length)).toBeGreaterThan(5);
   });
 
@@ -120,6 +134,9 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
   });
 
   it('refuses bytes that are not HDF5 with HDF5_CORRUPT', async () => {
-    await expect(withHdf5File(new Uint8Array([0x89, 0x48, 0x44, 0x46, 1, 2, 3]), 'junk.h5', () => 1)).rejects.toMatchObject({ code: 'HDF5_CORRUPT', file: 'junk.h5' });
+    await expect(withHdf5File(new Uint8Array([0x89, 0x48, 0x44, 0x46, 1, 2, 3]), 'junk.h5', () => 1)).rejects.toMatchObject({
+      code: 'HDF5_CORRUPT',
+      file: 'junk.h5',
+    });
   });
 });

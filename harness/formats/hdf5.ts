@@ -47,7 +47,10 @@ const MIN_WORKER_HEAP_MB = 256;
 const WORKER_START_MS = 60_000;
 
 function rebuild(error: SerializedError): FormatError {
-  return new FormatError(error.code, error.message, { ...(error.file === undefined ? {} : { file: error.file }), ...(error.details === undefined ? {} : { details: error.details }) });
+  return new FormatError(error.code, error.message, {
+    ...(error.file === undefined ? {} : { file: error.file }),
+    ...(error.details === undefined ? {} : { details: error.details }),
+  });
 }
 
 /** A request before the worker gives it its id. */
@@ -67,10 +70,16 @@ class Hdf5Worker {
 
   constructor(memoryMb: number) {
     this.memoryMb = memoryMb;
-    this.#worker = startTypeScriptWorker(new URL('./hdf5-worker.ts', import.meta.url), { data: { memoryMb }, resourceLimits: { maxOldGenerationSizeMb: Math.max(MIN_WORKER_HEAP_MB, memoryMb) } });
+    this.#worker = startTypeScriptWorker(new URL('./hdf5-worker.ts', import.meta.url), {
+      data: { memoryMb },
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(MIN_WORKER_HEAP_MB, memoryMb) },
+    });
     this.#worker.unref();
     this.#ready = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new FormatError('HDF5_WORKER_FAILED', `the HDF5 worker thread did not start within ${WORKER_START_MS} ms`)), WORKER_START_MS);
+      const timer = setTimeout(
+        () => reject(new FormatError('HDF5_WORKER_FAILED', `the HDF5 worker thread did not start within ${WORKER_START_MS} ms`)),
+        WORKER_START_MS,
+      );
       this.#worker.once('message', () => {
         clearTimeout(timer);
         resolve();
@@ -89,9 +98,18 @@ class Hdf5Worker {
     });
     this.#worker.on('error', (error: Error & { code?: string }) => {
       const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
-      this.#fail((file) => new FormatError(outOfMemory ? 'HDF5_LIMIT' : 'HDF5_WORKER_FAILED', `${file}: ${outOfMemory ? `HDF5 parsing ran past the worker's memory cap of ${memoryMb} MiB (hdf5MemoryMb); stopped` : `the HDF5 worker thread failed (${error.message})`}`, { file, cause: error }));
+      this.#fail(
+        (file) =>
+          new FormatError(
+            outOfMemory ? 'HDF5_LIMIT' : 'HDF5_WORKER_FAILED',
+            `${file}: ${outOfMemory ? `HDF5 parsing ran past the worker's memory cap of ${memoryMb} MiB (hdf5MemoryMb); stopped` : `the HDF5 worker thread failed (${error.message})`}`,
+            { file, cause: error },
+          ),
+      );
     });
-    this.#worker.on('exit', (code) => this.#fail((file) => new FormatError('HDF5_WORKER_FAILED', `${file}: the HDF5 worker thread exited (code ${code}) while reading`, { file })));
+    this.#worker.on('exit', (code) =>
+      this.#fail((file) => new FormatError('HDF5_WORKER_FAILED', `${file}: the HDF5 worker thread exited (code ${code}) while reading`, { file })),
+    );
   }
 
   /** Resolves once the thread has loaded h5wasm. */
@@ -128,14 +146,23 @@ class Hdf5Worker {
       try {
         return await new Promise<Hdf5Response>((resolve, reject) => {
           const timer = setTimeout(() => {
-            const error = new FormatError('HDF5_TIMEOUT', `${file}: HDF5 parsing took longer than ${timeoutMs} ms (hdf5TimeoutMs); stopped`, { file, details: { limit: timeoutMs } });
+            const error = new FormatError('HDF5_TIMEOUT', `${file}: HDF5 parsing took longer than ${timeoutMs} ms (hdf5TimeoutMs); stopped`, {
+              file,
+              details: { limit: timeoutMs },
+            });
             this.#pending.delete(id);
             this.kill(error);
             reject(error);
           }, timeoutMs);
           this.#pending.set(id, {
-            resolve: (response) => { clearTimeout(timer); resolve(response); },
-            reject: (error) => { clearTimeout(timer); reject(error); },
+            resolve: (response) => {
+              clearTimeout(timer);
+              resolve(response);
+            },
+            reject: (error) => {
+              clearTimeout(timer);
+              reject(error);
+            },
           });
           this.#worker.postMessage({ ...message, id } as Hdf5Request, transfer);
         });
@@ -158,7 +185,7 @@ class Hdf5Worker {
 let current: Hdf5Worker | undefined;
 
 function hdf5Worker(memoryMb: number): Hdf5Worker {
-  if (!current || !current.alive || current.memoryMb !== memoryMb) {
+  if (!current?.alive || current.memoryMb !== memoryMb) {
     current?.kill(new FormatError('HDF5_WORKER_FAILED', 'replaced'));
     current = new Hdf5Worker(memoryMb);
   }
@@ -174,7 +201,13 @@ export async function startHdf5Worker(limits: ReaderLimits = resolveLimits()): P
 }
 
 /** Turn an error answer into its FormatError; the thread is replaced when its library state can no longer be trusted. */
-async function ask(worker: Hdf5Worker, message: Hdf5RequestBody, transfer: ArrayBuffer[], limits: ReaderLimits, file: string): Promise<Extract<Hdf5Response, { ok: true }>> {
+async function ask(
+  worker: Hdf5Worker,
+  message: Hdf5RequestBody,
+  transfer: ArrayBuffer[],
+  limits: ReaderLimits,
+  file: string,
+): Promise<Extract<Hdf5Response, { ok: true }>> {
   const response = await worker.request(message, transfer, limits.hdf5TimeoutMs, file);
   if (response.ok) return response;
   const error = rebuild(response.error);
@@ -194,7 +227,12 @@ function transferable(bytes: Uint8Array): { buffer: ArrayBuffer; byteOffset: num
  * `file` is the label errors quote (e.g. `m.keras!model.weights.h5`). `bytes` is transferred to the worker when it
  * spans its whole buffer (the caller's view is then detached): the caller must not use it again.
  */
-export async function withHdf5File<T>(bytes: Uint8Array, file: string, use: (h5: Hdf5File) => T | Promise<T>, limits: ReaderLimits = resolveLimits()): Promise<T> {
+export async function withHdf5File<T>(
+  bytes: Uint8Array,
+  file: string,
+  use: (h5: Hdf5File) => T | Promise<T>,
+  limits: ReaderLimits = resolveLimits(),
+): Promise<T> {
   const worker = hdf5Worker(limits.hdf5MemoryMb);
   const { buffer, byteOffset, byteLength } = transferable(bytes);
   const opened = await ask(worker, { kind: 'open', file, bytes: buffer, byteOffset, byteLength, limits }, [buffer], limits, file);
@@ -210,7 +248,12 @@ export async function withHdf5File<T>(bytes: Uint8Array, file: string, use: (h5:
  * Open the HDF5 file at `path` as {@link withHdf5File} does, reading it from disk in chunks into the one buffer the
  * in-memory file then owns. `file` (default `path`) is the label errors quote.
  */
-export async function withHdf5Path<T>(path: string, use: (h5: Hdf5File) => T | Promise<T>, file: string = path, limits: ReaderLimits = resolveLimits()): Promise<T> {
+export async function withHdf5Path<T>(
+  path: string,
+  use: (h5: Hdf5File) => T | Promise<T>,
+  file: string = path,
+  limits: ReaderLimits = resolveLimits(),
+): Promise<T> {
   return withHdf5File(await readFileInChunks(path), file, use, limits);
 }
 
@@ -306,7 +349,11 @@ export class Hdf5File {
     const attribute = this.#object(path).attributes.find((candidate) => candidate.name === name);
     if (!attribute) return undefined;
     if (attribute.declaredBytes > limits.maxTensorBytes) {
-      throw new FormatError('TENSOR_TOO_LARGE', `${this.file}: attribute ${name} of ${path} declares ${attribute.declaredBytes} bytes; limit is ${limits.maxTensorBytes} (maxTensorBytes)`, { file: this.file, details: { declaredBytes: attribute.declaredBytes, limit: limits.maxTensorBytes } });
+      throw new FormatError(
+        'TENSOR_TOO_LARGE',
+        `${this.file}: attribute ${name} of ${path} declares ${attribute.declaredBytes} bytes; limit is ${limits.maxTensorBytes} (maxTensorBytes)`,
+        { file: this.file, details: { declaredBytes: attribute.declaredBytes, limit: limits.maxTensorBytes } },
+      );
     }
     if ('error' in attribute) throw rebuild(attribute.error);
     return attribute.value;

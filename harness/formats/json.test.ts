@@ -11,12 +11,16 @@ describe('bounded JSON', () => {
 
   it('refuses nesting past maxJsonDepth before parsing, with JSON_TOO_DEEP', () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
-    expect(() => checkJsonBounds(deep, 'm.keras', 'config.json', resolveLimits())).toThrow(expect.objectContaining({ code: 'JSON_TOO_DEEP', message: expect.stringContaining('m.keras: config.json nests arrays/objects deeper than 200') }));
+    expect(() => checkJsonBounds(deep, 'm.keras', 'config.json', resolveLimits())).toThrow(
+      expect.objectContaining({ code: 'JSON_TOO_DEEP', message: expect.stringContaining('m.keras: config.json nests arrays/objects deeper than 200') }),
+    );
     expect(parseBoundedJson(`${'['.repeat(200)}${']'.repeat(200)}`, 'f', 'x', resolveLimits(), 'X_INVALID')).toBeInstanceOf(Array);
   });
 
-  it('refuses oversized text with JSON_TOO_LARGE and malformed text with the format\'s own code', () => {
+  it("refuses oversized text with JSON_TOO_LARGE and malformed text with the format's own code", () => {
     expect(() => checkJsonBounds('[1, 2, 3]', 'f', 'index', resolveLimits({ maxJsonBytes: 4 }))).toThrow(expect.objectContaining({ code: 'JSON_TOO_LARGE' }));
-    expect(() => parseBoundedJson('{"a": ', 'f', 'index', resolveLimits(), 'WEIGHTS_SHARD_INDEX_INVALID')).toThrow(expect.objectContaining({ code: 'WEIGHTS_SHARD_INDEX_INVALID' }));
+    expect(() => parseBoundedJson('{"a": ', 'f', 'index', resolveLimits(), 'WEIGHTS_SHARD_INDEX_INVALID')).toThrow(
+      expect.objectContaining({ code: 'WEIGHTS_SHARD_INDEX_INVALID' }),
+    );
   });
 });

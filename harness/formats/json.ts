@@ -37,11 +37,18 @@ export function jsonNestingDepth(text: string, limit = Infinity): number {
 /** Refuse `text` (quoted as `what` of `file`) when it is larger or nests deeper than the limits allow. */
 export function checkJsonBounds(text: string, file: string, what: string, limits: Pick<ReaderLimits, 'maxJsonDepth' | 'maxJsonBytes'>): void {
   if (text.length > limits.maxJsonBytes) {
-    throw new FormatError('JSON_TOO_LARGE', `${file}: ${what} is ${text.length} characters of JSON; limit is ${limits.maxJsonBytes} (maxJsonBytes)`, { file, details: { length: text.length, limit: limits.maxJsonBytes } });
+    throw new FormatError('JSON_TOO_LARGE', `${file}: ${what} is ${text.length} characters of JSON; limit is ${limits.maxJsonBytes} (maxJsonBytes)`, {
+      file,
+      details: { length: text.length, limit: limits.maxJsonBytes },
+    });
   }
   const depth = jsonNestingDepth(text, limits.maxJsonDepth);
   if (depth > limits.maxJsonDepth) {
-    throw new FormatError('JSON_TOO_DEEP', `${file}: ${what} nests arrays/objects deeper than ${limits.maxJsonDepth} levels (maxJsonDepth); expected a model config a few dozen levels deep`, { file, details: { limit: limits.maxJsonDepth } });
+    throw new FormatError(
+      'JSON_TOO_DEEP',
+      `${file}: ${what} nests arrays/objects deeper than ${limits.maxJsonDepth} levels (maxJsonDepth); expected a model config a few dozen levels deep`,
+      { file, details: { limit: limits.maxJsonDepth } },
+    );
   }
 }
 
@@ -49,7 +56,13 @@ export function checkJsonBounds(text: string, file: string, what: string, limits
  * Parse bounded JSON; malformed text is a FormatError with `invalidCode` (each format keeps its own code), starting
  * with the first 40 characters.
  */
-export function parseBoundedJson(text: string, file: string, what: string, limits: Pick<ReaderLimits, 'maxJsonDepth' | 'maxJsonBytes'>, invalidCode: string): unknown {
+export function parseBoundedJson(
+  text: string,
+  file: string,
+  what: string,
+  limits: Pick<ReaderLimits, 'maxJsonDepth' | 'maxJsonBytes'>,
+  invalidCode: string,
+): unknown {
   checkJsonBounds(text, file, what, limits);
   try {
     return JSON.parse(text);

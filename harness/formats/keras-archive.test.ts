@@ -32,7 +32,11 @@ for name in ['model.keras', 'lookup.keras']:
 print(json.dumps(truth))
 `;
 
-interface Truth { config: unknown; weights: TruthWeight[]; assets: Record<string, string> }
+interface Truth {
+  config: unknown;
+  weights: TruthWeight[];
+  assets: Record<string, string>;
+}
 
 describe.skipIf(!HAS_PYTHON)('keras archive written by Keras 3', { timeout: 120_000 }, () => {
   let dir = '';
@@ -88,7 +92,9 @@ async function writeZip(path: string, entries: Record<string, string | Uint8Arra
 
 describe('keras archive safety', () => {
   let dir = '';
-  beforeAll(async () => { dir = await makeTempDir(); });
+  beforeAll(async () => {
+    dir = await makeTempDir();
+  });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it.each(['../evil.txt', 'assets/../../evil.txt', '/etc/evil', 'C:/evil'])('refuses entry %s with ZIP_PATH_TRAVERSAL', async (name) => {
@@ -151,7 +157,8 @@ describe.skipIf(!HAS_PYTHON)('.keras with model.weights.npz', { timeout: 120_000
   let dir = '';
   beforeAll(async () => {
     dir = await makeTempDir();
-    await runPython(`
+    await runPython(
+      `
 import io, zipfile, numpy as np, keras
 from keras.src.saving import saving_lib
 model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
@@ -162,12 +169,17 @@ np.savez(buffer, **{'layers/dense/vars/0': np.arange(6, dtype=np.float32).reshap
 with zipfile.ZipFile('pickled.keras') as source, zipfile.ZipFile('plain.keras', 'w') as target:
     for name in source.namelist():
         target.writestr(name, buffer.getvalue() if name == 'model.weights.npz' else source.read(name))
-`, dir);
+`,
+      dir,
+    );
   }, 120_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('refuses pickled members with KERAS_WEIGHTS_NPZ_PICKLED, never unpickling', async () => {
-    await expect(readArtifact(join(dir, 'pickled.keras'))).rejects.toMatchObject({ code: 'KERAS_WEIGHTS_NPZ_PICKLED', message: expect.stringContaining('arbitrary code') });
+    await expect(readArtifact(join(dir, 'pickled.keras'))).rejects.toMatchObject({
+      code: 'KERAS_WEIGHTS_NPZ_PICKLED',
+      message: expect.stringContaining('arbitrary code'),
+    });
   });
 
   it('reads plain numeric members by member name', async () => {

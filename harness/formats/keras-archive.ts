@@ -27,7 +27,11 @@ async function readOpenArchive(archive: ZipArchive, path: string, limits: Reader
   const hasKerasEntries = [CONFIG_ENTRY, WEIGHTS_H5_ENTRY, WEIGHTS_NPZ_ENTRY].some((name) => archive.entries.has(name));
   if (!hasKerasEntries) {
     if (extname(path).toLowerCase() !== '.keras') return null;
-    throw new FormatError('KERAS_CONFIG_MISSING', `${path}: a .keras archive without ${CONFIG_ENTRY}; entries are [${[...archive.entries.keys()].join(', ')}]`, { file: path });
+    throw new FormatError(
+      'KERAS_CONFIG_MISSING',
+      `${path}: a .keras archive without ${CONFIG_ENTRY}; entries are [${[...archive.entries.keys()].join(', ')}]`,
+      { file: path },
+    );
   }
   if (!archive.entries.has(CONFIG_ENTRY)) throw new FormatError('KERAS_CONFIG_MISSING', `${path}: no ${CONFIG_ENTRY} in the archive`, { file: path });
 
@@ -56,11 +60,16 @@ async function readOpenArchive(archive: ZipArchive, path: string, limits: Reader
 async function readWeights(archive: ZipArchive, path: string, limits: ReaderLimits): Promise<Map<string, Tensor>> {
   if (archive.entries.has(WEIGHTS_H5_ENTRY)) {
     // The inflated member becomes the in-memory HDF5 file itself: the weights' bytes are held once before decoding.
-    return withHdf5File(await archive.read(WEIGHTS_H5_ENTRY), `${path}!${WEIGHTS_H5_ENTRY}`, async (h5) => {
-      const weights = new Map<string, Tensor>();
-      for (const datasetPath of h5.datasetPaths('/')) weights.set(datasetPath, await h5.readDataset(datasetPath, limits));
-      return weights;
-    }, limits);
+    return withHdf5File(
+      await archive.read(WEIGHTS_H5_ENTRY),
+      `${path}!${WEIGHTS_H5_ENTRY}`,
+      async (h5) => {
+        const weights = new Map<string, Tensor>();
+        for (const datasetPath of h5.datasetPaths('/')) weights.set(datasetPath, await h5.readDataset(datasetPath, limits));
+        return weights;
+      },
+      limits,
+    );
   }
   if (archive.entries.has(WEIGHTS_NPZ_ENTRY)) return readNpzWeights(archive, path, limits);
   // A model without variables (e.g. only Reshape layers) still gets an empty weights file from Keras; its absence is odd but not an error.
@@ -81,7 +90,11 @@ async function readNpzWeights(archive: ZipArchive, path: string, limits: ReaderL
     const bytes = await npz.read(entry.name);
     const descr = /'descr'\s*:\s*'([^']*)'/.exec(new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(bytes.byteLength, 4096))))?.[1];
     if (descr === '|O' || descr === 'O') {
-      throw new FormatError('KERAS_WEIGHTS_NPZ_PICKLED', `${label}: member ${entry.name} is a pickled object array (dtype ${descr}); expected a plain numeric array. Reading it would mean unpickling, which can run arbitrary code, so it is refused; re-save with weights_format="h5"`, { file: path, details: { member: entry.name, descr } });
+      throw new FormatError(
+        'KERAS_WEIGHTS_NPZ_PICKLED',
+        `${label}: member ${entry.name} is a pickled object array (dtype ${descr}); expected a plain numeric array. Reading it would mean unpickling, which can run arbitrary code, so it is refused; re-save with weights_format="h5"`,
+        { file: path, details: { member: entry.name, descr } },
+      );
     }
     weights.set(entry.name.replace(/\.npy$/, ''), parseNpy(bytes, `${label}!${entry.name}`, { limits }));
   }
@@ -91,7 +104,10 @@ async function readNpzWeights(archive: ZipArchive, path: string, limits: ReaderL
 async function parseJsonEntry(archive: ZipArchive, name: string, limits: ReaderLimits): Promise<unknown> {
   const declared = archive.entries.get(name)!.uncompressedSize;
   if (declared > limits.maxJsonBytes) {
-    throw new FormatError('JSON_TOO_LARGE', `${archive.file}: ${name} declares ${declared} bytes; limit is ${limits.maxJsonBytes} (maxJsonBytes)`, { file: archive.file, details: { declaredBytes: declared, limit: limits.maxJsonBytes } });
+    throw new FormatError('JSON_TOO_LARGE', `${archive.file}: ${name} declares ${declared} bytes; limit is ${limits.maxJsonBytes} (maxJsonBytes)`, {
+      file: archive.file,
+      details: { declaredBytes: declared, limit: limits.maxJsonBytes },
+    });
   }
   return parseBoundedJson(new TextDecoder().decode(await archive.read(name)), archive.file, name, limits, 'KERAS_JSON_INVALID');
 }

@@ -22,7 +22,9 @@ with h5py.File('plain.h5', 'w') as f:
 `;
 
 const received = (weights: Map<string, import('../tensor.ts').Tensor>): TruthWeight[] =>
-  [...weights].map(([path, tensor]) => ({ path, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) })).sort((a, b) => a.path.localeCompare(b.path));
+  [...weights]
+    .map(([path, tensor]) => ({ path, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) }))
+    .sort((a, b) => a.path.localeCompare(b.path));
 const sorted = (weights: TruthWeight[]): TruthWeight[] => [...weights].sort((a, b) => a.path.localeCompare(b.path));
 
 describe.skipIf(!HAS_PYTHON)('weights-only h5', { timeout: 120_000 }, () => {

@@ -19,7 +19,10 @@ export type WeightsH5Layout = 'keras3' | 'keras2';
  * Read every dataset of one Keras weights file already open, keyed by dataset path (`/layers/dense/vars/0`, or
  * `/dense/dense/kernel:0` for Keras 2). `null` when the file has no Keras layout. Shared with the sharded reader.
  */
-export async function readWeightsH5Contents(h5: Hdf5File, limits: ReaderLimits): Promise<{ layout: WeightsH5Layout; weights: Map<string, Tensor>; metadata: Record<string, unknown> } | null> {
+export async function readWeightsH5Contents(
+  h5: Hdf5File,
+  limits: ReaderLimits,
+): Promise<{ layout: WeightsH5Layout; weights: Map<string, Tensor>; metadata: Record<string, unknown> } | null> {
   const rootAttributes = h5.attributeNames('/');
   if (rootAttributes.includes('layer_names') || rootAttributes.includes('layer_names0')) {
     const { weights, layerNames, weightNames } = await readNamedWeights(h5, '/', limits);
@@ -37,7 +40,10 @@ export async function readWeightsH5Contents(h5: Hdf5File, limits: ReaderLimits):
       },
     };
   }
-  const topGroups = h5.children('/').filter((child) => child.kind === 'group').map((child) => child.name);
+  const topGroups = h5
+    .children('/')
+    .filter((child) => child.kind === 'group')
+    .map((child) => child.name);
   if (!topGroups.some((name) => KERAS3_TOP_GROUPS.includes(name))) return null;
   const weights = new Map<string, Tensor>();
   for (const datasetPath of h5.datasetPaths('/')) weights.set(datasetPath, await h5.readDataset(datasetPath, limits));
@@ -50,24 +56,29 @@ export async function readWeightsH5Contents(h5: Hdf5File, limits: ReaderLimits):
  */
 export async function readKerasWeightsH5(path: string, options: ReadOptions = {}): Promise<ArtifactContents | null> {
   const limits = resolveLimits(options.limits);
-  return withHdf5Path(path, async (h5) => {
-    if (h5.attributeNames('/').includes('model_config')) return null;
-    let found = await readWeightsH5Contents(h5, limits);
-    if (found === null) {
-      if (!basename(path).toLowerCase().endsWith('.weights.h5')) return null;
-      const weights = new Map<string, Tensor>();
-      for (const datasetPath of h5.datasetPaths('/')) weights.set(datasetPath, await h5.readDataset(datasetPath, limits));
-      found = { layout: 'keras3', weights, metadata: { layout: 'unknown' } };
-    }
-    const kerasVersion = found.metadata['keras_version'];
-    return {
-      format: 'weights-h5',
-      ...(typeof kerasVersion === 'string' ? { producer: { name: 'keras', version: kerasVersion } } : {}),
-      metadata: found.metadata,
-      weights: found.weights,
-      assets: new Map(),
-    } satisfies ArtifactContents;
-  }, path, limits);
+  return withHdf5Path(
+    path,
+    async (h5) => {
+      if (h5.attributeNames('/').includes('model_config')) return null;
+      let found = await readWeightsH5Contents(h5, limits);
+      if (found === null) {
+        if (!basename(path).toLowerCase().endsWith('.weights.h5')) return null;
+        const weights = new Map<string, Tensor>();
+        for (const datasetPath of h5.datasetPaths('/')) weights.set(datasetPath, await h5.readDataset(datasetPath, limits));
+        found = { layout: 'keras3', weights, metadata: { layout: 'unknown' } };
+      }
+      const kerasVersion = found.metadata['keras_version'];
+      return {
+        format: 'weights-h5',
+        ...(typeof kerasVersion === 'string' ? { producer: { name: 'keras', version: kerasVersion } } : {}),
+        metadata: found.metadata,
+        weights: found.weights,
+        assets: new Map(),
+      } satisfies ArtifactContents;
+    },
+    path,
+    limits,
+  );
 }
 
 export const kerasWeightsH5Reader: ArtifactReader = {

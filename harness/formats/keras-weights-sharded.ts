@@ -35,19 +35,28 @@ interface ShardIndex {
 
 function parseIndex(text: string, file: string, limits: ReaderLimits): ShardIndex {
   const invalid = (what: string, cause?: unknown): FormatError =>
-    new FormatError('WEIGHTS_SHARD_INDEX_INVALID', `${file}: ${what}; expected {"metadata": {…}, "weight_map": {"<group path>": ["<shard>.weights.h5", …]}}`, { file, cause });
+    new FormatError('WEIGHTS_SHARD_INDEX_INVALID', `${file}: ${what}; expected {"metadata": {…}, "weight_map": {"<group path>": ["<shard>.weights.h5", …]}}`, {
+      file,
+      cause,
+    });
   const index = parseBoundedJson(text, file, 'the shard index', limits, 'WEIGHTS_SHARD_INDEX_INVALID');
   if (typeof index !== 'object' || index === null || Array.isArray(index)) throw invalid(`holds ${JSON.stringify(index)?.slice(0, 60)}`);
   const { metadata = {}, weight_map: weightMap } = index as Record<string, unknown>;
-  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) throw invalid(`weight_map is ${JSON.stringify(weightMap)?.slice(0, 60)}`);
+  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap))
+    throw invalid(`weight_map is ${JSON.stringify(weightMap)?.slice(0, 60)}`);
   const map = new Map<string, string[]>();
   for (const [group, shards] of Object.entries(weightMap)) {
     // ShardedH5IOStore accepts a single name as well as a list.
     const names = typeof shards === 'string' ? [shards] : shards;
-    if (!Array.isArray(names) || names.some((name) => typeof name !== 'string')) throw invalid(`weight_map[${JSON.stringify(group)}] is ${JSON.stringify(shards)}`);
+    if (!Array.isArray(names) || names.some((name) => typeof name !== 'string'))
+      throw invalid(`weight_map[${JSON.stringify(group)}] is ${JSON.stringify(shards)}`);
     for (const name of names as string[]) {
       if (name === '' || name.includes('/') || name.includes('\\') || name === '.' || name === '..' || name.includes('\0') || /^[a-zA-Z]:/.test(name)) {
-        throw new FormatError('WEIGHTS_SHARD_PATH', `${file}: weight_map[${JSON.stringify(group)}] names shard ${JSON.stringify(name)}; expected a file name beside the index`, { file, details: { shard: name } });
+        throw new FormatError(
+          'WEIGHTS_SHARD_PATH',
+          `${file}: weight_map[${JSON.stringify(group)}] names shard ${JSON.stringify(name)}; expected a file name beside the index`,
+          { file, details: { shard: name } },
+        );
       }
     }
     map.set(group, names as string[]);
@@ -79,17 +88,27 @@ export async function readKerasWeightsSharded(path: string, options: ReadOptions
     try {
       bytes = await readFileInChunks(shardPath);
     } catch (cause) {
-      throw new FormatError('WEIGHTS_SHARD_MISSING', `${indexPath}: weight_map names shard ${shard}, but ${shardPath} cannot be read (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { file: indexPath, cause });
+      throw new FormatError(
+        'WEIGHTS_SHARD_MISSING',
+        `${indexPath}: weight_map names shard ${shard}, but ${shardPath} cannot be read (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`,
+        { file: indexPath, cause },
+      );
     }
     const found = await withHdf5File(bytes, shardPath, (h5) => readWeightsH5Contents(h5, limits), limits);
     for (const [key, tensor] of found?.weights ?? []) {
       if (weights.has(key)) {
-        throw new FormatError('WEIGHTS_SHARD_DUPLICATE', `${shardPath}: dataset ${key} is also stored in ${shardOf[key]}; expected each variable in one shard`, { file: shardPath });
+        throw new FormatError(
+          'WEIGHTS_SHARD_DUPLICATE',
+          `${shardPath}: dataset ${key} is also stored in ${shardOf[key]}; expected each variable in one shard`,
+          { file: shardPath },
+        );
       }
       const group = posix.dirname(key);
       const listed = index.weightMap.get(group);
       if (listed !== undefined && !listed.includes(shard)) {
-        throw new FormatError('WEIGHTS_SHARD_MISMATCH', `${shardPath}: holds ${key}, but the index lists ${group} in [${listed.join(', ')}]`, { file: shardPath });
+        throw new FormatError('WEIGHTS_SHARD_MISMATCH', `${shardPath}: holds ${key}, but the index lists ${group} in [${listed.join(', ')}]`, {
+          file: shardPath,
+        });
       }
       weights.set(key, tensor);
       shardOf[key] = shard;

@@ -41,7 +41,11 @@ describe.skipIf(!HAS_PYTHON)('legacy h5 written by Keras 3', { timeout: 120_000 
     expect(contents.format).toBe('h5');
     expect(contents.producer).toEqual({ name: 'keras', version: expect.stringMatching(/^3\./) });
     expect(contents.config).toEqual(truth.config);
-    expect(contents.metadata).toMatchObject({ backend: 'tensorflow', training_config: expect.any(Object), layer_names: ['d1', 'batch_normalization', 'dense'] });
+    expect(contents.metadata).toMatchObject({
+      backend: 'tensorflow',
+      training_config: expect.any(Object),
+      layer_names: ['d1', 'batch_normalization', 'dense'],
+    });
     const received = [...contents.weights].map(([path, tensor]) => ({ path, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) }));
     const byPath = (a: TruthWeight, b: TruthWeight): number => a.path.localeCompare(b.path);
     expect(received.sort(byPath)).toEqual([...truth.weights].sort(byPath));
@@ -55,7 +59,10 @@ describe.skipIf(!HAS_PYTHON)('legacy h5 written by Keras 3', { timeout: 120_000 
   });
 
   it('refuses a soft link with HDF5_SOFT_LINK', async () => {
-    await expect(readArtifact(join(dir, 'soft.h5'))).rejects.toMatchObject({ code: 'HDF5_SOFT_LINK', message: expect.stringContaining('/model_weights/d1/alias') });
+    await expect(readArtifact(join(dir, 'soft.h5'))).rejects.toMatchObject({
+      code: 'HDF5_SOFT_LINK',
+      message: expect.stringContaining('/model_weights/d1/alias'),
+    });
   });
 
   it('refuses an external link with HDF5_EXTERNAL_LINK', async () => {

@@ -14,38 +14,43 @@ const OPTIMIZER_WEIGHTS = '/optimizer_weights';
  */
 export async function readLegacyH5(path: string, options: ReadOptions = {}): Promise<ArtifactContents | null> {
   const limits = resolveLimits(options.limits);
-  return withHdf5Path(path, async (h5) => {
-    if (!h5.attributeNames('/').includes('model_config')) return null;
-    const { config, legacyForm } = normalizeModelConfig(parseJsonAttribute(h5, '/', 'model_config', limits));
-    const trainingConfig = h5.attributeNames('/').includes('training_config') ? parseJsonAttribute(h5, '/', 'training_config', limits) : undefined;
-    const kerasVersion = h5.readAttribute('/', 'keras_version', limits);
-    const backend = h5.readAttribute('/', 'backend', limits);
+  return withHdf5Path(
+    path,
+    async (h5) => {
+      if (!h5.attributeNames('/').includes('model_config')) return null;
+      const { config, legacyForm } = normalizeModelConfig(parseJsonAttribute(h5, '/', 'model_config', limits));
+      const trainingConfig = h5.attributeNames('/').includes('training_config') ? parseJsonAttribute(h5, '/', 'training_config', limits) : undefined;
+      const kerasVersion = h5.readAttribute('/', 'keras_version', limits);
+      const backend = h5.readAttribute('/', 'backend', limits);
 
-    if (h5.kindOf(MODEL_WEIGHTS) !== 'group') {
-      throw new FormatError('H5_MODEL_WEIGHTS_MISSING', `${path}: has model_config but no ${MODEL_WEIGHTS} group`, { file: path });
-    }
-    const { weights, layerNames, weightNames } = await readNamedWeights(h5, MODEL_WEIGHTS, limits);
-    // Optimizer slots are part of what the file stores, and the truth file lists them.
-    if (h5.kindOf(OPTIMIZER_WEIGHTS) === 'group') {
-      for (const datasetPath of h5.datasetPaths(OPTIMIZER_WEIGHTS)) weights.set(datasetPath, await h5.readDataset(datasetPath, limits));
-    }
+      if (h5.kindOf(MODEL_WEIGHTS) !== 'group') {
+        throw new FormatError('H5_MODEL_WEIGHTS_MISSING', `${path}: has model_config but no ${MODEL_WEIGHTS} group`, { file: path });
+      }
+      const { weights, layerNames, weightNames } = await readNamedWeights(h5, MODEL_WEIGHTS, limits);
+      // Optimizer slots are part of what the file stores, and the truth file lists them.
+      if (h5.kindOf(OPTIMIZER_WEIGHTS) === 'group') {
+        for (const datasetPath of h5.datasetPaths(OPTIMIZER_WEIGHTS)) weights.set(datasetPath, await h5.readDataset(datasetPath, limits));
+      }
 
-    return {
-      format: 'h5',
-      ...(typeof kerasVersion === 'string' ? { producer: { name: 'keras', version: kerasVersion } } : {}),
-      config,
-      metadata: {
-        ...(typeof kerasVersion === 'string' ? { keras_version: kerasVersion } : {}),
-        ...(typeof backend === 'string' ? { backend } : {}),
-        ...(trainingConfig === undefined ? {} : { training_config: trainingConfig }),
-        layer_names: layerNames,
-        weight_names: weightNames,
-        ...(legacyForm === undefined ? {} : { model_config_form: legacyForm }),
-      },
-      weights,
-      assets: new Map(),
-    } satisfies ArtifactContents;
-  }, path, limits);
+      return {
+        format: 'h5',
+        ...(typeof kerasVersion === 'string' ? { producer: { name: 'keras', version: kerasVersion } } : {}),
+        config,
+        metadata: {
+          ...(typeof kerasVersion === 'string' ? { keras_version: kerasVersion } : {}),
+          ...(typeof backend === 'string' ? { backend } : {}),
+          ...(trainingConfig === undefined ? {} : { training_config: trainingConfig }),
+          layer_names: layerNames,
+          weight_names: weightNames,
+          ...(legacyForm === undefined ? {} : { model_config_form: legacyForm }),
+        },
+        weights,
+        assets: new Map(),
+      } satisfies ArtifactContents;
+    },
+    path,
+    limits,
+  );
 }
 
 /**
@@ -86,7 +91,9 @@ export async function readNamedWeights(h5: Hdf5File, root: string, limits: Reade
     for (const weight of weightNames[layer]) {
       const weightPath = `${layerPath}/${weight}`;
       if (h5.kindOf(weightPath) !== 'dataset') {
-        throw new FormatError('H5_WEIGHT_MISSING', `${h5.file}: ${layerPath} lists weight ${weight} in weight_names, but ${weightPath} is not a dataset`, { file: h5.file });
+        throw new FormatError('H5_WEIGHT_MISSING', `${h5.file}: ${layerPath} lists weight ${weight} in weight_names, but ${weightPath} is not a dataset`, {
+          file: h5.file,
+        });
       }
       weights.set(weightPath, await h5.readDataset(weightPath, limits));
     }
@@ -100,7 +107,9 @@ export async function readNamedWeights(h5: Hdf5File, root: string, limits: Reade
 function parseJsonAttribute(h5: Hdf5File, objectPath: string, name: string, limits: ReaderLimits): unknown {
   const value = h5.readAttribute(objectPath, name, limits);
   if (typeof value !== 'string') {
-    throw new FormatError('H5_CONFIG_INVALID', `${h5.file}: attribute ${name} is ${JSON.stringify(value)?.slice(0, 60)}; expected a JSON string`, { file: h5.file });
+    throw new FormatError('H5_CONFIG_INVALID', `${h5.file}: attribute ${name} is ${JSON.stringify(value)?.slice(0, 60)}; expected a JSON string`, {
+      file: h5.file,
+    });
   }
   return parseBoundedJson(value, h5.file, `attribute ${name}`, limits, 'H5_CONFIG_INVALID');
 }
@@ -117,7 +126,9 @@ export function readNameList(h5: Hdf5File, objectPath: string, name: string, lim
   const names = parts.flatMap((part) => (Array.isArray(part) ? part : [part]));
   const invalid = names.find((entry) => typeof entry !== 'string' || entry === '' || entry.split('/').includes('..'));
   if (invalid !== undefined) {
-    throw new FormatError('H5_NAME_LIST_INVALID', `${h5.file}: attribute ${name} of ${objectPath} holds ${JSON.stringify(invalid)}; expected relative names`, { file: h5.file });
+    throw new FormatError('H5_NAME_LIST_INVALID', `${h5.file}: attribute ${name} of ${objectPath} holds ${JSON.stringify(invalid)}; expected relative names`, {
+      file: h5.file,
+    });
   }
   return names as string[];
 }

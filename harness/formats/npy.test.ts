@@ -46,12 +46,15 @@ describe.skipIf(!HAS_PYTHON)('npy files written by numpy', { timeout: 60_000 }, 
 
   it('writes files numpy loads back to the same bytes', async () => {
     for (const name of Object.keys(truth)) await writeNpy(join(dir, `copy-${name}`), await readNpy(join(dir, name)));
-    const verdict = await runPython(`
+    const verdict = await runPython(
+      `
 import numpy as np, json, sys
 names = ${JSON.stringify(Object.keys(truth))}
 same = lambda a, b: a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 bad = [n for n in names if not same(np.load(n), np.load('copy-' + n))]
-print(json.dumps(bad))`, dir);
+print(json.dumps(bad))`,
+      dir,
+    );
     expect(JSON.parse(verdict)).toEqual([]);
   });
 
@@ -79,10 +82,16 @@ describe('npy without Python', () => {
   });
 
   it('round-trips every dtype through encodeNpy/parseNpy', () => {
-    const samples: Tensor[] = (['float32', 'int64', 'bool', 'uint8'] as DType[]).map((dtype) => parseNpy(encodeNpy({
-      dtype, shape: [3],
-      data: dtype === 'float32' ? new Float32Array([1, -0, Number.NaN]) : dtype === 'int64' ? new BigInt64Array([-1n, 0n, 1n]) : new Uint8Array([1, 0, 1]),
-    }), 'mem.npy'));
+    const samples: Tensor[] = (['float32', 'int64', 'bool', 'uint8'] as DType[]).map((dtype) =>
+      parseNpy(
+        encodeNpy({
+          dtype,
+          shape: [3],
+          data: dtype === 'float32' ? new Float32Array([1, -0, Number.NaN]) : dtype === 'int64' ? new BigInt64Array([-1n, 0n, 1n]) : new Uint8Array([1, 0, 1]),
+        }),
+        'mem.npy',
+      ),
+    );
     samples.push(parseNpy(encodeNpy({ dtype: 'string', shape: [2, 1], data: ['héllo', ''] }), 'mem.npy'));
     for (const tensor of samples) expect(parseNpy(encodeNpy(tensor), 'mem.npy')).toEqual(tensor);
     expect(encodeNpy({ dtype: 'float32', shape: [], data: new Float32Array([1]) }).byteLength % 64).toBe(4);

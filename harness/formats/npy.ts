@@ -12,9 +12,17 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59] as const; // \x93NUMPY
 
 /** numpy type string (without byte order) ↔ our dtype. */
 const NUMERIC_DESCR: Record<string, Exclude<DType, 'string' | 'bfloat16'>> = {
-  f2: 'float16', f4: 'float32', f8: 'float64',
-  i1: 'int8', i2: 'int16', i4: 'int32', i8: 'int64',
-  u1: 'uint8', u2: 'uint16', u4: 'uint32', u8: 'uint64',
+  f2: 'float16',
+  f4: 'float32',
+  f8: 'float64',
+  i1: 'int8',
+  i2: 'int16',
+  i4: 'int32',
+  i8: 'int64',
+  u1: 'uint8',
+  u2: 'uint16',
+  u4: 'uint32',
+  u8: 'uint64',
   b1: 'bool',
 };
 const ITEM_SIZE: Record<string, number> = { f2: 2, f4: 4, f8: 8, i1: 1, i2: 2, i4: 4, i8: 8, u1: 1, u2: 2, u4: 4, u8: 8, b1: 1 };
@@ -42,18 +50,25 @@ export function parseNpy(bytes: Uint8Array, file: string, options: NpyReadOption
     [headerStart, headerLength] = [12, view.getUint32(8, true)];
   } else throw fail('NPY_BAD_VERSION', `format version ${major}.${bytes[7]} is not 1, 2 or 3`);
   const dataStart = headerStart + headerLength;
-  if (dataStart > bytes.byteLength) throw fail('NPY_TRUNCATED', `header declares ${headerLength} bytes, file has ${bytes.byteLength - headerStart} after the preamble`);
+  if (dataStart > bytes.byteLength)
+    throw fail('NPY_TRUNCATED', `header declares ${headerLength} bytes, file has ${bytes.byteLength - headerStart} after the preamble`);
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
 
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw fail('NPY_BAD_HEADER', `header ${JSON.stringify(header.trim())} lacks descr, fortran_order or shape`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined)
+    throw fail('NPY_BAD_HEADER', `header ${JSON.stringify(header.trim())} lacks descr, fortran_order or shape`);
   if (fortran === 'True') throw fail('NPY_FORTRAN_ORDER', `fortran_order is True; expected C order`);
-  const shape = shapeText.split(',').map((dim) => dim.trim()).filter((dim) => dim !== '').map((dim) => {
-    if (!/^\d+$/.test(dim) || !Number.isSafeInteger(Number(dim))) throw fail('NPY_BAD_HEADER', `shape (${shapeText.slice(0, 80)}) has dimension ${dim.slice(0, 40)}; expected a non-negative integer below 2^53`);
-    return Number(dim);
-  });
+  const shape = shapeText
+    .split(',')
+    .map((dim) => dim.trim())
+    .filter((dim) => dim !== '')
+    .map((dim) => {
+      if (!/^\d+$/.test(dim) || !Number.isSafeInteger(Number(dim)))
+        throw fail('NPY_BAD_HEADER', `shape (${shapeText.slice(0, 80)}) has dimension ${dim.slice(0, 40)}; expected a non-negative integer below 2^53`);
+      return Number(dim);
+    });
   const limits = resolveLimits(options.limits);
   const count = elementCount(shape);
 
@@ -66,12 +81,21 @@ export function parseNpy(bytes: Uint8Array, file: string, options: NpyReadOption
     const needed = count * itemSize;
     // Checked before anything is decoded: zero-width strings cost no bytes but one JS string each.
     if (!Number.isSafeInteger(needed) || needed > limits.maxTensorBytes) {
-      throw new FormatError('TENSOR_TOO_LARGE', `${file}: shape [${shape}] of ${descr} declares ${count} elements = ${needed} bytes; limit is ${limits.maxTensorBytes} (maxTensorBytes)`, { file, details: { declaredBytes: needed, limit: limits.maxTensorBytes } });
+      throw new FormatError(
+        'TENSOR_TOO_LARGE',
+        `${file}: shape [${shape}] of ${descr} declares ${count} elements = ${needed} bytes; limit is ${limits.maxTensorBytes} (maxTensorBytes)`,
+        { file, details: { declaredBytes: needed, limit: limits.maxTensorBytes } },
+      );
     }
     if ((kind === 'S' || kind === 'U') && count > limits.maxStringElements) {
-      throw new FormatError('TENSOR_TOO_LARGE', `${file}: shape [${shape}] of ${descr} declares ${count} strings; limit is ${limits.maxStringElements} (maxStringElements)`, { file, details: { declaredElements: count, limit: limits.maxStringElements } });
+      throw new FormatError(
+        'TENSOR_TOO_LARGE',
+        `${file}: shape [${shape}] of ${descr} declares ${count} strings; limit is ${limits.maxStringElements} (maxStringElements)`,
+        { file, details: { declaredElements: count, limit: limits.maxStringElements } },
+      );
     }
-    if (bytes.byteLength - dataStart < needed) throw fail('NPY_TRUNCATED', `shape [${shape}] of ${descr} needs ${needed} data bytes, file has ${bytes.byteLength - dataStart}`);
+    if (bytes.byteLength - dataStart < needed)
+      throw fail('NPY_TRUNCATED', `shape [${shape}] of ${descr} needs ${needed} data bytes, file has ${bytes.byteLength - dataStart}`);
     return bytes.subarray(dataStart, dataStart + needed);
   };
   const numeric = NUMERIC_DESCR[code];
@@ -122,7 +146,10 @@ function decodeUtf32(bytes: Uint8Array, element: number, fail: (code: string, me
   for (let offset = 0; offset < bytes.byteLength; offset += 4) {
     const codePoint = view.getUint32(offset, true);
     if (codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff)) {
-      throw fail('NPY_BAD_STRING', `element ${element} holds code point 0x${codePoint.toString(16)}; expected a Unicode scalar value (at most U+10FFFF, no surrogates)`);
+      throw fail(
+        'NPY_BAD_STRING',
+        `element ${element} holds code point 0x${codePoint.toString(16)}; expected a Unicode scalar value (at most U+10FFFF, no surrogates)`,
+      );
     }
     text += String.fromCodePoint(codePoint);
   }
@@ -150,7 +177,7 @@ export function encodeNpy(tensor: Tensor): Uint8Array {
     const width = Math.max(1, ...encoded.map((bytes) => bytes.byteLength));
     descr = `|S${width}`;
     payload = new Uint8Array(width * encoded.length);
-    encoded.forEach((bytes, index) => payload.set(bytes, index * width));
+    for (const [index, bytes] of encoded.entries()) payload.set(bytes, index * width);
   } else {
     const storedAs = tensor.dtype === 'bfloat16' ? 'uint16' : tensor.dtype;
     const code = Object.entries(NUMERIC_DESCR).find(([, dtype]) => dtype === storedAs)![0];

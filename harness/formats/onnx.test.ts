@@ -101,10 +101,16 @@ describe.skipIf(!HAS_PYTHON)('ONNX reader', { timeout: 120_000 }, () => {
     await runPython(relocate('ext/model.onnx', 'ext/climb.onnx', '../inline.onnx'), dir);
     await expect(readArtifact(join(dir, 'ext', 'climb.onnx'))).rejects.toMatchObject({ code: 'ONNX_EXTERNAL_PATH' });
     await runPython(relocate('ext/model.onnx', 'ext/absolute.onnx', '/etc/passwd'), dir);
-    await expect(readArtifact(join(dir, 'ext', 'absolute.onnx'))).rejects.toMatchObject({ code: 'ONNX_EXTERNAL_PATH', message: expect.stringContaining('/etc/passwd') });
+    await expect(readArtifact(join(dir, 'ext', 'absolute.onnx'))).rejects.toMatchObject({
+      code: 'ONNX_EXTERNAL_PATH',
+      message: expect.stringContaining('/etc/passwd'),
+    });
     await symlink('/etc/hostname', join(dir, 'ext', 'link.bin'));
     await runPython(relocate('ext/model.onnx', 'ext/linked.onnx', 'link.bin'), dir);
-    await expect(readArtifact(join(dir, 'ext', 'linked.onnx'))).rejects.toMatchObject({ code: 'ONNX_EXTERNAL_PATH', message: expect.stringContaining('resolves through a link') });
+    await expect(readArtifact(join(dir, 'ext', 'linked.onnx'))).rejects.toMatchObject({
+      code: 'ONNX_EXTERNAL_PATH',
+      message: expect.stringContaining('resolves through a link'),
+    });
   });
 
   it('turns truncation and a lying length into ONNX_CORRUPT', async () => {

@@ -20,11 +20,20 @@ const MAX_PROTOBUF_BYTES = 2 ** 31 - 1;
 
 /** ONNX `TensorProto.DataType` → our dtype, with the element size in bytes. */
 const ONNX_DTYPES: Record<number, { dtype: Exclude<DType, 'string'>; size: number } | { dtype: 'string'; size: 0 }> = {
-  1: { dtype: 'float32', size: 4 }, 2: { dtype: 'uint8', size: 1 }, 3: { dtype: 'int8', size: 1 },
-  4: { dtype: 'uint16', size: 2 }, 5: { dtype: 'int16', size: 2 }, 6: { dtype: 'int32', size: 4 },
-  7: { dtype: 'int64', size: 8 }, 8: { dtype: 'string', size: 0 }, 9: { dtype: 'bool', size: 1 },
-  10: { dtype: 'float16', size: 2 }, 11: { dtype: 'float64', size: 8 }, 12: { dtype: 'uint32', size: 4 },
-  13: { dtype: 'uint64', size: 8 }, 16: { dtype: 'bfloat16', size: 2 },
+  1: { dtype: 'float32', size: 4 },
+  2: { dtype: 'uint8', size: 1 },
+  3: { dtype: 'int8', size: 1 },
+  4: { dtype: 'uint16', size: 2 },
+  5: { dtype: 'int16', size: 2 },
+  6: { dtype: 'int32', size: 4 },
+  7: { dtype: 'int64', size: 8 },
+  8: { dtype: 'string', size: 0 },
+  9: { dtype: 'bool', size: 1 },
+  10: { dtype: 'float16', size: 2 },
+  11: { dtype: 'float64', size: 8 },
+  12: { dtype: 'uint32', size: 4 },
+  13: { dtype: 'uint64', size: 8 },
+  16: { dtype: 'bfloat16', size: 2 },
 };
 const DATA_LOCATION_EXTERNAL = 1;
 
@@ -42,19 +51,54 @@ export function onnxModelType(): protobuf.Type {
 /** An int64 as protobufjs decodes it: a number, or a Long-like object when `long` is installed. */
 type Int64Like = number | { low: number; high: number; unsigned: boolean };
 
-interface OnnxStringEntry { key: string; value: string }
-interface OnnxTensorProto {
-  name: string; dims: Int64Like[]; data_type: number; data_location: number; raw_data: Uint8Array;
-  float_data: number[]; int32_data: number[]; int64_data: Int64Like[]; uint64_data: Int64Like[]; double_data: number[];
-  string_data: Uint8Array[]; external_data: OnnxStringEntry[]; segment?: unknown;
+interface OnnxStringEntry {
+  key: string;
+  value: string;
 }
-interface OnnxDimension { dim_value?: Int64Like; dim_param?: string }
-interface OnnxTypeProto { tensor_type?: { elem_type: number; shape?: { dim: OnnxDimension[] } }; value?: string }
-interface OnnxValueInfo { name: string; type?: OnnxTypeProto }
-interface OnnxGraph { name: string; node: { op_type: string; domain: string }[]; initializer: OnnxTensorProto[]; input: OnnxValueInfo[]; output: OnnxValueInfo[] }
+interface OnnxTensorProto {
+  name: string;
+  dims: Int64Like[];
+  data_type: number;
+  data_location: number;
+  raw_data: Uint8Array;
+  float_data: number[];
+  int32_data: number[];
+  int64_data: Int64Like[];
+  uint64_data: Int64Like[];
+  double_data: number[];
+  string_data: Uint8Array[];
+  external_data: OnnxStringEntry[];
+  segment?: unknown;
+}
+interface OnnxDimension {
+  dim_value?: Int64Like;
+  dim_param?: string;
+}
+interface OnnxTypeProto {
+  tensor_type?: { elem_type: number; shape?: { dim: OnnxDimension[] } };
+  value?: string;
+}
+interface OnnxValueInfo {
+  name: string;
+  type?: OnnxTypeProto;
+}
+interface OnnxGraph {
+  name: string;
+  node: { op_type: string; domain: string }[];
+  initializer: OnnxTensorProto[];
+  input: OnnxValueInfo[];
+  output: OnnxValueInfo[];
+}
 interface OnnxModel {
-  ir_version: Int64Like; producer_name: string; producer_version: string; domain: string; model_version: Int64Like; doc_string: string;
-  opset_import: { domain: string; version: Int64Like }[]; metadata_props: OnnxStringEntry[]; graph?: OnnxGraph;
+  ir_version: Int64Like;
+  producer_name: string;
+  producer_version: string;
+  domain: string;
+  model_version: Int64Like;
+  doc_string: string;
+  opset_import: { domain: string; version: Int64Like }[];
+  metadata_props: OnnxStringEntry[];
+  graph?: OnnxGraph;
 }
 
 /** One graph input or output: dtype name and shape, symbolic dimensions by name, unknown ones as `null`. */
@@ -98,7 +142,7 @@ function toSafeNumber(value: Int64Like | undefined, what: string, file: string):
 
 /** protobufjs leaves unset optional fields on the prototype: only own properties were in the bytes. */
 function hasOwn(message: object, field: string): boolean {
-  return Object.prototype.hasOwnProperty.call(message, field);
+  return Object.hasOwn(message, field);
 }
 
 function corrupt(file: string, what: string, cause?: unknown): FormatError {
@@ -138,7 +182,10 @@ export async function readOnnx(path: string, options: ReadOptions = {}): Promise
   const weights = new Map<string, Tensor>();
   const externalData: Record<string, string> = {};
   for (const initializer of graph.initializer) {
-    if (weights.has(initializer.name)) throw new FormatError('ONNX_DUPLICATE_INITIALIZER', `${path}: initializer ${JSON.stringify(initializer.name)} appears twice in the graph`, { file: path });
+    if (weights.has(initializer.name))
+      throw new FormatError('ONNX_DUPLICATE_INITIALIZER', `${path}: initializer ${JSON.stringify(initializer.name)} appears twice in the graph`, {
+        file: path,
+      });
     if (initializer.data_location === DATA_LOCATION_EXTERNAL) {
       externalData[initializer.name] = initializer.external_data.find((entry) => entry.key === 'location')?.value ?? '';
     }
@@ -156,7 +203,10 @@ export async function readOnnx(path: string, options: ReadOptions = {}): Promise
     producerVersion: model.producer_version,
     domain: model.domain,
     modelVersion: toSafeNumber(model.model_version, 'model_version', path),
-    opsetImports: model.opset_import.map((opset) => ({ domain: opset.domain, version: toSafeNumber(opset.version, `opset version of ${opset.domain || 'ai.onnx'}`, path) })),
+    opsetImports: model.opset_import.map((opset) => ({
+      domain: opset.domain,
+      version: toSafeNumber(opset.version, `opset version of ${opset.domain || 'ai.onnx'}`, path),
+    })),
     graphName: graph.name,
     nodeCount: graph.node.length,
     opTypes: Object.fromEntries(Object.entries(opTypes).sort(([a], [b]) => a.localeCompare(b))),
@@ -184,7 +234,9 @@ function describeValue(value: OnnxValueInfo, file: string): OnnxValueSummary {
   if (!tensorType) return { name: value.name, dtype: value.type?.value ?? 'unknown', shape: null };
   const dtype = onnxElementTypeName(tensorType.elem_type);
   const shape = tensorType.shape
-    ? tensorType.shape.dim.map((dim) => (hasOwn(dim, 'dim_value') ? toSafeNumber(dim.dim_value, `dimension of ${value.name}`, file) : hasOwn(dim, 'dim_param') ? dim.dim_param ?? null : null))
+    ? tensorType.shape.dim.map((dim) =>
+        hasOwn(dim, 'dim_value') ? toSafeNumber(dim.dim_value, `dimension of ${value.name}`, file) : hasOwn(dim, 'dim_param') ? (dim.dim_param ?? null) : null,
+      )
     : null;
   return { name: value.name, dtype, shape };
 }
@@ -193,7 +245,11 @@ async function initializerTensor(initializer: OnnxTensorProto, file: string, lim
   const what = `initializer ${JSON.stringify(initializer.name)}`;
   const type = ONNX_DTYPES[initializer.data_type];
   if (type === undefined) {
-    throw new FormatError('ONNX_UNSUPPORTED_DTYPE', `${file}: ${what} has ONNX data_type ${initializer.data_type}; expected one of ${Object.keys(ONNX_DTYPES).join(', ')}`, { file });
+    throw new FormatError(
+      'ONNX_UNSUPPORTED_DTYPE',
+      `${file}: ${what} has ONNX data_type ${initializer.data_type}; expected one of ${Object.keys(ONNX_DTYPES).join(', ')}`,
+      { file },
+    );
   }
   if (initializer.segment !== undefined && initializer.segment !== null) {
     throw new FormatError('ONNX_UNSUPPORTED_TENSOR', `${file}: ${what} is a segment of a larger tensor; segmented tensors are not read`, { file });
@@ -202,10 +258,18 @@ async function initializerTensor(initializer: OnnxTensorProto, file: string, lim
   const count = elementCount(shape);
   const declaredBytes = count * Math.max(type.size, 1);
   if (declaredBytes > limits.maxTensorBytes) {
-    throw new FormatError('TENSOR_TOO_LARGE', `${file}: ${what} declares shape [${shape.join(',')}] of ${type.dtype} = ${declaredBytes} bytes; limit is ${limits.maxTensorBytes} (maxTensorBytes)`, { file, details: { declaredBytes, limit: limits.maxTensorBytes } });
+    throw new FormatError(
+      'TENSOR_TOO_LARGE',
+      `${file}: ${what} declares shape [${shape.join(',')}] of ${type.dtype} = ${declaredBytes} bytes; limit is ${limits.maxTensorBytes} (maxTensorBytes)`,
+      { file, details: { declaredBytes, limit: limits.maxTensorBytes } },
+    );
   }
   const mismatch = (source: string, received: number): FormatError =>
-    new FormatError('ONNX_TENSOR_SIZE_MISMATCH', `${file}: ${what} has shape [${shape.join(',')}] (${count} ${type.dtype} elements), but its ${source} holds ${received}`, { file });
+    new FormatError(
+      'ONNX_TENSOR_SIZE_MISMATCH',
+      `${file}: ${what} has shape [${shape.join(',')}] (${count} ${type.dtype} elements), but its ${source} holds ${received}`,
+      { file },
+    );
 
   if (type.dtype === 'string') {
     if (initializer.string_data.length !== count) throw mismatch('string_data', initializer.string_data.length);
@@ -224,24 +288,42 @@ async function initializerTensor(initializer: OnnxTensorProto, file: string, lim
 }
 
 /** Tensor data held in the typed repeated fields, in the field the ONNX spec assigns to each data type. */
-function typedFieldData(initializer: OnnxTensorProto, dtype: Exclude<DType, 'string'>, count: number, mismatch: (source: string, received: number) => FormatError): Tensor['data'] {
+function typedFieldData(
+  initializer: OnnxTensorProto,
+  dtype: Exclude<DType, 'string'>,
+  count: number,
+  mismatch: (source: string, received: number) => FormatError,
+): Tensor['data'] {
   const take = <T>(values: T[], source: string): T[] => {
     if (values.length !== count) throw mismatch(source, values.length);
     return values;
   };
   switch (dtype) {
-    case 'float32': return Float32Array.from(take(initializer.float_data, 'float_data'));
-    case 'float64': return Float64Array.from(take(initializer.double_data, 'double_data'));
-    case 'int64': return BigInt64Array.from(take(initializer.int64_data, 'int64_data'), (value) => BigInt.asIntN(64, toBigInt(value)));
-    case 'uint32': return Uint32Array.from(take(initializer.uint64_data, 'uint64_data'), (value) => Number(BigInt.asUintN(32, toBigInt(value))));
-    case 'uint64': return BigUint64Array.from(take(initializer.uint64_data, 'uint64_data'), (value) => BigInt.asUintN(64, toBigInt(value)));
+    case 'float32':
+      return Float32Array.from(take(initializer.float_data, 'float_data'));
+    case 'float64':
+      return Float64Array.from(take(initializer.double_data, 'double_data'));
+    case 'int64':
+      return BigInt64Array.from(take(initializer.int64_data, 'int64_data'), (value) => BigInt.asIntN(64, toBigInt(value)));
+    case 'uint32':
+      return Uint32Array.from(take(initializer.uint64_data, 'uint64_data'), (value) => Number(BigInt.asUintN(32, toBigInt(value))));
+    case 'uint64':
+      return BigUint64Array.from(take(initializer.uint64_data, 'uint64_data'), (value) => BigInt.asUintN(64, toBigInt(value)));
     // int32_data carries every narrower type; float16/bfloat16 as their bit patterns.
-    case 'int32': return Int32Array.from(take(initializer.int32_data, 'int32_data'));
-    case 'int16': return Int16Array.from(take(initializer.int32_data, 'int32_data'));
-    case 'int8': return Int8Array.from(take(initializer.int32_data, 'int32_data'));
-    case 'uint16': case 'float16': case 'bfloat16': return Uint16Array.from(take(initializer.int32_data, 'int32_data'));
-    case 'uint8': return Uint8Array.from(take(initializer.int32_data, 'int32_data'));
-    case 'bool': return Uint8Array.from(take(initializer.int32_data, 'int32_data'), (value) => (value ? 1 : 0));
+    case 'int32':
+      return Int32Array.from(take(initializer.int32_data, 'int32_data'));
+    case 'int16':
+      return Int16Array.from(take(initializer.int32_data, 'int32_data'));
+    case 'int8':
+      return Int8Array.from(take(initializer.int32_data, 'int32_data'));
+    case 'uint16':
+    case 'float16':
+    case 'bfloat16':
+      return Uint16Array.from(take(initializer.int32_data, 'int32_data'));
+    case 'uint8':
+      return Uint8Array.from(take(initializer.int32_data, 'int32_data'));
+    case 'bool':
+      return Uint8Array.from(take(initializer.int32_data, 'int32_data'), (value) => (value ? 1 : 0));
   }
 }
 
@@ -258,22 +340,37 @@ async function readExternalData(initializer: OnnxTensorProto, file: string, decl
     return path === '' || path === '..' || path.startsWith(`..${sep}`) || isAbsolute(path);
   };
   const pathRefused = (reason: string): FormatError =>
-    new FormatError('ONNX_EXTERNAL_PATH', `${file}: ${what} stores its data at ${JSON.stringify(location)}, ${reason}; expected a file inside ${modelDirectory}`, { file, details: { location } });
-  if (isAbsolute(location) || /^[a-zA-Z]:/.test(location) || location.split(/[\\/]/).includes('..') || location.includes('\0') || escapes(modelDirectory, target)) {
+    new FormatError(
+      'ONNX_EXTERNAL_PATH',
+      `${file}: ${what} stores its data at ${JSON.stringify(location)}, ${reason}; expected a file inside ${modelDirectory}`,
+      { file, details: { location } },
+    );
+  if (
+    isAbsolute(location) ||
+    /^[a-zA-Z]:/.test(location) ||
+    location.split(/[\\/]/).includes('..') ||
+    location.includes('\0') ||
+    escapes(modelDirectory, target)
+  ) {
     throw pathRefused('which is absolute or climbs out of the model folder');
   }
   let real: string;
   try {
     real = await realpath(target);
   } catch (cause) {
-    throw new FormatError('ONNX_EXTERNAL_MISSING', `${file}: ${what} stores its data in ${location}, which cannot be opened (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { file, cause });
+    throw new FormatError(
+      'ONNX_EXTERNAL_MISSING',
+      `${file}: ${what} stores its data in ${location}, which cannot be opened (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`,
+      { file, cause },
+    );
   }
   if (escapes(await realpath(modelDirectory), real)) throw pathRefused(`which resolves through a link to ${real}`);
 
   const parse = (key: string): number | undefined => {
     const text = entries.get(key);
     if (text === undefined) return undefined;
-    if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw corrupt(file, `${what} has external_data ${key}=${JSON.stringify(text)}; expected a byte count`);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
+      throw corrupt(file, `${what} has external_data ${key}=${JSON.stringify(text)}; expected a byte count`);
     return Number(text);
   };
   const offset = parse('offset') ?? 0;
@@ -282,7 +379,11 @@ async function readExternalData(initializer: OnnxTensorProto, file: string, decl
     const fileSize = (await handle.stat()).size;
     const length = parse('length') ?? Math.max(fileSize - offset, 0);
     if (length > limits.maxTensorBytes) {
-      throw new FormatError('TENSOR_TOO_LARGE', `${file}: ${what} declares ${length} bytes of external data; limit is ${limits.maxTensorBytes} (maxTensorBytes)`, { file, details: { declaredBytes: length, limit: limits.maxTensorBytes } });
+      throw new FormatError(
+        'TENSOR_TOO_LARGE',
+        `${file}: ${what} declares ${length} bytes of external data; limit is ${limits.maxTensorBytes} (maxTensorBytes)`,
+        { file, details: { declaredBytes: length, limit: limits.maxTensorBytes } },
+      );
     }
     if (length !== declaredBytes) {
       throw new FormatError('ONNX_TENSOR_SIZE_MISMATCH', `${file}: ${what} needs ${declaredBytes} bytes, its external_data length is ${length}`, { file });

@@ -21,13 +21,29 @@ export function tensorflowProtos(): protobuf.Root {
  * Decode `bytes` as the message `typeName` (`tensorflow.SavedModel`) into a plain object: enums by name, 64-bit
  * integers as numbers, defaults filled. A protobuf that lies about lengths or types is `PROTOBUF_INVALID`.
  */
-export function decodeMessage<T = Record<string, unknown>>(typeName: string, bytes: Uint8Array, file: string, what: string = typeName, options: { longsAsStrings?: boolean } = {}): T {
+export function decodeMessage<T = Record<string, unknown>>(
+  typeName: string,
+  bytes: Uint8Array,
+  file: string,
+  what: string = typeName,
+  options: { longsAsStrings?: boolean } = {},
+): T {
   const type = tensorflowProtos().lookupType(typeName);
   try {
     // Numbers suit offsets and sizes (a lying value past 2^53 stays huge, so bounds checks still catch it); hashes need strings.
-    return type.toObject(type.decode(bytes), { enums: String, longs: options.longsAsStrings ? String : Number, bytes: Uint8Array, defaults: true, arrays: true, objects: true }) as T;
+    return type.toObject(type.decode(bytes), {
+      enums: String,
+      longs: options.longsAsStrings ? String : Number,
+      bytes: Uint8Array,
+      defaults: true,
+      arrays: true,
+      objects: true,
+    }) as T;
   } catch (cause) {
-    throw new FormatError('PROTOBUF_INVALID', `${file}: ${what} is not a valid ${typeName} (${cause instanceof Error ? cause.message : String(cause)})`, { file, cause });
+    throw new FormatError('PROTOBUF_INVALID', `${file}: ${what} is not a valid ${typeName} (${cause instanceof Error ? cause.message : String(cause)})`, {
+      file,
+      cause,
+    });
   }
 }
 

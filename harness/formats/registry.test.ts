@@ -9,7 +9,9 @@ import type { ArtifactReader } from './types.ts';
 
 describe('artifact registry', () => {
   let dir = '';
-  beforeAll(async () => { dir = await makeTempDir(); });
+  beforeAll(async () => {
+    dir = await makeTempDir();
+  });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('names the file and its first bytes in hex when no reader claims it', async () => {
@@ -50,8 +52,16 @@ describe('artifact registry', () => {
     const hdf5Head = new Uint8Array([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect(candidateReaders('a.keras', zipHead).map((reader) => reader.name)).toEqual(['keras-archive']);
     expect(candidateReaders('a.bin', hdf5Head).map((reader) => reader.name)).toEqual(['legacy-h5', 'keras-weights-h5']);
-    const any = (name: string, extension: string): ArtifactReader => ({ name, format: 'h5', extensions: [extension], sniff: () => true, read: async () => null });
+    const any = (name: string, extension: string): ArtifactReader => ({
+      name,
+      format: 'h5',
+      extensions: [extension],
+      sniff: () => true,
+      read: async () => null,
+    });
     expect(candidateReaders('x.two', hdf5Head, [any('one', '.one'), any('two', '.two')]).map((reader) => reader.name)).toEqual(['two', 'one']);
-    expect(ARTIFACT_READERS.map((reader) => reader.name)).toEqual(expect.arrayContaining(['keras-archive', 'legacy-h5', 'keras-weights-h5', 'keras-weights-sharded', 'onnx']));
+    expect(ARTIFACT_READERS.map((reader) => reader.name)).toEqual(
+      expect.arrayContaining(['keras-archive', 'legacy-h5', 'keras-weights-h5', 'keras-weights-sharded', 'onnx']),
+    );
   });
 });

@@ -1,5 +1,5 @@
 /** The one list of artifact readers, and the entry point that picks one by magic bytes and extension. */
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { FormatError } from '../errors.ts';
 import { kerasArchiveReader } from './keras-archive.ts';
@@ -31,7 +31,7 @@ const HEX_BYTES_QUOTED = 16;
 
 /** The first bytes of a file (fewer if it is shorter; none for a directory). */
 async function readHead(path: string): Promise<Uint8Array> {
-  let handle;
+  let handle: FileHandle | undefined;
   try {
     handle = await open(path, 'r');
     if ((await handle.stat()).isDirectory()) return new Uint8Array(0);
@@ -49,10 +49,7 @@ async function readHead(path: string): Promise<Uint8Array> {
 export function candidateReaders(path: string, head: Uint8Array, readers: readonly ArtifactReader[] = ARTIFACT_READERS): ArtifactReader[] {
   const extension = extname(path).toLowerCase();
   const matching = readers.filter((reader) => reader.sniff(path, head));
-  return [
-    ...matching.filter((reader) => reader.extensions.includes(extension)),
-    ...matching.filter((reader) => !reader.extensions.includes(extension)),
-  ];
+  return [...matching.filter((reader) => reader.extensions.includes(extension)), ...matching.filter((reader) => !reader.extensions.includes(extension))];
 }
 
 /**
@@ -69,7 +66,10 @@ export async function readArtifact(path: string, options: ReadOptions = {}, read
     // A path that is no file may still name an artifact by prefix, as tf.train.latest_checkpoint returns `…/cp.ckpt`
     // for cp.ckpt.index and cp.ckpt.data-…; only readers that claim the bare path are asked.
     head = new Uint8Array(0);
-    candidates = (error as FormatError).code === 'FILE_UNREADABLE' && (error as FormatError & { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT' ? candidateReaders(path, head, readers) : [];
+    candidates =
+      (error as FormatError).code === 'FILE_UNREADABLE' && (error as FormatError & { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT'
+        ? candidateReaders(path, head, readers)
+        : [];
     if (candidates.length === 0) throw error;
   }
   const tried: string[] = [];
@@ -79,5 +79,9 @@ export async function readArtifact(path: string, options: ReadOptions = {}, read
     if (contents !== null) return contents;
   }
   const firstBytes = Buffer.from(head.subarray(0, HEX_BYTES_QUOTED)).toString('hex');
-  throw new FormatError('FORMAT_UNKNOWN', `${path}: no reader claims this file (first bytes ${firstBytes || '(empty)'}; readers that sniffed it and declined: ${tried.join(', ') || 'none'}); expected one of ${readers.map((reader) => `${reader.name} (${reader.extensions.join(' ')})`).join(', ')}`, { file: path, details: { firstBytes, declinedBy: tried } });
+  throw new FormatError(
+    'FORMAT_UNKNOWN',
+    `${path}: no reader claims this file (first bytes ${firstBytes || '(empty)'}; readers that sniffed it and declined: ${tried.join(', ') || 'none'}); expected one of ${readers.map((reader) => `${reader.name} (${reader.extensions.join(' ')})`).join(', ')}`,
+    { file: path, details: { firstBytes, declinedBy: tried } },
+  );
 }

@@ -60,7 +60,9 @@ describe.skipIf(!HAS_PYTHON)('SavedModel written by TF 2.21 / Keras 3', { timeou
       const contents = await readArtifact(join(dir, name));
       expect(contents.format).toBe('savedmodel');
       expect(contents.producer).toEqual({ name: 'tensorflow', version: expect.stringMatching(/^2\./) });
-      const received = Object.fromEntries([...contents.weights].map(([key, tensor]) => [key, { dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) }]));
+      const received = Object.fromEntries(
+        [...contents.weights].map(([key, tensor]) => [key, { dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) }]),
+      );
       expect(received).toEqual(truth[name]!.weights);
       const metadata = contents.metadata as unknown as SavedModelMetadata;
       expect(metadata.signatures).toEqual(truth[name]!.signatures);
@@ -95,7 +97,10 @@ describe.skipIf(!HAS_PYTHON)('SavedModel written by TF 2.21 / Keras 3', { timeou
     const lying = Buffer.concat([bytes.subarray(0, 8), Buffer.from([0x12, 0xff, 0xff, 0xff, 0x0f])]);
     await writeFile(pb, lying);
     try {
-      await expect(readArtifact(join(dir, 'keras_export'))).rejects.toMatchObject({ code: 'PROTOBUF_INVALID', message: expect.stringContaining('saved_model.pb') });
+      await expect(readArtifact(join(dir, 'keras_export'))).rejects.toMatchObject({
+        code: 'PROTOBUF_INVALID',
+        message: expect.stringContaining('saved_model.pb'),
+      });
     } finally {
       await writeFile(pb, bytes);
     }

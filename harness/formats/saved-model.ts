@@ -71,7 +71,10 @@ export function savedModelDirectory(path: string): string | null {
 async function readLimited(path: string, limits: ReaderLimits): Promise<Uint8Array> {
   const { size } = await stat(path);
   if (size > limits.maxArchiveEntryBytes) {
-    throw new FormatError('TENSOR_TOO_LARGE', `${path}: ${size} bytes; limit is ${limits.maxArchiveEntryBytes} (maxArchiveEntryBytes)`, { file: path, details: { size, limit: limits.maxArchiveEntryBytes } });
+    throw new FormatError('TENSOR_TOO_LARGE', `${path}: ${size} bytes; limit is ${limits.maxArchiveEntryBytes} (maxArchiveEntryBytes)`, {
+      file: path,
+      details: { size, limit: limits.maxArchiveEntryBytes },
+    });
   }
   return readFile(path);
 }
@@ -86,11 +89,20 @@ function describeTensor(info: RawTensorInfo): SignatureTensor {
 }
 
 function describeSignatures(metaGraph: RawMetaGraph): Record<string, SignatureDef> {
-  const describeAll = (tensors: Record<string, RawTensorInfo>) => Object.fromEntries(Object.keys(tensors).sort().map((key) => [key, describeTensor(tensors[key]!)]));
-  return Object.fromEntries(Object.keys(metaGraph.signature_def).sort().map((key) => {
-    const signature = metaGraph.signature_def[key]!;
-    return [key, { methodName: signature.method_name, inputs: describeAll(signature.inputs), outputs: describeAll(signature.outputs) }];
-  }));
+  const describeAll = (tensors: Record<string, RawTensorInfo>) =>
+    Object.fromEntries(
+      Object.keys(tensors)
+        .sort()
+        .map((key) => [key, describeTensor(tensors[key]!)]),
+    );
+  return Object.fromEntries(
+    Object.keys(metaGraph.signature_def)
+      .sort()
+      .map((key) => {
+        const signature = metaGraph.signature_def[key]!;
+        return [key, { methodName: signature.method_name, inputs: describeAll(signature.inputs), outputs: describeAll(signature.outputs) }];
+      }),
+  );
 }
 
 /** Every file under `assets/`, keyed `assets/<relative path>`; the sum is bounded by maxTotalUncompressedBytes. */
@@ -104,7 +116,8 @@ async function readAssets(directory: string, limits: ReaderLimits): Promise<Map<
     const full = join(entry.parentPath, entry.name);
     const bytes = await readLimited(full, limits);
     total += bytes.byteLength;
-    if (total > limits.maxTotalUncompressedBytes) throw new FormatError('TENSOR_TOO_LARGE', `${root}: assets exceed ${limits.maxTotalUncompressedBytes} bytes (maxTotalUncompressedBytes)`, { file: root });
+    if (total > limits.maxTotalUncompressedBytes)
+      throw new FormatError('TENSOR_TOO_LARGE', `${root}: assets exceed ${limits.maxTotalUncompressedBytes} bytes (maxTotalUncompressedBytes)`, { file: root });
     assets.set(`assets/${relative(root, full).split('\\').join('/')}`, bytes);
   }
   return new Map([...assets].sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -119,8 +132,13 @@ export async function readSavedModel(path: string, options: ReadOptions = {}): P
   if (directory === null) return null;
   const limits = resolveLimits(options.limits);
   const pbPath = join(directory, SAVED_MODEL_PB);
-  const savedModel = decodeMessage<{ saved_model_schema_version: number; meta_graphs: RawMetaGraph[] }>('tensorflow.SavedModel', await readLimited(pbPath, limits), pbPath);
-  if (savedModel.meta_graphs.length === 0) throw new FormatError('SAVEDMODEL_NO_METAGRAPH', `${pbPath}: meta_graphs expected at least one MetaGraphDef, received none`, { file: pbPath });
+  const savedModel = decodeMessage<{ saved_model_schema_version: number; meta_graphs: RawMetaGraph[] }>(
+    'tensorflow.SavedModel',
+    await readLimited(pbPath, limits),
+    pbPath,
+  );
+  if (savedModel.meta_graphs.length === 0)
+    throw new FormatError('SAVEDMODEL_NO_METAGRAPH', `${pbPath}: meta_graphs expected at least one MetaGraphDef, received none`, { file: pbPath });
   const serving = savedModel.meta_graphs.find((graph) => graph.meta_info_def?.tags.includes(SERVING_TAG)) ?? savedModel.meta_graphs[0]!;
 
   const fingerprintPath = join(directory, 'fingerprint.pb');
@@ -130,10 +148,23 @@ export async function readSavedModel(path: string, options: ReadOptions = {}): P
   const tensorflowVersion = serving.meta_info_def?.tensorflow_version ?? '';
 
   const metadata: SavedModelMetadata = {
-    metaGraphs: savedModel.meta_graphs.map((graph) => ({ tags: graph.meta_info_def?.tags ?? [], tensorflowVersion: graph.meta_info_def?.tensorflow_version ?? '', tensorflowGitVersion: graph.meta_info_def?.tensorflow_git_version ?? '' })),
+    metaGraphs: savedModel.meta_graphs.map((graph) => ({
+      tags: graph.meta_info_def?.tags ?? [],
+      tensorflowVersion: graph.meta_info_def?.tensorflow_version ?? '',
+      tensorflowGitVersion: graph.meta_info_def?.tensorflow_git_version ?? '',
+    })),
     signatures: describeSignatures(serving),
-    objectGraph: { nodeCount: serving.object_graph_def?.nodes.length ?? 0, concreteFunctions: Object.keys(serving.object_graph_def?.concrete_functions ?? {}).sort() },
-    ...(existsSync(fingerprintPath) ? { fingerprint: decodeMessage('tensorflow.FingerprintDef', await readLimited(fingerprintPath, limits), fingerprintPath, 'fingerprint', { longsAsStrings: true }) } : {}),
+    objectGraph: {
+      nodeCount: serving.object_graph_def?.nodes.length ?? 0,
+      concreteFunctions: Object.keys(serving.object_graph_def?.concrete_functions ?? {}).sort(),
+    },
+    ...(existsSync(fingerprintPath)
+      ? {
+          fingerprint: decodeMessage('tensorflow.FingerprintDef', await readLimited(fingerprintPath, limits), fingerprintPath, 'fingerprint', {
+            longsAsStrings: true,
+          }),
+        }
+      : {}),
     kerasMetadata: existsSync(kerasMetadataPath) ? { present: true, bytes: (await stat(kerasMetadataPath)).size } : { present: false },
     assetFiles: serving.asset_file_def.map((asset) => ({ tensor: asset.tensor_info?.name ?? '', filename: asset.filename })),
     variables: bundle?.variables ?? {},

@@ -29,7 +29,13 @@ export function hasTableMagic(tail: Uint8Array): boolean {
 
 class ByteCursor {
   offset: number;
-  constructor(readonly bytes: Uint8Array, readonly end: number, start: number, readonly file: string, readonly what: string) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly end: number,
+    start: number,
+    readonly file: string,
+    readonly what: string,
+  ) {
     this.offset = start;
   }
 
@@ -120,7 +126,10 @@ function readBlockEntries(block: Uint8Array, file: string, what: string): TableE
     const unshared = cursor.varint();
     const valueLength = cursor.varint();
     if (shared > previousKey.length || cursor.offset + unshared + valueLength > restartsStart) {
-      throw tableError(file, `${what}: entry at byte ${cursor.offset} (shared ${shared}, unshared ${unshared}, value ${valueLength}) runs past the block or the previous key`);
+      throw tableError(
+        file,
+        `${what}: entry at byte ${cursor.offset} (shared ${shared}, unshared ${unshared}, value ${valueLength}) runs past the block or the previous key`,
+      );
     }
     const key = new Uint8Array(shared + unshared);
     key.set(previousKey.subarray(0, shared));

@@ -90,7 +90,8 @@ function encode(typeName: string, message: Record<string, unknown>): Uint8Array 
 }
 
 const HEADER = { key: '', value: encode('tensorflow.BundleHeaderProto', { num_shards: 1, endianness: 0, version: { producer: 1 } }) };
-const floatEntry = (fields: Record<string, unknown>) => encode('tensorflow.BundleEntryProto', { dtype: 1, shape: { dim: [{ size: 2 }] }, shard_id: 0, offset: 0, size: 8, ...fields });
+const floatEntry = (fields: Record<string, unknown>) =>
+  encode('tensorflow.BundleEntryProto', { dtype: 1, shape: { dim: [{ size: 2 }] }, shard_id: 0, offset: 0, size: 8, ...fields });
 const LIMITS = resolveLimits();
 
 describe('crc32c', () => {
@@ -127,7 +128,10 @@ describe('hand-made tables', () => {
 
   it('BUNDLE_ENTRY_OUT_OF_RANGE for an entry pointing past the data', async () => {
     const prefix = await writeBundle('past', [HEADER, { key: 'w', value: floatEntry({ offset: 4 }) }], twoFloats);
-    await expect(readBundleTensors(await readBundleIndex(prefix, LIMITS), LIMITS)).rejects.toMatchObject({ code: 'BUNDLE_ENTRY_OUT_OF_RANGE', message: expect.stringContaining('[4, 12) expected inside the 8-byte shard') });
+    await expect(readBundleTensors(await readBundleIndex(prefix, LIMITS), LIMITS)).rejects.toMatchObject({
+      code: 'BUNDLE_ENTRY_OUT_OF_RANGE',
+      message: expect.stringContaining('[4, 12) expected inside the 8-byte shard'),
+    });
   });
 
   it('BUNDLE_ENTRY_OUT_OF_RANGE for a shard id past num_shards', async () => {
@@ -210,7 +214,10 @@ describe.skipIf(!HAS_PYTHON)('tensor bundle written by tf.train.Checkpoint', { t
     const data = await readFile(shardPath(copy, 0, 1));
     data[entry.offset + 3]! ^= 0x40;
     await writeFile(shardPath(copy, 0, 1), data);
-    await expect(readBundleTensors(index, LIMITS)).rejects.toMatchObject({ code: 'BUNDLE_CRC_MISMATCH', message: expect.stringContaining('f64/.ATTRIBUTES/VARIABLE_VALUE') });
+    await expect(readBundleTensors(index, LIMITS)).rejects.toMatchObject({
+      code: 'BUNDLE_CRC_MISMATCH',
+      message: expect.stringContaining('f64/.ATTRIBUTES/VARIABLE_VALUE'),
+    });
   });
 
   it('BUNDLE_ENTRY_OUT_OF_RANGE when the data file is truncated', async () => {
@@ -245,7 +252,15 @@ describe.skipIf(!HAS_PYTHON)('tensor bundle written by tf.train.Checkpoint', { t
 
 describe('tensorflowDtypeName', () => {
   it('names enum values as tf.as_dtype(...).name does', () => {
-    expect(['DT_FLOAT', 'DT_DOUBLE', 'DT_HALF', 'DT_BFLOAT16', 'DT_INT64', 'DT_STRING', 'DT_RESOURCE', 'DT_FLOAT_REF'].map(tensorflowDtypeName))
-      .toEqual(['float32', 'float64', 'float16', 'bfloat16', 'int64', 'string', 'resource', 'float32_ref']);
+    expect(['DT_FLOAT', 'DT_DOUBLE', 'DT_HALF', 'DT_BFLOAT16', 'DT_INT64', 'DT_STRING', 'DT_RESOURCE', 'DT_FLOAT_REF'].map(tensorflowDtypeName)).toEqual([
+      'float32',
+      'float64',
+      'float16',
+      'bfloat16',
+      'int64',
+      'string',
+      'resource',
+      'float32_ref',
+    ]);
   });
 });

@@ -3,7 +3,7 @@
  * SSTable mapping each tensor name to a BundleEntryProto (key "" holds the BundleHeaderProto), and the bytes sit in
  * `<prefix>.data-0000N-of-0000M`. Every entry's masked crc32c is checked against the bytes read.
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { type FileHandle, open, readFile, stat } from 'node:fs/promises';
 import { FormatError } from '../errors.ts';
 import { elementCount, type DType, type Tensor } from '../tensor.ts';
 import { extendCrc32c, maskCrc32c } from './crc32c.ts';
@@ -36,14 +36,35 @@ export interface BundleIndex {
 
 /** TensorFlow enum name → our dtype, for every dtype a bundle can hold that {@link Tensor} can carry. */
 const BUNDLE_DTYPES: Readonly<Record<string, DType>> = {
-  DT_FLOAT: 'float32', DT_DOUBLE: 'float64', DT_HALF: 'float16', DT_BFLOAT16: 'bfloat16',
-  DT_INT8: 'int8', DT_INT16: 'int16', DT_INT32: 'int32', DT_INT64: 'int64',
-  DT_UINT8: 'uint8', DT_UINT16: 'uint16', DT_UINT32: 'uint32', DT_UINT64: 'uint64',
-  DT_BOOL: 'bool', DT_STRING: 'string',
+  DT_FLOAT: 'float32',
+  DT_DOUBLE: 'float64',
+  DT_HALF: 'float16',
+  DT_BFLOAT16: 'bfloat16',
+  DT_INT8: 'int8',
+  DT_INT16: 'int16',
+  DT_INT32: 'int32',
+  DT_INT64: 'int64',
+  DT_UINT8: 'uint8',
+  DT_UINT16: 'uint16',
+  DT_UINT32: 'uint32',
+  DT_UINT64: 'uint64',
+  DT_BOOL: 'bool',
+  DT_STRING: 'string',
 };
 const ITEM_BYTES: Readonly<Record<Exclude<DType, 'string'>, number>> = {
-  float16: 2, bfloat16: 2, float32: 4, float64: 8, int8: 1, int16: 2, int32: 4, int64: 8,
-  uint8: 1, uint16: 2, uint32: 4, uint64: 8, bool: 1,
+  float16: 2,
+  bfloat16: 2,
+  float32: 4,
+  float64: 8,
+  int8: 1,
+  int16: 2,
+  int32: 4,
+  int64: 8,
+  uint8: 1,
+  uint16: 2,
+  uint32: 4,
+  uint64: 8,
+  bool: 1,
 };
 
 /** TensorFlow's own name for an enum value (`tf.as_dtype(DT_FLOAT).name` = `float32`; `DT_RESOURCE` → `resource`). */
@@ -74,13 +95,27 @@ export async function readBundleIndex(prefix: string, limits: ReaderLimits): Pro
   const indexPath = `${prefix}.index`;
   const { size } = await stat(indexPath);
   if (size > limits.maxArchiveEntryBytes) {
-    throw new FormatError('TENSOR_TOO_LARGE', `${indexPath}: index of ${size} bytes; limit is ${limits.maxArchiveEntryBytes} (maxArchiveEntryBytes)`, { file: indexPath });
+    throw new FormatError('TENSOR_TOO_LARGE', `${indexPath}: index of ${size} bytes; limit is ${limits.maxArchiveEntryBytes} (maxArchiveEntryBytes)`, {
+      file: indexPath,
+    });
   }
   const table = readTable(await readFile(indexPath), indexPath);
-  if (table[0]?.key !== '') throw new FormatError('BUNDLE_HEADER_MISSING', `${indexPath}: first key expected "" (the BundleHeaderProto), received ${JSON.stringify(table[0]?.key ?? '(no entries)')}`, { file: indexPath });
-  const header = decodeMessage<{ num_shards: number; endianness: string; version?: { producer: number } }>('tensorflow.BundleHeaderProto', table[0].value, indexPath, 'bundle header');
-  if (header.endianness !== 'LITTLE') throw new FormatError('BUNDLE_BIG_ENDIAN', `${indexPath}: endianness expected LITTLE, received ${header.endianness}`, { file: indexPath });
-  if (!(header.num_shards >= 1 && header.num_shards <= 99999)) throw new FormatError('BUNDLE_HEADER_INVALID', `${indexPath}: num_shards expected 1..99999, received ${header.num_shards}`, { file: indexPath });
+  if (table[0]?.key !== '')
+    throw new FormatError(
+      'BUNDLE_HEADER_MISSING',
+      `${indexPath}: first key expected "" (the BundleHeaderProto), received ${JSON.stringify(table[0]?.key ?? '(no entries)')}`,
+      { file: indexPath },
+    );
+  const header = decodeMessage<{ num_shards: number; endianness: string; version?: { producer: number } }>(
+    'tensorflow.BundleHeaderProto',
+    table[0].value,
+    indexPath,
+    'bundle header',
+  );
+  if (header.endianness !== 'LITTLE')
+    throw new FormatError('BUNDLE_BIG_ENDIAN', `${indexPath}: endianness expected LITTLE, received ${header.endianness}`, { file: indexPath });
+  if (!(header.num_shards >= 1 && header.num_shards <= 99999))
+    throw new FormatError('BUNDLE_HEADER_INVALID', `${indexPath}: num_shards expected 1..99999, received ${header.num_shards}`, { file: indexPath });
   const entries = table.slice(1).map(({ key, value }) => {
     const raw = decodeMessage<RawEntry>('tensorflow.BundleEntryProto', value, indexPath, `entry ${JSON.stringify(key)}`);
     return validateEntry(key, raw, header.num_shards, indexPath);
@@ -89,13 +124,16 @@ export async function readBundleIndex(prefix: string, limits: ReaderLimits): Pro
 }
 
 function validateEntry(key: string, raw: RawEntry, numShards: number, file: string): BundleEntry {
-  const invalid = (message: string, code = 'BUNDLE_ENTRY_INVALID') => new FormatError(code, `${file}: entry ${JSON.stringify(key)}: ${message}`, { file, details: { key } });
+  const invalid = (message: string, code = 'BUNDLE_ENTRY_INVALID') =>
+    new FormatError(code, `${file}: entry ${JSON.stringify(key)}: ${message}`, { file, details: { key } });
   if (raw.slices.length > 0) throw invalid(`is a partitioned tensor of ${raw.slices.length} slices; slices are not read`, 'BUNDLE_SLICES_UNSUPPORTED');
   if (raw.shape?.unknown_rank) throw invalid('shape has unknown rank; a stored tensor needs a full shape');
   const shape = (raw.shape?.dim ?? []).map((dim) => dim?.size ?? 0);
   if (shape.some((dim) => !Number.isSafeInteger(dim) || dim < 0)) throw invalid(`shape [${shape.join(',')}] has a negative or unsafe dimension`);
-  if (!(raw.shard_id >= 0 && raw.shard_id < numShards)) throw invalid(`shard_id expected 0..${numShards - 1}, received ${raw.shard_id}`, 'BUNDLE_ENTRY_OUT_OF_RANGE');
-  if (!(raw.offset >= 0 && raw.size >= 0 && Number.isSafeInteger(raw.offset + raw.size))) throw invalid(`offset ${raw.offset} and size ${raw.size} are not a byte range`, 'BUNDLE_ENTRY_OUT_OF_RANGE');
+  if (!(raw.shard_id >= 0 && raw.shard_id < numShards))
+    throw invalid(`shard_id expected 0..${numShards - 1}, received ${raw.shard_id}`, 'BUNDLE_ENTRY_OUT_OF_RANGE');
+  if (!(raw.offset >= 0 && raw.size >= 0 && Number.isSafeInteger(raw.offset + raw.size)))
+    throw invalid(`offset ${raw.offset} and size ${raw.size} are not a byte range`, 'BUNDLE_ENTRY_OUT_OF_RANGE');
   return { key, dtype: raw.dtype, shape, shardId: raw.shard_id, offset: raw.offset, size: raw.size, crc32c: raw.crc32c };
 }
 
@@ -104,12 +142,21 @@ function validateEntry(key: string, raw: RawEntry, numShards: number, file: stri
  * (`BUNDLE_ENTRY_OUT_OF_RANGE`), its dtype and shape (`BUNDLE_ENTRY_SIZE_MISMATCH`, `BUNDLE_UNSUPPORTED_DTYPE`), the
  * limits (`TENSOR_TOO_LARGE`) and its crc32c (`BUNDLE_CRC_MISMATCH`) before it becomes a tensor.
  */
-export async function readBundleTensors(index: BundleIndex, limits: ReaderLimits, include: (key: string) => boolean = () => true): Promise<Map<string, Tensor>> {
+export async function readBundleTensors(
+  index: BundleIndex,
+  limits: ReaderLimits,
+  include: (key: string) => boolean = () => true,
+): Promise<Map<string, Tensor>> {
   const tensors = new Map<string, Tensor>();
-  await readEntries(index, index.entries.filter((entry) => include(entry.key)), limits, (entry, dtype, bytes, path) => {
-    const data = dtype === 'string' ? splitStrings(entry, bytes, path).map(decodeBytes) : checkedData(entry, dtype, bytes, path);
-    tensors.set(entry.key, { dtype, shape: entry.shape, data });
-  });
+  await readEntries(
+    index,
+    index.entries.filter((entry) => include(entry.key)),
+    limits,
+    (entry, dtype, bytes, path) => {
+      const data = dtype === 'string' ? splitStrings(entry, bytes, path).map(decodeBytes) : checkedData(entry, dtype, bytes, path);
+      tensors.set(entry.key, { dtype, shape: entry.shape, data });
+    },
+  );
   return tensors;
 }
 
@@ -119,7 +166,8 @@ export async function readBundleStringBytes(index: BundleIndex, key: string, lim
   if (!entry) throw new FormatError('BUNDLE_ENTRY_MISSING', `${index.prefix}.index: no entry ${JSON.stringify(key)}`, { file: `${index.prefix}.index` });
   let elements: Uint8Array[] = [];
   await readEntries(index, [entry], limits, (found, dtype, bytes, path) => {
-    if (dtype !== 'string') throw new FormatError('BUNDLE_ENTRY_INVALID', `${path}: entry ${JSON.stringify(key)} expected DT_STRING, received ${found.dtype}`, { file: path });
+    if (dtype !== 'string')
+      throw new FormatError('BUNDLE_ENTRY_INVALID', `${path}: entry ${JSON.stringify(key)} expected DT_STRING, received ${found.dtype}`, { file: path });
     elements = splitStrings(found, bytes, path);
   });
   return elements;
@@ -130,17 +178,25 @@ type EntryVisitor = (entry: BundleEntry, dtype: DType, bytes: Uint8Array, shardP
 async function readEntries(index: BundleIndex, entries: readonly BundleEntry[], limits: ReaderLimits, visit: EntryVisitor): Promise<void> {
   const total = entries.reduce((sum, entry) => sum + entry.size, 0);
   if (total > limits.maxTotalUncompressedBytes) {
-    throw new FormatError('TENSOR_TOO_LARGE', `${index.prefix}.index: entries declare ${total} bytes in all; limit is ${limits.maxTotalUncompressedBytes} (maxTotalUncompressedBytes)`, { file: `${index.prefix}.index` });
+    throw new FormatError(
+      'TENSOR_TOO_LARGE',
+      `${index.prefix}.index: entries declare ${total} bytes in all; limit is ${limits.maxTotalUncompressedBytes} (maxTotalUncompressedBytes)`,
+      { file: `${index.prefix}.index` },
+    );
   }
   for (let shard = 0; shard < index.numShards; shard++) {
     const inShard = entries.filter((entry) => entry.shardId === shard);
     if (inShard.length === 0) continue;
     const path = shardPath(index.prefix, shard, index.numShards);
-    let handle;
+    let handle: FileHandle;
     try {
       handle = await open(path, 'r');
     } catch (cause) {
-      throw new FormatError('BUNDLE_SHARD_MISSING', `${path}: data shard ${shard} of ${index.numShards} cannot be opened (${(cause as NodeJS.ErrnoException).code ?? String(cause)}); ${inShard.length} entries point into it`, { file: path, cause });
+      throw new FormatError(
+        'BUNDLE_SHARD_MISSING',
+        `${path}: data shard ${shard} of ${index.numShards} cannot be opened (${(cause as NodeJS.ErrnoException).code ?? String(cause)}); ${inShard.length} entries point into it`,
+        { file: path, cause },
+      );
     }
     try {
       const shardBytes = (await handle.stat()).size;
@@ -148,7 +204,12 @@ async function readEntries(index: BundleIndex, entries: readonly BundleEntry[], 
         const dtype = checkEntry(entry, shardBytes, path, limits);
         const bytes = new Uint8Array(entry.size);
         const { bytesRead } = entry.size === 0 ? { bytesRead: 0 } : await handle.read(bytes, 0, entry.size, entry.offset);
-        if (bytesRead !== entry.size) throw new FormatError('BUNDLE_ENTRY_OUT_OF_RANGE', `${path}: entry ${JSON.stringify(entry.key)} expected ${entry.size} bytes at ${entry.offset}, read ${bytesRead}`, { file: path });
+        if (bytesRead !== entry.size)
+          throw new FormatError(
+            'BUNDLE_ENTRY_OUT_OF_RANGE',
+            `${path}: entry ${JSON.stringify(entry.key)} expected ${entry.size} bytes at ${entry.offset}, read ${bytesRead}`,
+            { file: path },
+          );
         visit(entry, dtype, bytes, path);
       }
     } finally {
@@ -160,19 +221,35 @@ async function readEntries(index: BundleIndex, entries: readonly BundleEntry[], 
 function checkEntry(entry: BundleEntry, shardBytes: number, path: string, limits: ReaderLimits): DType {
   const where = `${path}: entry ${JSON.stringify(entry.key)}`;
   if (entry.offset + entry.size > shardBytes) {
-    throw new FormatError('BUNDLE_ENTRY_OUT_OF_RANGE', `${where}: bytes [${entry.offset}, ${entry.offset + entry.size}) expected inside the ${shardBytes}-byte shard`, { file: path, details: { key: entry.key, offset: entry.offset, size: entry.size, shardBytes } });
+    throw new FormatError(
+      'BUNDLE_ENTRY_OUT_OF_RANGE',
+      `${where}: bytes [${entry.offset}, ${entry.offset + entry.size}) expected inside the ${shardBytes}-byte shard`,
+      { file: path, details: { key: entry.key, offset: entry.offset, size: entry.size, shardBytes } },
+    );
   }
   const dtype = BUNDLE_DTYPES[entry.dtype];
-  if (!dtype) throw new FormatError('BUNDLE_UNSUPPORTED_DTYPE', `${where}: dtype ${entry.dtype} expected one of ${Object.keys(BUNDLE_DTYPES).join(', ')}`, { file: path, details: { key: entry.key, dtype: entry.dtype } });
+  if (!dtype)
+    throw new FormatError('BUNDLE_UNSUPPORTED_DTYPE', `${where}: dtype ${entry.dtype} expected one of ${Object.keys(BUNDLE_DTYPES).join(', ')}`, {
+      file: path,
+      details: { key: entry.key, dtype: entry.dtype },
+    });
   const count = elementCount(entry.shape);
   const declared = dtype === 'string' ? count : count * ITEM_BYTES[dtype];
   if (declared > limits.maxTensorBytes || entry.size > limits.maxTensorBytes) {
-    throw new FormatError('TENSOR_TOO_LARGE', `${where}: shape [${entry.shape.join(',')}] of ${entry.dtype} needs ${Math.max(declared, entry.size)} bytes; limit is ${limits.maxTensorBytes} (maxTensorBytes)`, { file: path, details: { key: entry.key, declaredBytes: declared, limit: limits.maxTensorBytes } });
+    throw new FormatError(
+      'TENSOR_TOO_LARGE',
+      `${where}: shape [${entry.shape.join(',')}] of ${entry.dtype} needs ${Math.max(declared, entry.size)} bytes; limit is ${limits.maxTensorBytes} (maxTensorBytes)`,
+      { file: path, details: { key: entry.key, declaredBytes: declared, limit: limits.maxTensorBytes } },
+    );
   }
   // A string element takes at least one length byte, plus the 4-byte length checksum when there are any.
   const expectedMinimum = dtype === 'string' ? (count === 0 ? 0 : count + 4) : declared;
   if (dtype === 'string' ? entry.size < expectedMinimum : entry.size !== declared) {
-    throw new FormatError('BUNDLE_ENTRY_SIZE_MISMATCH', `${where}: shape [${entry.shape.join(',')}] of ${entry.dtype} expects ${dtype === 'string' ? 'at least ' : ''}${expectedMinimum} bytes, the entry records ${entry.size}`, { file: path, details: { key: entry.key } });
+    throw new FormatError(
+      'BUNDLE_ENTRY_SIZE_MISMATCH',
+      `${where}: shape [${entry.shape.join(',')}] of ${entry.dtype} expects ${dtype === 'string' ? 'at least ' : ''}${expectedMinimum} bytes, the entry records ${entry.size}`,
+      { file: path, details: { key: entry.key } },
+    );
   }
   return dtype;
 }
@@ -185,7 +262,11 @@ function checkedData(entry: BundleEntry, dtype: Exclude<DType, 'string'>, bytes:
 function checkCrc(entry: BundleEntry, crc: number, path: string): void {
   const computed = maskCrc32c(crc);
   if (computed !== entry.crc32c) {
-    throw new FormatError('BUNDLE_CRC_MISMATCH', `${path}: entry ${JSON.stringify(entry.key)}: masked crc32c expected ${entry.crc32c} (index), computed ${computed} from the data`, { file: path, details: { key: entry.key, expected: entry.crc32c, computed } });
+    throw new FormatError(
+      'BUNDLE_CRC_MISMATCH',
+      `${path}: entry ${JSON.stringify(entry.key)}: masked crc32c expected ${entry.crc32c} (index), computed ${computed} from the data`,
+      { file: path, details: { key: entry.key, expected: entry.crc32c, computed } },
+    );
   }
 }
 
@@ -195,7 +276,8 @@ function checkCrc(entry: BundleEntry, crc: number, path: string): void {
  */
 function splitStrings(entry: BundleEntry, bytes: Uint8Array, path: string): Uint8Array[] {
   const count = elementCount(entry.shape);
-  const broken = (message: string) => new FormatError('BUNDLE_STRING_INVALID', `${path}: string entry ${JSON.stringify(entry.key)}: ${message}`, { file: path, details: { key: entry.key } });
+  const broken = (message: string) =>
+    new FormatError('BUNDLE_STRING_INVALID', `${path}: string entry ${JSON.stringify(entry.key)}: ${message}`, { file: path, details: { key: entry.key } });
   const lengths: number[] = [];
   let offset = 0;
   let crc = 0;
@@ -218,7 +300,12 @@ function splitStrings(entry: BundleEntry, bytes: Uint8Array, path: string): Uint
     if (offset + 4 > bytes.length) throw broken('no room for the length checksum');
     const stored = bytes.subarray(offset, offset + 4);
     const storedCrc = new DataView(stored.buffer, stored.byteOffset, 4).getUint32(0, true);
-    if (storedCrc !== maskCrc32c(crc)) throw new FormatError('BUNDLE_CRC_MISMATCH', `${path}: string entry ${JSON.stringify(entry.key)}: length checksum expected ${storedCrc} (stored), computed ${maskCrc32c(crc)}`, { file: path, details: { key: entry.key } });
+    if (storedCrc !== maskCrc32c(crc))
+      throw new FormatError(
+        'BUNDLE_CRC_MISMATCH',
+        `${path}: string entry ${JSON.stringify(entry.key)}: length checksum expected ${storedCrc} (stored), computed ${maskCrc32c(crc)}`,
+        { file: path, details: { key: entry.key } },
+      );
     crc = extendCrc32c(crc, stored);
     offset += 4;
   }

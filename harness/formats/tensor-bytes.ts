@@ -35,15 +35,28 @@ export function dataFromBytes(dtype: Exclude<DType, 'string'>, bytes: Uint8Array
 /** The typed array {@link Tensor} uses for `dtype`, viewing `buffer` (little-endian elements) without a copy. */
 export function typedArrayOver(dtype: Exclude<DType, 'string'>, buffer: ArrayBuffer): Exclude<Tensor['data'], string[]> {
   switch (dtype) {
-    case 'float16': case 'bfloat16': case 'uint16': return new Uint16Array(buffer);
-    case 'float32': return new Float32Array(buffer);
-    case 'float64': return new Float64Array(buffer);
-    case 'int8': return new Int8Array(buffer);
-    case 'int16': return new Int16Array(buffer);
-    case 'int32': return new Int32Array(buffer);
-    case 'int64': return new BigInt64Array(buffer);
-    case 'uint8': case 'bool': return new Uint8Array(buffer);
-    case 'uint32': return new Uint32Array(buffer);
-    case 'uint64': return new BigUint64Array(buffer);
+    case 'float16':
+    case 'bfloat16':
+    case 'uint16':
+      return new Uint16Array(buffer);
+    case 'float32':
+      return new Float32Array(buffer);
+    case 'float64':
+      return new Float64Array(buffer);
+    case 'int8':
+      return new Int8Array(buffer);
+    case 'int16':
+      return new Int16Array(buffer);
+    case 'int32':
+      return new Int32Array(buffer);
+    case 'int64':
+      return new BigInt64Array(buffer);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(buffer);
+    case 'uint32':
+      return new Uint32Array(buffer);
+    case 'uint64':
+      return new BigUint64Array(buffer);
   }
 }

@@ -5,7 +5,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 export const PYTHON = venvPython(findEnvironment(DEFAULT_ENVIRONMENT));

@@ -40,7 +40,8 @@ describe.skipIf(!HAS_PYTHON)('tf.train.Checkpoint written by TF 2.21 / Keras 3',
   }, 120_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  const summarize = (weights: Map<string, Parameters<typeof hashTensor>[0]>) => Object.fromEntries([...weights].map(([key, tensor]) => [key, { dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) }]));
+  const summarize = (weights: Map<string, Parameters<typeof hashTensor>[0]>) =>
+    Object.fromEntries([...weights].map(([key, tensor]) => [key, { dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) }]));
 
   it('every tensor bit-identical to tf.train.load_checkpoint, model and optimizer', async () => {
     const contents = await readArtifact(join(dir, 'managed'));

@@ -61,7 +61,12 @@ export function mapObjectGraph(graph: TrackableObjectGraph, file: string): Recor
   for (let next = 0; next < queue.length; next++) {
     const nodeId = queue[next]!;
     const node = graph.nodes[nodeId];
-    if (!node) throw new FormatError('CHECKPOINT_OBJECT_GRAPH_INVALID', `${file}: ${OBJECT_GRAPH_KEY} references node ${nodeId}, but the graph has ${graph.nodes.length} nodes`, { file });
+    if (!node)
+      throw new FormatError(
+        'CHECKPOINT_OBJECT_GRAPH_INVALID',
+        `${file}: ${OBJECT_GRAPH_KEY} references node ${nodeId}, but the graph has ${graph.nodes.length} nodes`,
+        { file },
+      );
     for (const child of node.children) {
       if (paths.has(child.node_id)) continue;
       paths.set(child.node_id, paths.get(nodeId) ? `${paths.get(nodeId)}/${child.local_name}` : child.local_name);
@@ -70,7 +75,11 @@ export function mapObjectGraph(graph: TrackableObjectGraph, file: string): Recor
   }
   const slots = new Map<number, { objectPath: string; slot: string }>();
   for (const node of graph.nodes) {
-    for (const slot of node.slot_variables) slots.set(slot.slot_variable_node_id, { objectPath: paths.get(slot.original_variable_node_id) ?? `(node ${slot.original_variable_node_id})`, slot: slot.slot_name });
+    for (const slot of node.slot_variables)
+      slots.set(slot.slot_variable_node_id, {
+        objectPath: paths.get(slot.original_variable_node_id) ?? `(node ${slot.original_variable_node_id})`,
+        slot: slot.slot_name,
+      });
   }
   const variables: Record<string, CheckpointVariable> = {};
   graph.nodes.forEach((node, nodeId) => {

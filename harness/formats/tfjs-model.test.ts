@@ -11,13 +11,24 @@ async function writeModel(folder: string, weights: object[], shards: Buffer[], f
   const paths = shards.map((_, index) => `group1-shard${index + 1}of${shards.length}.bin`);
   for (const [index, shard] of shards.entries()) await writeFile(join(folder, paths[index]!), shard);
   const file = join(folder, 'model.json');
-  await writeFile(file, JSON.stringify({ format, generatedBy: 'keras v2.15.0', convertedBy: 'TensorFlow.js Converter v4.22.0', modelTopology: { class_name: 'Sequential' }, weightsManifest: [{ paths, weights }] }));
+  await writeFile(
+    file,
+    JSON.stringify({
+      format,
+      generatedBy: 'keras v2.15.0',
+      convertedBy: 'TensorFlow.js Converter v4.22.0',
+      modelTopology: { class_name: 'Sequential' },
+      weightsManifest: [{ paths, weights }],
+    }),
+  );
   return file;
 }
 
 describe('tfjs model.json reader', () => {
   let dir = '';
-  beforeEach(async () => { dir = await makeTempDir(); });
+  beforeEach(async () => {
+    dir = await makeTempDir();
+  });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   it('decodes float32, int32, string and dequantizes uint8 / float16 across shard files', async () => {
@@ -27,21 +38,25 @@ describe('tfjs model.json reader', () => {
     const quantized = Buffer.from([0, 10, 255]);
     const half = Buffer.from(new Uint16Array([0x3c00, 0xc000]).buffer); // 1, -2
     const all = Buffer.concat([kernel, counts, text, quantized, half]);
-    const file = await writeModel(join(dir, 'm'), [
-      { name: 'dense/kernel', shape: [3], dtype: 'float32' },
-      { name: 'counts', shape: [2], dtype: 'int32' },
-      { name: 'vocab', shape: [1], dtype: 'string' },
-      { name: 'q', shape: [3], dtype: 'float32', quantization: { dtype: 'uint8', scale: 0.5, min: -1 } },
-      { name: 'h', shape: [2], dtype: 'float32', quantization: { dtype: 'float16' } },
-    ], [all.subarray(0, 5), all.subarray(5)]);
+    const file = await writeModel(
+      join(dir, 'm'),
+      [
+        { name: 'dense/kernel', shape: [3], dtype: 'float32' },
+        { name: 'counts', shape: [2], dtype: 'int32' },
+        { name: 'vocab', shape: [1], dtype: 'string' },
+        { name: 'q', shape: [3], dtype: 'float32', quantization: { dtype: 'uint8', scale: 0.5, min: -1 } },
+        { name: 'h', shape: [2], dtype: 'float32', quantization: { dtype: 'float16' } },
+      ],
+      [all.subarray(0, 5), all.subarray(5)],
+    );
     const contents = await readArtifact(file);
     expect(contents.format).toBe('tfjs');
     expect(contents.producer).toEqual({ name: 'TensorFlow.js Converter', version: '4.22.0' });
-    expect([...contents.weights.get('dense/kernel')!.data as Float32Array]).toEqual([1.5, -2, 0.25]);
-    expect([...contents.weights.get('counts')!.data as Int32Array]).toEqual([7, -1]);
+    expect([...(contents.weights.get('dense/kernel')!.data as Float32Array)]).toEqual([1.5, -2, 0.25]);
+    expect([...(contents.weights.get('counts')!.data as Int32Array)]).toEqual([7, -1]);
     expect(contents.weights.get('vocab')!.data).toEqual(['hi']);
-    expect([...contents.weights.get('q')!.data as Float32Array]).toEqual([-1, 4, 126.5]);
-    expect([...contents.weights.get('h')!.data as Float32Array]).toEqual([1, -2]);
+    expect([...(contents.weights.get('q')!.data as Float32Array)]).toEqual([-1, 4, 126.5]);
+    expect([...(contents.weights.get('h')!.data as Float32Array)]).toEqual([1, -2]);
   });
 
   it('reads the generator folder of layers/ and graph/ models with weights keyed by model', async () => {

@@ -61,23 +61,37 @@ function looksLikeModelJson(head: Uint8Array): boolean {
 }
 
 function invalid(file: string, what: string, cause?: unknown): FormatError {
-  return new FormatError('TFJS_MODEL_INVALID', `${file}: ${what}; expected {"format": "layers-model" | "graph-model", "modelTopology": {…}, "weightsManifest": [{"paths": […], "weights": [{"name", "shape", "dtype"}, …]}]}`, { file, cause });
+  return new FormatError(
+    'TFJS_MODEL_INVALID',
+    `${file}: ${what}; expected {"format": "layers-model" | "graph-model", "modelTopology": {…}, "weightsManifest": [{"paths": […], "weights": [{"name", "shape", "dtype"}, …]}]}`,
+    { file, cause },
+  );
 }
 
 function parseManifest(file: string, manifest: unknown): { paths: string[]; weights: ManifestEntry[] }[] {
   if (!Array.isArray(manifest)) throw invalid(file, `weightsManifest is ${JSON.stringify(manifest)?.slice(0, 60)}`);
   return manifest.map((group: unknown, groupIndex) => {
     const { paths, weights } = (group ?? {}) as Record<string, unknown>;
-    if (!Array.isArray(paths) || paths.some((name) => typeof name !== 'string')) throw invalid(file, `weightsManifest[${groupIndex}].paths is ${JSON.stringify(paths)?.slice(0, 60)}`);
+    if (!Array.isArray(paths) || paths.some((name) => typeof name !== 'string'))
+      throw invalid(file, `weightsManifest[${groupIndex}].paths is ${JSON.stringify(paths)?.slice(0, 60)}`);
     for (const name of paths as string[]) {
       // Shards sit beside model.json: no folders, no way out of the model's folder.
       if (name === '' || name.includes('/') || name.includes('\\') || name === '.' || name === '..' || name.includes('\0') || /^[a-zA-Z]:/.test(name)) {
-        throw new FormatError('TFJS_SHARD_PATH', `${file}: weightsManifest[${groupIndex}] names shard ${JSON.stringify(name)}; expected a file name beside model.json`, { file, details: { shard: name } });
+        throw new FormatError(
+          'TFJS_SHARD_PATH',
+          `${file}: weightsManifest[${groupIndex}] names shard ${JSON.stringify(name)}; expected a file name beside model.json`,
+          { file, details: { shard: name } },
+        );
       }
     }
     if (!Array.isArray(weights)) throw invalid(file, `weightsManifest[${groupIndex}].weights is ${JSON.stringify(weights)?.slice(0, 60)}`);
     for (const entry of weights as ManifestEntry[]) {
-      if (typeof entry?.name !== 'string' || typeof entry.dtype !== 'string' || !Array.isArray(entry.shape) || entry.shape.some((dim) => !Number.isSafeInteger(dim) || dim < 0)) {
+      if (
+        typeof entry?.name !== 'string' ||
+        typeof entry.dtype !== 'string' ||
+        !Array.isArray(entry.shape) ||
+        entry.shape.some((dim) => !Number.isSafeInteger(dim) || dim < 0)
+      ) {
         throw invalid(file, `weightsManifest[${groupIndex}] entry ${JSON.stringify(entry)?.slice(0, 80)}`);
       }
     }
@@ -111,10 +125,14 @@ function decodeEntry(file: string, buffer: Buffer, offset: number, entry: Manife
   if (entry.dtype === 'string') {
     const values: string[] = [];
     for (let index = 0; index < count; index++) {
-      if (offset + STRING_LENGTH_BYTES > buffer.length) throw new FormatError('TFJS_WEIGHTS_TRUNCATED', `${where}: string ${index} starts past the shards' end (${buffer.length} bytes)`, { file });
+      if (offset + STRING_LENGTH_BYTES > buffer.length)
+        throw new FormatError('TFJS_WEIGHTS_TRUNCATED', `${where}: string ${index} starts past the shards' end (${buffer.length} bytes)`, { file });
       const length = buffer.readUInt32LE(offset);
       offset += STRING_LENGTH_BYTES;
-      if (offset + length > buffer.length) throw new FormatError('TFJS_WEIGHTS_TRUNCATED', `${where}: string ${index} declares ${length} bytes, past the shards' end (${buffer.length} bytes)`, { file });
+      if (offset + length > buffer.length)
+        throw new FormatError('TFJS_WEIGHTS_TRUNCATED', `${where}: string ${index} declares ${length} bytes, past the shards' end (${buffer.length} bytes)`, {
+          file,
+        });
       values.push(buffer.subarray(offset, offset + length).toString('latin1'));
       offset += length;
     }
@@ -123,27 +141,38 @@ function decodeEntry(file: string, buffer: Buffer, offset: number, entry: Manife
   const stored = entry.quantization?.dtype ?? entry.dtype;
   const width = STORED_BYTES[stored];
   if (!width || !['float32', 'int32', 'bool'].includes(entry.dtype)) {
-    throw new FormatError('TFJS_DTYPE_UNSUPPORTED', `${where}: dtype ${entry.dtype}${entry.quantization ? ` quantized as ${stored}` : ''}; expected float32, int32, bool or string (quantized uint8, uint16, float16)`, { file });
+    throw new FormatError(
+      'TFJS_DTYPE_UNSUPPORTED',
+      `${where}: dtype ${entry.dtype}${entry.quantization ? ` quantized as ${stored}` : ''}; expected float32, int32, bool or string (quantized uint8, uint16, float16)`,
+      { file },
+    );
   }
   const bytes = count * width;
-  if (bytes > limits.maxTensorBytes) throw new FormatError('TENSOR_TOO_LARGE', `${where}: declares ${bytes} bytes, past the limit of ${limits.maxTensorBytes}`, { file });
-  if (offset + bytes > buffer.length) throw new FormatError('TFJS_WEIGHTS_TRUNCATED', `${where}: needs bytes ${offset}..${offset + bytes}, the shards hold ${buffer.length}`, { file });
+  if (bytes > limits.maxTensorBytes)
+    throw new FormatError('TENSOR_TOO_LARGE', `${where}: declares ${bytes} bytes, past the limit of ${limits.maxTensorBytes}`, { file });
+  if (offset + bytes > buffer.length)
+    throw new FormatError('TFJS_WEIGHTS_TRUNCATED', `${where}: needs bytes ${offset}..${offset + bytes}, the shards hold ${buffer.length}`, { file });
   const raw = buffer.subarray(offset, offset + bytes);
   const next = offset + bytes;
   const shape = entry.shape;
   if (!entry.quantization) {
     const copy = Uint8Array.from(raw);
     if (entry.dtype === 'bool') return [{ dtype: 'bool', shape, data: copy }, next];
-    return [{ dtype: entry.dtype as 'float32' | 'int32', shape, data: entry.dtype === 'float32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer) }, next];
+    return [
+      { dtype: entry.dtype as 'float32' | 'int32', shape, data: entry.dtype === 'float32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer) },
+      next,
+    ];
   }
   const quantized = Array.from({ length: count }, (_, index) => (width === 1 ? raw[index]! : raw.readUInt16LE(index * 2)));
   let values: number[];
   if (stored === 'float16') {
-    if (entry.dtype !== 'float32') throw new FormatError('TFJS_DTYPE_UNSUPPORTED', `${where}: float16 quantization of ${entry.dtype}; expected float32`, { file });
+    if (entry.dtype !== 'float32')
+      throw new FormatError('TFJS_DTYPE_UNSUPPORTED', `${where}: float16 quantization of ${entry.dtype}; expected float32`, { file });
     values = quantized.map(float16ToFloat32);
   } else {
     const { scale, min } = entry.quantization;
-    if (typeof scale !== 'number' || typeof min !== 'number') throw invalid(file, `weight ${JSON.stringify(entry.name)} is quantized as ${stored} without numeric scale and min`);
+    if (typeof scale !== 'number' || typeof min !== 'number')
+      throw invalid(file, `weight ${JSON.stringify(entry.name)} is quantized as ${stored} without numeric scale and min`);
     values = quantized.map((value) => value * scale + min);
   }
   if (entry.dtype === 'int32') return [{ dtype: 'int32', shape, data: Int32Array.from(values, roundHalfEven) }, next];
@@ -155,7 +184,8 @@ function decodeEntry(file: string, buffer: Buffer, offset: number, entry: Manife
 export async function readTfjsModel(file: string, options: ReadOptions = {}, kind?: TfjsModelKind): Promise<TfjsModel | null> {
   const limits = resolveLimits(options.limits);
   const size = (await stat(file)).size;
-  if (size > MAX_MODEL_JSON_BYTES) throw new FormatError('TFJS_MODEL_INVALID', `${file}: ${size} bytes, past the model.json limit of ${MAX_MODEL_JSON_BYTES}`, { file });
+  if (size > MAX_MODEL_JSON_BYTES)
+    throw new FormatError('TFJS_MODEL_INVALID', `${file}: ${size} bytes, past the model.json limit of ${MAX_MODEL_JSON_BYTES}`, { file });
   const text = await readFile(file, 'utf8');
   checkJsonBounds(text, file, MODEL_FILE, limits);
   let json: Record<string, unknown>;
@@ -175,11 +205,17 @@ export async function readTfjsModel(file: string, options: ReadOptions = {}, kin
     let total = 0;
     for (const name of group.paths) {
       const shard = join(dirname(file), name);
-      const shardSize = (await stat(shard).catch((cause: unknown) => {
-        throw new FormatError('TFJS_SHARD_MISSING', `${file}: shard ${name} cannot be read (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { file: shard, cause });
-      })).size;
+      const shardSize = (
+        await stat(shard).catch((cause: unknown) => {
+          throw new FormatError('TFJS_SHARD_MISSING', `${file}: shard ${name} cannot be read (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, {
+            file: shard,
+            cause,
+          });
+        })
+      ).size;
       total += shardSize;
-      if (total > limits.maxTotalUncompressedBytes) throw new FormatError('TFJS_SHARDS_TOO_LARGE', `${file}: shards add up past ${limits.maxTotalUncompressedBytes} bytes`, { file });
+      if (total > limits.maxTotalUncompressedBytes)
+        throw new FormatError('TFJS_SHARDS_TOO_LARGE', `${file}: shards add up past ${limits.maxTotalUncompressedBytes} bytes`, { file });
       shards.push(await readFile(shard));
     }
     const buffer = Buffer.concat(shards);
@@ -229,7 +265,12 @@ export async function readTfjsArtifact(path: string, options: ReadOptions = {}):
   for (const model of models) for (const [name, tensor] of model.weights) weights.set(combined ? `${model.kind}/${name}` : name, tensor);
   const first = models[0]!;
   const [producerName, producerVersion] = (first.convertedBy ?? first.generatedBy ?? 'unknown').split(/\s+v?(?=\d)/);
-  const describe = (model: TfjsModel): Record<string, unknown> => ({ format: model.format, generatedBy: model.generatedBy, convertedBy: model.convertedBy, ...(model.signature !== undefined ? { signature: model.signature } : {}) });
+  const describe = (model: TfjsModel): Record<string, unknown> => ({
+    format: model.format,
+    generatedBy: model.generatedBy,
+    convertedBy: model.convertedBy,
+    ...(model.signature !== undefined ? { signature: model.signature } : {}),
+  });
   return {
     format: 'tfjs',
     producer: { name: producerName ?? 'unknown', version: producerVersion ?? 'unknown' },

@@ -15,12 +15,19 @@ import { hashTensor } from './tensor-hash.ts';
 import { HAS_PYTHON, makeTempDir, runPython } from './test-support.ts';
 import { decodeTflite, tfliteReader } from './tflite.ts';
 
-const GOLDEN_TFLITE = ['lstm-tflite', 'dense-weights-formats', 'residual-block-3d-absent'].map((caseId) => path.join(GOLDEN_DIR, 'tf2.21-keras3', caseId, 'artifacts', 'model.tflite'));
+const GOLDEN_TFLITE = ['lstm-tflite', 'dense-weights-formats', 'residual-block-3d-absent'].map((caseId) =>
+  path.join(GOLDEN_DIR, 'tf2.21-keras3', caseId, 'artifacts', 'model.tflite'),
+);
 const TOOL = fileURLToPath(new URL('../../generator/tools/tflite_schema.py', import.meta.url));
 
 /** What the installed TensorFlow's own Python schema decodes from `file` (generator/tools/tflite_schema.py decode). */
 async function pythonDecode(file: string): Promise<{ weights: Record<string, { dtype: string; shape: number[]; sha256: string }>; config: unknown }> {
-  return JSON.parse(await runPython(`import runpy, sys\nsys.argv = ['tflite_schema.py', 'decode', ${JSON.stringify(file)}]\nrunpy.run_path(${JSON.stringify(TOOL)}, run_name='__main__')`, path.dirname(TOOL))) as never;
+  return JSON.parse(
+    await runPython(
+      `import runpy, sys\nsys.argv = ['tflite_schema.py', 'decode', ${JSON.stringify(file)}]\nrunpy.run_path(${JSON.stringify(TOOL)}, run_name='__main__')`,
+      path.dirname(TOOL),
+    ),
+  ) as never;
 }
 
 describe.skipIf(!HAS_PYTHON)('tflite reader on the golden .tflite files', () => {
@@ -31,7 +38,9 @@ describe.skipIf(!HAS_PYTHON)('tflite reader on the golden .tflite files', () => 
       expect(contents.format).toBe('tflite');
       expect(isDeepStrictEqual(contents.config, truth.config)).toBe(true);
       expect(Object.keys(truth.weights).length).toBeGreaterThan(0);
-      const weights = Object.fromEntries([...contents.weights].map(([key, tensor]) => [key, { dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) }]));
+      const weights = Object.fromEntries(
+        [...contents.weights].map(([key, tensor]) => [key, { dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) }]),
+      );
       expect(weights).toEqual(truth.weights);
     });
   }
@@ -77,7 +86,9 @@ describe('tflite reader on hostile files', () => {
     expect(codeOf(() => decodeTflite(bytes, 'limit.tflite', { limits: { maxTensorBytes: 8 } }))).toBe('TFLITE_BUFFER_TOO_LARGE');
     const directory = await makeTempDir();
     await writeFile(path.join(directory, 'big.tflite'), bytes);
-    await expect(tfliteReader.read(path.join(directory, 'big.tflite'), { limits: { maxArchiveEntryBytes: 100 } })).rejects.toMatchObject({ code: 'TFLITE_FILE_TOO_LARGE' });
+    await expect(tfliteReader.read(path.join(directory, 'big.tflite'), { limits: { maxArchiveEntryBytes: 100 } })).rejects.toMatchObject({
+      code: 'TFLITE_FILE_TOO_LARGE',
+    });
   });
 
   it('300 corrupted 32-bit words: every outcome is a decode or a typed FormatError, never another exception', async () => {
@@ -98,7 +109,10 @@ describe('tflite reader on hostile files', () => {
 
 describe.skipIf(!HAS_PYTHON)('the committed TFLite schema', () => {
   it('is what tflite_schema.py reconstructs from the installed TensorFlow (re-run it after a TF bump, DEVELOPERS.md)', async () => {
-    const reconstructed = await runPython(`import runpy, sys\nnamespace = runpy.run_path(${JSON.stringify(TOOL)})\nsys.stdout.write(namespace['reconstruct_schema'](namespace['schema_source']()))`, path.dirname(TOOL));
+    const reconstructed = await runPython(
+      `import runpy, sys\nnamespace = runpy.run_path(${JSON.stringify(TOOL)})\nsys.stdout.write(namespace['reconstruct_schema'](namespace['schema_source']()))`,
+      path.dirname(TOOL),
+    );
     expect(reconstructed).toBe(await readFile(new URL('./descriptors/tflite.fbs', import.meta.url), 'utf8'));
   });
 });

@@ -20,13 +20,34 @@ const IDENTIFIER_OFFSET = 4;
 
 /** numpy names of the TFLite tensor types whose buffers the harness can hold as tensors. */
 const DTYPES: Partial<Record<string, Exclude<DType, 'string'>>> = {
-  FLOAT16: 'float16', BFLOAT16: 'bfloat16', FLOAT32: 'float32', FLOAT64: 'float64',
-  INT8: 'int8', INT16: 'int16', INT32: 'int32', INT64: 'int64',
-  UINT8: 'uint8', UINT16: 'uint16', UINT32: 'uint32', UINT64: 'uint64', BOOL: 'bool',
+  FLOAT16: 'float16',
+  BFLOAT16: 'bfloat16',
+  FLOAT32: 'float32',
+  FLOAT64: 'float64',
+  INT8: 'int8',
+  INT16: 'int16',
+  INT32: 'int32',
+  INT64: 'int64',
+  UINT8: 'uint8',
+  UINT16: 'uint16',
+  UINT32: 'uint32',
+  UINT64: 'uint64',
+  BOOL: 'bool',
 };
 const ITEM_BYTES: Record<Exclude<DType, 'string'>, number> = {
-  float16: 2, bfloat16: 2, float32: 4, float64: 8, int8: 1, int16: 2, int32: 4, int64: 8,
-  uint8: 1, uint16: 2, uint32: 4, uint64: 8, bool: 1,
+  float16: 2,
+  bfloat16: 2,
+  float32: 4,
+  float64: 8,
+  int8: 1,
+  int16: 2,
+  int32: 4,
+  int64: 8,
+  uint8: 1,
+  uint16: 2,
+  uint32: 4,
+  uint64: 8,
+  bool: 1,
 };
 
 /** The numpy dtype name of a TFLite tensor type, or the schema's own name (`INT4`, `RESOURCE` …) when numpy has none. */
@@ -38,13 +59,20 @@ export function tfliteDtypeName(type: number): string {
 
 /** A ByteBuffer that refuses reads outside the file instead of returning `undefined` as the runtime does. */
 class CheckedByteBuffer extends flatbuffers.ByteBuffer {
-  constructor(bytes: Uint8Array, private readonly file: string) {
+  constructor(
+    bytes: Uint8Array,
+    private readonly file: string,
+  ) {
     super(bytes);
   }
 
   private check(offset: number, size: number): void {
     if (!Number.isInteger(offset) || offset < 0 || offset + size > this.capacity()) {
-      throw new FormatError('TFLITE_OFFSET_OUT_OF_RANGE', `${this.file}: a FlatBuffers offset points at byte ${offset} (+${size}), outside the file of ${this.capacity()} bytes`, { file: this.file, details: { offset, size, fileBytes: this.capacity() } });
+      throw new FormatError(
+        'TFLITE_OFFSET_OUT_OF_RANGE',
+        `${this.file}: a FlatBuffers offset points at byte ${offset} (+${size}), outside the file of ${this.capacity()} bytes`,
+        { file: this.file, details: { offset, size, fileBytes: this.capacity() } },
+      );
     }
   }
 
@@ -68,7 +96,11 @@ class CheckedByteBuffer extends flatbuffers.ByteBuffer {
     const start = this.__vector(offset);
     // Every element takes at least one byte: a longer vector cannot lie inside the file.
     if (length < 0 || start + length > this.capacity()) {
-      throw new FormatError('TFLITE_VECTOR_OUT_OF_RANGE', `${this.file}: a vector at byte ${start} declares ${length} elements, more than the ${this.capacity() - start} bytes left in the file`, { file: this.file, details: { start, length } });
+      throw new FormatError(
+        'TFLITE_VECTOR_OUT_OF_RANGE',
+        `${this.file}: a vector at byte ${start} declares ${length} elements, more than the ${this.capacity() - start} bytes left in the file`,
+        { file: this.file, details: { start, length } },
+      );
     }
     return length;
   }
@@ -93,7 +125,7 @@ function describeQuantization(quantization: QuantizationParameters | null): Reco
     scale: [...(quantization.scaleArray() ?? [])],
     zeroPoint,
     quantizedDimension: quantization.quantizedDimension(),
-    details: details === QuantizationDetails.NONE ? null : QuantizationDetails[details] ?? details,
+    details: details === QuantizationDetails.NONE ? null : (QuantizationDetails[details] ?? details),
   };
 }
 
@@ -124,7 +156,11 @@ function sha256(bytes: Uint8Array): string {
 export function decodeTflite(bytes: Uint8Array, file: string, options: ReadOptions = {}): ArtifactContents {
   const limits = resolveLimits(options.limits);
   if (bytes.byteLength < IDENTIFIER_OFFSET + 4 || new TextDecoder().decode(bytes.subarray(IDENTIFIER_OFFSET, IDENTIFIER_OFFSET + 4)) !== FILE_IDENTIFIER) {
-    throw new FormatError('TFLITE_IDENTIFIER_MISSING', `${file}: expected the FlatBuffers file identifier "${FILE_IDENTIFIER}" at bytes 4-7, received ${JSON.stringify(Buffer.from(bytes.subarray(IDENTIFIER_OFFSET, IDENTIFIER_OFFSET + 4)).toString('latin1'))}`, { file });
+    throw new FormatError(
+      'TFLITE_IDENTIFIER_MISSING',
+      `${file}: expected the FlatBuffers file identifier "${FILE_IDENTIFIER}" at bytes 4-7, received ${JSON.stringify(Buffer.from(bytes.subarray(IDENTIFIER_OFFSET, IDENTIFIER_OFFSET + 4)).toString('latin1'))}`,
+      { file },
+    );
   }
   try {
     const model = Model.getRootAsModel(new CheckedByteBuffer(bytes, file));
@@ -148,10 +184,20 @@ export function decodeTflite(bytes: Uint8Array, file: string, options: ReadOptio
       // Models over 2 GB keep buffers after the FlatBuffer, addressed by offset and size from the file's start.
       let data: Uint8Array | null = buffer.dataArray();
       if (offset > 1) {
-        if (offset + size > bytes.byteLength) throw new FormatError('TFLITE_BUFFER_OUT_OF_RANGE', `${file}: buffer ${index} declares bytes ${offset}..${offset + size}, beyond the file's ${bytes.byteLength} bytes`, { file, details: { buffer: index, offset, size } });
+        if (offset + size > bytes.byteLength)
+          throw new FormatError(
+            'TFLITE_BUFFER_OUT_OF_RANGE',
+            `${file}: buffer ${index} declares bytes ${offset}..${offset + size}, beyond the file's ${bytes.byteLength} bytes`,
+            { file, details: { buffer: index, offset, size } },
+          );
         data = bytes.subarray(offset, offset + size);
       }
-      if (data && data.byteLength > limits.maxTensorBytes) throw new FormatError('TFLITE_BUFFER_TOO_LARGE', `${file}: buffer ${index} holds ${data.byteLength} bytes, over the limit of ${limits.maxTensorBytes}`, { file, details: { buffer: index, bytes: data.byteLength, limit: limits.maxTensorBytes } });
+      if (data && data.byteLength > limits.maxTensorBytes)
+        throw new FormatError(
+          'TFLITE_BUFFER_TOO_LARGE',
+          `${file}: buffer ${index} holds ${data.byteLength} bytes, over the limit of ${limits.maxTensorBytes}`,
+          { file, details: { buffer: index, bytes: data.byteLength, limit: limits.maxTensorBytes } },
+        );
       bufferBytes.push(data && data.byteLength > 0 ? data : null);
       buffers.push({ bytes: data?.byteLength ?? 0, sha256: data && data.byteLength > 0 ? sha256(data) : null, external: offset > 1 });
     }
@@ -170,7 +216,11 @@ export function decodeTflite(bytes: Uint8Array, file: string, options: ReadOptio
         const shape = described['shape'] as number[];
         const expectedBytes = shape.reduce((count, dim) => count * dim, 1) * ITEM_BYTES[dtype];
         if (expectedBytes !== data.byteLength) {
-          throw new FormatError('TFLITE_BUFFER_SIZE_MISMATCH', `${file}: subgraph ${subgraphIndex} tensor ${index} ("${described['name']}") is ${dtype}${JSON.stringify(shape)}, ${expectedBytes} bytes, but its buffer ${tensor.buffer()} holds ${data.byteLength}`, { file, details: { subgraph: subgraphIndex, tensor: index, expectedBytes, receivedBytes: data.byteLength } });
+          throw new FormatError(
+            'TFLITE_BUFFER_SIZE_MISMATCH',
+            `${file}: subgraph ${subgraphIndex} tensor ${index} ("${described['name']}") is ${dtype}${JSON.stringify(shape)}, ${expectedBytes} bytes, but its buffer ${tensor.buffer()} holds ${data.byteLength}`,
+            { file, details: { subgraph: subgraphIndex, tensor: index, expectedBytes, receivedBytes: data.byteLength } },
+          );
         }
         weights.set(`subgraphs/${subgraphIndex}/tensors/${index}`, { dtype, shape, data: dataFromBytes(dtype, data) });
       }
@@ -178,14 +228,20 @@ export function decodeTflite(bytes: Uint8Array, file: string, options: ReadOptio
       for (let index = 0; index < subgraph.operatorsLength(); index += 1) {
         const operator = subgraph.operators(index)!;
         const code = operatorCodes[operator.opcodeIndex()];
-        if (!code) throw new FormatError('TFLITE_OPCODE_OUT_OF_RANGE', `${file}: subgraph ${subgraphIndex} operator ${index} uses opcode ${operator.opcodeIndex()}, but the model lists ${operatorCodes.length} operator codes`, { file });
+        if (!code)
+          throw new FormatError(
+            'TFLITE_OPCODE_OUT_OF_RANGE',
+            `${file}: subgraph ${subgraphIndex} operator ${index} uses opcode ${operator.opcodeIndex()}, but the model lists ${operatorCodes.length} operator codes`,
+            { file },
+          );
         operators.push({
           opcodeIndex: operator.opcodeIndex(),
           builtin: code.builtin,
           version: code.version,
           inputs: [...(operator.inputsArray() ?? [])],
           outputs: [...(operator.outputsArray() ?? [])],
-          builtinOptions: operator.builtinOptionsType() === BuiltinOptions.NONE ? null : BuiltinOptions[operator.builtinOptionsType()] ?? operator.builtinOptionsType(),
+          builtinOptions:
+            operator.builtinOptionsType() === BuiltinOptions.NONE ? null : (BuiltinOptions[operator.builtinOptionsType()] ?? operator.builtinOptionsType()),
         });
       }
       subgraphs.push({
@@ -236,7 +292,10 @@ export const tfliteReader: ArtifactReader = {
   format: 'tflite',
   extensions: ['.tflite'],
   sniff(path, head) {
-    return extname(path).toLowerCase() === '.tflite' || (head.byteLength >= 8 && Buffer.from(head.subarray(IDENTIFIER_OFFSET, IDENTIFIER_OFFSET + 4)).toString('latin1') === FILE_IDENTIFIER);
+    return (
+      extname(path).toLowerCase() === '.tflite' ||
+      (head.byteLength >= 8 && Buffer.from(head.subarray(IDENTIFIER_OFFSET, IDENTIFIER_OFFSET + 4)).toString('latin1') === FILE_IDENTIFIER)
+    );
   },
   async read(path, options = {}) {
     const limits = resolveLimits(options.limits);
@@ -245,7 +304,11 @@ export const tfliteReader: ArtifactReader = {
     });
     try {
       const { size } = await handle.stat();
-      if (size > limits.maxArchiveEntryBytes) throw new FormatError('TFLITE_FILE_TOO_LARGE', `${path}: ${size} bytes, over the limit of ${limits.maxArchiveEntryBytes}`, { file: path, details: { bytes: size, limit: limits.maxArchiveEntryBytes } });
+      if (size > limits.maxArchiveEntryBytes)
+        throw new FormatError('TFLITE_FILE_TOO_LARGE', `${path}: ${size} bytes, over the limit of ${limits.maxArchiveEntryBytes}`, {
+          file: path,
+          details: { bytes: size, limit: limits.maxArchiveEntryBytes },
+        });
       const bytes = new Uint8Array(size);
       await handle.read(bytes, 0, size, 0);
       const identified = size >= 8 && Buffer.from(bytes.subarray(IDENTIFIER_OFFSET, IDENTIFIER_OFFSET + 4)).toString('latin1') === FILE_IDENTIFIER;

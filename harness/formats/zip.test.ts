@@ -71,14 +71,19 @@ describe('ZipArchive over a file handle', () => {
     const damaged = join(dir, 'crc.zip');
     await writeFile(damaged, bytes);
     await ZipArchive.withFile(damaged, limits, async (archive) => {
-      await expect(archive.read('deflated.bin')).rejects.toMatchObject({ code: 'ZIP_CORRUPT', message: expect.stringContaining(`CRC-32 is ${crc32(big).toString(16).padStart(8, '0')}`) });
+      await expect(archive.read('deflated.bin')).rejects.toMatchObject({
+        code: 'ZIP_CORRUPT',
+        message: expect.stringContaining(`CRC-32 is ${crc32(big).toString(16).padStart(8, '0')}`),
+      });
     });
   });
 
   it.skipIf(!existsSync('/proc/self/fd'))('closes its file handle after success and failure', async () => {
     const before = openFileDescriptors();
     await ZipArchive.withFile(join(dir, 'members.zip'), limits, (archive) => archive.read('stored.bin'));
-    await expect(ZipArchive.withFile(join(dir, 'members.zip'), limits, (archive) => archive.read('missing'))).rejects.toMatchObject({ code: 'ZIP_ENTRY_MISSING' });
+    await expect(ZipArchive.withFile(join(dir, 'members.zip'), limits, (archive) => archive.read('missing'))).rejects.toMatchObject({
+      code: 'ZIP_ENTRY_MISSING',
+    });
     await writeFile(join(dir, 'not-a-zip.zip'), 'hello');
     await expect(ZipArchive.openFile(join(dir, 'not-a-zip.zip'), limits)).rejects.toMatchObject({ code: 'ZIP_CORRUPT' });
     expect(openFileDescriptors()).toBe(before);

@@ -76,7 +76,8 @@ async function fileSource(path: string): Promise<ZipSource> {
 async function readExactly(source: ZipSource, position: number, length: number, file: string, what: string): Promise<Uint8Array> {
   const bytes = new Uint8Array(length);
   const got = await source.readInto(bytes, position);
-  if (got !== length) throw new FormatError('ZIP_CORRUPT', `${file}: ${what} at ${position}+${length} runs past the end of the file (${source.byteLength} bytes)`, { file });
+  if (got !== length)
+    throw new FormatError('ZIP_CORRUPT', `${file}: ${what} at ${position}+${length} runs past the end of the file (${source.byteLength} bytes)`, { file });
   return bytes;
 }
 
@@ -128,13 +129,22 @@ export class ZipArchive {
       let total = 0;
       for (const entry of await readCentralDirectory(source, file)) {
         checkEntryName(entry.name, file);
-        if (entries.has(entry.name)) throw new FormatError('ZIP_DUPLICATE_ENTRY', `${file}: entry ${entry.name} appears twice in the central directory`, { file });
+        if (entries.has(entry.name))
+          throw new FormatError('ZIP_DUPLICATE_ENTRY', `${file}: entry ${entry.name} appears twice in the central directory`, { file });
         if (entry.uncompressedSize > limits.maxArchiveEntryBytes) {
-          throw new FormatError('ZIP_ENTRY_TOO_LARGE', `${file}: entry ${entry.name} declares ${entry.uncompressedSize} bytes uncompressed; limit is ${limits.maxArchiveEntryBytes} (maxArchiveEntryBytes)`, { file, details: { entry: entry.name, declaredBytes: entry.uncompressedSize, limit: limits.maxArchiveEntryBytes } });
+          throw new FormatError(
+            'ZIP_ENTRY_TOO_LARGE',
+            `${file}: entry ${entry.name} declares ${entry.uncompressedSize} bytes uncompressed; limit is ${limits.maxArchiveEntryBytes} (maxArchiveEntryBytes)`,
+            { file, details: { entry: entry.name, declaredBytes: entry.uncompressedSize, limit: limits.maxArchiveEntryBytes } },
+          );
         }
         total += entry.uncompressedSize;
         if (total > limits.maxTotalUncompressedBytes) {
-          throw new FormatError('ZIP_TOO_LARGE', `${file}: entries declare at least ${total} bytes uncompressed in all; limit is ${limits.maxTotalUncompressedBytes} (maxTotalUncompressedBytes)`, { file, details: { declaredBytes: total, limit: limits.maxTotalUncompressedBytes } });
+          throw new FormatError(
+            'ZIP_TOO_LARGE',
+            `${file}: entries declare at least ${total} bytes uncompressed in all; limit is ${limits.maxTotalUncompressedBytes} (maxTotalUncompressedBytes)`,
+            { file, details: { declaredBytes: total, limit: limits.maxTotalUncompressedBytes } },
+          );
         }
         entries.set(entry.name, entry);
       }
@@ -160,7 +170,12 @@ export class ZipArchive {
     if (entry === undefined) throw new FormatError('ZIP_ENTRY_MISSING', `${file}: no entry ${name}`, { file });
     const bad = (message: string, cause?: unknown): FormatError => new FormatError('ZIP_CORRUPT', `${file}: entry ${name}: ${message}`, { file, cause });
     if (entry.flags & 0x1) throw new FormatError('ZIP_ENCRYPTED', `${file}: entry ${name} is encrypted`, { file });
-    if (entry.method !== 0 && entry.method !== 8) throw new FormatError('ZIP_UNSUPPORTED_COMPRESSION', `${file}: entry ${name} uses compression method ${entry.method}; expected 0 (stored) or 8 (deflate)`, { file });
+    if (entry.method !== 0 && entry.method !== 8)
+      throw new FormatError(
+        'ZIP_UNSUPPORTED_COMPRESSION',
+        `${file}: entry ${name} uses compression method ${entry.method}; expected 0 (stored) or 8 (deflate)`,
+        { file },
+      );
     const source = this.#source;
     const local = entry.localHeaderOffset;
     if (local + 30 > source.byteLength) throw bad(`no local header at offset ${local}`);
@@ -169,7 +184,8 @@ export class ZipArchive {
     const dataStart = local + 30 + header.getUint16(26, true) + header.getUint16(28, true);
     const dataEnd = dataStart + entry.compressedSize;
     if (dataEnd > source.byteLength) throw bad(`data runs to byte ${dataEnd}, file has ${source.byteLength} (truncated?)`);
-    if (entry.method === 0 && entry.compressedSize !== entry.uncompressedSize) throw bad(`is stored with ${entry.compressedSize} bytes, central directory declares ${entry.uncompressedSize} uncompressed`);
+    if (entry.method === 0 && entry.compressedSize !== entry.uncompressedSize)
+      throw bad(`is stored with ${entry.compressedSize} bytes, central directory declares ${entry.uncompressedSize} uncompressed`);
     // Checked before allocating the output: deflate cannot expand data more than about 1032:1.
     if (entry.method === 8 && entry.uncompressedSize > entry.compressedSize * MAX_DEFLATE_RATIO + 1024) {
       throw bad(`declares ${entry.uncompressedSize} bytes uncompressed from ${entry.compressedSize} deflated; deflate expands at most ${MAX_DEFLATE_RATIO}:1`);
@@ -223,7 +239,11 @@ function dataView(bytes: Uint8Array): DataView {
 function checkEntryName(name: string, file: string): void {
   const segments = name.split(/[\\/]/);
   if (name.startsWith('/') || name.startsWith('\\') || /^[a-zA-Z]:/.test(name) || segments.includes('..') || name.includes('\0')) {
-    throw new FormatError('ZIP_PATH_TRAVERSAL', `${file}: entry name ${JSON.stringify(name)} is absolute or climbs out with ".."; expected a relative path inside the archive`, { file, details: { entry: name } });
+    throw new FormatError(
+      'ZIP_PATH_TRAVERSAL',
+      `${file}: entry name ${JSON.stringify(name)} is absolute or climbs out with ".."; expected a relative path inside the archive`,
+      { file, details: { entry: name } },
+    );
   }
 }
 
@@ -238,7 +258,10 @@ async function readCentralDirectory(source: ZipSource, file: string): Promise<Zi
   const tailView = dataView(tail);
   let eocd = -1;
   for (let offset = tail.byteLength - 22; offset >= Math.max(0, tail.byteLength - 22 - 0xffff); offset--) {
-    if (tailView.getUint32(offset, true) === 0x06054b50) { eocd = offset; break; }
+    if (tailView.getUint32(offset, true) === 0x06054b50) {
+      eocd = offset;
+      break;
+    }
   }
   if (eocd < 0) throw corrupt('no end-of-central-directory record (truncated or not a zip)');
   let count = tailView.getUint16(eocd + 10, true);
@@ -255,7 +278,8 @@ async function readCentralDirectory(source: ZipSource, file: string): Promise<Zi
     directorySize = Number(record.getBigUint64(40, true));
     directoryOffset = Number(record.getBigUint64(48, true));
   }
-  if (directoryOffset + directorySize > size) throw corrupt(`central directory at ${directoryOffset}+${directorySize} runs past the end of the file (${size} bytes)`);
+  if (directoryOffset + directorySize > size)
+    throw corrupt(`central directory at ${directoryOffset}+${directorySize} runs past the end of the file (${size} bytes)`);
   // Every record takes at least 46 bytes, so a lying count cannot make the loop below run long.
   if (count * 46 > directorySize) throw corrupt(`central directory declares ${count} entries in ${directorySize} bytes; each takes at least 46`);
   const bytes = await readExactly(source, directoryOffset, directorySize, file, 'central directory');
@@ -264,7 +288,8 @@ async function readCentralDirectory(source: ZipSource, file: string): Promise<Zi
   let offset = 0;
   const decoder = new TextDecoder();
   for (let index = 0; index < count; index++) {
-    if (offset + 46 > bytes.byteLength || view.getUint32(offset, true) !== 0x02014b50) throw corrupt(`central directory record ${index} at offset ${directoryOffset + offset} is damaged`);
+    if (offset + 46 > bytes.byteLength || view.getUint32(offset, true) !== 0x02014b50)
+      throw corrupt(`central directory record ${index} at offset ${directoryOffset + offset} is damaged`);
     const nameLength = view.getUint16(offset + 28, true);
     const extraLength = view.getUint16(offset + 30, true);
     const commentLength = view.getUint16(offset + 32, true);
@@ -276,16 +301,20 @@ async function readCentralDirectory(source: ZipSource, file: string): Promise<Zi
     let localHeaderOffset = view.getUint32(offset + 42, true);
     // zip64 extra field: the 64-bit values follow in this order, only for the fields that overflowed.
     const extrasEnd = offset + 46 + nameLength + extraLength;
-    for (let extra = offset + 46 + nameLength; extra + 4 <= extrasEnd;) {
+    for (let extra = offset + 46 + nameLength; extra + 4 <= extrasEnd; ) {
       const id = view.getUint16(extra, true);
       const size = view.getUint16(extra + 2, true);
-      if (extra + 4 + size > extrasEnd) throw corrupt(`central directory record ${index} (${JSON.stringify(name)}) has an extra field 0x${id.toString(16).padStart(4, '0')} of ${size} bytes, past its ${extraLength}-byte extra area`);
+      if (extra + 4 + size > extrasEnd)
+        throw corrupt(
+          `central directory record ${index} (${JSON.stringify(name)}) has an extra field 0x${id.toString(16).padStart(4, '0')} of ${size} bytes, past its ${extraLength}-byte extra area`,
+        );
       if (id === 0x0001) {
         let field = extra + 4;
         const take = (): number => {
           if (field + 8 > extra + 4 + size) throw corrupt(`central directory record ${index} has a zip64 field too short for its overflowed sizes`);
           const value = view.getBigUint64(field, true);
-          if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt(`central directory record ${index} (${JSON.stringify(name)}) has a zip64 value ${value}; expected at most 2^53`);
+          if (value > BigInt(Number.MAX_SAFE_INTEGER))
+            throw corrupt(`central directory record ${index} (${JSON.stringify(name)}) has a zip64 value ${value}; expected at most 2^53`);
           field += 8;
           return Number(value);
         };

@@ -27,7 +27,10 @@ port.on('message', async (request: FuzzRequest) => {
     await readInput(request);
     reply = { id: request.id, outcome: 'ok' };
   } catch (error) {
-    reply = error instanceof FormatError ? { id: request.id, outcome: 'typed', code: error.code, message: error.message.slice(0, 400) } : { id: request.id, outcome: 'untyped', ...describe(error) };
+    reply =
+      error instanceof FormatError
+        ? { id: request.id, outcome: 'typed', code: error.code, message: error.message.slice(0, 400) }
+        : { id: request.id, outcome: 'untyped', ...describe(error) };
   }
   port.postMessage(reply);
 });

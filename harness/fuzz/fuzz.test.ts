@@ -30,7 +30,12 @@ describe('runFuzz', { timeout: 120_000 }, () => {
   });
 
   it('names a problem by class, message shape and first frame, without numbers or paths', () => {
-    expect(problemSignature({ errorName: 'RangeError', message: 'Invalid code point 4294967295 in /tmp/x/y.npy', stack: 'RangeError: …\n    at Function.fromCodePoint (<anonymous>)\n    at decode (/work/a/npy.ts:12:3)' }))
-      .toBe('RangeError: Invalid code point N in <path> at Function.fromCodePoint (<anonymous>)');
+    expect(
+      problemSignature({
+        errorName: 'RangeError',
+        message: 'Invalid code point 4294967295 in /tmp/x/y.npy',
+        stack: 'RangeError: …\n    at Function.fromCodePoint (<anonymous>)\n    at decode (/work/a/npy.ts:12:3)',
+      }),
+    ).toBe('RangeError: Invalid code point N in <path> at Function.fromCodePoint (<anonymous>)');
   });
 });

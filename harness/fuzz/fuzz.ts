@@ -35,7 +35,10 @@ export interface FuzzSeed {
 
 /** Where each format's seeds live in a golden case folder (a new readable format must say, or this does not compile). */
 const SEED_LOCATIONS: Record<FuzzFormat, { artifact: string; folder: boolean }[]> = {
-  keras: [{ artifact: 'artifacts/model.keras', folder: false }, { artifact: 'artifacts/model-npz.keras', folder: false }],
+  keras: [
+    { artifact: 'artifacts/model.keras', folder: false },
+    { artifact: 'artifacts/model-npz.keras', folder: false },
+  ],
   h5: [{ artifact: 'artifacts/model.h5', folder: false }],
   'weights-h5': [{ artifact: 'artifacts/model.weights.h5', folder: false }],
   'weights-sharded': [{ artifact: 'artifacts/sharded', folder: true }],
@@ -44,7 +47,10 @@ const SEED_LOCATIONS: Record<FuzzFormat, { artifact: string; folder: boolean }[]
   checkpoint: [{ artifact: 'artifacts/checkpoint', folder: true }],
   tfjs: [{ artifact: 'artifacts/tfjs', folder: true }],
   tflite: [{ artifact: 'artifacts/model.tflite', folder: false }],
-  npy: [{ artifact: 'inputs', folder: true }, { artifact: 'outputs', folder: true }],
+  npy: [
+    { artifact: 'inputs', folder: true },
+    { artifact: 'outputs', folder: true },
+  ],
 };
 
 /** Seeds above this size make inputs slow without reaching new code. */
@@ -53,7 +59,10 @@ const MAX_SEEDS_PER_FORMAT = 16;
 
 async function filesUnder(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => path.relative(folder, path.join(entry.parentPath, entry.name))).sort();
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(folder, path.join(entry.parentPath, entry.name)))
+    .sort();
 }
 
 async function sizeOf(source: string, files: string[]): Promise<number> {
@@ -73,7 +82,10 @@ export async function findSeeds(goldenRoots: readonly string[], format: FuzzForm
   // Smallest first, but spread over the cases: every k-th of those that fit.
   const fitting = seeds.filter((seed) => seed.bytes <= MAX_SEED_BYTES).sort((a, b) => a.bytes - b.bytes || a.source.localeCompare(b.source));
   const step = Math.max(1, Math.floor(fitting.length / MAX_SEEDS_PER_FORMAT));
-  return fitting.filter((_, index) => index % step === 0).slice(0, MAX_SEEDS_PER_FORMAT).map(({ bytes: _bytes, ...seed }) => seed);
+  return fitting
+    .filter((_, index) => index % step === 0)
+    .slice(0, MAX_SEEDS_PER_FORMAT)
+    .map(({ bytes: _bytes, ...seed }) => seed);
 }
 
 async function collectSeeds(goldenRoot: string, format: FuzzFormat, seeds: (FuzzSeed & { bytes: number })[], seen: Set<string>): Promise<void> {
@@ -160,8 +172,18 @@ export function inputRandom(seed: number, format: FuzzFormat, input: number): Ra
 
 /** A stable name for a problem: error class, first message line with numbers and paths blanked, first frame. */
 export function problemSignature(reply: Pick<FuzzReply, 'errorName' | 'message' | 'stack'>): string {
-  const line = (reply.message ?? '').split('\n')[0]!.replace(/\/[^\s:)]+/g, '<path>').replace(/\d+/g, 'N').slice(0, 160);
-  const frame = reply.stack?.split('\n').find((candidate) => /^\s+at /.test(candidate))?.trim().replace(/\(.*\//, '(').replace(/:\d+:\d+\)?$/, '') ?? '';
+  const line = (reply.message ?? '')
+    .split('\n')[0]!
+    .replace(/\/[^\s:)]+/g, '<path>')
+    .replace(/\d+/g, 'N')
+    .slice(0, 160);
+  const frame =
+    reply.stack
+      ?.split('\n')
+      .find((candidate) => /^\s+at /.test(candidate))
+      ?.trim()
+      .replace(/\(.*\//, '(')
+      .replace(/:\d+:\d+\)?$/, '') ?? '';
   return `${reply.errorName ?? 'Error'}: ${line}${frame ? ` ${frame}` : ''}`;
 }
 
@@ -179,7 +201,11 @@ class ReaderThread {
       await this.#ready;
       return this.#worker;
     }
-    const worker = startTypeScriptWorker(new URL('./fuzz-worker.ts', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB }, stdout: true, stderr: true });
+    const worker = startTypeScriptWorker(new URL('./fuzz-worker.ts', import.meta.url), {
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      stdout: true,
+      stderr: true,
+    });
     worker.stdout.resume();
     worker.stderr.resume();
     this.#worker = worker;
@@ -222,7 +248,11 @@ class ReaderThread {
   }
 
   /** Read one input; the thread is terminated past `timeoutMs` or `memoryLimitMb` of resident growth. */
-  async read(request: Omit<FuzzRequest, 'id'>, timeoutMs: number, memoryLimitMb: number): Promise<{ outcome: FuzzOutcome; reply?: FuzzReply; message?: string }> {
+  async read(
+    request: Omit<FuzzRequest, 'id'>,
+    timeoutMs: number,
+    memoryLimitMb: number,
+  ): Promise<{ outcome: FuzzOutcome; reply?: FuzzReply; message?: string }> {
     const worker = await this.#start();
     const id = this.#nextId++;
     const baseline = process.memoryUsage.rss();
@@ -306,7 +336,11 @@ async function fuzzFormat(format: FuzzFormat, seeds: PreparedSeed[], thread: Rea
     const target = path.join(prepared.copy, file);
     const mutated = await mutateFile(file || prepared.copy, original, random);
     await writeFile(target, mutated);
-    const result = await thread.read({ format, path: path.join(prepared.copy, prepared.seed.readPath), ...(options.limits ? { limits: options.limits } : {}) }, options.inputTimeoutMs ?? DEFAULT_INPUT_TIMEOUT_MS, options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB);
+    const result = await thread.read(
+      { format, path: path.join(prepared.copy, prepared.seed.readPath), ...(options.limits ? { limits: options.limits } : {}) },
+      options.inputTimeoutMs ?? DEFAULT_INPUT_TIMEOUT_MS,
+      options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB,
+    );
     await writeFile(target, original);
     stats.inputs++;
     stats.outcomes[result.outcome]++;
@@ -316,7 +350,15 @@ async function fuzzFormat(format: FuzzFormat, seeds: PreparedSeed[], thread: Rea
       const known = findings.get(signature);
       if (known) known.count++;
       else {
-        const finding: FuzzFinding = { outcome: result.outcome, signature, count: 1, input, seedSource: prepared.seed.source, mutatedFile: file || path.basename(prepared.copy), message: (result.reply?.message ?? result.message ?? '').slice(0, 400) };
+        const finding: FuzzFinding = {
+          outcome: result.outcome,
+          signature,
+          count: 1,
+          input,
+          seedSource: prepared.seed.source,
+          mutatedFile: file || path.basename(prepared.copy),
+          message: (result.reply?.message ?? result.message ?? '').slice(0, 400),
+        };
         if (options.findingsDir) {
           const saved = path.join(options.findingsDir, `${format}-${input}-${path.basename(file || prepared.copy)}`);
           await mkdir(options.findingsDir, { recursive: true });
@@ -348,7 +390,11 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResults> {
     await thread.warm();
     for (const format of formats) {
       const seeds = await prepareSeeds(await findSeeds(options.goldenRoots, format), workDir);
-      options.onProgress?.(seeds.length > 0 ? `fuzz ${format}: ${seeds.length} seed(s)` : `fuzz ${format}: NOT FUZZED, no seed artifact under ${options.goldenRoots.join(', ')} (generate an environment that writes it)`);
+      options.onProgress?.(
+        seeds.length > 0
+          ? `fuzz ${format}: ${seeds.length} seed(s)`
+          : `fuzz ${format}: NOT FUZZED, no seed artifact under ${options.goldenRoots.join(', ')} (generate an environment that writes it)`,
+      );
       results.formats.push(await fuzzFormat(format, seeds, thread, options, options.seconds / formats.length));
     }
   } finally {
@@ -362,16 +408,32 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResults> {
 export function renderFuzzTable(results: FuzzResults): string {
   const header = ['format', 'seeds', 'inputs', 'inputs/s', ...FUZZ_OUTCOMES];
   const row = (stats: Pick<FormatStats, 'inputs' | 'seconds' | 'outcomes'> & { format: string; seeds: number }): string[] => [
-    stats.seeds === 0 && stats.format !== 'total' ? `${stats.format} (no seeds)` : stats.format, String(stats.seeds), String(stats.inputs), stats.seconds > 0 ? (stats.inputs / stats.seconds).toFixed(1) : '-', ...FUZZ_OUTCOMES.map((outcome) => String(stats.outcomes[outcome])),
+    stats.seeds === 0 && stats.format !== 'total' ? `${stats.format} (no seeds)` : stats.format,
+    String(stats.seeds),
+    String(stats.inputs),
+    stats.seconds > 0 ? (stats.inputs / stats.seconds).toFixed(1) : '-',
+    ...FUZZ_OUTCOMES.map((outcome) => String(stats.outcomes[outcome])),
   ];
-  const total = results.formats.reduce((sum, stats) => ({
-    format: 'total', seeds: sum.seeds + stats.seeds, inputs: sum.inputs + stats.inputs, seconds: sum.seconds + stats.seconds,
-    outcomes: Object.fromEntries(FUZZ_OUTCOMES.map((outcome) => [outcome, sum.outcomes[outcome] + stats.outcomes[outcome]])) as Record<FuzzOutcome, number>,
-  }), { format: 'total', seeds: 0, inputs: 0, seconds: 0, outcomes: emptyOutcomes() });
+  const total = results.formats.reduce(
+    (sum, stats) => ({
+      format: 'total',
+      seeds: sum.seeds + stats.seeds,
+      inputs: sum.inputs + stats.inputs,
+      seconds: sum.seconds + stats.seconds,
+      outcomes: Object.fromEntries(FUZZ_OUTCOMES.map((outcome) => [outcome, sum.outcomes[outcome] + stats.outcomes[outcome]])) as Record<FuzzOutcome, number>,
+    }),
+    { format: 'total', seeds: 0, inputs: 0, seconds: 0, outcomes: emptyOutcomes() },
+  );
   const rows = [...results.formats.map(row), row(total)];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((cells) => cells[column]!.length)));
-  const line = (cells: string[]): string => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
-  const findings = results.formats.flatMap((stats) => stats.findings.map((finding) => `  ${stats.format} ${finding.outcome} ×${finding.count} (input ${finding.input}, ${path.basename(finding.seedSource)}${finding.mutatedFile ? `:${finding.mutatedFile}` : ''}): ${finding.signature}${finding.saved ? `\n    saved ${finding.saved}` : ''}`));
+  const line = (cells: string[]): string =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  const findings = results.formats.flatMap((stats) =>
+    stats.findings.map(
+      (finding) =>
+        `  ${stats.format} ${finding.outcome} ×${finding.count} (input ${finding.input}, ${path.basename(finding.seedSource)}${finding.mutatedFile ? `:${finding.mutatedFile}` : ''}): ${finding.signature}${finding.saved ? `\n    saved ${finding.saved}` : ''}`,
+    ),
+  );
   return [line(header), ...rows.map(line), ...(findings.length > 0 ? ['', `findings (${findings.length})`, ...findings] : [])].join('\n') + '\n';
 }
 

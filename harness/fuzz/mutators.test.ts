@@ -7,13 +7,18 @@ import { encodeNpy, parseNpy } from '../formats/npy.ts';
 
 describe('fuzz mutators', () => {
   it('writes SSTables the reader reads back entry for entry', () => {
-    const entries = [{ key: '', value: Uint8Array.from([1, 2, 3]) }, { key: 'layer/kernel', value: new Uint8Array(300).fill(7) }];
+    const entries = [
+      { key: '', value: Uint8Array.from([1, 2, 3]) },
+      { key: 'layer/kernel', value: new Uint8Array(300).fill(7) },
+    ];
     expect(readTable(writeTable(entries), 'table')).toEqual(entries);
   });
 
   it('re-serializes protobuf wire format byte for byte, nested messages included', () => {
     const type = tensorflowProtos().lookupType('tensorflow.BundleEntryProto');
-    const bytes = type.encode(type.fromObject({ dtype: 'DT_FLOAT', shape: { dim: [{ size: 4 }, { size: 3 }] }, shard_id: 0, offset: 96, size: 48, crc32c: 0xdeadbeef })).finish();
+    const bytes = type
+      .encode(type.fromObject({ dtype: 'DT_FLOAT', shape: { dim: [{ size: 4 }, { size: 3 }] }, shard_id: 0, offset: 96, size: 48, crc32c: 0xdeadbeef }))
+      .finish();
     const fields = parseWire(bytes)!;
     expect(fields.some((field) => field.children !== undefined)).toBe(true);
     expect(serializeWire(fields)).toEqual(bytes);
@@ -41,7 +46,9 @@ describe('fuzz mutators', () => {
 
   it('nests JSON deeply among other mutations', async () => {
     const source = new TextEncoder().encode(JSON.stringify({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { units: 3 } }] } }));
-    const texts = await Promise.all(Array.from({ length: 60 }, async (_, seed) => new TextDecoder().decode(await jsonMutator.mutate(source, seededRandom(seed)))));
+    const texts = await Promise.all(
+      Array.from({ length: 60 }, async (_, seed) => new TextDecoder().decode(await jsonMutator.mutate(source, seededRandom(seed)))),
+    );
     expect(texts.some((text) => text.includes('[[[[[[[[') || text.includes('{"a":{"a":{"a":'))).toBe(true);
     expect(texts.some((text) => text !== new TextDecoder().decode(source) && !text.includes('[[[[[[[['))).toBe(true);
   });

@@ -109,14 +109,28 @@ export function mutateBytes(bytes: Uint8Array, random: Random): Uint8Array {
 // ---- JSON -----------------------------------------------------------------------------------------------------------
 
 const NESTING_DEPTHS = [1_000, 10_000, 100_000, 1_000_000];
-const REPLACEMENTS: readonly unknown[] = [null, -1, 0, 1e308, 2 ** 53 + 1, 4294967296, '', 'x'.repeat(1000), [], {}, true, [null], { class_name: null, config: null }];
+const REPLACEMENTS: readonly unknown[] = [
+  null,
+  -1,
+  0,
+  1e308,
+  2 ** 53 + 1,
+  4294967296,
+  '',
+  'x'.repeat(1000),
+  [],
+  {},
+  true,
+  [null],
+  { class_name: null, config: null },
+];
 
 type JsonPath = (string | number)[];
 
 function jsonPaths(value: unknown, path: JsonPath = [], out: JsonPath[] = [], budget = { left: 20_000 }): JsonPath[] {
   if (budget.left-- <= 0) return out;
   out.push(path);
-  if (Array.isArray(value)) value.forEach((item, index) => jsonPaths(item, [...path, index], out, budget));
+  if (Array.isArray(value)) for (const [index, item] of value.entries()) jsonPaths(item, [...path, index], out, budget);
   else if (typeof value === 'object' && value !== null) for (const [key, item] of Object.entries(value)) jsonPaths(item, [...path, key], out, budget);
   return out;
 }
@@ -164,7 +178,8 @@ export function mutateJsonText(text: string, random: Random): string {
   }
   if (choice === 3) {
     const value = path.reduce<unknown>((node, key) => (node as Record<string | number, unknown>)[key], document);
-    if (typeof value === 'string' && value.length > 0) return JSON.stringify(setAt(document, path, value.replace(/[a-z]/, pick(random, ['/', '..', '\u0000', '../', 'Ω']))));
+    if (typeof value === 'string' && value.length > 0)
+      return JSON.stringify(setAt(document, path, value.replace(/[a-z]/, pick(random, ['/', '..', '\u0000', '../', 'Ω']))));
   }
   return JSON.stringify(setAt(document, path, structuredClone(pick(random, REPLACEMENTS))));
 }
@@ -176,7 +191,18 @@ export const jsonMutator: Mutator = {
 
 // ---- npy ------------------------------------------------------------------------------------------------------------
 
-const NPY_SHAPES = ['()', '(0,)', '(18446744073709551616,)', '(4294967296, 4294967296)', '(99999999999999999999999,)', '(1000000000,)', '(-1,)', '(3, 0, 1000000000000)', '(1.5,)', `(${'2, '.repeat(64)})`];
+const NPY_SHAPES = [
+  '()',
+  '(0,)',
+  '(18446744073709551616,)',
+  '(4294967296, 4294967296)',
+  '(99999999999999999999999,)',
+  '(1000000000,)',
+  '(-1,)',
+  '(3, 0, 1000000000000)',
+  '(1.5,)',
+  `(${'2, '.repeat(64)})`,
+];
 const NPY_DESCRS = ['<U1', '<U4', '<U0', '|S0', '|S1', '>f4', '<f4', '|b1', '<i8', '|O', '<U99999999', '<c8', 'V8', '<M8'];
 
 /** Rewrite the header dict of an `.npy` (shape, descr, fortran_order, or the declared header length), or its payload. */
@@ -285,7 +311,10 @@ export function mutateProtobuf(bytes: Uint8Array, random: Random): Uint8Array {
   else if (choice === 2 && field.wireType !== 2) field.value = pick(random, [...INTERESTING_64, -1n, BigInt(pick(random, INTERESTING_32))]);
   else if (choice === 3) {
     // Same number, another wire type: a message where a number was, a number where a message was.
-    const wireType = pick(random, [0, 1, 2, 5].filter((type) => type !== field.wireType));
+    const wireType = pick(
+      random,
+      [0, 1, 2, 5].filter((type) => type !== field.wireType),
+    );
     delete field.children;
     field.wireType = wireType;
     field.value = wireType === 2 ? new Uint8Array(integer(random, 16)) : pick(random, INTERESTING_64);
@@ -368,7 +397,28 @@ export const sstableMutator: Mutator = { name: 'sstable-entry', mutate: mutateSs
 // ---- HDF5 ---------------------------------------------------------------------------------------------------------
 
 /** Signatures of HDF5's on-disk structures (object headers, B-trees, heaps, superblock), and names Keras stores. */
-const HDF5_ANCHORS = ['\x89HDF', 'OHDR', 'OCHK', 'TREE', 'HEAP', 'SNOD', 'GCOL', 'BTHD', 'BTIN', 'BTLF', 'FRHP', 'FHDB', 'FHIB', 'model_config', 'layer_names', 'weight_names', 'keras_version', 'vars', 'layers', 'dtype'];
+const HDF5_ANCHORS = [
+  '\x89HDF',
+  'OHDR',
+  'OCHK',
+  'TREE',
+  'HEAP',
+  'SNOD',
+  'GCOL',
+  'BTHD',
+  'BTIN',
+  'BTLF',
+  'FRHP',
+  'FHDB',
+  'FHIB',
+  'model_config',
+  'layer_names',
+  'weight_names',
+  'keras_version',
+  'vars',
+  'layers',
+  'dtype',
+];
 
 function findAll(bytes: Uint8Array, needle: string, limit = 256): number[] {
   const pattern = Buffer.from(needle, 'latin1');

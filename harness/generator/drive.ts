@@ -48,7 +48,11 @@ interface WorkerReply {
  * Cases whose golden folder is missing, was made from other inputs (and, in the artifact cache, is not cached under
  * their input hash), or holds files other than those its manifest recorded.
  */
-export async function findStaleCases(cases: CaseSpec[], environment: Environment, goldenRoot: string = goldenRootOf(environment.name)): Promise<{ spec: CaseSpec; inputHash: string; reason: string }[]> {
+export async function findStaleCases(
+  cases: CaseSpec[],
+  environment: Environment,
+  goldenRoot: string = goldenRootOf(environment.name),
+): Promise<{ spec: CaseSpec; inputHash: string; reason: string }[]> {
   const stale: { spec: CaseSpec; inputHash: string; reason: string }[] = [];
   for (const spec of cases) {
     const inputHash = await computeInputHash(spec, environment);
@@ -115,7 +119,12 @@ class GeneratorWorker {
       if (this.waiting) {
         const reject = this.waiting;
         this.waiting = undefined;
-        reject(new GeneratorError('GENERATOR_WORKER_DIED', `the generator worker ${this.exitReason}; its output is in reports/logs/generate-${this.environment.name}.log`));
+        reject(
+          new GeneratorError(
+            'GENERATOR_WORKER_DIED',
+            `the generator worker ${this.exitReason}; its output is in reports/logs/generate-${this.environment.name}.log`,
+          ),
+        );
       }
     });
     child.stdin?.on('error', () => undefined);
@@ -133,7 +142,10 @@ class GeneratorWorker {
     child.stdin?.write(`${JSON.stringify(message)}\n`);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<Error>((resolve) => {
-      timer = setTimeout(() => resolve(new GeneratorError('GENERATE_TIMEOUT', `the case took longer than ${timeoutSeconds} s; the worker was killed`)), timeoutSeconds * 1000);
+      timer = setTimeout(
+        () => resolve(new GeneratorError('GENERATE_TIMEOUT', `the case took longer than ${timeoutSeconds} s; the worker was killed`)),
+        timeoutSeconds * 1000,
+      );
     });
     const outcome = await Promise.race([reply, timeout]);
     clearTimeout(timer);
@@ -179,7 +191,9 @@ export async function generateCases(cases: CaseSpec[], environment: Environment,
   const staleIds = new Set(stale.map((entry) => entry.spec.id));
   const results: GenerationResult[] = [
     ...skipped,
-    ...makeable.filter((spec) => !staleIds.has(spec.id)).map((spec): GenerationResult => ({ case: spec.id, environment: environment.name, status: 'up-to-date', seconds: 0 })),
+    ...makeable
+      .filter((spec) => !staleIds.has(spec.id))
+      .map((spec): GenerationResult => ({ case: spec.id, environment: environment.name, status: 'up-to-date', seconds: 0 })),
   ];
   let done = 0;
   for (const result of results) options.onProgress?.(result, ++done, cases.length);
@@ -203,10 +217,14 @@ export async function generateCases(cases: CaseSpec[], environment: Environment,
           options.caseTimeoutSeconds ?? 600,
         );
         if (reply.status !== 'ok') {
-          throw new GeneratorError('GENERATE_CASE_FAILED', `${spec.file}: case "${spec.id}" failed in the generator: ${reply.error?.type ?? 'Error'}: ${reply.error?.message ?? 'no message'}`, {
-            file: spec.file,
-            details: { traceback: reply.error?.traceback },
-          });
+          throw new GeneratorError(
+            'GENERATE_CASE_FAILED',
+            `${spec.file}: case "${spec.id}" failed in the generator: ${reply.error?.type ?? 'Error'}: ${reply.error?.message ?? 'no message'}`,
+            {
+              file: spec.file,
+              details: { traceback: reply.error?.traceback },
+            },
+          );
         }
         await checkStagedManifest(staging, spec, inputHash);
         await swapIntoGolden(staging, environment.name, spec.id, goldenRoot, inputHash);
@@ -238,10 +256,17 @@ async function checkStagedManifest(staging: string, spec: CaseSpec, inputHash: s
   const file = path.join(staging, 'manifest.json');
   const manifest = JSON.parse(await readFile(file, 'utf8')) as { case?: string; inputHash?: string; pythonChecks?: { format: string; check: string }[] };
   if (manifest.case !== spec.id || manifest.inputHash !== inputHash) {
-    throw new GeneratorError('GENERATE_MANIFEST_MISMATCH', `${file}: expected case "${spec.id}" with input hash ${inputHash.slice(0, 12)}…, received case "${manifest.case}" with ${String(manifest.inputHash).slice(0, 12)}…`);
+    throw new GeneratorError(
+      'GENERATE_MANIFEST_MISMATCH',
+      `${file}: expected case "${spec.id}" with input hash ${inputHash.slice(0, 12)}…, received case "${manifest.case}" with ${String(manifest.inputHash).slice(0, 12)}…`,
+    );
   }
   const unlisted = (manifest.pythonChecks ?? []).filter((check) => !(spec.formats as string[]).includes(check.format));
   if (unlisted.length > 0) {
-    throw new GeneratorError('GENERATE_CHECK_FORMAT_UNLISTED', `${spec.file}: the generator ran Python checks on formats the case does not list (${unlisted.map((check) => `${check.check} on ${check.format}`).join(', ')}); expected only ${JSON.stringify(spec.formats)}: add the format to the case's formats`, { file: spec.file });
+    throw new GeneratorError(
+      'GENERATE_CHECK_FORMAT_UNLISTED',
+      `${spec.file}: the generator ran Python checks on formats the case does not list (${unlisted.map((check) => `${check.check} on ${check.format}`).join(', ')}); expected only ${JSON.stringify(spec.formats)}: add the format to the case's formats`,
+      { file: spec.file },
+    );
   }
 }

@@ -43,10 +43,17 @@ describe('golden integrity', () => {
   it('names a changed file with the expected and received hash, also when the size is unchanged', async () => {
     await writeFile(path.join(directory, 'outputs', 'y.npy'), 'outpuT');
     const problems = await checkCaseIntegrity(directory, await readManifest());
-    expect(problems).toEqual([{ file: 'outputs/y.npy', kind: 'changed', expected: { sha256: sha256('outputs'), size: 7 }, received: { sha256: '(not hashed: size differs)', size: 6 } }]);
+    expect(problems).toEqual([
+      { file: 'outputs/y.npy', kind: 'changed', expected: { sha256: sha256('outputs'), size: 7 }, received: { sha256: '(not hashed: size differs)', size: 6 } },
+    ]);
     await writeFile(path.join(directory, 'outputs', 'y.npy'), 'outpuTs');
     const [sameSize] = await checkCaseIntegrity(directory, await readManifest());
-    expect(sameSize).toEqual({ file: 'outputs/y.npy', kind: 'changed', expected: { sha256: sha256('outputs'), size: 7 }, received: { sha256: sha256('outpuTs'), size: 7 } });
+    expect(sameSize).toEqual({
+      file: 'outputs/y.npy',
+      kind: 'changed',
+      expected: { sha256: sha256('outputs'), size: 7 },
+      received: { sha256: sha256('outpuTs'), size: 7 },
+    });
     expect(describeIntegrityProblem(sameSize!)).toBe(`outputs/y.npy: expected sha256 ${sha256('outputs')} (7 bytes), received ${sha256('outpuTs')} (7 bytes)`);
   });
 
@@ -54,7 +61,10 @@ describe('golden integrity', () => {
     await rm(path.join(directory, 'truth', 'keras.json'));
     await writeFile(path.join(directory, 'truth', 'extra.json'), '{}');
     const problems = await checkCaseIntegrity(directory, await readManifest());
-    expect(problems.map((problem) => [problem.file, problem.kind])).toEqual([['truth/keras.json', 'missing'], ['truth/extra.json', 'unlisted']]);
+    expect(problems.map((problem) => [problem.file, problem.kind])).toEqual([
+      ['truth/keras.json', 'missing'],
+      ['truth/extra.json', 'unlisted'],
+    ]);
     expect(await checkCaseIntegrity(directory, {})).toEqual([{ file: 'manifest.json', kind: 'no-record' }]);
   });
 
@@ -69,7 +79,8 @@ describe('golden integrity', () => {
 
   it("agrees with the generator's own record (file_digest.describe_case_files), file for file", async () => {
     const python = venvPython(findEnvironment(DEFAULT_ENVIRONMENT));
-    const script = 'import json, sys; from pathlib import Path; from roundtrip_generator.file_digest import describe_case_files; print(json.dumps(describe_case_files(Path(sys.argv[1]), "manifest.json")))';
+    const script =
+      'import json, sys; from pathlib import Path; from roundtrip_generator.file_digest import describe_case_files; print(json.dumps(describe_case_files(Path(sys.argv[1]), "manifest.json")))';
     const { stdout } = await execa(python, ['-c', script, directory], { cwd: GENERATOR_DIR });
     expect(JSON.parse(stdout)).toEqual(await describeCaseFiles(directory));
   });

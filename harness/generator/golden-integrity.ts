@@ -103,7 +103,9 @@ const inFlight = new Map<string, Promise<IntegrityProblem[]>>();
  * nothing is kept once the answer is in, so a later check hashes the files again.
  */
 export function checkCaseIntegrityShared(caseDirectory: string, manifest: Pick<GoldenManifest, 'files'>): Promise<IntegrityProblem[]> {
-  const key = `${caseDirectory}\0${createHash('sha256').update(JSON.stringify(manifest.files ?? null)).digest('hex')}`;
+  const key = `${caseDirectory}\0${createHash('sha256')
+    .update(JSON.stringify(manifest.files ?? null))
+    .digest('hex')}`;
   let pending = inFlight.get(key);
   if (!pending) {
     pending = checkCaseIntegrity(caseDirectory, manifest).finally(() => inFlight.delete(key));

@@ -87,14 +87,22 @@ export async function readGoldenManifest(environment: string, caseId: string, ro
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new GoldenError('GOLDEN_MISSING', `${file}: no golden data for case "${caseId}" in ${environment}; run: npx keras-roundtrip generate --env ${environment} --case ${caseId}`, { file, phase: 'read', cause: error });
+    throw new GoldenError(
+      'GOLDEN_MISSING',
+      `${file}: no golden data for case "${caseId}" in ${environment}; run: npx keras-roundtrip generate --env ${environment} --case ${caseId}`,
+      { file, phase: 'read', cause: error },
+    );
   }
   try {
     const manifest = JSON.parse(text) as GoldenManifest;
     if (manifest.schemaVersion !== 1) throw new Error(`schemaVersion: expected 1, received ${JSON.stringify(manifest.schemaVersion)}`);
     return manifest;
   } catch (error) {
-    throw new GoldenError('GOLDEN_CORRUPT', `${file}: ${(error as Error).message}; run: npx keras-roundtrip generate --env ${environment} --case ${caseId} --force`, { file, phase: 'read', cause: error });
+    throw new GoldenError(
+      'GOLDEN_CORRUPT',
+      `${file}: ${(error as Error).message}; run: npx keras-roundtrip generate --env ${environment} --case ${caseId} --force`,
+      { file, phase: 'read', cause: error },
+    );
   }
 }
 
@@ -109,7 +117,13 @@ export async function createStagingDirectory(environment: string, caseId: string
  * Swap a finished staging folder into place whole: the old folder is moved aside, then removed. In the artifact
  * cache the folder becomes the object of its input hash and the case's path a symlink to it.
  */
-export async function swapIntoGolden(staging: string, environment: string, caseId: string, root: string = goldenRootOf(environment), inputHash?: string): Promise<void> {
+export async function swapIntoGolden(
+  staging: string,
+  environment: string,
+  caseId: string,
+  root: string = goldenRootOf(environment),
+  inputHash?: string,
+): Promise<void> {
   const target = goldenCaseDirectory(environment, caseId, root);
   if (isArtifactCache(root) && inputHash) {
     const object = cachedObjectDirectory(root, inputHash);

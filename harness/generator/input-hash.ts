@@ -39,7 +39,11 @@ export function generatorCodeHash(directory: string = path.join(GENERATOR_DIR, '
     hash = (async () => {
       const digest = createHash('sha256');
       for (const file of await listSourceFiles(directory)) {
-        digest.update(path.relative(directory, file)).update('\0').update(await readFile(file)).update('\0');
+        digest
+          .update(path.relative(directory, file))
+          .update('\0')
+          .update(await readFile(file))
+          .update('\0');
       }
       return digest.digest('hex');
     })();
@@ -56,6 +60,10 @@ export async function computeInputHash(spec: CaseSpec, environment: Environment)
   const digest = createHash('sha256');
   digest.update('case\0').update(canonicalJson(toGeneratorCase(spec)));
   digest.update('\0generator\0').update(await generatorCodeHash());
-  digest.update('\0environment\0').update(environment.name).update('\0').update(await readFile(environment.lockFile));
+  digest
+    .update('\0environment\0')
+    .update(environment.name)
+    .update('\0')
+    .update(await readFile(environment.lockFile));
   return digest.digest('hex');
 }

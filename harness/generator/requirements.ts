@@ -12,7 +12,10 @@ function compareVersions(a: number[], b: number[]): number {
 }
 
 function parseVersion(version: string): number[] {
-  return version.split(/[.+-]/).map((part) => Number.parseInt(part, 10)).filter((part) => Number.isFinite(part));
+  return version
+    .split(/[.+-]/)
+    .map((part) => Number.parseInt(part, 10))
+    .filter((part) => Number.isFinite(part));
 }
 
 /**
@@ -21,28 +24,42 @@ function parseVersion(version: string): number[] {
  */
 export function satisfiesVersionRange(version: string, range: string): boolean {
   const actual = parseVersion(version);
-  return range.split(',').map((part) => part.trim()).filter(Boolean).every((part) => {
-    const match = COMPARATOR.exec(part);
-    if (!match) throw new Error(`version range "${range}": cannot read "${part}", expected comparators like ">=3" or "<2.16"`);
-    const [, operator = '==', bound, wildcard] = match;
-    const wanted = parseVersion(bound!);
-    const order = compareVersions(wildcard ? actual.slice(0, wanted.length) : actual, wanted);
-    switch (operator) {
-      case '>=': return order >= 0;
-      case '<=': return order <= 0;
-      case '>': return order > 0;
-      case '<': return order < 0;
-      case '!=': return order !== 0;
-      default: return order === 0;
-    }
-  });
+  return range
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .every((part) => {
+      const match = COMPARATOR.exec(part);
+      if (!match) throw new Error(`version range "${range}": cannot read "${part}", expected comparators like ">=3" or "<2.16"`);
+      const [, operator = '==', bound, wildcard] = match;
+      const wanted = parseVersion(bound!);
+      const order = compareVersions(wildcard ? actual.slice(0, wanted.length) : actual, wanted);
+      switch (operator) {
+        case '>=':
+          return order >= 0;
+        case '<=':
+          return order <= 0;
+        case '>':
+          return order > 0;
+        case '<':
+          return order < 0;
+        case '!=':
+          return order !== 0;
+        default:
+          return order === 0;
+      }
+    });
 }
 
 /**
  * Why `environment` cannot make `spec` (unavailable, or a `requires` it does not meet); undefined when it can.
  * `availability` defaults to the venv's; a container runner passes its image's.
  */
-export function generationSkipReason(spec: CaseSpec, environment: Environment, availability: EnvironmentAvailability = environmentAvailability(environment)): string | undefined {
+export function generationSkipReason(
+  spec: CaseSpec,
+  environment: Environment,
+  availability: EnvironmentAvailability = environmentAvailability(environment),
+): string | undefined {
   if (!availability.available) return availability.reason;
   const versions = environmentVersions(environment);
   for (const [name, range] of Object.entries(spec.requires ?? {}) as [keyof typeof versions, string | undefined][]) {

@@ -40,7 +40,10 @@ const localRunner: GeneratorRunner = {
   async start(environment) {
     const python = venvPython(environment);
     if (!existsSync(python)) {
-      throw new GeneratorError('ENVIRONMENT_MISSING', `${python} does not exist: environment ${environment.name} is not set up; run: npx keras-roundtrip setup --env ${environment.name}`);
+      throw new GeneratorError(
+        'ENVIRONMENT_MISSING',
+        `${python} does not exist: environment ${environment.name} is not set up; run: npx keras-roundtrip setup --env ${environment.name}`,
+      );
     }
     const child = spawn(python, ['-m', 'roundtrip_generator', 'worker'], {
       cwd: GENERATOR_DIR,
@@ -62,7 +65,10 @@ let containerSerial = 0;
 
 function containerRunner(engine: 'docker' | 'podman'): GeneratorRunner {
   // Podman reads our containers.conf (ulimits, runc: crun fails on hybrid cgroups); Docker has its own daemon config.
-  const engineEnvironment = engine === 'podman' ? { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? path.join(PACKAGE_ROOT, 'docker', 'containers.conf') } : process.env;
+  const engineEnvironment =
+    engine === 'podman'
+      ? { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? path.join(PACKAGE_ROOT, 'docker', 'containers.conf') }
+      : process.env;
   const runtimeArguments = engine === 'podman' ? ['--runtime', 'runc'] : [];
   const build = `docker/build-image.sh --env <name>`;
   return {
@@ -70,13 +76,24 @@ function containerRunner(engine: 'docker' | 'podman'): GeneratorRunner {
     async availability(environment) {
       let label: string;
       try {
-        ({ stdout: label } = await run(engine, ['image', 'inspect', '--format', `{{ index .Labels "${LOCK_LABEL}" }}`, generatorImage(environment)], { env: engineEnvironment }));
+        ({ stdout: label } = await run(engine, ['image', 'inspect', '--format', `{{ index .Labels "${LOCK_LABEL}" }}`, generatorImage(environment)], {
+          env: engineEnvironment,
+        }));
       } catch (error) {
         const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-        return { available: false, reason: missing ? `${engine} is not installed (runner ${engine})` : `image ${generatorImage(environment)} does not exist: run ${build.replace('<name>', environment.name)}` };
+        return {
+          available: false,
+          reason: missing
+            ? `${engine} is not installed (runner ${engine})`
+            : `image ${generatorImage(environment)} does not exist: run ${build.replace('<name>', environment.name)}`,
+        };
       }
       // Like the venv stamp: an image built from another lock would write golden data the input hash does not describe.
-      if (label.trim() !== lockFileHash(environment)) return { available: false, reason: `image ${generatorImage(environment)} was built from another lock than ${path.basename(environment.lockFile)}: run ${build.replace('<name>', environment.name)}` };
+      if (label.trim() !== lockFileHash(environment))
+        return {
+          available: false,
+          reason: `image ${generatorImage(environment)} was built from another lock than ${path.basename(environment.lockFile)}: run ${build.replace('<name>', environment.name)}`,
+        };
       return { available: true };
     },
     async start(environment, goldenDirectory) {
@@ -84,20 +101,39 @@ function containerRunner(engine: 'docker' | 'podman'): GeneratorRunner {
       const name = `keras-roundtrip-generate-${process.pid}-${++containerSerial}`;
       const variables = { ...environment.variables, ...WORKER_VARIABLES, HOME: '/tmp' };
       const user = process.getuid && process.getgid ? ['--user', `${process.getuid()}:${process.getgid()}`] : [];
-      const child = spawn(engine, [
-        'run', '--rm', '--interactive', '--name', name, ...runtimeArguments,
-        '--network', 'none', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges',
-        // The caller's identity, so golden/ stays the caller's; the image's own default user is non-root.
-        ...user,
-        // The same path inside as outside: the driver's outDir (a staging folder in golden/<env>) works unchanged.
-        '--volume', `${goldenDirectory}:${goldenDirectory}:rw`,
-        // The checkout's generator, read-only: the code that runs is the code the input hash names.
-        '--volume', `${path.join(GENERATOR_DIR, 'roundtrip_generator')}:${CONTAINER_GENERATOR_DIR}/roundtrip_generator:ro`,
-        '--workdir', CONTAINER_GENERATOR_DIR,
-        ...Object.entries(variables).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
-        generatorImage(environment),
-        'worker', '--replies', 'stdout',
-      ], { stdio: ['pipe', 'pipe', 'pipe'], env: engineEnvironment });
+      const child = spawn(
+        engine,
+        [
+          'run',
+          '--rm',
+          '--interactive',
+          '--name',
+          name,
+          ...runtimeArguments,
+          '--network',
+          'none',
+          '--cap-drop',
+          'ALL',
+          '--security-opt',
+          'no-new-privileges',
+          // The caller's identity, so golden/ stays the caller's; the image's own default user is non-root.
+          ...user,
+          // The same path inside as outside: the driver's outDir (a staging folder in golden/<env>) works unchanged.
+          '--volume',
+          `${goldenDirectory}:${goldenDirectory}:rw`,
+          // The checkout's generator, read-only: the code that runs is the code the input hash names.
+          '--volume',
+          `${path.join(GENERATOR_DIR, 'roundtrip_generator')}:${CONTAINER_GENERATOR_DIR}/roundtrip_generator:ro`,
+          '--workdir',
+          CONTAINER_GENERATOR_DIR,
+          ...Object.entries(variables).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
+          generatorImage(environment),
+          'worker',
+          '--replies',
+          'stdout',
+        ],
+        { stdio: ['pipe', 'pipe', 'pipe'], env: engineEnvironment },
+      );
       return {
         process: child,
         replies: child.stdout!,

@@ -12,9 +12,18 @@ function laterRun(): RunResults {
   const after = syntheticResults({ startedAt: '2026-01-03T00:00:00.000Z' });
   const byCase = (id: string, format: string) => after.checks.findIndex((check) => check.case === id && check.format === format);
   // pass → error: a regression
-  after.checks[byCase('dense-mlp', 'keras')] = { ...after.checks[byCase('dense-mlp', 'keras')]!, verdict: 'error', phase: 'read', error: { name: 'FormatError', code: 'KERAS_ZIP', message: 'bad zip' } };
+  after.checks[byCase('dense-mlp', 'keras')] = {
+    ...after.checks[byCase('dense-mlp', 'keras')]!,
+    verdict: 'error',
+    phase: 'read',
+    error: { name: 'FormatError', code: 'KERAS_ZIP', message: 'bad zip' },
+  };
   // fail → pass with a 1000× smaller difference: a fix and a magnitude change back within tolerance
-  after.checks[byCase('dense-mlp', 'savedmodel')] = { ...after.checks[byCase('dense-mlp', 'savedmodel')]!, verdict: 'pass', outputs: [{ output: 'y', pass: true, kind: 'allclose', maxAbsDiff: 3e-5 }] };
+  after.checks[byCase('dense-mlp', 'savedmodel')] = {
+    ...after.checks[byCase('dense-mlp', 'savedmodel')]!,
+    verdict: 'pass',
+    outputs: [{ output: 'y', pass: true, kind: 'allclose', maxAbsDiff: 3e-5 }],
+  };
   // expected-failure → unexpected-pass counts as a fix, not a regression
   after.checks[byCase('lstm-sequence', 'savedmodel')] = { ...after.checks[byCase('lstm-sequence', 'savedmodel')]!, verdict: 'unexpected-pass' };
   // skipped → unsupported: another change
@@ -35,7 +44,9 @@ describe('diffResults', () => {
     expect(diff.changed.map((change) => change.key)).toEqual(['tf2.21-keras3/lstm-sequence/onnx/onnxruntime-node']);
     expect(diff.added.map((check) => check.case)).toEqual(['new-case']);
     expect(diff.removed.map((check) => check.case)).toEqual(['custom-layer']);
-    expect(diff.magnitudes).toEqual([{ key: 'tf2.21-keras3/dense-mlp/savedmodel/tfjs-node-savedmodel', output: 'y', before: 0.03125, after: 3e-5, passedBefore: false, passedAfter: true }]);
+    expect(diff.magnitudes).toEqual([
+      { key: 'tf2.21-keras3/dense-mlp/savedmodel/tfjs-node-savedmodel', output: 'y', before: 0.03125, after: 3e-5, passedBefore: false, passedAfter: true },
+    ]);
   });
 
   it('reports magnitude changes beyond 10× even when the output stays within tolerance, and ignores smaller ones', () => {

@@ -58,7 +58,14 @@ function magnitudeChanges(key: string, before: CheckResult, after: CheckResult):
     const now = Math.max(output.maxAbsDiff ?? 0, NEGLIGIBLE_DIFFERENCE);
     const bothKnown = previous.maxAbsDiff !== undefined && output.maxAbsDiff !== undefined;
     if (crossed || (bothKnown && Math.max(was / now, now / was) > MAGNITUDE_FACTOR)) {
-      changes.push({ key, output: output.output, before: previous.maxAbsDiff, after: output.maxAbsDiff, passedBefore: previous.pass, passedAfter: output.pass });
+      changes.push({
+        key,
+        output: output.output,
+        before: previous.maxAbsDiff,
+        after: output.maxAbsDiff,
+        passedBefore: previous.pass,
+        passedAfter: output.pass,
+      });
     }
   }
   return changes;
@@ -94,8 +101,14 @@ export function renderDiffText(diff: ResultsDiff): string {
   add('regressions', verdictLines(diff.regressions));
   add('fixes', verdictLines(diff.fixes));
   add('other verdict changes', verdictLines(diff.changed));
-  add('new checks', diff.added.map((check) => `  ${checkKey(check)}: ${check.verdict}`));
-  add('removed checks', diff.removed.map((check) => `  ${checkKey(check)}: was ${check.verdict}`));
+  add(
+    'new checks',
+    diff.added.map((check) => `  ${checkKey(check)}: ${check.verdict}`),
+  );
+  add(
+    'removed checks',
+    diff.removed.map((check) => `  ${checkKey(check)}: was ${check.verdict}`),
+  );
   const magnitude = (value: number | undefined) => (value === undefined ? '?' : formatMagnitude(value));
   add(
     'mismatch magnitude changes',

@@ -29,9 +29,17 @@ describe('history', () => {
     expect(path.basename(second)).toBe('20260102T030405Z-tf2.21-keras3.2.json');
     expect(path.basename(third)).toBe('20260102T030405Z-tf2.21-keras3.3.json');
     // No temporary file is left behind.
-    expect((await readdir(directory)).sort()).toEqual(['20260102T030405Z-tf2.21-keras3.2.json', '20260102T030405Z-tf2.21-keras3.3.json', '20260102T030405Z-tf2.21-keras3.json']);
+    expect((await readdir(directory)).sort()).toEqual([
+      '20260102T030405Z-tf2.21-keras3.2.json',
+      '20260102T030405Z-tf2.21-keras3.3.json',
+      '20260102T030405Z-tf2.21-keras3.json',
+    ]);
     expect(await readFile(first, 'utf8')).toBe(jsonReporter.render(syntheticResults()));
-    expect((await listHistory(directory)).map((entry) => path.basename(entry.file))).toEqual([path.basename(first), path.basename(second), path.basename(third)]);
+    expect((await listHistory(directory)).map((entry) => path.basename(entry.file))).toEqual([
+      path.basename(first),
+      path.basename(second),
+      path.basename(third),
+    ]);
   });
 
   it('round-trips through readResultsFile, tags included', async () => {

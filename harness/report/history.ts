@@ -20,7 +20,10 @@ const HISTORY_NAME = /^(\d{8}T\d{6}Z)-(.+?)(?:\.(\d+))?\.json$/;
 export function historyTimestamp(iso: string): string {
   const date = new Date(iso);
   const valid = Number.isNaN(date.getTime()) ? new Date() : date;
-  return valid.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+  return valid
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/[-:]/g, '');
 }
 
 /** The environments a run covered, as one file-name-safe label. */

@@ -12,7 +12,15 @@ import { renderHtmlReport } from './html.ts';
 import { syntheticResults } from './synthetic-results.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /** A nightly-shaped run: two writing environments, each loaded in the other's Python (runtime python@<loader>). */
 function nightlyResults(): RunResults {
@@ -20,7 +28,11 @@ function nightlyResults(): RunResults {
     applyTriage({ environment, case: 'dense-mlp', format: 'keras', runtime: runtime as CheckResult['runtime'], verdict: 'pass', seconds: 0.1, ...fields });
   const checks = [
     row('tf2.21-keras3', 'python'),
-    row('tf2.21-keras3', 'python@tf2.15-keras2', { verdict: 'error', phase: 'load', error: { name: 'TypeError', code: 'CROSS_LOAD_FAILED', message: "Unrecognized keyword arguments: ['batch_shape']" } }),
+    row('tf2.21-keras3', 'python@tf2.15-keras2', {
+      verdict: 'error',
+      phase: 'load',
+      error: { name: 'TypeError', code: 'CROSS_LOAD_FAILED', message: "Unrecognized keyword arguments: ['batch_shape']" },
+    }),
     row('tf2.15-keras2', 'python'),
     row('tf2.15-keras2', 'python@tf2.21-keras3'),
   ];

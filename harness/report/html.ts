@@ -57,7 +57,12 @@ export function buildHtmlReportData(results: RunResults, context: ReportContext 
   for (const check of results.checks) {
     columnKeys.set(`${check.format}\0${check.runtime}`, { format: check.format, runtime: check.runtime });
     const info = caseInfo.get(check.case);
-    rowKeys.set(`${check.environment}\0${check.case}`, { environment: check.environment, case: check.case, tags: info?.tags ?? [], description: info?.description ?? '' });
+    rowKeys.set(`${check.environment}\0${check.case}`, {
+      environment: check.environment,
+      case: check.case,
+      tags: info?.tags ?? [],
+      description: info?.description ?? '',
+    });
   }
   const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return {
@@ -75,8 +80,13 @@ export function buildHtmlReportData(results: RunResults, context: ReportContext 
     }),
     provenance: results.provenance,
     notRun: [
-      ...results.generation.filter((entry) => entry.status === 'error').map((entry) => ({ what: `generate ${entry.environment}/${entry.case}`, message: `[${entry.error?.code ?? 'error'}] ${entry.error?.message ?? ''}` })),
-      ...results.caseErrors.map((caseError) => ({ what: `case file ${caseError.file}`, message: caseError.issues.map((issue) => `${issue.path}: ${issue.message} [${issue.code}]`).join('; ') })),
+      ...results.generation
+        .filter((entry) => entry.status === 'error')
+        .map((entry) => ({ what: `generate ${entry.environment}/${entry.case}`, message: `[${entry.error?.code ?? 'error'}] ${entry.error?.message ?? ''}` })),
+      ...results.caseErrors.map((caseError) => ({
+        what: `case file ${caseError.file}`,
+        message: caseError.issues.map((issue) => `${issue.path}: ${issue.message} [${issue.code}]`).join('; '),
+      })),
     ],
     ...(diff && context.previous
       ? {
@@ -96,10 +106,15 @@ export function buildHtmlReportData(results: RunResults, context: ReportContext 
 
 /** JSON that is safe inside a <script> element: no `</script>`, no `<!--`, no line separators that end a JS string. */
 export function embedJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
-const STYLE = String.raw`
+const STYLE = `
 :root { --cell: 22px; --ink: #1d2329; --muted: #69717a; --line: #dfe3e8; --panel: #f7f8fa; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); }
 * { box-sizing: border-box; }
 body { margin: 0; padding: 16px 20px 40px; font-size: 13px; background: #fff; }
@@ -450,7 +465,8 @@ function escapeHtml(text: string): string {
 /** A self-contained HTML page (inline CSS and JS, no network): the verdict matrix, filters, and per-check details. */
 export function renderHtmlReport(results: RunResults, context: ReportContext = {}): string {
   const data = buildHtmlReportData(results, context);
-  const environments = Object.keys(results.provenance?.environments ?? {}).join(', ') || [...new Set(results.checks.map((check) => check.environment))].join(', ');
+  const environments =
+    Object.keys(results.provenance?.environments ?? {}).join(', ') || [...new Set(results.checks.map((check) => check.environment))].join(', ');
   const filter = (name: string, label: string) => `<label>${label} <select id="filter-${name}"></select></label>`;
   return `<!doctype html>
 <html lang="en">

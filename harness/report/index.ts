@@ -29,7 +29,12 @@ export function historyDirectory(reportsDirectory: string): string {
 }
 
 /** Write every reporter's file, then archive the run; each write is atomic (temporary file, then rename). */
-export async function writeReports(results: RunResults, directory: string, names: string[] = Object.keys(REPORTERS), options: WriteReportsOptions = {}): Promise<string[]> {
+export async function writeReports(
+  results: RunResults,
+  directory: string,
+  names: string[] = Object.keys(REPORTERS),
+  options: WriteReportsOptions = {},
+): Promise<string[]> {
   await mkdir(directory, { recursive: true });
   const history = historyDirectory(directory);
   const previous = options.previous ?? (await findPreviousRun(history, results));

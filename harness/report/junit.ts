@@ -20,8 +20,16 @@ export const junitReporter: Reporter = {
   render(results: RunResults): string {
     const builder = junit.newBuilder().name('keras-roundtrip');
     for (const caseError of results.caseErrors) {
-      builder.testSuite().name(`case file ${caseError.file}`).testCase().className('cases').name('validate')
-        .error(caseError.issues.map((issue) => `${issue.file ?? caseError.file}:${issue.line ?? '?'} ${issue.path}: ${issue.message} [${issue.code}]`).join('\n'), caseError.code);
+      builder
+        .testSuite()
+        .name(`case file ${caseError.file}`)
+        .testCase()
+        .className('cases')
+        .name('validate')
+        .error(
+          caseError.issues.map((issue) => `${issue.file ?? caseError.file}:${issue.line ?? '?'} ${issue.path}: ${issue.message} [${issue.code}]`).join('\n'),
+          caseError.code,
+        );
     }
     const suites = new Map<string, CheckResult[]>();
     for (const check of results.checks) {

@@ -11,7 +11,9 @@ describe('markdown summary', () => {
   it('escapes table cells and cuts long reasons', () => {
     const results = syntheticResults();
     results.checks[3]!.error!.message = `a | b\nsecond line ${'x'.repeat(400)}`;
-    const line = renderMarkdownSummary(results).split('\n').find((text) => text.startsWith('| conv2d-basic | keras'))!;
+    const line = renderMarkdownSummary(results)
+      .split('\n')
+      .find((text) => text.startsWith('| conv2d-basic | keras'))!;
     expect(line).toContain('a \\| b second line');
     expect(line.length).toBeLessThan(260);
     expect(line).toMatch(/…\s*\|$/);

@@ -26,11 +26,15 @@ function table(header: string[], rows: string[][]): string[] {
 function versionLines(results: RunResults): string[] {
   const lines: string[] = [];
   for (const [environment, versions] of Object.entries(results.provenance?.environments ?? {})) {
-    const pinned = Object.entries(versions).filter(([, version]) => version !== null && version !== undefined).map(([name, version]) => `${name} ${version}`);
+    const pinned = Object.entries(versions)
+      .filter(([, version]) => version !== null && version !== undefined)
+      .map(([name, version]) => `${name} ${version}`);
     lines.push(`- **${environment}**: ${pinned.join(', ') || 'versions unknown'}`);
   }
   const runtimes = Object.entries(results.provenance?.runtimes ?? {}).map(([runtime, versions]) =>
-    'error' in versions ? `${runtime} (unavailable: ${truncateLine(String(versions.error), 80)})` : `${runtime} ${versions[runtime] ?? Object.values(versions)[0] ?? ''}`.trim(),
+    'error' in versions
+      ? `${runtime} (unavailable: ${truncateLine(String(versions.error), 80)})`
+      : `${runtime} ${versions[runtime] ?? Object.values(versions)[0] ?? ''}`.trim(),
   );
   const host = results.provenance ? `node ${results.provenance.node}, ${results.provenance.platform}` : undefined;
   lines.push(`- runtimes: ${[...runtimes, host].filter(Boolean).join('; ') || 'unknown'}`);
@@ -40,10 +44,22 @@ function versionLines(results: RunResults): string[] {
 /** A Markdown summary sized for a CI job summary: totals, the checks that did not pass, and the versions. */
 export function renderMarkdownSummary(results: RunResults, context: ReportContext = {}): string {
   const counts = countVerdicts(results.checks);
-  const headline = VERDICTS.filter((verdict) => counts[verdict] > 0).map((verdict) => `${counts[verdict]} ${verdict}`).join(' · ') || 'no checks';
+  const headline =
+    VERDICTS.filter((verdict) => counts[verdict] > 0)
+      .map((verdict) => `${counts[verdict]} ${verdict}`)
+      .join(' · ') || 'no checks';
   const lines = [`## keras-roundtrip: ${headline}`, ''];
-  lines.push(`${results.checks.length} checks, ${new Set(results.checks.map((check) => check.case)).size} cases; started ${results.startedAt}, finished ${results.finishedAt}.`, '');
-  lines.push(...table(['verdict', 'checks'], VERDICTS.map((verdict) => [verdict, String(counts[verdict])])), '');
+  lines.push(
+    `${results.checks.length} checks, ${new Set(results.checks.map((check) => check.case)).size} cases; started ${results.startedAt}, finished ${results.finishedAt}.`,
+    '',
+  );
+  lines.push(
+    ...table(
+      ['verdict', 'checks'],
+      VERDICTS.map((verdict) => [verdict, String(counts[verdict])]),
+    ),
+    '',
+  );
 
   if (context.previous) {
     const diff = diffResults(context.previous, results);
@@ -59,15 +75,35 @@ export function renderMarkdownSummary(results: RunResults, context: ReportContex
   if (notPassing.length > 0) {
     lines.push(`### Not passing (${notPassing.length})`, '');
     const shown = notPassing.slice(0, MAX_ROWS);
-    lines.push(...table(['case', 'format', 'runtime', 'environment', 'verdict', 'class', 'reason'], shown.map((check) => [check.case, check.format, check.runtime, check.environment, check.verdict, describeClassification(check), truncateLine(summarizeCheck(check), REASON_LENGTH)])));
-    if (notPassing.length > shown.length) lines.push('', `… and ${notPassing.length - shown.length} more (${notPassing.slice(MAX_ROWS).map(checkKey).slice(0, 3).join(', ')}, …); see results.json.`);
+    lines.push(
+      ...table(
+        ['case', 'format', 'runtime', 'environment', 'verdict', 'class', 'reason'],
+        shown.map((check) => [
+          check.case,
+          check.format,
+          check.runtime,
+          check.environment,
+          check.verdict,
+          describeClassification(check),
+          truncateLine(summarizeCheck(check), REASON_LENGTH),
+        ]),
+      ),
+    );
+    if (notPassing.length > shown.length)
+      lines.push(
+        '',
+        `… and ${notPassing.length - shown.length} more (${notPassing.slice(MAX_ROWS).map(checkKey).slice(0, 3).join(', ')}, …); see results.json.`,
+      );
     lines.push('');
   }
 
   const generationErrors = results.generation.filter((entry) => entry.status === 'error');
   if (generationErrors.length > 0 || results.caseErrors.length > 0) {
     lines.push('### Not run', '');
-    for (const entry of generationErrors) lines.push(`- generate \`${entry.environment}/${entry.case}\`: ${cell(truncateLine(`[${entry.error?.code ?? 'error'}] ${entry.error?.message ?? ''}`, REASON_LENGTH))}`);
+    for (const entry of generationErrors)
+      lines.push(
+        `- generate \`${entry.environment}/${entry.case}\`: ${cell(truncateLine(`[${entry.error?.code ?? 'error'}] ${entry.error?.message ?? ''}`, REASON_LENGTH))}`,
+      );
     for (const caseError of results.caseErrors) lines.push(`- case file \`${caseError.file}\`: ${caseError.issues.length} issue(s) [${caseError.code}]`);
     lines.push('');
   }

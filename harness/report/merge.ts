@@ -29,11 +29,15 @@ export function mergeResults(parts: readonly { results: RunResults; source: stri
       if (!earlier) {
         checks.set(key, { check, source });
       } else if (!isDeepStrictEqual(outcomeOf(earlier.check), outcomeOf(check))) {
-        throw new RoundtripError('MERGE_CONFLICT', `merge: check ${key} is ${earlier.check.verdict} in ${earlier.source} but ${check.verdict} in ${source}; expected identical duplicates`, {
-          file: source,
-          phase: 'report',
-          details: { key, first: earlier.source, second: source },
-        });
+        throw new RoundtripError(
+          'MERGE_CONFLICT',
+          `merge: check ${key} is ${earlier.check.verdict} in ${earlier.source} but ${check.verdict} in ${source}; expected identical duplicates`,
+          {
+            file: source,
+            phase: 'report',
+            details: { key, first: earlier.source, second: source },
+          },
+        );
       }
     }
   }
@@ -42,9 +46,18 @@ export function mergeResults(parts: readonly { results: RunResults; source: stri
   const cases = parts.flatMap(({ results }) => results.cases ?? []);
   return {
     startedAt: parts.map(({ results }) => results.startedAt).sort()[0]!,
-    finishedAt: parts.map(({ results }) => results.finishedAt).sort().at(-1)!,
-    caseErrors: uniqueBy(parts.flatMap(({ results }) => results.caseErrors), (entry) => `${entry.file}\0${entry.code}`),
-    generation: uniqueBy(parts.flatMap(({ results }) => results.generation), (entry) => `${entry.environment}\0${entry.case}`),
+    finishedAt: parts
+      .map(({ results }) => results.finishedAt)
+      .sort()
+      .at(-1)!,
+    caseErrors: uniqueBy(
+      parts.flatMap(({ results }) => results.caseErrors),
+      (entry) => `${entry.file}\0${entry.code}`,
+    ),
+    generation: uniqueBy(
+      parts.flatMap(({ results }) => results.generation),
+      (entry) => `${entry.environment}\0${entry.case}`,
+    ),
     checks: [...checks.values()].map(({ check }) => check).sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0)),
     ...(cases.length > 0 ? { cases: uniqueBy<CaseSummary>(cases, (entry) => entry.id).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) } : {}),
     provenance: {

@@ -12,7 +12,10 @@ export function formatMagnitude(value: number): string {
 export function summarizeCheck(check: CheckResult): string {
   if (check.error) return `[${check.error.code}]${check.phase ? ` ${check.phase}:` : ''} ${check.error.message}`;
   const failing = (check.outputs ?? []).filter((output) => !output.pass);
-  const worst = failing.reduce<(typeof failing)[number] | undefined>((best, output) => ((output.maxAbsDiff ?? -1) > (best?.maxAbsDiff ?? -1) ? output : best), undefined);
+  const worst = failing.reduce<(typeof failing)[number] | undefined>(
+    (best, output) => ((output.maxAbsDiff ?? -1) > (best?.maxAbsDiff ?? -1) ? output : best),
+    undefined,
+  );
   const outputText = worst
     ? `${worst.output}: ${worst.kind}${worst.maxAbsDiff === undefined ? '' : `, max abs diff ${formatMagnitude(worst.maxAbsDiff)}`}${failing.length > 1 ? ` (+${failing.length - 1} more output(s))` : ''}`
     : undefined;
@@ -26,6 +29,7 @@ export function describeClassification(check: CheckResult): string {
 }
 
 // Terminal colour codes that Python tracebacks carry into error messages.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching the escape character is the point
 const ANSI_ESCAPE = /\u001b\[[0-9;]*[A-Za-z]/g;
 
 /** Cut text to one line of at most `limit` characters, without terminal colour codes. */

@@ -74,7 +74,15 @@ export async function bisectEnvironments(request: BisectRequest): Promise<Bisect
       const environment = findEnvironment(name);
       const noData = (reason: string): BisectStep => ({
         environment: environment.name,
-        check: applyTriage({ environment: environment.name, case: request.spec.id, format: request.format, runtime: request.runtime, verdict: 'skipped', reason, seconds: 0 }),
+        check: applyTriage({
+          environment: environment.name,
+          case: request.spec.id,
+          format: request.format,
+          runtime: request.runtime,
+          verdict: 'skipped',
+          reason,
+          seconds: 0,
+        }),
         outcome: NO_DATA,
         hasData: false,
       });
@@ -103,7 +111,10 @@ export async function bisectEnvironments(request: BisectRequest): Promise<Bisect
         }
         check = row;
       } else {
-        check = await runCheck({ environment: environment.name, spec: request.spec, format: request.format, runtime: request.runtime }, { pool, expectations, goldenRoot });
+        check = await runCheck(
+          { environment: environment.name, spec: request.spec, format: request.format, runtime: request.runtime },
+          { pool, expectations, goldenRoot },
+        );
       }
       steps.push({ environment: environment.name, check, outcome: outcomeOf(check), hasData: true });
     }
@@ -121,16 +132,30 @@ export function renderBisect(request: Pick<BisectRequest, 'spec' | 'format' | 'r
   const outcomeWidth = Math.max(...result.steps.map((step) => step.outcome.length), 'outcome'.length);
   lines.push(`${'environment'.padEnd(width)}  ${'outcome'.padEnd(outcomeWidth)}  reason`);
   for (const [index, step] of result.steps.entries()) {
-    const reason = step.outcome === 'pass' ? '' : !step.hasData ? (step.check.reason ?? '').slice(0, 110) : summarizeCheck({ ...step.check, reason: step.check.verdict === 'expected-failure' ? undefined : step.check.reason }).replace(/\s+/g, ' ').slice(0, 110);
+    const reason =
+      step.outcome === 'pass'
+        ? ''
+        : !step.hasData
+          ? (step.check.reason ?? '').slice(0, 110)
+          : summarizeCheck({ ...step.check, reason: step.check.verdict === 'expected-failure' ? undefined : step.check.reason })
+              .replace(/\s+/g, ' ')
+              .slice(0, 110);
     lines.push(`${step.environment.padEnd(width)}  ${step.outcome.padEnd(outcomeWidth)}  ${reason}${index === result.firstChange ? '   ← changes here' : ''}`);
   }
   lines.push('');
   const withData = result.steps.filter((step) => step.hasData);
   const without = result.steps.length - withData.length;
   if (result.firstChange === undefined) {
-    lines.push(withData.length === 0 ? 'no data in any environment: nothing to compare' : `no change: ${withData[0]!.outcome} in every environment with data${without ? ` (${without} without data)` : ''}`);
+    lines.push(
+      withData.length === 0
+        ? 'no data in any environment: nothing to compare'
+        : `no change: ${withData[0]!.outcome} in every environment with data${without ? ` (${without} without data)` : ''}`,
+    );
   } else {
-    const before = result.steps.slice(0, result.firstChange).reverse().find((step) => step.hasData)!;
+    const before = result.steps
+      .slice(0, result.firstChange)
+      .reverse()
+      .find((step) => step.hasData)!;
     const after = result.steps[result.firstChange]!;
     lines.push(`first divergence: ${before.environment} → ${after.environment}: ${before.outcome} → ${after.outcome}`);
   }

@@ -38,7 +38,13 @@ export function crossLoadRuntime(loader: Environment): CrossLoadRuntimeName {
  * `python@<loader>` and environment `writer`. Never throws for a check's failure: an unavailable loader, a
  * missing golden folder or a dead process are verdicts too.
  */
-export async function crossLoadChecks(spec: CaseSpec, writer: Environment, loader: Environment, goldenRoot: string | undefined = undefined, options: CrossLoadOptions = {}): Promise<CheckResult[]> {
+export async function crossLoadChecks(
+  spec: CaseSpec,
+  writer: Environment,
+  loader: Environment,
+  goldenRoot: string | undefined = undefined,
+  options: CrossLoadOptions = {},
+): Promise<CheckResult[]> {
   if (writer.name === loader.name) return [];
   const runtime = crossLoadRuntime(loader);
   const formats = spec.formats.filter((format) => CROSS_LOAD_FORMATS.includes(format));
@@ -61,7 +67,9 @@ export async function crossLoadChecks(spec: CaseSpec, writer: Environment, loade
   const problems = await checkCaseIntegrityShared(caseDirectory, manifest);
   if (problems.length > 0) {
     const error = serializeError(integrityError(caseDirectory, writer.name, spec.id, problems));
-    return formats.map((format) => applyTriage({ environment: writer.name, case: spec.id, format, runtime, seconds: 0, verdict: 'error', phase: 'read', error }));
+    return formats.map((format) =>
+      applyTriage({ environment: writer.name, case: spec.id, format, runtime, seconds: 0, verdict: 'error', phase: 'read', error }),
+    );
   }
 
   const started = performance.now();
@@ -77,23 +85,45 @@ export async function crossLoadChecks(spec: CaseSpec, writer: Environment, loade
     // The writer's own checks already report a format it failed to write; no second verdict for it here.
     if (!written.has(format)) return row(format, { verdict: 'skipped', reason: `${writer.name} wrote no ${format} artifact for ${spec.id}` });
     const check = checks.find((candidate) => candidate.format === format);
-    if (!check) return row(format, { verdict: 'error', phase: 'load', error: { name: 'CrossLoadError', code: 'CROSS_LOAD_CHECK_MISSING', message: `the ${loader.name} crossload answer has no ${format} check` } });
+    if (!check)
+      return row(format, {
+        verdict: 'error',
+        phase: 'load',
+        error: { name: 'CrossLoadError', code: 'CROSS_LOAD_CHECK_MISSING', message: `the ${loader.name} crossload answer has no ${format} check` },
+      });
     const settings = describeVersions(check);
     if (check.status === 'pass') return row(format, { verdict: 'pass', settings }, seconds);
     if (check.status === 'fail') {
-      return row(format, { verdict: 'fail', settings, outputs: [{ output: `(${runtime} load)`, pass: false, kind: 'value-mismatch', report: check.message, maxAbsDiff: check.maxAbsDiff ?? undefined }] }, seconds);
+      return row(
+        format,
+        {
+          verdict: 'fail',
+          settings,
+          outputs: [{ output: `(${runtime} load)`, pass: false, kind: 'value-mismatch', report: check.message, maxAbsDiff: check.maxAbsDiff ?? undefined }],
+        },
+        seconds,
+      );
     }
-    return row(format, { verdict: 'error', phase: 'load', settings, error: { name: check.errorType ?? 'PythonLoadError', code: 'CROSS_LOAD_FAILED', message: check.message ?? 'no message' } }, seconds);
+    return row(
+      format,
+      {
+        verdict: 'error',
+        phase: 'load',
+        settings,
+        error: { name: check.errorType ?? 'PythonLoadError', code: 'CROSS_LOAD_FAILED', message: check.message ?? 'no message' },
+      },
+      seconds,
+    );
   });
 }
 
 async function runCrossLoadProcess(loader: Environment, writer: Environment, caseDirectory: string, timeoutSeconds: number): Promise<CrossLoadCheck[]> {
-  if (!existsSync(path.join(caseDirectory, 'case.json'))) throw new Error(`${caseDirectory}: no case.json (regenerate it: npx keras-roundtrip generate --env ${writer.name} --force)`);
+  if (!existsSync(path.join(caseDirectory, 'case.json')))
+    throw new Error(`${caseDirectory}: no case.json (regenerate it: npx keras-roundtrip generate --env ${writer.name} --force)`);
   const checks = await runGeneratorChecks<CrossLoadCheck>(loader, ['crossload', caseDirectory, '--writer-env', writer.name], timeoutSeconds);
   if (checks instanceof GeneratorCommandFailure) throw new Error(`python -m roundtrip_generator crossload in ${loader.name} ${checks.summary}`);
   return checks;
 }
-
 
 /** Writer and loader Keras/TensorFlow versions, for the report row ("since which version does this break?"). */
 function describeVersions(check: CrossLoadCheck): Record<string, string> {

@@ -71,15 +71,22 @@ async function pythonLayerOutputs(request: DivergenceRequest, caseDirectory: str
   const environment = findEnvironment(request.environment);
   const out = await mkdtemp(path.join(os.tmpdir(), 'keras-roundtrip-intermediates-'));
   try {
-    const completed = await execa(venvPython(environment), ['-m', 'roundtrip_generator', 'intermediates', caseDirectory, '--format', request.format, '--out', out], {
-      cwd: GENERATOR_DIR,
-      env: { ...environment.variables, PYTHONUNBUFFERED: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
-      reject: false,
-      stdin: 'ignore',
-      timeout: 600_000,
-    });
+    const completed = await execa(
+      venvPython(environment),
+      ['-m', 'roundtrip_generator', 'intermediates', caseDirectory, '--format', request.format, '--out', out],
+      {
+        cwd: GENERATOR_DIR,
+        env: { ...environment.variables, PYTHONUNBUFFERED: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
+        reject: false,
+        stdin: 'ignore',
+        timeout: 600_000,
+      },
+    );
     if (completed.exitCode !== 0) {
-      throw new GeneratorError('INTERMEDIATES_FAILED', `python -m roundtrip_generator intermediates ${caseDirectory} in ${environment.name} exited with code ${completed.exitCode}: ${completed.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      throw new GeneratorError(
+        'INTERMEDIATES_FAILED',
+        `python -m roundtrip_generator intermediates ${caseDirectory} in ${environment.name} exited with code ${completed.exitCode}: ${completed.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+      );
     }
     const layers = JSON.parse(await readFile(path.join(out, 'layers.json'), 'utf8')) as PythonLayer[];
     return await Promise.all(layers.map(async (layer) => ({ layer, tensor: await readNpy(path.join(out, layer.file)) })));
@@ -96,10 +103,12 @@ export async function findFirstDivergentLayer(request: DivergenceRequest): Promi
   const artifact = manifest.artifacts.find((candidate) => candidate.format === request.format);
   if (!artifact) throw new RoundtripError('DIVERGENCE_NO_ARTIFACT', `${request.spec.id}: ${request.environment} wrote no ${request.format} artifact`);
   const inputs: Record<string, Tensor> = {};
-  for (const input of manifest.inputs) inputs[input.name] = await readNpy(path.join(caseDirectory, input.file), input.storage ? { trueDtype: input.dtype } : {});
-  const customObjects = request.spec.load.customObjects === 'argument' || request.spec.load.customObjects === 'scope'
-    ? customObjectsForBuilder('builder' in request.spec.model ? request.spec.model.builder.name : undefined)
-    : [];
+  for (const input of manifest.inputs)
+    inputs[input.name] = await readNpy(path.join(caseDirectory, input.file), input.storage ? { trueDtype: input.dtype } : {});
+  const customObjects =
+    request.spec.load.customObjects === 'argument' || request.spec.load.customObjects === 'scope'
+      ? customObjectsForBuilder('builder' in request.spec.model ? request.spec.model.builder.name : undefined)
+      : [];
   // tfjs-node loads libtensorflow: import it (and the twins, built-in and the project's) only when a divergence is computed.
   await importCustomObjectModules();
   const { computeLayerOutputs } = await import('../runtimes/tfjs-keras/intermediates.ts');
@@ -109,9 +118,14 @@ export async function findFirstDivergentLayer(request: DivergenceRequest): Promi
   const layers = pythonLayers.map(({ layer, tensor }): LayerComparison => {
     const twin = tsLayers.find((candidate) => candidate.name === layer.name);
     const base = { index: layer.index, name: layer.name, className: layer.class };
-    if (!twin) return { ...base, pass: false, report: `tfjs-keras has no layer "${layer.name}" (it has ${tsLayers.map((candidate) => candidate.name).join(', ')})` };
+    if (!twin)
+      return { ...base, pass: false, report: `tfjs-keras has no layer "${layer.name}" (it has ${tsLayers.map((candidate) => candidate.name).join(', ')})` };
     const comparison = compareAllClose(twin.tensor, tensor, tolerance);
-    return { ...base, pass: comparison.pass, ...(comparison.report ? { maxAbsDiff: comparison.report.maxAbsDiff, report: formatMismatchReport(comparison.report) } : {}) };
+    return {
+      ...base,
+      pass: comparison.pass,
+      ...(comparison.report ? { maxAbsDiff: comparison.report.maxAbsDiff, report: formatMismatchReport(comparison.report) } : {}),
+    };
   });
   const firstDivergent = layers.find((layer) => !layer.pass);
   return { layers, tolerance, ...(firstDivergent ? { firstDivergent } : {}) };
@@ -120,7 +134,10 @@ export async function findFirstDivergentLayer(request: DivergenceRequest): Promi
 /** One line per layer, then the first divergent layer with its mismatch report. */
 export function renderDivergence(result: DivergenceResult): string {
   const width = Math.max(...result.layers.map((layer) => `${layer.name} (${layer.className})`.length), 5);
-  const lines = result.layers.map((layer) => `${String(layer.index).padStart(3)}  ${`${layer.name} (${layer.className})`.padEnd(width)}  ${layer.pass ? 'ok' : 'DIVERGES'}${layer.maxAbsDiff === undefined ? '' : `  max abs diff ${layer.maxAbsDiff}`}`);
+  const lines = result.layers.map(
+    (layer) =>
+      `${String(layer.index).padStart(3)}  ${`${layer.name} (${layer.className})`.padEnd(width)}  ${layer.pass ? 'ok' : 'DIVERGES'}${layer.maxAbsDiff === undefined ? '' : `  max abs diff ${layer.maxAbsDiff}`}`,
+  );
   lines.push('', `tolerance rtol=${result.tolerance.rtol}, atol=${result.tolerance.atol}`);
   if (!result.firstDivergent) {
     lines.push('no divergence: every layer agrees within tolerance');

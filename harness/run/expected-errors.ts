@@ -32,7 +32,12 @@ export function applyExpectedErrors(check: CheckResult, spec: Pick<CaseSpec, 'ex
   if (entries.length === 0) return check;
   const expected = describeExpected(entries);
   if (check.verdict === 'pass' || check.verdict === 'fail') {
-    return { ...check, verdict: 'fail', outputs: undefined, reason: `expected ${expected}, ${check.runtime} raised nothing (outputs ${check.verdict === 'pass' ? 'matched' : 'did not match'})` };
+    return {
+      ...check,
+      verdict: 'fail',
+      outputs: undefined,
+      reason: `expected ${expected}, ${check.runtime} raised nothing (outputs ${check.verdict === 'pass' ? 'matched' : 'did not match'})`,
+    };
   }
   if (check.verdict !== 'error' && check.verdict !== 'unsupported') return check;
   const raised = check.error ?? { name: 'Unsupported', code: 'UNSUPPORTED', message: check.reason ?? '' };

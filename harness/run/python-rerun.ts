@@ -35,7 +35,9 @@ async function runReloadProcess(environment: Environment, caseDirectory: string,
   }
   const checks = await runGeneratorChecks<PythonCheck>(environment, ['reload', caseDirectory], timeoutSeconds);
   if (checks instanceof GeneratorCommandFailure) {
-    throw new RoundtripError('PYTHON_RERUN_FAILED', `python -m roundtrip_generator reload ${caseDirectory} in ${environment.name} ${checks.summary}`, { phase: 'load' });
+    throw new RoundtripError('PYTHON_RERUN_FAILED', `python -m roundtrip_generator reload ${caseDirectory} in ${environment.name} ${checks.summary}`, {
+      phase: 'load',
+    });
   }
   return checks;
 }

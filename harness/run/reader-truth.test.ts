@@ -34,8 +34,14 @@ function onnxContents(): ArtifactContents {
   return {
     format: 'onnx',
     metadata: {
-      producerName: 'tf2onnx', producerVersion: '1.17.0', opsetImports: [{ domain: '', version: 15 }, { domain: 'ai.onnx.ml', version: 2 }],
-      inputs: [{ name: 'x', dtype: 'float32', shape: ['unk__1', 8] }], outputs: [{ name: 'y', dtype: 'float32', shape: ['unk__2', 4] }],
+      producerName: 'tf2onnx',
+      producerVersion: '1.17.0',
+      opsetImports: [
+        { domain: '', version: 15 },
+        { domain: 'ai.onnx.ml', version: 2 },
+      ],
+      inputs: [{ name: 'x', dtype: 'float32', shape: ['unk__1', 8] }],
+      outputs: [{ name: 'y', dtype: 'float32', shape: ['unk__2', 4] }],
     },
     weights: new Map(),
     assets: new Map(),
@@ -46,8 +52,10 @@ function onnxTruth(): TruthFile {
   return {
     weights: {},
     graph: {
-      inputs: [{ name: 'x', elemType: 1, shape: ['unk__1', 8] }], outputs: [{ name: 'y', elemType: 1, shape: ['unk__2', 4] }],
-      opsets: { '': 15, 'ai.onnx.ml': 2 }, producer: { name: 'tf2onnx', version: '1.17.0' },
+      inputs: [{ name: 'x', elemType: 1, shape: ['unk__1', 8] }],
+      outputs: [{ name: 'y', elemType: 1, shape: ['unk__2', 4] }],
+      opsets: { '': 15, 'ai.onnx.ml': 2 },
+      producer: { name: 'tf2onnx', version: '1.17.0' },
     },
   };
 }
@@ -61,7 +69,9 @@ describe('compareWithTruth', () => {
   it('sees an altered asset, a missing or extra asset, and a changed archive entry list', () => {
     const contents = kerasContents();
     contents.assets.set('assets/vocabulary.txt', new TextEncoder().encode('a\nb\nX\n'));
-    expect(compareWithTruth('keras', contents, kerasTruth(), 'truth/keras.json')).toEqual([expect.stringMatching(/^assets\/vocabulary\.txt: asset bytes differ \(expected sha256 [0-9a-f]{12}…, 6 bytes; received [0-9a-f]{12}…, 6 bytes\)$/)]);
+    expect(compareWithTruth('keras', contents, kerasTruth(), 'truth/keras.json')).toEqual([
+      expect.stringMatching(/^assets\/vocabulary\.txt: asset bytes differ \(expected sha256 [0-9a-f]{12}…, 6 bytes; received [0-9a-f]{12}…, 6 bytes\)$/),
+    ]);
     contents.assets.delete('assets/vocabulary.txt');
     contents.assets.set('assets/other.txt', vocabulary);
     contents.metadata['archiveEntries'] = ['metadata.json', 'config.json', 'model.weights.h5', 'assets/other.txt'];
@@ -86,25 +96,45 @@ describe('compareWithTruth', () => {
     const contents = onnxContents();
     contents.metadata['outputs'] = [{ name: 'y', dtype: 'float64', shape: ['unk__2', 4] }];
     contents.metadata['inputs'] = [{ name: 'x:0', dtype: 'float32', shape: ['unk__1', 9] }];
-    contents.metadata['opsetImports'] = [{ domain: '', version: 13 }, { domain: 'ai.onnx.ml', version: 2 }];
+    contents.metadata['opsetImports'] = [
+      { domain: '', version: 13 },
+      { domain: 'ai.onnx.ml', version: 2 },
+    ];
     const problems = compareWithTruth('onnx', contents, onnxTruth(), 'truth/onnx.json');
-    expect(problems).toEqual([expect.stringMatching(/^graph inputs: expected/), expect.stringMatching(/^graph outputs: expected .*"float32".*received .*"float64"/), 'opset imports: expected {"":15,"ai.onnx.ml":2}, received {"":13,"ai.onnx.ml":2}']);
+    expect(problems).toEqual([
+      expect.stringMatching(/^graph inputs: expected/),
+      expect.stringMatching(/^graph outputs: expected .*"float32".*received .*"float64"/),
+      'opset imports: expected {"":15,"ai.onnx.ml":2}, received {"":13,"ai.onnx.ml":2}',
+    ]);
   });
 
   it('reports a truth section that no comparison covers instead of ignoring it', () => {
     const truth = { ...onnxTruth(), metadataProps: { a: 'b' } };
-    expect(compareWithTruth('onnx', onnxContents(), truth, 'truth/onnx.json')).toEqual(['truth/onnx.json: section "metadataProps" is not compared by the onnx reader check (expected one of weights, graph)']);
+    expect(compareWithTruth('onnx', onnxContents(), truth, 'truth/onnx.json')).toEqual([
+      'truth/onnx.json: section "metadataProps" is not compared by the onnx reader check (expected one of weights, graph)',
+    ]);
   });
 
   it('checks the shard each tensor lives in and the index of sharded weights', () => {
     const contents: ArtifactContents = {
       format: 'weights-sharded',
-      metadata: { indexMetadata: { total_size: 8 }, weightMap: { '/layers/dense/vars': ['a.weights.h5'] }, shards: ['a.weights.h5'], shardOf: { '/layers/dense/vars/0': 'b.weights.h5' } },
+      metadata: {
+        indexMetadata: { total_size: 8 },
+        weightMap: { '/layers/dense/vars': ['a.weights.h5'] },
+        shards: ['a.weights.h5'],
+        shardOf: { '/layers/dense/vars/0': 'b.weights.h5' },
+      },
       weights: new Map([['/layers/dense/vars/0', kernel]]),
       assets: new Map(),
     };
     const tensorTruth = { dtype: 'float32', shape: [2], sha256: hashTensor(kernel) };
-    const truth: TruthFile = { weights: { '/layers/dense/vars/0': tensorTruth }, index: { metadata: { total_size: 8 }, weight_map: { '/layers/dense/vars': ['a.weights.h5'] } }, shards: { 'a.weights.h5': { '/layers/dense/vars/0': tensorTruth } } };
-    expect(compareWithTruth('weights-sharded', contents, truth, 'truth/weights-sharded.json')).toEqual(['/layers/dense/vars/0: expected in shard a.weights.h5, received b.weights.h5']);
+    const truth: TruthFile = {
+      weights: { '/layers/dense/vars/0': tensorTruth },
+      index: { metadata: { total_size: 8 }, weight_map: { '/layers/dense/vars': ['a.weights.h5'] } },
+      shards: { 'a.weights.h5': { '/layers/dense/vars/0': tensorTruth } },
+    };
+    expect(compareWithTruth('weights-sharded', contents, truth, 'truth/weights-sharded.json')).toEqual([
+      '/layers/dense/vars/0: expected in shard a.weights.h5, received b.weights.h5',
+    ]);
   });
 });

@@ -23,7 +23,14 @@ type SectionComparison = (expected: unknown, contents: ArtifactContents, truth: 
  * that no comparison covers is itself a difference: what Python recorded is never silently left unchecked.
  */
 const SECTIONS: Partial<Record<FormatName, Record<string, SectionComparison>>> = {
-  keras: { weights: compareWeights, config: compareConfig, metadata: compareKerasMetadata, entries: compareArchiveEntries, weightsFile: compareWeightsFile, assets: compareAssets },
+  keras: {
+    weights: compareWeights,
+    config: compareConfig,
+    metadata: compareKerasMetadata,
+    entries: compareArchiveEntries,
+    weightsFile: compareWeightsFile,
+    assets: compareAssets,
+  },
   h5: { weights: compareWeights, config: compareConfig, attributes: compareH5Attributes },
   savedmodel: { weights: compareWeights, signatures: compareSignatures },
   checkpoint: { weights: compareWeights },
@@ -40,7 +47,9 @@ export function compareWithTruth(format: FormatName, contents: ArtifactContents,
   for (const [section, expected] of Object.entries(truth)) {
     const compare = comparisons[section];
     if (!compare) {
-      problems.push(`${truthFile}: section "${section}" is not compared by the ${format} reader check (expected one of ${Object.keys(comparisons).join(', ')})`);
+      problems.push(
+        `${truthFile}: section "${section}" is not compared by the ${format} reader check (expected one of ${Object.keys(comparisons).join(', ')})`,
+      );
       continue;
     }
     problems.push(...compare(expected, contents, truth));
@@ -106,7 +115,9 @@ function compareAssets(expected: unknown, contents: ArtifactContents): string[] 
     }
     const received = createHash('sha256').update(bytes).digest('hex');
     if (received !== asset.sha256 || bytes.length !== asset.size) {
-      problems.push(`${name}: asset bytes differ (expected sha256 ${short(asset.sha256)}, ${asset.size} bytes; received ${short(received)}, ${bytes.length} bytes)`);
+      problems.push(
+        `${name}: asset bytes differ (expected sha256 ${short(asset.sha256)}, ${asset.size} bytes; received ${short(received)}, ${bytes.length} bytes)`,
+      );
     }
   }
   for (const name of contents.assets.keys()) if (!(name in assets)) problems.push(`${name}: extra asset the truth does not list`);
@@ -117,8 +128,9 @@ function compareAssets(expected: unknown, contents: ArtifactContents): string[] 
 function compareH5Attributes(expected: unknown, contents: ArtifactContents): string[] {
   const problems: string[] = [];
   for (const [name, value] of Object.entries(expected as Record<string, unknown>)) {
-    const decoded = name === 'training_config' && typeof value === 'string' ? JSON.parse(value) as unknown : value;
-    if (!isDeepStrictEqual(contents.metadata[name], decoded)) problems.push(`attribute ${name}: expected ${json(decoded).slice(0, 200)}, received ${json(contents.metadata[name])?.slice(0, 200)}`);
+    const decoded = name === 'training_config' && typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+    if (!isDeepStrictEqual(contents.metadata[name], decoded))
+      problems.push(`attribute ${name}: expected ${json(decoded).slice(0, 200)}, received ${json(contents.metadata[name])?.slice(0, 200)}`);
   }
   return problems;
 }
@@ -131,8 +143,19 @@ interface OnnxValueTruth {
 
 /** Graph inputs and outputs (names, element types, shapes, in order), opset imports and producer. */
 function compareOnnxGraph(expected: unknown, contents: ArtifactContents): string[] {
-  const graph = expected as { inputs: OnnxValueTruth[]; outputs: OnnxValueTruth[]; opsets: Record<string, number>; producer?: { name: string; version: string } };
-  const metadata = contents.metadata as { inputs?: unknown; outputs?: unknown; opsetImports?: { domain: string; version: number }[]; producerName?: string; producerVersion?: string };
+  const graph = expected as {
+    inputs: OnnxValueTruth[];
+    outputs: OnnxValueTruth[];
+    opsets: Record<string, number>;
+    producer?: { name: string; version: string };
+  };
+  const metadata = contents.metadata as {
+    inputs?: unknown;
+    outputs?: unknown;
+    opsetImports?: { domain: string; version: number }[];
+    producerName?: string;
+    producerVersion?: string;
+  };
   const problems: string[] = [];
   for (const side of ['inputs', 'outputs'] as const) {
     const wanted = graph[side].map((value) => ({ name: value.name, dtype: onnxElementTypeName(value.elemType), shape: value.shape }));
@@ -150,8 +173,10 @@ function compareOnnxGraph(expected: unknown, contents: ArtifactContents): string
 function compareShardIndex(expected: unknown, contents: ArtifactContents): string[] {
   const index = expected as { metadata?: unknown; weight_map: unknown };
   const problems: string[] = [];
-  if (!isDeepStrictEqual(contents.metadata['indexMetadata'], index.metadata ?? {})) problems.push(`index metadata: expected ${json(index.metadata)}, received ${json(contents.metadata['indexMetadata'])}`);
-  if (!isDeepStrictEqual(contents.metadata['weightMap'], index.weight_map)) problems.push(`index weight_map: expected ${json(index.weight_map)}, received ${json(contents.metadata['weightMap'])}`);
+  if (!isDeepStrictEqual(contents.metadata['indexMetadata'], index.metadata ?? {}))
+    problems.push(`index metadata: expected ${json(index.metadata)}, received ${json(contents.metadata['indexMetadata'])}`);
+  if (!isDeepStrictEqual(contents.metadata['weightMap'], index.weight_map))
+    problems.push(`index weight_map: expected ${json(index.weight_map)}, received ${json(contents.metadata['weightMap'])}`);
   return problems;
 }
 

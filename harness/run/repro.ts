@@ -37,12 +37,22 @@ const DIRECT_RUNTIMES: ReadonlySet<string> = new Set(['onnxruntime-node', 'tfjs-
 function defaultFormat(manifest: GoldenManifest, runtime: RuntimeName): FormatName {
   const accepted = RUNTIME_LOADERS[runtime]?.formats ?? CROSS_LOAD_FORMATS;
   const format = manifest.artifacts.map((artifact) => artifact.format).find((candidate) => accepted.includes(candidate));
-  if (!format) throw new RoundtripError('REPRO_NO_ARTIFACT', `${manifest.case}: no artifact in ${manifest.environment} that ${runtime} takes (it takes ${accepted.join(', ')})`);
+  if (!format)
+    throw new RoundtripError(
+      'REPRO_NO_ARTIFACT',
+      `${manifest.case}: no artifact in ${manifest.environment} that ${runtime} takes (it takes ${accepted.join(', ')})`,
+    );
   return format;
 }
 
 /** Pick the format when only the runtime is given. */
-export async function resolveReproFormat(spec: CaseSpec, environment: string, runtime: RuntimeName, format: FormatName | undefined, goldenRoot?: string): Promise<FormatName> {
+export async function resolveReproFormat(
+  spec: CaseSpec,
+  environment: string,
+  runtime: RuntimeName,
+  format: FormatName | undefined,
+  goldenRoot?: string,
+): Promise<FormatName> {
   return format ?? defaultFormat(await readGoldenManifest(environment, spec.id, goldenRoot), runtime);
 }
 
@@ -59,10 +69,16 @@ export async function writeReproBundle(request: ReproRequest): Promise<ReproBund
   const { spec, environment, format, runtime } = request;
   const manifest = await readGoldenManifest(environment, spec.id, goldenRoot);
   const artifact = manifest.artifacts.find((candidate) => candidate.format === format);
-  if (!artifact) throw new RoundtripError('REPRO_NO_ARTIFACT', `${spec.id}: ${environment} wrote no ${format} artifact (written: ${manifest.artifacts.map((entry) => entry.format).join(', ') || 'none'})`);
+  if (!artifact)
+    throw new RoundtripError(
+      'REPRO_NO_ARTIFACT',
+      `${spec.id}: ${environment} wrote no ${format} artifact (written: ${manifest.artifacts.map((entry) => entry.format).join(', ') || 'none'})`,
+    );
   const python = runtime === 'python' || runtime.startsWith('python@');
-  if (python && !CROSS_LOAD_FORMATS.includes(format)) throw new RoundtripError('REPRO_UNSUPPORTED', `repro of ${runtime} rows covers ${CROSS_LOAD_FORMATS.join(', ')}; received ${format}`);
-  if (!python && runtime !== 'reader' && !RUNTIME_LOADERS[runtime]?.formats.includes(format)) throw new RoundtripError('REPRO_UNSUPPORTED', `${runtime} does not take ${format} artifacts`);
+  if (python && !CROSS_LOAD_FORMATS.includes(format))
+    throw new RoundtripError('REPRO_UNSUPPORTED', `repro of ${runtime} rows covers ${CROSS_LOAD_FORMATS.join(', ')}; received ${format}`);
+  if (!python && runtime !== 'reader' && !RUNTIME_LOADERS[runtime]?.formats.includes(format))
+    throw new RoundtripError('REPRO_UNSUPPORTED', `${runtime} does not take ${format} artifacts`);
 
   const source = goldenCaseDirectory(environment, spec.id, goldenRoot);
   // A bundle never carries golden data that differs from what the generator recorded.
@@ -71,15 +87,30 @@ export async function writeReproBundle(request: ReproRequest): Promise<ReproBund
   const directory = path.resolve(request.out ?? path.join(REPORTS_DIR, 'repro', `${environment}-${spec.id}-${format}-${runtime.replace('@', '-at-')}`));
   await mkdir(directory, { recursive: true });
   const copied = ['manifest.json', 'case.json', 'inputs', 'outputs', artifact.path, ...(python ? [] : [`truth/${format}.json`])];
-  for (const relative of copied) await cp(path.join(source, relative), path.join(directory, relative), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT' || relative.startsWith('truth/') || relative === 'case.json') return;
-    throw error;
-  });
+  for (const relative of copied)
+    await cp(path.join(source, relative), path.join(directory, relative), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT' || relative.startsWith('truth/') || relative === 'case.json') return;
+      throw error;
+    });
   // Only the reproduced artifact travels: the manifest lists just that one, and only the files that travel.
   const travels = (file: string) => copied.some((relative) => file === relative || file.startsWith(`${relative}/`));
-  await writeFile(path.join(directory, 'manifest.json'), `${JSON.stringify({ ...manifest, artifacts: [artifact], files: manifest.files?.filter((record) => travels(record.path)) }, null, 2)}\n`);
+  await writeFile(
+    path.join(directory, 'manifest.json'),
+    `${JSON.stringify({ ...manifest, artifacts: [artifact], files: manifest.files?.filter((record) => travels(record.path)) }, null, 2)}\n`,
+  );
   const tolerance = toleranceFor(spec, runtime);
-  const bundle = { case: spec.id, environment, format, runtime, artifact, inputs: manifest.inputs, outputs: manifest.outputs, tolerance, customObjects: spec.load.customObjects, customObjectModules: JSON.parse(process.env[CUSTOM_OBJECT_MODULES_VARIABLE] ?? '[]') as string[] };
+  const bundle = {
+    case: spec.id,
+    environment,
+    format,
+    runtime,
+    artifact,
+    inputs: manifest.inputs,
+    outputs: manifest.outputs,
+    tolerance,
+    customObjects: spec.load.customObjects,
+    customObjectModules: JSON.parse(process.env[CUSTOM_OBJECT_MODULES_VARIABLE] ?? '[]') as string[],
+  };
   await writeFile(path.join(directory, 'bundle.json'), `${JSON.stringify(bundle, null, 2)}\n`);
   const versions = { python: manifest.versions, node: process.version, platform: `${process.platform}-${process.arch}`, packages: await nodePackageVersions() };
   await writeFile(path.join(directory, 'versions.json'), `${JSON.stringify(versions, null, 2)}\n`);
@@ -89,7 +120,9 @@ export async function writeReproBundle(request: ReproRequest): Promise<ReproBund
     const loader = runtime === 'python' ? environment : runtime.slice('python@'.length);
     await writeFile(path.join(directory, 'repro.py'), pythonScript(environment));
     const loaderEnvironment = findEnvironment(loader);
-    const variables = Object.entries(loaderEnvironment.variables).map(([key, value]) => `${key}=${quote(value)} `).join('');
+    const variables = Object.entries(loaderEnvironment.variables)
+      .map(([key, value]) => `${key}=${quote(value)} `)
+      .join('');
     command = `${variables}${quote(venvPython(loaderEnvironment))} ${quote(path.join(directory, 'repro.py'))}`;
   } else {
     await writeFile(path.join(directory, 'repro.mjs'), nodeScript(runtime));
@@ -97,7 +130,10 @@ export async function writeReproBundle(request: ReproRequest): Promise<ReproBund
       ? `node ${quote(path.join(directory, 'repro.mjs'))}`
       : `node --import ${quote(pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href)} ${quote(path.join(directory, 'repro.mjs'))}`;
   }
-  await writeFile(path.join(directory, 'README.txt'), `${spec.id} ${format} × ${runtime} (${environment})\nrun: ${command}\nexit 0 = pass, 1 = fail, 2 = error\n`);
+  await writeFile(
+    path.join(directory, 'README.txt'),
+    `${spec.id} ${format} × ${runtime} (${environment})\nrun: ${command}\nexit 0 = pass, 1 = fail, 2 = error\n`,
+  );
   return { directory, command, files: [...copied, 'bundle.json', 'versions.json', python ? 'repro.py' : 'repro.mjs', 'README.txt'] };
 }
 
@@ -190,7 +226,7 @@ function readNpy(file) {
 }
 
 async function run(inputs) {
-${runtime === 'reader' ? readerBody : runners[runtime] ?? viaHarness}
+${runtime === 'reader' ? readerBody : (runners[runtime] ?? viaHarness)}
 }
 
 function allclose(actual, desired, { rtol, atol }) {

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { loadProject, selectProjectCases } from '../config.ts';
 import type { CaseSpec } from '../cases/types.ts';
 import type { Environment } from '../environments.ts';
-import { RoundtripError, type SerializedError, type ValidationIssue } from '../errors.ts';
+import type { SerializedError } from '../errors.ts';
 import { generateCases, type GenerationResult } from '../generator/drive.ts';
 import type { GeneratorRunnerName } from '../generator/runners.ts';
 import { readGoldenManifest } from '../generator/golden.ts';
@@ -45,7 +45,6 @@ export interface RunOptions {
   onCheck?: (check: CheckResult, done: number, total: number) => void;
 }
 
-
 async function describeRuntimes(pool: RuntimePool): Promise<Provenance['runtimes']> {
   const described: Provenance['runtimes'] = {};
   for (const runtime of NATIVE_RUNTIMES) {
@@ -78,7 +77,9 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
   const generation: GenerationResult[] = [];
   if (options.generate) {
     for (const environment of options.environments) {
-      generation.push(...(await generateCases(cases, environment, { force: options.force, goldenRoot, runner: options.runner, onProgress: options.onGeneration })));
+      generation.push(
+        ...(await generateCases(cases, environment, { force: options.force, goldenRoot, runner: options.runner, onProgress: options.onGeneration })),
+      );
     }
   }
 
@@ -94,26 +95,43 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
           generation.filter((entry) => entry.environment === environment.name && entry.error).map((entry) => [entry.case, entry.error!]),
         );
         const generationSkips = new Map<string, string>(
-          generation.filter((entry) => entry.environment === environment.name && entry.status === 'skipped').map((entry) => [entry.case, entry.reason ?? 'not generated']),
+          generation
+            .filter((entry) => entry.environment === environment.name && entry.status === 'skipped')
+            .map((entry) => [entry.case, entry.reason ?? 'not generated']),
         );
         const forEnvironment = planned.filter((check) => check.environment === environment.name);
         // One check per worker plus one for the main process's own work (readers, comparisons): enough to keep every
         // process busy, few enough that a check's seconds are its own, not time spent behind hundreds of others.
         await mapWithConcurrency(forEnvironment, (options.poolSize ?? 2) + 1, async (check) => {
-          const checked = await runCheck(check, { pool, expectations, goldenRoot, generationErrors, generationSkips, pythonChecks: options.pythonChecks, timeoutSeconds: options.timeoutSeconds });
+          const checked = await runCheck(check, {
+            pool,
+            expectations,
+            goldenRoot,
+            generationErrors,
+            generationSkips,
+            pythonChecks: options.pythonChecks,
+            timeoutSeconds: options.timeoutSeconds,
+          });
           checks.push(checked);
           options.onCheck?.(checked, checks.length, planned.length);
         });
         const first = cases[0];
         if (first) {
-          environments[environment.name] = await readGoldenManifest(environment.name, first.id, goldenRoot).then((manifest) => manifest.versions, () => ({}));
+          environments[environment.name] = await readGoldenManifest(environment.name, first.id, goldenRoot).then(
+            (manifest) => manifest.versions,
+            () => ({}),
+          );
         }
       }
       if (options.crossLoad ?? options.environments.length > 1) {
-        const pairs = options.environments.flatMap((writer) => options.environments.filter((loader) => loader !== writer).map((loader) => ({ writer, loader })));
+        const pairs = options.environments.flatMap((writer) =>
+          options.environments.filter((loader) => loader !== writer).map((loader) => ({ writer, loader })),
+        );
         // Only cases both environments make by their requirements and case tags: the version axis compares like with like.
         const makes = (spec: CaseSpec, environment: Environment) => !generationSkipReason(spec, environment, { available: true });
-        const jobs = pairs.flatMap(({ writer, loader }) => cases.filter((spec) => makes(spec, writer) && makes(spec, loader)).map((spec) => ({ writer, loader, spec })));
+        const jobs = pairs.flatMap(({ writer, loader }) =>
+          cases.filter((spec) => makes(spec, writer) && makes(spec, loader)).map((spec) => ({ writer, loader, spec })),
+        );
         // Each cross-load is a fresh Python process in the loader's venv; two at a time suits two cores.
         await mapWithConcurrency(jobs, 2, async ({ writer, loader, spec }) => {
           for (const checked of await crossLoadChecks(spec, writer, loader, goldenRoot, { expectations, timeoutSeconds: options.timeoutSeconds })) {

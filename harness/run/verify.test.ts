@@ -50,7 +50,12 @@ describe('verify', () => {
     // One worker runs the runtime checks one after another: their own seconds add up to at most the wall time,
     // and what each waited for the worker is reported apart.
     const pooled = checks.filter((check) => check.queueSeconds !== undefined);
-    expect(pooled.map((check) => check.runtime).sort()).toEqual(checks.filter((check) => !['python', 'reader'].includes(check.runtime) && check.verdict === 'pass').map((check) => check.runtime).sort());
+    expect(pooled.map((check) => check.runtime).sort()).toEqual(
+      checks
+        .filter((check) => !['python', 'reader'].includes(check.runtime) && check.verdict === 'pass')
+        .map((check) => check.runtime)
+        .sort(),
+    );
     expect(pooled.length).toBeGreaterThanOrEqual(3);
     expect(pooled.reduce((sum, check) => sum + check.seconds, 0)).toBeLessThan(wallSeconds);
     expect(Math.max(...pooled.map((check) => check.queueSeconds!))).toBeGreaterThan(Math.min(...pooled.map((check) => check.seconds)));
@@ -104,7 +109,15 @@ describe('verify', () => {
 
   it('turns an expected non-pass into expected-failure, and a pass where failure was expected into unexpected-pass', async () => {
     await freshCopy();
-    const expectation: Expectation = { case: spec.id, format: 'onnx', runtime: '*', environment: '*', verdict: 'fail', reason: 'a reason long enough', source: 'test:1' };
+    const expectation: Expectation = {
+      case: spec.id,
+      format: 'onnx',
+      runtime: '*',
+      environment: '*',
+      verdict: 'fail',
+      reason: 'a reason long enough',
+      source: 'test:1',
+    };
     const passing = await runCheck(planned('onnx', 'onnxruntime-node'), { pool, expectations: [expectation], goldenRoot });
     expect(passing).toMatchObject({ verdict: 'unexpected-pass', actual: 'pass' });
     const failing = applyExpectation({ ...passing, verdict: 'fail', actual: undefined }, [expectation]);
@@ -118,7 +131,15 @@ describe('verify', () => {
     const bytes = await readFile(file);
     bytes[bytes.byteLength - 1]! ^= 0x01;
     await writeFile(file, bytes);
-    const everything: Expectation = { case: spec.id, format: '*', runtime: '*', environment: '*', verdict: 'error', reason: 'a reason long enough', source: 'test:1' };
+    const everything: Expectation = {
+      case: spec.id,
+      format: '*',
+      runtime: '*',
+      environment: '*',
+      verdict: 'error',
+      reason: 'a reason long enough',
+      source: 'test:1',
+    };
     const checks = await Promise.all(planChecks(spec, environment).map(async (check) => runCheck(check, { pool, expectations: [everything], goldenRoot })));
     for (const check of checks) {
       expect(check).toMatchObject({ verdict: 'error', phase: 'read', classification: 'golden-integrity', error: { code: 'GOLDEN_INTEGRITY_MISMATCH' } });

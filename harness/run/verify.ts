@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import { applyExpectation, type Expectation } from '../cases/expectations.ts';
-import { toleranceFor, type CaseSpec, type FormatName, type RuntimeName } from '../cases/types.ts';
+import { toleranceFor } from '../cases/types.ts';
 import { compareAllClose } from '../compare/allclose.ts';
 import { dtypeRuleFor } from '../compare/dtype-table.ts';
 import { formatMismatchReport } from '../compare/mismatch-report.ts';
@@ -113,12 +112,24 @@ async function runCheckUnexpected(planned: PlannedCheck, context: VerifyContext)
     return result(planned, {
       verdict: 'error',
       phase: 'generate',
-      error: { name: 'GeneratorError', code: 'ARTIFACT_NOT_WRITTEN', message: `${planned.spec.id}: no ${planned.format} artifact in ${path.join(caseDirectory, 'manifest.json')}${cause ? `: ${cause.type}: ${cause.message}` : ''}` },
+      error: {
+        name: 'GeneratorError',
+        code: 'ARTIFACT_NOT_WRITTEN',
+        message: `${planned.spec.id}: no ${planned.format} artifact in ${path.join(caseDirectory, 'manifest.json')}${cause ? `: ${cause.type}: ${cause.message}` : ''}`,
+      },
     });
   }
   const artifactPath = path.join(caseDirectory, artifact.path);
   if (!existsSync(artifactPath)) {
-    return errorResult(planned, new RoundtripError('ARTIFACT_MISSING', `${artifactPath}: listed in the manifest but not on disk; run: npx keras-roundtrip generate --env ${planned.environment} --case ${planned.spec.id} --force`, { file: artifactPath, phase: 'read' }), 'read');
+    return errorResult(
+      planned,
+      new RoundtripError(
+        'ARTIFACT_MISSING',
+        `${artifactPath}: listed in the manifest but not on disk; run: npx keras-roundtrip generate --env ${planned.environment} --case ${planned.spec.id} --force`,
+        { file: artifactPath, phase: 'read' },
+      ),
+      'read',
+    );
   }
 
   if (planned.runtime === 'reader') return readerCheck(planned, caseDirectory, artifactPath);
@@ -148,15 +159,40 @@ async function pythonCheck(planned: PlannedCheck, manifest: GoldenManifest, case
   if (checks.length === 0) {
     const cause = manifest.generateErrors.find((entry) => entry.format === planned.format);
     if (cause?.type === FORMAT_UNAVAILABLE) return result(planned, { verdict: 'skipped', reason: `${planned.format}: ${cause.message}` });
-    return result(planned, { verdict: 'error', phase: 'generate', error: { name: 'GeneratorError', code: 'PYTHON_CHECK_MISSING', message: cause ? `${cause.type}: ${cause.message}` : `the manifest records no Python reload check for ${planned.format}` } });
+    return result(planned, {
+      verdict: 'error',
+      phase: 'generate',
+      error: {
+        name: 'GeneratorError',
+        code: 'PYTHON_CHECK_MISSING',
+        message: cause ? `${cause.type}: ${cause.message}` : `the manifest records no Python reload check for ${planned.format}`,
+      },
+    });
   }
   // A format can carry several Python checks (reload, then scenario checks): an error outranks a failure.
   const failed = checks.find((check) => check.status === 'error') ?? checks.find((check) => check.status === 'fail');
   if (!failed) return result(planned, { verdict: 'pass', settings });
   const message = `${failed.check}: ${failed.message ?? 'no message'}`;
   return failed.status === 'fail'
-    ? result(planned, { verdict: 'fail', settings, outputs: checks.filter((check) => check.status === 'fail').map((check) => ({ output: `(python ${check.check})`, pass: false, kind: 'value-mismatch', report: check.message, maxAbsDiff: check.maxAbsDiff ?? undefined })) })
-    : result(planned, { verdict: 'error', settings, phase: 'load', error: { name: 'PythonCheckError', code: failed.check === 'reload' ? 'PYTHON_RELOAD_FAILED' : 'PYTHON_CHECK_FAILED', message } });
+    ? result(planned, {
+        verdict: 'fail',
+        settings,
+        outputs: checks
+          .filter((check) => check.status === 'fail')
+          .map((check) => ({
+            output: `(python ${check.check})`,
+            pass: false,
+            kind: 'value-mismatch',
+            report: check.message,
+            maxAbsDiff: check.maxAbsDiff ?? undefined,
+          })),
+      })
+    : result(planned, {
+        verdict: 'error',
+        settings,
+        phase: 'load',
+        error: { name: 'PythonCheckError', code: failed.check === 'reload' ? 'PYTHON_RELOAD_FAILED' : 'PYTHON_CHECK_FAILED', message },
+      });
 }
 
 /** The writing stack, as the manifest records it: a recorded result is valid for it alone. */
@@ -177,7 +213,11 @@ interface TfjsModelEntry {
 async function readerCheck(planned: PlannedCheck, caseDirectory: string, artifactPath: string): Promise<CheckResult> {
   const truthFile = path.join(caseDirectory, 'truth', `${planned.format}.json`);
   if (!existsSync(truthFile)) {
-    throw new RoundtripError('TRUTH_MISSING', `${truthFile}: the case folder holds no truth for ${planned.format}, so the reader has nothing to be checked against; the generator that wrote it records none for this format`, { file: truthFile, phase: 'read' });
+    throw new RoundtripError(
+      'TRUTH_MISSING',
+      `${truthFile}: the case folder holds no truth for ${planned.format}, so the reader has nothing to be checked against; the generator that wrote it records none for this format`,
+      { file: truthFile, phase: 'read' },
+    );
   }
   const truth = JSON.parse(await readFile(truthFile, 'utf8')) as TruthFile;
   const contents = await readArtifact(artifactPath);
@@ -185,11 +225,26 @@ async function readerCheck(planned: PlannedCheck, caseDirectory: string, artifac
   if (problems.length === 0) return result(planned, { verdict: 'pass' });
   return result(planned, {
     verdict: 'fail',
-    outputs: [{ output: '(artifact contents)', pass: false, kind: 'content-mismatch', report: problems.slice(0, 20).join('\n') + (problems.length > 20 ? `\n… and ${problems.length - 20} more` : ''), mismatched: problems.length }],
+    outputs: [
+      {
+        output: '(artifact contents)',
+        pass: false,
+        kind: 'content-mismatch',
+        report: problems.slice(0, 20).join('\n') + (problems.length > 20 ? `\n… and ${problems.length - 20} more` : ''),
+        mismatched: problems.length,
+      },
+    ],
   });
 }
 
-async function runtimeCheck(planned: PlannedCheck, pool: WorkerRuns, manifest: GoldenManifest, caseDirectory: string, artifact: GoldenArtifact, artifactPath: string): Promise<CheckResult> {
+async function runtimeCheck(
+  planned: PlannedCheck,
+  pool: WorkerRuns,
+  manifest: GoldenManifest,
+  caseDirectory: string,
+  artifact: GoldenArtifact,
+  artifactPath: string,
+): Promise<CheckResult> {
   // Said before running: what the runtime cannot handle in this artifact is `unsupported`, not a crash or an error.
   const problems = (await RUNTIME_LOADERS[planned.runtime]?.preflight?.({ artifact, artifactPath, inputs: manifest.inputs })) ?? [];
   if (problems.length > 0) {
@@ -199,10 +254,15 @@ async function runtimeCheck(planned: PlannedCheck, pool: WorkerRuns, manifest: G
   const inputs: Record<string, Tensor> = {};
   const byCaseName = Object.fromEntries(manifest.inputs.map((input) => [input.name, input.name]));
   // tfjs models map inputs themselves (below); here every case input is read under its own name.
-  const inputMap = planned.format === 'tfjs' ? byCaseName : artifact.inputMap ?? byCaseName;
+  const inputMap = planned.format === 'tfjs' ? byCaseName : (artifact.inputMap ?? byCaseName);
   for (const [artifactName, caseName] of Object.entries(inputMap)) {
     const array = manifest.inputs.find((input) => input.name === caseName);
-    if (!array) throw new RoundtripError('INPUT_MAP_BROKEN', `${path.join(caseDirectory, 'manifest.json')}: artifact input "${artifactName}" maps to "${caseName}", which is not a reference input`, { phase: 'read' });
+    if (!array)
+      throw new RoundtripError(
+        'INPUT_MAP_BROKEN',
+        `${path.join(caseDirectory, 'manifest.json')}: artifact input "${artifactName}" maps to "${caseName}", which is not a reference input`,
+        { phase: 'read' },
+      );
     inputs[artifactName] = await readGoldenArray(caseDirectory, array);
   }
   // Like Python's custom_objects: a case loading with `argument` or `scope` hands its builder's classes over, by name.
@@ -215,20 +275,38 @@ async function runtimeCheck(planned: PlannedCheck, pool: WorkerRuns, manifest: G
   const comparisons: OutputComparison[] = [];
   const coercions = new Set<string>();
   let settings: Record<string, string | number | boolean> = {};
-  const runs = tfjsModels.length > 0
-    ? tfjsModels.map(([kind, entry]) => ({ signature: undefined, tfjsModel: kind as 'layers' | 'graph', entry }))
-    : signatures.map((signature) => ({ signature, tfjsModel: undefined, entry: undefined }));
+  const runs =
+    tfjsModels.length > 0
+      ? tfjsModels.map(([kind, entry]) => ({ signature: undefined, tfjsModel: kind as 'layers' | 'graph', entry }))
+      : signatures.map((signature) => ({ signature, tfjsModel: undefined, entry: undefined }));
   for (const { signature, tfjsModel, entry } of runs) {
     const runInputs = entry ? Object.fromEntries(Object.entries(entry.inputMap).map(([artifactName, caseName]) => [artifactName, inputs[caseName]!])) : inputs;
-    const outcome = await pool.run({ runtime: planned.runtime, format: planned.format, artifactPath, inputs: runInputs, ...(signature && signature !== DEFAULT_SIGNATURE ? { signature } : {}), ...(tfjsModel ? { tfjsModel } : {}), ...(customObjects.length > 0 ? { customObjects } : {}) });
+    const outcome = await pool.run({
+      runtime: planned.runtime,
+      format: planned.format,
+      artifactPath,
+      inputs: runInputs,
+      ...(signature && signature !== DEFAULT_SIGNATURE ? { signature } : {}),
+      ...(tfjsModel ? { tfjsModel } : {}),
+      ...(customObjects.length > 0 ? { customObjects } : {}),
+    });
     const at = signature && signature !== DEFAULT_SIGNATURE ? ` (signature "${signature}")` : tfjsModel ? ` (${tfjsModel} model)` : '';
     switch (outcome.kind) {
       case 'error':
         // What a runtime declares it cannot run (layers, arguments, missing TS twins) is `unsupported`, not an error.
-        if (UNSUPPORTED_ERROR_CODES.has(outcome.error.code)) return result(planned, { verdict: 'unsupported', reason: `${outcome.error.message}${at}`, error: outcome.error });
-        return result(planned, { verdict: 'error', phase: outcome.error.phase ?? 'run', error: outcome.error, ...(at ? { settings: { signature: signature! } } : {}) });
+        if (UNSUPPORTED_ERROR_CODES.has(outcome.error.code))
+          return result(planned, { verdict: 'unsupported', reason: `${outcome.error.message}${at}`, error: outcome.error });
+        return result(planned, {
+          verdict: 'error',
+          phase: outcome.error.phase ?? 'run',
+          error: outcome.error,
+          ...(at ? { settings: { signature: signature! } } : {}),
+        });
       case 'crashed':
-        return result(planned, { verdict: 'crashed', reason: `worker process ${outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`}${at}` });
+        return result(planned, {
+          verdict: 'crashed',
+          reason: `worker process ${outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`}${at}`,
+        });
       case 'timeout':
         return result(planned, { verdict: 'timeout', reason: `no answer within ${outcome.seconds} s; the worker was killed${at}` });
       case 'ok':
@@ -237,7 +315,9 @@ async function runtimeCheck(planned: PlannedCheck, pool: WorkerRuns, manifest: G
     const run = outcome.value;
     for (const coercion of run.inputCoercions) coercions.add(coercion);
     settings = { ...run.settings, ...settings };
-    comparisons.push(...await compareOutputs(planned, manifest, caseDirectory, entry?.outputMap ?? outputMapFor(manifest, artifact, signature), run.outputs, at));
+    comparisons.push(
+      ...(await compareOutputs(planned, manifest, caseDirectory, entry?.outputMap ?? outputMapFor(manifest, artifact, signature), run.outputs, at)),
+    );
   }
   if (planned.format === 'savedmodel' || planned.format === 'tflite') settings['signatures'] = signatures.join(', ');
   delete settings['signature'];
@@ -263,7 +343,14 @@ function outputMapFor(manifest: GoldenManifest, artifact: GoldenArtifact, signat
 }
 
 /** One comparison per reference output; `suffix` names the signature in the output's label. */
-async function compareOutputs(planned: PlannedCheck, manifest: GoldenManifest, caseDirectory: string, outputMap: Record<string, string>, outputs: Record<string, Tensor>, suffix: string): Promise<OutputComparison[]> {
+async function compareOutputs(
+  planned: PlannedCheck,
+  manifest: GoldenManifest,
+  caseDirectory: string,
+  outputMap: Record<string, string>,
+  outputs: Record<string, Tensor>,
+  suffix: string,
+): Promise<OutputComparison[]> {
   const tolerance = toleranceFor(planned.spec, planned.runtime);
   const comparisons: OutputComparison[] = [];
   for (const reference of manifest.outputs) {
@@ -271,7 +358,12 @@ async function compareOutputs(planned: PlannedCheck, manifest: GoldenManifest, c
     const actual = artifactName === undefined ? undefined : outputs[artifactName];
     const label = `${reference.name}${suffix}`;
     if (!actual) {
-      comparisons.push({ output: label, pass: false, kind: 'missing-output', report: `no output maps to "${reference.name}": the runtime returned ${JSON.stringify(Object.keys(outputs))}, the manifest maps ${JSON.stringify(outputMap)}` });
+      comparisons.push({
+        output: label,
+        pass: false,
+        kind: 'missing-output',
+        report: `no output maps to "${reference.name}": the runtime returned ${JSON.stringify(Object.keys(outputs))}, the manifest maps ${JSON.stringify(outputMap)}`,
+      });
       continue;
     }
     const desired = await readGoldenArray(caseDirectory, reference);
@@ -282,7 +374,13 @@ async function compareOutputs(planned: PlannedCheck, manifest: GoldenManifest, c
       kind: comparison.kind,
       ...(comparison.coercion ? { coercion: comparison.coercion } : {}),
       ...(comparison.report
-        ? { report: formatMismatchReport(comparison.report), maxAbsDiff: comparison.report.maxAbsDiff, maxRelDiff: comparison.report.maxRelDiff, mismatched: comparison.report.mismatched, total: comparison.report.total }
+        ? {
+            report: formatMismatchReport(comparison.report),
+            maxAbsDiff: comparison.report.maxAbsDiff,
+            maxRelDiff: comparison.report.maxRelDiff,
+            mismatched: comparison.report.mismatched,
+            total: comparison.report.total,
+          }
         : {}),
     });
   }

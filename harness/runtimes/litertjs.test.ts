@@ -42,11 +42,17 @@ describe.skipIf(!HAS_PYTHON)('litertjs runtime', { timeout: 180_000 }, () => {
     it(`a ${variant} .tflite with static shapes matches TensorFlow's interpreter on the same file`, async () => {
       const file = path.join(directory, `${variant}.tflite`);
       const inputs = { x: await readNpy(path.join(directory, 'x.npy')) };
-      expect(await preflightLiteRtJs({ artifact: { format: 'tflite', path: file }, artifactPath: file, inputs: [{ name: 'x', dtype: 'float32' }] })).toEqual([]);
+      expect(await preflightLiteRtJs({ artifact: { format: 'tflite', path: file }, artifactPath: file, inputs: [{ name: 'x', dtype: 'float32' }] })).toEqual(
+        [],
+      );
       const result = await litertJsRuntime.run({ runtime: 'litertjs', format: 'tflite', artifactPath: file, inputs });
       expect(Object.keys(result.outputs)).toEqual(['output_0']);
       expect(result.settings).toMatchObject({ accelerator: 'wasm', numThreads: 1, signature: 'serving_default' });
-      const comparison = compareAllClose(result.outputs['output_0']!, await readNpy(path.join(directory, `${variant}.expected.npy`)), { rtol: 1e-5, atol: 1e-5, equalNan: true });
+      const comparison = compareAllClose(result.outputs['output_0']!, await readNpy(path.join(directory, `${variant}.expected.npy`)), {
+        rtol: 1e-5,
+        atol: 1e-5,
+        equalNan: true,
+      });
       expect(comparison.pass, JSON.stringify(comparison.report)).toBe(true);
     });
   }
@@ -54,12 +60,17 @@ describe.skipIf(!HAS_PYTHON)('litertjs runtime', { timeout: 180_000 }, () => {
   it('the pre-flight names a dynamic input dimension, which LiteRT.js cannot resize', async () => {
     const file = path.join(GOLDEN_DIR, 'tf2.21-keras3', 'lstm-tflite', 'artifacts', 'model.tflite');
     const problems = await preflightLiteRtJs({ artifact: { format: 'tflite', path: file }, artifactPath: file, inputs: [{ name: 'x', dtype: 'float32' }] });
-    expect(problems).toEqual([expect.stringMatching(/signature "serving_default" input tensor \d+ has dynamic shape \[-1,4,3\]; LiteRT.js cannot resize inputs/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/signature "serving_default" input tensor \d+ has dynamic shape \[-1,4,3\]; LiteRT.js cannot resize inputs/),
+    ]);
   });
 
   it('a file LiteRT cannot load is a load-phase RuntimeError, not a crash', async () => {
     const file = path.join(directory, 'junk.tflite');
     await writeFile(file, new Uint8Array(64));
-    await expect(litertJsRuntime.run({ runtime: 'litertjs', format: 'tflite', artifactPath: file, inputs: {} })).rejects.toMatchObject({ code: 'RUNTIME_LOAD_FAILED', phase: 'load' });
+    await expect(litertJsRuntime.run({ runtime: 'litertjs', format: 'tflite', artifactPath: file, inputs: {} })).rejects.toMatchObject({
+      code: 'RUNTIME_LOAD_FAILED',
+      phase: 'load',
+    });
   });
 });

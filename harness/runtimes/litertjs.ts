@@ -26,7 +26,6 @@ export const LITERTJS_SETTINGS = { accelerator: 'wasm', numThreads: 1 } as const
 /** Element types LiteRT.js tensors carry across its JS API (its DATATYPES table). */
 const LITERTJS_DTYPES: Partial<Record<DType, 'float32' | 'int32' | 'uint8'>> = { float32: 'float32', int32: 'int32', uint8: 'uint8' };
 
-
 /**
  * What LiteRT.js's emscripten loader expects from a browser worker, given under Node: `self`, `importScripts` (run a
  * script file in this realm, so its top-level `var ModuleFactory` lands on globalThis), `require` and `__dirname`.
@@ -60,10 +59,19 @@ function packageVersion(name: string): string {
   return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
 }
 
-interface OperatorCodeContents { builtin: string; customCode: string | null; version: number }
+interface OperatorCodeContents {
+  builtin: string;
+  customCode: string | null;
+  version: number;
+}
 interface TfliteConfig {
   operatorCodes: OperatorCodeContents[];
-  subgraphs: { operators: { opcodeIndex: number }[]; tensors: { dtype: string; shape: number[]; shapeSignature: number[] | null }[]; inputs: number[]; outputs: number[] }[];
+  subgraphs: {
+    operators: { opcodeIndex: number }[];
+    tensors: { dtype: string; shape: number[]; shapeSignature: number[] | null }[];
+    inputs: number[];
+    outputs: number[];
+  }[];
   signatureDefs: { signatureKey: string; subgraphIndex: number }[];
 }
 
@@ -80,17 +88,29 @@ export async function preflightLiteRtJs(subject: PreflightSubject): Promise<stri
   const used = new Set(config.subgraphs.flatMap((subgraph) => subgraph.operators.map((operator) => operator.opcodeIndex)));
   for (const index of [...used].sort((a, b) => a - b)) {
     const code = config.operatorCodes[index];
-    if (code?.builtin === 'CUSTOM') problems.push(`op CUSTOM "${code.customCode}" version ${code.version}: ${code.customCode?.startsWith('Flex') ? 'TF select ops are' : 'custom ops are'} not part of LiteRT.js`);
+    if (code?.builtin === 'CUSTOM')
+      problems.push(
+        `op CUSTOM "${code.customCode}" version ${code.version}: ${code.customCode?.startsWith('Flex') ? 'TF select ops are' : 'custom ops are'} not part of LiteRT.js`,
+      );
   }
   for (const signature of config.signatureDefs.length > 0 ? config.signatureDefs : [{ signatureKey: DEFAULT_SIGNATURE, subgraphIndex: 0 }]) {
     const subgraph = config.subgraphs[signature.subgraphIndex];
     if (!subgraph) continue;
-    for (const [role, indices] of [['input', subgraph.inputs], ['output', subgraph.outputs]] as const) {
+    for (const [role, indices] of [
+      ['input', subgraph.inputs],
+      ['output', subgraph.outputs],
+    ] as const) {
       for (const index of indices) {
         const tensor = subgraph.tensors[index];
         if (!tensor) continue;
-        if (!LITERTJS_DTYPES[tensor.dtype as DType]) problems.push(`signature "${signature.signatureKey}" ${role} tensor ${index} is ${tensor.dtype}; LiteRT.js tensors take ${Object.keys(LITERTJS_DTYPES).join(', ')}`);
-        if (role === 'input' && tensor.shapeSignature?.some((dim) => dim < 0)) problems.push(`signature "${signature.signatureKey}" input tensor ${index} has dynamic shape ${JSON.stringify(tensor.shapeSignature)}; LiteRT.js cannot resize inputs`);
+        if (!LITERTJS_DTYPES[tensor.dtype as DType])
+          problems.push(
+            `signature "${signature.signatureKey}" ${role} tensor ${index} is ${tensor.dtype}; LiteRT.js tensors take ${Object.keys(LITERTJS_DTYPES).join(', ')}`,
+          );
+        if (role === 'input' && tensor.shapeSignature?.some((dim) => dim < 0))
+          problems.push(
+            `signature "${signature.signatureKey}" input tensor ${index} has dynamic shape ${JSON.stringify(tensor.shapeSignature)}; LiteRT.js cannot resize inputs`,
+          );
       }
     }
   }
@@ -100,7 +120,10 @@ export async function preflightLiteRtJs(subject: PreflightSubject): Promise<stri
 function toLiteRtTensor(litert: LiteRt, name: string, tensor: Tensor): LiteRtTensor {
   const dtype = LITERTJS_DTYPES[tensor.dtype];
   if (!dtype || Array.isArray(tensor.data)) {
-    throw new RuntimeError('RUNTIME_DTYPE_UNSUPPORTED', `input "${name}": LiteRT.js cannot take ${tensor.dtype}; expected one of ${Object.keys(LITERTJS_DTYPES).join(', ')}`);
+    throw new RuntimeError(
+      'RUNTIME_DTYPE_UNSUPPORTED',
+      `input "${name}": LiteRT.js cannot take ${tensor.dtype}; expected one of ${Object.keys(LITERTJS_DTYPES).join(', ')}`,
+    );
   }
   return new litert.Tensor(tensor.data as LiteRtTypedArray, tensor.shape);
 }
@@ -138,9 +161,17 @@ export const litertJsRuntime: Runtime = {
       const missing = MISSING_OP.exec(message);
       if (missing) {
         const op = missing[3] ? `custom op ${missing[3]}` : `op ${missing[1]} version ${missing[2]}`;
-        throw new RuntimeError(LITERTJS_OP_UNSUPPORTED, `${request.artifactPath}: LiteRT.js has no kernel for ${op}`, { phase: 'load', file: request.artifactPath, cause: error });
+        throw new RuntimeError(LITERTJS_OP_UNSUPPORTED, `${request.artifactPath}: LiteRT.js has no kernel for ${op}`, {
+          phase: 'load',
+          file: request.artifactPath,
+          cause: error,
+        });
       }
-      throw new RuntimeError('RUNTIME_LOAD_FAILED', `${request.artifactPath}: LiteRT.js loadAndCompile failed: ${message}`, { phase: 'load', file: request.artifactPath, cause: error });
+      throw new RuntimeError('RUNTIME_LOAD_FAILED', `${request.artifactPath}: LiteRT.js loadAndCompile failed: ${message}`, {
+        phase: 'load',
+        file: request.artifactPath,
+        cause: error,
+      });
     }
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     const created: LiteRtTensor[] = [];
@@ -148,10 +179,20 @@ export const litertJsRuntime: Runtime = {
       const signatures = Object.keys(model.signatures);
       const signature = request.signature ?? (signatures.includes(DEFAULT_SIGNATURE) ? DEFAULT_SIGNATURE : signatures[0]!);
       const runner = model.signatures[signature];
-      if (!runner) throw new RuntimeError('RUNTIME_SIGNATURE_MISSING', `${request.artifactPath}: no signature "${signature}"; the model has ${JSON.stringify(signatures)}`, { file: request.artifactPath });
+      if (!runner)
+        throw new RuntimeError(
+          'RUNTIME_SIGNATURE_MISSING',
+          `${request.artifactPath}: no signature "${signature}"; the model has ${JSON.stringify(signatures)}`,
+          { file: request.artifactPath },
+        );
       const expected = runner.getInputDetails().map((detail) => detail.name);
       const missing = expected.filter((name) => !(name in request.inputs));
-      if (missing.length > 0) throw new RuntimeError('RUNTIME_INPUT_MISSING', `${request.artifactPath}: signature "${signature}" expects inputs ${JSON.stringify(expected)}, received ${JSON.stringify(Object.keys(request.inputs))}`, { file: request.artifactPath });
+      if (missing.length > 0)
+        throw new RuntimeError(
+          'RUNTIME_INPUT_MISSING',
+          `${request.artifactPath}: signature "${signature}" expects inputs ${JSON.stringify(expected)}, received ${JSON.stringify(Object.keys(request.inputs))}`,
+          { file: request.artifactPath },
+        );
       const feeds: Record<string, LiteRtTensor> = {};
       for (const name of expected) {
         const tensor = toLiteRtTensor(litert, name, request.inputs[name]!);
@@ -169,7 +210,10 @@ export const litertJsRuntime: Runtime = {
       return { outputs, loadSeconds, runSeconds, inputCoercions: [], settings: { ...LITERTJS_SETTINGS, signature } };
     } catch (error) {
       if (error instanceof RuntimeError) throw error;
-      throw new RuntimeError('RUNTIME_RUN_FAILED', `${request.artifactPath}: LiteRT.js run failed: ${(error as Error).message}`, { file: request.artifactPath, cause: error });
+      throw new RuntimeError('RUNTIME_RUN_FAILED', `${request.artifactPath}: LiteRT.js run failed: ${(error as Error).message}`, {
+        file: request.artifactPath,
+        cause: error,
+      });
     } finally {
       for (const tensor of created) tensor.delete();
       model.delete();

@@ -11,7 +11,13 @@ import { nativePackageDirectory, nativeRuntimesDirectory, nativeUnavailableReaso
 describe('native runtimes in the cache', () => {
   it('live under the cache, keyed by their versions and the Node ABI', () => {
     const directory = nativeRuntimesDirectory('/c');
-    expect(directory).toBe(path.join('/c', 'node-runtimes', `tfjs-node-${NATIVE_PACKAGES['@tensorflow/tfjs-node']}+onnxruntime-node-${NATIVE_PACKAGES['onnxruntime-node']}+node-abi${process.versions.modules}`));
+    expect(directory).toBe(
+      path.join(
+        '/c',
+        'node-runtimes',
+        `tfjs-node-${NATIVE_PACKAGES['@tensorflow/tfjs-node']}+onnxruntime-node-${NATIVE_PACKAGES['onnxruntime-node']}+node-abi${process.versions.modules}`,
+      ),
+    );
     expect(nativePackageDirectory('@tensorflow/tfjs-node', '/c')).toBe(path.join(directory, 'node_modules', '@tensorflow', 'tfjs-node'));
   });
 
@@ -19,7 +25,9 @@ describe('native runtimes in the cache', () => {
     const empty = await mkdtemp(path.join(tmpdir(), 'roundtrip-cache-'));
     try {
       for (const name of Object.keys(NATIVE_PACKAGES) as (keyof typeof NATIVE_PACKAGES)[]) {
-        expect(nativeUnavailableReason(name, empty)).toMatch(new RegExp(`^${name.replace('/', '\\/')} .* is not set up in .*: run: npx keras-roundtrip setup$`));
+        expect(nativeUnavailableReason(name, empty)).toMatch(
+          new RegExp(`^${name.replace('/', '\\/')} .* is not set up in .*: run: npx keras-roundtrip setup$`),
+        );
       }
     } finally {
       await rm(empty, { recursive: true, force: true });
@@ -37,22 +45,30 @@ describe('a user module importing the native packages by name (as in a runtime w
   it.each([
     ['ESM import', 'twin.mjs', "const tf = await import('@tensorflow/tfjs-node');"],
     ['CommonJS require', 'twin.cjs', "const tf = require('@tensorflow/tfjs-node');"],
-  ])('%s gets the runtimes\' copy with the native backend', async (_kind, file, load) => {
-    const folder = await mkdtemp(path.join(tmpdir(), 'roundtrip-twin-'));
-    try {
-      const body = file.endsWith('.cjs') ? `module.exports = async () => { ${load} return tf; };` : `export default async () => { ${load} return tf; };`;
-      await writeFile(path.join(folder, file), body);
-      const script = `
+  ])(
+    "%s gets the runtimes' copy with the native backend",
+    async (_kind, file, load) => {
+      const folder = await mkdtemp(path.join(tmpdir(), 'roundtrip-twin-'));
+      try {
+        const body = file.endsWith('.cjs') ? `module.exports = async () => { ${load} return tf; };` : `export default async () => { ${load} return tf; };`;
+        await writeFile(path.join(folder, file), body);
+        const script = `
         import { registerNativeModuleResolution, requireNative } from ${JSON.stringify(path.join(import.meta.dirname, 'native-modules.ts'))};
         registerNativeModuleResolution();
         const loadTwin = (await import(${JSON.stringify(path.join(folder, file))})).default;
         const fromTwin = await loadTwin();
         const ours = requireNative('@tensorflow/tfjs-node');
         console.log(JSON.stringify({ same: (fromTwin.default ?? fromTwin) === ours, backend: ours.getBackend() }));`;
-      const { stdout } = await execa(process.execPath, ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, '--input-type=module', '-e', script], { cwd: folder, env: { TF_CPP_MIN_LOG_LEVEL: '3' } });
-      expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ same: true, backend: 'tensorflow' });
-    } finally {
-      await rm(folder, { recursive: true, force: true });
-    }
-  }, 60_000);
+        const { stdout } = await execa(
+          process.execPath,
+          ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, '--input-type=module', '-e', script],
+          { cwd: folder, env: { TF_CPP_MIN_LOG_LEVEL: '3' } },
+        );
+        expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ same: true, backend: 'tensorflow' });
+      } finally {
+        await rm(folder, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

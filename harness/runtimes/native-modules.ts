@@ -17,14 +17,23 @@ export const NATIVE_PACKAGES = { '@tensorflow/tfjs-node': '4.22.0', 'onnxruntime
 export type NativePackage = keyof typeof NATIVE_PACKAGES;
 
 /** Packages a user's module may import that must resolve into the native tree (one tfjs instance per process). */
-const SHARED_PACKAGES: readonly string[] = ['@tensorflow/tfjs-node', '@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-converter', 'onnxruntime-node'];
+const SHARED_PACKAGES: readonly string[] = [
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-layers',
+  '@tensorflow/tfjs-converter',
+  'onnxruntime-node',
+];
 
 /** The binding stamp: what tfjs-node's binding was built against, written by set-up, read for provenance. */
 export const BINDING_STAMP = '.roundtrip-stamp';
 
 /** `<cache>/node-runtimes/<versions and Node ABI>`: a small npm project holding the native packages. */
 export function nativeRuntimesDirectory(cache: string = CACHE_ROOT): string {
-  const key = Object.entries(NATIVE_PACKAGES).map(([name, version]) => `${name.replace('@tensorflow/', '')}-${version}`).join('+');
+  const key = Object.entries(NATIVE_PACKAGES)
+    .map(([name, version]) => `${name.replace('@tensorflow/', '')}-${version}`)
+    .join('+');
   return path.join(cache, 'node-runtimes', `${key}+node-abi${process.versions.modules}`);
 }
 
@@ -42,7 +51,8 @@ export function tfjsNodeBindingFile(cache: string = CACHE_ROOT): string {
 export function nativeUnavailableReason(name: NativePackage, cache: string = CACHE_ROOT): string | undefined {
   const directory = nativePackageDirectory(name, cache);
   const remedy = 'run: npx keras-roundtrip setup';
-  if (!existsSync(path.join(directory, 'package.json'))) return `${name} ${NATIVE_PACKAGES[name]} is not set up in ${nativeRuntimesDirectory(cache)}: ${remedy}`;
+  if (!existsSync(path.join(directory, 'package.json')))
+    return `${name} ${NATIVE_PACKAGES[name]} is not set up in ${nativeRuntimesDirectory(cache)}: ${remedy}`;
   if (name === '@tensorflow/tfjs-node' && (!existsSync(tfjsNodeBindingFile(cache)) || !existsSync(path.join(directory, 'deps', BINDING_STAMP)))) {
     return `the tfjs-node binding is not built in ${directory}: ${remedy}`;
   }
@@ -65,7 +75,9 @@ export function requireNative<T>(name: NativePackage): T {
     } catch (error) {
       // Set up once, broken since (a venv moved or deleted under the binding): the same one command repairs it.
       const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      throw new SetupError('native-runtimes', `${name} in ${nativeRuntimesDirectory()} does not load (${message}): run: npx keras-roundtrip setup`, { cause: error });
+      throw new SetupError('native-runtimes', `${name} in ${nativeRuntimesDirectory()} does not load (${message}): run: npx keras-roundtrip setup`, {
+        cause: error,
+      });
     }
   }
   return loaded.get(name) as T;

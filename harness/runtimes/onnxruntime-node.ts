@@ -23,10 +23,19 @@ export const ONNX_SESSION_OPTIONS = {
 
 /** onnxruntime's tensor type names for ours; float16 travels as raw bits, bool as 0/1 bytes. */
 const ORT_TYPES: Partial<Record<DType, OrtTensor['type']>> = {
-  float16: 'float16', float32: 'float32', float64: 'float64',
-  int8: 'int8', int16: 'int16', int32: 'int32', int64: 'int64',
-  uint8: 'uint8', uint16: 'uint16', uint32: 'uint32', uint64: 'uint64',
-  bool: 'bool', string: 'string',
+  float16: 'float16',
+  float32: 'float32',
+  float64: 'float64',
+  int8: 'int8',
+  int16: 'int16',
+  int32: 'int32',
+  int64: 'int64',
+  uint8: 'uint8',
+  uint16: 'uint16',
+  uint32: 'uint32',
+  uint64: 'uint64',
+  bool: 'bool',
+  string: 'string',
 };
 
 /** Input dtypes onnxruntime-node's JS tensors can carry (bfloat16 has no JS tensor type). */
@@ -47,7 +56,8 @@ const DTYPE_OF_ORT_TYPE = new Map(Object.entries(ORT_TYPES).map(([dtype, type]) 
 
 function fromOrtTensor(tensor: OrtTensor): Tensor {
   const dtype = DTYPE_OF_ORT_TYPE.get(tensor.type);
-  if (!dtype) throw new RuntimeError('RUNTIME_DTYPE_UNSUPPORTED', `onnxruntime-node returned an output of type ${tensor.type}, which keras-roundtrip cannot compare`);
+  if (!dtype)
+    throw new RuntimeError('RUNTIME_DTYPE_UNSUPPORTED', `onnxruntime-node returned an output of type ${tensor.type}, which keras-roundtrip cannot compare`);
   // The binding already copied the output into a JS-owned buffer of its own (it outlives the session): no second copy.
   return { dtype, shape: tensor.dims.map(Number), data: tensor.data as Tensor['data'] };
 }
@@ -70,7 +80,11 @@ export const onnxRuntimeNodeRuntime: Runtime = {
     try {
       session = await ort.InferenceSession.create(request.artifactPath, { ...ONNX_SESSION_OPTIONS, executionProviders: ['cpu'] });
     } catch (error) {
-      throw new RuntimeError('RUNTIME_LOAD_FAILED', `${request.artifactPath}: InferenceSession.create failed: ${(error as Error).message}`, { phase: 'load', file: request.artifactPath, cause: error });
+      throw new RuntimeError('RUNTIME_LOAD_FAILED', `${request.artifactPath}: InferenceSession.create failed: ${(error as Error).message}`, {
+        phase: 'load',
+        file: request.artifactPath,
+        cause: error,
+      });
     }
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     try {
@@ -84,7 +98,11 @@ export const onnxRuntimeNodeRuntime: Runtime = {
       }
       const missing = session.inputNames.filter((name) => !(name in feeds));
       if (missing.length > 0) {
-        throw new RuntimeError('RUNTIME_INPUT_MISSING', `${request.artifactPath}: the model expects inputs ${JSON.stringify(session.inputNames)}, received ${JSON.stringify(Object.keys(feeds))}`, { file: request.artifactPath });
+        throw new RuntimeError(
+          'RUNTIME_INPUT_MISSING',
+          `${request.artifactPath}: the model expects inputs ${JSON.stringify(session.inputNames)}, received ${JSON.stringify(Object.keys(feeds))}`,
+          { file: request.artifactPath },
+        );
       }
       const runStarted = performance.now();
       const results = await session.run(feeds);
@@ -94,7 +112,10 @@ export const onnxRuntimeNodeRuntime: Runtime = {
       return { outputs, loadSeconds, runSeconds, inputCoercions: [], settings: { ...ONNX_SESSION_OPTIONS, executionProvider: 'cpu' } };
     } catch (error) {
       if (error instanceof RuntimeError) throw error;
-      throw new RuntimeError('RUNTIME_RUN_FAILED', `${request.artifactPath}: session.run failed: ${(error as Error).message}`, { file: request.artifactPath, cause: error });
+      throw new RuntimeError('RUNTIME_RUN_FAILED', `${request.artifactPath}: session.run failed: ${(error as Error).message}`, {
+        file: request.artifactPath,
+        cause: error,
+      });
     } finally {
       await session.release();
     }

@@ -29,7 +29,7 @@ describe('RuntimePool', () => {
     expect(pool.workerPids()).toHaveLength(1);
   });
 
-  it('counts the wait for a busy worker and the runtime load as queued time, not the job\'s', async () => {
+  it("counts the wait for a busy worker and the runtime load as queued time, not the job's", async () => {
     pool = new RuntimePool({ size: 1 });
     const request = { runtime: 'onnxruntime-node', format: 'onnx', artifactPath: '/nonexistent/model.onnx', inputs: {} } as const;
     const submitted = performance.now();

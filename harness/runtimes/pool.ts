@@ -6,9 +6,7 @@ import type { RuntimeName } from '../cases/types.ts';
 import type { SerializedError } from '../errors.ts';
 import type { RunRequest, RunResult } from './types.ts';
 
-type WorkerMessage =
-  | { kind: 'run'; runtime: RuntimeName; request: RunRequest }
-  | { kind: 'describe'; runtime: RuntimeName };
+type WorkerMessage = { kind: 'run'; runtime: RuntimeName; request: RunRequest } | { kind: 'describe'; runtime: RuntimeName };
 
 export type WorkerRequest = WorkerMessage & { id: number };
 
@@ -92,7 +90,8 @@ export class RuntimePool {
   }
 
   private submit(message: WorkerMessage): Promise<PoolOutcome<WorkerResponse & { ok: true }>> {
-    if (this.closed) return Promise.resolve({ kind: 'error', error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool is closed' }, queuedSeconds: 0 });
+    if (this.closed)
+      return Promise.resolve({ kind: 'error', error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool is closed' }, queuedSeconds: 0 });
     return new Promise((resolve) => {
       this.queue.push({
         message,
@@ -165,12 +164,22 @@ export class RuntimePool {
   /** Stop every worker; queued jobs resolve as errors. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.resolve({ kind: 'error', error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool closed before this check ran' }, queuedSeconds: (wallClockMs() - job.submittedAt) / 1000 });
-    await Promise.all([...this.slots].map((slot) => new Promise<void>((resolve) => {
-      if (slot.child.exitCode !== null || slot.child.signalCode !== null) return resolve();
-      slot.child.once('exit', () => resolve());
-      slot.child.disconnect();
-      setTimeout(() => slot.child.kill('SIGKILL'), 3000).unref();
-    })));
+    for (const job of this.queue.splice(0))
+      job.resolve({
+        kind: 'error',
+        error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool closed before this check ran' },
+        queuedSeconds: (wallClockMs() - job.submittedAt) / 1000,
+      });
+    await Promise.all(
+      [...this.slots].map(
+        (slot) =>
+          new Promise<void>((resolve) => {
+            if (slot.child.exitCode !== null || slot.child.signalCode !== null) return resolve();
+            slot.child.once('exit', () => resolve());
+            slot.child.disconnect();
+            setTimeout(() => slot.child.kill('SIGKILL'), 3000).unref();
+          }),
+      ),
+    );
   }
 }

@@ -22,7 +22,10 @@ const LOADERS: Record<WorkerRuntimeName, Omit<RuntimeLoader, 'formats'>> = {
   },
   'tfjs-keras': {
     // Custom-object twins register themselves on import, before any model loads.
-    load: async () => (await importCustomObjectModules(), (await import('./tfjs-keras.ts')).tfjsKerasRuntime),
+    load: async () => {
+      await importCustomObjectModules();
+      return (await import('./tfjs-keras.ts')).tfjsKerasRuntime;
+    },
   },
   'tfjs-converter': { load: async () => (await import('./tfjs-converter.ts')).tfjsConverterRuntime },
   'onnxruntime-node': {

@@ -11,7 +11,6 @@ import { positionalOutputName, type RunRequest, type RunResult, type Runtime } f
 type TfjsNode = typeof import('@tensorflow/tfjs-node');
 type TfTensor = import('@tensorflow/tfjs-node').Tensor;
 
-
 /** Name outputs as the artifact's maps do: layers models by position, graph models by signature output key. */
 function nameOutputs(predicted: TfTensor | TfTensor[] | Record<string, TfTensor>, keys: readonly string[]): Record<string, TfTensor> {
   if (!Array.isArray(predicted) && !('dataSync' in predicted)) return predicted as Record<string, TfTensor>;
@@ -36,7 +35,11 @@ export const tfjsConverterRuntime: Runtime = {
 
   async describe() {
     const tf = await loadTfjsNode();
-    return { 'tfjs-node': tf.version['tfjs-node'] ?? 'unknown', 'tfjs-converter': tf.version['tfjs-converter'] ?? 'unknown', 'tfjs-layers': tf.version['tfjs-layers'] ?? 'unknown' };
+    return {
+      'tfjs-node': tf.version['tfjs-node'] ?? 'unknown',
+      'tfjs-converter': tf.version['tfjs-converter'] ?? 'unknown',
+      'tfjs-layers': tf.version['tfjs-layers'] ?? 'unknown',
+    };
   },
 
   async run(request: RunRequest): Promise<RunResult> {
@@ -50,7 +53,11 @@ export const tfjsConverterRuntime: Runtime = {
     try {
       model = kind === 'layers' ? await tf.loadLayersModel(url) : await tf.loadGraphModel(url);
     } catch (error) {
-      throw new RuntimeError('RUNTIME_LOAD_FAILED', `${file}: tf.${kind === 'layers' ? 'loadLayersModel' : 'loadGraphModel'} failed: ${(error as Error).message}`, { phase: 'load', file, cause: error });
+      throw new RuntimeError(
+        'RUNTIME_LOAD_FAILED',
+        `${file}: tf.${kind === 'layers' ? 'loadLayersModel' : 'loadGraphModel'} failed: ${(error as Error).message}`,
+        { phase: 'load', file, cause: error },
+      );
     }
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     const inputCoercions: string[] = [];
@@ -58,7 +65,12 @@ export const tfjsConverterRuntime: Runtime = {
     try {
       const feed = (name: string): TfTensor => {
         const tensor = request.inputs[name];
-        if (!tensor) throw new RuntimeError('RUNTIME_INPUT_MISSING', `${file}: model input "${name}" has no reference input; received ${JSON.stringify(Object.keys(request.inputs))}`, { phase: 'run', file });
+        if (!tensor)
+          throw new RuntimeError(
+            'RUNTIME_INPUT_MISSING',
+            `${file}: model input "${name}" has no reference input; received ${JSON.stringify(Object.keys(request.inputs))}`,
+            { phase: 'run', file },
+          );
         const converted = toTfjsTensor(tf, name, tensor, inputCoercions);
         fed.push(converted);
         return converted;
@@ -73,10 +85,13 @@ export const tfjsConverterRuntime: Runtime = {
         named = nameOutputs(layers.predict(inputs.length === 1 ? inputs[0]! : inputs) as TfTensor | TfTensor[], []);
       } else {
         const graph = model as Awaited<ReturnType<TfjsNode['loadGraphModel']>>;
-        const signature = (graphModelSignature(JSON.parse(await readFile(file, 'utf8'))) ?? {}) as { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+        const signature = (graphModelSignature(JSON.parse(await readFile(file, 'utf8'))) ?? {}) as {
+          inputs?: Record<string, unknown>;
+          outputs?: Record<string, unknown>;
+        };
         const inputs = Object.fromEntries(Object.keys(signature.inputs ?? {}).map((key) => [key, feed(key)]));
         // executeAsync runs control flow (an LSTM's while loop) as well as plain graphs; predict refuses dynamic ops.
-        named = nameOutputs(await graph.executeAsync(inputs) as TfTensor | TfTensor[], Object.keys(signature.outputs ?? {}));
+        named = nameOutputs((await graph.executeAsync(inputs)) as TfTensor | TfTensor[], Object.keys(signature.outputs ?? {}));
       }
       const outputs: Record<string, Tensor> = {};
       for (const [name, tensor] of Object.entries(named)) outputs[name] = await fromTfjsTensor(tensor);

@@ -20,20 +20,55 @@ import { positionalOutputName } from './types.ts';
 
 const ENVIRONMENT = 'tf2.21-keras3';
 const CASES = [
-  'dense-mlp', 'two-inputs-two-outputs', 'conv2d-batchnorm-pool', 'lstm', 'residual-block-3d-registered', 'residual-block-3d-argument',
-  'nested-models', 'shared-layers', 'dtype-int-inputs', 'layer-activation-layers', 'layer-batch-normalization', 'layer-conv2d-transpose',
-  'layer-conv3d', 'layer-depthwise-conv2d', 'layer-separable-conv2d', 'layer-layer-normalization', 'layer-lstm-sequences', 'layer-merge',
-  'layer-pooling', 'layer-pooling-1d', 'layer-rescaling', 'layer-reshape-permute', 'layer-simple-rnn', 'layer-embedding', 'layer-dropout',
+  'dense-mlp',
+  'two-inputs-two-outputs',
+  'conv2d-batchnorm-pool',
+  'lstm',
+  'residual-block-3d-registered',
+  'residual-block-3d-argument',
+  'nested-models',
+  'shared-layers',
+  'dtype-int-inputs',
+  'layer-activation-layers',
+  'layer-batch-normalization',
+  'layer-conv2d-transpose',
+  'layer-conv3d',
+  'layer-depthwise-conv2d',
+  'layer-separable-conv2d',
+  'layer-layer-normalization',
+  'layer-lstm-sequences',
+  'layer-merge',
+  'layer-pooling',
+  'layer-pooling-1d',
+  'layer-rescaling',
+  'layer-reshape-permute',
+  'layer-simple-rnn',
+  'layer-embedding',
+  'layer-dropout',
   // Layers written on tfjs ops in tfjs-keras/ (recurrent.ts, wrappers.ts, attention.ts, extra-layers.ts).
-  'layer-gru', 'embedding-gru', 'layer-bidirectional-lstm', 'layer-time-distributed', 'layer-multi-head-attention', 'layer-attention',
-  'layer-conv1d', 'normalization-adapt', 'layer-additive-attention', 'layer-hard-sigmoid',
+  'layer-gru',
+  'embedding-gru',
+  'layer-bidirectional-lstm',
+  'layer-time-distributed',
+  'layer-multi-head-attention',
+  'layer-attention',
+  'layer-conv1d',
+  'normalization-adapt',
+  'layer-additive-attention',
+  'layer-hard-sigmoid',
 ];
 /** Subclassed models and saving-hook layers: their TS twins (harness/custom-objects/) run the .keras file. */
 /** String inputs through StringLookup and TextVectorization, their vocabulary from the archive's assets. */
 const STRING_CASES = ['string-lookup-vocabulary', 'text-vectorization'];
 const TWIN_CASES = [
-  'custom-model', 'custom-model-serving', 'saving-hook-custom-variable', 'saving-hook-custom-assets', 'saving-hook-custom-build',
-  'saving-hook-custom-compile', 'compile-false', 'layers-in-containers',
+  'custom-model',
+  'custom-model-serving',
+  'saving-hook-custom-variable',
+  'saving-hook-custom-assets',
+  'saving-hook-custom-build',
+  'saving-hook-custom-compile',
+  'compile-false',
+  'layers-in-containers',
 ];
 /** Keras 2 writers (their config dialect and saving_lib layout), from those environments' golden data in the artifact cache (not committed). */
 const KERAS2_ENVIRONMENTS = ['tf2.15-keras2', 'tf2.21-tfkeras2'];
@@ -55,11 +90,19 @@ async function expectGoldenMatch(environment: string, caseId: string, format: 'k
   const artifact = manifest.artifacts.find((candidate) => candidate.format === format)!;
   const passed = spec.load.customObjects === 'argument' || spec.load.customObjects === 'scope';
   const customObjects = passed ? [...customObjectsForBuilder('builder' in spec.model ? spec.model.builder.name : undefined)] : [];
-  const result = await tfjsKerasRuntime.run({ runtime: 'tfjs-keras', format, artifactPath: path.join(directory, artifact.path), inputs: await goldenInputs(environment, caseId), customObjects });
+  const result = await tfjsKerasRuntime.run({
+    runtime: 'tfjs-keras',
+    format,
+    artifactPath: path.join(directory, artifact.path),
+    inputs: await goldenInputs(environment, caseId),
+    customObjects,
+  });
   for (const [index, reference] of manifest.outputs.entries()) {
     const desired = await readNpy(path.join(directory, reference.file));
     // As verify compares: tfjs holds int64 outputs (lookup indices) as int32, the declared coercion of dtype-table.ts.
-    const comparison = compareAllClose(result.outputs[positionalOutputName(index)]!, desired, toleranceFor(spec, 'tfjs-keras'), { dtypeRule: dtypeRuleFor('tfjs-keras', desired.dtype) });
+    const comparison = compareAllClose(result.outputs[positionalOutputName(index)]!, desired, toleranceFor(spec, 'tfjs-keras'), {
+      dtypeRule: dtypeRuleFor('tfjs-keras', desired.dtype),
+    });
     expect(comparison.pass, `${reference.name}: ${JSON.stringify(comparison)}`).toBe(true);
   }
 }
@@ -76,14 +119,20 @@ describe.skipIf(!available)('tfjs-keras runs golden cases', () => {
   for (const environment of KERAS2_ENVIRONMENTS) {
     const root = path.join(goldenRootOf(environment), environment);
     const cases = existsSync(root) ? readdirSync(root).filter((caseId) => existsSync(path.join(root, caseId, 'manifest.json'))) : [];
-    it.skipIf(cases.length === 0)(`${environment}: golden cases exist${cases.length === 0 ? ` (skipped: none in ${root}; run npx keras-roundtrip setup --env ${environment} && npx keras-roundtrip generate --env ${environment})` : ''}`, () => expect(cases.length).toBeGreaterThan(0));
+    it.skipIf(cases.length === 0)(
+      `${environment}: golden cases exist${cases.length === 0 ? ` (skipped: none in ${root}; run npx keras-roundtrip setup --env ${environment} && npx keras-roundtrip generate --env ${environment})` : ''}`,
+      () => expect(cases.length).toBeGreaterThan(0),
+    );
     for (const caseId of cases) {
       for (const format of ['keras', 'h5'] as const) {
         it(`${environment} ${caseId} (${format}) matches the Keras 2 outputs`, async () => {
           const manifest = await readGoldenManifest(environment, caseId);
           // Keras 2 cannot write some models to .h5 at all (cases/expectations/environments.yaml); nothing to run then.
           if (!manifest.artifacts.some((artifact) => artifact.format === format)) {
-            expect(manifest.generateErrors?.some((entry) => entry.format === format), `${caseId}: no ${format} artifact and no generate error`).toBe(true);
+            expect(
+              manifest.generateErrors?.some((entry) => entry.format === format),
+              `${caseId}: no ${format} artifact and no generate error`,
+            ).toBe(true);
             return;
           }
           await expectGoldenMatch(environment, caseId, format);
@@ -96,7 +145,10 @@ describe.skipIf(!available)('tfjs-keras runs golden cases', () => {
     const artifactPath = path.join(goldenCaseDirectory(ENVIRONMENT, 'lambda-safe-mode', GOLDEN_DIR), 'artifacts', 'model.keras');
     expect(preflight(await readArtifact(artifactPath))).toEqual([expect.stringContaining('Lambda "affine"')]);
     const inputs = await goldenInputs(ENVIRONMENT, 'lambda-safe-mode');
-    await expect(tfjsKerasRuntime.run({ runtime: 'tfjs-keras', format: 'keras', artifactPath, inputs })).rejects.toMatchObject({ code: TFJS_KERAS_UNSUPPORTED, details: { features: [{ className: 'Lambda' }] } });
+    await expect(tfjsKerasRuntime.run({ runtime: 'tfjs-keras', format: 'keras', artifactPath, inputs })).rejects.toMatchObject({
+      code: TFJS_KERAS_UNSUPPORTED,
+      details: { features: [{ className: 'Lambda' }] },
+    });
   });
 
   it('names the argument when a supported layer uses an unsupported value', async () => {
@@ -109,7 +161,12 @@ describe.skipIf(!available)('tfjs-keras runs golden cases', () => {
       const artifactPath = path.join(goldenCaseDirectory(ENVIRONMENT, caseId, GOLDEN_DIR), 'artifacts', 'model.keras');
       const contents = await readArtifact(artifactPath);
       const vocabulary = new TextDecoder().decode(contents.assets.get(`assets/layers/${layerFolder}/vocabulary.txt`)!).split('\n');
-      const result = await tfjsKerasRuntime.run({ runtime: 'tfjs-keras', format: 'keras', artifactPath, inputs: { words: { dtype: 'string', shape, data: words } } });
+      const result = await tfjsKerasRuntime.run({
+        runtime: 'tfjs-keras',
+        format: 'keras',
+        artifactPath,
+        inputs: { words: { dtype: 'string', shape, data: words } },
+      });
       return { vocabulary, output: Array.from(result.outputs[positionalOutputName(0)]!.data as Int32Array) };
     };
     const lookup = await run('string-lookup-vocabulary', 'string_lookup', ['the', 'cat', 'zebra', 'dog', '', 'sat'], [2, 3]);
@@ -127,10 +184,17 @@ describe.skipIf(!available)('tfjs-keras runs golden cases', () => {
     const artifactPath = path.join(goldenCaseDirectory(ENVIRONMENT, 'saving-hook-custom-variable', GOLDEN_DIR), 'artifacts', 'model.keras');
     const lost = await readArtifact(artifactPath);
     expect(lost.weights.delete('/layers/layer_with_custom_variable/vars/table')).toBe(true);
-    expect(() => loadKerasModel(lost, artifactPath)).toThrow(expect.objectContaining({ code: 'TFJS_KERAS_WEIGHTS_MISMATCH', message: expect.stringMatching(/no tensor \/layers\/layer_with_custom_variable\/vars\/table/) }));
+    expect(() => loadKerasModel(lost, artifactPath)).toThrow(
+      expect.objectContaining({
+        code: 'TFJS_KERAS_WEIGHTS_MISMATCH',
+        message: expect.stringMatching(/no tensor \/layers\/layer_with_custom_variable\/vars\/table/),
+      }),
+    );
     const extra = await readArtifact(artifactPath);
     extra.weights.set('/layers/layer_with_custom_variable/vars/offset', extra.weights.get('/layers/layer_with_custom_variable/vars/table')!);
-    expect(() => loadKerasModel(extra, artifactPath)).toThrow(expect.objectContaining({ code: 'TFJS_KERAS_WEIGHTS_MISMATCH', message: expect.stringMatching(/did not load stored tensors .*vars\/offset/) }));
+    expect(() => loadKerasModel(extra, artifactPath)).toThrow(
+      expect.objectContaining({ code: 'TFJS_KERAS_WEIGHTS_MISMATCH', message: expect.stringMatching(/did not load stored tensors .*vars\/offset/) }),
+    );
   });
 
   it('a twin reading an asset sees a changed asset in its outputs, and refuses a missing one', async () => {
@@ -149,7 +213,9 @@ describe.skipIf(!available)('tfjs-keras runs golden cases', () => {
     built.model.dispose();
     expect(compareAllClose(output, reference, { rtol: 1e-5, atol: 1e-6 }).pass).toBe(false);
     // Python's load_assets reads one word per line: four words scale the input by 4 where the golden file's three scale by 3.
-    expect(compareAllClose(output, { ...reference, data: (reference.data as Float32Array).map((value) => (value / 3) * 4) }, { rtol: 1e-5, atol: 1e-6 }).pass).toBe(true);
+    expect(
+      compareAllClose(output, { ...reference, data: (reference.data as Float32Array).map((value) => (value / 3) * 4) }, { rtol: 1e-5, atol: 1e-6 }).pass,
+    ).toBe(true);
     const missing = await readArtifact(artifactPath);
     missing.assets.delete(assetPath);
     expect(() => loadKerasModel(missing, artifactPath)).toThrow(expect.objectContaining({ code: 'TFJS_KERAS_ASSET_MISSING' }));

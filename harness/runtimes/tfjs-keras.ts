@@ -26,7 +26,12 @@ export function customObjectsNamed(names: readonly string[] = []): Record<string
   const resolved: Record<string, CustomLayerTwin> = {};
   for (const name of names) {
     const twin = providedCustomObject(name);
-    if (!twin) throw new RuntimeError('TFJS_KERAS_CUSTOM_OBJECT_MISSING', `customObjects names "${name}", which harness/custom-objects does not provide (provided: ${providedCustomObjectNames().join(', ')})`, { phase: 'load' });
+    if (!twin)
+      throw new RuntimeError(
+        'TFJS_KERAS_CUSTOM_OBJECT_MISSING',
+        `customObjects names "${name}", which harness/custom-objects does not provide (provided: ${providedCustomObjectNames().join(', ')})`,
+        { phase: 'load' },
+      );
     resolved[name] = twin;
   }
   return resolved;
@@ -73,7 +78,11 @@ export const tfjsKerasRuntime: Runtime = {
       built = loadKerasModel(contents, request.artifactPath, { customObjects: customObjectsNamed(request.customObjects) });
     } catch (error) {
       if (error instanceof RoundtripError) throw error;
-      throw new RuntimeError('RUNTIME_LOAD_FAILED', `${request.artifactPath}: tfjs-keras could not build the model: ${(error as Error).message}`, { phase: 'load', file: request.artifactPath, cause: error });
+      throw new RuntimeError('RUNTIME_LOAD_FAILED', `${request.artifactPath}: tfjs-keras could not build the model: ${(error as Error).message}`, {
+        phase: 'load',
+        file: request.artifactPath,
+        cause: error,
+      });
     }
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     const inputCoercions: string[] = [];
@@ -83,7 +92,12 @@ export const tfjsKerasRuntime: Runtime = {
       for (const name of built.inputNames) {
         // A single-input model takes the single reference input whatever its name.
         const tensor = request.inputs[name] ?? (built.inputNames.length === 1 && given.length === 1 ? request.inputs[given[0]!] : undefined);
-        if (!tensor) throw new RuntimeError('RUNTIME_INPUT_MISSING', `${request.artifactPath}: model input "${name}" has no reference input; received ${JSON.stringify(given)}, expected ${JSON.stringify(built.inputNames)}`, { phase: 'run' });
+        if (!tensor)
+          throw new RuntimeError(
+            'RUNTIME_INPUT_MISSING',
+            `${request.artifactPath}: model input "${name}" has no reference input; received ${JSON.stringify(given)}, expected ${JSON.stringify(built.inputNames)}`,
+            { phase: 'run' },
+          );
         inputs.push(toTfjsTensor(tf, name, tensor, inputCoercions));
       }
       const runStarted = performance.now();
@@ -92,10 +106,19 @@ export const tfjsKerasRuntime: Runtime = {
       for (const [index, tensor] of list.entries()) outputs[positionalOutputName(index)] = await fromTfjsTensor(tensor);
       const runSeconds = (performance.now() - runStarted) / 1000;
       for (const tensor of list) tensor.dispose();
-      return { outputs, loadSeconds, runSeconds, inputCoercions, settings: { backend: tf.getBackend(), loader: 'tfjs-keras', customObjects: (request.customObjects ?? []).join(',') } };
+      return {
+        outputs,
+        loadSeconds,
+        runSeconds,
+        inputCoercions,
+        settings: { backend: tf.getBackend(), loader: 'tfjs-keras', customObjects: (request.customObjects ?? []).join(',') },
+      };
     } catch (error) {
       if (error instanceof RoundtripError) throw error;
-      throw new RuntimeError('RUNTIME_RUN_FAILED', `${request.artifactPath}: tfjs-keras predict failed: ${(error as Error).message}`, { file: request.artifactPath, cause: error });
+      throw new RuntimeError('RUNTIME_RUN_FAILED', `${request.artifactPath}: tfjs-keras predict failed: ${(error as Error).message}`, {
+        file: request.artifactPath,
+        cause: error,
+      });
     } finally {
       for (const tensor of inputs) tensor.dispose();
       built.model.dispose();

@@ -44,7 +44,9 @@ export function preflightSavedModel(subject: PreflightSubject): string[] {
     for (const side of ['inputs', 'outputs'] as const) {
       for (const [name, tensor] of Object.entries(spec[side])) {
         if (!SIGNATURE_DTYPES.has(tensor.dtype)) {
-          problems.push(`signature "${signature}" ${side.slice(0, -1)} "${name}" is ${tensor.dtype}; tf.node.loadSavedModel maps only ${[...SIGNATURE_DTYPES].join(', ')}`);
+          problems.push(
+            `signature "${signature}" ${side.slice(0, -1)} "${name}" is ${tensor.dtype}; tf.node.loadSavedModel maps only ${[...SIGNATURE_DTYPES].join(', ')}`,
+          );
         }
       }
     }
@@ -59,21 +61,33 @@ export function preflightSavedModel(subject: PreflightSubject): string[] {
 export function signaturesToRun(signatures: Readonly<Record<string, SignatureSpec>> | undefined): string[] {
   const reference = signatures?.[DEFAULT_SIGNATURE];
   if (!signatures || !reference) return [DEFAULT_SIGNATURE];
-  const inputsKey = (spec: SignatureSpec): string => JSON.stringify(Object.entries(spec.inputs).map(([name, tensor]) => [name, tensor.dtype]).sort());
-  const others = Object.keys(signatures).filter((name) => name !== DEFAULT_SIGNATURE && inputsKey(signatures[name]!) === inputsKey(reference)).sort();
+  const inputsKey = (spec: SignatureSpec): string =>
+    JSON.stringify(
+      Object.entries(spec.inputs)
+        .map(([name, tensor]) => [name, tensor.dtype])
+        .sort(),
+    );
+  const others = Object.keys(signatures)
+    .filter((name) => name !== DEFAULT_SIGNATURE && inputsKey(signatures[name]!) === inputsKey(reference))
+    .sort();
   return [DEFAULT_SIGNATURE, ...others];
 }
 
 export function toTfjsTensor(tf: TfjsNode, name: string, tensor: Tensor, coercions: string[]): TfTensor {
   const entry = INPUT_DTYPES[tensor.dtype];
   if (!entry) {
-    throw new RuntimeError('RUNTIME_DTYPE_UNSUPPORTED', `input "${name}": tfjs-node cannot hold ${tensor.dtype}; expected one of ${Object.keys(INPUT_DTYPES).join(', ')}`, { phase: 'run' });
+    throw new RuntimeError(
+      'RUNTIME_DTYPE_UNSUPPORTED',
+      `input "${name}": tfjs-node cannot hold ${tensor.dtype}; expected one of ${Object.keys(INPUT_DTYPES).join(', ')}`,
+      { phase: 'run' },
+    );
   }
   if (entry.note) coercions.push(`${name}: ${entry.note}`);
   if (tensor.dtype === 'string') return tf.tensor(tensor.data as string[], tensor.shape, 'string');
-  const values = tensor.data instanceof BigInt64Array || tensor.data instanceof BigUint64Array
-    ? Int32Array.from(tensor.data, (value) => Number(value))
-    : (tensor.data as Exclude<Tensor['data'], string[] | BigInt64Array | BigUint64Array>);
+  const values =
+    tensor.data instanceof BigInt64Array || tensor.data instanceof BigUint64Array
+      ? Int32Array.from(tensor.data, (value) => Number(value))
+      : (tensor.data as Exclude<Tensor['data'], string[] | BigInt64Array | BigUint64Array>);
   return tf.tensor(values as Float32Array | Int32Array | Uint8Array, tensor.shape, entry.tfjs);
 }
 
@@ -120,7 +134,11 @@ export const tfjsNodeSavedModelRuntime: Runtime = {
     try {
       model = await tf.node.loadSavedModel(request.artifactPath, ['serve'], signature);
     } catch (error) {
-      throw new RuntimeError('RUNTIME_LOAD_FAILED', `${request.artifactPath}: tf.node.loadSavedModel(tags ["serve"], signature "${signature}") failed: ${(error as Error).message}`, { phase: 'load', file: request.artifactPath, cause: error });
+      throw new RuntimeError(
+        'RUNTIME_LOAD_FAILED',
+        `${request.artifactPath}: tf.node.loadSavedModel(tags ["serve"], signature "${signature}") failed: ${(error as Error).message}`,
+        { phase: 'load', file: request.artifactPath, cause: error },
+      );
     }
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     const inputCoercions: string[] = [];
@@ -129,17 +147,29 @@ export const tfjsNodeSavedModelRuntime: Runtime = {
       for (const [name, tensor] of Object.entries(request.inputs)) inputs[name] = toTfjsTensor(tf, name, tensor, inputCoercions);
       const runStarted = performance.now();
       const predicted = model.predict(inputs) as TfTensor | TfTensor[] | Record<string, TfTensor>;
-      const named: Record<string, TfTensor> = predicted instanceof tf.Tensor
-        ? { [model.outputs[0]?.name ?? 'output_0']: predicted }
-        : Array.isArray(predicted) ? Object.fromEntries(predicted.map((tensor, index) => [`output_${index}`, tensor])) : predicted;
+      const named: Record<string, TfTensor> =
+        predicted instanceof tf.Tensor
+          ? { [model.outputs[0]?.name ?? 'output_0']: predicted }
+          : Array.isArray(predicted)
+            ? Object.fromEntries(predicted.map((tensor, index) => [`output_${index}`, tensor]))
+            : predicted;
       const outputs: Record<string, Tensor> = {};
       for (const [name, tensor] of Object.entries(named)) outputs[name] = await fromTfjsTensor(tensor);
       const runSeconds = (performance.now() - runStarted) / 1000;
       for (const tensor of Object.values(named)) tensor.dispose();
-      return { outputs, loadSeconds, runSeconds, inputCoercions, settings: { signature, tags: 'serve', onednn: process.env.TF_ENABLE_ONEDNN_OPTS ?? 'default' } };
+      return {
+        outputs,
+        loadSeconds,
+        runSeconds,
+        inputCoercions,
+        settings: { signature, tags: 'serve', onednn: process.env.TF_ENABLE_ONEDNN_OPTS ?? 'default' },
+      };
     } catch (error) {
       if (error instanceof RuntimeError) throw error;
-      throw new RuntimeError('RUNTIME_RUN_FAILED', `${request.artifactPath}: signature "${signature}" failed: ${(error as Error).message}`, { file: request.artifactPath, cause: error });
+      throw new RuntimeError('RUNTIME_RUN_FAILED', `${request.artifactPath}: signature "${signature}" failed: ${(error as Error).message}`, {
+        file: request.artifactPath,
+        cause: error,
+      });
     } finally {
       for (const tensor of Object.values(inputs)) tensor.dispose();
       model.dispose();

@@ -73,7 +73,15 @@ function tensorflowRequirement(environment: Environment): string | undefined {
 export function preferredPins(environment: Environment, options: LockOptions = {}, table: readonly Environment[] = ENVIRONMENTS): Map<string, string> {
   const preferred = new Map<string, string>();
   const tensorflow = tensorflowRequirement(environment);
-  const siblings = [...table].sort((a, b) => Number(b.committed ?? false) - Number(a.committed ?? false)).filter((candidate) => candidate !== environment && candidate.basePython === environment.basePython && tensorflow !== undefined && tensorflowRequirement(candidate) === tensorflow);
+  const siblings = [...table]
+    .sort((a, b) => Number(b.committed ?? false) - Number(a.committed ?? false))
+    .filter(
+      (candidate) =>
+        candidate !== environment &&
+        candidate.basePython === environment.basePython &&
+        tensorflow !== undefined &&
+        tensorflowRequirement(candidate) === tensorflow,
+    );
   for (const source of [...(options.upgrade ? [] : [environment]), ...siblings]) {
     if (!existsSync(source.lockFile)) continue;
     for (const [name, version] of lockedVersions(source)) if (!preferred.has(name)) preferred.set(name, version);
@@ -109,13 +117,32 @@ export async function resolveLock(environment: Environment, progress: ProgressSi
     const attempts = current.length > 0 ? [true, false] : [false];
     let lastError: unknown;
     for (const keep of attempts) {
-      const args = ['-m', 'pip', 'install', '--dry-run', '--ignore-installed', '--quiet', '--retries', '1', '--timeout', '60', '--progress-bar', 'off', '--report', path.join(scratch, 'report.json'), '-r', requirementsFile];
+      const args = [
+        '-m',
+        'pip',
+        'install',
+        '--dry-run',
+        '--ignore-installed',
+        '--quiet',
+        '--retries',
+        '1',
+        '--timeout',
+        '60',
+        '--progress-bar',
+        'off',
+        '--report',
+        path.join(scratch, 'report.json'),
+        '-r',
+        requirementsFile,
+      ];
       if (keep) {
         const constraints = path.join(scratch, 'constraints.txt');
         await writeFile(constraints, current.map(([name, version]) => `${name}==${version}`).join('\n') + '\n');
         args.push('-c', constraints);
       }
-      progress(`lock ${environment.name}: pip resolves ${environment.requirements.join(' ')}${keep ? ' (keeping the current and sibling pins where they fit)' : ''}`);
+      progress(
+        `lock ${environment.name}: pip resolves ${environment.requirements.join(' ')}${keep ? ' (keeping the current and sibling pins where they fit)' : ''}`,
+      );
       const started = performance.now();
       try {
         await execa(python, args, { env: { PIP_DISABLE_PIP_VERSION_CHECK: '1' }, all: true });
@@ -130,8 +157,16 @@ export async function resolveLock(environment: Environment, progress: ProgressSi
       return { text: renderLock(environment, pins), pins, keptPins: keep };
     }
     const output = (lastError as { all?: string }).all ?? String(lastError);
-    const conflict = output.split('\n').filter((line) => /ERROR|conflict|requires|Could not find/i.test(line)).slice(0, 12).join('\n  ');
-    throw new SetupError('lock', `${environment.name}: pip cannot resolve ${environment.requirements.join(' ')}:\n  ${conflict || output.slice(-2000)}\n  what to do: change the environment's requirements in harness/environments.ts`, { cause: lastError });
+    const conflict = output
+      .split('\n')
+      .filter((line) => /ERROR|conflict|requires|Could not find/i.test(line))
+      .slice(0, 12)
+      .join('\n  ');
+    throw new SetupError(
+      'lock',
+      `${environment.name}: pip cannot resolve ${environment.requirements.join(' ')}:\n  ${conflict || output.slice(-2000)}\n  what to do: change the environment's requirements in harness/environments.ts`,
+      { cause: lastError },
+    );
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -5,9 +5,26 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { execa } from 'execa';
 import { SetupError } from '../errors.ts';
-import { DEFAULT_ENVIRONMENT, lockPins, sharedInstallation, venvDirectory, venvPython, venvStampFile, type Environment, type SharedInstallation } from '../environments.ts';
-import { CACHE_ROOT, PACKAGE_ROOT } from '../paths.ts';
-import { BINDING_STAMP, NATIVE_PACKAGES, nativePackageDirectory, nativeRuntimesDirectory, tfjsNodeBindingFile, type BindingProvenance, type NativePackage } from '../runtimes/native-modules.ts';
+import {
+  DEFAULT_ENVIRONMENT,
+  lockPins,
+  sharedInstallation,
+  venvDirectory,
+  venvPython,
+  venvStampFile,
+  type Environment,
+  type SharedInstallation,
+} from '../environments.ts';
+import { CACHE_ROOT } from '../paths.ts';
+import {
+  BINDING_STAMP,
+  NATIVE_PACKAGES,
+  nativePackageDirectory,
+  nativeRuntimesDirectory,
+  tfjsNodeBindingFile,
+  type BindingProvenance,
+  type NativePackage,
+} from '../runtimes/native-modules.ts';
 
 export { readBindingProvenance, type BindingProvenance } from '../runtimes/native-modules.ts';
 
@@ -15,7 +32,6 @@ const STAMP = '.roundtrip-stamp';
 
 /** Progress lines go through this, so the CLI can print them and tests can collect them. */
 export type ProgressSink = (message: string) => void;
-
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -35,7 +51,7 @@ async function runStep<T>(step: string, remedy: string, log: string | undefined,
     return await action();
   } catch (error) {
     if (error instanceof SetupError) throw error;
-    const reason = error instanceof Error ? (error as { shortMessage?: string }).shortMessage ?? error.message : String(error);
+    const reason = error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error);
     throw new SetupError(step, `${reason}\n  log: ${log ?? '(none)'}\n  what to do: ${remedy}`, { cause: error });
   }
 }
@@ -86,7 +102,17 @@ async function installPins(python: string, pins: string[], label: string, logStr
 }
 
 /** A fresh venv of the environment's base Python at `directory`, then the pins; the stamp is written last. */
-async function buildVenv(environment: Environment, directory: string, pins: string[], label: string, stamp: string, logStream: WriteStream, progress: ProgressSink, log: string, layerOn?: string): Promise<void> {
+async function buildVenv(
+  environment: Environment,
+  directory: string,
+  pins: string[],
+  label: string,
+  stamp: string,
+  logStream: WriteStream,
+  progress: ProgressSink,
+  log: string,
+  layerOn?: string,
+): Promise<void> {
   await runStep('python-venv', `check that "${environment.basePython} -m venv" works (Debian: apt-get install python3-venv)`, log, async () => {
     progress(`${label}: creating venv with ${environment.basePython}`);
     await rm(directory, { recursive: true, force: true });
@@ -97,17 +123,29 @@ async function buildVenv(environment: Environment, directory: string, pins: stri
   if (layerOn) {
     // Processed at start-up like site-packages itself (site.addsitedir runs the base's own .pth files too); the
     // venv's own packages come first on sys.path, so nothing in the base can shadow them.
-    await writeFile(path.join(await sitePackages(python), '_keras_roundtrip_shared.pth'), `import site; site.addsitedir(${JSON.stringify(await sitePackages(path.join(layerOn, 'bin', 'python')))})\n`);
+    await writeFile(
+      path.join(await sitePackages(python), '_keras_roundtrip_shared.pth'),
+      `import site; site.addsitedir(${JSON.stringify(await sitePackages(path.join(layerOn, 'bin', 'python')))})\n`,
+    );
   }
-  await runStep('python-packages', 'read the log; pip must reach its configured indexes (pip config list). Re-run "keras-roundtrip setup" when fixed', log, async () => {
-    progress(`${label}: installing ${pins.length} pinned packages${layerOn ? ` on the shared installation ${path.basename(layerOn)}` : ''}`);
-    if (pins.length > 0) await installPins(python, pins, label, logStream, progress);
-  });
+  await runStep(
+    'python-packages',
+    'read the log; pip must reach its configured indexes (pip config list). Re-run "keras-roundtrip setup" when fixed',
+    log,
+    async () => {
+      progress(`${label}: installing ${pins.length} pinned packages${layerOn ? ` on the shared installation ${path.basename(layerOn)}` : ''}`);
+      if (pins.length > 0) await installPins(python, pins, label, logStream, progress);
+    },
+  );
   await writeFile(path.join(directory, STAMP), `${stamp}\n`);
 }
 
 /** The shared installation of an environment's group, made once for all of them. */
-async function ensureSharedInstallation(environment: Environment, shared: SharedInstallation, progress: ProgressSink): Promise<{ directory: string; stamp: string }> {
+async function ensureSharedInstallation(
+  environment: Environment,
+  shared: SharedInstallation,
+  progress: ProgressSink,
+): Promise<{ directory: string; stamp: string }> {
   const directory = sharedInstallationDirectory(environment, shared);
   const stamp = sha256(shared.pins.join('\n'));
   const label = `shared installation ${shared.name} (${shared.environments.length} environments)`;
@@ -136,7 +174,11 @@ export async function ensurePythonEnvironment(environment: Environment, progress
   const stampFile = venvStampFile(environment);
   const shared = sharedInstallation(environment);
   const layer = await readStamp(path.join(directory, LAYER_FILE));
-  const layerIntact = layer === undefined || (shared !== undefined && layer === `${shared.name} ${sha256(shared.pins.join('\n'))}` && (await readStamp(path.join(sharedInstallationDirectory(environment, shared), STAMP))) === layer.split(' ')[1]);
+  const layerIntact =
+    layer === undefined ||
+    (shared !== undefined &&
+      layer === `${shared.name} ${sha256(shared.pins.join('\n'))}` &&
+      (await readStamp(path.join(sharedInstallationDirectory(environment, shared), STAMP))) === layer.split(' ')[1]);
   if ((await readStamp(stampFile)) === wanted && existsSync(venvPython(environment)) && layerIntact) {
     progress(`python env ${environment.name}: up to date (${directory})`);
     return { changed: false };
@@ -148,7 +190,17 @@ export async function ensurePythonEnvironment(environment: Environment, progress
   const logStream = await openLog(log);
   try {
     await rm(stampFile, { force: true });
-    await buildVenv(environment, directory, lockPins(lock).filter((pin) => !common.has(pin)), `python env ${environment.name}`, wanted, logStream, progress, log, base?.directory);
+    await buildVenv(
+      environment,
+      directory,
+      lockPins(lock).filter((pin) => !common.has(pin)),
+      `python env ${environment.name}`,
+      wanted,
+      logStream,
+      progress,
+      log,
+      base?.directory,
+    );
     if (shared && base) await writeFile(path.join(directory, LAYER_FILE), `${shared.name} ${base.stamp}\n`);
   } finally {
     logStream.end();
@@ -161,7 +213,12 @@ export async function ensurePythonEnvironment(environment: Environment, progress
  * Every environment's venv in turn, then one line with the time taken and the disk used by all of them together
  * (their shared installations counted once). `onFailure` decides whether a failure stops the others.
  */
-export async function ensurePythonEnvironments(environments: readonly Environment[], progress: ProgressSink, onFailure: (environment: Environment, error: unknown) => void, onStep: () => void = () => {}): Promise<void> {
+export async function ensurePythonEnvironments(
+  environments: readonly Environment[],
+  progress: ProgressSink,
+  onFailure: (environment: Environment, error: unknown) => void,
+  onStep: () => void = () => {},
+): Promise<void> {
   const started = performance.now();
   let failed = 0;
   for (const environment of environments) {
@@ -181,7 +238,9 @@ export async function ensurePythonEnvironments(environments: readonly Environmen
     if (shared) directories.add(sharedInstallationDirectory(environment, shared));
   }
   const bytes = await diskUsage([...directories]);
-  progress(`python envs: ${environments.length - failed}/${environments.length} ready in ${((performance.now() - started) / 1000).toFixed(0)} s, ${(bytes / 2 ** 30).toFixed(2)} GiB on disk (${directories.size} folders)`);
+  progress(
+    `python envs: ${environments.length - failed}/${environments.length} ready in ${((performance.now() - started) / 1000).toFixed(0)} s, ${(bytes / 2 ** 30).toFixed(2)} GiB on disk (${directories.size} folders)`,
+  );
 }
 
 /** Disk used by the given folders together, hard links counted once (du). */
@@ -242,16 +301,21 @@ export async function ensureNativePackages(progress: ProgressSink): Promise<void
   const log = path.join(tree, 'install.log');
   await mkdir(tree, { recursive: true });
   await writeFile(path.join(tree, 'package.json'), manifest);
-  await runStep('native-runtimes', 'read the log; npm must reach its registry (npm config get registry). Re-run "keras-roundtrip setup" when fixed', log, async () => {
-    progress(`native runtimes: installing ${names.map((name) => `${name}@${NATIVE_PACKAGES[name]}`).join(', ')} into ${tree} (install scripts off)`);
-    await execa('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--omit=dev', '--loglevel=error'], {
-      cwd: tree,
-      env: { ONNXRUNTIME_NODE_INSTALL: 'skip', ONNXRUNTIME_NODE_INSTALL_CUDA: 'skip', npm_config_ignore_scripts: 'true' },
-      extendEnv: true,
-      stdout: { file: log },
-      stderr: { file: log },
-    });
-  });
+  await runStep(
+    'native-runtimes',
+    'read the log; npm must reach its registry (npm config get registry). Re-run "keras-roundtrip setup" when fixed',
+    log,
+    async () => {
+      progress(`native runtimes: installing ${names.map((name) => `${name}@${NATIVE_PACKAGES[name]}`).join(', ')} into ${tree} (install scripts off)`);
+      await execa('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--omit=dev', '--loglevel=error'], {
+        cwd: tree,
+        env: { ONNXRUNTIME_NODE_INSTALL: 'skip', ONNXRUNTIME_NODE_INSTALL_CUDA: 'skip', npm_config_ignore_scripts: 'true' },
+        extendEnv: true,
+        stdout: { file: log },
+        stderr: { file: log },
+      });
+    },
+  );
 }
 
 /**
@@ -260,8 +324,11 @@ export async function ensureNativePackages(progress: ProgressSink): Promise<void
  */
 export async function ensureTfjsNodeBinding(environment: Environment, progress: ProgressSink): Promise<BindingProvenance> {
   const packageDirectory = nativePackageDirectory('@tensorflow/tfjs-node');
-  if (!existsSync(packageDirectory)) throw new SetupError('tfjs-node-binding', `@tensorflow/tfjs-node is not installed in ${packageDirectory}\n  what to do: run "npx keras-roundtrip setup"`);
-  const tensorflow = await runStep('tfjs-node-binding', `run "keras-roundtrip setup" so the ${environment.name} venv has TensorFlow`, undefined, () => describeTensorflow(environment));
+  if (!existsSync(packageDirectory))
+    throw new SetupError('tfjs-node-binding', `@tensorflow/tfjs-node is not installed in ${packageDirectory}\n  what to do: run "npx keras-roundtrip setup"`);
+  const tensorflow = await runStep('tfjs-node-binding', `run "keras-roundtrip setup" so the ${environment.name} venv has TensorFlow`, undefined, () =>
+    describeTensorflow(environment),
+  );
   const provenance: BindingProvenance = {
     tensorflowVersion: tensorflow.version,
     libtensorflow: path.join(tensorflow.directory, 'libtensorflow_cc.so.2'),
@@ -308,7 +375,10 @@ export async function ensureTfjsNodeBinding(environment: Environment, progress: 
 export function checkOnnxRuntime(progress: ProgressSink): void {
   const binding = path.join(nativePackageDirectory('onnxruntime-node'), 'bin', 'napi-v6', process.platform, process.arch, 'onnxruntime_binding.node');
   if (!existsSync(binding)) {
-    throw new SetupError('onnxruntime-node', `its CPU binding is missing at ${binding}\n  what to do: delete ${nativeRuntimesDirectory()} and run "npx keras-roundtrip setup" again`);
+    throw new SetupError(
+      'onnxruntime-node',
+      `its CPU binding is missing at ${binding}\n  what to do: delete ${nativeRuntimesDirectory()} and run "npx keras-roundtrip setup" again`,
+    );
   }
   progress('onnxruntime-node: CPU binding present');
 }
@@ -323,10 +393,15 @@ export async function setup(environments: Environment[], progress: ProgressSink)
   const prefixed = (message: string) => progress(`[${step}/${steps}] ${message}`);
   // The binding's environment must install; any other that cannot is reported unavailable and the rest go on.
   const unavailable: SetupError[] = [];
-  await ensurePythonEnvironments(environments, prefixed, (environment, error) => {
-    if (environment === bindingEnvironment || !(error instanceof SetupError)) throw error;
-    unavailable.push(error);
-  }, () => (step += 1));
+  await ensurePythonEnvironments(
+    environments,
+    prefixed,
+    (environment, error) => {
+      if (environment === bindingEnvironment || !(error instanceof SetupError)) throw error;
+      unavailable.push(error);
+    },
+    () => (step += 1),
+  );
   step += 1;
   await ensureNativePackages(prefixed);
   await ensureTfjsNodeBinding(bindingEnvironment, prefixed);

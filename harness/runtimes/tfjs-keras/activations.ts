@@ -54,9 +54,22 @@ class LeakyReluKeras3 extends KerasActivation {
 for (const activation of [HardSigmoidKeras3, HardSiluKeras3, Exponential, LeakyReluKeras3]) tf.serialization.registerClass(activation as never);
 
 const COMMON: Record<string, string> = {
-  linear: 'linear', relu: 'relu', relu6: 'relu6', elu: 'elu', selu: 'selu', sigmoid: 'sigmoid', tanh: 'tanh',
-  softmax: 'softmax', softplus: 'softplus', softsign: 'softsign', swish: 'swish', silu: 'swish', mish: 'mish', gelu: 'gelu',
-  exponential: 'kerasExponential', log_softmax: 'logSoftmax',
+  linear: 'linear',
+  relu: 'relu',
+  relu6: 'relu6',
+  elu: 'elu',
+  selu: 'selu',
+  sigmoid: 'sigmoid',
+  tanh: 'tanh',
+  softmax: 'softmax',
+  softplus: 'softplus',
+  softsign: 'softsign',
+  swish: 'swish',
+  silu: 'swish',
+  mish: 'mish',
+  gelu: 'gelu',
+  exponential: 'kerasExponential',
+  log_softmax: 'logSoftmax',
 };
 
 /** Per Keras major: names whose formula differs between versions, or that only one version has. */
@@ -80,6 +93,9 @@ const activationLayers = new Map<string, ReturnType<typeof tf.layers.activation>
 /** Apply a tfjs activation identifier to a concrete tensor (for layers written here). */
 export function applyActivation(identifier: string, x: TfTensor): TfTensor {
   let layer = activationLayers.get(identifier);
-  if (!layer) activationLayers.set(identifier, (layer = tf.layers.activation({ activation: identifier as never })));
+  if (!layer) {
+    layer = tf.layers.activation({ activation: identifier as never });
+    activationLayers.set(identifier, layer);
+  }
   return layer.apply(x) as TfTensor;
 }

@@ -130,7 +130,12 @@ export class KerasMultiHeadAttention extends tf.layers.Layer {
   private project(input: TfTensor, projection: Projection, size: number): TfTensor {
     const [batch, steps, dim] = input.shape as [number, number, number];
     const { numHeads } = this.options;
-    let projected = tf.reshape(tf.matMul(tf.reshape(input, [batch * steps, dim]), tf.reshape(projection.kernel.read(), [dim, numHeads * size])), [batch, steps, numHeads, size]);
+    let projected = tf.reshape(tf.matMul(tf.reshape(input, [batch * steps, dim]), tf.reshape(projection.kernel.read(), [dim, numHeads * size])), [
+      batch,
+      steps,
+      numHeads,
+      size,
+    ]);
     if (projection.bias) projected = tf.add(projected, projection.bias.read());
     return tf.transpose(projected, [0, 2, 1, 3]);
   }
@@ -148,7 +153,10 @@ export class KerasMultiHeadAttention extends tf.layers.Layer {
       const [batch, steps] = attended.shape as [number, number];
       const outputKernel = projections.output.kernel.read();
       const outputDim = outputKernel.shape[2]!;
-      let output = tf.reshape(tf.matMul(tf.reshape(attended, [batch * steps, numHeads * valueDim]), tf.reshape(outputKernel, [numHeads * valueDim, outputDim])), [batch, steps, outputDim]);
+      let output = tf.reshape(
+        tf.matMul(tf.reshape(attended, [batch * steps, numHeads * valueDim]), tf.reshape(outputKernel, [numHeads * valueDim, outputDim])),
+        [batch, steps, outputDim],
+      );
       if (projections.output.bias) output = tf.add(output, projections.output.bias.read());
       return output;
     });

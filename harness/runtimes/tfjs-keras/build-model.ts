@@ -7,7 +7,17 @@
 import { RuntimeError } from '../../errors.ts';
 import { registeredCustomObject, type CustomLayerTwin } from './custom-objects.ts';
 import { TFJS_KERAS_CUSTOM_OBJECT_MISSING, unsupported, UnsupportedFeatureSignal, type UnsupportedFeature } from './errors.ts';
-import { batchShapeOf, isObject, readLayerSpec, readTensorRefList, toSnakeCase, type JsonObject, type KerasLayerSpec, type LayerCall, type TensorRef } from './keras-config.ts';
+import {
+  batchShapeOf,
+  isObject,
+  readLayerSpec,
+  readTensorRefList,
+  toSnakeCase,
+  type JsonObject,
+  type KerasLayerSpec,
+  type LayerCall,
+  type TensorRef,
+} from './keras-config.ts';
 import type { KerasMajor } from './activations.ts';
 import { builtinVariablePaths, checkDtype, LAYER_TABLE, translateArgs, type LayerTranslation, type TranslationContext } from './layer-table.ts';
 import type { Sublayer } from './wrappers.ts';
@@ -18,9 +28,28 @@ const MODEL_CLASSES = new Set(['Functional', 'Model', 'Sequential']);
 /** Keras layers tfjs-keras knows it cannot build (no tfjs twin, or Python code inside the config). */
 const KNOWN_UNSUPPORTED = new Set([
   'Lambda',
-  'IntegerLookup', 'Hashing', 'CategoryEncoding', 'Discretization', 'Subtract', 'ConvLSTM2D', 'EinsumDense',
-  'UnitNormalization', 'GroupNormalization', 'SpatialDropout2D', 'SpatialDropout3D', 'Conv1DTranspose', 'Conv3DTranspose', 'SeparableConv1D',
-  'DepthwiseConv1D', 'Identity', 'Cropping1D', 'Cropping3D', 'ZeroPadding1D', 'ZeroPadding3D', 'UpSampling1D', 'UpSampling3D',
+  'IntegerLookup',
+  'Hashing',
+  'CategoryEncoding',
+  'Discretization',
+  'Subtract',
+  'ConvLSTM2D',
+  'EinsumDense',
+  'UnitNormalization',
+  'GroupNormalization',
+  'SpatialDropout2D',
+  'SpatialDropout3D',
+  'Conv1DTranspose',
+  'Conv3DTranspose',
+  'SeparableConv1D',
+  'DepthwiseConv1D',
+  'Identity',
+  'Cropping1D',
+  'Cropping3D',
+  'ZeroPadding1D',
+  'ZeroPadding3D',
+  'UpSampling1D',
+  'UpSampling3D',
 ]);
 
 /** Layers no translation can ever run, and why. */
@@ -60,7 +89,11 @@ function translationContext(options: ResolveOptions): TranslationContext {
         const layer = resolution.twin.create(spec);
         return { layer, variablePaths: () => resolution.twin.kerasVariablePaths(layer, { kerasMajor: context.kerasMajor }) };
       }
-      unsupported({ className: spec.className, layer: spec.name, reason: `a ${resolution.kind === 'model' ? 'model' : 'InputLayer'} inside a wrapper layer is not supported` });
+      unsupported({
+        className: spec.className,
+        layer: spec.name,
+        reason: `a ${resolution.kind === 'model' ? 'model' : 'InputLayer'} inside a wrapper layer is not supported`,
+      });
     },
   };
   return context;
@@ -100,7 +133,13 @@ export function resolveLayer(spec: KerasLayerSpec, options: ResolveOptions): Lay
   const translation = LAYER_TABLE[spec.className];
   if (isKeras && translation && !spec.className.includes('>')) return { kind: 'builtin', translation };
   if (isKeras && (KNOWN_UNSUPPORTED.has(spec.className) || MODEL_CLASSES.has(spec.className))) {
-    unsupported({ className: spec.className, layer: spec.name, reason: MODEL_CLASSES.has(spec.className) ? 'a model without a layers list (subclassed model)' : WHY_UNSUPPORTED[spec.className] ?? 'no tfjs-keras translation for this Keras layer' });
+    unsupported({
+      className: spec.className,
+      layer: spec.name,
+      reason: MODEL_CLASSES.has(spec.className)
+        ? 'a model without a layers list (subclassed model)'
+        : (WHY_UNSUPPORTED[spec.className] ?? 'no tfjs-keras translation for this Keras layer'),
+    });
   }
   const shown = spec.registeredName ?? spec.className;
   throw new RuntimeError(
@@ -131,7 +170,7 @@ export function collectUnsupported(modelConfig: unknown, options: ResolveOptions
       else if (resolution.kind === 'custom') resolution.twin.create(spec);
       else if (resolution.kind === 'model') {
         checkDtype(spec);
-        (spec.config['layers'] as unknown[]).forEach((child, index) => visit(child, `${where}.layers[${index}]`));
+        for (const [index, child] of (spec.config['layers'] as unknown[]).entries()) visit(child, `${where}.layers[${index}]`);
       }
     } catch (error) {
       if (error instanceof UnsupportedFeatureSignal) features.push(error.feature);
@@ -148,19 +187,46 @@ const ALLOWED_CALL_KWARGS: Record<string, readonly unknown[]> = { mask: [null], 
 function checkCallKwargs(spec: KerasLayerSpec, call: LayerCall): void {
   for (const [key, value] of Object.entries(call.kwargs)) {
     if (!(ALLOWED_CALL_KWARGS[key] ?? []).includes(value as never)) {
-      unsupported({ className: spec.className, layer: spec.name, argument: `call(${key}=…)`, reason: `call keyword ${key}=${JSON.stringify(value)?.slice(0, 60)} is not supported` });
+      unsupported({
+        className: spec.className,
+        layer: spec.name,
+        argument: `call(${key}=…)`,
+        reason: `call keyword ${key}=${JSON.stringify(value)?.slice(0, 60)} is not supported`,
+      });
     }
   }
 }
 
 type TfInputDtype = 'float32' | 'int32' | 'bool' | 'string';
-const INPUT_DTYPES: Record<string, TfInputDtype> = { float32: 'float32', int8: 'int32', int16: 'int32', int32: 'int32', int64: 'int32', uint8: 'int32', uint16: 'int32', bool: 'bool', string: 'string' };
+const INPUT_DTYPES: Record<string, TfInputDtype> = {
+  float32: 'float32',
+  int8: 'int32',
+  int16: 'int32',
+  int32: 'int32',
+  int64: 'int32',
+  uint8: 'int32',
+  uint16: 'int32',
+  bool: 'bool',
+  string: 'string',
+};
 
 function inputDtype(spec: KerasLayerSpec): TfInputDtype {
   const dtype = typeof spec.config['dtype'] === 'string' ? spec.config['dtype'] : 'float32';
   const mapped = INPUT_DTYPES[dtype];
-  if (!mapped) unsupported({ className: 'InputLayer', layer: spec.name, argument: 'dtype', reason: `input dtype ${dtype}; tfjs inputs are float32, int32, bool or string` });
-  if (spec.config['sparse'] === true || spec.config['ragged'] === true) unsupported({ className: 'InputLayer', layer: spec.name, argument: spec.config['sparse'] === true ? 'sparse' : 'ragged', reason: 'tfjs has no sparse or ragged tensors' });
+  if (!mapped)
+    unsupported({
+      className: 'InputLayer',
+      layer: spec.name,
+      argument: 'dtype',
+      reason: `input dtype ${dtype}; tfjs inputs are float32, int32, bool or string`,
+    });
+  if (spec.config['sparse'] === true || spec.config['ragged'] === true)
+    unsupported({
+      className: 'InputLayer',
+      layer: spec.name,
+      argument: spec.config['sparse'] === true ? 'sparse' : 'ragged',
+      reason: 'tfjs has no sparse or ragged tensors',
+    });
   return mapped;
 }
 
@@ -184,16 +250,25 @@ export function buildModel(entry: unknown, options: BuildOptions, kerasPath = ''
  * A subclassed model with a TS twin: the twin is one layer called on an input of the recorded `build_config`
  * shape (batch dimension free); its variables live at the archive's top level (`/dense_layers/…`).
  */
-function buildSubclassedModel(spec: KerasLayerSpec, options: BuildOptions, resolution: Extract<LayerResolution, { kind: 'custom' }>): BuiltModel {
+function buildSubclassedModel(spec: KerasLayerSpec, _options: BuildOptions, resolution: Extract<LayerResolution, { kind: 'custom' }>): BuiltModel {
   const recorded = spec.buildConfig?.['input_shape'];
   if (!Array.isArray(recorded) || !recorded.every((dim) => dim === null || typeof dim === 'number')) {
-    unsupported({ className: spec.className, layer: spec.name, argument: 'build_config', reason: `a subclassed model needs build_config.input_shape, received ${JSON.stringify(recorded)}` });
+    unsupported({
+      className: spec.className,
+      layer: spec.name,
+      argument: 'build_config',
+      reason: `a subclassed model needs build_config.input_shape, received ${JSON.stringify(recorded)}`,
+    });
   }
   const input = tf.input({ batchShape: [null, ...(recorded as (number | null)[]).slice(1)], name: `${spec.name}_input` });
   const layer = resolution.twin.create(spec);
   const output = layer.apply(input);
   if (Array.isArray(output)) unsupported({ className: spec.className, layer: spec.name, reason: 'a subclassed model with several outputs' });
-  return { model: tf.model({ inputs: input, outputs: output as TfSymbolic, name: spec.name }), inputNames: [input.name], layers: [{ spec, layer, kerasPath: '', resolution }] };
+  return {
+    model: tf.model({ inputs: input, outputs: output as TfSymbolic, name: spec.name }),
+    inputNames: [input.name],
+    layers: [{ spec, layer, kerasPath: '', resolution }],
+  };
 }
 
 /** saving_lib names each layer of a container by its class in snake_case, numbered per class (`dense`, `dense_1`). */
@@ -231,8 +306,11 @@ function buildSequential(spec: KerasLayerSpec, options: BuildOptions, kerasPath:
   const first = entries[0];
   const buildShape = Array.isArray(spec.config['build_input_shape']) ? (spec.config['build_input_shape'] as (number | null)[]) : undefined;
   // Keras 2 may have no InputLayer: the first layer carries batch_input_shape.
-  const shape = first ? batchShapeOf(first.config) ?? buildShape : buildShape;
-  const inputSpec: KerasLayerSpec = first?.className === 'InputLayer' ? first : { className: 'InputLayer', name: `${spec.name}_input`, config: { batch_shape: shape ?? null, dtype: 'float32' }, calls: [] };
+  const shape = first ? (batchShapeOf(first.config) ?? buildShape) : buildShape;
+  const inputSpec: KerasLayerSpec =
+    first?.className === 'InputLayer'
+      ? first
+      : { className: 'InputLayer', name: `${spec.name}_input`, config: { batch_shape: shape ?? null, dtype: 'float32' }, calls: [] };
   const input = makeInput(inputSpec, buildShape);
   const rest = first?.className === 'InputLayer' ? entries.slice(1) : entries;
   const paths = new ContainerPaths(kerasPath);
@@ -289,11 +367,19 @@ function buildFunctional(spec: KerasLayerSpec, options: BuildOptions, kerasPath:
     }
   }
   const stuck = pending.find((item) => item.calls.length > 0);
-  if (stuck) throw new RuntimeError('TFJS_KERAS_CONFIG_INVALID', `${options.file}: layer "${stuck.built.spec.name}" waits for tensors no layer makes: ${JSON.stringify(stuck.calls[0]?.inputs)}`, { phase: 'load' });
+  if (stuck)
+    throw new RuntimeError(
+      'TFJS_KERAS_CONFIG_INVALID',
+      `${options.file}: layer "${stuck.built.spec.name}" waits for tensors no layer makes: ${JSON.stringify(stuck.calls[0]?.inputs)}`,
+      { phase: 'load' },
+    );
   const resolveRefs = (argument: string): TfSymbolic[] =>
     readTensorRefList(spec.config[argument], spec.className, argument).map((ref) => {
       const tensor = lookup(ref);
-      if (!tensor) throw new RuntimeError('TFJS_KERAS_CONFIG_INVALID', `${options.file}: ${spec.name}.${argument} names ${JSON.stringify(ref)}, which no layer makes`, { phase: 'load' });
+      if (!tensor)
+        throw new RuntimeError('TFJS_KERAS_CONFIG_INVALID', `${options.file}: ${spec.name}.${argument} names ${JSON.stringify(ref)}, which no layer makes`, {
+          phase: 'load',
+        });
       return tensor;
     });
   const inputs = resolveRefs('input_layers');

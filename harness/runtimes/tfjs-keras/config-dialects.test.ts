@@ -122,16 +122,22 @@ describe.skipIf(!available)('tfjs-keras reads every config dialect', () => {
   it('Keras 3.15 (the golden file as written)', () => expectSameOutputs('dense-mlp', (config) => config));
   it('Keras 3.0–3.2: dtype as a string', () => expectSameOutputs('dense-mlp', keras30, '3.0.5'));
   it('Keras 3.3–3.5: dtype as a FloatDTypePolicy dict', () => expectSameOutputs('dense-mlp', keras33, '3.3.3'));
-  it('Keras 2.x Sequential: {name, layers} with batch_input_shape on the InputLayer', () => expectSameOutputs('dense-mlp', (config) => ({ ...(keras2(config, 'Functional') as Json), class_name: 'Sequential' }), '2.15.0'));
+  it('Keras 2.x Sequential: {name, layers} with batch_input_shape on the InputLayer', () =>
+    expectSameOutputs('dense-mlp', (config) => ({ ...(keras2(config, 'Functional') as Json), class_name: 'Sequential' }), '2.15.0'));
   it('Keras 2.0–2.2 Sequential: a bare list of layers, batch_input_shape on the first', () =>
-    expectSameOutputs('dense-mlp', (config) => {
-      const [input, ...layers] = layersOf(keras2(config, 'Model'));
-      const first = layers[0]!['config'] as Json;
-      first['batch_input_shape'] = (input!['config'] as Json)['batch_input_shape'];
-      first['dtype'] = 'float32';
-      return { class_name: 'Sequential', config: layers.map(({ class_name, config: layerConfig }) => ({ class_name, config: layerConfig })) };
-    }, '2.2.4'));
-  it('Keras 2.x Functional (class_name Model, nested input_layers, list inbound nodes)', () => expectSameOutputs('two-inputs-two-outputs', (config) => keras2(config, 'Model'), '2.3.1'));
+    expectSameOutputs(
+      'dense-mlp',
+      (config) => {
+        const [input, ...layers] = layersOf(keras2(config, 'Model'));
+        const first = layers[0]!['config'] as Json;
+        first['batch_input_shape'] = (input!['config'] as Json)['batch_input_shape'];
+        first['dtype'] = 'float32';
+        return { class_name: 'Sequential', config: layers.map(({ class_name, config: layerConfig }) => ({ class_name, config: layerConfig })) };
+      },
+      '2.2.4',
+    ));
+  it('Keras 2.x Functional (class_name Model, nested input_layers, list inbound nodes)', () =>
+    expectSameOutputs('two-inputs-two-outputs', (config) => keras2(config, 'Model'), '2.3.1'));
   it('Keras 2.4+ Functional (class_name Functional)', () => expectSameOutputs('two-inputs-two-outputs', (config) => keras2(config, 'Functional'), '2.15.0'));
   it('Keras 3: single input and output as flat or as nested [layer, node, tensor] lists', async () => {
     await expectSameOutputs('normalization-adapt', (config) => {
@@ -141,28 +147,46 @@ describe.skipIf(!available)('tfjs-keras reads every config dialect', () => {
     });
   });
   it('Keras 2 MultiHeadAttention: value passed as a keyword tensor in the inbound node', () =>
-    expectSameOutputs('layer-multi-head-attention', (config) => {
-      const rewritten = keras2(config, 'Functional') as Json;
-      const mha = layersOf(rewritten).find((layer) => layer['class_name'] === 'MultiHeadAttention')!;
-      // keras2() turned the two positional tensors into two refs; Keras 2 writes the query positionally and value as a kwarg.
-      const [query, value] = (mha['inbound_nodes'] as unknown[][][])[0]!;
-      mha['inbound_nodes'] = [[[...(query as unknown[]).slice(0, 3), { value: (value as unknown[]).slice(0, 3) }]]];
-      return rewritten;
-    }, '2.15.0'));
+    expectSameOutputs(
+      'layer-multi-head-attention',
+      (config) => {
+        const rewritten = keras2(config, 'Functional') as Json;
+        const mha = layersOf(rewritten).find((layer) => layer['class_name'] === 'MultiHeadAttention')!;
+        // keras2() turned the two positional tensors into two refs; Keras 2 writes the query positionally and value as a kwarg.
+        const [query, value] = (mha['inbound_nodes'] as unknown[][][])[0]!;
+        mha['inbound_nodes'] = [[[...(query as unknown[]).slice(0, 3), { value: (value as unknown[]).slice(0, 3) }]]];
+        return rewritten;
+      },
+      '2.15.0',
+    ));
   it('hard_sigmoid follows the writer: Keras 3 is relu6(x + 3) / 6, Keras 2 is clip(0.2x + 0.5, 0, 1)', async () => {
     await expectSameOutputs('layer-hard-sigmoid', (config) => config, '3.15.1');
     const x = [-4, -2.5, -1, 0, 0.5, 1, 2.5, 4];
     const evaluate = (major: 2 | 3) => Array.from(applyActivation(tfjsActivation('hard_sigmoid', major)!, tf.tensor1d(x)).dataSync());
-    const near = (actual: number[], expected: number[]) => actual.forEach((value, index) => expect(value).toBeCloseTo(expected[index]!, 6));
-    near(evaluate(3), x.map((value) => Math.min(Math.max(value + 3, 0), 6) / 6));
-    near(evaluate(2), x.map((value) => Math.min(Math.max(0.2 * value + 0.5, 0), 1)));
+    const near = (actual: number[], expected: number[]) => {
+      for (const [index, value] of actual.entries()) expect(value).toBeCloseTo(expected[index]!, 6);
+    };
+    near(
+      evaluate(3),
+      x.map((value) => Math.min(Math.max(value + 3, 0), 6) / 6),
+    );
+    near(
+      evaluate(2),
+      x.map((value) => Math.min(Math.max(0.2 * value + 0.5, 0), 1)),
+    );
     // The same file claimed by a Keras 2 writer runs the Keras 2 formula, so it leaves Keras 3's outputs.
     await expect(expectSameOutputs('layer-hard-sigmoid', (config) => config, '2.15.0')).rejects.toThrow();
   });
 
   it('refuses a dtype policy it cannot compute in (QuantizedDTypePolicy), naming it', async () => {
     const { contents } = await goldenContents('dense-mlp');
-    const quantized = mapDtypes(clone(contents.config), () => ({ module: 'keras', class_name: 'QuantizedDTypePolicy', config: { mode: 'int8', source_name: 'float32' } }));
-    expect(preflight({ ...contents, config: quantized })).toEqual(expect.arrayContaining([expect.stringMatching(/argument dtype: compute dtype policy QuantizedDTypePolicy/)]));
+    const quantized = mapDtypes(clone(contents.config), () => ({
+      module: 'keras',
+      class_name: 'QuantizedDTypePolicy',
+      config: { mode: 'int8', source_name: 'float32' },
+    }));
+    expect(preflight({ ...contents, config: quantized })).toEqual(
+      expect.arrayContaining([expect.stringMatching(/argument dtype: compute dtype policy QuantizedDTypePolicy/)]),
+    );
   });
 });

@@ -60,7 +60,9 @@ export interface CustomLayerTwin {
 // On globalThis: a user's twin module may load keras-roundtrip through the other module system (CommonJS vs ESM), which
 // would give it a second copy of this file; both copies must fill one registry.
 const REGISTRY_KEY = Symbol.for('keras-roundtrip.custom-objects');
-const registered: Map<string, CustomLayerTwin> = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] ??= new Map<string, CustomLayerTwin>()) as Map<string, CustomLayerTwin>;
+const registries = globalThis as Record<symbol, Map<string, CustomLayerTwin> | undefined>;
+registries[REGISTRY_KEY] ??= new Map<string, CustomLayerTwin>();
+const registered: Map<string, CustomLayerTwin> = registries[REGISTRY_KEY];
 
 /** Register a twin under its `registered_name`, like `keras.saving.register_keras_serializable`. */
 export function registerCustomObject(twin: CustomLayerTwin): void {

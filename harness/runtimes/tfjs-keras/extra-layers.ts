@@ -41,7 +41,7 @@ export class CausalConv1D extends tf.layers.Layer {
     super({ name: args.name as string | undefined, trainable: args.trainable as boolean | undefined });
     const { name: _name, trainable: _trainable, batchInputShape: _shape, ...convArgs } = args;
     this.conv = tf.layers.conv1d({ ...(convArgs as Record<string, unknown>), padding: 'valid', name: 'conv' } as never);
-    const first = (value: number | number[] | undefined) => (Array.isArray(value) ? value[0]! : value ?? 1);
+    const first = (value: number | number[] | undefined) => (Array.isArray(value) ? value[0]! : (value ?? 1));
     this.leftPadding = first(args.dilationRate) * (first(args.kernelSize) - 1);
   }
 
@@ -63,7 +63,17 @@ export class CausalConv1D extends tf.layers.Layer {
 
   override call(inputs: TfTensor | TfTensor[]): TfTensor {
     const input = Array.isArray(inputs) ? inputs[0]! : inputs;
-    return tf.tidy(() => this.conv.call(tf.pad(input, [[0, 0], [this.leftPadding, 0], [0, 0]]), {}) as TfTensor);
+    return tf.tidy(
+      () =>
+        this.conv.call(
+          tf.pad(input, [
+            [0, 0],
+            [this.leftPadding, 0],
+            [0, 0],
+          ]),
+          {},
+        ) as TfTensor,
+    );
   }
 
   override getConfig() {
@@ -85,7 +95,13 @@ export class KerasNormalization extends tf.layers.Layer {
   private mean: Variable | null = null;
   private variance: Variable | null = null;
 
-  constructor(args: { name?: string; trainable?: boolean; axis: number[]; invert: boolean; given: { mean: number | number[]; variance: number | number[] } | null }) {
+  constructor(args: {
+    name?: string;
+    trainable?: boolean;
+    axis: number[];
+    invert: boolean;
+    given: { mean: number | number[]; variance: number | number[] } | null;
+  }) {
     super({ name: args.name, trainable: args.trainable });
     this.axis = args.axis;
     this.invert = args.invert;

@@ -16,7 +16,11 @@ export interface LayerOutput {
  * Every top-level layer's output (InputLayers excluded, nested models as one layer; a layer with several outputs gives
  * its first) for `inputs`, in the order of the artifact's config: tfjs-keras's model rebuilt as one multi-output model.
  */
-export async function computeLayerOutputs(artifactPath: string, inputs: Readonly<Record<string, Tensor>>, customObjects: readonly string[] = []): Promise<LayerOutput[]> {
+export async function computeLayerOutputs(
+  artifactPath: string,
+  inputs: Readonly<Record<string, Tensor>>,
+  customObjects: readonly string[] = [],
+): Promise<LayerOutput[]> {
   const contents = await readArtifact(artifactPath);
   const built = loadKerasModel(contents, artifactPath, { customObjects: customObjectsNamed(customObjects) });
   const given = Object.keys(inputs);
@@ -25,7 +29,8 @@ export async function computeLayerOutputs(artifactPath: string, inputs: Readonly
     for (const name of built.inputNames) {
       // Like the runtime: a single-input model takes the single reference input whatever its name.
       const tensor = inputs[name] ?? (built.inputNames.length === 1 && given.length === 1 ? inputs[given[0]!] : undefined);
-      if (!tensor) throw new RuntimeError('RUNTIME_INPUT_MISSING', `${artifactPath}: model input "${name}" has no reference input; received ${JSON.stringify(given)}`);
+      if (!tensor)
+        throw new RuntimeError('RUNTIME_INPUT_MISSING', `${artifactPath}: model input "${name}" has no reference input; received ${JSON.stringify(given)}`);
       feeds.push(toTfjsTensor(tf, name, tensor, []));
     }
     const outputs = built.layers.map((entry) => {
@@ -35,7 +40,8 @@ export async function computeLayerOutputs(artifactPath: string, inputs: Readonly
     const probe = tf.model({ inputs: built.model.inputs, outputs });
     const list = runModel(probe, feeds);
     const layers: LayerOutput[] = [];
-    for (const [index, entry] of built.layers.entries()) layers.push({ name: entry.spec.name, className: entry.spec.className, tensor: await fromTfjsTensor(list[index]!) });
+    for (const [index, entry] of built.layers.entries())
+      layers.push({ name: entry.spec.name, className: entry.spec.className, tensor: await fromTfjsTensor(list[index]!) });
     for (const tensor of list) tensor.dispose();
     return layers;
   } finally {

@@ -53,7 +53,9 @@ export function readLayerSpec(entry: unknown, where: string): KerasLayerSpec {
     name,
     config,
     ...(isObject(entry['build_config']) ? { buildConfig: entry['build_config'] } : {}),
-    calls: Array.isArray(entry['inbound_nodes']) ? entry['inbound_nodes'].map((node, index) => readCall(node, `${name}.inbound_nodes[${index}]`, entry['class_name'] as string)) : [],
+    calls: Array.isArray(entry['inbound_nodes'])
+      ? entry['inbound_nodes'].map((node, index) => readCall(node, `${name}.inbound_nodes[${index}]`, entry['class_name'] as string))
+      : [],
   };
 }
 
@@ -66,20 +68,26 @@ function readCall(node: unknown, where: string, className: string): LayerCall {
     // layer(a, b): several positional tensors reach the layer as one list, as layer([a, b]) would (MultiHeadAttention).
     if (args.length > 1) return { inputs: args.map((item, index) => readKerasTensor(item, `${where}.args[${index}]`, className)), kwargs };
     const first = args[0];
-    const inputs = Array.isArray(first) ? first.map((item, index) => readKerasTensor(item, `${where}.args[0][${index}]`, className)) : readKerasTensor(first, `${where}.args[0]`, className);
+    const inputs = Array.isArray(first)
+      ? first.map((item, index) => readKerasTensor(item, `${where}.args[0][${index}]`, className))
+      : readKerasTensor(first, `${where}.args[0]`, className);
     return { inputs, kwargs };
   }
   // Keras 2: [[layer, node, tensor, kwargs], ...]
   if (Array.isArray(node)) {
     const refs = node.map((item, index) => {
-      if (!Array.isArray(item) || typeof item[0] !== 'string') unsupported({ className, argument: 'inbound_nodes', reason: `${where}[${index}]: expected [layer, node, tensor, kwargs]` });
+      if (!Array.isArray(item) || typeof item[0] !== 'string')
+        unsupported({ className, argument: 'inbound_nodes', reason: `${where}[${index}]: expected [layer, node, tensor, kwargs]` });
       return { ref: { layer: item[0], node: Number(item[1] ?? 0), tensor: Number(item[2] ?? 0) }, kwargs: isObject(item[3]) ? item[3] : {} };
     });
     const { value, key, ...kwargs } = refs[0]?.kwargs ?? {};
     // Keras 2 records MultiHeadAttention(query, value, key) with value and key as keyword tensors [layer, node, tensor, …].
     const keywordTensors = [value, key].filter((item) => item !== undefined);
     if (refs.length === 1 && keywordTensors.every(isKeras2TensorRef) && keywordTensors.length > 0) {
-      return { inputs: [refs[0]!.ref, ...keywordTensors.map((item) => ({ layer: item[0], node: Number(item[1] ?? 0), tensor: Number(item[2] ?? 0) }))], kwargs };
+      return {
+        inputs: [refs[0]!.ref, ...keywordTensors.map((item) => ({ layer: item[0], node: Number(item[1] ?? 0), tensor: Number(item[2] ?? 0) }))],
+        kwargs,
+      };
     }
     return { inputs: refs.length === 1 ? refs[0]!.ref : refs.map((entry) => entry.ref), kwargs: refs[0]?.kwargs ?? {} };
   }
@@ -95,7 +103,11 @@ function readKerasTensor(value: unknown, where: string, className: string): Tens
     const [layer, node, tensor] = value['config']['keras_history'] as unknown[];
     if (typeof layer === 'string') return { layer, node: Number(node ?? 0), tensor: Number(tensor ?? 0) };
   }
-  unsupported({ className, argument: 'inbound_nodes', reason: `${where}: only Keras tensors can be call arguments, received ${JSON.stringify(value)?.slice(0, 80)}` });
+  unsupported({
+    className,
+    argument: 'inbound_nodes',
+    reason: `${where}: only Keras tensors can be call arguments, received ${JSON.stringify(value)?.slice(0, 80)}`,
+  });
 }
 
 /** `input_layers` / `output_layers`: `[name, node, tensor]` (Keras 3, one tensor) or a list of those. */
@@ -103,7 +115,8 @@ export function readTensorRefList(value: unknown, className: string, argument: s
   if (!Array.isArray(value)) unsupported({ className, argument, reason: `expected a list, received ${JSON.stringify(value)?.slice(0, 80)}` });
   const list = typeof value[0] === 'string' ? [value] : value;
   return list.map((item) => {
-    if (!Array.isArray(item) || typeof item[0] !== 'string') unsupported({ className, argument, reason: `expected [layer, node, tensor], received ${JSON.stringify(item)?.slice(0, 80)}` });
+    if (!Array.isArray(item) || typeof item[0] !== 'string')
+      unsupported({ className, argument, reason: `expected [layer, node, tensor], received ${JSON.stringify(item)?.slice(0, 80)}` });
     return { layer: item[0], node: Number(item[1] ?? 0), tensor: Number(item[2] ?? 0) };
   });
 }

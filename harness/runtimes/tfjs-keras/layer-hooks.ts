@@ -11,7 +11,6 @@ export function hasKerasVariablePaths(layer: TfLayer): layer is TfLayer & HasKer
   return typeof (layer as Partial<HasKerasVariablePaths>).kerasVariablePaths === 'function';
 }
 
-
 /** Layers with Keras `load_assets`: they read their files (keyed by path inside their folder) after the weights. */
 export interface HasKerasAssets {
   loadKerasAssets(files: ReadonlyMap<string, Uint8Array>, source: AssetSource): void;

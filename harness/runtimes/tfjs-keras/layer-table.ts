@@ -22,7 +22,10 @@ type Args = Record<string, unknown>;
  * - a string: the tfjs argument it becomes, value unchanged;
  * - an object: `accept` lists the only values tfjs matches (anything else is unsupported), `to`/`map` translate.
  */
-type ArgRule = 'ignore' | string | { to?: string; map?: (value: unknown, spec: KerasLayerSpec, key: string, context: TranslationContext) => unknown; accept?: readonly unknown[] };
+type ArgRule =
+  | 'ignore'
+  | string
+  | { to?: string; map?: (value: unknown, spec: KerasLayerSpec, key: string, context: TranslationContext) => unknown; accept?: readonly unknown[] };
 
 /** What a translation may need beyond the layer's own config: the writer's Keras major, and nested layers. */
 export interface TranslationContext {
@@ -46,9 +49,20 @@ export function builtinVariablePaths(layer: TfLayer, translation: LayerTranslati
 
 function activation(value: unknown, spec: KerasLayerSpec, key: string, context: TranslationContext): unknown {
   if (value === null || value === undefined) return 'linear';
-  const name = typeof value === 'string' ? value : isObject(value) && isObject(value['config']) && typeof value['config']['name'] === 'string' && value['class_name'] === 'function' ? value['config']['name'] : undefined;
+  const name =
+    typeof value === 'string'
+      ? value
+      : isObject(value) && isObject(value['config']) && typeof value['config']['name'] === 'string' && value['class_name'] === 'function'
+        ? value['config']['name']
+        : undefined;
   const mapped = name === undefined ? undefined : tfjsActivation(name, context.kerasMajor);
-  if (mapped === undefined) unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `activation ${JSON.stringify(value)} has no exact tfjs twin for Keras ${context.kerasMajor} (known: ${knownActivations(context.kerasMajor).join(', ')})` });
+  if (mapped === undefined)
+    unsupported({
+      className: spec.className,
+      layer: spec.name,
+      argument: key,
+      reason: `activation ${JSON.stringify(value)} has no exact tfjs twin for Keras ${context.kerasMajor} (known: ${knownActivations(context.kerasMajor).join(', ')})`,
+    });
   return mapped;
 }
 
@@ -67,23 +81,51 @@ function trainingOnly(...prefixes: string[]): Record<string, ArgRule> {
 
 const LORA = { lora_rank: ZERO_OR_NULL, lora_alpha: 'ignore', quantization_config: NULL_ONLY } as const;
 const CONV_COMMON = {
-  filters: 'filters', kernel_size: 'kernelSize', strides: 'strides', padding: { to: 'padding', accept: ['valid', 'same'] },
-  data_format: CHANNELS_LAST, dilation_rate: 'dilationRate', activation: ACTIVATION, use_bias: 'useBias',
-  groups: { accept: [1, undefined] }, ...trainingOnly('kernel', 'bias'), ...LORA,
+  filters: 'filters',
+  kernel_size: 'kernelSize',
+  strides: 'strides',
+  padding: { to: 'padding', accept: ['valid', 'same'] },
+  data_format: CHANNELS_LAST,
+  dilation_rate: 'dilationRate',
+  activation: ACTIVATION,
+  use_bias: 'useBias',
+  groups: { accept: [1, undefined] },
+  ...trainingOnly('kernel', 'bias'),
+  ...LORA,
 } as const;
 const POOL = { pool_size: 'poolSize', strides: 'strides', padding: { to: 'padding', accept: ['valid', 'same'] }, data_format: CHANNELS_LAST } as const;
 const GLOBAL_POOL = { data_format: CHANNELS_LAST, keepdims: FALSE_ONLY } as const;
 const RNN_COMMON = {
-  units: 'units', activation: ACTIVATION, use_bias: 'useBias', return_sequences: 'returnSequences', return_state: 'returnState',
-  go_backwards: 'goBackwards', stateful: FALSE_ONLY, unroll: 'ignore', dropout: 'ignore', recurrent_dropout: 'ignore', seed: 'ignore',
-  time_major: FALSE_ONLY, zero_output_for_mask: 'ignore', ...trainingOnly('kernel', 'recurrent', 'bias'),
+  units: 'units',
+  activation: ACTIVATION,
+  use_bias: 'useBias',
+  return_sequences: 'returnSequences',
+  return_state: 'returnState',
+  go_backwards: 'goBackwards',
+  stateful: FALSE_ONLY,
+  unroll: 'ignore',
+  dropout: 'ignore',
+  recurrent_dropout: 'ignore',
+  seed: 'ignore',
+  time_major: FALSE_ONLY,
+  zero_output_for_mask: 'ignore',
+  ...trainingOnly('kernel', 'recurrent', 'bias'),
 } as const;
 const MERGE = {} as const;
 /** Arguments of IndexLookup-based layers; only `output_mode="int"` with one OOV index is run. */
 const LOOKUP = {
-  max_tokens: 'ignore', num_oov_indices: { accept: [1] }, oov_token: 'oovToken', mask_token: 'maskToken', output_mode: { accept: ['int'] },
-  sparse: FALSE_ONLY, pad_to_max_tokens: 'ignore', idf_weights: NULL_ONLY, vocabulary: { to: 'vocabulary', map: vocabularyList },
-  vocabulary_size: 'ignore', encoding: { accept: ['utf-8'] }, vocabulary_dtype: { accept: ['string', undefined] },
+  max_tokens: 'ignore',
+  num_oov_indices: { accept: [1] },
+  oov_token: 'oovToken',
+  mask_token: 'maskToken',
+  output_mode: { accept: ['int'] },
+  sparse: FALSE_ONLY,
+  pad_to_max_tokens: 'ignore',
+  idf_weights: NULL_ONLY,
+  vocabulary: { to: 'vocabulary', map: vocabularyList },
+  vocabulary_size: 'ignore',
+  encoding: { accept: ['utf-8'] },
+  vocabulary_dtype: { accept: ['string', undefined] },
 } as const;
 
 /** A layer's arguments in tfjs form (always with `name` and `trainable`); unsupported arguments throw. */
@@ -91,16 +133,39 @@ export function translateArgs(spec: KerasLayerSpec, rules: Record<string, ArgRul
   const args: Args = { name: spec.name };
   for (const [key, value] of Object.entries(spec.config)) {
     if (key === 'name') continue;
-    if (key === 'trainable') { args['trainable'] = value !== false; continue; }
-    if (key === 'dtype') { checkDtype(spec); continue; }
-    if (key === 'batch_input_shape' || key === 'batch_shape') { if (value !== null) args['batchInputShape'] = value; continue; }
+    if (key === 'trainable') {
+      args['trainable'] = value !== false;
+      continue;
+    }
+    if (key === 'dtype') {
+      checkDtype(spec);
+      continue;
+    }
+    if (key === 'batch_input_shape' || key === 'batch_shape') {
+      if (value !== null) args['batchInputShape'] = value;
+      continue;
+    }
     if (key === 'autocast' || key === 'input_spec') continue;
     const rule = rules[key];
-    if (rule === undefined) unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `tfjs-keras does not know this argument (value ${JSON.stringify(value)?.slice(0, 60)})` });
+    if (rule === undefined)
+      unsupported({
+        className: spec.className,
+        layer: spec.name,
+        argument: key,
+        reason: `tfjs-keras does not know this argument (value ${JSON.stringify(value)?.slice(0, 60)})`,
+      });
     if (rule === 'ignore') continue;
-    if (typeof rule === 'string') { if (value !== null) args[rule] = value; continue; }
+    if (typeof rule === 'string') {
+      if (value !== null) args[rule] = value;
+      continue;
+    }
     if (rule.accept && !rule.accept.some((accepted) => isDeepStrictEqual(accepted, value))) {
-      unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `value ${JSON.stringify(value)} is not supported (supported: ${rule.accept.map((accepted) => JSON.stringify(accepted) ?? 'unset').join(', ')})` });
+      unsupported({
+        className: spec.className,
+        layer: spec.name,
+        argument: key,
+        reason: `value ${JSON.stringify(value)} is not supported (supported: ${rule.accept.map((accepted) => JSON.stringify(accepted) ?? 'unset').join(', ')})`,
+      });
     }
     if (rule.to !== undefined) {
       const mapped = rule.map ? rule.map(value, spec, key, context) : value;
@@ -113,20 +178,27 @@ export function translateArgs(spec: KerasLayerSpec, rules: Record<string, ArgRul
 /** tfjs computes in float32 (and int32 for indices): any other compute dtype would be a silent approximation. */
 export function checkDtype(spec: KerasLayerSpec): void {
   const dtype = computeDtypeOf(spec.config);
-  if (dtype !== undefined && dtype !== 'float32') unsupported({ className: spec.className, layer: spec.name, argument: 'dtype', reason: `compute dtype ${dtype}; tfjs layers compute in float32 only` });
+  if (dtype !== undefined && dtype !== 'float32')
+    unsupported({ className: spec.className, layer: spec.name, argument: 'dtype', reason: `compute dtype ${dtype}; tfjs layers compute in float32 only` });
 }
 
 const L = tf.layers;
 
 export const LAYER_TABLE: Record<string, LayerTranslation> = {
-  Dense: { args: { units: 'units', activation: ACTIVATION, use_bias: 'useBias', ...trainingOnly('kernel', 'bias'), ...LORA }, create: (args) => L.dense(args as never) },
+  Dense: {
+    args: { units: 'units', activation: ACTIVATION, use_bias: 'useBias', ...trainingOnly('kernel', 'bias'), ...LORA },
+    create: (args) => L.dense(args as never),
+  },
   Conv1D: {
     args: { ...CONV_COMMON, padding: { to: 'padding', accept: ['valid', 'same', 'causal'] } },
     create: (args) => (args['padding'] === 'causal' ? new CausalConv1D(args as never) : L.conv1d(args as never)),
   },
   Conv2D: { args: CONV_COMMON, create: (args) => L.conv2d(args as never) },
   Conv3D: { args: CONV_COMMON, create: (args) => L.conv3d(args as never) },
-  Conv2DTranspose: { args: { ...CONV_COMMON, output_padding: NULL_ONLY, dilation_rate: { accept: [1, [1, 1]] } }, create: (args) => L.conv2dTranspose(args as never) },
+  Conv2DTranspose: {
+    args: { ...CONV_COMMON, output_padding: NULL_ONLY, dilation_rate: { accept: [1, [1, 1]] } },
+    create: (args) => L.conv2dTranspose(args as never),
+  },
   DepthwiseConv2D: {
     args: { ...CONV_COMMON, filters: NULL_ONLY, depth_multiplier: 'depthMultiplier', ...trainingOnly('depthwise') },
     create: (args) => L.depthwiseConv2d(args as never),
@@ -163,8 +235,18 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
   GaussianDropout: { args: { rate: 'rate', seed: 'ignore' }, create: (args) => L.gaussianDropout(args as never) },
   BatchNormalization: {
     args: {
-      axis: 'axis', momentum: 'momentum', epsilon: 'epsilon', center: 'center', scale: 'scale', synchronized: FALSE_ONLY,
-      renorm: FALSE_ONLY, renorm_clipping: NULL_ONLY, renorm_momentum: 'ignore', fused: 'ignore', virtual_batch_size: NULL_ONLY, adjustment: NULL_ONLY,
+      axis: 'axis',
+      momentum: 'momentum',
+      epsilon: 'epsilon',
+      center: 'center',
+      scale: 'scale',
+      synchronized: FALSE_ONLY,
+      renorm: FALSE_ONLY,
+      renorm_clipping: NULL_ONLY,
+      renorm_momentum: 'ignore',
+      fused: 'ignore',
+      virtual_batch_size: NULL_ONLY,
+      adjustment: NULL_ONLY,
       ...trainingOnly('beta', 'gamma', 'moving_mean', 'moving_variance'),
     },
     create: (args) => L.batchNormalization(args as never),
@@ -174,17 +256,37 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
     create: (args) => L.layerNormalization(args as never),
   },
   Embedding: {
-    args: { input_dim: 'inputDim', output_dim: 'outputDim', mask_zero: 'maskZero', input_length: 'inputLength', sparse: FALSE_ONLY, ...trainingOnly('embeddings'), ...LORA },
+    args: {
+      input_dim: 'inputDim',
+      output_dim: 'outputDim',
+      mask_zero: 'maskZero',
+      input_length: 'inputLength',
+      sparse: FALSE_ONLY,
+      ...trainingOnly('embeddings'),
+      ...LORA,
+    },
     create: (args) => L.embedding(args as never),
   },
   SimpleRNN: { args: RNN_COMMON, create: (args) => L.simpleRNN(args as never), variablesPath: 'cell/vars' },
   LSTM: {
-    args: { ...RNN_COMMON, recurrent_activation: { to: 'recurrentActivation', map: activation }, unit_forget_bias: 'ignore', implementation: 'ignore', use_cudnn: 'ignore' },
+    args: {
+      ...RNN_COMMON,
+      recurrent_activation: { to: 'recurrentActivation', map: activation },
+      unit_forget_bias: 'ignore',
+      implementation: 'ignore',
+      use_cudnn: 'ignore',
+    },
     create: (args) => L.lstm(args as never),
     variablesPath: 'cell/vars',
   },
   GRU: {
-    args: { ...RNN_COMMON, recurrent_activation: { to: 'recurrentActivation', map: activation }, reset_after: 'resetAfter', implementation: 'ignore', use_cudnn: 'ignore' },
+    args: {
+      ...RNN_COMMON,
+      recurrent_activation: { to: 'recurrentActivation', map: activation },
+      reset_after: 'resetAfter',
+      implementation: 'ignore',
+      use_cudnn: 'ignore',
+    },
     // Keras writers before reset_after existed (2.0) computed reset-before.
     create: (args) => createGru({ activation: 'tanh', recurrentActivation: 'sigmoid', useBias: true, resetAfter: false, ...args } as never),
     variablesPath: 'cell/vars',
@@ -202,9 +304,16 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
   },
   ZeroPadding2D: { args: { padding: 'padding', data_format: CHANNELS_LAST }, create: (args) => L.zeroPadding2d(args as never) },
   Cropping2D: { args: { cropping: 'cropping', data_format: CHANNELS_LAST }, create: (args) => L.cropping2D(args as never) },
-  UpSampling2D: { args: { size: 'size', data_format: CHANNELS_LAST, interpolation: { to: 'interpolation', accept: ['nearest', 'bilinear'] } }, create: (args) => L.upSampling2d(args as never) },
+  UpSampling2D: {
+    args: { size: 'size', data_format: CHANNELS_LAST, interpolation: { to: 'interpolation', accept: ['nearest', 'bilinear'] } },
+    create: (args) => L.upSampling2d(args as never),
+  },
   Bidirectional: {
-    args: { layer: { to: 'forward', map: sublayer }, backward_layer: { to: 'backward', map: sublayer }, merge_mode: { to: 'mergeMode', accept: ['concat', 'sum', 'mul', 'ave', null] } },
+    args: {
+      layer: { to: 'forward', map: sublayer },
+      backward_layer: { to: 'backward', map: sublayer },
+      merge_mode: { to: 'mergeMode', accept: ['concat', 'sum', 'mul', 'ave', null] },
+    },
     create: createBidirectional,
   },
   TimeDistributed: { args: { layer: { to: 'layer', map: sublayer } }, create: (args) => new KerasTimeDistributed(args as never) },
@@ -218,18 +327,31 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
   },
   MultiHeadAttention: {
     args: {
-      num_heads: 'numHeads', key_dim: 'keyDim', value_dim: 'valueDim', use_bias: 'useBias', output_shape: { to: 'outputDim', map: singleOutputDim },
-      attention_axes: { accept: [null, [1], 1, [-2]] }, dropout: 'ignore', seed: 'ignore', flash_attention: 'ignore', use_gate: FALSE_ONLY,
-      sliding_window: NULL_ONLY, ...trainingOnly('kernel', 'bias'),
+      num_heads: 'numHeads',
+      key_dim: 'keyDim',
+      value_dim: 'valueDim',
+      use_bias: 'useBias',
+      output_shape: { to: 'outputDim', map: singleOutputDim },
+      attention_axes: { accept: [null, [1], 1, [-2]] },
+      dropout: 'ignore',
+      seed: 'ignore',
+      flash_attention: 'ignore',
+      use_gate: FALSE_ONLY,
+      sliding_window: NULL_ONLY,
+      ...trainingOnly('kernel', 'bias'),
     },
     create: (args) => new KerasMultiHeadAttention({ useBias: true, outputDim: null, ...args, valueDim: args['valueDim'] ?? args['keyDim'] } as never),
   },
   Normalization: {
     args: { axis: { to: 'axis', map: normalizationAxes }, invert: 'invert', mean: 'mean', variance: 'variance' },
-    create: (args) => new KerasNormalization({
-      name: args['name'] as string, trainable: args['trainable'] as boolean, axis: (args['axis'] as number[] | undefined) ?? [-1], invert: args['invert'] === true,
-      given: args['mean'] === undefined ? null : { mean: args['mean'] as number[], variance: args['variance'] as number[] },
-    }),
+    create: (args) =>
+      new KerasNormalization({
+        name: args['name'] as string,
+        trainable: args['trainable'] as boolean,
+        axis: (args['axis'] as number[] | undefined) ?? [-1],
+        invert: args['invert'] === true,
+        given: args['mean'] === undefined ? null : { mean: args['mean'] as number[], variance: args['variance'] as number[] },
+      }),
   },
   StringLookup: {
     args: { ...LOOKUP, invert: FALSE_ONLY, oov_method: 'ignore', salt: 'ignore' },
@@ -237,29 +359,46 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
   },
   TextVectorization: {
     args: {
-      ...LOOKUP, standardize: { to: 'standardize', accept: ['lower_and_strip_punctuation', 'lower', 'strip_punctuation', null] }, split: { accept: ['whitespace'] },
-      ngrams: NULL_ONLY, output_sequence_length: 'outputSequenceLength', ragged: FALSE_ONLY,
+      ...LOOKUP,
+      standardize: { to: 'standardize', accept: ['lower_and_strip_punctuation', 'lower', 'strip_punctuation', null] },
+      split: { accept: ['whitespace'] },
+      ngrams: NULL_ONLY,
+      output_sequence_length: 'outputSequenceLength',
+      ragged: FALSE_ONLY,
     },
-    create: (args, spec) => new KerasTextVectorization({
-      // TextVectorization's inner lookup always has mask "" and OOV "[UNK]" (text_vectorization.py).
-      ...lookupArgs(args, { maskToken: '', oovToken: '[UNK]' }), maskToken: '', oovToken: '[UNK]',
-      standardize: spec.config['standardize'] === null ? null : ((args['standardize'] as never) ?? 'lower_and_strip_punctuation'),
-      outputSequenceLength: (args['outputSequenceLength'] as number | undefined) ?? null,
-    }),
+    create: (args, spec) =>
+      new KerasTextVectorization({
+        // TextVectorization's inner lookup always has mask "" and OOV "[UNK]" (text_vectorization.py).
+        ...lookupArgs(args, { maskToken: '', oovToken: '[UNK]' }),
+        maskToken: '',
+        oovToken: '[UNK]',
+        standardize: spec.config['standardize'] === null ? null : ((args['standardize'] as never) ?? 'lower_and_strip_punctuation'),
+        outputSequenceLength: (args['outputSequenceLength'] as number | undefined) ?? null,
+      }),
   },
   Masking: { args: { mask_value: 'maskValue' }, create: (args) => L.masking(args as never) },
 };
 
 function vocabularyList(value: unknown, spec: KerasLayerSpec, key: string): unknown {
   if (value === null || value === undefined) return undefined;
-  if (!Array.isArray(value) || !value.every((token) => typeof token === 'string')) unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `only an inline list of strings is supported (a vocabulary file path is not), received ${JSON.stringify(value)?.slice(0, 60)}` });
+  if (!Array.isArray(value) || !value.every((token) => typeof token === 'string'))
+    unsupported({
+      className: spec.className,
+      layer: spec.name,
+      argument: key,
+      reason: `only an inline list of strings is supported (a vocabulary file path is not), received ${JSON.stringify(value)?.slice(0, 60)}`,
+    });
   return value;
 }
 
 function lookupArgs(args: Args, defaults: { maskToken: string | null; oovToken: string }) {
   return {
-    name: args['name'] as string, trainable: args['trainable'] as boolean, vocabulary: (args['vocabulary'] as string[] | undefined) ?? null,
-    maskToken: 'maskToken' in args ? (args['maskToken'] as string) : defaults.maskToken, oovToken: (args['oovToken'] as string | undefined) ?? defaults.oovToken, numOovIndices: 1,
+    name: args['name'] as string,
+    trainable: args['trainable'] as boolean,
+    vocabulary: (args['vocabulary'] as string[] | undefined) ?? null,
+    maskToken: 'maskToken' in args ? (args['maskToken'] as string) : defaults.maskToken,
+    oovToken: (args['oovToken'] as string | undefined) ?? defaults.oovToken,
+    numOovIndices: 1,
   };
 }
 
@@ -271,36 +410,57 @@ function createBidirectional(args: Args, spec: KerasLayerSpec, context: Translat
   const layerConfig = spec.config['layer'];
   const forward = args['forward'] as Sublayer;
   const inner = isObject(layerConfig) && isObject(layerConfig['config']) ? layerConfig['config'] : {};
-  if (inner['return_state'] === true) unsupported({ className: spec.className, layer: spec.name, argument: 'layer.return_state', reason: 'a Bidirectional layer returning states is not supported' });
+  if (inner['return_state'] === true)
+    unsupported({
+      className: spec.className,
+      layer: spec.name,
+      argument: 'layer.return_state',
+      reason: 'a Bidirectional layer returning states is not supported',
+    });
   let backward = args['backward'] as Sublayer | undefined;
   if (backward === undefined) {
     // Keras 3 sets go_backwards on the copy; Keras 2 flips it.
     const goBackwards = context.kerasMajor === 3 ? true : inner['go_backwards'] !== true;
     const name = `backward_${String(inner['name'] ?? spec.name).replace(/^forward_/, '')}`;
-    backward = context.sublayer({ ...(layerConfig as JsonObject), config: { ...inner, name, go_backwards: goBackwards } }, `${spec.name}.layer (backward copy)`);
+    backward = context.sublayer(
+      { ...(layerConfig as JsonObject), config: { ...inner, name, go_backwards: goBackwards } },
+      `${spec.name}.layer (backward copy)`,
+    );
   }
   return new KerasBidirectional({
-    name: spec.name, trainable: args['trainable'] as boolean, forward, backward,
-    mergeMode: (args['mergeMode'] ?? (spec.config['merge_mode'] === null ? null : 'concat')) as MergeMode, returnSequences: inner['return_sequences'] === true,
+    name: spec.name,
+    trainable: args['trainable'] as boolean,
+    forward,
+    backward,
+    mergeMode: (args['mergeMode'] ?? (spec.config['merge_mode'] === null ? null : 'concat')) as MergeMode,
+    returnSequences: inner['return_sequences'] === true,
   });
 }
 
 function singleOutputDim(value: unknown, spec: KerasLayerSpec, key: string): unknown {
   if (value === null || value === undefined) return null;
   const dims = Array.isArray(value) ? value : [value];
-  if (dims.length !== 1 || typeof dims[0] !== 'number') unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `only one output dimension is supported, received ${JSON.stringify(value)}` });
+  if (dims.length !== 1 || typeof dims[0] !== 'number')
+    unsupported({
+      className: spec.className,
+      layer: spec.name,
+      argument: key,
+      reason: `only one output dimension is supported, received ${JSON.stringify(value)}`,
+    });
   return dims[0];
 }
 
 function normalizationAxes(value: unknown, spec: KerasLayerSpec, key: string): unknown {
   if (value === null) return [];
   const axes = Array.isArray(value) ? value : [value];
-  if (!axes.every((axis) => Number.isInteger(axis))) unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `expected integer axes, received ${JSON.stringify(value)}` });
+  if (!axes.every((axis) => Number.isInteger(axis)))
+    unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `expected integer axes, received ${JSON.stringify(value)}` });
   return axes;
 }
 
 function scalarOnly(value: unknown, spec: KerasLayerSpec, key: string): unknown {
-  if (typeof value !== 'number') unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `only a scalar is supported, received ${JSON.stringify(value)}` });
+  if (typeof value !== 'number')
+    unsupported({ className: spec.className, layer: spec.name, argument: key, reason: `only a scalar is supported, received ${JSON.stringify(value)}` });
   return value;
 }
 

@@ -34,7 +34,9 @@ export class VocabularyTable {
     const tokens = startsWithSpecial ? vocabulary.slice(special.length) : vocabulary;
     this.oovIndex = args.maskToken === null ? 0 : 1;
     if (args.maskToken !== null) this.indices.set(args.maskToken, 0);
-    tokens.forEach((token, index) => { if (!this.indices.has(token)) this.indices.set(token, special.length + index); });
+    tokens.forEach((token, index) => {
+      if (!this.indices.has(token)) this.indices.set(token, special.length + index);
+    });
   }
 
   get size(): number {
@@ -48,6 +50,7 @@ export class VocabularyTable {
 
 /** `f.read().splitlines()` with trailing empty lines dropped, as IndexLookup.load_assets reads vocabulary.txt. */
 export function readVocabularyFile(bytes: Uint8Array): string[] {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: Python's str.splitlines breaks on these control characters too
   const lines = new TextDecoder('utf-8', { fatal: true }).decode(bytes).split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;
@@ -71,13 +74,23 @@ abstract class VocabularyLayer extends tf.layers.Layer implements HasKerasAssets
   loadKerasAssets(files: ReadonlyMap<string, Uint8Array>, source: AssetSource): void {
     if (this.lookupArgs.vocabulary !== null) return;
     const bytes = files.get('vocabulary.txt');
-    if (!bytes) throw new RuntimeError('TFJS_KERAS_ASSET_MISSING', `${source.file}: ${source.folder}vocabulary.txt is missing and the config has no vocabulary; the layer's folder holds ${JSON.stringify([...files.keys()])}`, { phase: 'load', file: source.file });
+    if (!bytes)
+      throw new RuntimeError(
+        'TFJS_KERAS_ASSET_MISSING',
+        `${source.file}: ${source.folder}vocabulary.txt is missing and the config has no vocabulary; the layer's folder holds ${JSON.stringify([...files.keys()])}`,
+        { phase: 'load', file: source.file },
+      );
     this.table = new VocabularyTable(readVocabularyFile(bytes), this.lookupArgs);
   }
 
   protected requireTable(): VocabularyTable {
     // Keras's legacy .h5 keeps neither the vocabulary nor the lookup table: Python fails there too ("Table not initialized").
-    if (!this.table) throw new RuntimeError('TFJS_KERAS_ASSET_MISSING', `${this.getClassName()} "${this.name}" has no vocabulary: the config has none and the artifact carries no vocabulary.txt`, { phase: 'run' });
+    if (!this.table)
+      throw new RuntimeError(
+        'TFJS_KERAS_ASSET_MISSING',
+        `${this.getClassName()} "${this.name}" has no vocabulary: the config has none and the artifact carries no vocabulary.txt`,
+        { phase: 'run' },
+      );
     return this.table;
   }
 }
@@ -93,7 +106,11 @@ export class KerasStringLookup extends VocabularyLayer {
   override call(inputs: TfTensor | TfTensor[]): TfTensor {
     const input = Array.isArray(inputs) ? inputs[0]! : inputs;
     const table = this.requireTable();
-    return tf.tensor(Int32Array.from(stringsOf(input), (token) => table.lookup(token)), input.shape, 'int32');
+    return tf.tensor(
+      Int32Array.from(stringsOf(input), (token) => table.lookup(token)),
+      input.shape,
+      'int32',
+    );
   }
 }
 tf.serialization.registerClass(KerasStringLookup);
@@ -136,12 +153,16 @@ export class KerasTextVectorization extends VocabularyLayer {
     const table = this.requireTable();
     // Rank 2 inputs must have a last dimension of 1, which Keras squeezes before splitting.
     if (input.rank > 2 || (input.rank === 2 && input.shape[1] !== 1)) {
-      throw new RuntimeError('RUNTIME_RUN_FAILED', `TextVectorization "${this.name}": input shape ${JSON.stringify(input.shape)}; expected rank 1, or rank 2 with a last dimension of 1`, { phase: 'run' });
+      throw new RuntimeError(
+        'RUNTIME_RUN_FAILED',
+        `TextVectorization "${this.name}": input shape ${JSON.stringify(input.shape)}; expected rank 1, or rank 2 with a last dimension of 1`,
+        { phase: 'run' },
+      );
     }
     const rows = stringsOf(input).map((text) => this.tokens(text).map((token) => table.lookup(token)));
     const length = this.textArgs.outputSequenceLength ?? Math.max(0, ...rows.map((row) => row.length));
     const values = new Int32Array(rows.length * length);
-    rows.forEach((row, index) => values.set(row.slice(0, length), index * length));
+    for (const [index, row] of rows.entries()) values.set(row.slice(0, length), index * length);
     return tf.tensor(values, [rows.length, length], 'int32');
   }
 }

@@ -32,7 +32,11 @@ export function assignWeights(contents: ArtifactContents, layers: readonly Built
 
 function writeVariable(variable: LayerVariable, tensor: Tensor, source: string, file: string): void {
   if (!isDeepStrictEqual([...variable.shape], tensor.shape)) {
-    throw new RuntimeError('TFJS_KERAS_WEIGHTS_MISMATCH', `${file}: ${source} has shape ${JSON.stringify(tensor.shape)}, expected ${JSON.stringify(variable.shape)} for tfjs variable ${variable.originalName}`, { phase: 'load', file });
+    throw new RuntimeError(
+      'TFJS_KERAS_WEIGHTS_MISMATCH',
+      `${file}: ${source} has shape ${JSON.stringify(tensor.shape)}, expected ${JSON.stringify(variable.shape)} for tfjs variable ${variable.originalName}`,
+      { phase: 'load', file },
+    );
   }
   variable.write(toTfjsTensor(tensor, variable.dtype, source, file));
 }
@@ -43,12 +47,19 @@ function toTfjsTensor(tensor: Tensor, dtype: string, source: string, file: strin
   if (dtype === 'int32' && INTEGER_DTYPES.has(tensor.dtype)) {
     const values = Array.from(tensor.data as ArrayLike<number | bigint>, Number);
     if (values.some((value) => !Number.isSafeInteger(value) || value < -(2 ** 31) || value >= 2 ** 31)) {
-      throw new RuntimeError('TFJS_KERAS_WEIGHTS_MISMATCH', `${file}: ${source} (${tensor.dtype}) holds values outside int32, which tfjs cannot hold`, { phase: 'load', file });
+      throw new RuntimeError('TFJS_KERAS_WEIGHTS_MISMATCH', `${file}: ${source} (${tensor.dtype}) holds values outside int32, which tfjs cannot hold`, {
+        phase: 'load',
+        file,
+      });
     }
     return tf.tensor(Int32Array.from(values), tensor.shape, 'int32');
   }
   if (tensor.dtype !== 'float32' || dtype !== 'float32') {
-    throw new RuntimeError('TFJS_KERAS_WEIGHTS_MISMATCH', `${file}: ${source} is ${tensor.dtype}, expected ${dtype === 'float32' ? 'float32 (tfjs-keras loads float32 weights)' : `an integer tensor for the ${dtype} variable`}`, { phase: 'load', file });
+    throw new RuntimeError(
+      'TFJS_KERAS_WEIGHTS_MISMATCH',
+      `${file}: ${source} is ${tensor.dtype}, expected ${dtype === 'float32' ? 'float32 (tfjs-keras loads float32 weights)' : `an integer tensor for the ${dtype} variable`}`,
+      { phase: 'load', file },
+    );
   }
   return tf.tensor(tensor.data as Float32Array, tensor.shape, 'float32');
 }
@@ -59,7 +70,11 @@ function toTfjsTensor(tensor: Tensor, dtype: string, source: string, file: strin
  */
 export class VariableStore implements TwinVariableStore {
   private readonly read = new Set<string>();
-  constructor(private readonly tensors: ReadonlyMap<string, Tensor>, readonly layerPath: string, private readonly file: string) {}
+  constructor(
+    private readonly tensors: ReadonlyMap<string, Tensor>,
+    readonly layerPath: string,
+    private readonly file: string,
+  ) {}
 
   keys(): string[] {
     return [...this.tensors.keys()];
@@ -68,7 +83,12 @@ export class VariableStore implements TwinVariableStore {
   /** The stored tensor under `key`; throws TFJS_KERAS_WEIGHTS_MISMATCH naming what is stored when it is absent. */
   get(key: string): Tensor {
     const tensor = this.tensors.get(key);
-    if (!tensor) throw new RuntimeError('TFJS_KERAS_WEIGHTS_MISMATCH', `${this.file}: no tensor ${this.layerPath}/${key}; stored under ${this.layerPath}: ${JSON.stringify(this.keys())}`, { phase: 'load', file: this.file });
+    if (!tensor)
+      throw new RuntimeError(
+        'TFJS_KERAS_WEIGHTS_MISMATCH',
+        `${this.file}: no tensor ${this.layerPath}/${key}; stored under ${this.layerPath}: ${JSON.stringify(this.keys())}`,
+        { phase: 'load', file: this.file },
+      );
     this.read.add(key);
     return tensor;
   }
@@ -100,7 +120,9 @@ function loadLayerAssets(contents: ArtifactContents, layers: readonly BuiltLayer
     const twin = built.resolution.kind === 'custom' ? built.resolution.twin : undefined;
     const load = twin?.loadAssets
       ? (files: ReadonlyMap<string, Uint8Array>, source: AssetSource) => twin.loadAssets!(built.layer, files, source)
-      : hasKerasAssets(built.layer) ? built.layer.loadKerasAssets.bind(built.layer) : undefined;
+      : hasKerasAssets(built.layer)
+        ? built.layer.loadKerasAssets.bind(built.layer)
+        : undefined;
     if (!load) continue;
     const prefix = `assets${built.kerasPath}/`;
     const files = new Map<string, Uint8Array>();
@@ -122,23 +144,38 @@ function kerasAssignments(contents: ArtifactContents, layers: readonly BuiltLaye
       const store = ownStore(contents, built.kerasPath, file);
       twin.loadOwnVariables(built.layer, store);
       const unread = store.unread();
-      if (unread.length > 0) throw new RuntimeError('TFJS_KERAS_WEIGHTS_MISMATCH', `${file}: ${built.spec.className} "${built.spec.name}" did not load stored tensors ${JSON.stringify(unread.map((key) => `${built.kerasPath}/${key}`))}`, { phase: 'load', file });
+      if (unread.length > 0)
+        throw new RuntimeError(
+          'TFJS_KERAS_WEIGHTS_MISMATCH',
+          `${file}: ${built.spec.className} "${built.spec.name}" did not load stored tensors ${JSON.stringify(unread.map((key) => `${built.kerasPath}/${key}`))}`,
+          { phase: 'load', file },
+        );
       for (const key of store.keys()) used.add(`${built.kerasPath}/${key}`);
       continue;
     }
     const variables = built.layer.weights;
     const relative = twin
       ? twin.kerasVariablePaths(built.layer, writer)
-      : built.resolution.kind === 'builtin' ? builtinVariablePaths(built.layer, built.resolution.translation) : variables.map((_, index) => `vars/${index}`);
+      : built.resolution.kind === 'builtin'
+        ? builtinVariablePaths(built.layer, built.resolution.translation)
+        : variables.map((_, index) => `vars/${index}`);
     if (relative.length !== variables.length) {
-      throw new RuntimeError('TFJS_KERAS_WEIGHTS_MISMATCH', `${file}: layer "${built.spec.name}" names ${relative.length} stored variables for ${variables.length} tfjs variables`, { phase: 'load', file });
+      throw new RuntimeError(
+        'TFJS_KERAS_WEIGHTS_MISMATCH',
+        `${file}: layer "${built.spec.name}" names ${relative.length} stored variables for ${variables.length} tfjs variables`,
+        { phase: 'load', file },
+      );
     }
     variables.forEach((variable, index) => {
       const key = `${built.kerasPath}/${relative[index]}`;
       const tensor = contents.weights.get(key);
       if (!tensor) {
         const near = [...contents.weights.keys()].filter((candidate) => candidate.startsWith(`${built.kerasPath}/`));
-        throw new RuntimeError('TFJS_KERAS_WEIGHTS_MISMATCH', `${file}: no tensor ${key} for ${built.spec.className} "${built.spec.name}" variable ${variable.originalName}; stored under ${built.kerasPath}: ${JSON.stringify(near)}`, { phase: 'load', file });
+        throw new RuntimeError(
+          'TFJS_KERAS_WEIGHTS_MISMATCH',
+          `${file}: no tensor ${key} for ${built.spec.className} "${built.spec.name}" variable ${variable.originalName}; stored under ${built.kerasPath}: ${JSON.stringify(near)}`,
+          { phase: 'load', file },
+        );
       }
       used.add(key);
       assignments.push({ variable, tensor, source: key });
@@ -146,7 +183,11 @@ function kerasAssignments(contents: ArtifactContents, layers: readonly BuiltLaye
   }
   const unused = [...contents.weights.keys()].filter((key) => !isTrainingState(key) && !used.has(key));
   if (unused.length > 0) {
-    throw new RuntimeError('TFJS_KERAS_WEIGHTS_MISMATCH', `${file}: stored tensors no tfjs layer takes: ${JSON.stringify(unused.slice(0, 8))}${unused.length > 8 ? ` and ${unused.length - 8} more` : ''}`, { phase: 'load', file });
+    throw new RuntimeError(
+      'TFJS_KERAS_WEIGHTS_MISMATCH',
+      `${file}: stored tensors no tfjs layer takes: ${JSON.stringify(unused.slice(0, 8))}${unused.length > 8 ? ` and ${unused.length - 8} more` : ''}`,
+      { phase: 'load', file },
+    );
   }
   return assignments;
 }
@@ -166,13 +207,21 @@ function h5Assignments(contents: ArtifactContents, layers: readonly BuiltLayer[]
     const names = weightNames[built.spec.name] ?? [];
     const variables = [...built.layer.trainableWeights, ...built.layer.nonTrainableWeights];
     if (names.length !== variables.length) {
-      throw new RuntimeError('TFJS_KERAS_WEIGHTS_MISMATCH', `${file}: /model_weights/${built.spec.name} lists ${names.length} weights ${JSON.stringify(names)}, expected ${variables.length} (${variables.map((variable) => variable.originalName).join(', ')})`, { phase: 'load', file });
+      throw new RuntimeError(
+        'TFJS_KERAS_WEIGHTS_MISMATCH',
+        `${file}: /model_weights/${built.spec.name} lists ${names.length} weights ${JSON.stringify(names)}, expected ${variables.length} (${variables.map((variable) => variable.originalName).join(', ')})`,
+        { phase: 'load', file },
+      );
     }
     variables.forEach((variable, index) => {
       const name = names[index]!;
       const key = `/model_weights/${built.spec.name}/${name}`;
       if (lastSegment(name) !== lastSegment(variable.originalName)) {
-        throw new RuntimeError('TFJS_KERAS_WEIGHTS_MISMATCH', `${file}: ${key} is weight ${index} of layer "${built.spec.name}", expected a ${lastSegment(variable.originalName)} (tfjs ${variable.originalName})`, { phase: 'load', file });
+        throw new RuntimeError(
+          'TFJS_KERAS_WEIGHTS_MISMATCH',
+          `${file}: ${key} is weight ${index} of layer "${built.spec.name}", expected a ${lastSegment(variable.originalName)} (tfjs ${variable.originalName})`,
+          { phase: 'load', file },
+        );
       }
       const tensor = contents.weights.get(key);
       if (!tensor) throw new RuntimeError('TFJS_KERAS_WEIGHTS_MISMATCH', `${file}: ${key} is listed in weight_names but was not read`, { phase: 'load', file });

@@ -12,7 +12,6 @@ export interface Sublayer {
   variablePaths(): string[];
 }
 
-
 function firstShape(inputShape: Shape | Shape[]): Shape {
   return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
 }
@@ -39,7 +38,7 @@ abstract class SublayerContainer extends tf.layers.Layer {
     const byVariable = new Map<unknown, string>();
     for (const [attribute, part] of this.parts) {
       const paths = part.variablePaths();
-      part.layer.weights.forEach((variable, index) => byVariable.set(variable, `${attribute}/${paths[index]}`));
+      for (const [index, variable] of part.layer.weights.entries()) byVariable.set(variable, `${attribute}/${paths[index]}`);
     }
     return this.weights.map((variable) => byVariable.get(variable)!);
   }
@@ -54,7 +53,10 @@ export class KerasBidirectional extends SublayerContainer {
 
   constructor(args: { name?: string; trainable?: boolean; forward: Sublayer; backward: Sublayer; mergeMode: MergeMode; returnSequences: boolean }) {
     super({ name: args.name, trainable: args.trainable });
-    this.parts = [['forward_layer', args.forward], ['backward_layer', args.backward]];
+    this.parts = [
+      ['forward_layer', args.forward],
+      ['backward_layer', args.backward],
+    ];
     this.mergeMode = args.mergeMode;
     this.returnSequences = args.returnSequences;
   }
@@ -81,11 +83,16 @@ export class KerasBidirectional extends SublayerContainer {
       let backward = firstTensor(this.parts[1]![1].layer.call(input, kwargs) as TfTensor | TfTensor[]);
       if (this.returnSequences) backward = tf.reverse(backward, 1);
       switch (this.mergeMode) {
-        case 'concat': return tf.concat([forward, backward], -1);
-        case 'sum': return tf.add(forward, backward);
-        case 'mul': return tf.mul(forward, backward);
-        case 'ave': return tf.mul(tf.add(forward, backward), 0.5);
-        case null: return [forward, backward];
+        case 'concat':
+          return tf.concat([forward, backward], -1);
+        case 'sum':
+          return tf.add(forward, backward);
+        case 'mul':
+          return tf.mul(forward, backward);
+        case 'ave':
+          return tf.mul(tf.add(forward, backward), 0.5);
+        case null:
+          return [forward, backward];
       }
     });
   }
