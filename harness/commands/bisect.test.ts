@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { loadCases } from '../cases/load-cases.ts';
 import { axisEnvironments, DEFAULT_ENVIRONMENT } from '../environments.ts';
 import { GOLDEN_DIR } from '../paths.ts';
-import { bisectEnvironments, firstChangeOf, renderBisect } from '../run/bisect.ts';
+import { firstChangeOf } from '../results/version-axis.ts';
+import { bisectEnvironments, renderBisect } from '../run/bisect.ts';
 
 describe('firstChangeOf', () => {
   const step = (outcome: string, hasData = true) => ({ outcome, hasData });

@@ -3,24 +3,13 @@ import { countVerdicts } from '../results/run-results.ts';
 import { checkKey, VERDICTS } from '../verdicts.ts';
 import { diffResults } from './diff.ts';
 import { describeClassification, summarizeCheck, truncateLine } from '../results/reason.ts';
+import { markdownCell, markdownTable } from './markdown-table.ts';
+import { renderVersionGridMarkdown } from './markdown-version-grid.ts';
 import type { Reporter, ReportContext } from './types.ts';
 
 /** Rows of the non-pass table beyond this are summarised in one line (a CI job summary holds at most 1 MiB). */
 const MAX_ROWS = 200;
 const REASON_LENGTH = 140;
-
-// GitHub renders HTML inside Markdown, so `<` is escaped too: a reason must never become markup.
-function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\r?\n/g, ' ');
-}
-
-function row(cells: string[]): string {
-  return `| ${cells.map(cell).join(' | ')} |`;
-}
-
-function table(header: string[], rows: string[][]): string[] {
-  return [row(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(row)];
-}
 
 /** One line per environment and one for the runtimes: what produced these verdicts. */
 function versionLines(results: RunResults): string[] {
@@ -54,7 +43,7 @@ export function renderMarkdownSummary(results: RunResults, context: ReportContex
     '',
   );
   lines.push(
-    ...table(
+    ...markdownTable(
       ['verdict', 'checks'],
       VERDICTS.map((verdict) => [verdict, String(counts[verdict])]),
     ),
@@ -71,12 +60,14 @@ export function renderMarkdownSummary(results: RunResults, context: ReportContex
     if (diff.regressions.length > 0) lines.push('');
   }
 
+  lines.push(...renderVersionGridMarkdown(results, context));
+
   const notPassing = results.checks.filter((check) => check.verdict !== 'pass');
   if (notPassing.length > 0) {
     lines.push(`### Not passing (${notPassing.length})`, '');
     const shown = notPassing.slice(0, MAX_ROWS);
     lines.push(
-      ...table(
+      ...markdownTable(
         ['case', 'format', 'runtime', 'environment', 'verdict', 'class', 'reason'],
         shown.map((check) => [
           check.case,
@@ -100,10 +91,10 @@ export function renderMarkdownSummary(results: RunResults, context: ReportContex
   const generationErrors = results.generation.filter((entry) => entry.status === 'error');
   if (generationErrors.length > 0 || results.caseErrors.length > 0) {
     lines.push('### Not run', '');
-    for (const entry of generationErrors)
-      lines.push(
-        `- generate \`${entry.environment}/${entry.case}\`: ${cell(truncateLine(`[${entry.error?.code ?? 'error'}] ${entry.error?.message ?? ''}`, REASON_LENGTH))}`,
-      );
+    for (const entry of generationErrors) {
+      const message = truncateLine(`[${entry.error?.code ?? 'error'}] ${entry.error?.message ?? ''}`, REASON_LENGTH);
+      lines.push(`- generate \`${entry.environment}/${entry.case}\`: ${markdownCell(message)}`);
+    }
     for (const caseError of results.caseErrors) lines.push(`- case file \`${caseError.file}\`: ${caseError.issues.length} issue(s) [${caseError.code}]`);
     lines.push('');
   }

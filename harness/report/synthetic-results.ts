@@ -138,3 +138,41 @@ export function syntheticResults(overrides: Partial<RunResults> = {}): RunResult
     ...overrides,
   };
 }
+
+/** The writing environments of {@link syntheticNightlyResults}, in release order. */
+export const SYNTHETIC_NIGHTLY_ENVIRONMENTS = ['tf2.21-keras3.12', 'tf2.21-keras3', 'tf2.21-tfkeras2'] as const;
+
+export const SYNTHETIC_LOAD_ERROR = { name: 'TypeError', code: 'CROSS_LOAD_FAILED', message: "Unrecognized keyword arguments: ['batch_shape']" };
+
+/** One triaged h5 check of a nightly-shaped run. */
+export function syntheticCheck(environment: string, caseId: string, runtime: string, fields: Partial<CheckResult> = {}): CheckResult {
+  return applyTriage({ environment, case: caseId, format: 'h5', runtime: runtime as CheckResult['runtime'], verdict: 'pass', seconds: 0.1, ...fields });
+}
+
+/**
+ * A nightly-shaped run: three writers, each loaded by the other two's Python and by tfjs-keras. The legacy writer's h5
+ * files do not load in Keras 3.15 (a made-up break) and tfjs-keras does not match Keras 3.15's dense-mlp.
+ */
+export function syntheticNightlyResults(): RunResults {
+  const [old, current, legacy] = SYNTHETIC_NIGHTLY_ENVIRONMENTS;
+  const checks: CheckResult[] = [];
+  for (const caseId of ['dense-mlp', 'lstm']) {
+    for (const writer of SYNTHETIC_NIGHTLY_ENVIRONMENTS) {
+      checks.push(syntheticCheck(writer, caseId, 'python'));
+      for (const loader of SYNTHETIC_NIGHTLY_ENVIRONMENTS.filter((name) => name !== writer)) {
+        const broken = writer === legacy && loader === current;
+        checks.push(syntheticCheck(writer, caseId, `python@${loader}`, broken ? { verdict: 'error', phase: 'load', error: SYNTHETIC_LOAD_ERROR } : {}));
+      }
+      const mismatch: Partial<CheckResult> = { verdict: 'fail', outputs: [{ output: 'y', pass: false, kind: 'value-mismatch', maxAbsDiff: 0.5 }] };
+      checks.push(syntheticCheck(writer, caseId, 'tfjs-keras', writer === current && caseId === 'dense-mlp' ? mismatch : {}));
+    }
+  }
+  checks.push(syntheticCheck(old, 'gru', 'python', { verdict: 'skipped', reason: `case requires keras >=3.13; environment ${old} has keras 3.12.4` }));
+  const base = syntheticResults();
+  const environments = {
+    [old]: { tensorflow: '2.21.0', keras: '3.12.4', tf_keras: null, kerasModule: 'keras' },
+    [current]: { tensorflow: '2.21.0', keras: '3.15.1', tf_keras: null, kerasModule: 'keras' },
+    [legacy]: { tensorflow: '2.21.0', keras: '3.15.1', tf_keras: '2.21.0', kerasModule: 'tf_keras' },
+  };
+  return { ...base, checks, provenance: { ...base.provenance, environments } };
+}

@@ -9,6 +9,7 @@ import { RuntimePool } from '../runtimes/pool.ts';
 import type { CheckResult } from '../verdicts.ts';
 import { crossLoadChecks } from './cross-load.ts';
 import { applyTriage } from '../results/triage.ts';
+import { checkOutcome, firstChangeOf } from '../results/version-axis.ts';
 import { runCheck } from './verify.ts';
 import { generateCases, type GenerationResult } from '../generator/drive.ts';
 
@@ -39,22 +40,6 @@ export interface BisectResult {
   steps: BisectStep[];
   /** Index into `steps` of the first environment with data whose outcome differs from the previous one with data; undefined when none does. */
   firstChange?: number;
-}
-
-function outcomeOf(check: CheckResult): string {
-  const verdict = check.verdict === 'unexpected-pass' ? 'pass' : (check.actual ?? check.verdict);
-  return verdict === 'pass' ? 'pass' : `${verdict} (${check.classification ?? 'unclassified'})`;
-}
-
-/** The first step with data whose outcome differs from the previous step with data (steps without data are passed over). */
-export function firstChangeOf(steps: Pick<BisectStep, 'outcome' | 'hasData'>[]): number | undefined {
-  let previous: string | undefined;
-  for (const [index, step] of steps.entries()) {
-    if (!step.hasData) continue;
-    if (previous !== undefined && step.outcome !== previous) return index;
-    previous = step.outcome;
-  }
-  return undefined;
 }
 
 const NO_DATA = 'no data';
@@ -116,7 +101,7 @@ export async function bisectEnvironments(request: BisectRequest): Promise<Bisect
           { pool, expectations, goldenRoot },
         );
       }
-      steps.push({ environment: environment.name, check, outcome: outcomeOf(check), hasData: true });
+      steps.push({ environment: environment.name, check, outcome: checkOutcome(check), hasData: true });
     }
   } finally {
     await pool.close();
