@@ -96,8 +96,12 @@ export async function fromTfjsTensor(tensor: TfTensor): Promise<Tensor> {
   switch (tensor.dtype) {
     case 'float32':
       return { dtype: 'float32', shape, data: Float32Array.from(await tensor.data<'float32'>()) };
-    case 'int32':
-      return { dtype: 'int32', shape, data: Int32Array.from(await tensor.data<'int32'>()) };
+    case 'int32': {
+      const values: unknown = await tensor.data<'int32'>();
+      // tfjs-node labels a signature's INT64 output 'int32' but hands its values over as a BigInt64Array.
+      if (values instanceof BigInt64Array) return { dtype: 'int64', shape, data: BigInt64Array.from(values) };
+      return { dtype: 'int32', shape, data: Int32Array.from(values as Int32Array) };
+    }
     case 'bool':
       return { dtype: 'bool', shape, data: Uint8Array.from(await tensor.data<'bool'>()) };
     case 'string': {
