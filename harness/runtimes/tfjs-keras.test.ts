@@ -56,6 +56,13 @@ const CASES = [
   'normalization-adapt',
   'layer-additive-attention',
   'layer-hard-sigmoid',
+  'layer-conv-lstm2d',
+  'layer-einsum-dense',
+  // Categorical preprocessing (tfjs-keras/categorical.ts, preprocessing.ts): integer and string inputs, every output mode.
+  'layer-integer-lookup',
+  'layer-hashing',
+  'layer-category-encoding',
+  'layer-discretization',
 ];
 /** Subclassed models and saving-hook layers: their TS twins (harness/custom-objects/) run the .keras file. */
 /** String inputs through StringLookup and TextVectorization, their vocabulary from the archive's assets. */
@@ -154,6 +161,21 @@ describe.skipIf(!available)('tfjs-keras runs golden cases', () => {
   it('names the argument when a supported layer uses an unsupported value', async () => {
     const contents = await readArtifact(path.join(goldenCaseDirectory(ENVIRONMENT, 'mixed-precision', GOLDEN_DIR), 'artifacts', 'model.keras'));
     expect(preflight(contents)).toEqual(expect.arrayContaining([expect.stringMatching(/Dense "hidden", argument dtype: compute dtype mixed_float16/)]));
+  });
+
+  it('refuses a salted Hashing and a tf_idf lookup by argument, runs the unsalted ones', async () => {
+    const read = async (caseId: string) => readArtifact(path.join(goldenCaseDirectory(ENVIRONMENT, caseId, GOLDEN_DIR), 'artifacts', 'model.keras'));
+    const layerConfig = (contents: Awaited<ReturnType<typeof read>>, name: string) => {
+      const layers = (contents.config as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers;
+      return layers.find((layer) => layer.config['name'] === name)!.config;
+    };
+    const hashing = await read('layer-hashing');
+    expect(preflight(hashing)).toEqual([]);
+    layerConfig(hashing, 'word_bins')['salt'] = [1, 2];
+    expect(preflight(hashing)).toEqual([expect.stringMatching(/Hashing "word_bins", argument salt: value \[1,2\] is not supported/)]);
+    const lookup = await read('layer-integer-lookup');
+    layerConfig(lookup, 'counts')['output_mode'] = 'tf_idf';
+    expect(preflight(lookup)).toEqual([expect.stringMatching(/IntegerLookup "counts", argument output_mode: value "tf_idf" is not supported/)]);
   });
 
   it('string lookups index words by the vocabulary.txt Keras saved (mask and OOV tokens first), OOV and mask included', async () => {

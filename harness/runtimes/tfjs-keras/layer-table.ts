@@ -7,10 +7,12 @@ import { unsupported } from './errors.ts';
 import { computeDtypeOf, isObject, type JsonObject, type KerasLayerSpec } from './keras-config.ts';
 import { knownActivations, tfjsActivation, type KerasMajor } from './activations.ts';
 import { KerasDotAttention, KerasMultiHeadAttention } from './attention.ts';
+import { KerasCategoryEncoding, KerasDiscretization, KerasHashing, OUTPUT_MODES, type EncodedDtype, type OutputMode } from './categorical.ts';
+import { KerasEinsumDense } from './einsum-dense.ts';
 import { CausalConv1D, GlobalPooling3D, KerasNormalization } from './extra-layers.ts';
 import { createGru } from './recurrent.ts';
 import { hasKerasVariablePaths } from './layer-hooks.ts';
-import { KerasStringLookup, KerasTextVectorization } from './preprocessing.ts';
+import { KerasIntegerLookup, KerasStringLookup, KerasTextVectorization, type LookupArgs } from './preprocessing.ts';
 import { KerasBidirectional, KerasTimeDistributed, type MergeMode, type Sublayer } from './wrappers.ts';
 import { tf, type TfLayer } from './tfjs.ts';
 
@@ -114,19 +116,29 @@ const RNN_COMMON = {
 const MERGE = {} as const;
 /** Arguments of IndexLookup-based layers; only `output_mode="int"` with one OOV index is run. */
 const LOOKUP = {
-  max_tokens: 'ignore',
+  max_tokens: 'maxTokens',
   num_oov_indices: { accept: [1] },
   oov_token: 'oovToken',
   mask_token: 'maskToken',
   output_mode: { accept: ['int'] },
   sparse: FALSE_ONLY,
-  pad_to_max_tokens: 'ignore',
+  pad_to_max_tokens: 'padToMaxTokens',
   idf_weights: NULL_ONLY,
   vocabulary: { to: 'vocabulary', map: vocabularyList },
   vocabulary_size: 'ignore',
   encoding: { accept: ['utf-8'] },
   vocabulary_dtype: { accept: ['string', undefined] },
 } as const;
+/** StringLookup and IntegerLookup: every output mode but tf_idf, any number of OOV indices (salted hashing excepted). */
+const INDEX_LOOKUP = {
+  ...LOOKUP,
+  num_oov_indices: 'numOovIndices',
+  output_mode: { to: 'outputMode', accept: OUTPUT_MODES },
+  invert: FALSE_ONLY,
+  oov_method: { accept: ['floormod', 'farmhash', undefined] },
+  salt: NULL_ONLY,
+} as const;
+const CATEGORICAL_OUTPUT = { to: 'outputMode', accept: OUTPUT_MODES } as const;
 
 /** A layer's arguments in tfjs form (always with `name` and `trainable`); unsupported arguments throw. */
 export function translateArgs(spec: KerasLayerSpec, rules: Record<string, ArgRule>, context: TranslationContext): Args {
@@ -137,7 +149,7 @@ export function translateArgs(spec: KerasLayerSpec, rules: Record<string, ArgRul
       args['trainable'] = value !== false;
       continue;
     }
-    if (key === 'dtype') {
+    if (key === 'dtype' && rules['dtype'] === undefined) {
       checkDtype(spec);
       continue;
     }
@@ -173,6 +185,23 @@ export function translateArgs(spec: KerasLayerSpec, rules: Record<string, ArgRul
     }
   }
   return args;
+}
+
+/**
+ * The `dtype` of a layer whose dtype names its integer or float output (Hashing): int64 and int32 become tfjs int32,
+ * float32 stays; any other is unsupported.
+ */
+function outputDtype(value: unknown, spec: KerasLayerSpec, key: string): EncodedDtype {
+  const dtype = computeDtypeOf(spec.config) ?? 'float32';
+  if (dtype === 'int64' || dtype === 'int32') return 'int32';
+  if (dtype !== 'float32')
+    unsupported({
+      className: spec.className,
+      layer: spec.name,
+      argument: key,
+      reason: `output dtype ${JSON.stringify(value)}; tfjs-keras gives int32 or float32`,
+    });
+  return 'float32';
 }
 
 /** tfjs computes in float32 (and int32 for indices): any other compute dtype would be a silent approximation. */
@@ -291,6 +320,22 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
     create: (args) => createGru({ activation: 'tanh', recurrentActivation: 'sigmoid', useBias: true, resetAfter: false, ...args } as never),
     variablesPath: 'cell/vars',
   },
+  ConvLSTM2D: {
+    args: {
+      ...RNN_COMMON,
+      filters: 'filters',
+      kernel_size: 'kernelSize',
+      strides: 'strides',
+      padding: { to: 'padding', accept: ['valid', 'same'] },
+      data_format: CHANNELS_LAST,
+      dilation_rate: 'dilationRate',
+      recurrent_activation: { to: 'recurrentActivation', map: activation },
+      unit_forget_bias: 'ignore',
+    },
+    // tfjs's ConvLSTM2D cell is Keras's: input convolution with the layer's padding, recurrent one with "same".
+    create: (args) => L.convLstm2d(args as never),
+    variablesPath: 'cell/vars',
+  },
   Add: { args: MERGE, create: (args) => L.add(args as never) },
   Multiply: { args: MERGE, create: (args) => L.multiply(args as never) },
   Average: { args: MERGE, create: (args) => L.average(args as never) },
@@ -354,8 +399,90 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
       }),
   },
   StringLookup: {
-    args: { ...LOOKUP, invert: FALSE_ONLY, oov_method: 'ignore', salt: 'ignore' },
+    args: INDEX_LOOKUP,
     create: (args) => new KerasStringLookup(lookupArgs(args, { maskToken: null, oovToken: '[UNK]' })),
+  },
+  IntegerLookup: {
+    args: { ...INDEX_LOOKUP, vocabulary: { to: 'vocabulary', map: integerVocabulary }, vocabulary_dtype: { accept: ['int64', undefined] } },
+    create: (args) =>
+      new KerasIntegerLookup(
+        lookupArgs(
+          {
+            ...args,
+            maskToken: args['maskToken'] === undefined || args['maskToken'] === null ? args['maskToken'] : String(args['maskToken']),
+            oovToken: args['oovToken'] === undefined ? undefined : String(args['oovToken']),
+          },
+          { maskToken: null, oovToken: '-1' },
+        ),
+      ),
+  },
+  Hashing: {
+    args: {
+      num_bins: 'numBins',
+      mask_value: 'maskValue',
+      salt: NULL_ONLY,
+      output_mode: CATEGORICAL_OUTPUT,
+      sparse: FALSE_ONLY,
+      dtype: { to: 'dtype', map: outputDtype },
+    },
+    create: (args) =>
+      new KerasHashing({
+        name: args['name'] as string,
+        trainable: args['trainable'] as boolean,
+        numBins: args['numBins'] as number,
+        maskValue: (args['maskValue'] as string | number | undefined) ?? null,
+        outputMode: (args['outputMode'] as OutputMode | undefined) ?? 'int',
+        // Keras's default dtype is int64 for int output, float32 otherwise.
+        dtype: (args['dtype'] as EncodedDtype | undefined) ?? ((args['outputMode'] ?? 'int') === 'int' ? 'int32' : 'float32'),
+      }),
+  },
+  CategoryEncoding: {
+    args: { num_tokens: 'numTokens', output_mode: { to: 'outputMode', accept: ['multi_hot', 'count', 'one_hot', 'binary'] }, sparse: FALSE_ONLY },
+    create: (args) =>
+      new KerasCategoryEncoding({
+        name: args['name'] as string,
+        trainable: args['trainable'] as boolean,
+        numTokens: args['numTokens'] as number,
+        outputMode: args['outputMode'] === 'binary' || args['outputMode'] === undefined ? 'multi_hot' : (args['outputMode'] as OutputMode),
+      }),
+  },
+  Discretization: {
+    args: { bin_boundaries: 'binBoundaries', num_bins: 'ignore', epsilon: 'ignore', output_mode: CATEGORICAL_OUTPUT, sparse: FALSE_ONLY },
+    create: (args, spec) => {
+      if (!Array.isArray(args['binBoundaries']))
+        unsupported({
+          className: spec.className,
+          layer: spec.name,
+          argument: 'bin_boundaries',
+          reason: 'the layer was neither given nor adapted to bin boundaries (Keras cannot call it either)',
+        });
+      return new KerasDiscretization({
+        name: args['name'] as string,
+        trainable: args['trainable'] as boolean,
+        binBoundaries: args['binBoundaries'] as number[],
+        outputMode: (args['outputMode'] as OutputMode | undefined) ?? 'int',
+      });
+    },
+  },
+  EinsumDense: {
+    args: {
+      equation: 'equation',
+      output_shape: { to: 'outputShape', map: (value) => (Array.isArray(value) ? value : [value]) },
+      bias_axes: 'biasAxes',
+      activation: ACTIVATION,
+      gptq_unpacked_column_size: NULL_ONLY,
+      ...trainingOnly('kernel', 'bias'),
+      ...LORA,
+    },
+    create: (args) =>
+      new KerasEinsumDense({
+        name: args['name'] as string,
+        trainable: args['trainable'] as boolean,
+        equation: args['equation'] as string,
+        outputShape: args['outputShape'] as (number | null)[],
+        biasAxes: (args['biasAxes'] as string | undefined) ?? null,
+        activation: (args['activation'] as string | undefined) ?? 'linear',
+      }),
   },
   TextVectorization: {
     args: {
@@ -391,14 +518,30 @@ function vocabularyList(value: unknown, spec: KerasLayerSpec, key: string): unkn
   return value;
 }
 
-function lookupArgs(args: Args, defaults: { maskToken: string | null; oovToken: string }) {
+/** IntegerLookup's inline vocabulary, as the decimal strings the lookup table keys on. */
+function integerVocabulary(value: unknown, spec: KerasLayerSpec, key: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((token) => Number.isInteger(token)))
+    unsupported({
+      className: spec.className,
+      layer: spec.name,
+      argument: key,
+      reason: `only an inline list of integers is supported (a vocabulary file path is not), received ${JSON.stringify(value)?.slice(0, 60)}`,
+    });
+  return value.map((token) => String(token));
+}
+
+function lookupArgs(args: Args, defaults: { maskToken: string | null; oovToken: string }): LookupArgs {
+  const outputMode = (args['outputMode'] as OutputMode | undefined) ?? 'int';
   return {
     name: args['name'] as string,
     trainable: args['trainable'] as boolean,
     vocabulary: (args['vocabulary'] as string[] | undefined) ?? null,
-    maskToken: 'maskToken' in args ? (args['maskToken'] as string) : defaults.maskToken,
+    maskToken: 'maskToken' in args && args['maskToken'] !== undefined ? (args['maskToken'] as string | null) : defaults.maskToken,
     oovToken: (args['oovToken'] as string | undefined) ?? defaults.oovToken,
-    numOovIndices: 1,
+    numOovIndices: (args['numOovIndices'] as number | undefined) ?? 1,
+    outputMode,
+    paddedDepth: args['padToMaxTokens'] === true && typeof args['maxTokens'] === 'number' ? args['maxTokens'] : null,
   };
 }
 

@@ -1,10 +1,12 @@
 /**
- * Keras string preprocessing on tfjs string tensors: StringLookup (keras/src/layers/preprocessing/index_lookup.py,
- * `output_mode="int"`) and TextVectorization (text_vectorization.py, whitespace split, `output_mode="int"`). The
- * vocabulary comes from the config or, as `load_assets` reads it, from the layer's `vocabulary.txt`.
+ * Keras lookup and text preprocessing on tfjs tensors: StringLookup and IntegerLookup (keras/src/layers/preprocessing/
+ * index_lookup.py, every output mode but tf_idf) and TextVectorization (text_vectorization.py, whitespace split,
+ * `output_mode="int"`). The vocabulary comes from the config or, as `load_assets` reads it, from the layer's `vocabulary.txt`.
  */
 import { RuntimeError } from '../../errors.ts';
+import { bytesOf, encodeCategorical, encodedShape, type OutputMode } from './categorical.ts';
 import type { AssetSource } from './custom-objects.ts';
+import { hashBucketFast } from './farmhash.ts';
 import type { HasKerasAssets } from './layer-hooks.ts';
 import { tf, type TfTensor } from './tfjs.ts';
 
@@ -13,38 +15,41 @@ type Shape = (number | null)[];
 export interface LookupArgs {
   name?: string;
   trainable?: boolean;
-  /** The config's `vocabulary`, when given at construction (then no asset is written or read). */
+  /** The config's `vocabulary`, when given at construction (then no asset is written or read); IntegerLookup's as decimal strings. */
   vocabulary: string[] | null;
   maskToken: string | null;
   oovToken: string;
   numOovIndices: number;
+  outputMode: OutputMode;
+  /** The encoding depth of the non-int modes when `pad_to_max_tokens` is set; otherwise the vocabulary size. */
+  paddedDepth: number | null;
 }
 
 /**
- * Token → index as IndexLookup.set_vocabulary builds it: [mask] + [oov] × num_oov_indices, then the tokens; a
- * vocabulary that already starts with those special tokens is taken as is. Out-of-vocabulary tokens map to the OOV index.
+ * Token → index as IndexLookup.set_vocabulary builds it: [mask] (int output only) + [oov] × num_oov_indices, then the
+ * tokens; a vocabulary that already starts with those special tokens is taken as is.
  */
 export class VocabularyTable {
   private readonly indices = new Map<string, number>();
-  readonly oovIndex: number;
+  readonly oovStart: number;
+  /** IndexLookup.vocabulary_size(): the tokens and the special indices before them. */
+  readonly size: number;
 
-  constructor(vocabulary: readonly string[], args: Pick<LookupArgs, 'maskToken' | 'oovToken' | 'numOovIndices'>) {
-    const special = [...(args.maskToken === null ? [] : [args.maskToken]), ...Array<string>(args.numOovIndices).fill(args.oovToken)];
+  constructor(vocabulary: readonly string[], args: Pick<LookupArgs, 'maskToken' | 'oovToken' | 'numOovIndices' | 'outputMode'>) {
+    this.oovStart = args.maskToken !== null && args.outputMode === 'int' ? 1 : 0;
+    const special = [...Array<string>(this.oovStart).fill(args.maskToken ?? ''), ...Array<string>(args.numOovIndices).fill(args.oovToken)];
+    const tokenStart = special.length;
     const startsWithSpecial = special.every((token, index) => vocabulary[index] === token);
-    const tokens = startsWithSpecial ? vocabulary.slice(special.length) : vocabulary;
-    this.oovIndex = args.maskToken === null ? 0 : 1;
-    if (args.maskToken !== null) this.indices.set(args.maskToken, 0);
+    const tokens = startsWithSpecial ? vocabulary.slice(tokenStart) : vocabulary;
     tokens.forEach((token, index) => {
-      if (!this.indices.has(token)) this.indices.set(token, special.length + index);
+      if (!this.indices.has(token)) this.indices.set(token, tokenStart + index);
     });
+    this.size = tokenStart + tokens.length;
   }
 
-  get size(): number {
-    return this.indices.size;
-  }
-
-  lookup(token: string): number {
-    return this.indices.get(token) ?? this.oovIndex;
+  /** The index of an in-vocabulary token. */
+  find(token: string): number | undefined {
+    return this.indices.get(token);
   }
 }
 
@@ -60,7 +65,7 @@ function stringsOf(tensor: TfTensor): string[] {
   return (tensor.dataSync() as unknown as (string | Uint8Array)[]).map((value) => (typeof value === 'string' ? value : new TextDecoder().decode(value)));
 }
 
-/** Base of the two lookups: the vocabulary from the config, or from the asset file on load. */
+/** Base of the lookups: the vocabulary from the config, or from the asset file on load. */
 abstract class VocabularyLayer extends tf.layers.Layer implements HasKerasAssets {
   protected readonly lookupArgs: LookupArgs;
   protected table: VocabularyTable | null;
@@ -93,27 +98,68 @@ abstract class VocabularyLayer extends tf.layers.Layer implements HasKerasAssets
       );
     return this.table;
   }
-}
 
-/** Keras StringLookup, `output_mode="int"`: each string → its vocabulary index (int32 here; Keras returns int64). */
-export class KerasStringLookup extends VocabularyLayer {
-  static className = 'KerasStringLookup';
+  /**
+   * IndexLookup._lookup_dense for one token: the mask → 0 (int output; dropped, here −1, otherwise), a known token → its
+   * index, an unknown one → the OOV index, or with several OOV indices the one `oovBucket` picks after the mask.
+   */
+  protected indexOf(table: VocabularyTable, token: string, oovBucket: (numOovIndices: number) => number): number {
+    const { maskToken, outputMode, numOovIndices } = this.lookupArgs;
+    if (maskToken !== null && token === maskToken) return outputMode === 'int' ? 0 : -1;
+    const found = table.find(token);
+    if (found !== undefined) return found;
+    if (numOovIndices === 0)
+      throw new RuntimeError(
+        'RUNTIME_RUN_FAILED',
+        `${this.getClassName()} "${this.name}": when num_oov_indices=0 all inputs should be in vocabulary, found OOV value ${JSON.stringify(token)}`,
+        { phase: 'run' },
+      );
+    return table.oovStart + (numOovIndices === 1 ? 0 : oovBucket(numOovIndices));
+  }
+
+  /** The indices in the layer's output mode (int32 here where Keras returns int64). */
+  protected encode(table: VocabularyTable, indices: Int32Array, shape: readonly number[]): TfTensor {
+    const { outputMode, paddedDepth } = this.lookupArgs;
+    return encodeCategorical(indices, shape, outputMode, paddedDepth ?? table.size, 'int32');
+  }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    // The depth of an asset vocabulary is known only once the assets are read; the model's shapes do not depend on it.
+    return encodedShape(shape, this.lookupArgs.outputMode, this.lookupArgs.paddedDepth ?? this.table?.size ?? null);
   }
+}
+
+/** Keras StringLookup: each string → its vocabulary index, or encoded; several OOV indices bucket by FarmHash64. */
+export class KerasStringLookup extends VocabularyLayer {
+  static className = 'KerasStringLookup';
 
   override call(inputs: TfTensor | TfTensor[]): TfTensor {
     const input = Array.isArray(inputs) ? inputs[0]! : inputs;
     const table = this.requireTable();
-    return tf.tensor(
-      Int32Array.from(stringsOf(input), (token) => table.lookup(token)),
-      input.shape,
-      'int32',
-    );
+    const tokens = bytesOf(input);
+    const decoder = new TextDecoder();
+    const indices = Int32Array.from(tokens, (bytes) => this.indexOf(table, decoder.decode(bytes), (buckets) => hashBucketFast(bytes, buckets)));
+    return this.encode(table, indices, input.shape);
   }
 }
 tf.serialization.registerClass(KerasStringLookup);
+
+/** Keras IntegerLookup (`oov_method="floormod"`): each integer → its vocabulary index, or encoded; several OOV indices by floormod. */
+export class KerasIntegerLookup extends VocabularyLayer {
+  static className = 'KerasIntegerLookup';
+
+  override call(inputs: TfTensor | TfTensor[]): TfTensor {
+    const input = Array.isArray(inputs) ? inputs[0]! : inputs;
+    if (input.dtype !== 'int32')
+      throw new RuntimeError('RUNTIME_RUN_FAILED', `IntegerLookup "${this.name}": input dtype ${input.dtype}; expected integers`, { phase: 'run' });
+    const table = this.requireTable();
+    const values = input.dataSync() as Int32Array;
+    const indices = Int32Array.from(values, (value) => this.indexOf(table, String(value), (buckets) => ((value % buckets) + buckets) % buckets));
+    return this.encode(table, indices, input.shape);
+  }
+}
+tf.serialization.registerClass(KerasIntegerLookup);
 
 /** Keras's default `standardize` pattern (text_vectorization.py `_preprocess`). */
 const PUNCTUATION = /[!"#$%&()*+,\-./:;<=>?@[\\\]^_`{|}~']/gu;
@@ -159,7 +205,7 @@ export class KerasTextVectorization extends VocabularyLayer {
         { phase: 'run' },
       );
     }
-    const rows = stringsOf(input).map((text) => this.tokens(text).map((token) => table.lookup(token)));
+    const rows = stringsOf(input).map((text) => this.tokens(text).map((token) => this.indexOf(table, token, () => 0)));
     const length = this.textArgs.outputSequenceLength ?? Math.max(0, ...rows.map((row) => row.length));
     const values = new Int32Array(rows.length * length);
     for (const [index, row] of rows.entries()) values.set(row.slice(0, length), index * length);
