@@ -16,9 +16,9 @@ export function summarizeCheck(check: CheckResult): string {
     (best, output) => ((output.maxAbsDiff ?? -1) > (best?.maxAbsDiff ?? -1) ? output : best),
     undefined,
   );
-  const outputText = worst
-    ? `${worst.output}: ${worst.kind}${worst.maxAbsDiff === undefined ? '' : `, max abs diff ${formatMagnitude(worst.maxAbsDiff)}`}${failing.length > 1 ? ` (+${failing.length - 1} more output(s))` : ''}`
-    : undefined;
+  const magnitude = worst?.maxAbsDiff === undefined ? '' : `, max abs diff ${formatMagnitude(worst.maxAbsDiff)}`;
+  const more = failing.length > 1 ? ` (+${failing.length - 1} more output(s))` : '';
+  const outputText = worst ? `${worst.output}: ${worst.kind}${magnitude}${more}` : undefined;
   return [check.reason, outputText].filter(Boolean).join('; ') || check.verdict;
 }
 
@@ -32,8 +32,13 @@ export function describeClassification(check: CheckResult): string {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the escape character is the point
 const ANSI_ESCAPE = /\u001b\[[0-9;]*[A-Za-z]/g;
 
+/** The text without terminal colour codes. */
+export function stripTerminalCodes(text: string): string {
+  return text.replace(ANSI_ESCAPE, '');
+}
+
 /** Cut text to one line of at most `limit` characters, without terminal colour codes. */
 export function truncateLine(text: string, limit: number): string {
-  const line = text.replace(ANSI_ESCAPE, '').replace(/\s+/g, ' ').trim();
+  const line = stripTerminalCodes(text).replace(/\s+/g, ' ').trim();
   return line.length <= limit ? line : `${line.slice(0, limit - 1)}…`;
 }

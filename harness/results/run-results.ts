@@ -1,7 +1,10 @@
 /** What one run found, the shape every reporter renders and results.json stores, shared by run/ and report/. */
 import type { ValidationIssue } from '../errors.ts';
 import type { GenerationResult } from '../generator/drive.ts';
+import type { Provenance } from './provenance.ts';
 import { failingVerdicts, VERDICTS, type CheckResult, type Verdict } from '../verdicts.ts';
+
+export type { Provenance } from './provenance.ts';
 
 /** Everything one run found: what reports are written from. */
 export interface RunResults {
@@ -23,18 +26,6 @@ export interface CaseSummary {
   id: string;
   tags: string[];
   description: string;
-}
-
-export interface Provenance {
-  node: string;
-  platform: string;
-  cpus: number;
-  runtimes: Record<string, Record<string, string> | { error: string }>;
-  tfjsNodeBinding?: { tensorflowVersion: string; libtensorflow: string; nodeAbi: string };
-  workerPool: { processes: number; timeoutSeconds: number };
-  oneDnn: string;
-  /** Python-side versions per environment, as the golden manifests record them. */
-  environments: Record<string, Record<string, string | null>>;
 }
 
 export function countVerdicts(checks: readonly CheckResult[]): Record<Verdict, number> {
