@@ -24,6 +24,7 @@ export const INTEGRATION_TESTS = [
   'harness/formats/tf-checkpoint.test.ts',
   'harness/formats/tflite.test.ts',
   'harness/faults/inject.test.ts',
+  'harness/fuzz/tfjs-seeds.test.ts',
   'harness/generator/drive.test.ts',
   'harness/generator/golden-integrity.test.ts',
   'harness/generator/runners.test.ts',

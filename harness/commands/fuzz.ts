@@ -2,6 +2,7 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { fuzzFailed, FUZZ_FORMATS, renderFuzzTable, runFuzz, type FuzzFormat } from '../fuzz/fuzz.ts';
 import { artifactCacheRoot } from '../generator/cache.ts';
+import { FIXTURE_SEEDS_DIR } from '../fuzz/tfjs-seeds.ts';
 import { GOLDEN_DIR, REPORTS_DIR } from '../paths.ts';
 
 function parseFormat(value: string, previous: FuzzFormat[] = []): FuzzFormat[] {
@@ -36,7 +37,10 @@ export function registerFuzzCommand(program: Command, setExitCode: (code: number
     .option('--format <format>', `format to fuzz, repeatable (default all: ${FUZZ_FORMATS.join(', ')})`, parseFormat)
     .option('--seconds <n>', 'total budget, split evenly over the formats', parseNonNegative, 60)
     .option('--seed <n>', 'seed of the mutations (each input replays from seed, format and input number)', parseNonNegative, 1)
-    .option('--golden <dir...>', 'golden roots whose artifacts are the seeds (default: golden/ and the artifact cache)')
+    .option(
+      '--golden <dir...>',
+      'golden roots whose artifacts are the seeds (default: golden/ and the artifact cache); fixtures/fuzz-seeds and, for tfjs, layers models tfjs-node writes now are added',
+    )
     .option('--input-timeout <ms>', 'per-input time limit before the input counts as a hang', parseNonNegative, 10_000)
     .option('--replay <inputs>', 'run exactly these input numbers (comma-separated), e.g. from a finding', parseInputs)
     .option('--findings <dir>', 'where inputs behind new findings are copied', path.join(REPORTS_DIR, 'fuzz'))
@@ -54,6 +58,8 @@ export function registerFuzzCommand(program: Command, setExitCode: (code: number
       }) => {
         const results = await runFuzz({
           goldenRoots: (options.golden ?? [GOLDEN_DIR, artifactCacheRoot()]).map((root) => path.resolve(root)),
+          fixtureSeedsRoot: FIXTURE_SEEDS_DIR,
+          tfjsNodeSeeds: true,
           ...(options.format ? { formats: options.format } : {}),
           seconds: options.seconds,
           seed: options.seed,

@@ -14,24 +14,15 @@ import { startTypeScriptWorker } from '../ts-worker.ts';
 import { READABLE_FORMATS } from '../formats/definitions.ts';
 import type { ReaderLimits } from '../formats/types.ts';
 import { mutateFile, pick, type Random } from './mutators.ts';
-import type { FuzzFormat, FuzzOutcome, FuzzReply, FuzzRequest } from './protocol.ts';
+import type { FuzzFormat, FuzzOutcome, FuzzReply, FuzzRequest, FuzzSeed } from './protocol.ts';
+import { findFixtureSeeds, writeTfjsNodeSeeds } from './tfjs-seeds.ts';
 
-export type { FuzzFormat, FuzzOutcome } from './protocol.ts';
+export type { FuzzFormat, FuzzOutcome, FuzzSeed } from './protocol.ts';
 
 export const FUZZ_FORMATS: readonly FuzzFormat[] = [...READABLE_FORMATS, 'npy'];
 export const FUZZ_OUTCOMES: readonly FuzzOutcome[] = ['ok', 'typed', 'untyped', 'hang', 'memory', 'crash'];
 /** Outcomes that fail a fuzz run. */
 export const BAD_OUTCOMES: readonly FuzzOutcome[] = ['untyped', 'hang', 'memory', 'crash'];
-
-/** One golden artifact to start from: `readPath` is what the reader gets, `files` what may be mutated (relative). */
-export interface FuzzSeed {
-  format: FuzzFormat;
-  /** The golden file or folder. */
-  source: string;
-  /** Relative to the copy of `source` (empty for a single file). */
-  readPath: string;
-  files: string[];
-}
 
 /** Where each format's seeds live in a golden case folder (a new readable format must say, or this does not compile). */
 const SEED_LOCATIONS: Record<FuzzFormat, { artifact: string; folder: boolean }[]> = {
@@ -142,6 +133,10 @@ export interface FuzzFinding {
 export interface FuzzOptions {
   /** Golden roots whose artifacts are the seeds; an environment found in an earlier root is not read again. */
   goldenRoots: readonly string[];
+  /** Committed seeds beside the golden ones, `<root>/<format>/<seed>/` (the command passes fixtures/fuzz-seeds). */
+  fixtureSeedsRoot?: string;
+  /** Also seed `tfjs` with layers models tfjs-node writes now (the command does; needs tfjs-node set up). */
+  tfjsNodeSeeds?: boolean;
   formats?: readonly FuzzFormat[];
   /** Total wall-clock budget, split evenly over the formats. */
   seconds: number;
@@ -380,6 +375,27 @@ export interface FuzzResults {
   formats: FormatStats[];
 }
 
+/** Every seed of one format: golden artifacts, committed fixtures, and for `tfjs` the models tfjs-node writes now. */
+async function gatherSeeds(format: FuzzFormat, options: FuzzOptions, workDir: string): Promise<{ seeds: FuzzSeed[]; sources: string; notes: string[] }> {
+  const golden = await findSeeds(options.goldenRoots, format);
+  const fixtures = options.fixtureSeedsRoot ? await findFixtureSeeds(options.fixtureSeedsRoot, format) : [];
+  const notes: string[] = [];
+  let written: FuzzSeed[] = [];
+  if (format === 'tfjs' && options.tfjsNodeSeeds) {
+    try {
+      written = await writeTfjsNodeSeeds(path.join(workDir, 'tfjs-node-seeds'));
+    } catch (error) {
+      notes.push(`no tfjs-node seeds: ${(error as Error).message}`);
+    }
+  }
+  const counts = [
+    `${golden.length} golden`,
+    ...(options.fixtureSeedsRoot ? [`${fixtures.length} fixtures`] : []),
+    ...(options.tfjsNodeSeeds && format === 'tfjs' ? [`${written.length} tfjs-node`] : []),
+  ];
+  return { seeds: [...golden, ...fixtures, ...written], sources: counts.join(', '), notes };
+}
+
 /** Fuzz every selected format for its share of the budget. */
 export async function runFuzz(options: FuzzOptions): Promise<FuzzResults> {
   const formats = options.formats && options.formats.length > 0 ? options.formats : FUZZ_FORMATS;
@@ -389,11 +405,14 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResults> {
   try {
     await thread.warm();
     for (const format of formats) {
-      const seeds = await prepareSeeds(await findSeeds(options.goldenRoots, format), workDir);
+      const { seeds: found, sources, notes } = await gatherSeeds(format, options, workDir);
+      const seeds = await prepareSeeds(found, workDir);
+      for (const note of notes) options.onProgress?.(`fuzz ${format}: ${note}`);
+      const searched = [...options.goldenRoots, ...(options.fixtureSeedsRoot ? [path.join(options.fixtureSeedsRoot, format)] : [])];
       options.onProgress?.(
         seeds.length > 0
-          ? `fuzz ${format}: ${seeds.length} seed(s)`
-          : `fuzz ${format}: NOT FUZZED, no seed artifact under ${options.goldenRoots.join(', ')} (generate an environment that writes it)`,
+          ? `fuzz ${format}: ${seeds.length} seed(s) (${sources})`
+          : `fuzz ${format}: NOT FUZZED, no seed artifact under ${searched.join(', ')} (generate an environment that writes it)`,
       );
       results.formats.push(await fuzzFormat(format, seeds, thread, options, options.seconds / formats.length));
     }

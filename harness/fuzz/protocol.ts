@@ -5,6 +5,16 @@ import type { ReaderLimits } from '../formats/types.ts';
 /** Every format a TS reader decodes, plus `.npy` (the golden inputs and outputs). */
 export type FuzzFormat = ReadableFormatName | 'npy';
 
+/** One artifact to start from: `readPath` is what the reader gets, `files` what may be mutated (relative). */
+export interface FuzzSeed {
+  format: FuzzFormat;
+  /** The seed file or folder (a golden artifact, a committed fixture, or a model written at fuzz time). */
+  source: string;
+  /** Relative to the copy of `source` (empty for a single file). */
+  readPath: string;
+  files: string[];
+}
+
 export interface FuzzRequest {
   id: number;
   format: FuzzFormat;
