@@ -1,6 +1,8 @@
 /**
  * Runtime bench: per TS runtime, load time and warm per-inference time on three catalogue models, next to Python's own
- * reload + predict of the same artifact (keras.models.load_model, tf.saved_model.load, onnxruntime) in the same run.
+ * reload + predict of the same artifact (keras.models.load_model, tf.saved_model.load, onnxruntime) in the same run;
+ * then the recurrent and attention layers tfjs-keras writes on tfjs ops (GRU, MultiHeadAttention) or takes from
+ * tfjs-layers (LSTM in `lstm`, ConvLSTM2D), tfjs-keras against Keras only.
  * Run: `tsx bench/runtimes.ts` (or `npm run bench`). Writes reports/bench/runtimes.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -16,6 +18,8 @@ import { ONNX_SESSION_OPTIONS } from '../harness/runtimes/onnxruntime-node.ts';
 import type { Tensor } from '../harness/tensor.ts';
 
 const CASES = ['dense-mlp', 'conv2d-batchnorm-pool', 'lstm'] as const;
+/** Recurrent and attention layers: the tfjs-keras pair only (other runtimes run TensorFlow's own kernels for them). */
+const LAYER_CASES = ['layer-gru', 'layer-lstm-sequences', 'layer-bidirectional-lstm', 'layer-multi-head-attention', 'layer-conv-lstm2d'] as const;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 50);
 const WARMUPS = 5;
 const RESULT_FILE = fileURLToPath(new URL('../reports/bench/runtimes.json', import.meta.url));
@@ -166,7 +170,7 @@ print(json.dumps({"results": results, "versions": {"tensorflow": tf.__version__,
 export async function main(): Promise<void> {
   if (!HAS_NUMPY_PYTHON) throw new Error(`bench/runtimes: no Python at ${NUMPY_PYTHON}; run keras-roundtrip setup first`);
   console.log(
-    `runtime bench: ${CASES.join(', ')} from golden/${DEFAULT_ENVIRONMENT}; warm inference = median of ${REPEATS} after ${WARMUPS} warm-ups; onnxruntime 1 thread both sides`,
+    `runtime bench: ${CASES.join(', ')} (every runtime) and ${LAYER_CASES.join(', ')} (tfjs-keras) from golden/${DEFAULT_ENVIRONMENT}; warm inference = median of ${REPEATS} after ${WARMUPS} warm-ups; onnxruntime 1 thread both sides`,
   );
   const jobs: {
     case: string;
@@ -177,10 +181,15 @@ export async function main(): Promise<void> {
     inputs: Record<string, string>;
     tensors: Record<string, Tensor>;
   }[] = [];
-  for (const caseId of CASES) {
+  const tfjsKerasPair = PAIRS.filter((pair) => pair.runtime === 'tfjs-keras');
+  const plan: [string, readonly (typeof PAIRS)[number][]][] = [
+    ...CASES.map((caseId): [string, typeof PAIRS] => [caseId, PAIRS]),
+    ...LAYER_CASES.map((caseId): [string, typeof tfjsKerasPair] => [caseId, tfjsKerasPair]),
+  ];
+  for (const [caseId, pairs] of plan) {
     const manifest = await readGoldenManifest(DEFAULT_ENVIRONMENT, caseId);
     const directory = goldenCaseDirectory(DEFAULT_ENVIRONMENT, caseId);
-    for (const pair of PAIRS) {
+    for (const pair of pairs) {
       const artifact = manifest.artifacts.find((entry) => entry.format === pair.format);
       if (!artifact) continue;
       const inputMap = artifact.inputMap ?? Object.fromEntries(manifest.inputs.map((input) => [input.name, input.name]));
@@ -214,11 +223,11 @@ export async function main(): Promise<void> {
   }
   console.log('');
   console.log(
-    `${'case'.padEnd(22)} ${'runtime'.padEnd(21)} ${'TS load'.padStart(9)} ${'Py load'.padStart(9)} ${'ratio'.padStart(6)}  ${'TS infer'.padStart(9)} ${'Py infer'.padStart(9)} ${'ratio'.padStart(6)}`,
+    `${'case'.padEnd(27)} ${'runtime'.padEnd(21)} ${'TS load'.padStart(9)} ${'Py load'.padStart(9)} ${'ratio'.padStart(6)}  ${'TS infer'.padStart(9)} ${'Py infer'.padStart(9)} ${'ratio'.padStart(6)}`,
   );
   for (const row of rows) {
     console.log(
-      `${row.case.padEnd(22)} ${row.runtime.padEnd(21)} ${row.ts.loadMs.toFixed(1).padStart(9)} ${row.py.loadMs.toFixed(1).padStart(9)} ${row.loadRatio.toFixed(2).padStart(6)}  ${row.ts.inferMedianMs.toFixed(3).padStart(9)} ${row.py.inferMedianMs.toFixed(3).padStart(9)} ${row.inferRatio.toFixed(2).padStart(6)}`,
+      `${row.case.padEnd(27)} ${row.runtime.padEnd(21)} ${row.ts.loadMs.toFixed(1).padStart(9)} ${row.py.loadMs.toFixed(1).padStart(9)} ${row.loadRatio.toFixed(2).padStart(6)}  ${row.ts.inferMedianMs.toFixed(3).padStart(9)} ${row.py.inferMedianMs.toFixed(3).padStart(9)} ${row.inferRatio.toFixed(2).padStart(6)}`,
     );
   }
   console.log('(milliseconds; ratio = TS / Python, below 1 means TS is faster)');
