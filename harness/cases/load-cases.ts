@@ -261,8 +261,11 @@ export async function loadCases(directory: string = CASES_DIR): Promise<LoadedCa
   return { cases, errors };
 }
 
-/** The case as the generator receives it (DEVELOPERS.md, "Normalized case"): no local paths. */
-export function toGeneratorCase(spec: CaseSpec): Omit<CaseSpec, 'file'> {
-  const { file: _file, ...rest } = spec;
+/**
+ * The case as the generator receives it (DEVELOPERS.md, "Normalized case"): no local paths, and no `requires` (the
+ * harness decides where a case is made; what is made, and so the input hash, does not depend on it).
+ */
+export function toGeneratorCase(spec: CaseSpec): Omit<CaseSpec, 'file' | 'requires'> {
+  const { file: _file, requires: _requires, ...rest } = spec;
   return rest;
 }

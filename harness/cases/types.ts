@@ -52,7 +52,8 @@ export interface CaseSpec {
   formats: FormatName[];
   load: { customObjects: CustomObjectsMode; safeMode: boolean; compile: boolean };
   /** Environment requirements, e.g. `{ keras: '>=3' }`; environments that do not meet them skip the case. */
-  requires?: { keras?: string; tensorflow?: string };
+  /** Versions an environment must have to make the case, and what the case uses that others lack. */
+  requires?: { keras?: string; tensorflow?: string; because: string };
   /** A Python-side scenario (training, checkpoints, resume …) run by the generator. */
   scenario?: { name: string; args: Record<string, unknown> };
   /** Negative checks: loading `format` in `runtime` must raise `type` with a message matching `match`. */

@@ -61,12 +61,15 @@ export function generationSkipReason(
   availability: EnvironmentAvailability = environmentAvailability(environment),
 ): string | undefined {
   if (!availability.available) return availability.reason;
+  if (!spec.requires) return undefined;
   const versions = environmentVersions(environment);
-  for (const [name, range] of Object.entries(spec.requires ?? {}) as [keyof typeof versions, string | undefined][]) {
+  const because = spec.requires.because ? `: ${spec.requires.because}` : '';
+  for (const name of ['keras', 'tensorflow'] as const) {
+    const range = spec.requires[name];
     if (!range) continue;
     const version = versions[name];
-    if (!version) return `case requires ${name} ${range}; environment ${environment.name} does not pin ${name}`;
-    if (!satisfiesVersionRange(version, range)) return `case requires ${name} ${range}; environment ${environment.name} has ${name} ${version}`;
+    if (!version) return `case requires ${name} ${range}; environment ${environment.name} does not pin ${name}${because}`;
+    if (!satisfiesVersionRange(version, range)) return `case requires ${name} ${range}; environment ${environment.name} has ${name} ${version}${because}`;
   }
   return undefined;
 }
