@@ -128,6 +128,11 @@ describe.each([
         .map((check) => check.format)
         .sort(),
     ).toEqual(['h5', 'keras']);
+    // report.html's page script is bundled from the installed package's sources: inline, one IIFE, nothing to fetch.
+    const html = await readFile(path.join(project, 'reports', 'report.html'), 'utf8');
+    expect(html).toContain('<script>\n(()=>{');
+    expect(html).toContain('"case":"scaled-dense"');
+    expect(html).not.toMatch(/\s(?:src|href)=/);
     expect(existsSync(path.join(project, 'golden', 'tf2.21-keras3', 'scaled-dense', 'manifest.json'))).toBe(true);
     expect(existsSync(path.join(project, 'node_modules', 'keras-roundtrip', 'golden'))).toBe(false);
     expect(existsSync(path.join(project, 'node_modules', 'keras-roundtrip', 'reports'))).toBe(false);

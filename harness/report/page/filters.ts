@@ -11,31 +11,39 @@ export interface FilterState extends Record<SelectFilter, string> {
   changesOnly: boolean;
 }
 
-/** The filter state with its listeners: a section reads `state` and re-renders in a listener. */
-export class Filters {
-  readonly state: FilterState = Filters.cleared();
-  readonly #listeners: ((state: Readonly<FilterState>) => void)[] = [];
+/** The filter state with its listeners: a section reads `state` and updates itself in a listener. */
+export interface Filters {
+  readonly state: Readonly<FilterState>;
+  /** Call `listener` after every change (and on `notify`). */
+  listen(listener: (state: Readonly<FilterState>) => void): void;
+  set<Name extends keyof FilterState>(name: Name, value: FilterState[Name]): void;
+  clear(): void;
+  notify(): void;
+}
 
-  static cleared(): FilterState {
-    return { environment: '', tag: '', format: '', runtime: '', verdict: '', search: '', changesOnly: false };
-  }
+function clearedState(): FilterState {
+  return { environment: '', tag: '', format: '', runtime: '', verdict: '', search: '', changesOnly: false };
+}
 
-  /** Call `listener` after every change (and on {@link notify}). */
-  listen(listener: (state: Readonly<FilterState>) => void): void {
-    this.#listeners.push(listener);
-  }
-
-  set<Name extends keyof FilterState>(name: Name, value: FilterState[Name]): void {
-    this.state[name] = value;
-    this.notify();
-  }
-
-  clear(): void {
-    Object.assign(this.state, Filters.cleared());
-    this.notify();
-  }
-
-  notify(): void {
-    for (const listener of this.#listeners) listener(this.state);
-  }
+export function createFilters(): Filters {
+  const state = clearedState();
+  const listeners: ((state: Readonly<FilterState>) => void)[] = [];
+  const notify = () => {
+    for (const listener of listeners) listener(state);
+  };
+  return {
+    state,
+    listen: (listener) => {
+      listeners.push(listener);
+    },
+    set: (name, value) => {
+      state[name] = value;
+      notify();
+    },
+    clear: () => {
+      Object.assign(state, clearedState());
+      notify();
+    },
+    notify,
+  };
 }

@@ -3,7 +3,7 @@ import type { PageContext } from './context.ts';
 import { REPORT_DATA_ELEMENT_ID, type HtmlReportData } from './data.ts';
 import { createDetailsPanel } from './details.ts';
 import { append } from './dom.ts';
-import { Filters } from './filters.ts';
+import { createFilters } from './filters.ts';
 import { SECTIONS } from './sections.ts';
 
 function readData(): HtmlReportData {
@@ -18,7 +18,7 @@ const details = createDetailsPanel(data);
 const context: PageContext = {
   data,
   checks,
-  filters: new Filters(),
+  filters: createFilters(),
   showDetails: (key) => {
     const check = checks.get(key);
     if (check) details.show(check);
