@@ -78,6 +78,8 @@ export interface MultiHeadAttentionArgs {
   useBias: boolean;
   /** Output feature size; null: the query's last dimension. */
   outputDim: number | null;
+  /** tf.keras (Keras 2) keeps the projections as `_query_dense` …, which saving_lib names them by. */
+  privateProjectionNames?: boolean;
 }
 
 /** One EinsumDense projection of MultiHeadAttention: kernel and bias with Keras's shapes. */
@@ -162,12 +164,13 @@ export class KerasMultiHeadAttention extends tf.layers.Layer {
     });
   }
 
-  /** saving_lib: `query_dense/vars/0` (kernel), `/1` (bias), and likewise key_dense, value_dense, output_dense. */
+  /** saving_lib: `query_dense/vars/0` (kernel), `/1` (bias), and likewise key_dense, value_dense, output_dense (Keras 2: `_query_dense` …). */
   kerasVariablePaths(): string[] {
     const attribute: Record<string, string> = { query: 'query_dense', key: 'key_dense', value: 'value_dense', attention_output: 'output_dense' };
+    const prefix = this.options.privateProjectionNames ? '_' : '';
     return this.weights.map((variable) => {
       const [projection, name] = variable.originalName.split('/').slice(-2) as [string, string];
-      return `${attribute[projection]}/vars/${name === 'kernel' ? 0 : 1}`;
+      return `${prefix}${attribute[projection]}/vars/${name === 'kernel' ? 0 : 1}`;
     });
   }
 

@@ -326,6 +326,13 @@ function buildSequential(spec: KerasLayerSpec, options: BuildOptions, kerasPath:
   return { model: tf.model({ inputs: input, outputs: tensor, name: spec.name }), inputNames: [inputSpec.name], layers };
 }
 
+/** A nested Functional or Sequential model whose first layer is its own InputLayer. */
+function startsWithOwnInput(entry: KerasLayerSpec): boolean {
+  const layers = entry.config['layers'];
+  const first: unknown = Array.isArray(layers) ? layers[0] : undefined;
+  return ['Functional', 'Sequential', 'Model'].includes(entry.className) && isObject(first) && first['class_name'] === 'InputLayer';
+}
+
 function withoutKey(config: JsonObject, key: string): JsonObject {
   if (!(key in config)) return config;
   const { [key]: _dropped, ...rest } = config;
@@ -348,7 +355,9 @@ function buildFunctional(spec: KerasLayerSpec, options: BuildOptions, kerasPath:
     outputsOf.set(entry.name, []);
     pending.push({ built, calls: [...entry.calls] });
   }
-  const lookup = (ref: TensorRef): TfSymbolic | undefined => outputsOf.get(ref.layer)?.[ref.node]?.[ref.tensor];
+  // Keras 2 numbers a nested model's calls from 1: node 0 is the one it made on its own Input (functional.py _should_skip_first_node).
+  const skipsFirstNode = new Set(options.kerasMajor === 2 ? entries.filter(startsWithOwnInput).map((entry) => entry.name) : []);
+  const lookup = (ref: TensorRef): TfSymbolic | undefined => outputsOf.get(ref.layer)?.[skipsFirstNode.has(ref.layer) ? ref.node - 1 : ref.node]?.[ref.tensor];
   let progress = true;
   while (progress && pending.some((item) => item.calls.length > 0)) {
     progress = false;

@@ -79,9 +79,9 @@ interface EncodingArgs {
 /** Keras CategoryEncoding (keras/src/layers/preprocessing/category_encoding.py): integer ids → multi_hot, count or one_hot. */
 export class KerasCategoryEncoding extends tf.layers.Layer {
   static className = 'KerasCategoryEncoding';
-  private readonly encodingArgs: EncodingArgs & { numTokens: number };
+  private readonly encodingArgs: EncodingArgs & { numTokens: number; dtype: EncodedDtype };
 
-  constructor(args: EncodingArgs & { numTokens: number }) {
+  constructor(args: EncodingArgs & { numTokens: number; dtype: EncodedDtype }) {
     super({ name: args.name, trainable: args.trainable });
     this.encodingArgs = args;
   }
@@ -92,8 +92,8 @@ export class KerasCategoryEncoding extends tf.layers.Layer {
 
   override call(inputs: TfTensor | TfTensor[]): TfTensor {
     const input = firstInput(inputs);
-    const { outputMode, numTokens } = this.encodingArgs;
-    return encodeCategorical(Int32Array.from(integersOf(input)), input.shape, outputMode, numTokens, 'float32');
+    const { outputMode, numTokens, dtype } = this.encodingArgs;
+    return encodeCategorical(Int32Array.from(integersOf(input)), input.shape, outputMode, numTokens, dtype);
   }
 
   override getConfig() {
@@ -149,11 +149,14 @@ export class KerasDiscretization extends tf.layers.Layer {
   static className = 'KerasDiscretization';
   private readonly boundaries: Float32Array;
   private readonly outputMode: OutputMode;
+  /** The dtype of the non-int encodings (int output is always int32 indices). */
+  private readonly encodedDtype: EncodedDtype;
 
-  constructor(args: EncodingArgs & { binBoundaries: number[] }) {
+  constructor(args: EncodingArgs & { binBoundaries: number[]; dtype: EncodedDtype }) {
     super({ name: args.name, trainable: args.trainable });
     this.boundaries = Float32Array.from(args.binBoundaries);
     this.outputMode = args.outputMode;
+    this.encodedDtype = args.dtype;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -171,7 +174,7 @@ export class KerasDiscretization extends tf.layers.Layer {
     if (input.dtype === 'string')
       throw new RuntimeError('RUNTIME_RUN_FAILED', `Discretization "${this.name}": received a string input; expected numbers`, { phase: 'run' });
     const buckets = Int32Array.from(input.dataSync() as ArrayLike<number>, (value) => this.bucket(value));
-    return encodeCategorical(buckets, input.shape, this.outputMode, this.boundaries.length + 1, this.outputMode === 'int' ? 'int32' : 'float32');
+    return encodeCategorical(buckets, input.shape, this.outputMode, this.boundaries.length + 1, this.outputMode === 'int' ? 'int32' : this.encodedDtype);
   }
 
   override getConfig() {

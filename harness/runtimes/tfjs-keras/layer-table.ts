@@ -137,6 +137,7 @@ const INDEX_LOOKUP = {
   invert: FALSE_ONLY,
   oov_method: { accept: ['floormod', 'farmhash', undefined] },
   salt: NULL_ONLY,
+  dtype: { to: 'dtype', map: outputDtype },
 } as const;
 const CATEGORICAL_OUTPUT = { to: 'outputMode', accept: OUTPUT_MODES } as const;
 
@@ -259,7 +260,7 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
   Softmax: { args: { axis: 'axis' }, create: (args) => L.softmax(args as never) },
   PReLU: { args: { shared_axes: 'sharedAxes', ...trainingOnly('alpha') }, create: (args) => L.prelu(args as never) },
   Dropout: { args: { rate: 'rate', noise_shape: NULL_ONLY, seed: 'ignore' }, create: (args) => L.dropout(args as never) },
-  SpatialDropout1D: { args: { rate: 'rate', seed: 'ignore' }, create: (args) => L.spatialDropout1d(args as never) },
+  SpatialDropout1D: { args: { rate: 'rate', seed: 'ignore', noise_shape: NULL_ONLY }, create: (args) => L.spatialDropout1d(args as never) },
   GaussianNoise: { args: { stddev: 'stddev', seed: 'ignore' }, create: (args) => L.gaussianNoise(args as never) },
   GaussianDropout: { args: { rate: 'rate', seed: 'ignore' }, create: (args) => L.gaussianDropout(args as never) },
   BatchNormalization: {
@@ -383,9 +384,21 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
       flash_attention: 'ignore',
       use_gate: FALSE_ONLY,
       sliding_window: NULL_ONLY,
+      softmax_robust_masking: FALSE_ONLY,
+      // Keras 2 records the shapes it was built with; tfjs-keras builds from the model's own inputs.
+      query_shape: 'ignore',
+      key_shape: 'ignore',
+      value_shape: 'ignore',
       ...trainingOnly('kernel', 'bias'),
     },
-    create: (args) => new KerasMultiHeadAttention({ useBias: true, outputDim: null, ...args, valueDim: args['valueDim'] ?? args['keyDim'] } as never),
+    create: (args, _spec, context) =>
+      new KerasMultiHeadAttention({
+        useBias: true,
+        outputDim: null,
+        ...args,
+        valueDim: args['valueDim'] ?? args['keyDim'],
+        privateProjectionNames: context.kerasMajor === 2,
+      } as never),
   },
   Normalization: {
     args: { axis: { to: 'axis', map: normalizationAxes }, invert: 'invert', mean: 'mean', variance: 'variance' },
@@ -400,11 +413,11 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
   },
   StringLookup: {
     args: INDEX_LOOKUP,
-    create: (args) => new KerasStringLookup(lookupArgs(args, { maskToken: null, oovToken: '[UNK]' })),
+    create: (args, _spec, context) => new KerasStringLookup(lookupArgs(args, context, { maskToken: null, oovToken: '[UNK]' })),
   },
   IntegerLookup: {
     args: { ...INDEX_LOOKUP, vocabulary: { to: 'vocabulary', map: integerVocabulary }, vocabulary_dtype: { accept: ['int64', undefined] } },
-    create: (args) =>
+    create: (args, _spec, context) =>
       new KerasIntegerLookup(
         lookupArgs(
           {
@@ -412,6 +425,7 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
             maskToken: args['maskToken'] === undefined || args['maskToken'] === null ? args['maskToken'] : String(args['maskToken']),
             oovToken: args['oovToken'] === undefined ? undefined : String(args['oovToken']),
           },
+          context,
           { maskToken: null, oovToken: '-1' },
         ),
       ),
@@ -437,17 +451,30 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
       }),
   },
   CategoryEncoding: {
-    args: { num_tokens: 'numTokens', output_mode: { to: 'outputMode', accept: ['multi_hot', 'count', 'one_hot', 'binary'] }, sparse: FALSE_ONLY },
+    args: {
+      num_tokens: 'numTokens',
+      output_mode: { to: 'outputMode', accept: ['multi_hot', 'count', 'one_hot', 'binary'] },
+      sparse: FALSE_ONLY,
+      dtype: { to: 'dtype', map: outputDtype },
+    },
     create: (args) =>
       new KerasCategoryEncoding({
         name: args['name'] as string,
         trainable: args['trainable'] as boolean,
         numTokens: args['numTokens'] as number,
         outputMode: args['outputMode'] === 'binary' || args['outputMode'] === undefined ? 'multi_hot' : (args['outputMode'] as OutputMode),
+        dtype: (args['dtype'] as EncodedDtype | undefined) ?? 'float32',
       }),
   },
   Discretization: {
-    args: { bin_boundaries: 'binBoundaries', num_bins: 'ignore', epsilon: 'ignore', output_mode: CATEGORICAL_OUTPUT, sparse: FALSE_ONLY },
+    args: {
+      bin_boundaries: 'binBoundaries',
+      num_bins: 'ignore',
+      epsilon: 'ignore',
+      output_mode: CATEGORICAL_OUTPUT,
+      sparse: FALSE_ONLY,
+      dtype: { to: 'dtype', map: outputDtype },
+    },
     create: (args, spec) => {
       if (!Array.isArray(args['binBoundaries']))
         unsupported({
@@ -461,6 +488,8 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
         trainable: args['trainable'] as boolean,
         binBoundaries: args['binBoundaries'] as number[],
         outputMode: (args['outputMode'] as OutputMode | undefined) ?? 'int',
+        // Keras 3 encodes in the compute dtype and returns int32 indices; Keras 2 writes int64 as the dtype of int output.
+        dtype: (args['dtype'] as EncodedDtype | undefined) ?? 'float32',
       });
     },
   },
@@ -492,11 +521,13 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
       ngrams: NULL_ONLY,
       output_sequence_length: 'outputSequenceLength',
       ragged: FALSE_ONLY,
+      // Keras 2 gives the layer its input dtype, string; Keras 3 a float policy.
+      dtype: { accept: ['string', 'float32', { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null }] },
     },
-    create: (args, spec) =>
+    create: (args, spec, context) =>
       new KerasTextVectorization({
         // TextVectorization's inner lookup always has mask "" and OOV "[UNK]" (text_vectorization.py).
-        ...lookupArgs(args, { maskToken: '', oovToken: '[UNK]' }),
+        ...lookupArgs(args, context, { maskToken: '', oovToken: '[UNK]' }),
         maskToken: '',
         oovToken: '[UNK]',
         standardize: spec.config['standardize'] === null ? null : ((args['standardize'] as never) ?? 'lower_and_strip_punctuation'),
@@ -531,9 +562,12 @@ function integerVocabulary(value: unknown, spec: KerasLayerSpec, key: string): u
   return value.map((token) => String(token));
 }
 
-function lookupArgs(args: Args, defaults: { maskToken: string | null; oovToken: string }): LookupArgs {
+function lookupArgs(args: Args, context: TranslationContext, defaults: { maskToken: string | null; oovToken: string }): LookupArgs {
   const outputMode = (args['outputMode'] as OutputMode | undefined) ?? 'int';
+  // Keras 3 encodes lookups in their int64 value dtype; Keras 2 in the layer's dtype (float32 unless set).
+  const layerDtype = (args['dtype'] as EncodedDtype | undefined) ?? 'float32';
   return {
+    encodedDtype: context.kerasMajor === 3 ? 'int32' : layerDtype,
     name: args['name'] as string,
     trainable: args['trainable'] as boolean,
     vocabulary: (args['vocabulary'] as string[] | undefined) ?? null,

@@ -4,7 +4,7 @@
  * `output_mode="int"`). The vocabulary comes from the config or, as `load_assets` reads it, from the layer's `vocabulary.txt`.
  */
 import { RuntimeError } from '../../errors.ts';
-import { bytesOf, encodeCategorical, encodedShape, type OutputMode } from './categorical.ts';
+import { bytesOf, encodeCategorical, encodedShape, type EncodedDtype, type OutputMode } from './categorical.ts';
 import type { AssetSource } from './custom-objects.ts';
 import { hashBucketFast } from './farmhash.ts';
 import type { HasKerasAssets } from './layer-hooks.ts';
@@ -23,6 +23,8 @@ export interface LookupArgs {
   outputMode: OutputMode;
   /** The encoding depth of the non-int modes when `pad_to_max_tokens` is set; otherwise the vocabulary size. */
   paddedDepth: number | null;
+  /** The dtype of the non-int encodings: Keras 3 counts in int64 (int32 here), Keras 2 in the layer's dtype. */
+  encodedDtype: EncodedDtype;
 }
 
 /**
@@ -119,8 +121,8 @@ abstract class VocabularyLayer extends tf.layers.Layer implements HasKerasAssets
 
   /** The indices in the layer's output mode (int32 here where Keras returns int64). */
   protected encode(table: VocabularyTable, indices: Int32Array, shape: readonly number[]): TfTensor {
-    const { outputMode, paddedDepth } = this.lookupArgs;
-    return encodeCategorical(indices, shape, outputMode, paddedDepth ?? table.size, 'int32');
+    const { outputMode, paddedDepth, encodedDtype } = this.lookupArgs;
+    return encodeCategorical(indices, shape, outputMode, paddedDepth ?? table.size, encodedDtype);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
