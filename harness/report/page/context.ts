@@ -1,7 +1,7 @@
-/** What every section of the page is given. */
 import type { HtmlReportData, PageCheck } from './data.ts';
 import type { Filters } from './filters.ts';
 
+/** What every section of the page is given. */
 export interface PageContext {
   data: HtmlReportData;
   /** Every check by its key (`environment/case/format/runtime`). */

@@ -3,6 +3,7 @@ import type { Provenance } from '../../results/provenance.ts';
 import type { HtmlReportData, PageCheck } from './data.ts';
 import { append, type Child, definitions, el, pre, titled, verdictColors } from './dom.ts';
 
+/** The panel's element and the two things the page does with it. */
 export interface DetailsPanel {
   element: HTMLElement;
   show(check: PageCheck): void;

@@ -4,6 +4,7 @@
 export const SELECT_FILTERS = ['environment', 'tag', 'format', 'runtime', 'verdict'] as const;
 export type SelectFilter = (typeof SELECT_FILTERS)[number];
 
+/** Every filter's current value; '' (or false) filters nothing. */
 export interface FilterState extends Record<SelectFilter, string> {
   /** Lower-case text a case id must contain. */
   search: string;
@@ -25,6 +26,7 @@ function clearedState(): FilterState {
   return { environment: '', tag: '', format: '', runtime: '', verdict: '', search: '', changesOnly: false };
 }
 
+/** Filters with nothing chosen and no listener yet. */
 export function createFilters(): Filters {
   const state = clearedState();
   const listeners: ((state: Readonly<FilterState>) => void)[] = [];

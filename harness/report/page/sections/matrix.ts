@@ -32,7 +32,7 @@ function renderFilterBar({ data, filters }: PageContext, options: Record<SelectF
       el('option', { value: '', text: 'all' }),
       ...options[name].map((value) => el('option', { value, text: value })),
     ]);
-    // A filter with one choice filters nothing; tags and verdicts are kept bright, they are the usual first pick.
+    // A filter with one choice filters nothing, so it is dimmed (page.css); tags and verdicts stay bright, the usual first pick.
     const dimmed = name !== 'verdict' && name !== 'tag' && options[name].length < 2;
     return { name, select, label: el('label', dimmed ? { class: 'dimmed' } : {}, [`${name} `, select]) };
   });
