@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { loadProject, selectProjectCases } from '../config.ts';
+import { loadProject, selectProjectCases, type Project } from '../config.ts';
 import type { CaseSpec } from '../cases/types.ts';
 import type { Environment } from '../environments.ts';
 import type { SerializedError } from '../errors.ts';
@@ -35,6 +35,8 @@ export interface RunOptions {
   /** Where the Python generator runs (generator/runners.ts); default the venv. */
   runner?: GeneratorRunnerName;
   casesDirectory?: string;
+  /** The project already loaded (its config, cases and expectations); loaded here when absent. */
+  project?: Project;
   /** Only the cases of this shard (run/shard.ts). */
   shard?: Shard;
   /** `python` rows: the recorded reload of the sha256-verified bytes (default) or a reload rerun now. */
@@ -67,7 +69,7 @@ async function mapWithConcurrency<T>(items: readonly T[], limit: number, work: (
 export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
   const startedAt = new Date().toISOString();
   // The project config (keras-roundtrip.config.* at the project root) decides the cases, expectations, models, custom objects.
-  const project = await loadProject({ casesDirectory: options.casesDirectory });
+  const project = options.project ?? (await loadProject({ casesDirectory: options.casesDirectory }));
   const loaded = project.cases;
   const cases = selectShard(selectProjectCases(project, options.caseIds), options.shard);
   const expectations = project.expectations;
