@@ -89,7 +89,7 @@ async function benchTs(runtime: string, artifactPath: string, inputs: Record<str
     await session.release();
     return { loadMs, inferMedianMs, parts };
   }
-  const { tf } = await import('../harness/runtimes/tfjs-keras/tfjs.ts');
+  const { tf } = await import('../harness/runtimes/tfjs-node.ts');
   const tensors = Object.fromEntries(Object.entries(inputs).map(([name, tensor]) => [name, tf.tensor(tensor.data as Float32Array, tensor.shape, 'float32')]));
   try {
     if (runtime === 'tfjs-node-savedmodel') {
@@ -170,7 +170,8 @@ print(json.dumps({"results": results, "versions": {"tensorflow": tf.__version__,
 export async function main(): Promise<void> {
   if (!HAS_NUMPY_PYTHON) throw new Error(`bench/runtimes: no Python at ${NUMPY_PYTHON}; run keras-roundtrip setup first`);
   console.log(
-    `runtime bench: ${CASES.join(', ')} (every runtime) and ${LAYER_CASES.join(', ')} (tfjs-keras) from golden/${DEFAULT_ENVIRONMENT}; warm inference = median of ${REPEATS} after ${WARMUPS} warm-ups; onnxruntime 1 thread both sides`,
+    `runtime bench: ${CASES.join(', ')} (every runtime) and ${LAYER_CASES.join(', ')} (tfjs-keras) from golden/${DEFAULT_ENVIRONMENT}; warm inference = ` +
+      `median of ${REPEATS} after ${WARMUPS} warm-ups; onnxruntime 1 thread both sides`,
   );
   const jobs: {
     case: string;
@@ -223,11 +224,14 @@ export async function main(): Promise<void> {
   }
   console.log('');
   console.log(
-    `${'case'.padEnd(27)} ${'runtime'.padEnd(21)} ${'TS load'.padStart(9)} ${'Py load'.padStart(9)} ${'ratio'.padStart(6)}  ${'TS infer'.padStart(9)} ${'Py infer'.padStart(9)} ${'ratio'.padStart(6)}`,
+    `${'case'.padEnd(27)} ${'runtime'.padEnd(21)} ${'TS load'.padStart(9)} ${'Py load'.padStart(9)} ${'ratio'.padStart(6)}  ${'TS infer'.padStart(9)} ` +
+      `${'Py infer'.padStart(9)} ${'ratio'.padStart(6)}`,
   );
   for (const row of rows) {
     console.log(
-      `${row.case.padEnd(27)} ${row.runtime.padEnd(21)} ${row.ts.loadMs.toFixed(1).padStart(9)} ${row.py.loadMs.toFixed(1).padStart(9)} ${row.loadRatio.toFixed(2).padStart(6)}  ${row.ts.inferMedianMs.toFixed(3).padStart(9)} ${row.py.inferMedianMs.toFixed(3).padStart(9)} ${row.inferRatio.toFixed(2).padStart(6)}`,
+      `${row.case.padEnd(27)} ${row.runtime.padEnd(21)} ${row.ts.loadMs.toFixed(1).padStart(9)} ${row.py.loadMs.toFixed(1).padStart(9)} ` +
+        `${row.loadRatio.toFixed(2).padStart(6)}  ${row.ts.inferMedianMs.toFixed(3).padStart(9)} ${row.py.inferMedianMs.toFixed(3).padStart(9)} ` +
+        `${row.inferRatio.toFixed(2).padStart(6)}`,
     );
   }
   console.log('(milliseconds; ratio = TS / Python, below 1 means TS is faster)');
@@ -236,13 +240,18 @@ export async function main(): Promise<void> {
       .map(([part, ms]) => `${part} ${(ms * 1000).toFixed(1)} µs`)
       .join(', ');
     console.log(
-      `${row.case} ${row.runtime} per call ${(row.ts.inferMedianMs * 1000).toFixed(1)} µs (Python ${(row.py.inferMedianMs * 1000).toFixed(1)} µs); of it: ${parts}`,
+      `${row.case} ${row.runtime} per call ${(row.ts.inferMedianMs * 1000).toFixed(1)} µs (Python ${(row.py.inferMedianMs * 1000).toFixed(1)} µs); of it: ` +
+        `${parts}`,
     );
   }
   await mkdir(path.dirname(RESULT_FILE), { recursive: true });
   await writeFile(
     RESULT_FILE,
-    `${JSON.stringify({ bench: 'runtimes', environment: DEFAULT_ENVIRONMENT, repeats: REPEATS, warmups: WARMUPS, node: process.version, python: python.versions, rows }, null, 2)}\n`,
+    `${JSON.stringify(
+      { bench: 'runtimes', environment: DEFAULT_ENVIRONMENT, repeats: REPEATS, warmups: WARMUPS, node: process.version, python: python.versions, rows },
+      null,
+      2,
+    )}\n`,
   );
   console.log(`\nwrote ${path.relative(process.cwd(), RESULT_FILE)}`);
 }

@@ -3,9 +3,9 @@
  * `@tensorflow/tfjs-node`, which resolves to the same copy inside the runtime workers): one tfjs, one native backend,
  * shared with every runtime. README, "TS twins of your custom layers", has a complete example.
  */
-import type { TfLayer } from './runtimes/tfjs-keras/tfjs.ts';
+import type { TfLayer } from './runtimes/tfjs-node.ts';
 
-export { tf, type TfLayer, type TfModel, type TfSymbolic, type TfTensor } from './runtimes/tfjs-keras/tfjs.ts';
+export { tf, type TfLayer, type TfModel, type TfSymbolic, type TfTensor } from './runtimes/tfjs-node.ts';
 export {
   registerCustomObject,
   registeredCustomObjectNames,

@@ -10,22 +10,18 @@ import { compareAllClose } from '../compare/allclose.ts';
 import { formatMismatchReport } from '../compare/mismatch-report.ts';
 import { dtypeRuleFor } from '../compare/dtype-table.ts';
 import { RoundtripError } from '../errors.ts';
+import { DEFAULT_SIGNATURE } from '../formats/artifact-runs.ts';
+import { asDType } from '../formats/declared-inputs.ts';
 import { readNpy } from '../formats/npy.ts';
-import { readArtifact } from '../formats/registry.ts';
-import type { ArtifactContents } from '../formats/types.ts';
-import type { SignatureSpec } from '../generator/golden.ts';
+import { readArtifact, readerOfFormat } from '../formats/registry.ts';
+import type { ArtifactContents, DeclaredInput } from '../formats/types.ts';
 import { RuntimePool } from '../runtimes/pool.ts';
 import { RUNTIME_LOADERS, runtimesForFormat } from '../runtimes/registry.ts';
-import { DEFAULT_SIGNATURE } from '../runtimes/tfjs-node-savedmodel.ts';
-import { DTYPES, elementCount, type DType, type Tensor } from '../tensor.ts';
+import { elementCount, type DType, type Tensor } from '../tensor.ts';
 import { seededRandom } from '../seeded-random.ts';
 
 /** One model input as the artifact declares it; `null` dimensions are free (batch). */
-export interface ProbeInputSpec {
-  name: string;
-  dtype: DType;
-  shape: (number | null)[];
-}
+export type ProbeInputSpec = DeclaredInput;
 
 export type ProbeVerdict = 'ran' | 'pass' | 'fail' | 'error' | 'unsupported' | 'crashed' | 'timeout';
 
@@ -60,115 +56,9 @@ export interface ProbeReport {
 
 const DEFAULT_PROBE_TOLERANCE: Tolerance = { rtol: 1e-5, atol: 1e-6, equalNan: true };
 
-function asDType(value: unknown, where: string): DType {
-  if (typeof value === 'string' && (DTYPES as readonly string[]).includes(value)) return value as DType;
-  throw new RoundtripError(
-    'PROBE_DTYPE_UNKNOWN',
-    `${where}: dtype ${JSON.stringify(value)} is not one keras-roundtrip knows; expected one of ${DTYPES.join(', ')}`,
-  );
-}
-
-/** Keras InputLayers of a `.keras` / `.h5` config (Keras 3 `batch_shape`, Keras 2 `batch_input_shape`). */
-function kerasInputSpecs(config: unknown): ProbeInputSpec[] {
-  const layers = ((config as { config?: { layers?: unknown[] } } | undefined)?.config?.layers ?? []) as {
-    class_name?: string;
-    name?: string;
-    config?: Record<string, unknown>;
-    build_config?: { input_shape?: (number | null)[] };
-  }[];
-  const fromLayer = (layer: (typeof layers)[number], fallbackName: string): ProbeInputSpec | undefined => {
-    const shape = (layer.config?.['batch_shape'] ?? layer.config?.['batch_input_shape'] ?? layer.build_config?.input_shape) as (number | null)[] | undefined;
-    if (!shape) return undefined;
-    const dtype = typeof layer.config?.['dtype'] === 'string' ? layer.config['dtype'] : 'float32';
-    return { name: String(layer.config?.['name'] ?? layer.name ?? fallbackName), dtype: asDType(dtype, 'keras config'), shape };
-  };
-  const inputLayers = layers.filter((layer) => layer.class_name === 'InputLayer').map((layer, index) => fromLayer(layer, `input_${index}`));
-  if (inputLayers.length > 0) return inputLayers.filter((spec): spec is ProbeInputSpec => spec !== undefined);
-  // A Sequential model without an InputLayer records the shape on its first layer.
-  const first = layers[0] && fromLayer(layers[0], 'input_0');
-  return first ? [first] : [];
-}
-
-/** The inputs the artifact declares: SavedModel signature, ONNX graph inputs or the Keras config's input layers. */
+/** The inputs the artifact declares, as its format reads them (SavedModel/TFLite signature, ONNX graph, Keras config…). */
 export function probeInputSpecs(contents: ArtifactContents, signature = DEFAULT_SIGNATURE): ProbeInputSpec[] {
-  if (contents.format === 'savedmodel') {
-    const signatures = (contents.metadata['signatures'] ?? {}) as Record<string, SignatureSpec>;
-    const spec = signatures[signature];
-    if (!spec)
-      throw new RoundtripError(
-        'PROBE_SIGNATURE_UNKNOWN',
-        `signature "${signature}" is not in the SavedModel; expected one of ${Object.keys(signatures)
-          .filter((name) => !name.startsWith('__'))
-          .join(', ')}`,
-      );
-    return Object.entries(spec.inputs).map(([name, tensor]) => ({
-      name,
-      dtype: asDType(tensor.dtype, `signature "${signature}" input "${name}"`),
-      shape: tensor.shape ?? [],
-    }));
-  }
-  if (contents.format === 'onnx') {
-    const inputs = (contents.metadata['inputs'] ?? []) as { name: string; dtype: string; shape: (number | string | null)[] | null }[];
-    return inputs.map((input) => ({
-      name: input.name,
-      dtype: asDType(input.dtype, `ONNX input "${input.name}"`),
-      shape: (input.shape ?? []).map((dim) => (typeof dim === 'number' && dim > 0 ? dim : null)),
-    }));
-  }
-  if (contents.format === 'tfjs') return tfjsInputSpecs(contents);
-  if (contents.format === 'tflite') return tfliteInputSpecs(contents, signature);
-  return kerasInputSpecs(contents.config);
-}
-
-/** A TFLite signature's inputs (by default the only signature, whatever its key; subgraph 0's without any). */
-function tfliteInputSpecs(contents: ArtifactContents, signature: string): ProbeInputSpec[] {
-  const config = contents.config as {
-    subgraphs: { inputs: number[]; tensors: { name: string; dtype: string; shape: number[]; shapeSignature: number[] | null }[] }[];
-    signatureDefs: { signatureKey: string; subgraphIndex: number; inputs: { name: string; tensorIndex: number }[] }[];
-  };
-  const chosen =
-    config.signatureDefs.find((entry) => entry.signatureKey === signature) ??
-    (signature === DEFAULT_SIGNATURE && config.signatureDefs.length === 1 ? config.signatureDefs[0] : undefined);
-  if (config.signatureDefs.length > 0 && !chosen)
-    throw new RoundtripError(
-      'PROBE_SIGNATURE_UNKNOWN',
-      `signature "${signature}" is not in the .tflite file; expected one of ${config.signatureDefs.map((entry) => entry.signatureKey).join(', ')}`,
-    );
-  const subgraph = config.subgraphs[chosen?.subgraphIndex ?? 0];
-  const inputs = chosen ? chosen.inputs : (subgraph?.inputs ?? []).map((tensorIndex) => ({ name: subgraph!.tensors[tensorIndex]!.name, tensorIndex }));
-  return inputs.map((input) => {
-    const tensor = subgraph?.tensors[input.tensorIndex];
-    if (!tensor)
-      throw new RoundtripError('PROBE_SIGNATURE_UNKNOWN', `TFLite input "${input.name}" names tensor ${input.tensorIndex}, which the subgraph does not have`);
-    return {
-      name: input.name,
-      dtype: asDType(tensor.dtype, `TFLite input "${input.name}"`),
-      shape: (tensor.shapeSignature ?? tensor.shape).map((dim) => (dim < 0 ? null : dim)),
-    };
-  });
-}
-
-const TF_DTYPES: Record<string, string> = {
-  DT_FLOAT: 'float32',
-  DT_INT32: 'int32',
-  DT_BOOL: 'bool',
-  DT_STRING: 'string',
-  DT_INT64: 'int64',
-  DT_DOUBLE: 'float64',
-};
-
-/** One TF.js model.json: a graph model's signature inputs, or a layers model's Keras config. */
-function tfjsInputSpecs(contents: ArtifactContents): ProbeInputSpec[] {
-  const signature = contents.metadata['signature'] as { inputs?: Record<string, { dtype: string; tensorShape?: { dim?: { size: string }[] } }> } | undefined;
-  if (signature?.inputs) {
-    return Object.entries(signature.inputs).map(([name, tensor]) => ({
-      name,
-      dtype: asDType(TF_DTYPES[tensor.dtype] ?? tensor.dtype, `graph model input "${name}"`),
-      shape: (tensor.tensorShape?.dim ?? []).map((dim) => (Number(dim.size) > 0 ? Number(dim.size) : null)),
-    }));
-  }
-  const topology = contents.config as { model_config?: unknown } | undefined;
-  return kerasInputSpecs(topology?.model_config ?? topology);
+  return readerOfFormat(contents.format)?.declaredInputs?.(contents, signature) ?? [];
 }
 
 /** A random tensor fitting `spec`: free dimensions are 1; floats in [-1, 1), integers in [0, 10), booleans. */
@@ -276,7 +166,8 @@ export async function probeArtifact(file: string, options: ProbeOptions = {}): P
   const results: ProbeRuntimeResult[] = [];
   try {
     for (const runtime of runtimes) {
-      const signatures = format === 'savedmodel' ? { [signature]: (contents.metadata['signatures'] as Record<string, SignatureSpec>)[signature]! } : undefined;
+      const declared = readerOfFormat(format)?.declaredSignatures?.(contents);
+      const signatures = declared ? { [signature]: declared[signature]! } : undefined;
       const problems =
         (await RUNTIME_LOADERS[runtime]?.preflight?.({
           artifact: { format, path: file, ...(signatures ? { signatures } : {}) },
@@ -287,7 +178,7 @@ export async function probeArtifact(file: string, options: ProbeOptions = {}): P
         results.push({ runtime, verdict: 'unsupported', outputs: {}, reason: problems.join('; ') });
         continue;
       }
-      const outcome = await pool.run({ runtime, format, artifactPath: file, inputs, ...(format === 'savedmodel' || options.signature ? { signature } : {}) });
+      const outcome = await pool.run({ runtime, format, artifactPath: file, inputs, ...(declared || options.signature ? { signature } : {}) });
       if (outcome.kind === 'error') {
         const unsupported = /UNSUPPORTED|CUSTOM_OBJECT_MISSING/.test(outcome.error.code);
         results.push({ runtime, verdict: unsupported ? 'unsupported' : 'error', outputs: {}, reason: `[${outcome.error.code}] ${outcome.error.message}` });
@@ -346,10 +237,9 @@ export function renderProbe(report: ProbeReport): string {
   const lines = [`${report.file}`, `  format: ${report.format}`, '  inputs:'];
   for (const [name, input] of Object.entries(report.inputs)) lines.push(`    ${name}: ${input.dtype}[${input.shape.join(', ')}] (${input.source})`);
   for (const result of report.runtimes) {
-    lines.push(
-      '',
-      `${result.runtime}: ${result.verdict.toUpperCase()}${result.loadSeconds !== undefined ? ` (load ${(result.loadSeconds * 1000).toFixed(1)} ms, run ${(result.runSeconds! * 1000).toFixed(1)} ms)` : ''}`,
-    );
+    const timing =
+      result.loadSeconds !== undefined ? ` (load ${(result.loadSeconds * 1000).toFixed(1)} ms, run ${(result.runSeconds! * 1000).toFixed(1)} ms)` : '';
+    lines.push('', `${result.runtime}: ${result.verdict.toUpperCase()}${timing}`);
     if (result.reason) lines.push(`  ${result.reason}`);
     for (const [name, output] of Object.entries(result.outputs)) {
       const few = output.values.slice(0, 6).map((value) => (typeof value === 'number' ? Number(value.toPrecision(6)) : value));

@@ -1,52 +1,18 @@
 /**
- * Which output dtype each runtime delivers for a reference dtype, and how the two are brought together
- * before comparing. A dtype difference is accepted only where this table declares it; anything else is a
- * dtype mismatch.
+ * How the output dtype a runtime delivers and the reference dtype are brought together before comparing. What each
+ * runtime delivers is data on its definition (runtimes/definitions.ts `outputDtypes`); a dtype difference is accepted
+ * only where that declares it, anything else is a dtype mismatch.
  */
 import { RoundtripError } from '../errors.ts';
+import { outputDtypesOf, WORKER_RUNTIMES, type DtypeTableEntry } from '../runtimes/definitions.ts';
 import type { DType, Tensor, TensorData } from '../tensor.ts';
 
-/** One declared fact about a runtime: what it returns for a reference (desired) dtype. */
-export type DtypeTableEntry =
-  | {
-      /** The dtype of the reference output (what Keras in Python produced). */
-      desired: DType;
-      /** The dtype the runtime returns instead. Equal to `desired` for an explicitly exact entry. */
-      delivers: DType;
-      /** Both tensors are cast to this dtype before comparing. */
-      compareAs: DType;
-      /** True when the cast can change values (a downcast of the reference). */
-      lossy: boolean;
-      reason: string;
-    }
-  | { desired: DType; unsupported: true; reason: string };
+export type { DtypeTableEntry } from '../runtimes/definitions.ts';
 
-/** tfjs (tfjs-node's SavedModel runner, our tfjs-keras loader and the converter outputs' loaders alike) has float32, int32, bool and string only. */
-const TFJS_ENTRIES: readonly DtypeTableEntry[] = [
-  { desired: 'int64', delivers: 'int32', compareAs: 'int64', lossy: false, reason: 'tfjs has no int64 dtype: int64 inputs and outputs are int32 tensors' },
-  { desired: 'uint8', delivers: 'int32', compareAs: 'int32', lossy: false, reason: 'tfjs has no uint8 dtype: uint8 inputs and outputs are int32 tensors' },
-  {
-    desired: 'float64',
-    delivers: 'float32',
-    compareAs: 'float32',
-    lossy: true,
-    reason: 'tfjs has no float64 dtype: the float64 reference is rounded to float32 before comparing',
-  },
-  { desired: 'float16', unsupported: true, reason: 'tfjs has no float16 dtype' },
-  { desired: 'bfloat16', unsupported: true, reason: 'tfjs has no bfloat16 dtype' },
-];
-
-/** The declared table: runtime name (as the runtime registry names it) → its entries. A dtype without an entry must match exactly. */
-export const RUNTIME_DTYPE_TABLE: Readonly<Record<string, readonly DtypeTableEntry[]>> = {
-  'tfjs-node-savedmodel': TFJS_ENTRIES,
-  'tfjs-keras': TFJS_ENTRIES,
-  'tfjs-converter': TFJS_ENTRIES,
-  'onnxruntime-node': [
-    { desired: 'int64', delivers: 'int64', compareAs: 'int64', lossy: false, reason: 'onnxruntime-node returns int64 tensors as BigInt64Array' },
-  ],
-  // LiteRT.js hands float32, int32 and uint8 tensors back as they are; other dtypes never reach a comparison.
-  litertjs: [],
-};
+/** The declared table, derived from the runtime definitions: runtime name → its entries. A dtype without an entry must match exactly. */
+export const RUNTIME_DTYPE_TABLE: Readonly<Record<string, readonly DtypeTableEntry[]>> = Object.fromEntries(
+  WORKER_RUNTIMES.map((name) => [name, outputDtypesOf(name)]),
+);
 
 /** What a comparison may accept for one runtime and one reference dtype. */
 export type DtypeRule =
@@ -56,7 +22,7 @@ export type DtypeRule =
 
 /** Look up the rule for `runtime` and a reference dtype; no entry means the dtype must match exactly. */
 export function dtypeRuleFor(runtime: string, desired: DType): DtypeRule {
-  const entry = RUNTIME_DTYPE_TABLE[runtime]?.find((candidate) => candidate.desired === desired);
+  const entry = outputDtypesOf(runtime).find((candidate) => candidate.desired === desired);
   if (entry === undefined) return { kind: 'exact', runtime, desired };
   if ('unsupported' in entry) return { kind: 'unsupported', runtime, desired, reason: entry.reason };
   if (entry.delivers === desired) return { kind: 'exact', runtime, desired, reason: entry.reason };

@@ -5,7 +5,7 @@
  */
 import { unsupported } from '../runtimes/tfjs-keras/errors.ts';
 import type { KerasLayerSpec } from '../runtimes/tfjs-keras/keras-config.ts';
-import { tf, type TfLayer, type TfTensor } from '../runtimes/tfjs-keras/tfjs.ts';
+import { tf, type TfLayer, type TfTensor } from '../runtimes/tfjs-node.ts';
 import { denseSublayer, lastShape, listVariablePaths } from './dense-stack.ts';
 import type { CustomLayerTwin, WriterInfo } from '../runtimes/tfjs-keras/custom-objects.ts';
 import { checkTwinConfig } from './twin-config.ts';

@@ -1,5 +1,5 @@
 /** Shared by twins built from Dense sublayers: building them in order and naming their saving_lib paths. */
-import { tf, type TfLayer } from '../runtimes/tfjs-keras/tfjs.ts';
+import { tf, type TfLayer } from '../runtimes/tfjs-node.ts';
 
 type Shape = (number | null)[];
 

@@ -5,7 +5,7 @@
  */
 import { isObject, type KerasLayerSpec } from '../runtimes/tfjs-keras/keras-config.ts';
 import { unsupported } from '../runtimes/tfjs-keras/errors.ts';
-import { tf, type TfLayer, type TfTensor } from '../runtimes/tfjs-keras/tfjs.ts';
+import { tf, type TfLayer, type TfTensor } from '../runtimes/tfjs-node.ts';
 import type { CustomLayerTwin } from '../runtimes/tfjs-keras/custom-objects.ts';
 
 type Shape = (number | null)[];

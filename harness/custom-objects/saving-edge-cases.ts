@@ -4,7 +4,7 @@
  */
 import { RuntimeError } from '../errors.ts';
 import type { KerasLayerSpec } from '../runtimes/tfjs-keras/keras-config.ts';
-import { tf, type TfLayer, type TfTensor } from '../runtimes/tfjs-keras/tfjs.ts';
+import { tf, type TfLayer, type TfTensor } from '../runtimes/tfjs-node.ts';
 import { denseSublayer, lastShape, listVariablePaths } from './dense-stack.ts';
 import type { CustomLayerTwin } from '../runtimes/tfjs-keras/custom-objects.ts';
 import { checkTwinConfig, integerArgument } from './twin-config.ts';
@@ -24,7 +24,8 @@ export const noFromConfigLayer: CustomLayerTwin = {
     checkTwinConfig(spec, ['factor'], TWIN_FILE);
     throw new RuntimeError(
       'TFJS_KERAS_CONFIG_INVALID',
-      `${spec.className} "${spec.name}": the config has no "factor" (NoFromConfigLayer.__init__() needs it; its get_config does not record it), received keys ${JSON.stringify(Object.keys(spec.config))}`,
+      `${spec.className} "${spec.name}": the config has no "factor" (NoFromConfigLayer.__init__() needs it; its get_config does not record it), received ` +
+        `keys ${JSON.stringify(Object.keys(spec.config))}`,
       { phase: 'load' },
     );
   },

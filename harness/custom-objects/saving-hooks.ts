@@ -5,7 +5,7 @@
  */
 import { RuntimeError } from '../errors.ts';
 import type { KerasLayerSpec } from '../runtimes/tfjs-keras/keras-config.ts';
-import { tf, type TfLayer, type TfTensor } from '../runtimes/tfjs-keras/tfjs.ts';
+import { tf, type TfLayer, type TfTensor } from '../runtimes/tfjs-node.ts';
 import { denseSublayer, lastShape } from './dense-stack.ts';
 import type { AssetSource, CustomLayerTwin, VariableStore } from '../runtimes/tfjs-keras/custom-objects.ts';
 import { checkTwinConfig, integerArgument } from './twin-config.ts';
@@ -153,7 +153,8 @@ function buildScale(spec: KerasLayerSpec): number {
   if (typeof scale !== 'number')
     throw new RuntimeError(
       'TFJS_KERAS_CONFIG_INVALID',
-      `${spec.className} "${spec.name}": build_config.scale must be a number, received ${JSON.stringify(scale)} (build_config ${JSON.stringify(spec.buildConfig ?? null)})`,
+      `${spec.className} "${spec.name}": build_config.scale must be a number, received ${JSON.stringify(scale)} (build_config ` +
+        `${JSON.stringify(spec.buildConfig ?? null)})`,
       { phase: 'load' },
     );
   return scale;

@@ -1,10 +1,14 @@
 /** Keras 3 `.keras` archives: a zip of config.json, metadata.json, model.weights.h5 and assets/. */
+import { createHash } from 'node:crypto';
 import { extname } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { FormatError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { withHdf5File } from './hdf5.ts';
 import { parseBoundedJson } from './json.ts';
+import { kerasDeclaredInputs } from './declared-inputs.ts';
 import { parseNpy } from './npy.ts';
+import { compareConfig, compareWeights, json, shortHash } from './truth.ts';
 import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions } from './types.ts';
 import { hasZipMagic, ZipArchive } from './zip.ts';
 
@@ -92,7 +96,8 @@ async function readNpzWeights(archive: ZipArchive, path: string, limits: ReaderL
     if (descr === '|O' || descr === 'O') {
       throw new FormatError(
         'KERAS_WEIGHTS_NPZ_PICKLED',
-        `${label}: member ${entry.name} is a pickled object array (dtype ${descr}); expected a plain numeric array. Reading it would mean unpickling, which can run arbitrary code, so it is refused; re-save with weights_format="h5"`,
+        `${label}: member ${entry.name} is a pickled object array (dtype ${descr}); expected a plain numeric array. Reading it would mean unpickling, which ` +
+          `can run arbitrary code, so it is refused; re-save with weights_format="h5"`,
         { file: path, details: { member: entry.name, descr } },
       );
     }
@@ -112,10 +117,56 @@ async function parseJsonEntry(archive: ZipArchive, name: string, limits: ReaderL
   return parseBoundedJson(new TextDecoder().decode(await archive.read(name)), archive.file, name, limits, 'KERAS_JSON_INVALID');
 }
 
+/** `metadata.json` of a `.keras` archive (null when the archive has none; the reader then reports `{}`). */
+function compareKerasMetadata(expected: unknown, contents: ArtifactContents): string[] {
+  const { archiveEntries: _entries, ...received } = contents.metadata;
+  return isDeepStrictEqual(received, expected ?? {}) ? [] : [`metadata.json: expected ${json(expected)}, received ${json(received)}`];
+}
+
+/** Archive entries, in the central directory's order. */
+function compareArchiveEntries(expected: unknown, contents: ArtifactContents): string[] {
+  const received = contents.metadata['archiveEntries'];
+  return isDeepStrictEqual(received, expected) ? [] : [`archive entries: expected ${json(expected)}, received ${json(received)}`];
+}
+
+function compareWeightsFile(expected: unknown, contents: ArtifactContents): string[] {
+  const entries = (contents.metadata['archiveEntries'] ?? []) as unknown[];
+  return entries.includes(expected) ? [] : [`weights entry ${json(expected)}: not in the archive the reader opened (entries ${json(entries)})`];
+}
+
+/** Every `assets/…` member: the same names, and each one's bytes. */
+function compareAssets(expected: unknown, contents: ArtifactContents): string[] {
+  const assets = expected as Record<string, { sha256: string; size: number }>;
+  const problems: string[] = [];
+  for (const [name, asset] of Object.entries(assets)) {
+    const bytes = contents.assets.get(name);
+    if (!bytes) {
+      problems.push(`${name}: asset missing (expected ${asset.size} bytes)`);
+      continue;
+    }
+    const received = createHash('sha256').update(bytes).digest('hex');
+    if (received !== asset.sha256 || bytes.length !== asset.size) {
+      const wanted = `sha256 ${shortHash(asset.sha256)}, ${asset.size} bytes`;
+      problems.push(`${name}: asset bytes differ (expected ${wanted}; received ${shortHash(received)}, ${bytes.length} bytes)`);
+    }
+  }
+  for (const name of contents.assets.keys()) if (!(name in assets)) problems.push(`${name}: extra asset the truth does not list`);
+  return problems;
+}
+
 export const kerasArchiveReader: ArtifactReader = {
   name: 'keras-archive',
   format: 'keras',
   extensions: ['.keras'],
   sniff: (_path, head) => hasZipMagic(head),
   read: readKerasArchive,
+  truth: {
+    weights: compareWeights,
+    config: compareConfig,
+    metadata: compareKerasMetadata,
+    entries: compareArchiveEntries,
+    weightsFile: compareWeightsFile,
+    assets: compareAssets,
+  },
+  declaredInputs: (contents) => kerasDeclaredInputs(contents.config),
 };

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import type { Tensor } from '../tensor.ts';
 import { hasHdf5Signature, withHdf5Path, type Hdf5File } from './hdf5.ts';
 import { readNamedWeights } from './legacy-h5.ts';
+import { compareWeights } from './truth.ts';
 import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions } from './types.ts';
 
 /** Top-level groups Keras 3's H5IOStore writes for a model's (and its optimizer's) variables. */
@@ -87,4 +88,5 @@ export const kerasWeightsH5Reader: ArtifactReader = {
   extensions: ['.h5', '.hdf5'],
   sniff: (_path, head) => hasHdf5Signature(head),
   read: readKerasWeightsH5,
+  truth: { weights: compareWeights },
 };

@@ -6,12 +6,14 @@
 import { readdirSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { FormatError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { readFileInChunks, withHdf5File } from './hdf5.ts';
 import { parseBoundedJson } from './json.ts';
 import { readWeightsH5Contents } from './keras-weights-h5.ts';
-import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions } from './types.ts';
+import { compareTensor, compareWeights, json } from './truth.ts';
+import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions, type TensorTruth, type TruthFile } from './types.ts';
 
 const INDEX_SUFFIX = '.weights.json';
 /** Far above any real index (one line per variable group); bounds what JSON.parse is handed. */
@@ -33,9 +35,12 @@ interface ShardIndex {
   weightMap: Map<string, string[]>;
 }
 
+/** What a shard index must look like, as its errors quote it. */
+const INDEX_SHAPE = '{"metadata": {…}, "weight_map": {"<group path>": ["<shard>.weights.h5", …]}}';
+
 function parseIndex(text: string, file: string, limits: ReaderLimits): ShardIndex {
   const invalid = (what: string, cause?: unknown): FormatError =>
-    new FormatError('WEIGHTS_SHARD_INDEX_INVALID', `${file}: ${what}; expected {"metadata": {…}, "weight_map": {"<group path>": ["<shard>.weights.h5", …]}}`, {
+    new FormatError('WEIGHTS_SHARD_INDEX_INVALID', `${file}: ${what}; expected ${INDEX_SHAPE}`, {
       file,
       cause,
     });
@@ -122,10 +127,39 @@ export async function readKerasWeightsSharded(path: string, options: ReadOptions
   };
 }
 
+/** The index file: its metadata and the weight map (group path → shards). */
+function compareShardIndex(expected: unknown, contents: ArtifactContents): string[] {
+  const index = expected as { metadata?: unknown; weight_map: unknown };
+  const problems: string[] = [];
+  if (!isDeepStrictEqual(contents.metadata['indexMetadata'], index.metadata ?? {}))
+    problems.push(`index metadata: expected ${json(index.metadata)}, received ${json(contents.metadata['indexMetadata'])}`);
+  if (!isDeepStrictEqual(contents.metadata['weightMap'], index.weight_map))
+    problems.push(`index weight_map: expected ${json(index.weight_map)}, received ${json(contents.metadata['weightMap'])}`);
+  return problems;
+}
+
+/** Each shard's datasets: the shard the reader found every tensor in, and the tensor itself. */
+function compareShards(expected: unknown, contents: ArtifactContents, truth: TruthFile): string[] {
+  const shards = expected as Record<string, Record<string, TensorTruth>>;
+  const shardOf = (contents.metadata['shardOf'] ?? {}) as Record<string, string>;
+  const problems: string[] = [];
+  const names = contents.metadata['shards'];
+  if (!isDeepStrictEqual(names, Object.keys(shards))) problems.push(`shards: expected ${json(Object.keys(shards))}, received ${json(names)}`);
+  for (const [shard, datasets] of Object.entries(shards)) {
+    for (const [key, tensorTruth] of Object.entries(datasets)) {
+      if (shardOf[key] !== shard) problems.push(`${key}: expected in shard ${shard}, received ${shardOf[key] ?? 'in no shard'}`);
+      // The merged `weights` section already compares tensors it lists; a shard's own copy adds the others.
+      if (!(key in truth.weights) || !isDeepStrictEqual(truth.weights[key], tensorTruth)) problems.push(...compareTensor(key, tensorTruth, contents));
+    }
+  }
+  return problems;
+}
+
 export const kerasWeightsShardedReader: ArtifactReader = {
   name: 'keras-weights-sharded',
   format: 'weights-sharded',
   extensions: ['.json'],
   sniff: (path) => findIndex(path) !== null,
   read: readKerasWeightsSharded,
+  truth: { weights: compareWeights, index: compareShardIndex, shards: compareShards },
 };

@@ -1,7 +1,10 @@
 /** Legacy full-model HDF5 files (`model.save("m.h5")`): model_config attribute, /model_weights, /optimizer_weights. */
+import { isDeepStrictEqual } from 'node:util';
 import { FormatError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
+import { kerasDeclaredInputs } from './declared-inputs.ts';
 import { parseBoundedJson } from './json.ts';
+import { compareConfig, compareWeights, json } from './truth.ts';
 import { hasHdf5Signature, withHdf5Path, type Hdf5File } from './hdf5.ts';
 import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions } from './types.ts';
 
@@ -133,10 +136,23 @@ export function readNameList(h5: Hdf5File, objectPath: string, name: string, lim
   return names as string[];
 }
 
+/** Root attributes of a legacy `.h5` file; `training_config` is JSON text that the reader decodes. */
+function compareH5Attributes(expected: unknown, contents: ArtifactContents): string[] {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(expected as Record<string, unknown>)) {
+    const decoded = name === 'training_config' && typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+    if (!isDeepStrictEqual(contents.metadata[name], decoded))
+      problems.push(`attribute ${name}: expected ${json(decoded).slice(0, 200)}, received ${json(contents.metadata[name])?.slice(0, 200)}`);
+  }
+  return problems;
+}
+
 export const legacyH5Reader: ArtifactReader = {
   name: 'legacy-h5',
   format: 'h5',
   extensions: ['.h5', '.hdf5'],
   sniff: (_path, head) => hasHdf5Signature(head),
   read: readLegacyH5,
+  truth: { weights: compareWeights, config: compareConfig, attributes: compareH5Attributes },
+  declaredInputs: (contents) => kerasDeclaredInputs(contents.config),
 };

@@ -8,12 +8,15 @@
 import { readFileSync } from 'node:fs';
 import { open, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import protobuf from 'protobufjs';
 import 'protobufjs/ext/descriptor/index.js';
 import { FormatError } from '../errors.ts';
 import { elementCount, type DType, type Tensor } from '../tensor.ts';
+import { asDType } from './declared-inputs.ts';
 import { dataFromBytes } from './tensor-bytes.ts';
-import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions } from './types.ts';
+import { compareWeights, json } from './truth.ts';
+import { resolveLimits, type ArtifactContents, type ArtifactReader, type DeclaredInput, type ReaderLimits, type ReadOptions } from './types.ts';
 
 /** Protobuf messages cannot exceed 2 GiB; a bigger `.onnx` is not one message. */
 const MAX_PROTOBUF_BYTES = 2 ** 31 - 1;
@@ -403,10 +406,56 @@ function looksLikeOnnx(path: string, head: Uint8Array): boolean {
   return extname(path).toLowerCase() === '.onnx' || (head[0] === 0x08 && head[1] !== undefined && head[1] >= 1 && head[1] <= 32);
 }
 
+interface OnnxValueTruth {
+  name: string;
+  elemType: number;
+  shape: (number | string | null)[] | null;
+}
+
+/** Graph inputs and outputs (names, element types, shapes, in order), opset imports and producer. */
+function compareOnnxGraph(expected: unknown, contents: ArtifactContents): string[] {
+  const graph = expected as {
+    inputs: OnnxValueTruth[];
+    outputs: OnnxValueTruth[];
+    opsets: Record<string, number>;
+    producer?: { name: string; version: string };
+  };
+  const metadata = contents.metadata as {
+    inputs?: unknown;
+    outputs?: unknown;
+    opsetImports?: { domain: string; version: number }[];
+    producerName?: string;
+    producerVersion?: string;
+  };
+  const problems: string[] = [];
+  for (const side of ['inputs', 'outputs'] as const) {
+    const wanted = graph[side].map((value) => ({ name: value.name, dtype: onnxElementTypeName(value.elemType), shape: value.shape }));
+    if (!isDeepStrictEqual(metadata[side], wanted)) problems.push(`graph ${side}: expected ${json(wanted)}, received ${json(metadata[side])}`);
+  }
+  const opsets = Object.fromEntries((metadata.opsetImports ?? []).map((opset) => [opset.domain, opset.version]));
+  if (!isDeepStrictEqual(opsets, graph.opsets)) problems.push(`opset imports: expected ${json(graph.opsets)}, received ${json(opsets)}`);
+  if (graph.producer && (graph.producer.name !== metadata.producerName || graph.producer.version !== metadata.producerVersion)) {
+    problems.push(`producer: expected ${json(graph.producer)}, received ${json({ name: metadata.producerName, version: metadata.producerVersion })}`);
+  }
+  return problems;
+}
+
+/** The graph inputs; a dimension that is not a positive number is free. */
+function onnxDeclaredInputs(contents: ArtifactContents): DeclaredInput[] {
+  const inputs = (contents.metadata['inputs'] ?? []) as { name: string; dtype: string; shape: (number | string | null)[] | null }[];
+  return inputs.map((input) => ({
+    name: input.name,
+    dtype: asDType(input.dtype, `ONNX input "${input.name}"`),
+    shape: (input.shape ?? []).map((dim) => (typeof dim === 'number' && dim > 0 ? dim : null)),
+  }));
+}
+
 export const onnxReader: ArtifactReader = {
   name: 'onnx',
   format: 'onnx',
   extensions: ['.onnx'],
   sniff: looksLikeOnnx,
   read: readOnnx,
+  truth: { weights: compareWeights, graph: compareOnnxGraph },
+  declaredInputs: onnxDeclaredInputs,
 };

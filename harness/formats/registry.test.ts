@@ -58,6 +58,7 @@ describe('artifact registry', () => {
       extensions: [extension],
       sniff: () => true,
       read: async () => null,
+      truth: {},
     });
     expect(candidateReaders('x.two', hdf5Head, [any('one', '.one'), any('two', '.two')]).map((reader) => reader.name)).toEqual(['two', 'one']);
     expect(ARTIFACT_READERS.map((reader) => reader.name)).toEqual(

@@ -11,7 +11,9 @@ import { savedModelReader } from './saved-model.ts';
 import { tfCheckpointReader } from './tf-checkpoint.ts';
 import { tfjsModelReader } from './tfjs-model.ts';
 import { tfliteReader } from './tflite.ts';
-import type { ArtifactContents, ArtifactReader, ReadOptions } from './types.ts';
+import { singleRun } from './artifact-runs.ts';
+import type { FormatName } from './definitions.ts';
+import type { ArtifactContents, ArtifactReader, ReadOptions, RecordedArtifact, ReferenceNames, RunPlan } from './types.ts';
 
 /** Every reader, in the order they are asked when no extension prefers one. Adding a format: one file, one line. */
 export const ARTIFACT_READERS: readonly ArtifactReader[] = [
@@ -25,6 +27,16 @@ export const ARTIFACT_READERS: readonly ArtifactReader[] = [
   tfjsModelReader,
   tfliteReader,
 ];
+
+/** The reader (the format's definition) of a format; undefined for a format no TS reader decodes. */
+export function readerOfFormat(format: FormatName): ArtifactReader | undefined {
+  return ARTIFACT_READERS.find((reader) => reader.format === format);
+}
+
+/** The runs a runtime makes of one artifact of `format`: its definition's plan, else one run with the recorded names. */
+export function planArtifactRuns(format: FormatName, artifact: RecordedArtifact, reference: ReferenceNames): RunPlan {
+  return (readerOfFormat(format)?.planRuns ?? singleRun)(artifact, reference);
+}
 
 const HEAD_BYTES = 512;
 const HEX_BYTES_QUOTED = 16;
@@ -81,7 +93,8 @@ export async function readArtifact(path: string, options: ReadOptions = {}, read
   const firstBytes = Buffer.from(head.subarray(0, HEX_BYTES_QUOTED)).toString('hex');
   throw new FormatError(
     'FORMAT_UNKNOWN',
-    `${path}: no reader claims this file (first bytes ${firstBytes || '(empty)'}; readers that sniffed it and declined: ${tried.join(', ') || 'none'}); expected one of ${readers.map((reader) => `${reader.name} (${reader.extensions.join(' ')})`).join(', ')}`,
+    `${path}: no reader claims this file (first bytes ${firstBytes || '(empty)'}; readers that sniffed it and declined: ${tried.join(', ') || 'none'}); ` +
+      `expected one of ${readers.map((reader) => `${reader.name} (${reader.extensions.join(' ')})`).join(', ')}`,
     { file: path, details: { firstBytes, declinedBy: tried } },
   );
 }

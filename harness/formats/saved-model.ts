@@ -6,12 +6,24 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import { FormatError } from '../errors.ts';
+import { isDeepStrictEqual } from 'node:util';
+import { FormatError, RoundtripError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
+import { signaturePlan } from './artifact-runs.ts';
+import { asDType } from './declared-inputs.ts';
 import { decodeMessage } from './protobuf.ts';
-import { tensorflowDtypeName } from './tensor-bundle.ts';
+import { tensorflowDtypeName } from './tf-dtypes.ts';
 import { readCheckpointBundle, type CheckpointVariable } from './tf-checkpoint.ts';
-import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions } from './types.ts';
+import { compareWeights } from './truth.ts';
+import {
+  resolveLimits,
+  type ArtifactContents,
+  type ArtifactReader,
+  type DeclaredInput,
+  type ReaderLimits,
+  type ReadOptions,
+  type SignatureSpec,
+} from './types.ts';
 
 const SAVED_MODEL_PB = 'saved_model.pb';
 const VARIABLES_PREFIX = join('variables', 'variables');
@@ -178,10 +190,38 @@ export async function readSavedModel(path: string, options: ReadOptions = {}): P
   };
 }
 
+function compareSignatures(expected: unknown, contents: ArtifactContents): string[] {
+  return isDeepStrictEqual(contents.metadata['signatures'], expected) ? [] : ['signatures: differ from the signature defs Python decoded'];
+}
+
+function declaredSignatures(contents: ArtifactContents): Record<string, SignatureSpec> {
+  return (contents.metadata['signatures'] ?? {}) as Record<string, SignatureSpec>;
+}
+
+/** The inputs of one signature def (serving_default unless named). */
+function savedModelDeclaredInputs(contents: ArtifactContents, signature: string): DeclaredInput[] {
+  const signatures = declaredSignatures(contents);
+  const spec = signatures[signature];
+  if (!spec) {
+    const known = Object.keys(signatures).filter((name) => !name.startsWith('__'));
+    throw new RoundtripError('PROBE_SIGNATURE_UNKNOWN', `signature "${signature}" is not in the SavedModel; expected one of ${known.join(', ')}`);
+  }
+  return Object.entries(spec.inputs).map(([name, tensor]) => ({
+    name,
+    dtype: asDType(tensor.dtype, `signature "${signature}" input "${name}"`),
+    shape: tensor.shape ?? [],
+  }));
+}
+
 export const savedModelReader: ArtifactReader = {
   name: 'saved-model',
   format: 'savedmodel',
   extensions: ['.pb'],
   sniff: (path) => savedModelDirectory(path) !== null,
   read: readSavedModel,
+  truth: { weights: compareWeights, signatures: compareSignatures },
+  // Every signature taking the reference inputs is run; each must pass.
+  planRuns: signaturePlan,
+  declaredInputs: savedModelDeclaredInputs,
+  declaredSignatures,
 };

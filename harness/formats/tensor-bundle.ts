@@ -11,6 +11,7 @@ import { decodeBytes } from './npy.ts';
 import { decodeMessage } from './protobuf.ts';
 import { readTable } from './sstable.ts';
 import { dataFromBytes } from './tensor-bytes.ts';
+import { TF_DTYPES } from './tf-dtypes.ts';
 import type { ReaderLimits } from './types.ts';
 
 /** What the index says about one tensor. `dtype` is the TensorFlow enum name (`DT_FLOAT`). */
@@ -34,23 +35,6 @@ export interface BundleIndex {
   entries: BundleEntry[];
 }
 
-/** TensorFlow enum name → our dtype, for every dtype a bundle can hold that {@link Tensor} can carry. */
-const BUNDLE_DTYPES: Readonly<Record<string, DType>> = {
-  DT_FLOAT: 'float32',
-  DT_DOUBLE: 'float64',
-  DT_HALF: 'float16',
-  DT_BFLOAT16: 'bfloat16',
-  DT_INT8: 'int8',
-  DT_INT16: 'int16',
-  DT_INT32: 'int32',
-  DT_INT64: 'int64',
-  DT_UINT8: 'uint8',
-  DT_UINT16: 'uint16',
-  DT_UINT32: 'uint32',
-  DT_UINT64: 'uint64',
-  DT_BOOL: 'bool',
-  DT_STRING: 'string',
-};
 const ITEM_BYTES: Readonly<Record<Exclude<DType, 'string'>, number>> = {
   float16: 2,
   bfloat16: 2,
@@ -66,13 +50,6 @@ const ITEM_BYTES: Readonly<Record<Exclude<DType, 'string'>, number>> = {
   uint64: 8,
   bool: 1,
 };
-
-/** TensorFlow's own name for an enum value (`tf.as_dtype(DT_FLOAT).name` = `float32`; `DT_RESOURCE` → `resource`). */
-export function tensorflowDtypeName(enumName: string): string {
-  const base = enumName.replace(/^DT_/, '').replace(/_REF$/, '').toLowerCase();
-  const renamed = ({ float: 'float32', double: 'float64', half: 'float16' } as Record<string, string>)[base] ?? base;
-  return enumName.endsWith('_REF') ? `${renamed}_ref` : renamed;
-}
 
 /** `<prefix>.data-00000-of-00001`. */
 export function shardPath(prefix: string, shard: number, numShards: number): string {
@@ -194,7 +171,8 @@ async function readEntries(index: BundleIndex, entries: readonly BundleEntry[], 
     } catch (cause) {
       throw new FormatError(
         'BUNDLE_SHARD_MISSING',
-        `${path}: data shard ${shard} of ${index.numShards} cannot be opened (${(cause as NodeJS.ErrnoException).code ?? String(cause)}); ${inShard.length} entries point into it`,
+        `${path}: data shard ${shard} of ${index.numShards} cannot be opened (${(cause as NodeJS.ErrnoException).code ?? String(cause)}); ${inShard.length} ` +
+          `entries point into it`,
         { file: path, cause },
       );
     }
@@ -227,9 +205,9 @@ function checkEntry(entry: BundleEntry, shardBytes: number, path: string, limits
       { file: path, details: { key: entry.key, offset: entry.offset, size: entry.size, shardBytes } },
     );
   }
-  const dtype = BUNDLE_DTYPES[entry.dtype];
+  const dtype = TF_DTYPES[entry.dtype];
   if (!dtype)
-    throw new FormatError('BUNDLE_UNSUPPORTED_DTYPE', `${where}: dtype ${entry.dtype} expected one of ${Object.keys(BUNDLE_DTYPES).join(', ')}`, {
+    throw new FormatError('BUNDLE_UNSUPPORTED_DTYPE', `${where}: dtype ${entry.dtype} expected one of ${Object.keys(TF_DTYPES).join(', ')}`, {
       file: path,
       details: { key: entry.key, dtype: entry.dtype },
     });
@@ -238,7 +216,8 @@ function checkEntry(entry: BundleEntry, shardBytes: number, path: string, limits
   if (declared > limits.maxTensorBytes || entry.size > limits.maxTensorBytes) {
     throw new FormatError(
       'TENSOR_TOO_LARGE',
-      `${where}: shape [${entry.shape.join(',')}] of ${entry.dtype} needs ${Math.max(declared, entry.size)} bytes; limit is ${limits.maxTensorBytes} (maxTensorBytes)`,
+      `${where}: shape [${entry.shape.join(',')}] of ${entry.dtype} needs ${Math.max(declared, entry.size)} bytes; limit is ${limits.maxTensorBytes} ` +
+        `(maxTensorBytes)`,
       { file: path, details: { key: entry.key, declaredBytes: declared, limit: limits.maxTensorBytes } },
     );
   }
@@ -247,7 +226,8 @@ function checkEntry(entry: BundleEntry, shardBytes: number, path: string, limits
   if (dtype === 'string' ? entry.size < expectedMinimum : entry.size !== declared) {
     throw new FormatError(
       'BUNDLE_ENTRY_SIZE_MISMATCH',
-      `${where}: shape [${entry.shape.join(',')}] of ${entry.dtype} expects ${dtype === 'string' ? 'at least ' : ''}${expectedMinimum} bytes, the entry records ${entry.size}`,
+      `${where}: shape [${entry.shape.join(',')}] of ${entry.dtype} expects ${dtype === 'string' ? 'at least ' : ''}${expectedMinimum} bytes, the entry ` +
+        `records ${entry.size}`,
       { file: path, details: { key: entry.key } },
     );
   }

@@ -8,6 +8,7 @@ import { FormatError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { decodeMessage } from './protobuf.ts';
 import { hasTableMagic } from './sstable.ts';
+import { compareWeights } from './truth.ts';
 import { readBundleIndex, readBundleStringBytes, readBundleTensors, type BundleIndex } from './tensor-bundle.ts';
 import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions } from './types.ts';
 
@@ -166,4 +167,5 @@ export const tfCheckpointReader: ArtifactReader = {
   extensions: [INDEX_SUFFIX],
   sniff: (path) => checkpointPrefix(path) !== null,
   read: readTfCheckpoint,
+  truth: { weights: compareWeights },
 };

@@ -12,8 +12,22 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FormatError } from '../errors.ts';
 import { elementCount, type Tensor } from '../tensor.ts';
+import { byReferenceName, positionalOutputMap } from './artifact-runs.ts';
+import { asDType, kerasDeclaredInputs } from './declared-inputs.ts';
 import { checkJsonBounds } from './json.ts';
-import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReaderLimits, type ReadOptions } from './types.ts';
+import { TF_DTYPES } from './tf-dtypes.ts';
+import { compareWeights } from './truth.ts';
+import {
+  resolveLimits,
+  type ArtifactContents,
+  type ArtifactReader,
+  type DeclaredInput,
+  type ReaderLimits,
+  type ReadOptions,
+  type RecordedArtifact,
+  type ReferenceNames,
+  type RunPlan,
+} from './types.ts';
 
 const MODEL_FILE = 'model.json';
 /** The sub-folders of the generator's `tfjs` artifact, in the order they are read. */
@@ -63,7 +77,8 @@ function looksLikeModelJson(head: Uint8Array): boolean {
 function invalid(file: string, what: string, cause?: unknown): FormatError {
   return new FormatError(
     'TFJS_MODEL_INVALID',
-    `${file}: ${what}; expected {"format": "layers-model" | "graph-model", "modelTopology": {…}, "weightsManifest": [{"paths": […], "weights": [{"name", "shape", "dtype"}, …]}]}`,
+    `${file}: ${what}; expected {"format": "layers-model" | "graph-model", "modelTopology": {…}, "weightsManifest": [{"paths": […], "weights": [{"name", ` +
+      `"shape", "dtype"}, …]}]}`,
     { file, cause },
   );
 }
@@ -143,7 +158,8 @@ function decodeEntry(file: string, buffer: Buffer, offset: number, entry: Manife
   if (!width || !['float32', 'int32', 'bool'].includes(entry.dtype)) {
     throw new FormatError(
       'TFJS_DTYPE_UNSUPPORTED',
-      `${where}: dtype ${entry.dtype}${entry.quantization ? ` quantized as ${stored}` : ''}; expected float32, int32, bool or string (quantized uint8, uint16, float16)`,
+      `${where}: dtype ${entry.dtype}${entry.quantization ? ` quantized as ${stored}` : ''}; expected float32, int32, bool or string (quantized uint8, ` +
+        `uint16, float16)`,
       { file },
     );
   }
@@ -281,10 +297,45 @@ export async function readTfjsArtifact(path: string, options: ReadOptions = {}):
   };
 }
 
+/** One model of a `tfjs` artifact as the generator describes it (manifest `models.layers` / `models.graph`). */
+interface RecordedTfjsModel {
+  path: string;
+  inputMap: Record<string, string>;
+  outputMap: Record<string, string>;
+}
+
+/** The layers and the graph model of the folder, each with its own input and output names: each must pass. */
+function tfjsPlan(artifact: RecordedArtifact, reference: ReferenceNames): RunPlan {
+  const models = Object.entries((artifact['models'] ?? {}) as Record<string, RecordedTfjsModel>) as ['layers' | 'graph', RecordedTfjsModel][];
+  if (models.length === 0)
+    return { runs: [{ label: '', inputMap: byReferenceName(reference), outputMap: artifact.outputMap ?? positionalOutputMap(reference) }] };
+  return {
+    runs: models.map(([model, entry]) => ({ label: ` (${model} model)`, model, settings: {}, inputMap: entry.inputMap, outputMap: entry.outputMap })),
+  };
+}
+
+/** One TF.js model.json: a graph model's signature inputs, or a layers model's Keras config. */
+function tfjsDeclaredInputs(contents: ArtifactContents): DeclaredInput[] {
+  type GraphInput = { dtype: string; tensorShape?: { dim?: { size: string }[] } };
+  const signature = contents.metadata['signature'] as { inputs?: Record<string, GraphInput> } | undefined;
+  if (signature?.inputs) {
+    return Object.entries(signature.inputs).map(([name, tensor]) => ({
+      name,
+      dtype: asDType(TF_DTYPES[tensor.dtype] ?? tensor.dtype, `graph model input "${name}"`),
+      shape: (tensor.tensorShape?.dim ?? []).map((dim) => (Number(dim.size) > 0 ? Number(dim.size) : null)),
+    }));
+  }
+  const topology = contents.config as { model_config?: unknown } | undefined;
+  return kerasDeclaredInputs(topology?.model_config ?? topology);
+}
+
 export const tfjsModelReader: ArtifactReader = {
   name: 'tfjs-model',
   format: 'tfjs',
   extensions: ['.json'],
   sniff: (path, head) => (head.length === 0 ? findModels(path).length > 0 : looksLikeModelJson(head)),
   read: readTfjsArtifact,
+  truth: { weights: compareWeights },
+  planRuns: tfjsPlan,
+  declaredInputs: tfjsDeclaredInputs,
 };

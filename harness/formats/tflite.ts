@@ -7,12 +7,14 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import * as flatbuffers from 'flatbuffers';
-import { FormatError } from '../errors.ts';
+import { FormatError, RoundtripError } from '../errors.ts';
 import type { DType, Tensor } from '../tensor.ts';
+import { DEFAULT_SIGNATURE, signaturePlan } from './artifact-runs.ts';
+import { asDType } from './declared-inputs.ts';
 import { dataFromBytes } from './tensor-bytes.ts';
 import { BuiltinOperator, BuiltinOptions, Model, QuantizationDetails, TensorType } from './tflite-schema/tflite.ts';
 import type { QuantizationParameters, Tensor as TfliteTensor } from './tflite-schema/tflite.ts';
-import { resolveLimits, type ArtifactContents, type ArtifactReader, type ReadOptions } from './types.ts';
+import { resolveLimits, type ArtifactContents, type ArtifactReader, type DeclaredInput, type ReadOptions } from './types.ts';
 
 const FILE_IDENTIFIER = 'TFL3';
 /** Identifier bytes sit after the root table offset. */
@@ -158,7 +160,8 @@ export function decodeTflite(bytes: Uint8Array, file: string, options: ReadOptio
   if (bytes.byteLength < IDENTIFIER_OFFSET + 4 || new TextDecoder().decode(bytes.subarray(IDENTIFIER_OFFSET, IDENTIFIER_OFFSET + 4)) !== FILE_IDENTIFIER) {
     throw new FormatError(
       'TFLITE_IDENTIFIER_MISSING',
-      `${file}: expected the FlatBuffers file identifier "${FILE_IDENTIFIER}" at bytes 4-7, received ${JSON.stringify(Buffer.from(bytes.subarray(IDENTIFIER_OFFSET, IDENTIFIER_OFFSET + 4)).toString('latin1'))}`,
+      `${file}: expected the FlatBuffers file identifier "${FILE_IDENTIFIER}" at bytes 4-7, received ` +
+        `${JSON.stringify(Buffer.from(bytes.subarray(IDENTIFIER_OFFSET, IDENTIFIER_OFFSET + 4)).toString('latin1'))}`,
       { file },
     );
   }
@@ -218,7 +221,8 @@ export function decodeTflite(bytes: Uint8Array, file: string, options: ReadOptio
         if (expectedBytes !== data.byteLength) {
           throw new FormatError(
             'TFLITE_BUFFER_SIZE_MISMATCH',
-            `${file}: subgraph ${subgraphIndex} tensor ${index} ("${described['name']}") is ${dtype}${JSON.stringify(shape)}, ${expectedBytes} bytes, but its buffer ${tensor.buffer()} holds ${data.byteLength}`,
+            `${file}: subgraph ${subgraphIndex} tensor ${index} ("${described['name']}") is ${dtype}${JSON.stringify(shape)}, ${expectedBytes} bytes, but ` +
+              `its buffer ${tensor.buffer()} holds ${data.byteLength}`,
             { file, details: { subgraph: subgraphIndex, tensor: index, expectedBytes, receivedBytes: data.byteLength } },
           );
         }
@@ -231,7 +235,8 @@ export function decodeTflite(bytes: Uint8Array, file: string, options: ReadOptio
         if (!code)
           throw new FormatError(
             'TFLITE_OPCODE_OUT_OF_RANGE',
-            `${file}: subgraph ${subgraphIndex} operator ${index} uses opcode ${operator.opcodeIndex()}, but the model lists ${operatorCodes.length} operator codes`,
+            `${file}: subgraph ${subgraphIndex} operator ${index} uses opcode ${operator.opcodeIndex()}, but the model lists ${operatorCodes.length} ` +
+              `operator codes`,
             { file },
           );
         operators.push({
@@ -286,6 +291,34 @@ export function decodeTflite(bytes: Uint8Array, file: string, options: ReadOptio
   }
 }
 
+/** A TFLite signature's inputs (by default the only signature, whatever its key; subgraph 0's without any). */
+function tfliteDeclaredInputs(contents: ArtifactContents, signature: string): DeclaredInput[] {
+  const config = contents.config as {
+    subgraphs: { inputs: number[]; tensors: { name: string; dtype: string; shape: number[]; shapeSignature: number[] | null }[] }[];
+    signatureDefs: { signatureKey: string; subgraphIndex: number; inputs: { name: string; tensorIndex: number }[] }[];
+  };
+  const chosen =
+    config.signatureDefs.find((entry) => entry.signatureKey === signature) ??
+    (signature === DEFAULT_SIGNATURE && config.signatureDefs.length === 1 ? config.signatureDefs[0] : undefined);
+  if (config.signatureDefs.length > 0 && !chosen)
+    throw new RoundtripError(
+      'PROBE_SIGNATURE_UNKNOWN',
+      `signature "${signature}" is not in the .tflite file; expected one of ${config.signatureDefs.map((entry) => entry.signatureKey).join(', ')}`,
+    );
+  const subgraph = config.subgraphs[chosen?.subgraphIndex ?? 0];
+  const inputs = chosen ? chosen.inputs : (subgraph?.inputs ?? []).map((tensorIndex) => ({ name: subgraph!.tensors[tensorIndex]!.name, tensorIndex }));
+  return inputs.map((input) => {
+    const tensor = subgraph?.tensors[input.tensorIndex];
+    if (!tensor)
+      throw new RoundtripError('PROBE_SIGNATURE_UNKNOWN', `TFLite input "${input.name}" names tensor ${input.tensorIndex}, which the subgraph does not have`);
+    return {
+      name: input.name,
+      dtype: asDType(tensor.dtype, `TFLite input "${input.name}"`),
+      shape: (tensor.shapeSignature ?? tensor.shape).map((dim) => (dim < 0 ? null : dim)),
+    };
+  });
+}
+
 /** `.tflite` files, sniffed by the `TFL3` file identifier. */
 export const tfliteReader: ArtifactReader = {
   name: 'tflite',
@@ -318,4 +351,9 @@ export const tfliteReader: ArtifactReader = {
       await handle.close();
     }
   },
+  // The generator records no truth for .tflite files yet: a truth file's every section is reported unchecked.
+  truth: {},
+  // Every signature taking the reference inputs is run; each must pass.
+  planRuns: signaturePlan,
+  declaredInputs: tfliteDeclaredInputs,
 };

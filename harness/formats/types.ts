@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor.ts';
+import type { DType, Tensor } from '../tensor.ts';
 import type { ReadableFormatName } from './definitions.ts';
 
 /** Formats the readers know, named as case files name them (those with `reader: true` in definitions.ts). */
@@ -71,6 +71,75 @@ export function resolveLimits(limits: Partial<ReaderLimits> = {}): ReaderLimits 
   return { ...DEFAULT_READER_LIMITS, ...limits };
 }
 
+/** One tensor of a signature, as the generator records it (dtype name as TensorFlow spells it; `null`: unknown). */
+export interface SignatureTensor {
+  dtype: string;
+  shape: (number | null)[] | null;
+}
+
+export interface SignatureSpec {
+  inputs: Record<string, SignatureTensor>;
+  outputs: Record<string, SignatureTensor>;
+}
+
+/** What the generator's manifest records of one artifact that decides how a runtime runs it. */
+export interface RecordedArtifact {
+  signatures?: Readonly<Record<string, SignatureSpec>>;
+  /** Artifact input name → case input name. */
+  inputMap?: Record<string, string>;
+  /** Artifact output name → reference output name. */
+  outputMap?: Record<string, string>;
+  [extra: string]: unknown;
+}
+
+/** The reference inputs and outputs of a case, by name, in the manifest's order. */
+export interface ReferenceNames {
+  inputs: readonly string[];
+  outputs: readonly string[];
+}
+
+/** One run of an artifact by a runtime (a signature, a sub-model): each run of a check must pass. */
+export interface ArtifactRun {
+  /** Appended to output labels and reasons, e.g. ` (signature "serve")`; empty for the artifact's first run. */
+  label: string;
+  /** The signature to run, when not the runtime's default. */
+  signature?: string;
+  /** The model of a folder holding several (`tfjs`: layers and graph). */
+  model?: 'layers' | 'graph';
+  /** Settings an error of this run records. */
+  settings?: Record<string, string>;
+  /** Artifact input name → reference input name. */
+  inputMap: Record<string, string>;
+  /** Runtime output name → reference output name. */
+  outputMap: Record<string, string>;
+}
+
+/** The runs of one check, and the settings they share in the check's record. */
+export interface RunPlan {
+  runs: ArtifactRun[];
+  settings?: Record<string, string>;
+}
+
+/** One model input as an artifact declares it; `null` dimensions are free (batch). */
+export interface DeclaredInput {
+  name: string;
+  dtype: DType;
+  shape: (number | null)[];
+}
+
+/** A truth file (`truth/<format>.json`): `weights` always, other sections per format. */
+export type TruthFile = { weights: Record<string, TensorTruth> } & Record<string, unknown>;
+
+/** One tensor as a truth file describes it: dtype, shape and the sha256 of its little-endian bytes. */
+export interface TensorTruth {
+  dtype: string;
+  shape: number[];
+  sha256: string;
+}
+
+/** Compares one section of a truth file with what the reader found; returns one line per difference. */
+export type TruthSection = (expected: unknown, contents: ArtifactContents, truth: TruthFile) => string[];
+
 /**
  * One artifact format. `read` answers `null` for "not mine" and throws a {@link FormatError} for "mine but broken".
  * @see ../errors.ts FormatError
@@ -84,4 +153,15 @@ export interface ArtifactReader {
   /** A cheap look at the first bytes: could this file be mine? Must not throw. */
   sniff(path: string, head: Uint8Array): boolean;
   read(path: string, options?: ReadOptions): Promise<ArtifactContents | null>;
+  /**
+   * Every section a truth file of this format may hold, and how the reader's contents must reproduce it. A section
+   * no comparison covers is itself a difference: what Python recorded is never silently left unchecked.
+   */
+  truth: Readonly<Record<string, TruthSection>>;
+  /** The runs a runtime makes of one artifact (signatures, sub-models); one run with the recorded names when absent. */
+  planRuns?(artifact: RecordedArtifact, reference: ReferenceNames): RunPlan;
+  /** The inputs a user's artifact declares (`probe` feeds them); `signature` picks one where the format has several. */
+  declaredInputs?(contents: ArtifactContents, signature: string): DeclaredInput[];
+  /** The signatures a user's artifact declares, for a runtime's pre-flight (`probe`). */
+  declaredSignatures?(contents: ArtifactContents): Readonly<Record<string, SignatureSpec>>;
 }

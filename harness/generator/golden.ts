@@ -5,6 +5,7 @@ import type { FormatName } from '../cases/types.ts';
 import { GoldenError } from '../errors.ts';
 import { cachedObjectDirectory, goldenRootOf, isArtifactCache } from './cache.ts';
 import type { DType } from '../tensor.ts';
+import type { SignatureSpec } from '../formats/types.ts';
 
 /** One reference array on disk (DEVELOPERS.md, "Golden layout"). */
 export interface GoldenArray {
@@ -16,15 +17,7 @@ export interface GoldenArray {
   storage?: string;
 }
 
-export interface SignatureTensor {
-  dtype: string;
-  shape: (number | null)[] | null;
-}
-
-export interface SignatureSpec {
-  inputs: Record<string, SignatureTensor>;
-  outputs: Record<string, SignatureTensor>;
-}
+export type { SignatureSpec, SignatureTensor } from '../formats/types.ts';
 
 /** sha256 and size of one file, path relative to its folder. */
 export interface GoldenFileRecord {

@@ -7,17 +7,13 @@ import { compareAllClose } from '../compare/allclose.ts';
 import { dtypeRuleFor } from '../compare/dtype-table.ts';
 import { formatMismatchReport } from '../compare/mismatch-report.ts';
 import { RoundtripError, serializeError, type SerializedError } from '../errors.ts';
-import { readArtifact } from '../formats/registry.ts';
+import { planArtifactRuns, readArtifact } from '../formats/registry.ts';
 import { readNpy } from '../formats/npy.ts';
 import { checkCaseIntegrityShared, GOLDEN_INTEGRITY_MISMATCH, integrityError } from '../generator/golden-integrity.ts';
 import { goldenCaseDirectory, readGoldenManifest, type GoldenArray, type GoldenArtifact, type GoldenManifest } from '../generator/golden.ts';
 import { customObjectsForBuilder } from '../custom-objects/builders.ts';
-import { RUNTIME_LOADERS } from '../runtimes/registry.ts';
+import { isUnsupportedError, RUNTIME_LOADERS } from '../runtimes/registry.ts';
 import type { PlannedCheck } from '../cases/plan-checks.ts';
-import { TFJS_KERAS_CUSTOM_OBJECT_MISSING, TFJS_KERAS_UNSUPPORTED } from '../runtimes/tfjs-keras/errors.ts';
-import { DEFAULT_SIGNATURE, signaturesToRun } from '../runtimes/tfjs-node-savedmodel.ts';
-import { LITERTJS_OP_UNSUPPORTED } from '../runtimes/litertjs-errors.ts';
-import { positionalOutputName } from '../runtimes/types.ts';
 import { applyExpectedErrors } from './expected-errors.ts';
 import { compareWithTruth, type TruthFile } from './reader-truth.ts';
 import { rerunPythonChecks, type PythonCheckSource } from './python-rerun.ts';
@@ -32,9 +28,6 @@ import { applyTriage } from '../results/triage.ts';
 
 /** The generator's error type for "this environment cannot write the format at all" (a tool not installed): a skip. */
 const FORMAT_UNAVAILABLE = 'FormatUnavailable';
-
-/** Runtime error codes that mean "this runtime cannot run this artifact": verdict `unsupported`. */
-const UNSUPPORTED_ERROR_CODES: ReadonlySet<string> = new Set([TFJS_KERAS_UNSUPPORTED, TFJS_KERAS_CUSTOM_OBJECT_MISSING, LITERTJS_OP_UNSUPPORTED]);
 
 export { planChecks, type PlannedCheck } from '../cases/plan-checks.ts';
 
@@ -115,7 +108,9 @@ async function runCheckUnexpected(planned: PlannedCheck, context: VerifyContext)
       error: {
         name: 'GeneratorError',
         code: 'ARTIFACT_NOT_WRITTEN',
-        message: `${planned.spec.id}: no ${planned.format} artifact in ${path.join(caseDirectory, 'manifest.json')}${cause ? `: ${cause.type}: ${cause.message}` : ''}`,
+        message:
+          `${planned.spec.id}: no ${planned.format} artifact in ` +
+          `${path.join(caseDirectory, 'manifest.json')}${cause ? `: ${cause.type}: ${cause.message}` : ''}`,
       },
     });
   }
@@ -125,7 +120,8 @@ async function runCheckUnexpected(planned: PlannedCheck, context: VerifyContext)
       planned,
       new RoundtripError(
         'ARTIFACT_MISSING',
-        `${artifactPath}: listed in the manifest but not on disk; run: npx keras-roundtrip generate --env ${planned.environment} --case ${planned.spec.id} --force`,
+        `${artifactPath}: listed in the manifest but not on disk; run: npx keras-roundtrip generate --env ${planned.environment} --case ${planned.spec.id} ` +
+          `--force`,
         { file: artifactPath, phase: 'read' },
       ),
       'read',
@@ -202,20 +198,14 @@ function describeGenerationVersions(manifest: GoldenManifest): string {
   return `${manifest.environment}: python ${versions['python']}, tensorflow ${versions['tensorflow']}, ${keras}`;
 }
 
-/** One model of a `tfjs` artifact as the generator describes it (manifest `models.layers` / `models.graph`). */
-interface TfjsModelEntry {
-  path: string;
-  inputMap: Record<string, string>;
-  outputMap: Record<string, string>;
-}
-
 /** Every tensor bit-identical (dtype, shape, bytes), no missing or extra tensors, and every other truth section reproduced. */
 async function readerCheck(planned: PlannedCheck, caseDirectory: string, artifactPath: string): Promise<CheckResult> {
   const truthFile = path.join(caseDirectory, 'truth', `${planned.format}.json`);
   if (!existsSync(truthFile)) {
     throw new RoundtripError(
       'TRUTH_MISSING',
-      `${truthFile}: the case folder holds no truth for ${planned.format}, so the reader has nothing to be checked against; the generator that wrote it records none for this format`,
+      `${truthFile}: the case folder holds no truth for ${planned.format}, so the reader has nothing to be checked against; the generator that wrote it ` +
+        `records none for this format`,
       { file: truthFile, phase: 'read' },
     );
   }
@@ -251,75 +241,69 @@ async function runtimeCheck(
     const message = `${planned.runtime} cannot run ${artifact.path}: ${problems.join('; ')}`;
     return result(planned, { verdict: 'unsupported', reason: message, error: { name: 'RuntimeError', code: 'RUNTIME_PREFLIGHT_UNSUPPORTED', message } });
   }
-  const inputs: Record<string, Tensor> = {};
-  const byCaseName = Object.fromEntries(manifest.inputs.map((input) => [input.name, input.name]));
-  // tfjs models map inputs themselves (below); here every case input is read under its own name.
-  const inputMap = planned.format === 'tfjs' ? byCaseName : (artifact.inputMap ?? byCaseName);
-  for (const [artifactName, caseName] of Object.entries(inputMap)) {
-    const array = manifest.inputs.find((input) => input.name === caseName);
-    if (!array)
-      throw new RoundtripError(
-        'INPUT_MAP_BROKEN',
-        `${path.join(caseDirectory, 'manifest.json')}: artifact input "${artifactName}" maps to "${caseName}", which is not a reference input`,
-        { phase: 'read' },
-      );
-    inputs[artifactName] = await readGoldenArray(caseDirectory, array);
+  const reference = { inputs: manifest.inputs.map((input) => input.name), outputs: manifest.outputs.map((output) => output.name) };
+  // The format says which runs a check makes (signatures, sub-models) and the names each run's inputs and outputs carry.
+  const plan = planArtifactRuns(planned.format, artifact, reference);
+  const referenceInputs = new Map<string, Tensor>();
+  const runInputs: Record<string, Tensor>[] = [];
+  for (const run of plan.runs) {
+    const inputs: Record<string, Tensor> = {};
+    for (const [artifactName, caseName] of Object.entries(run.inputMap)) {
+      const array = manifest.inputs.find((input) => input.name === caseName);
+      if (!array)
+        throw new RoundtripError(
+          'INPUT_MAP_BROKEN',
+          `${path.join(caseDirectory, 'manifest.json')}: artifact input "${artifactName}" maps to "${caseName}", which is not a reference input`,
+          { phase: 'read' },
+        );
+      if (!referenceInputs.has(caseName)) referenceInputs.set(caseName, await readGoldenArray(caseDirectory, array));
+      inputs[artifactName] = referenceInputs.get(caseName)!;
+    }
+    runInputs.push(inputs);
   }
   // Like Python's custom_objects: a case loading with `argument` or `scope` hands its builder's classes over, by name.
   const passesCustomObjects = planned.spec.load.customObjects === 'argument' || planned.spec.load.customObjects === 'scope';
   const customObjects = passesCustomObjects ? customObjectsForBuilder('builder' in planned.spec.model ? planned.spec.model.builder.name : undefined) : [];
-  // A SavedModel is checked through every signature taking the reference inputs; each must pass.
-  const signatures = planned.format === 'savedmodel' || planned.format === 'tflite' ? signaturesToRun(artifact.signatures) : [undefined];
-  // A tfjs artifact holds a layers and a graph model, each with its own input/output names: each must pass.
-  const tfjsModels = planned.format === 'tfjs' ? Object.entries((artifact['models'] ?? {}) as Record<'layers' | 'graph', TfjsModelEntry>) : [];
   const comparisons: OutputComparison[] = [];
   const coercions = new Set<string>();
   let settings: Record<string, string | number | boolean> = {};
-  const runs =
-    tfjsModels.length > 0
-      ? tfjsModels.map(([kind, entry]) => ({ signature: undefined, tfjsModel: kind as 'layers' | 'graph', entry }))
-      : signatures.map((signature) => ({ signature, tfjsModel: undefined, entry: undefined }));
-  for (const { signature, tfjsModel, entry } of runs) {
-    const runInputs = entry ? Object.fromEntries(Object.entries(entry.inputMap).map(([artifactName, caseName]) => [artifactName, inputs[caseName]!])) : inputs;
+  for (const [index, run] of plan.runs.entries()) {
     const outcome = await pool.run({
       runtime: planned.runtime,
       format: planned.format,
       artifactPath,
-      inputs: runInputs,
-      ...(signature && signature !== DEFAULT_SIGNATURE ? { signature } : {}),
-      ...(tfjsModel ? { tfjsModel } : {}),
+      inputs: runInputs[index]!,
+      ...(run.signature ? { signature: run.signature } : {}),
+      ...(run.model ? { tfjsModel: run.model } : {}),
       ...(customObjects.length > 0 ? { customObjects } : {}),
     });
-    const at = signature && signature !== DEFAULT_SIGNATURE ? ` (signature "${signature}")` : tfjsModel ? ` (${tfjsModel} model)` : '';
     switch (outcome.kind) {
       case 'error':
         // What a runtime declares it cannot run (layers, arguments, missing TS twins) is `unsupported`, not an error.
-        if (UNSUPPORTED_ERROR_CODES.has(outcome.error.code))
-          return result(planned, { verdict: 'unsupported', reason: `${outcome.error.message}${at}`, error: outcome.error });
+        if (isUnsupportedError(planned.runtime, outcome.error.code))
+          return result(planned, { verdict: 'unsupported', reason: `${outcome.error.message}${run.label}`, error: outcome.error });
         return result(planned, {
           verdict: 'error',
           phase: outcome.error.phase ?? 'run',
           error: outcome.error,
-          ...(at ? { settings: { signature: signature! } } : {}),
+          ...(run.settings ? { settings: run.settings } : {}),
         });
       case 'crashed':
         return result(planned, {
           verdict: 'crashed',
-          reason: `worker process ${outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`}${at}`,
+          reason: `worker process ${outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`}${run.label}`,
         });
       case 'timeout':
-        return result(planned, { verdict: 'timeout', reason: `no answer within ${outcome.seconds} s; the worker was killed${at}` });
+        return result(planned, { verdict: 'timeout', reason: `no answer within ${outcome.seconds} s; the worker was killed${run.label}` });
       case 'ok':
         break;
     }
-    const run = outcome.value;
-    for (const coercion of run.inputCoercions) coercions.add(coercion);
-    settings = { ...run.settings, ...settings };
-    comparisons.push(
-      ...(await compareOutputs(planned, manifest, caseDirectory, entry?.outputMap ?? outputMapFor(manifest, artifact, signature), run.outputs, at)),
-    );
+    const ran = outcome.value;
+    for (const coercion of ran.inputCoercions) coercions.add(coercion);
+    settings = { ...ran.settings, ...settings };
+    comparisons.push(...(await compareOutputs(planned, manifest, caseDirectory, run.outputMap, ran.outputs, run.label)));
   }
-  if (planned.format === 'savedmodel' || planned.format === 'tflite') settings['signatures'] = signatures.join(', ');
+  settings = { ...settings, ...plan.settings };
   delete settings['signature'];
   return result(planned, {
     verdict: comparisons.every((comparison) => comparison.pass) ? 'pass' : 'fail',
@@ -327,19 +311,6 @@ async function runtimeCheck(
     coercions: [...coercions],
     settings,
   });
-}
-
-/**
- * Runtime output name → reference output name. The manifest's outputMap is serving_default's; another signature with
- * the same output keys shares it, otherwise its outputs map by position (`output_<i>`). Artifacts without recorded
- * names (.keras, .h5) give their outputs by position, in the manifest's order.
- */
-function outputMapFor(manifest: GoldenManifest, artifact: GoldenArtifact, signature: string | undefined): Record<string, string> {
-  const positional = Object.fromEntries(manifest.outputs.map((output, index) => [positionalOutputName(index), output.name]));
-  if (!artifact.outputMap) return positional;
-  if (signature === undefined || signature === DEFAULT_SIGNATURE) return artifact.outputMap;
-  const keys = (name: string): string => JSON.stringify(Object.keys(artifact.signatures?.[name]?.outputs ?? {}).sort());
-  return keys(signature) === keys(DEFAULT_SIGNATURE) ? artifact.outputMap : positional;
 }
 
 /** One comparison per reference output; `suffix` names the signature in the output's label. */
@@ -362,7 +333,9 @@ async function compareOutputs(
         output: label,
         pass: false,
         kind: 'missing-output',
-        report: `no output maps to "${reference.name}": the runtime returned ${JSON.stringify(Object.keys(outputs))}, the manifest maps ${JSON.stringify(outputMap)}`,
+        report:
+          `no output maps to "${reference.name}": the runtime returned ${JSON.stringify(Object.keys(outputs))}, the manifest maps ` +
+          `${JSON.stringify(outputMap)}`,
       });
       continue;
     }

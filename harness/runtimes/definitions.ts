@@ -4,24 +4,70 @@
  * A `worker` runtime must have a loader in `registry.ts` (the compiler checks it); `formats` are the artifacts it takes.
  */
 import type { FormatName } from '../formats/definitions.ts';
+import type { DType } from '../tensor.ts';
 
-export interface RuntimeDefinition {
-  name: string;
-  /** `python`: the generator's own reload; `reader`: the TS readers; `worker`: a TS runtime in the worker pool. */
-  kind: 'python' | 'reader' | 'worker';
-  /** Worker runtimes: the formats they run. */
-  formats?: readonly FormatName[];
-}
+/** One declared fact about a runtime: what it returns for a reference (desired) dtype. */
+export type DtypeTableEntry =
+  | {
+      /** The dtype of the reference output (what Keras in Python produced). */
+      desired: DType;
+      /** The dtype the runtime returns instead. Equal to `desired` for an explicitly exact entry. */
+      delivers: DType;
+      /** Both tensors are cast to this dtype before comparing. */
+      compareAs: DType;
+      /** True when the cast can change values (a downcast of the reference). */
+      lossy: boolean;
+      reason: string;
+    }
+  | { desired: DType; unsupported: true; reason: string };
+
+/** `python`: the generator's own reload; `reader`: the TS readers; `worker`: a TS runtime in the worker pool. */
+export type RuntimeDefinition =
+  | { name: string; kind: 'python' | 'reader' }
+  | {
+      name: string;
+      kind: 'worker';
+      /** The formats it runs. */
+      formats: readonly FormatName[];
+      /**
+       * The output dtypes it delivers for reference dtypes, and how the two are compared (compare/dtype-table.ts);
+       * a dtype without an entry must match exactly.
+       */
+      outputDtypes: readonly DtypeTableEntry[];
+    };
+
+/** tfjs (tfjs-node's SavedModel runner, our tfjs-keras loader and the converter outputs' loaders alike) has float32, int32, bool and string only. */
+const TFJS_OUTPUT_DTYPES: readonly DtypeTableEntry[] = [
+  { desired: 'int64', delivers: 'int32', compareAs: 'int64', lossy: false, reason: 'tfjs has no int64 dtype: int64 inputs and outputs are int32 tensors' },
+  { desired: 'uint8', delivers: 'int32', compareAs: 'int32', lossy: false, reason: 'tfjs has no uint8 dtype: uint8 inputs and outputs are int32 tensors' },
+  {
+    desired: 'float64',
+    delivers: 'float32',
+    compareAs: 'float32',
+    lossy: true,
+    reason: 'tfjs has no float64 dtype: the float64 reference is rounded to float32 before comparing',
+  },
+  { desired: 'float16', unsupported: true, reason: 'tfjs has no float16 dtype' },
+  { desired: 'bfloat16', unsupported: true, reason: 'tfjs has no bfloat16 dtype' },
+];
 
 /** In report order: Python, the readers, then the worker runtimes. */
 export const RUNTIME_DEFINITIONS = [
   { name: 'python', kind: 'python' },
   { name: 'reader', kind: 'reader' },
-  { name: 'tfjs-node-savedmodel', kind: 'worker', formats: ['savedmodel'] },
-  { name: 'tfjs-keras', kind: 'worker', formats: ['keras', 'h5'] },
-  { name: 'tfjs-converter', kind: 'worker', formats: ['tfjs'] },
-  { name: 'onnxruntime-node', kind: 'worker', formats: ['onnx'] },
-  { name: 'litertjs', kind: 'worker', formats: ['tflite'] },
+  { name: 'tfjs-node-savedmodel', kind: 'worker', formats: ['savedmodel'], outputDtypes: TFJS_OUTPUT_DTYPES },
+  { name: 'tfjs-keras', kind: 'worker', formats: ['keras', 'h5'], outputDtypes: TFJS_OUTPUT_DTYPES },
+  { name: 'tfjs-converter', kind: 'worker', formats: ['tfjs'], outputDtypes: TFJS_OUTPUT_DTYPES },
+  {
+    name: 'onnxruntime-node',
+    kind: 'worker',
+    formats: ['onnx'],
+    outputDtypes: [
+      { desired: 'int64', delivers: 'int64', compareAs: 'int64', lossy: false, reason: 'onnxruntime-node returns int64 tensors as BigInt64Array' },
+    ],
+  },
+  // LiteRT.js hands float32, int32 and uint8 tensors back as they are; other dtypes never reach a comparison.
+  { name: 'litertjs', kind: 'worker', formats: ['tflite'], outputDtypes: [] },
 ] as const satisfies readonly RuntimeDefinition[];
 
 /** Python of another environment loading this environment's artifacts (harness/run/cross-load.ts). */
@@ -38,6 +84,12 @@ export const RUNTIME_NAMES: readonly DeclaredRuntimeName[] = RUNTIME_DEFINITIONS
 export const WORKER_RUNTIMES: readonly WorkerRuntimeName[] = RUNTIME_DEFINITIONS.flatMap((definition) =>
   definition.kind === 'worker' ? [definition.name] : [],
 );
+
+/** The declared output dtypes of a runtime (none for python, reader and other environments' Python). */
+export function outputDtypesOf(name: string): readonly DtypeTableEntry[] {
+  const definition: RuntimeDefinition | undefined = RUNTIME_DEFINITIONS.find((candidate) => candidate.name === name);
+  return definition?.kind === 'worker' ? definition.outputDtypes : [];
+}
 
 /** The formats a worker runtime takes. */
 export function formatsOfRuntime(name: WorkerRuntimeName): readonly FormatName[] {

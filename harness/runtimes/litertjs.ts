@@ -8,7 +8,7 @@ import { RuntimeError } from '../errors.ts';
 import { readArtifact } from '../formats/registry.ts';
 import type { DType, Tensor } from '../tensor.ts';
 import { LITERTJS_OP_UNSUPPORTED } from './litertjs-errors.ts';
-import { DEFAULT_SIGNATURE } from './tfjs-node-savedmodel.ts';
+import { DEFAULT_SIGNATURE } from '../formats/artifact-runs.ts';
 import type { PreflightSubject, RunRequest, RunResult, Runtime } from './types.ts';
 
 type LiteRt = typeof import('@litertjs/core');
@@ -90,7 +90,8 @@ export async function preflightLiteRtJs(subject: PreflightSubject): Promise<stri
     const code = config.operatorCodes[index];
     if (code?.builtin === 'CUSTOM')
       problems.push(
-        `op CUSTOM "${code.customCode}" version ${code.version}: ${code.customCode?.startsWith('Flex') ? 'TF select ops are' : 'custom ops are'} not part of LiteRT.js`,
+        `op CUSTOM "${code.customCode}" version ${code.version}: ${code.customCode?.startsWith('Flex') ? 'TF select ops are' : 'custom ops are'} not part ` +
+          `of LiteRT.js`,
       );
   }
   for (const signature of config.signatureDefs.length > 0 ? config.signatureDefs : [{ signatureKey: DEFAULT_SIGNATURE, subgraphIndex: 0 }]) {
@@ -105,11 +106,13 @@ export async function preflightLiteRtJs(subject: PreflightSubject): Promise<stri
         if (!tensor) continue;
         if (!LITERTJS_DTYPES[tensor.dtype as DType])
           problems.push(
-            `signature "${signature.signatureKey}" ${role} tensor ${index} is ${tensor.dtype}; LiteRT.js tensors take ${Object.keys(LITERTJS_DTYPES).join(', ')}`,
+            `signature "${signature.signatureKey}" ${role} tensor ${index} is ${tensor.dtype}; LiteRT.js tensors take ` +
+              `${Object.keys(LITERTJS_DTYPES).join(', ')}`,
           );
         if (role === 'input' && tensor.shapeSignature?.some((dim) => dim < 0))
           problems.push(
-            `signature "${signature.signatureKey}" input tensor ${index} has dynamic shape ${JSON.stringify(tensor.shapeSignature)}; LiteRT.js cannot resize inputs`,
+            `signature "${signature.signatureKey}" input tensor ${index} has dynamic shape ${JSON.stringify(tensor.shapeSignature)}; LiteRT.js cannot ` +
+              `resize inputs`,
           );
       }
     }
@@ -190,7 +193,8 @@ export const litertJsRuntime: Runtime = {
       if (missing.length > 0)
         throw new RuntimeError(
           'RUNTIME_INPUT_MISSING',
-          `${request.artifactPath}: signature "${signature}" expects inputs ${JSON.stringify(expected)}, received ${JSON.stringify(Object.keys(request.inputs))}`,
+          `${request.artifactPath}: signature "${signature}" expects inputs ${JSON.stringify(expected)}, received ` +
+            `${JSON.stringify(Object.keys(request.inputs))}`,
           { file: request.artifactPath },
         );
       const feeds: Record<string, LiteRtTensor> = {};

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { preflightOnnx } from './onnxruntime-node.ts';
 import { RUNTIME_LOADERS } from './registry.ts';
-import { preflightSavedModel, signaturesToRun } from './tfjs-node-savedmodel.ts';
+import { signaturesToRun } from '../formats/artifact-runs.ts';
+import { preflightSavedModel } from './tfjs-node-savedmodel.ts';
 
 const float = (dtype: string) => ({ dtype, shape: [null, 4] });
 

@@ -1,6 +1,8 @@
 import { importCustomObjectModules } from '../config.ts';
 import type { FormatName } from '../formats/definitions.ts';
 import { formatsOfRuntime, type RuntimeName, WORKER_RUNTIMES, type WorkerRuntimeName } from './definitions.ts';
+import { LITERTJS_OP_UNSUPPORTED } from './litertjs-errors.ts';
+import { TFJS_KERAS_CUSTOM_OBJECT_MISSING, TFJS_KERAS_UNSUPPORTED } from './tfjs-keras/errors.ts';
 import type { PreflightSubject, Runtime } from './types.ts';
 
 export interface RuntimeLoader {
@@ -9,6 +11,8 @@ export interface RuntimeLoader {
   load: () => Promise<Runtime>;
   /** The runtime's {@link Runtime.preflight}, importable in the main process (its module loads native code lazily). */
   preflight?: (subject: PreflightSubject) => Promise<string[]>;
+  /** Error codes by which the runtime says it cannot run an artifact (layers, arguments, ops, missing TS twins): `unsupported`. */
+  unsupportedErrorCodes?: readonly string[];
 }
 
 /**
@@ -26,6 +30,7 @@ const LOADERS: Record<WorkerRuntimeName, Omit<RuntimeLoader, 'formats'>> = {
       await importCustomObjectModules();
       return (await import('./tfjs-keras.ts')).tfjsKerasRuntime;
     },
+    unsupportedErrorCodes: [TFJS_KERAS_UNSUPPORTED, TFJS_KERAS_CUSTOM_OBJECT_MISSING],
   },
   'tfjs-converter': { load: async () => (await import('./tfjs-converter.ts')).tfjsConverterRuntime },
   'onnxruntime-node': {
@@ -35,6 +40,7 @@ const LOADERS: Record<WorkerRuntimeName, Omit<RuntimeLoader, 'formats'>> = {
   litertjs: {
     load: async () => (await import('./litertjs.ts')).litertJsRuntime,
     preflight: async (subject) => (await import('./litertjs.ts')).preflightLiteRtJs(subject),
+    unsupportedErrorCodes: [LITERTJS_OP_UNSUPPORTED],
   },
 };
 
@@ -47,4 +53,9 @@ export const NATIVE_RUNTIMES: readonly WorkerRuntimeName[] = WORKER_RUNTIMES;
 
 export function runtimesForFormat(format: FormatName): WorkerRuntimeName[] {
   return NATIVE_RUNTIMES.filter((name) => formatsOfRuntime(name).includes(format));
+}
+
+/** Whether a run error says the runtime cannot run the artifact (verdict `unsupported`) rather than that it failed. */
+export function isUnsupportedError(runtime: RuntimeName, code: string): boolean {
+  return RUNTIME_LOADERS[runtime]?.unsupportedErrorCodes?.includes(code) ?? false;
 }

@@ -5,11 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { RuntimeError } from '../errors.ts';
 import { graphModelSignature } from '../formats/tfjs-model.ts';
 import type { Tensor } from '../tensor.ts';
-import { fromTfjsTensor, loadTfjsNode, toTfjsTensor } from './tfjs-node-savedmodel.ts';
+import { fromTfjsTensor, tf, toTfjsTensor, type TfjsNode, type TfTensor } from './tfjs-node.ts';
 import { positionalOutputName, type RunRequest, type RunResult, type Runtime } from './types.ts';
-
-type TfjsNode = typeof import('@tensorflow/tfjs-node');
-type TfTensor = import('@tensorflow/tfjs-node').Tensor;
 
 /** Name outputs as the artifact's maps do: layers models by position, graph models by signature output key. */
 function nameOutputs(predicted: TfTensor | TfTensor[] | Record<string, TfTensor>, keys: readonly string[]): Record<string, TfTensor> {
@@ -34,7 +31,6 @@ export const tfjsConverterRuntime: Runtime = {
   formats: ['tfjs'],
 
   async describe() {
-    const tf = await loadTfjsNode();
     return {
       'tfjs-node': tf.version['tfjs-node'] ?? 'unknown',
       'tfjs-converter': tf.version['tfjs-converter'] ?? 'unknown',
@@ -43,7 +39,6 @@ export const tfjsConverterRuntime: Runtime = {
   },
 
   async run(request: RunRequest): Promise<RunResult> {
-    const tf = await loadTfjsNode();
     const file = modelFile(request.artifactPath, request.tfjsModel ?? 'layers');
     const declared = (JSON.parse(await readFile(file, 'utf8')) as { format?: string }).format;
     const kind = declared === 'graph-model' ? 'graph' : 'layers';
@@ -71,7 +66,7 @@ export const tfjsConverterRuntime: Runtime = {
             `${file}: model input "${name}" has no reference input; received ${JSON.stringify(Object.keys(request.inputs))}`,
             { phase: 'run', file },
           );
-        const converted = toTfjsTensor(tf, name, tensor, inputCoercions);
+        const converted = toTfjsTensor(name, tensor, inputCoercions);
         fed.push(converted);
         return converted;
       };

@@ -14,7 +14,7 @@ import type { Tensor } from '../tensor.ts';
 import { customObjectsForBuilder } from '../custom-objects/builders.ts';
 import '../custom-objects/index.ts';
 import { customObjectsNamed, loadKerasModel, preflight, tfjsKerasRuntime } from './tfjs-keras.ts';
-import { tf, type TfTensor } from './tfjs-keras/tfjs.ts';
+import { tf, type TfTensor } from './tfjs-node.ts';
 import { TFJS_KERAS_UNSUPPORTED } from './tfjs-keras/errors.ts';
 import { positionalOutputName } from './types.ts';
 
@@ -128,9 +128,9 @@ describe.skipIf(!available)('tfjs-keras runs golden cases', () => {
     // The Keras 3 lists' cases that this environment has generated (verify checks every other one against the expectations).
     const known = new Set([...CASES, ...STRING_CASES, ...TWIN_CASES]);
     const cases = existsSync(root) ? readdirSync(root).filter((caseId) => known.has(caseId) && existsSync(path.join(root, caseId, 'manifest.json'))) : [];
-    it.skipIf(cases.length === 0)(
-      `${environment}: golden cases exist${cases.length === 0 ? ` (skipped: none in ${root}; run npx keras-roundtrip setup --env ${environment} && npx keras-roundtrip generate --env ${environment})` : ''}`,
-      () => expect(cases.length).toBeGreaterThan(0),
+    const remedy = `npx keras-roundtrip setup --env ${environment} && npx keras-roundtrip generate --env ${environment}`;
+    it.skipIf(cases.length === 0)(`${environment}: golden cases exist${cases.length === 0 ? ` (skipped: none in ${root}; run ${remedy})` : ''}`, () =>
+      expect(cases.length).toBeGreaterThan(0),
     );
     for (const caseId of cases) {
       for (const format of ['keras', 'h5'] as const) {

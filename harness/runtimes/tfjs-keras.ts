@@ -3,7 +3,6 @@
  * writers) through our readers, and runs it on tfjs-node's backend. tfjs itself cannot load Keras 3 files
  * (tfjs#8266, tfjs#8328). Outputs are named `output_<i>` by position.
  */
-import { runModel, tf, type TfTensor } from './tfjs-keras/tfjs.ts';
 import { providedCustomObject, providedCustomObjectNames, type CustomLayerTwin } from './tfjs-keras/custom-objects.ts';
 import { RoundtripError, RuntimeError } from '../errors.ts';
 import { readArtifact } from '../formats/registry.ts';
@@ -13,7 +12,7 @@ import { kerasMajorOf } from './tfjs-keras/activations.ts';
 import { buildModel, collectUnsupported } from './tfjs-keras/build-model.ts';
 import { describeFeature, TfjsKerasUnsupportedError } from './tfjs-keras/errors.ts';
 import { assignWeights } from './tfjs-keras/weights.ts';
-import { fromTfjsTensor, toTfjsTensor } from './tfjs-node-savedmodel.ts';
+import { fromTfjsTensor, runModel, tf, toTfjsTensor, type TfTensor } from './tfjs-node.ts';
 import { positionalOutputName, type RunRequest, type RunResult, type Runtime } from './types.ts';
 
 export interface TfjsKerasOptions {
@@ -95,10 +94,11 @@ export const tfjsKerasRuntime: Runtime = {
         if (!tensor)
           throw new RuntimeError(
             'RUNTIME_INPUT_MISSING',
-            `${request.artifactPath}: model input "${name}" has no reference input; received ${JSON.stringify(given)}, expected ${JSON.stringify(built.inputNames)}`,
+            `${request.artifactPath}: model input "${name}" has no reference input; received ${JSON.stringify(given)}, expected ` +
+              `${JSON.stringify(built.inputNames)}`,
             { phase: 'run' },
           );
-        inputs.push(toTfjsTensor(tf, name, tensor, inputCoercions));
+        inputs.push(toTfjsTensor(name, tensor, inputCoercions));
       }
       const runStarted = performance.now();
       const list = runModel(built.model, inputs);

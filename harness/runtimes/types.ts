@@ -20,10 +20,7 @@ export interface RunRequest {
   customObjects?: readonly string[];
 }
 
-/** How runtimes without their own output names (tfjs-keras) name outputs: by position. */
-export function positionalOutputName(index: number): string {
-  return `output_${index}`;
-}
+export { positionalOutputName } from '../formats/artifact-runs.ts';
 
 export interface RunResult {
   outputs: Record<string, Tensor>;

@@ -2,7 +2,7 @@
  * Keras activation names → tfjs activation identifiers, exact for the Keras version that wrote the file. Where tfjs
  * has no activation with Keras's formula, one is registered here (tfjs resolves identifiers by registered class name).
  */
-import { tf, type TfTensor } from './tfjs.ts';
+import { tf, type TfTensor } from '../tfjs-node.ts';
 
 /** The Keras major version whose formulas apply: 2 (Keras 2.x, tf_keras) or 3. */
 export type KerasMajor = 2 | 3;

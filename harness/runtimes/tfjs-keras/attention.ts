@@ -3,7 +3,7 @@
  * additive_attention.py) and MultiHeadAttention (multi_head_attention.py) for rank-3 inputs attending over axis 1.
  * Masks are not propagated: tfjs refuses an input mask for these layers rather than ignore it.
  */
-import { tf, type TfLayer, type TfTensor } from './tfjs.ts';
+import { tf, type TfLayer, type TfTensor } from '../tfjs-node.ts';
 
 type Shape = (number | null)[];
 type Variable = ReturnType<TfLayer['addWeight']>;

@@ -21,7 +21,7 @@ import {
 import type { KerasMajor } from './activations.ts';
 import { builtinVariablePaths, checkDtype, LAYER_TABLE, translateArgs, type LayerTranslation, type TranslationContext } from './layer-table.ts';
 import type { Sublayer } from './wrappers.ts';
-import { tf, type TfLayer, type TfModel, type TfSymbolic } from './tfjs.ts';
+import { tf, type TfLayer, type TfModel, type TfSymbolic } from '../tfjs-node.ts';
 
 const MODEL_CLASSES = new Set(['Functional', 'Model', 'Sequential']);
 
@@ -144,8 +144,10 @@ export function resolveLayer(spec: KerasLayerSpec, options: ResolveOptions): Lay
   const shown = spec.registeredName ?? spec.className;
   throw new RuntimeError(
     TFJS_KERAS_CUSTOM_OBJECT_MISSING,
-    `Unknown layer "${shown}" (class ${spec.className}${spec.module ? ` from ${spec.module}` : ''}, layer "${spec.name}"): no TS twin is registered under that name and none was passed. ` +
-      `Register one with registerCustomObject({registeredName: '${shown}', …}) from 'keras-roundtrip/twin' in a module listed in the project config's customObjects (README: "TS twins of your custom layers"), or pass it in customObjects`,
+    `Unknown layer "${shown}" (class ${spec.className}${spec.module ? ` from ${spec.module}` : ''}, layer "${spec.name}"): no TS twin is registered under ` +
+      `that name and none was passed. ` +
+      `Register one with registerCustomObject({registeredName: '${shown}', …}) from 'keras-roundtrip/twin' in a module listed in the project config's ` +
+      `customObjects (README: "TS twins of your custom layers"), or pass it in customObjects`,
     { phase: 'load', details: { className: spec.className, registeredName: spec.registeredName ?? null } },
   );
 }

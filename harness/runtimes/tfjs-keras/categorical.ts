@@ -4,7 +4,7 @@
  */
 import { RuntimeError } from '../../errors.ts';
 import { hashBucketFast } from './farmhash.ts';
-import { tf, type TfTensor } from './tfjs.ts';
+import { tf, type TfTensor } from '../tfjs-node.ts';
 
 type Shape = (number | null)[];
 

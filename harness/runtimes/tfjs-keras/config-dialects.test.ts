@@ -15,7 +15,7 @@ import { GOLDEN_DIR } from '../../paths.ts';
 import type { Tensor } from '../../tensor.ts';
 import { loadKerasModel, preflight } from '../tfjs-keras.ts';
 import { applyActivation, tfjsActivation } from './activations.ts';
-import { tf, type TfTensor } from './tfjs.ts';
+import { tf, type TfTensor } from '../tfjs-node.ts';
 
 type Json = Record<string, unknown>;
 const ENVIRONMENT = 'tf2.21-keras3';

@@ -4,7 +4,7 @@
  * (harness/custom-objects/, a project config's `customObjects`) import this one and register into it.
  */
 import type { KerasLayerSpec } from './keras-config.ts';
-import type { TfLayer } from './tfjs.ts';
+import type { TfLayer } from '../tfjs-node.ts';
 import type { Tensor } from '../../tensor.ts';
 
 /** One layer's stored variables, as a twin's `loadOwnVariables` sees them (weights.ts implements it). */

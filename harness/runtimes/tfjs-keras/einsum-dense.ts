@@ -5,7 +5,7 @@
  */
 import { RuntimeError } from '../../errors.ts';
 import { applyActivation } from './activations.ts';
-import { tf, type TfLayer, type TfTensor } from './tfjs.ts';
+import { tf, type TfLayer, type TfTensor } from '../tfjs-node.ts';
 
 type Shape = (number | null)[];
 type Variable = ReturnType<TfLayer['addWeight']>;

@@ -1,5 +1,5 @@
 /** Keras layers tfjs-layers lacks, written as tfjs layers (registered so a tfjs model holding them serializes). */
-import { tf, type TfLayer, type TfTensor } from './tfjs.ts';
+import { tf, type TfLayer, type TfTensor } from '../tfjs-node.ts';
 
 type Shape = (number | null)[];
 type Variable = ReturnType<TfLayer['addWeight']>;
@@ -31,7 +31,10 @@ export class GlobalPooling3D extends tf.layers.Layer {
 }
 tf.serialization.registerClass(GlobalPooling3D);
 
-/** Conv1D with `padding="causal"`: left-pad by dilation × (kernel − 1), then a valid convolution (keras/src/layers/convolutional/conv1d.py `_compute_causal_padding`). */
+/**
+ * Conv1D with `padding="causal"`: left-pad by dilation × (kernel − 1), then a valid convolution
+ * (keras/src/layers/convolutional/conv1d.py `_compute_causal_padding`).
+ */
 export class CausalConv1D extends tf.layers.Layer {
   static className = 'CausalConv1D';
   readonly conv: ReturnType<typeof tf.layers.conv1d>;

@@ -2,8 +2,7 @@ import { RuntimeError } from '../../errors.ts';
 import { readArtifact } from '../../formats/registry.ts';
 import type { Tensor } from '../../tensor.ts';
 import { customObjectsNamed, loadKerasModel } from '../tfjs-keras.ts';
-import { fromTfjsTensor, toTfjsTensor } from '../tfjs-node-savedmodel.ts';
-import { runModel, tf, type TfSymbolic, type TfTensor } from './tfjs.ts';
+import { fromTfjsTensor, runModel, tf, toTfjsTensor, type TfSymbolic, type TfTensor } from '../tfjs-node.ts';
 
 /** One layer's output, by the Keras layer name the artifact's config gives it. */
 export interface LayerOutput {
@@ -31,7 +30,7 @@ export async function computeLayerOutputs(
       const tensor = inputs[name] ?? (built.inputNames.length === 1 && given.length === 1 ? inputs[given[0]!] : undefined);
       if (!tensor)
         throw new RuntimeError('RUNTIME_INPUT_MISSING', `${artifactPath}: model input "${name}" has no reference input; received ${JSON.stringify(given)}`);
-      feeds.push(toTfjsTensor(tf, name, tensor, []));
+      feeds.push(toTfjsTensor(name, tensor, []));
     }
     const outputs = built.layers.map((entry) => {
       const output = entry.layer.output as TfSymbolic | TfSymbolic[];

@@ -1,6 +1,6 @@
 /** What layers written here may add to tfjs's Layer so the loader can restore Keras state tfjs has no notion of. */
 import type { AssetSource } from './custom-objects.ts';
-import type { TfLayer } from './tfjs.ts';
+import type { TfLayer } from '../tfjs-node.ts';
 
 /** Layers holding sublayers name their variables' saving_lib paths themselves (relative to the layer). */
 export interface HasKerasVariablePaths {

@@ -14,7 +14,7 @@ import { createGru } from './recurrent.ts';
 import { hasKerasVariablePaths } from './layer-hooks.ts';
 import { KerasIntegerLookup, KerasStringLookup, KerasTextVectorization, type LookupArgs } from './preprocessing.ts';
 import { KerasBidirectional, KerasTimeDistributed, type MergeMode, type Sublayer } from './wrappers.ts';
-import { tf, type TfLayer } from './tfjs.ts';
+import { tf, type TfLayer } from '../tfjs-node.ts';
 
 type Args = Record<string, unknown>;
 
@@ -63,7 +63,9 @@ function activation(value: unknown, spec: KerasLayerSpec, key: string, context: 
       className: spec.className,
       layer: spec.name,
       argument: key,
-      reason: `activation ${JSON.stringify(value)} has no exact tfjs twin for Keras ${context.kerasMajor} (known: ${knownActivations(context.kerasMajor).join(', ')})`,
+      reason:
+        `activation ${JSON.stringify(value)} has no exact tfjs twin for Keras ${context.kerasMajor} (known: ` +
+        `${knownActivations(context.kerasMajor).join(', ')})`,
     });
   return mapped;
 }

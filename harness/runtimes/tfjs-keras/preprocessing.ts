@@ -8,7 +8,7 @@ import { bytesOf, encodeCategorical, encodedShape, type EncodedDtype, type Outpu
 import type { AssetSource } from './custom-objects.ts';
 import { hashBucketFast } from './farmhash.ts';
 import type { HasKerasAssets } from './layer-hooks.ts';
-import { tf, type TfTensor } from './tfjs.ts';
+import { tf, type TfTensor } from '../tfjs-node.ts';
 
 type Shape = (number | null)[];
 
@@ -84,7 +84,8 @@ abstract class VocabularyLayer extends tf.layers.Layer implements HasKerasAssets
     if (!bytes)
       throw new RuntimeError(
         'TFJS_KERAS_ASSET_MISSING',
-        `${source.file}: ${source.folder}vocabulary.txt is missing and the config has no vocabulary; the layer's folder holds ${JSON.stringify([...files.keys()])}`,
+        `${source.file}: ${source.folder}vocabulary.txt is missing and the config has no vocabulary; the layer's folder holds ` +
+          `${JSON.stringify([...files.keys()])}`,
         { phase: 'load', file: source.file },
       );
     this.table = new VocabularyTable(readVocabularyFile(bytes), this.lookupArgs);

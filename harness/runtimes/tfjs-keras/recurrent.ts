@@ -3,7 +3,7 @@
  * GRU follows keras/src/layers/rnn/gru.py `GRUCell.call` (implementation 2) for both `reset_after` values.
  */
 import { applyActivation } from './activations.ts';
-import { tf, type TfLayer, type TfTensor } from './tfjs.ts';
+import { tf, type TfLayer, type TfTensor } from '../tfjs-node.ts';
 
 type Shape = (number | null)[];
 

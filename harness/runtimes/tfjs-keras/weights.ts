@@ -14,7 +14,7 @@ import type { AssetSource, VariableStore as TwinVariableStore, WriterInfo } from
 import { hasKerasAssets } from './layer-hooks.ts';
 import type { BuiltLayer } from './build-model.ts';
 import { builtinVariablePaths } from './layer-table.ts';
-import { tf, type TfLayer } from './tfjs.ts';
+import { tf, type TfLayer } from '../tfjs-node.ts';
 
 type LayerVariable = TfLayer['weights'][number];
 
@@ -57,7 +57,8 @@ function toTfjsTensor(tensor: Tensor, dtype: string, source: string, file: strin
   if (tensor.dtype !== 'float32' || dtype !== 'float32') {
     throw new RuntimeError(
       'TFJS_KERAS_WEIGHTS_MISMATCH',
-      `${file}: ${source} is ${tensor.dtype}, expected ${dtype === 'float32' ? 'float32 (tfjs-keras loads float32 weights)' : `an integer tensor for the ${dtype} variable`}`,
+      `${file}: ${source} is ${tensor.dtype}, expected ` +
+        `${dtype === 'float32' ? 'float32 (tfjs-keras loads float32 weights)' : `an integer tensor for the ${dtype} variable`}`,
       { phase: 'load', file },
     );
   }
@@ -147,7 +148,8 @@ function kerasAssignments(contents: ArtifactContents, layers: readonly BuiltLaye
       if (unread.length > 0)
         throw new RuntimeError(
           'TFJS_KERAS_WEIGHTS_MISMATCH',
-          `${file}: ${built.spec.className} "${built.spec.name}" did not load stored tensors ${JSON.stringify(unread.map((key) => `${built.kerasPath}/${key}`))}`,
+          `${file}: ${built.spec.className} "${built.spec.name}" did not load stored tensors ` +
+            `${JSON.stringify(unread.map((key) => `${built.kerasPath}/${key}`))}`,
           { phase: 'load', file },
         );
       for (const key of store.keys()) used.add(`${built.kerasPath}/${key}`);
@@ -173,7 +175,8 @@ function kerasAssignments(contents: ArtifactContents, layers: readonly BuiltLaye
         const near = [...contents.weights.keys()].filter((candidate) => candidate.startsWith(`${built.kerasPath}/`));
         throw new RuntimeError(
           'TFJS_KERAS_WEIGHTS_MISMATCH',
-          `${file}: no tensor ${key} for ${built.spec.className} "${built.spec.name}" variable ${variable.originalName}; stored under ${built.kerasPath}: ${JSON.stringify(near)}`,
+          `${file}: no tensor ${key} for ${built.spec.className} "${built.spec.name}" variable ${variable.originalName}; stored under ${built.kerasPath}: ` +
+            `${JSON.stringify(near)}`,
           { phase: 'load', file },
         );
       }
@@ -209,7 +212,8 @@ function h5Assignments(contents: ArtifactContents, layers: readonly BuiltLayer[]
     if (names.length !== variables.length) {
       throw new RuntimeError(
         'TFJS_KERAS_WEIGHTS_MISMATCH',
-        `${file}: /model_weights/${built.spec.name} lists ${names.length} weights ${JSON.stringify(names)}, expected ${variables.length} (${variables.map((variable) => variable.originalName).join(', ')})`,
+        `${file}: /model_weights/${built.spec.name} lists ${names.length} weights ${JSON.stringify(names)}, expected ${variables.length} ` +
+          `(${variables.map((variable) => variable.originalName).join(', ')})`,
         { phase: 'load', file },
       );
     }

@@ -2,7 +2,7 @@
  * Keras wrapper layers over sublayers tfjs-keras builds itself (so a wrapped GRU or a wrapped custom twin works):
  * Bidirectional (keras/src/layers/rnn/bidirectional.py) and TimeDistributed (keras/src/layers/rnn/time_distributed.py).
  */
-import { tf, type TfLayer, type TfTensor } from './tfjs.ts';
+import { tf, type TfLayer, type TfTensor } from '../tfjs-node.ts';
 
 type Shape = (number | null)[];
 
