@@ -18,6 +18,15 @@ describe.skipIf(!HAS_PYTHON)('first divergent layer (Python intermediates vs tfj
     expect(renderDivergence(result)).toContain('no divergence');
   });
 
+  it('layer-integer-lookup: int64 lookup indices agree with tfjs-keras int32 ones, as verify compares them', async () => {
+    const spec = (await loadCases()).cases.find((candidate) => candidate.id === 'layer-integer-lookup')!;
+    const result = await findFirstDivergentLayer({ spec, environment: 'tf2.21-keras3', format: 'keras' });
+    expect(result.layers.map((layer) => [layer.name, layer.pass])).toEqual([
+      ['indices', true],
+      ['counts', true],
+    ]);
+  });
+
   it('names the layer whose weight was perturbed in the copy tfjs-keras runs, with its mismatch report', async () => {
     const directory = await makeTempDir();
     const tampered = path.join(directory, 'model.keras');

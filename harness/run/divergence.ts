@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { toleranceFor, type CaseSpec, type Tolerance } from '../cases/types.ts';
 import { importCustomObjectModules } from '../config.ts';
 import { compareAllClose } from '../compare/allclose.ts';
+import { dtypeRuleFor } from '../compare/dtype-table.ts';
 import { formatMismatchReport } from '../compare/mismatch-report.ts';
 import { findEnvironment, venvPython } from '../environments.ts';
 import { GeneratorError, RoundtripError } from '../errors.ts';
@@ -120,7 +121,8 @@ export async function findFirstDivergentLayer(request: DivergenceRequest): Promi
     const base = { index: layer.index, name: layer.name, className: layer.class };
     if (!twin)
       return { ...base, pass: false, report: `tfjs-keras has no layer "${layer.name}" (it has ${tsLayers.map((candidate) => candidate.name).join(', ')})` };
-    const comparison = compareAllClose(twin.tensor, tensor, tolerance);
+    // As verify compares: tfjs holds int64 layer outputs (lookup indices) as int32, the declared coercion.
+    const comparison = compareAllClose(twin.tensor, tensor, tolerance, { dtypeRule: dtypeRuleFor('tfjs-keras', tensor.dtype) });
     return {
       ...base,
       pass: comparison.pass,
