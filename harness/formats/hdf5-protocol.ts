@@ -27,6 +27,8 @@ export interface Hdf5Snapshot {
 
 export type Hdf5Request =
   | { id: number; kind: 'open'; file: string; bytes: ArrayBuffer; byteOffset: number; byteLength: number; limits: ReaderLimits }
+  /** A file on disk through a descriptor the caller owns (and closes): HDF5 reads `length` bytes from `offset` on demand. */
+  | { id: number; kind: 'open-file'; file: string; fd: number; offset: number; length: number; limits: ReaderLimits }
   | { id: number; kind: 'read'; file: string; session: number; path: string; limits: ReaderLimits }
   | { id: number; kind: 'close'; session: number };
 

@@ -7,6 +7,7 @@
  * WebAssembly trap) leaves the library in an unknown state, so the answer asks the main thread to replace this thread.
  */
 import { randomUUID } from 'node:crypto';
+import { readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { File as H5File, Metadata } from 'h5wasm';
 import { FormatError, type serializeError } from '../errors.ts';
@@ -185,6 +186,56 @@ function open(bytes: Uint8Array, file: string, limits: ReaderLimits): { session:
   } finally {
     module.FS.close(stream);
   }
+  return openMemoryPath(memoryPath, file, limits);
+}
+
+/** The emscripten FS pieces a file-backed node needs (not in h5wasm's typings). */
+interface EmscriptenNode {
+  size: number;
+  mode: number;
+  node_ops: object;
+  stream_ops: object;
+  contents: unknown;
+  atime: number;
+  mtime: number;
+  ctime: number;
+}
+interface EmscriptenFs {
+  filesystems: { WORKERFS: { node_ops: object; stream_ops: { llseek: unknown } } };
+  lookupPath(path: string): { node: EmscriptenNode & { contents: Record<string, EmscriptenNode> } };
+  createNode(parent: EmscriptenNode, name: string, mode: number, rdev: number): EmscriptenNode;
+}
+
+/**
+ * `length` bytes of the host file open as `fd`, from `offset`, as a read-only file in h5wasm's file system: HDF5's reads
+ * go straight from the descriptor into its heap, so the file is never held in memory whole. The node is the only thing
+ * the descriptor exposes; no other host path is reachable from HDF5 (external links and files still resolve in MEMFS).
+ */
+function openFile(fd: number, offset: number, length: number, file: string, limits: ReaderLimits): { session: number; snapshot: Hdf5Snapshot } {
+  const fs = module.FS as unknown as EmscriptenFs;
+  const name = `roundtrip-${randomUUID()}.h5`;
+  const root = fs.lookupPath('/').node;
+  const node = fs.createNode(root, name, 0o100444, 0);
+  const { node_ops, stream_ops } = fs.filesystems.WORKERFS; // getattr from node.size, llseek against it
+  node.node_ops = node_ops;
+  node.stream_ops = {
+    llseek: stream_ops.llseek,
+    read(_stream: unknown, heap: Uint8Array, at: number, count: number, position: number): number {
+      if (position >= length) return 0;
+      return readSync(fd, heap, at, Math.min(count, length - position), offset + position);
+    },
+    write(): never {
+      throw new FormatError('HDF5_CORRUPT', `${file}: HDF5 tried to write to a file opened read-only`, { file });
+    },
+  };
+  node.size = length;
+  node.contents = {};
+  node.atime = node.mtime = node.ctime = Date.now();
+  root.contents[name] = node;
+  return openMemoryPath(`/${name}`, file, limits);
+}
+
+function openMemoryPath(memoryPath: string, file: string, limits: ReaderLimits): { session: number; snapshot: Hdf5Snapshot } {
   let handle: H5File;
   try {
     handle = new h5wasm.File(memoryPath, 'r');
@@ -332,6 +383,10 @@ function handle(request: Hdf5Request): { response: Hdf5Response; transfer: Array
     const opened = open(new Uint8Array(request.bytes, request.byteOffset, request.byteLength), request.file, request.limits);
     return { response: { id: request.id, ok: true, ...opened }, transfer: [] };
   }
+  if (request.kind === 'open-file') {
+    const opened = openFile(request.fd, request.offset, request.length, request.file, request.limits);
+    return { response: { id: request.id, ok: true, ...opened }, transfer: [] };
+  }
   if (request.kind === 'read') {
     const session = sessions.get(request.session);
     if (!session)
@@ -352,7 +407,7 @@ parentPort!.on('message', (request: Hdf5Request) => {
     parentPort!.postMessage(response, transfer);
   } catch (error) {
     const typed = error instanceof FormatError;
-    const file = request.kind === 'open' || request.kind === 'read' ? request.file : '(hdf5)';
+    const file = request.kind === 'close' ? '(hdf5)' : request.file;
     const limited = growthRefused && !(typed && error.code !== 'HDF5_CORRUPT');
     const reported = limited
       ? new FormatError(

@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withHdf5File, withHdf5Path } from './hdf5.ts';
+import { withHdf5File, withHdf5Path, withHdf5Range } from './hdf5.ts';
 import { hashTensor } from './tensor-hash.ts';
 import { HAS_PYTHON, makeTempDir, PYTHON_TRUTH_HELPERS, runPython, type TruthWeight } from './test-support.ts';
 import { resolveLimits } from './types.ts';
@@ -124,6 +124,34 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
       expect(h5.kindOf('/real/data')).toBe('dataset');
       expect(() => h5.kindOf('/soft/data')).toThrow(expect.objectContaining({ code: 'HDF5_SOFT_LINK' }));
       expect(() => h5.datasetPaths('/')).toThrow(expect.objectContaining({ code: 'HDF5_SOFT_LINK' }));
+    });
+  });
+
+  it('reads an HDF5 file stored at an offset inside another file, from disk (withHdf5Range)', async () => {
+    const inner = await readFile(join(dir, 'blocks.h5'));
+    const wrapped = join(dir, 'wrapped.bin');
+    await writeFile(wrapped, Buffer.concat([Buffer.alloc(1000, 7), inner, Buffer.alloc(77, 9)]));
+    const received = await withHdf5Range(wrapped, 1000, inner.byteLength, (h5) =>
+      Promise.all(
+        h5.datasetPaths('/').map(async (path) => {
+          const tensor = await h5.readDataset(path, limits);
+          return { path, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) };
+        }),
+      ),
+    );
+    const byPath = (a: TruthWeight, b: TruthWeight): number => a.path.localeCompare(b.path);
+    expect(received.sort(byPath)).toEqual([...blocksTruth].sort(byPath));
+    // A range cut short is a truncated file to HDF5, never a read of the bytes after it.
+    await expect(
+      withHdf5Range(wrapped, 1000, inner.byteLength - 4096, (h5) => Promise.all(h5.datasetPaths('/').map((path) => h5.readDataset(path, limits)))),
+    ).rejects.toMatchObject({
+      code: 'HDF5_CORRUPT',
+    });
+  });
+
+  it('refuses external links from a file read from disk too, whose target sits beside it on the host', async () => {
+    await withHdf5Path(join(dir, 'external.h5'), (h5) => {
+      expect(() => h5.datasetPaths('/')).toThrow(expect.objectContaining({ code: 'HDF5_EXTERNAL_LINK' }));
     });
   });
 

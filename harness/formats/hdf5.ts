@@ -12,8 +12,10 @@
  * build is compiled with NODERAWFS, where every HDF5 path is a real path. In MEMFS an external link, a virtual
  * dataset or external raw storage cannot reach any file of the host, whatever the artifact says.
  *
- * Memory: the in-memory file is the one copy of the file's bytes (transferred to the worker, never copied into MEMFS),
- * datasets are read in bounded blocks straight into their output tensors, which are transferred back.
+ * Memory: a file on disk (or an uncompressed member of one) is read by HDF5 on demand through a descriptor, as a
+ * single read-only node in MEMFS that reaches nothing else of the host; bytes already in memory become the in-memory
+ * file itself (transferred to the worker, never copied into MEMFS). Datasets are read in bounded blocks straight into
+ * their output tensors, which are transferred back.
  */
 import { open } from 'node:fs/promises';
 import type { Worker } from 'node:worker_threads';
@@ -245,8 +247,9 @@ export async function withHdf5File<T>(
 }
 
 /**
- * Open the HDF5 file at `path` as {@link withHdf5File} does, reading it from disk in chunks into the one buffer the
- * in-memory file then owns. `file` (default `path`) is the label errors quote.
+ * Open the HDF5 file at `path` as {@link withHdf5File} does, but from disk: the worker's HDF5 reads the file through a
+ * descriptor this function owns, on demand, so the file is never held in memory whole (only the datasets read).
+ * `file` (default `path`) is the label errors quote.
  */
 export async function withHdf5Path<T>(
   path: string,
@@ -254,22 +257,33 @@ export async function withHdf5Path<T>(
   file: string = path,
   limits: ReaderLimits = resolveLimits(),
 ): Promise<T> {
-  return withHdf5File(await readFileInChunks(path), file, use, limits);
+  return withHdf5Range(path, 0, undefined, use, file, limits);
 }
 
-/** The bytes of `path` in one buffer of exactly its size, filled a chunk at a time (ready for {@link withHdf5File}). */
-export async function readFileInChunks(path: string): Promise<Uint8Array> {
+/**
+ * {@link withHdf5Path} over `length` bytes of `path` from `offset` (all of the rest when `length` is undefined): an
+ * HDF5 file stored inside another file, such as an uncompressed zip member.
+ */
+export async function withHdf5Range<T>(
+  path: string,
+  offset: number,
+  length: number | undefined,
+  use: (h5: Hdf5File) => T | Promise<T>,
+  file: string = path,
+  limits: ReaderLimits = resolveLimits(),
+): Promise<T> {
   const handle = await open(path, 'r');
   try {
-    const { size } = await handle.stat();
-    const bytes = new Uint8Array(size);
-    let filled = 0;
-    while (filled < size) {
-      const { bytesRead } = await handle.read(bytes, filled, Math.min(FILE_CHUNK_BYTES, size - filled), filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
+    const size = length ?? Math.max(0, (await handle.stat()).size - offset);
+    const worker = hdf5Worker(limits.hdf5MemoryMb);
+    const opened = await ask(worker, { kind: 'open-file', file, fd: handle.fd, offset, length: size, limits }, [], limits, file);
+    const h5 = new Hdf5File(worker, opened.session!, opened.snapshot!, limits);
+    try {
+      return await use(h5);
+    } finally {
+      // Answered before the descriptor closes: HDF5 never reads through a descriptor that may be reused.
+      if (worker.alive) await ask(worker, { kind: 'close', session: opened.session! }, [], limits, file).catch(() => undefined);
     }
-    return filled === size ? bytes : bytes.slice(0, filled); // shrank while being read: HDF5 reports the truncation
   } finally {
     await handle.close();
   }

@@ -4,7 +4,7 @@ import { extname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { FormatError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
-import { withHdf5File } from './hdf5.ts';
+import { type Hdf5File, withHdf5File, withHdf5Range } from './hdf5.ts';
 import { parseBoundedJson } from './json.ts';
 import { kerasDeclaredInputs } from './declared-inputs.ts';
 import { parseNpy } from './npy.ts';
@@ -63,17 +63,17 @@ async function readOpenArchive(archive: ZipArchive, path: string, limits: Reader
 
 async function readWeights(archive: ZipArchive, path: string, limits: ReaderLimits): Promise<Map<string, Tensor>> {
   if (archive.entries.has(WEIGHTS_H5_ENTRY)) {
-    // The inflated member becomes the in-memory HDF5 file itself: the weights' bytes are held once before decoding.
-    return withHdf5File(
-      await archive.read(WEIGHTS_H5_ENTRY),
-      `${path}!${WEIGHTS_H5_ENTRY}`,
-      async (h5) => {
-        const weights = new Map<string, Tensor>();
-        for (const datasetPath of h5.datasetPaths('/')) weights.set(datasetPath, await h5.readDataset(datasetPath, limits));
-        return weights;
-      },
-      limits,
-    );
+    const label = `${path}!${WEIGHTS_H5_ENTRY}`;
+    const readAll = async (h5: Hdf5File): Promise<Map<string, Tensor>> => {
+      const weights = new Map<string, Tensor>();
+      for (const datasetPath of h5.datasetPaths('/')) weights.set(datasetPath, await h5.readDataset(datasetPath, limits));
+      return weights;
+    };
+    // Keras stores the member uncompressed: HDF5 then reads it straight from the archive file, never held whole.
+    const stored = await archive.storedRange(WEIGHTS_H5_ENTRY);
+    if (stored) return withHdf5Range(stored.path, stored.offset, stored.length, readAll, label, limits);
+    // Deflated, or an archive in memory: the inflated member becomes the in-memory HDF5 file itself.
+    return withHdf5File(await archive.read(WEIGHTS_H5_ENTRY), label, readAll, limits);
   }
   if (archive.entries.has(WEIGHTS_NPZ_ENTRY)) return readNpzWeights(archive, path, limits);
   // A model without variables (e.g. only Reshape layers) still gets an empty weights file from Keras; its absence is odd but not an error.

@@ -3,13 +3,13 @@
  * `{"metadata": {"total_size": …}, "weight_map": {"/layers/dense/vars": ["model_00000.weights.h5", …]}}` and shard
  * files beside it (keras `saving_lib.ShardedH5IOStore`). Each shard is an ordinary `.weights.h5`.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { constants, readdirSync, statSync } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { FormatError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
-import { readFileInChunks, withHdf5File } from './hdf5.ts';
+import { withHdf5Path } from './hdf5.ts';
 import { parseBoundedJson } from './json.ts';
 import { readWeightsH5Contents } from './keras-weights-h5.ts';
 import { compareTensor, compareWeights, json } from './truth.ts';
@@ -89,9 +89,8 @@ export async function readKerasWeightsSharded(path: string, options: ReadOptions
   const shardOf: Record<string, string> = {};
   for (const shard of shardNames) {
     const shardPath = join(directory, shard);
-    let bytes: Uint8Array;
     try {
-      bytes = await readFileInChunks(shardPath);
+      await access(shardPath, constants.R_OK);
     } catch (cause) {
       throw new FormatError(
         'WEIGHTS_SHARD_MISSING',
@@ -99,7 +98,7 @@ export async function readKerasWeightsSharded(path: string, options: ReadOptions
         { file: indexPath, cause },
       );
     }
-    const found = await withHdf5File(bytes, shardPath, (h5) => readWeightsH5Contents(h5, limits), limits);
+    const found = await withHdf5Path(shardPath, (h5) => readWeightsH5Contents(h5, limits), shardPath, limits);
     for (const [key, tensor] of found?.weights ?? []) {
       if (weights.has(key)) {
         throw new FormatError(

@@ -61,6 +61,26 @@ describe('ZipArchive over a file handle', () => {
     });
   });
 
+  it('locates a stored member in the archive file after checking its CRC-32; deflated members and archives in memory have no range', async () => {
+    const file = join(dir, 'members.zip');
+    const bytes = new Uint8Array(await readFile(file));
+    await ZipArchive.withFile(file, limits, async (archive) => {
+      const range = await archive.storedRange('stored.bin');
+      expect(range).toMatchObject({ path: file, length: big.byteLength });
+      expect(sameBytes(bytes.subarray(range!.offset, range!.offset + range!.length), big)).toBe(true);
+      expect(await archive.storedRange('deflated.bin')).toBeUndefined();
+    });
+    expect(await (await ZipArchive.open(bytes, 'members.zip', limits)).storedRange('stored.bin')).toBeUndefined();
+    // One flipped byte of the stored data: the range is refused, as read() refuses the member.
+    const range = await ZipArchive.withFile(file, limits, (archive) => archive.storedRange('stored.bin'));
+    bytes[range!.offset + 12345]! ^= 0x40;
+    const damaged = join(dir, 'stored-flipped.zip');
+    await writeFile(damaged, bytes);
+    await ZipArchive.withFile(damaged, limits, async (archive) => {
+      await expect(archive.storedRange('stored.bin')).rejects.toMatchObject({ code: 'ZIP_CORRUPT', message: expect.stringContaining('CRC-32 is') });
+    });
+  });
+
   it('refuses a member whose CRC-32 does not match, naming both values', async () => {
     const bytes = new Uint8Array(await readFile(join(dir, 'members.zip')));
     const view = new DataView(bytes.buffer);

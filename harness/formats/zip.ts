@@ -32,6 +32,8 @@ export interface ZipEntry {
 /** Where an archive's bytes live: a buffer in memory or an open file, read at offsets. */
 interface ZipSource {
   readonly byteLength: number;
+  /** The file on disk, for a source opened from a path. */
+  readonly path?: string;
   /** Fill `target` from byte `position`; fewer bytes only at the end of the source. */
   readInto(target: Uint8Array, position: number): Promise<number>;
   close(): Promise<void>;
@@ -55,6 +57,7 @@ async function fileSource(path: string): Promise<ZipSource> {
     const { size } = await handle.stat();
     return {
       byteLength: size,
+      path,
       readInto: async (target, position) => {
         let filled = 0;
         while (filled < target.byteLength) {
@@ -165,6 +168,49 @@ export class ZipArchive {
    * copy: stored data is read straight into it, deflated data is inflated into it chunk by chunk.
    */
   async read(name: string): Promise<Uint8Array> {
+    const { entry, dataStart, bad } = await this.#locate(name);
+    const source = this.#source;
+    const content = new Uint8Array(entry.uncompressedSize);
+    let length: number;
+    if (entry.method === 0) {
+      length = await source.readInto(content, dataStart);
+    } else {
+      try {
+        length = await inflateInto(source, dataStart, entry.compressedSize, content);
+      } catch (cause) {
+        throw cause instanceof FormatError ? cause : bad(`does not inflate to its declared ${entry.uncompressedSize} bytes`, cause);
+      }
+    }
+    if (length !== entry.uncompressedSize) throw bad(`holds ${length} bytes, central directory declares ${entry.uncompressedSize}`);
+    const crc = crc32(content);
+    if (crc !== entry.crc32) throw bad(`CRC-32 is ${hex32(crc)}, central directory declares ${hex32(entry.crc32)}`);
+    return content;
+  }
+
+  /**
+   * Where a stored (uncompressed) entry's bytes lie in the archive file, after checking them against the entry's
+   * CRC-32 a chunk at a time: a reader can then take the member straight from the file. Undefined for a deflated entry
+   * or an archive held in memory (use {@link ZipArchive.read}).
+   */
+  async storedRange(name: string): Promise<{ path: string; offset: number; length: number } | undefined> {
+    const source = this.#source;
+    if (source.path === undefined || this.entries.get(name)?.method !== 0) return undefined;
+    const { entry, dataStart, bad } = await this.#locate(name);
+    const chunk = new Uint8Array(Math.min(READ_CHUNK_BYTES * 8, entry.uncompressedSize));
+    let crc = 0;
+    for (let done = 0; done < entry.uncompressedSize; ) {
+      const view = chunk.subarray(0, Math.min(chunk.byteLength, entry.uncompressedSize - done));
+      const got = await source.readInto(view, dataStart + done);
+      if (got !== view.byteLength) throw bad(`holds ${done + got} bytes, central directory declares ${entry.uncompressedSize}`);
+      crc = crc32(view, crc);
+      done += got;
+    }
+    if (crc !== entry.crc32) throw bad(`CRC-32 is ${hex32(crc)}, central directory declares ${hex32(entry.crc32)}`);
+    return { path: source.path, offset: dataStart, length: entry.uncompressedSize };
+  }
+
+  /** Entry `name`'s checked local header: where its data starts, and how to word an error about it. */
+  async #locate(name: string): Promise<{ entry: ZipEntry; dataStart: number; bad: (message: string, cause?: unknown) => FormatError }> {
     const entry = this.entries.get(name);
     const file = this.file;
     if (entry === undefined) throw new FormatError('ZIP_ENTRY_MISSING', `${file}: no entry ${name}`, { file });
@@ -190,21 +236,7 @@ export class ZipArchive {
     if (entry.method === 8 && entry.uncompressedSize > entry.compressedSize * MAX_DEFLATE_RATIO + 1024) {
       throw bad(`declares ${entry.uncompressedSize} bytes uncompressed from ${entry.compressedSize} deflated; deflate expands at most ${MAX_DEFLATE_RATIO}:1`);
     }
-    const content = new Uint8Array(entry.uncompressedSize);
-    let length: number;
-    if (entry.method === 0) {
-      length = await source.readInto(content, dataStart);
-    } else {
-      try {
-        length = await inflateInto(source, dataStart, entry.compressedSize, content);
-      } catch (cause) {
-        throw cause instanceof FormatError ? cause : bad(`does not inflate to its declared ${entry.uncompressedSize} bytes`, cause);
-      }
-    }
-    if (length !== entry.uncompressedSize) throw bad(`holds ${length} bytes, central directory declares ${entry.uncompressedSize}`);
-    const crc = crc32(content);
-    if (crc !== entry.crc32) throw bad(`CRC-32 is ${hex32(crc)}, central directory declares ${hex32(entry.crc32)}`);
-    return content;
+    return { entry, dataStart, bad };
   }
 }
 
@@ -339,7 +371,7 @@ async function readCentralDirectory(source: ZipSource, file: string): Promise<Zi
   return entries;
 }
 
-const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, byte) => {
   let crc = byte;
@@ -347,10 +379,10 @@ const CRC_TABLE = Array.from({ length: 256 }, (_, byte) => {
   return crc >>> 0;
 });
 
-/** CRC-32 (IEEE), as zip stores it; zlib's native one where Node has it (20.15+), else a table. */
-export function crc32(bytes: Uint8Array): number {
-  if (nativeCrc32 !== undefined) return nativeCrc32(bytes);
-  let crc = 0xffffffff;
+/** CRC-32 (IEEE), as zip stores it, continuing from `value` (the CRC of the bytes before); zlib's native one where Node has it (20.15+), else a table. */
+export function crc32(bytes: Uint8Array, value = 0): number {
+  if (nativeCrc32 !== undefined) return nativeCrc32(bytes, value);
+  let crc = (value ^ 0xffffffff) >>> 0;
   for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
