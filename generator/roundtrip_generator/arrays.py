@@ -35,13 +35,32 @@ def write_array(path: Path, array: np.ndarray, file: str) -> dict:
 
 
 def read_array(path: Path, entry: dict) -> np.ndarray:
-    """Inverse of ``write_array``: bfloat16 comes back as ml_dtypes.bfloat16, strings as bytes."""
+    """Inverse of ``write_array``: bfloat16 comes back as ml_dtypes.bfloat16, strings as bytes.
+
+    The file must hold what the manifest entry declares (dtype, storage, shape): a reference whose bytes and
+    declaration disagree is refused, never compared in either's terms.
+    """
     stored = np.load(path, allow_pickle=False)
     if entry.get("dtype") == "bfloat16":
         import ml_dtypes
 
-        return stored.view(ml_dtypes.bfloat16)
-    return stored
+        array = stored.view(ml_dtypes.bfloat16) if stored.dtype == np.uint16 else stored
+    else:
+        array = stored
+    problems = []
+    if "storage" in entry and stored.dtype.str.lstrip("|<>=") != np.dtype(entry["storage"]).str.lstrip("|<>="):
+        problems.append(f"stored as {stored.dtype.str.lstrip('|<>=')}, the manifest says storage {entry['storage']}")
+    if "dtype" in entry and dtype_name(array) != entry["dtype"]:
+        problems.append(f"dtype {dtype_name(array)}, the manifest says {entry['dtype']}")
+    if "shape" in entry and list(array.shape) != list(entry["shape"]):
+        problems.append(f"shape {list(array.shape)}, the manifest says {list(entry['shape'])}")
+    if problems:
+        raise ReferenceArrayMismatch(f"{entry.get('file', path.name)}: {'; '.join(problems)}")
+    return array
+
+
+class ReferenceArrayMismatch(ValueError):
+    """A reference array whose file and manifest entry disagree."""
 
 
 def _to_bytes(item) -> bytes:

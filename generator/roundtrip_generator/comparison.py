@@ -1,10 +1,18 @@
-"""Reload outputs against reference outputs: numpy ``assert_allclose`` at the case's default tolerance."""
+"""Reload outputs against reference outputs: equal dtypes, then numpy ``assert_allclose`` at the case's tolerance.
+
+``assert_allclose`` ignores dtypes (it compares values), so the dtype is checked first: a reloaded output must have
+the reference's dtype exactly, by the case vocabulary's name (every string kind is ``string``). Python reloads the
+artifact with the Keras and TensorFlow that wrote the reference, so no difference is legitimate here; the runtimes
+that cannot hold a dtype declare it in the harness's dtype table (``harness/compare/dtype-table.ts``).
+"""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+
+from .arrays import dtype_name
 
 
 def compare_outputs(expected: dict[str, np.ndarray], actual: dict[str, np.ndarray], tolerance: dict) -> dict:
@@ -18,6 +26,10 @@ def compare_outputs(expected: dict[str, np.ndarray], actual: dict[str, np.ndarra
         received = np.asarray(actual[name])
         if received.shape != reference.shape:
             problems.append(f"{name}: shape {list(received.shape)}, expected {list(reference.shape)}")
+            continue
+        problem = dtype_problem(name, reference, received)
+        if problem:
+            problems.append(problem)
             continue
         if reference.dtype.kind in "SUOb":
             if not np.array_equal(received, reference):
@@ -37,6 +49,14 @@ def compare_outputs(expected: dict[str, np.ndarray], actual: dict[str, np.ndarra
         "message": "; ".join(problems) if problems else "outputs match within rtol/atol",
         "maxAbsDiff": max(differences) if differences else None,
     }
+
+
+def dtype_problem(name: str, reference: np.ndarray, received: np.ndarray) -> str | None:
+    """A message when ``received`` does not have the reference's dtype, else None."""
+    wanted, got = dtype_name(reference), dtype_name(received)
+    if wanted == got:
+        return None
+    return f"{name}: dtype {got}, expected {wanted} (the reference's dtype; dtypes must match exactly)"
 
 
 def _max_abs_difference(reference: np.ndarray, received: np.ndarray) -> float | None:

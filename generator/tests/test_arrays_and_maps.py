@@ -1,16 +1,17 @@
-"""Fast checks (no TensorFlow): .npy storage of bfloat16 and strings, signature maps, string hashing."""
+"""Fast checks (no TensorFlow): .npy storage of bfloat16 and strings, output comparison, signature maps, hashing."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 import unittest
 from pathlib import Path
 
 import ml_dtypes
 import numpy as np
-
-from roundtrip_generator.arrays import read_array, write_array
+from roundtrip_generator.arrays import ReferenceArrayMismatch, read_array, write_array
+from roundtrip_generator.comparison import compare_outputs
 from roundtrip_generator.signature_maps import map_inputs, map_outputs
 from roundtrip_generator.weight_truth import hash_strings
 
@@ -29,6 +30,36 @@ class ArrayStorage(unittest.TestCase):
         with tempfile.TemporaryDirectory() as folder:
             entry = write_array(Path(folder) / "s.npy", array, "inputs/s.npy")
             self.assertEqual((entry["dtype"], entry["storage"]), ("string", "S3"))
+
+    def test_a_file_that_is_not_what_its_entry_declares_is_refused(self):
+        with tempfile.TemporaryDirectory() as folder:
+            entry = write_array(Path(folder) / "y.npy", np.zeros((2, 3), np.float32), "outputs/y.npy")
+            for declared, message in (
+                ({"dtype": "float64"}, "dtype float32, the manifest says float64"),
+                ({"shape": [3, 2]}, "shape [2, 3], the manifest says [3, 2]"),
+            ):
+                with self.assertRaisesRegex(ReferenceArrayMismatch, re.escape(message)):
+                    read_array(Path(folder) / "y.npy", {**entry, **declared})
+
+
+class OutputComparison(unittest.TestCase):
+    TOLERANCE = {"rtol": 1e-6, "atol": 1e-6}
+
+    def test_equal_values_in_another_dtype_fail(self):
+        # assert_allclose alone would pass these: it compares values, never dtypes.
+        reference = np.array([0.5, -1.25], np.float64)
+        result = compare_outputs({"y": reference}, {"y": reference.astype(np.float32)}, self.TOLERANCE)
+        self.assertEqual(result["status"], "fail")
+        self.assertIn("y: dtype float32, expected float64", result["message"])
+
+    def test_the_same_dtype_within_tolerance_passes(self):
+        reference = np.array([0.5, -1.25], np.float32)
+        result = compare_outputs({"y": reference}, {"y": reference + np.float32(1e-7)}, self.TOLERANCE)
+        self.assertEqual(result["status"], "pass")
+
+    def test_every_string_kind_is_one_dtype(self):
+        result = compare_outputs({"s": np.array([b"ab"])}, {"s": np.array([b"ab"], dtype=object)}, self.TOLERANCE)
+        self.assertEqual(result["status"], "pass")
 
 
 class SignatureMaps(unittest.TestCase):

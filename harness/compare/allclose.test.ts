@@ -221,11 +221,11 @@ describe('shapes and dtypes', () => {
     expect(formatMismatchReport(failing.report!)).toMatch(/Compared after dtype coercion int64 → int32 \(tfjs-node-savedmodel\)$/);
   });
 
-  it('downcasts a float64 reference only where the table declares it', () => {
+  it('never lets a float32 output stand for a float64 reference, whatever the runtime', () => {
     const desired = f64([0.1, 1 / 3]);
     const actual = f32([0.1, 1 / 3]);
-    const comparison = compareAllClose(actual, desired, exact, { dtypeRule: dtypeRuleFor('tfjs-node-savedmodel', 'float64') });
-    expect(comparison).toMatchObject({ pass: true, coercion: 'float64 → float32 (tfjs-node-savedmodel, lossy downcast of the reference)' });
+    const tfjs = compareAllClose(actual, desired, exact, { dtypeRule: dtypeRuleFor('tfjs-keras', 'float64') });
+    expect(tfjs).toMatchObject({ pass: false, kind: 'dtype-mismatch', report: { reason: expect.stringMatching(/^tfjs-keras: tfjs has no float64 dtype/) } });
     expect(compareAllClose(actual, desired, exact, { dtypeRule: dtypeRuleFor('onnxruntime-node', 'float64') }).kind).toBe('dtype-mismatch');
   });
 

@@ -6,10 +6,17 @@ describe('dtypeRuleFor', () => {
   it('reads the declared tfjs-node facts', () => {
     expect(dtypeRuleFor('tfjs-node-savedmodel', 'int64')).toMatchObject({ kind: 'coerce', delivers: 'int32', compareAs: 'int64', lossy: false });
     expect(dtypeRuleFor('tfjs-node-savedmodel', 'uint8')).toMatchObject({ kind: 'coerce', delivers: 'int32', compareAs: 'int32', lossy: false });
-    expect(dtypeRuleFor('tfjs-node-savedmodel', 'float64')).toMatchObject({ kind: 'coerce', delivers: 'float32', compareAs: 'float32', lossy: true });
+    expect(dtypeRuleFor('tfjs-node-savedmodel', 'float64').kind).toBe('unsupported');
     expect(dtypeRuleFor('tfjs-node-savedmodel', 'float16').kind).toBe('unsupported');
     expect(dtypeRuleFor('tfjs-node-savedmodel', 'bfloat16').kind).toBe('unsupported');
     expect(dtypeRuleFor('tfjs-node-savedmodel', 'float32')).toEqual({ kind: 'exact', runtime: 'tfjs-node-savedmodel', desired: 'float32' });
+  });
+
+  it('declares no lossy coercion: what a runtime returns instead of a reference dtype must hold its values', () => {
+    const lossy = Object.entries(RUNTIME_DTYPE_TABLE).flatMap(([runtime, entries]) =>
+      entries.filter((entry) => 'lossy' in entry && entry.lossy).map((entry) => `${runtime}: ${entry.desired}`),
+    );
+    expect(lossy).toEqual([]);
   });
 
   it('keeps int64 exact for onnxruntime-node and anything undeclared exact', () => {

@@ -3,8 +3,9 @@ import { lstat, mkdir, mkdtemp, readFile, rename, rm, symlink } from 'node:fs/pr
 import path from 'node:path';
 import type { FormatName } from '../cases/types.ts';
 import { GoldenError } from '../errors.ts';
+import { readNpy } from '../formats/npy.ts';
 import { cachedObjectDirectory, goldenRootOf, isArtifactCache } from './cache.ts';
-import type { DType } from '../tensor.ts';
+import type { DType, Tensor } from '../tensor.ts';
 import type { SignatureSpec } from '../formats/types.ts';
 
 /** One reference array on disk (DEVELOPERS.md, "Golden layout"). */
@@ -66,6 +67,28 @@ export interface GoldenManifest {
    * the generator; checked before any verdict (golden-integrity.ts). Absent in manifests of older generators.
    */
   files?: GoldenFileRecord[];
+}
+
+/** Code of the error when a reference array's `.npy` does not hold the dtype and shape its manifest entry declares. */
+export const GOLDEN_ARRAY_MISMATCH = 'GOLDEN_ARRAY_MISMATCH';
+
+/**
+ * Read one reference array, refusing a file whose dtype or shape is not what the manifest declares: a verdict is
+ * computed against the bytes, and the bytes and their declaration must agree (a float64 `.npy` declared float32, or
+ * the reverse, is neither).
+ */
+export async function readGoldenArray(caseDirectory: string, array: GoldenArray): Promise<Tensor> {
+  const file = path.join(caseDirectory, array.file);
+  const tensor = await readNpy(file, array.storage ? { trueDtype: array.dtype } : {});
+  const problems = [
+    ...(tensor.dtype === array.dtype ? [] : [`dtype ${tensor.dtype}, the manifest declares ${array.dtype}`]),
+    ...(JSON.stringify(tensor.shape) === JSON.stringify(array.shape)
+      ? []
+      : [`shape ${JSON.stringify(tensor.shape)}, the manifest declares ${JSON.stringify(array.shape)}`]),
+  ];
+  if (problems.length > 0)
+    throw new GoldenError(GOLDEN_ARRAY_MISMATCH, `${file}: reference "${array.name}" holds ${problems.join('; ')}`, { file, phase: 'read' });
+  return tensor;
 }
 
 /** `root` defaults to the environment's own golden root (goldenRootOf: golden/ or the artifact cache). */

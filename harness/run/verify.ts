@@ -8,9 +8,8 @@ import { dtypeRuleFor } from '../compare/dtype-table.ts';
 import { formatMismatchReport } from '../compare/mismatch-report.ts';
 import { RoundtripError, serializeError, type SerializedError } from '../errors.ts';
 import { planArtifactRuns, readArtifact } from '../formats/registry.ts';
-import { readNpy } from '../formats/npy.ts';
 import { checkCaseIntegrityShared, GOLDEN_INTEGRITY_MISMATCH, integrityError } from '../generator/golden-integrity.ts';
-import { goldenCaseDirectory, readGoldenManifest, type GoldenArray, type GoldenArtifact, type GoldenManifest } from '../generator/golden.ts';
+import { goldenCaseDirectory, readGoldenArray, readGoldenManifest, type GoldenArtifact, type GoldenManifest } from '../generator/golden.ts';
 import { customObjectsForBuilder } from '../custom-objects/builders.ts';
 import { isUnsupportedError, RUNTIME_LOADERS } from '../runtimes/registry.ts';
 import type { PlannedCheck } from '../cases/plan-checks.ts';
@@ -52,10 +51,6 @@ function result(planned: PlannedCheck, fields: Omit<CheckResult, 'environment' |
 function errorResult(planned: PlannedCheck, error: unknown, fallbackPhase: CheckResult['phase'], seconds = 0): CheckResult {
   const serialized = serializeError(error);
   return result(planned, { verdict: 'error', phase: serialized.phase ?? fallbackPhase, error: serialized }, seconds);
-}
-
-async function readGoldenArray(caseDirectory: string, array: GoldenArray): Promise<Tensor> {
-  return readNpy(path.join(caseDirectory, array.file), array.storage ? { trueDtype: array.dtype } : {});
 }
 
 /** Run one planned check and apply the expectations. Never throws: every failure is a verdict. */

@@ -40,13 +40,10 @@ export type RuntimeDefinition =
 const TFJS_OUTPUT_DTYPES: readonly DtypeTableEntry[] = [
   { desired: 'int64', delivers: 'int32', compareAs: 'int64', lossy: false, reason: 'tfjs has no int64 dtype: int64 inputs and outputs are int32 tensors' },
   { desired: 'uint8', delivers: 'int32', compareAs: 'int32', lossy: false, reason: 'tfjs has no uint8 dtype: uint8 inputs and outputs are int32 tensors' },
-  {
-    desired: 'float64',
-    delivers: 'float32',
-    compareAs: 'float32',
-    lossy: true,
-    reason: 'tfjs has no float64 dtype: the float64 reference is rounded to float32 before comparing',
-  },
+  // No lossy allowance: a float32 output never stands for a float64 reference. tfjs-node's SavedModel loader and
+  // tfjs-keras refuse a float64 model before running; anything else reaching here (a converted float64 model, or a
+  // reference that misstates the model's dtype) is this dtype mismatch, never a pass.
+  { desired: 'float64', unsupported: true, reason: 'tfjs has no float64 dtype: a float32 output cannot stand for a float64 reference' },
   { desired: 'float16', unsupported: true, reason: 'tfjs has no float16 dtype' },
   { desired: 'bfloat16', unsupported: true, reason: 'tfjs has no bfloat16 dtype' },
 ];
