@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from .manifest import MANIFEST_DIGEST_FILE
+
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
@@ -26,9 +28,17 @@ def describe_files(artifact: Path) -> list[dict]:
 
 
 def describe_case_files(case_dir: Path, manifest_name: str) -> list[dict]:
-    """Every file of a case folder but the manifest itself (which holds this list), by path relative to the folder."""
+    """Every file of a case folder but the manifest (which holds this list) and its digest, by relative path."""
+    left_out = {manifest_name, MANIFEST_DIGEST_FILE}
     return [
         {"path": file.relative_to(case_dir).as_posix(), "sha256": sha256_file(file), "size": file.stat().st_size}
         for file in sorted(case_dir.rglob("*"), key=lambda candidate: candidate.relative_to(case_dir).as_posix())
-        if file.is_file() and file.relative_to(case_dir).as_posix() != manifest_name
+        if file.is_file() and file.relative_to(case_dir).as_posix() not in left_out
     ]
+
+
+def write_manifest_digest(case_dir: Path, manifest_name: str) -> None:
+    """``manifest.sha256`` (``sha256sum -c`` reads it) for the manifest's bytes as written: the harness refuses a
+    manifest edited afterwards before any verdict."""
+    line = f"{sha256_file(case_dir / manifest_name)}  {manifest_name}\n"
+    (case_dir / MANIFEST_DIGEST_FILE).write_text(line, encoding="ascii")

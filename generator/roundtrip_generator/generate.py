@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from .arrays import write_array
-from .file_digest import describe_case_files, describe_files
+from .file_digest import describe_case_files, describe_files, write_manifest_digest
 from .formats import FORMATS
 from .forward_pass import output_names, run_keras_model
 from .input_generation import generate_inputs
@@ -52,6 +52,7 @@ def generate_case(case: dict, request: dict, out_dir: Path) -> dict:
     # Last, once nothing else is written: the harness checks every file against this list before any verdict.
     manifest["files"] = describe_case_files(out_dir, MANIFEST_FILE)
     write_json(out_dir / MANIFEST_FILE, manifest)
+    write_manifest_digest(out_dir, MANIFEST_FILE)
     return manifest
 
 

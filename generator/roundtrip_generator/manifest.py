@@ -7,6 +7,8 @@ from pathlib import Path
 
 SCHEMA_VERSION = 1
 MANIFEST_FILE = "manifest.json"
+# The manifest's own sha256 in ``sha256sum`` form, beside it: the manifest cannot list its own hash.
+MANIFEST_DIGEST_FILE = "manifest.sha256"
 CASE_FILE = "case.json"
 
 

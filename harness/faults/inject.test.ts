@@ -52,6 +52,57 @@ describe('injectFaults', () => {
     expect(renderFaultReport(report)).toMatch(/^detection: 5 of 5 faults that must be caught \(100\.0 %\)\nfalse flags: 0 of 1 within-tolerance faults\n/);
   }, 240_000);
 
+  it('catches an output re-declared float64 and every edit of manifest.json alone, consistent or stale', async () => {
+    const report = await injectFaults({
+      cases: cases.filter((spec) => spec.id === 'dense-mlp'),
+      environment: DEFAULT_ENVIRONMENT,
+      pool,
+      expectations: [],
+      only: ['dtype/', 'manifest/'],
+      pythonChecks: 'recorded',
+    });
+    const faults = [...new Set(report.outcomes.map((outcome) => outcome.fault))];
+    expect(faults).toEqual(['dtype/y/float64', 'manifest/y/declared-dtype', 'manifest/y/declared-shape', 'manifest/files/outputs/y.npy/removed']);
+    const float64 = byId(report, 'dtype/y/float64', 'consistent');
+    // The .npy and its declaration agree (float64), so only a comparison that holds dtypes exact can see it.
+    expect(float64.caughtBy).toEqual([
+      'keras × tfjs-keras: fail (shape-dtype-mismatch)',
+      'h5 × tfjs-keras: fail (shape-dtype-mismatch)',
+      'savedmodel × tfjs-node-savedmodel: fail (shape-dtype-mismatch)',
+      'onnx × onnxruntime-node: fail (shape-dtype-mismatch)',
+    ]);
+    expect(float64.caughtBy.some((by) => by.includes('golden-integrity'))).toBe(false);
+    for (const fault of ['manifest/y/declared-dtype', 'manifest/y/declared-shape', 'manifest/files/outputs/y.npy/removed']) {
+      for (const variant of ['consistent', 'stale-manifest']) {
+        const outcome = byId(report, fault, variant);
+        expect(outcome.caught, `${variant} ${fault}`).toBe(true);
+        expect(
+          outcome.caughtBy.every((by) => by.endsWith('error (golden-integrity)')),
+          outcome.caughtBy.join('\n'),
+        ).toBe(true);
+      }
+    }
+    expect(report).toMatchObject({ mustCatch: 8, caught: 8, falseFlags: 0 });
+  }, 240_000);
+
+  it('catches the float64 re-declaration in the Python reload rerun and in tfjs-keras, where numpy alone would pass it', async () => {
+    const report = await injectFaults({
+      cases: cases.filter((spec) => spec.id === 'saving-hook-custom-variable'),
+      environment: DEFAULT_ENVIRONMENT,
+      pool,
+      expectations: [],
+      only: ['dtype/'],
+      variants: ['consistent'],
+      pythonChecks: 'rerun',
+    });
+    expect(report.outcomes).toHaveLength(1);
+    expect(report.outcomes[0]!.caughtBy).toEqual([
+      'keras × python: fail (python-reload-mismatch)',
+      'keras × tfjs-keras: fail (shape-dtype-mismatch)',
+      'weights-h5 × python: fail (python-reload-mismatch)',
+    ]);
+  }, 240_000);
+
   it('sees an altered asset in a .keras archive through the reader check, with the manifest rewritten to match', async () => {
     const report = await injectFaults({
       cases: cases.filter((spec) => spec.id === 'saving-hook-custom-assets'),

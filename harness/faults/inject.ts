@@ -1,7 +1,8 @@
 /**
  * Fault injection: copy a golden case, plant one fault, verify the copy with every planned check, and say whether the
- * harness caught it. Each fault runs twice: as a consistent broken writer (the manifest's file hashes rewritten to the
- * altered bytes, so only the semantic checks can see it) and with the manifest left stale (integrity must see it).
+ * harness caught it. Each fault runs twice: as a consistent broken writer (the manifest's file hashes and its digest
+ * rewritten to the altered bytes, so only the semantic checks can see it) and with the manifest or its digest left
+ * stale (integrity must see it).
  */
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import type { Expectation } from '../cases/expectations.ts';
 import type { CaseSpec } from '../cases/types.ts';
 import { goldenCaseDirectory, readGoldenManifest } from '../generator/golden.ts';
-import { rewriteFileRecords } from '../generator/golden-integrity.ts';
+import { rewriteFileRecords, writeManifestDigest } from '../generator/golden-integrity.ts';
 import { GOLDEN_DIR } from '../paths.ts';
 import type { RuntimePool } from '../runtimes/pool.ts';
 import type { PythonCheckSource } from '../run/python-rerun.ts';
@@ -123,7 +124,7 @@ export async function injectFaults(options: FaultInjectionOptions): Promise<Faul
           const root = await copy(`${spec.id}-${variant}-${fault.id}`);
           const directory = goldenCaseDirectory(options.environment, spec.id, root);
           await fault.apply(directory);
-          if (variant === 'consistent') await rewriteFileRecords(directory);
+          if (variant === 'consistent') await (fault.edits === 'manifest' ? writeManifestDigest(directory) : rewriteFileRecords(directory));
           const checks = await verifyCopy(spec, options.environment, root, options);
           const caughtBy = checks
             .filter((check) => FAILING_VERDICTS.has(check.verdict) && !baseline.has(checkKey(check)))

@@ -13,7 +13,7 @@ import { runtimesForFormat } from '../runtimes/registry.ts';
 import type { Tensor } from '../tensor.ts';
 import { artifactLocations, editOnnxModel, editSavedModel, findStoredBytes, patchBytes, type ByteLocation } from './mutate.ts';
 
-export const FAULT_FAMILIES = ['output', 'input', 'weight', 'tensor-swap', 'asset', 'signature', 'dtype'] as const;
+export const FAULT_FAMILIES = ['output', 'input', 'weight', 'tensor-swap', 'asset', 'signature', 'dtype', 'manifest'] as const;
 export type FaultFamily = (typeof FAULT_FAMILIES)[number];
 
 /** One fault, planted into a copy of a case folder by `apply`. */
@@ -24,6 +24,11 @@ export interface Fault {
   description: string;
   /** `beyond`: must be caught; `within`: a consistent writer's data still within tolerance, must not be flagged. */
   severity: 'beyond' | 'within';
+  /**
+   * `manifest`: the fault is an edit of manifest.json alone, so a consistent writer rewrites only the manifest's
+   * digest (rewriting its file records would undo an edited `files`).
+   */
+  edits?: 'manifest';
   apply(caseDirectory: string): Promise<void>;
 }
 
@@ -344,6 +349,54 @@ async function signatureFaults(manifest: GoldenManifest): Promise<Fault[]> {
   return faults;
 }
 
+/** manifest.json edited after the generator wrote it: a declared dtype or shape, a file record dropped. */
+function manifestFaults(manifest: GoldenManifest): Fault[] {
+  const faults: Fault[] = [];
+  const output = manifest.outputs[0];
+  if (output) {
+    const otherDtype = output.dtype === 'float64' ? 'float32' : 'float64';
+    faults.push(
+      {
+        id: `manifest/${output.name}/declared-dtype`,
+        family: 'manifest',
+        severity: 'beyond',
+        edits: 'manifest',
+        description: `manifest.json: outputs "${output.name}" declared ${otherDtype} (${output.file} unchanged, ${output.dtype})`,
+        apply: (root) =>
+          editManifest(root, (edited) => {
+            edited.outputs[0]!.dtype = otherDtype;
+          }),
+      },
+      {
+        id: `manifest/${output.name}/declared-shape`,
+        family: 'manifest',
+        severity: 'beyond',
+        edits: 'manifest',
+        description: `manifest.json: outputs "${output.name}" declared shape ${JSON.stringify([...output.shape, 1])} (${output.file} unchanged)`,
+        apply: (root) =>
+          editManifest(root, (edited) => {
+            edited.outputs[0]!.shape = [...output.shape, 1];
+          }),
+      },
+    );
+  }
+  const record = manifest.files?.find((candidate) => candidate.path.startsWith('outputs/')) ?? manifest.files?.[0];
+  if (record) {
+    faults.push({
+      id: `manifest/files/${record.path}/removed`,
+      family: 'manifest',
+      severity: 'beyond',
+      edits: 'manifest',
+      description: `manifest.json: the files record of ${record.path} removed (the file stays)`,
+      apply: (root) =>
+        editManifest(root, (edited) => {
+          edited.files = edited.files?.filter((candidate) => candidate.path !== record.path);
+        }),
+    });
+  }
+  return faults;
+}
+
 /** Every fault for one case, and the ones that could not be placed. */
 export async function planFaults(spec: CaseSpec, manifest: GoldenManifest, caseDirectory: string): Promise<{ faults: Fault[]; unplanned: UnplannedFault[] }> {
   const unplanned: UnplannedFault[] = [];
@@ -360,6 +413,7 @@ export async function planFaults(spec: CaseSpec, manifest: GoldenManifest, caseD
     ...(await weightFaults(manifest, caseDirectory, unplanned)),
     ...(await assetFaults(manifest, caseDirectory)),
     ...(await signatureFaults(manifest)),
+    ...manifestFaults(manifest),
   ];
   return { faults, unplanned };
 }

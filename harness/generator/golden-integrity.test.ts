@@ -6,7 +6,15 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_ENVIRONMENT, findEnvironment, venvPython } from '../environments.ts';
 import { GENERATOR_DIR } from '../paths.ts';
-import { checkCaseIntegrity, describeCaseFiles, describeIntegrityProblem, integrityError, rewriteFileRecords } from './golden-integrity.ts';
+import { encodeNpy } from '../formats/npy.ts';
+import {
+  checkCaseIntegrity,
+  describeCaseFiles,
+  describeIntegrityProblem,
+  integrityError,
+  MANIFEST_DIGEST_FILE,
+  rewriteFileRecords,
+} from './golden-integrity.ts';
 import type { GoldenManifest } from './golden.ts';
 
 let directory: string;
@@ -68,20 +76,56 @@ describe('golden integrity', () => {
     expect(await checkCaseIntegrity(directory, {})).toEqual([{ file: 'manifest.json', kind: 'no-record' }]);
   });
 
+  it('refuses a manifest edited after its digest was written, or one without a digest', async () => {
+    const manifestFile = path.join(directory, 'manifest.json');
+    const recorded = (await readFile(path.join(directory, MANIFEST_DIGEST_FILE), 'utf8')).slice(0, 64);
+    expect(await readFile(path.join(directory, MANIFEST_DIGEST_FILE), 'utf8')).toBe(`${sha256(await readFile(manifestFile, 'utf8'))}  manifest.json\n`);
+    const edited = (await readFile(manifestFile, 'utf8')).replace('"schemaVersion": 1', '"schemaVersion": 1, "note": "hand edit"');
+    await writeFile(manifestFile, edited);
+    const problems = await checkCaseIntegrity(directory, await readManifest());
+    expect(problems).toEqual([
+      { file: 'manifest.json', kind: 'changed', expected: { sha256: recorded }, received: { sha256: sha256(edited), size: Buffer.byteLength(edited) } },
+    ]);
+    expect(describeIntegrityProblem(problems[0]!)).toBe(
+      `manifest.json: expected manifest.sha256's sha256 ${recorded}, received ${sha256(edited)} (${Buffer.byteLength(edited)} bytes)`,
+    );
+    await rm(path.join(directory, MANIFEST_DIGEST_FILE));
+    expect(await checkCaseIntegrity(directory, await readManifest())).toEqual([{ file: MANIFEST_DIGEST_FILE, kind: 'no-record' }]);
+  });
+
+  it('refuses a reference array whose .npy is not the dtype or shape the manifest declares', async () => {
+    await writeFile(path.join(directory, 'outputs', 'y.npy'), encodeNpy({ dtype: 'float32', shape: [2], data: Float32Array.of(1, 2) }));
+    const manifest = { ...(await readManifest()), outputs: [{ name: 'y', file: 'outputs/y.npy', dtype: 'float64', shape: [2] }] };
+    await writeFile(path.join(directory, 'manifest.json'), JSON.stringify(manifest));
+    await rewriteFileRecords(directory);
+    const problems = await checkCaseIntegrity(directory, await readManifest());
+    expect(problems).toEqual([{ file: 'outputs/y.npy', kind: 'misdeclared', detail: 'reference "y" holds dtype float32, the manifest declares float64' }]);
+    expect(describeIntegrityProblem(problems[0]!)).toBe(
+      'outputs/y.npy: not what manifest.json declares: reference "y" holds dtype float32, the manifest declares float64',
+    );
+  });
+
   it('makes an error that names the folder, every problem and the regenerate command', async () => {
     await writeFile(path.join(directory, 'inputs', 'x.npy'), 'changed');
     const error = integrityError(directory, 'tf2.21-keras3', 'dense-mlp', await checkCaseIntegrity(directory, await readManifest()));
     expect(error.code).toBe('GOLDEN_INTEGRITY_MISMATCH');
-    expect(error.message).toContain(`${directory}: 1 file(s) differ from manifest.json`);
+    expect(error.message).toContain(`${directory}: 1 file(s) differ from manifest.json or its digest`);
     expect(error.message).toContain(`inputs/x.npy: expected sha256 ${sha256('inputs')}`);
     expect(error.message).toContain('run: npx keras-roundtrip generate --env tf2.21-keras3 --case dense-mlp --force');
   });
 
-  it("agrees with the generator's own record (file_digest.describe_case_files), file for file", async () => {
+  it("agrees with the generator's own record (file_digest.describe_case_files) file for file, and with its manifest digest", async () => {
     const python = venvPython(findEnvironment(DEFAULT_ENVIRONMENT));
-    const script =
-      'import json, sys; from pathlib import Path; from roundtrip_generator.file_digest import describe_case_files; print(json.dumps(describe_case_files(Path(sys.argv[1]), "manifest.json")))';
+    const digestFile = path.join(directory, MANIFEST_DIGEST_FILE);
+    const written = await readFile(digestFile, 'utf8');
+    await rm(digestFile);
+    const script = [
+      'import json, sys; from pathlib import Path',
+      'from roundtrip_generator.file_digest import describe_case_files, write_manifest_digest',
+      'print(json.dumps(describe_case_files(Path(sys.argv[1]), "manifest.json"))); write_manifest_digest(Path(sys.argv[1]), "manifest.json")',
+    ].join('\n');
     const { stdout } = await execa(python, ['-c', script, directory], { cwd: GENERATOR_DIR });
     expect(JSON.parse(stdout)).toEqual(await describeCaseFiles(directory));
+    expect(await readFile(digestFile, 'utf8')).toBe(written);
   });
 });

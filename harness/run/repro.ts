@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { toleranceFor, type CaseSpec, type FormatName, type RuntimeName } from '../cases/types.ts';
 import { findEnvironment, venvPython } from '../environments.ts';
 import { RoundtripError } from '../errors.ts';
-import { checkCaseIntegrity, integrityError } from '../generator/golden-integrity.ts';
+import { checkCaseIntegrity, integrityError, writeManifestDigest } from '../generator/golden-integrity.ts';
 import { goldenCaseDirectory, readGoldenManifest, type GoldenManifest } from '../generator/golden.ts';
 import { PACKAGE_ROOT, REPORTS_DIR } from '../paths.ts';
 import { installedNativeVersion, NATIVE_PACKAGES, nativeRuntimesDirectory, type NativePackage } from '../runtimes/native-modules.ts';
@@ -98,6 +98,7 @@ export async function writeReproBundle(request: ReproRequest): Promise<ReproBund
     path.join(directory, 'manifest.json'),
     `${JSON.stringify({ ...manifest, artifacts: [artifact], files: manifest.files?.filter((record) => travels(record.path)) }, null, 2)}\n`,
   );
+  await writeManifestDigest(directory);
   const tolerance = toleranceFor(spec, runtime);
   const bundle = {
     case: spec.id,
