@@ -39,7 +39,8 @@ export function registerFuzzCommand(program: Command, setExitCode: (code: number
     .option('--seed <n>', 'seed of the mutations (each input replays from seed, format and input number)', parseNonNegative, 1)
     .option(
       '--golden <dir...>',
-      'golden roots whose artifacts are the seeds (default: golden/ and the artifact cache); fixtures/fuzz-seeds and, for tfjs, layers models tfjs-node writes now are added',
+      'golden roots whose artifacts are the seeds (default: golden/ and the artifact cache); ' +
+        'fixtures/fuzz-seeds and, for tfjs, layers models tfjs-node writes now are added',
     )
     .option('--input-timeout <ms>', 'per-input time limit before the input counts as a hang', parseNonNegative, 10_000)
     .option('--replay <inputs>', 'run exactly these input numbers (comma-separated), e.g. from a finding', parseInputs)

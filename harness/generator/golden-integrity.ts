@@ -141,7 +141,11 @@ export function integrityError(caseDirectory: string, environment: string, caseI
   if (problems.length > 10) lines.push(`  … and ${problems.length - 10} more`);
   return new GoldenError(
     GOLDEN_INTEGRITY_MISMATCH,
-    `${caseDirectory}: ${problems.length} file(s) differ from ${MANIFEST_FILE} or its digest; no verdict is computed from altered or stale golden data:\n${lines.join('\n')}\nrun: npx keras-roundtrip generate --env ${environment} --case ${caseId} --force`,
+    [
+      `${caseDirectory}: ${problems.length} file(s) differ from ${MANIFEST_FILE} or its digest; no verdict is computed from altered or stale golden data:`,
+      ...lines,
+      `run: npx keras-roundtrip generate --env ${environment} --case ${caseId} --force`,
+    ].join('\n'),
     { file: path.join(caseDirectory, problems[0]?.file ?? MANIFEST_FILE), phase: 'read', details: { problems: problems.map((problem) => ({ ...problem })) } },
   );
 }
