@@ -20,7 +20,7 @@ import { registerReproCommand } from './commands/repro.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerSetupCommand } from './commands/setup.ts';
 import { registerVerifyCommand } from './commands/verify.ts';
-import { CaseValidationError, RoundtripError, SetupError } from './errors.ts';
+import { CaseValidationError, LockError, RoundtripError, SetupError } from './errors.ts';
 import { PACKAGE_VERSION } from './package-info.ts';
 
 export { EXIT } from './commands/options.ts';
@@ -49,7 +49,7 @@ const COMMANDS: readonly CommandRegistration[] = [
 ];
 
 function exitCodeFor(error: unknown): number {
-  if (error instanceof SetupError) return EXIT.setup;
+  if (error instanceof SetupError || error instanceof LockError) return EXIT.setup;
   if (error instanceof CaseValidationError || error instanceof RoundtripError) return EXIT.usage;
   return EXIT.unexpected;
 }

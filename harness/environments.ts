@@ -243,6 +243,11 @@ export function sharedInstallation(environment: Environment, table: readonly Env
   return { name: key, pins, environments: members.map((member) => member.name) };
 }
 
+/** Where the installations shared by several environments live: beside the venvs. */
+export function sharedInstallationDirectory(environment: Environment, shared: SharedInstallation): string {
+  return path.join(path.dirname(venvDirectory(environment)), '.shared', shared.name);
+}
+
 /** The Keras line an environment is on (the major version of the Keras its generator imports): bisect walks one. */
 export type KerasLine = 'keras2' | 'keras3';
 

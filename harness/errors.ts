@@ -102,6 +102,9 @@ export class SetupError extends RoundtripError {
   }
 }
 
+/** Another process held a set-up or cache lock too long, or took it over while held (code LOCK_TIMEOUT, LOCK_COMPROMISED). */
+export class LockError extends RoundtripError {}
+
 /** Golden data is stale or missing: regenerate it with the command in the message. */
 export class GoldenError extends RoundtripError {}
 

@@ -73,6 +73,7 @@ export const registerNightlyCommand: CommandRegistration = (program: Command, se
       ...(shard ? { shard } : {}),
       poolSize,
       timeoutSeconds,
+      onWait: (message) => say(`  ${message}`),
       onGeneration: (result) => {
         if (result.status !== 'up-to-date')
           say(`  generate ${result.environment}/${result.case}: ${result.status}${result.error ? ` [${result.error.code}]` : ''}`);

@@ -84,6 +84,7 @@ export async function runAndReport(options: SharedOptions, steps: { generate: bo
     crossLoad: options.crossLoad,
     pythonChecks,
     ...(shard ? { shard } : {}),
+    onWait: (message) => say(`  ${message}`),
     onGeneration: describeGeneration,
     onCheck: describeCheck,
   });

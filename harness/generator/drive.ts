@@ -4,8 +4,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { toGeneratorCase } from '../cases/load-cases.ts';
 import type { CaseSpec } from '../cases/types.ts';
-import type { Environment } from '../environments.ts';
+import { sharedInstallation, sharedInstallationDirectory, venvDirectory, type Environment } from '../environments.ts';
 import { GeneratorError, serializeError, type SerializedError } from '../errors.ts';
+import { withFileLock, withSharedUse } from '../file-lock.ts';
 import { REPORTS_DIR } from '../paths.ts';
 import { goldenRootOf } from './cache.ts';
 import { createStagingDirectory, goldenCaseDirectory, linkCachedCase, readGoldenManifest, swapIntoGolden, type GoldenManifest } from './golden.ts';
@@ -35,6 +36,8 @@ export interface GenerateOptions {
   runner?: GeneratorRunnerName;
   onProgress?: (result: GenerationResult, done: number, total: number) => void;
   onStart?: (caseId: string) => void;
+  /** Told when another process holds the environment or a case's golden folder and this one waits for it. */
+  onWait?: (message: string) => void;
 }
 
 interface WorkerReply {
@@ -199,52 +202,98 @@ export async function generateCases(cases: CaseSpec[], environment: Environment,
   for (const result of results) options.onProgress?.(result, ++done, cases.length);
   if (stale.length === 0) return results;
 
+  // The local runner runs the venv: registered as its user, so a set-up of this environment waits instead of replacing it.
+  const venvs = runner.name === 'local' && !environment.python ? venvsOf(environment) : [];
+  await withSharedUse(venvs, { what: `python env ${environment.name}`, onWait: options.onWait }, () =>
+    generateStale(stale, environment, goldenRoot, runner, options, results, () => (done += 1)),
+  );
+  return results;
+}
+
+/** The venv and the shared installation under it, if any: what a generator process of the environment runs. */
+function venvsOf(environment: Environment): string[] {
+  const shared = sharedInstallation(environment);
+  return [venvDirectory(environment), ...(shared ? [sharedInstallationDirectory(environment, shared)] : [])];
+}
+
+/**
+ * Generate each stale case in one worker, each under the lock of its golden folder (so two processes never swap the
+ * same folder or cache object at once); a case another process made meanwhile is found up to date under the lock.
+ */
+async function generateStale(
+  stale: { spec: CaseSpec; inputHash: string; reason: string }[],
+  environment: Environment,
+  goldenRoot: string,
+  runner: GeneratorRunner,
+  options: GenerateOptions,
+  results: GenerationResult[],
+  countDone: () => number,
+): Promise<void> {
+  const total = results.length + stale.length;
   const logDirectory = path.join(REPORTS_DIR, 'logs');
   await mkdir(logDirectory, { recursive: true });
   const log = createWriteStream(path.join(logDirectory, `generate-${environment.name}.log`));
   const worker = new GeneratorWorker(environment, log, runner, path.join(goldenRoot, environment.name));
   try {
     for (const { spec, inputHash, reason } of stale) {
-      options.onStart?.(spec.id);
-      const started = performance.now();
-      const result: GenerationResult = { case: spec.id, environment: environment.name, status: 'generated', seconds: 0, reason };
-      let staging: string | undefined;
-      try {
-        staging = await createStagingDirectory(environment.name, spec.id, goldenRoot);
-        log.write(`\n[driver] ==== ${spec.id} ====\n`);
-        const reply = await worker.request(
-          { case: toGeneratorCase(spec), inputHash, environment: environment.name, outDir: staging },
-          options.caseTimeoutSeconds ?? 600,
-        );
-        if (reply.status !== 'ok') {
-          throw new GeneratorError(
-            'GENERATE_CASE_FAILED',
-            `${spec.file}: case "${spec.id}" failed in the generator: ${reply.error?.type ?? 'Error'}: ${reply.error?.message ?? 'no message'}`,
-            {
-              file: spec.file,
-              details: { traceback: reply.error?.traceback },
-            },
-          );
-        }
-        await checkStagedManifest(staging, spec, inputHash);
-        await swapIntoGolden(staging, environment.name, spec.id, goldenRoot, inputHash);
-        staging = undefined;
-      } catch (error) {
-        result.status = 'error';
-        result.error = serializeError(error);
-      } finally {
-        if (staging) await rm(staging, { recursive: true, force: true });
-      }
-      result.seconds = (performance.now() - started) / 1000;
+      const caseDirectory = goldenCaseDirectory(environment.name, spec.id, goldenRoot);
+      const lock = { what: `golden folder ${caseDirectory}`, onWait: options.onWait };
+      const result = await withFileLock(caseDirectory, lock, async (): Promise<GenerationResult> => {
+        if (!options.force && (await findStaleCases([spec], environment, goldenRoot)).length === 0)
+          return { case: spec.id, environment: environment.name, status: 'up-to-date', seconds: 0 };
+        return generateOne(worker, log, spec, inputHash, reason, environment, goldenRoot, options);
+      });
       results.push(result);
-      done += 1;
-      options.onProgress?.(result, done, cases.length);
+      options.onProgress?.(result, countDone(), total);
     }
   } finally {
     await worker.stop();
     await new Promise<void>((resolve) => log.end(resolve));
   }
-  return results;
+}
+
+async function generateOne(
+  worker: GeneratorWorker,
+  log: WriteStream,
+  spec: CaseSpec,
+  inputHash: string,
+  reason: string,
+  environment: Environment,
+  goldenRoot: string,
+  options: GenerateOptions,
+): Promise<GenerationResult> {
+  options.onStart?.(spec.id);
+  const started = performance.now();
+  const result: GenerationResult = { case: spec.id, environment: environment.name, status: 'generated', seconds: 0, reason };
+  let staging: string | undefined;
+  try {
+    staging = await createStagingDirectory(environment.name, spec.id, goldenRoot);
+    log.write(`\n[driver] ==== ${spec.id} ====\n`);
+    const reply = await worker.request(
+      { case: toGeneratorCase(spec), inputHash, environment: environment.name, outDir: staging },
+      options.caseTimeoutSeconds ?? 600,
+    );
+    if (reply.status !== 'ok') {
+      throw new GeneratorError(
+        'GENERATE_CASE_FAILED',
+        `${spec.file}: case "${spec.id}" failed in the generator: ${reply.error?.type ?? 'Error'}: ${reply.error?.message ?? 'no message'}`,
+        {
+          file: spec.file,
+          details: { traceback: reply.error?.traceback },
+        },
+      );
+    }
+    await checkStagedManifest(staging, spec, inputHash);
+    await swapIntoGolden(staging, environment.name, spec.id, goldenRoot, inputHash);
+    staging = undefined;
+  } catch (error) {
+    result.status = 'error';
+    result.error = serializeError(error);
+  } finally {
+    if (staging) await rm(staging, { recursive: true, force: true });
+  }
+  result.seconds = (performance.now() - started) / 1000;
+  return result;
 }
 
 /**

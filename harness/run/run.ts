@@ -44,6 +44,8 @@ export interface RunOptions {
   /** Verdicts that fail the run besides the always-failing ones (default: the project config's `failOn`). */
   failOn?: Verdict[];
   onGeneration?: (result: GenerationResult, done: number, total: number) => void;
+  /** Told when another process holds an environment or a golden folder this run needs, and it waits. */
+  onWait?: (message: string) => void;
   onCheck?: (check: CheckResult, done: number, total: number) => void;
 }
 
@@ -80,7 +82,13 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
   if (options.generate) {
     for (const environment of options.environments) {
       generation.push(
-        ...(await generateCases(cases, environment, { force: options.force, goldenRoot, runner: options.runner, onProgress: options.onGeneration })),
+        ...(await generateCases(cases, environment, {
+          force: options.force,
+          goldenRoot,
+          runner: options.runner,
+          onProgress: options.onGeneration,
+          onWait: options.onWait,
+        })),
       );
     }
   }

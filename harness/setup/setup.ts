@@ -9,12 +9,14 @@ import {
   DEFAULT_ENVIRONMENT,
   lockPins,
   sharedInstallation,
+  sharedInstallationDirectory,
   venvDirectory,
   venvPython,
   venvStampFile,
   type Environment,
   type SharedInstallation,
 } from '../environments.ts';
+import { withFileLock, waitForUsers } from '../file-lock.ts';
 import { CACHE_ROOT } from '../paths.ts';
 import {
   BINDING_STAMP,
@@ -54,11 +56,6 @@ async function runStep<T>(step: string, remedy: string, log: string | undefined,
     const reason = error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error);
     throw new SetupError(step, `${reason}\n  log: ${log ?? '(none)'}\n  what to do: ${remedy}`, { cause: error });
   }
-}
-
-/** Where the installations shared by several environments live: beside the venvs. */
-export function sharedInstallationDirectory(environment: Environment, shared: SharedInstallation): string {
-  return path.join(path.dirname(venvDirectory(environment)), '.shared', shared.name);
 }
 
 /** A log stream that is open (execa refuses a stream without a file descriptor as stdio). */
@@ -149,16 +146,20 @@ async function ensureSharedInstallation(
   const directory = sharedInstallationDirectory(environment, shared);
   const stamp = sha256(shared.pins.join('\n'));
   const label = `shared installation ${shared.name} (${shared.environments.length} environments)`;
-  if ((await readStamp(path.join(directory, STAMP))) === stamp && existsSync(path.join(directory, 'bin', 'python'))) return { directory, stamp };
-  const log = `${directory}.setup.log`;
-  await mkdir(path.dirname(directory), { recursive: true });
-  const logStream = await openLog(log);
-  try {
-    await buildVenv(environment, directory, shared.pins, label, stamp, logStream, progress, log);
-  } finally {
-    logStream.end();
-  }
-  return { directory, stamp };
+  const lock = { what: label, onWait: progress };
+  return withFileLock(directory, lock, async () => {
+    if ((await readStamp(path.join(directory, STAMP))) === stamp && existsSync(path.join(directory, 'bin', 'python'))) return { directory, stamp };
+    await waitForUsers(directory, lock);
+    const log = `${directory}.setup.log`;
+    await mkdir(path.dirname(directory), { recursive: true });
+    const logStream = await openLog(log);
+    try {
+      await buildVenv(environment, directory, shared.pins, label, stamp, logStream, progress, log);
+    } finally {
+      logStream.end();
+    }
+    return { directory, stamp };
+  });
 }
 
 /**
@@ -168,6 +169,15 @@ async function ensureSharedInstallation(
  * current shared installation (or on none: a complete venv) is left alone.
  */
 export async function ensurePythonEnvironment(environment: Environment, progress: ProgressSink): Promise<{ changed: boolean }> {
+  const lock = { what: `python env ${environment.name}`, onWait: progress };
+  // Another set-up of this environment waits here; a generate using the venv is waited for before it is replaced.
+  return withFileLock(venvDirectory(environment), lock, async () => {
+    const changed = await ensurePythonEnvironmentLocked(environment, progress, () => waitForUsers(venvDirectory(environment), lock));
+    return { changed };
+  });
+}
+
+async function ensurePythonEnvironmentLocked(environment: Environment, progress: ProgressSink, waitForIdle: () => Promise<void>): Promise<boolean> {
   const directory = venvDirectory(environment);
   const lock = await readFile(environment.lockFile, 'utf8');
   const wanted = sha256(lock);
@@ -181,8 +191,9 @@ export async function ensurePythonEnvironment(environment: Environment, progress
       (await readStamp(path.join(sharedInstallationDirectory(environment, shared), STAMP))) === layer.split(' ')[1]);
   if ((await readStamp(stampFile)) === wanted && existsSync(venvPython(environment)) && layerIntact) {
     progress(`python env ${environment.name}: up to date (${directory})`);
-    return { changed: false };
+    return false;
   }
+  await waitForIdle();
   const base = shared ? await ensureSharedInstallation(environment, shared, progress) : undefined;
   const common = new Set(shared?.pins ?? []);
   const log = `${directory}.setup.log`;
@@ -206,7 +217,7 @@ export async function ensurePythonEnvironment(environment: Environment, progress
     logStream.end();
   }
   progress(`python env ${environment.name}: ready`);
-  return { changed: true };
+  return true;
 }
 
 /**
@@ -290,6 +301,10 @@ async function resolveNodeDirectory(): Promise<string> {
  * present is left alone.
  */
 export async function ensureNativePackages(progress: ProgressSink): Promise<void> {
+  await withFileLock(nativeRuntimesDirectory(), { what: 'native runtimes', onWait: progress }, () => ensureNativePackagesLocked(progress));
+}
+
+async function ensureNativePackagesLocked(progress: ProgressSink): Promise<void> {
   const tree = nativeRuntimesDirectory();
   const manifest = `${JSON.stringify({ name: 'keras-roundtrip-native-runtimes', private: true, description: 'made by keras-roundtrip setup', dependencies: NATIVE_PACKAGES }, null, 2)}\n`;
   const names = Object.keys(NATIVE_PACKAGES) as NativePackage[];
@@ -323,6 +338,10 @@ export async function ensureNativePackages(progress: ProgressSink): Promise<void
  * wheel (DEVELOPERS.md explains why). Idempotent through a stamp in the package's deps/ folder.
  */
 export async function ensureTfjsNodeBinding(environment: Environment, progress: ProgressSink): Promise<BindingProvenance> {
+  return withFileLock(nativeRuntimesDirectory(), { what: 'native runtimes', onWait: progress }, () => ensureTfjsNodeBindingLocked(environment, progress));
+}
+
+async function ensureTfjsNodeBindingLocked(environment: Environment, progress: ProgressSink): Promise<BindingProvenance> {
   const packageDirectory = nativePackageDirectory('@tensorflow/tfjs-node');
   if (!existsSync(packageDirectory))
     throw new SetupError('tfjs-node-binding', `@tensorflow/tfjs-node is not installed in ${packageDirectory}\n  what to do: run "npx keras-roundtrip setup"`);

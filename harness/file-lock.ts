@@ -1,0 +1,213 @@
+/**
+ * Locks between keras-roundtrip processes on one machine, so two set-ups (or a set-up and a generate) of the same
+ * environment or cache never interleave. An exclusive lock is proper-lockfile's `<target>.lock` folder (made with
+ * mkdir, kept fresh while held; a holder that died leaves it stale and the next taker removes it). A process that uses
+ * a venv without changing it registers as a user instead (`<target>.users/<pid>-….json`, taken under the exclusive
+ * lock), and an exclusive holder about to replace the target waits until its users are gone; a user whose process
+ * no longer exists is stale and removed.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { LockError } from './errors.ts';
+
+/** Who holds a lock or uses a target, as the waiting process reports it. */
+export interface LockOwner {
+  pid: number;
+  host: string;
+  command: string;
+  since: string;
+}
+
+export interface LockOptions {
+  /** What the lock protects, for messages: `the venv of tf2.21-keras3`. */
+  what: string;
+  /** How long to wait for the holder (or the users) before giving up with LOCK_TIMEOUT; default one hour (a set-up can take 15 min). */
+  waitSeconds?: number;
+  /** Told once when the lock is taken by someone else, with who. */
+  onWait?: (message: string) => void;
+}
+
+/** A lock not released in time by its holder, or users that did not finish in time. */
+export const LOCK_TIMEOUT = 'LOCK_TIMEOUT';
+/** The lock was taken over while held (its folder went stale or was removed): what it protected may be inconsistent. */
+export const LOCK_COMPROMISED = 'LOCK_COMPROMISED';
+
+/** A lock folder not refreshed for this long belongs to a dead process (proper-lockfile refreshes it every half of this). */
+const STALE_MILLISECONDS = 30_000;
+const POLL_MILLISECONDS = 250;
+const DEFAULT_WAIT_SECONDS = 3600;
+
+/** Targets this process holds, with how many nested holders: a lock is re-entrant within a process. */
+const held = new Map<string, number>();
+
+function lockFolder(target: string): string {
+  return `${path.resolve(target)}.lock`;
+}
+
+function ownerFile(target: string): string {
+  return `${path.resolve(target)}.lock-owner.json`;
+}
+
+function usersFolder(target: string): string {
+  return `${path.resolve(target)}.users`;
+}
+
+function currentOwner(): LockOwner {
+  return { pid: process.pid, host: os.hostname(), command: process.argv.slice(1).join(' '), since: new Date().toISOString() };
+}
+
+async function readOwner(file: string): Promise<LockOwner | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as LockOwner;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeOwner(owner: LockOwner | undefined): string {
+  return owner ? `pid ${owner.pid} on ${owner.host} since ${owner.since} (${owner.command})` : 'another process';
+}
+
+/** Whether the process of `owner` still runs; a process on another host cannot be checked and counts as running. */
+export function ownerAlive(owner: LockOwner): boolean {
+  if (owner.host !== os.hostname()) return true;
+  try {
+    process.kill(owner.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+/**
+ * Run `action` holding the exclusive lock on `target` (a file or folder that need not exist). Waits for another
+ * holder, saying once who it is; throws LOCK_TIMEOUT after `waitSeconds`, and LOCK_COMPROMISED after `action` when
+ * the lock was lost while it ran.
+ */
+export async function withFileLock<T>(target: string, options: LockOptions, action: () => Promise<T>): Promise<T> {
+  const key = path.resolve(target);
+  const depth = held.get(key) ?? 0;
+  if (depth > 0) {
+    held.set(key, depth + 1);
+    try {
+      return await action();
+    } finally {
+      held.set(key, depth);
+    }
+  }
+  await mkdir(path.dirname(key), { recursive: true });
+  let compromised: Error | undefined;
+  const deadline = Date.now() + (options.waitSeconds ?? DEFAULT_WAIT_SECONDS) * 1000;
+  let told = false;
+  let release: () => Promise<void>;
+  for (;;) {
+    try {
+      release = await lockfile.lock(key, {
+        lockfilePath: lockFolder(key),
+        realpath: false,
+        stale: STALE_MILLISECONDS,
+        retries: 0,
+        onCompromised: (error) => {
+          compromised = error;
+        },
+      });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      const owner = await readOwner(ownerFile(key));
+      if (Date.now() > deadline) {
+        throw new LockError(LOCK_TIMEOUT, `${options.what}: still locked by ${describeOwner(owner)} after ${options.waitSeconds ?? DEFAULT_WAIT_SECONDS} s`, {
+          details: { lock: lockFolder(key) },
+        });
+      }
+      if (!told) {
+        options.onWait?.(`${options.what}: waiting for ${describeOwner(owner)} (lock ${lockFolder(key)})`);
+        told = true;
+      }
+      await sleep(POLL_MILLISECONDS);
+    }
+  }
+  held.set(key, 1);
+  try {
+    await writeFile(ownerFile(key), `${JSON.stringify(currentOwner())}\n`);
+    const result = await action();
+    if (compromised) {
+      throw new LockError(
+        LOCK_COMPROMISED,
+        `${options.what}: the lock ${lockFolder(key)} was lost while held (${compromised.message}); run the command again`,
+        {
+          cause: compromised,
+        },
+      );
+    }
+    return result;
+  } finally {
+    held.delete(key);
+    await rm(ownerFile(key), { force: true });
+    if (!compromised) await release();
+  }
+}
+
+/**
+ * Run `action` as a user of each of `targets` (venvs it runs but does not change): each registration is taken under
+ * that target's exclusive lock, so it waits while a set-up replaces the target, and an exclusive holder calling
+ * {@link waitForUsers} waits for it.
+ */
+export async function withSharedUse<T>(targets: readonly string[], options: LockOptions, action: () => Promise<T>): Promise<T> {
+  const files: string[] = [];
+  try {
+    for (const target of targets) {
+      const file = path.join(usersFolder(target), `${process.pid}-${randomBytes(4).toString('hex')}.json`);
+      await withFileLock(target, options, async () => {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, `${JSON.stringify(currentOwner())}\n`);
+      });
+      files.push(file);
+    }
+    return await action();
+  } finally {
+    for (const file of files) await rm(file, { force: true });
+  }
+}
+
+/** The live users of `target`; the files of users whose process is gone are removed. */
+export async function liveUsers(target: string): Promise<LockOwner[]> {
+  const folder = usersFolder(target);
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const users: LockOwner[] = [];
+  for (const name of names) {
+    const owner = await readOwner(path.join(folder, name));
+    if (owner && owner.pid !== process.pid && ownerAlive(owner)) users.push(owner);
+    else if (!owner || owner.pid !== process.pid) await rm(path.join(folder, name), { force: true });
+  }
+  return users;
+}
+
+/**
+ * While holding the exclusive lock on `target`, wait until no other live process uses it (no new user can register
+ * meanwhile). Throws LOCK_TIMEOUT after `waitSeconds`.
+ */
+export async function waitForUsers(target: string, options: LockOptions): Promise<void> {
+  const deadline = Date.now() + (options.waitSeconds ?? DEFAULT_WAIT_SECONDS) * 1000;
+  let told = false;
+  for (;;) {
+    const users = await liveUsers(target);
+    if (users.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new LockError(
+        LOCK_TIMEOUT,
+        `${options.what}: still in use by ${users.map(describeOwner).join(', ')} after ${options.waitSeconds ?? DEFAULT_WAIT_SECONDS} s`,
+      );
+    }
+    if (!told) {
+      options.onWait?.(`${options.what}: waiting for ${users.length} process(es) using it to finish: ${users.map(describeOwner).join(', ')}`);
+      told = true;
+    }
+    await sleep(POLL_MILLISECONDS);
+  }
+}

@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ENVIRONMENT, findEnvironment, venvDirectory, venvPython } from '../environments.ts';
+import { HARNESS_DIR } from '../import-graph.ts';
+import { PACKAGE_ROOT } from '../paths.ts';
+import { nativeRuntimesDirectory } from '../runtimes/native-modules.ts';
+
+const CLI = path.join(PACKAGE_ROOT, 'bin', 'keras-roundtrip.js');
+const defaultEnvironment = findEnvironment(DEFAULT_ENVIRONMENT);
+// Each test starts several Node and Python processes; on a loaded 2-core machine one CLI start alone can take 10 s.
+const TEST_TIMEOUT = 300_000;
+const notSetUp = !existsSync(venvPython(defaultEnvironment)) || !existsSync(nativeRuntimesDirectory());
+
+/**
+ * A child process that holds a lock, uses a venv, or sets up a small environment of its own (a venv with no pins),
+ * through the same modules `keras-roundtrip setup` and `generate` use, in the cache its KERAS_ROUNDTRIP_CACHE names.
+ */
+const CHILD = `
+import { withFileLock, withSharedUse } from ${JSON.stringify(path.join(HARNESS_DIR, 'file-lock.ts'))};
+import { ensurePythonEnvironment } from ${JSON.stringify(path.join(HARNESS_DIR, 'setup', 'setup.ts'))};
+const [mode, target, lockFile] = process.argv.slice(2);
+// Only the holders read stdin (its end is the release): a listener would keep any other child alive.
+const stdinClosed = () => new Promise((resolve) => { process.stdin.on('data', () => undefined); process.stdin.on('end', resolve); });
+const say = (message) => process.stdout.write(message + '\\n');
+if (mode === 'hold') await withFileLock(target, { what: 'test holder' }, async () => { say('held'); await stdinClosed(); });
+if (mode === 'use') await withSharedUse([target], { what: 'test user' }, async () => { say('using'); await stdinClosed(); });
+if (mode === 'setup') {
+  const environment = { name: target, description: 'a venv with no pins', lockFile, basePython: 'python3.11', variables: {},
+    kerasDistribution: 'keras', requirements: [], lockHeader: [] };
+  const { changed } = await ensurePythonEnvironment(environment, say);
+  say('changed=' + changed);
+}
+`;
+
+let root: string;
+let childScript: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'roundtrip-concurrent-setup-'));
+  childScript = path.join(root, 'child.mts');
+  await writeFile(childScript, CHILD);
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/**
+ * A cache whose default environment and native runtimes are links to the real, set-up ones: set-up there checks the
+ * real venv, tree and binding (and changes none of them), while its locks stay in the temporary folder.
+ */
+async function linkedCache(name: string): Promise<string> {
+  const cache = path.join(root, name);
+  await mkdir(path.join(cache, 'venvs'), { recursive: true });
+  await mkdir(path.join(cache, 'node-runtimes'), { recursive: true });
+  await symlink(venvDirectory(defaultEnvironment), path.join(cache, 'venvs', defaultEnvironment.name));
+  await symlink(nativeRuntimesDirectory(), path.join(cache, 'node-runtimes', path.basename(nativeRuntimesDirectory())));
+  return cache;
+}
+
+function runSetup(cache: string): ResultPromise<{ all: true; reject: false; env: { KERAS_ROUNDTRIP_CACHE: string } }> {
+  return execa(process.execPath, [CLI, 'setup'], { all: true, reject: false, env: { KERAS_ROUNDTRIP_CACHE: cache } });
+}
+
+/** The child script in its own Node process (its pid is the one it writes into locks), in the cache `cache`. */
+function runChild(cache: string, ...args: string[]) {
+  return execa(process.execPath, ['--import', 'tsx', childScript, ...args], {
+    cwd: PACKAGE_ROOT,
+    env: { KERAS_ROUNDTRIP_CACHE: cache },
+    stdin: 'pipe',
+    all: true,
+    reject: false,
+  });
+}
+
+/** Start a child and wait for its first line (`held`, `using`); wrapped, since an async function would await the child itself. */
+async function startChild(cache: string, ...args: string[]): Promise<{ child: ReturnType<typeof runChild> }> {
+  const child = runChild(cache, ...args);
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`child ${args.join(' ')} exited (${code}) before starting: ${child.all}`)));
+  });
+  return { child };
+}
+
+/** Lock folders, owner files and user registrations left in the cache's venvs/ and node-runtimes/ (links not followed). */
+async function leftovers(cache: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const folder of ['venvs', 'node-runtimes']) {
+    for (const entry of await readdir(path.join(cache, folder), { withFileTypes: true }).catch(() => [])) {
+      const name = path.join(folder, entry.name);
+      if (/\.lock(-owner\.json)?$/.test(entry.name)) found.push(name);
+      if (entry.name.endsWith('.users')) found.push(...(await readdir(path.join(cache, name))).map((user) => path.join(name, user)));
+    }
+  }
+  return found.sort();
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+describe.skipIf(notSetUp)('concurrent set-ups (real processes)', () => {
+  it(
+    'two `keras-roundtrip setup` at once on the set-up default environment both succeed and change nothing',
+    async () => {
+      const cache = await linkedCache('two-at-once');
+      const stamp = readFileSync(path.join(venvDirectory(defaultEnvironment), '.roundtrip-stamp'), 'utf8');
+      const [first, second] = await Promise.all([runSetup(cache), runSetup(cache)]);
+      for (const result of [first, second]) {
+        expect(result.exitCode, result.all).toBe(0);
+        expect(result.all).toContain(`python env ${defaultEnvironment.name}: up to date`);
+        expect(result.all).toContain('tfjs-node binding: up to date');
+      }
+      expect(readFileSync(path.join(venvDirectory(defaultEnvironment), '.roundtrip-stamp'), 'utf8')).toBe(stamp);
+      expect(await leftovers(cache)).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'a set-up waits while another process holds the environment, names it, and goes on once it is released',
+    async () => {
+      const cache = await linkedCache('held');
+      const { child: holder } = await startChild(cache, 'hold', path.join(cache, 'venvs', defaultEnvironment.name));
+      const setup = runSetup(cache);
+      let output = '';
+      setup.all!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      await expect.poll(() => output, { timeout: 120_000 }).toMatch(new RegExp(`python env ${defaultEnvironment.name}: waiting for pid ${holder.pid} `));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(setup.exitCode).toBeNull(); // still waiting: the holder has not let go
+      holder.stdin!.end();
+      expect((await holder).exitCode).toBe(0);
+      const result = await setup;
+      expect(result.exitCode, result.all).toBe(0);
+      expect(await leftovers(cache)).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'the lock of a holder that was killed goes stale and the next set-up takes it over',
+    async () => {
+      const cache = await linkedCache('stale');
+      const target = path.join(cache, 'venvs', defaultEnvironment.name);
+      const { child: holder } = await startChild(cache, 'hold', target);
+      holder.kill('SIGKILL');
+      await holder;
+      expect(existsSync(`${target}.lock`)).toBe(true); // a killed process cannot clean up
+      const past = new Date(Date.now() - 120_000);
+      await utimes(`${target}.lock`, past, past); // as two minutes without refresh would leave it
+      const result = await runSetup(cache);
+      expect(result.exitCode, result.all).toBe(0);
+      expect(result.all).not.toContain('waiting for');
+      expect(await leftovers(cache)).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+describe('concurrent set-ups of a fresh environment (real processes, real venvs)', () => {
+  it(
+    'two set-ups at once: one builds, the other waits and finds it up to date; the venv is whole',
+    async () => {
+      const cache = path.join(root, 'fresh');
+      const lockFile = path.join(root, 'lock-test.txt');
+      await writeFile(lockFile, '# a lock with no pins\n');
+      const start = () => runChild(cache, 'setup', 'lock-test', lockFile);
+      const results = await Promise.all([start(), start()]);
+      for (const result of results) expect(result.exitCode, result.all).toBe(0);
+      expect(results.map((result) => /changed=(\w+)/.exec(result.all)![1]).sort()).toEqual(['false', 'true']);
+      expect(results.some((result) => result.all.includes('python env lock-test: waiting for pid'))).toBe(true);
+      const venv = path.join(cache, 'venvs', 'lock-test');
+      expect(readFileSync(path.join(venv, '.roundtrip-stamp'), 'utf8').trim()).toBe(sha256(readFileSync(lockFile, 'utf8')));
+      expect((await execa(path.join(venv, 'bin', 'python'), ['-c', 'import sys; print(sys.prefix)'])).stdout).toBe(venv);
+      expect(await leftovers(cache)).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'a set-up that must replace a venv waits for the process using it; a user that was killed is not waited for',
+    async () => {
+      const cache = path.join(root, 'in-use');
+      const lockFile = path.join(root, 'in-use.txt');
+      await writeFile(lockFile, '# a lock with no pins\n');
+      const venv = path.join(cache, 'venvs', 'in-use');
+      const { child: user } = await startChild(cache, 'use', venv);
+      const { child: dead } = await startChild(cache, 'use', venv);
+      dead.kill('SIGKILL');
+      await dead;
+      const setup = runChild(cache, 'setup', 'in-use', lockFile);
+      let output = '';
+      setup.all!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      await expect.poll(() => output, { timeout: 120_000 }).toMatch(/waiting for 1 process\(es\) using it/);
+      expect(output).toContain(`pid ${user.pid} `);
+      expect(output).not.toContain(`pid ${dead.pid} `);
+      expect(existsSync(path.join(venv, 'bin', 'python'))).toBe(false); // nothing replaced while in use
+      user.stdin!.end();
+      await user;
+      const result = await setup;
+      expect(result.exitCode, result.all).toBe(0);
+      expect(result.all).toContain('changed=true');
+      expect(await leftovers(cache)).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+});
