@@ -3,7 +3,7 @@
  * encoding they share with the lookups (keras/src/utils/numerical_utils.py `encode_categorical_inputs`, TensorFlow backend).
  */
 import { RuntimeError } from '../../errors.ts';
-import { hashBucketFast } from './farmhash.ts';
+import { hashBucketFast, hashBucketStrong } from './farmhash.ts';
 import { tf, type TfTensor } from '../tfjs-node.ts';
 
 type Shape = (number | null)[];
@@ -102,15 +102,23 @@ export class KerasCategoryEncoding extends tf.layers.Layer {
 }
 tf.serialization.registerClass(KerasCategoryEncoding);
 
+interface HashingArgs extends EncodingArgs {
+  numBins: number;
+  maskValue: string | number | null;
+  dtype: EncodedDtype;
+  /** The SipHash key (`to_hash_bucket_strong`); null: FarmHash64 (`to_hash_bucket_fast`). */
+  salt: [number, number] | null;
+}
+
 /**
- * Keras Hashing without a salt (keras/src/layers/preprocessing/hashing.py): each value as a string (integers and
- * truncated floats by `tf.as_string`) → FarmHash64 bucket; with a mask value, bin 0 is the mask's and the rest shift by one.
+ * Keras Hashing (keras/src/layers/preprocessing/hashing.py): each value as a string (integers and truncated floats by
+ * `tf.as_string`) → FarmHash64 bucket, or SipHash with a salt; with a mask value, bin 0 is the mask's and the rest shift by one.
  */
 export class KerasHashing extends tf.layers.Layer {
   static className = 'KerasHashing';
-  private readonly hashingArgs: EncodingArgs & { numBins: number; maskValue: string | number | null; dtype: EncodedDtype };
+  private readonly hashingArgs: HashingArgs;
 
-  constructor(args: EncodingArgs & { numBins: number; maskValue: string | number | null; dtype: EncodedDtype }) {
+  constructor(args: HashingArgs) {
     super({ name: args.name, trainable: args.trainable });
     this.hashingArgs = args;
   }
@@ -121,7 +129,7 @@ export class KerasHashing extends tf.layers.Layer {
 
   override call(inputs: TfTensor | TfTensor[]): TfTensor {
     const input = firstInput(inputs);
-    const { numBins, maskValue, outputMode, dtype } = this.hashingArgs;
+    const { numBins, maskValue, outputMode, dtype, salt } = this.hashingArgs;
     const masked = maskValue !== null && numBins > 1;
     const buckets = masked ? numBins - 1 : numBins;
     const strings = input.dtype === 'string';
@@ -129,7 +137,7 @@ export class KerasHashing extends tf.layers.Layer {
     const raw: (string | number)[] = strings ? texts.map((bytes) => new TextDecoder().decode(bytes)) : Array.from(input.dataSync() as ArrayLike<number>);
     const bins = Int32Array.from(texts, (bytes, index) => {
       if (masked && raw[index] === maskValue) return 0;
-      return hashBucketFast(bytes, buckets) + (masked ? 1 : 0);
+      return (salt === null ? hashBucketFast(bytes, buckets) : hashBucketStrong(bytes, buckets, salt)) + (masked ? 1 : 0);
     });
     return encodeCategorical(bins, input.shape, outputMode, numBins, dtype);
   }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENVIRONMENT, findEnvironment, venvPython } from '../../environments.ts';
-import { hashBucketFast } from './farmhash.ts';
+import { hashBucketFast, hashBucketStrong } from './farmhash.ts';
 
 const python = venvPython(findEnvironment(DEFAULT_ENVIRONMENT));
 
@@ -26,7 +26,7 @@ const WORDS = [
   'héllo wörld',
 ];
 
-describe.skipIf(!existsSync(python))(`FarmHash64 buckets (skipped: no Python at ${python})`, () => {
+describe.skipIf(!existsSync(python))(`FarmHash64 and SipHash buckets (skipped: no Python at ${python})`, () => {
   it('hashBucketFast gives the bucket tf.strings.to_hash_bucket_fast gives, for every length branch', async () => {
     const script =
       'import json, os, sys; os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"; import tensorflow as tf; ' +
@@ -34,5 +34,14 @@ describe.skipIf(!existsSync(python))(`FarmHash64 buckets (skipped: no Python at 
     const { stdout } = await execa(python, ['-c', script], { input: JSON.stringify(WORDS) });
     const expected = JSON.parse(stdout.trim().split('\n').at(-1)!) as number[];
     expect(WORDS.map((word) => hashBucketFast(word, 1000003))).toEqual(expected);
+  });
+
+  it('hashBucketStrong gives the bucket tf.strings.to_hash_bucket_strong gives under a key', async () => {
+    const script =
+      'import json, os, sys; os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"; import tensorflow as tf; ' +
+      'words = json.loads(sys.stdin.read()); print(json.dumps(tf.strings.to_hash_bucket_strong(words, 1000003, key=[7, 2**52 + 5]).numpy().tolist()))';
+    const { stdout } = await execa(python, ['-c', script], { input: JSON.stringify(WORDS) });
+    const expected = JSON.parse(stdout.trim().split('\n').at(-1)!) as number[];
+    expect(WORDS.map((word) => hashBucketStrong(word, 1000003, [7, 2 ** 52 + 5]))).toEqual(expected);
   });
 });

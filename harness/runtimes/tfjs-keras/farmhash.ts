@@ -145,3 +145,45 @@ export function hashBucketFast(value: string | Uint8Array, buckets: number): num
   const bytes = typeof value === 'string' ? new TextEncoder().encode(value) : value;
   return Number(fingerprint64(bytes) % BigInt(buckets));
 }
+
+/** SipHash-2-4 (highwayhash::SipHash, TensorFlow's StrongKeyedHash) of the bytes under the 128-bit key [k0, k1]. */
+export function sipHash24(key: readonly [bigint, bigint], bytes: Uint8Array): bigint {
+  let v0 = key[0] ^ 0x736f6d6570736575n;
+  let v1 = key[1] ^ 0x646f72616e646f6dn;
+  let v2 = key[0] ^ 0x6c7967656e657261n;
+  let v3 = key[1] ^ 0x7465646279746573n;
+  const rotl = (value: bigint, shift: bigint): bigint => ((value << shift) | (value >> (64n - shift))) & MASK;
+  const round = () => {
+    v0 = add(v0, v1);
+    v1 = rotl(v1, 13n) ^ v0;
+    v0 = rotl(v0, 32n);
+    v2 = add(v2, v3);
+    v3 = rotl(v3, 16n) ^ v2;
+    v0 = add(v0, v3);
+    v3 = rotl(v3, 21n) ^ v0;
+    v2 = add(v2, v1);
+    v1 = rotl(v1, 17n) ^ v2;
+    v2 = rotl(v2, 32n);
+  };
+  const compress = (word: bigint) => {
+    v3 ^= word;
+    round();
+    round();
+    v0 ^= word;
+  };
+  const whole = bytes.length - (bytes.length % 8);
+  for (let offset = 0; offset < whole; offset += 8) compress(fetch64(bytes, offset));
+  // The last word: the remaining bytes, the length's low byte on top.
+  let last = BigInt(bytes.length & 0xff) << 56n;
+  for (let index = whole; index < bytes.length; index++) last |= BigInt(bytes[index]!) << BigInt(8 * (index - whole));
+  compress(last);
+  v2 ^= 0xffn;
+  for (let index = 0; index < 4; index++) round();
+  return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/** `tf.strings.to_hash_bucket_strong(value, buckets, key)`: SipHash-2-4 of the UTF-8 bytes modulo the bucket count. */
+export function hashBucketStrong(value: string | Uint8Array, buckets: number, key: readonly [number | bigint, number | bigint]): number {
+  const bytes = typeof value === 'string' ? new TextEncoder().encode(value) : value;
+  return Number(sipHash24([BigInt(key[0]) & MASK, BigInt(key[1]) & MASK], bytes) % BigInt(buckets));
+}

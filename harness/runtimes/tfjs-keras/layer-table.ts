@@ -137,8 +137,8 @@ const INDEX_LOOKUP = {
   num_oov_indices: 'numOovIndices',
   output_mode: { to: 'outputMode', accept: OUTPUT_MODES },
   invert: FALSE_ONLY,
-  oov_method: { accept: ['floormod', 'farmhash', undefined] },
-  salt: NULL_ONLY,
+  oov_method: { to: 'oovMethod', accept: ['floormod', 'farmhash', undefined] },
+  salt: { to: 'salt', map: saltKey },
   dtype: { to: 'dtype', map: outputDtype },
 } as const;
 const CATEGORICAL_OUTPUT = { to: 'outputMode', accept: OUTPUT_MODES } as const;
@@ -436,7 +436,7 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
     args: {
       num_bins: 'numBins',
       mask_value: 'maskValue',
-      salt: NULL_ONLY,
+      salt: { to: 'salt', map: saltKey },
       output_mode: CATEGORICAL_OUTPUT,
       sparse: FALSE_ONLY,
       dtype: { to: 'dtype', map: outputDtype },
@@ -448,6 +448,7 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
         numBins: args['numBins'] as number,
         maskValue: (args['maskValue'] as string | number | undefined) ?? null,
         outputMode: (args['outputMode'] as OutputMode | undefined) ?? 'int',
+        salt: (args['salt'] as [number, number] | undefined) ?? null,
         // Keras's default dtype is int64 for int output, float32 otherwise.
         dtype: (args['dtype'] as EncodedDtype | undefined) ?? ((args['outputMode'] ?? 'int') === 'int' ? 'int32' : 'float32'),
       }),
@@ -551,6 +552,20 @@ function vocabularyList(value: unknown, spec: KerasLayerSpec, key: string): unkn
   return value;
 }
 
+/** A salt as the SipHash key: [k0, k1], or one integer for both (Hashing's own normalization); JSON keeps only safe integers exact. */
+function saltKey(value: unknown, spec: KerasLayerSpec, key: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  const pair: unknown = typeof value === 'number' ? [value, value] : value;
+  if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((part) => Number.isSafeInteger(part) && part >= 0))
+    unsupported({
+      className: spec.className,
+      layer: spec.name,
+      argument: key,
+      reason: `expected one or two non-negative integers below 2^53 (JSON loses larger ones), received ${JSON.stringify(value)}`,
+    });
+  return pair;
+}
+
 /** IntegerLookup's inline vocabulary, as the decimal strings the lookup table keys on. */
 function integerVocabulary(value: unknown, spec: KerasLayerSpec, key: string): unknown {
   if (value === null || value === undefined) return undefined;
@@ -576,6 +591,8 @@ function lookupArgs(args: Args, context: TranslationContext, defaults: { maskTok
     maskToken: 'maskToken' in args && args['maskToken'] !== undefined ? (args['maskToken'] as string | null) : defaults.maskToken,
     oovToken: (args['oovToken'] as string | undefined) ?? defaults.oovToken,
     numOovIndices: (args['numOovIndices'] as number | undefined) ?? 1,
+    oovMethod: (args['oovMethod'] as 'floormod' | 'farmhash' | undefined) ?? 'floormod',
+    salt: (args['salt'] as [number, number] | undefined) ?? null,
     outputMode,
     paddedDepth: args['padToMaxTokens'] === true && typeof args['maxTokens'] === 'number' ? args['maxTokens'] : null,
   };

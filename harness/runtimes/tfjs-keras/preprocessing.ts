@@ -6,7 +6,7 @@
 import { RuntimeError } from '../../errors.ts';
 import { bytesOf, encodeCategorical, encodedShape, type EncodedDtype, type OutputMode } from './categorical.ts';
 import type { AssetSource } from './custom-objects.ts';
-import { hashBucketFast } from './farmhash.ts';
+import { hashBucketFast, hashBucketStrong } from './farmhash.ts';
 import type { HasKerasAssets } from './layer-hooks.ts';
 import { tf, type TfTensor } from '../tfjs-node.ts';
 
@@ -25,6 +25,10 @@ export interface LookupArgs {
   paddedDepth: number | null;
   /** The dtype of the non-int encodings: Keras 3 counts in int64 (int32 here), Keras 2 in the layer's dtype. */
   encodedDtype: EncodedDtype;
+  /** How IntegerLookup picks one of several OOV indices; strings are always hashed. */
+  oovMethod: 'floormod' | 'farmhash';
+  /** The SipHash key of a salted OOV hash (`to_hash_bucket_strong`); null: FarmHash64. */
+  salt: [number, number] | null;
 }
 
 /**
@@ -120,6 +124,12 @@ abstract class VocabularyLayer extends tf.layers.Layer implements HasKerasAssets
     return table.oovStart + (numOovIndices === 1 ? 0 : oovBucket(numOovIndices));
   }
 
+  /** The OOV bucket of a token's bytes: FarmHash64, or SipHash under the layer's salt. */
+  protected hashBucket(bytes: Uint8Array, buckets: number): number {
+    const { salt } = this.lookupArgs;
+    return salt === null ? hashBucketFast(bytes, buckets) : hashBucketStrong(bytes, buckets, salt);
+  }
+
   /** The indices in the layer's output mode (int32 here where Keras returns int64). */
   protected encode(table: VocabularyTable, indices: Int32Array, shape: readonly number[]): TfTensor {
     const { outputMode, paddedDepth, encodedDtype } = this.lookupArgs;
@@ -142,13 +152,13 @@ export class KerasStringLookup extends VocabularyLayer {
     const table = this.requireTable();
     const tokens = bytesOf(input);
     const decoder = new TextDecoder();
-    const indices = Int32Array.from(tokens, (bytes) => this.indexOf(table, decoder.decode(bytes), (buckets) => hashBucketFast(bytes, buckets)));
+    const indices = Int32Array.from(tokens, (bytes) => this.indexOf(table, decoder.decode(bytes), (buckets) => this.hashBucket(bytes, buckets)));
     return this.encode(table, indices, input.shape);
   }
 }
 tf.serialization.registerClass(KerasStringLookup);
 
-/** Keras IntegerLookup (`oov_method="floormod"`): each integer → its vocabulary index, or encoded; several OOV indices by floormod. */
+/** Keras IntegerLookup: each integer → its vocabulary index, or encoded; several OOV indices by floormod or by hashing its decimal string. */
 export class KerasIntegerLookup extends VocabularyLayer {
   static className = 'KerasIntegerLookup';
 
@@ -158,7 +168,10 @@ export class KerasIntegerLookup extends VocabularyLayer {
       throw new RuntimeError('RUNTIME_RUN_FAILED', `IntegerLookup "${this.name}": input dtype ${input.dtype}; expected integers`, { phase: 'run' });
     const table = this.requireTable();
     const values = input.dataSync() as Int32Array;
-    const indices = Int32Array.from(values, (value) => this.indexOf(table, String(value), (buckets) => ((value % buckets) + buckets) % buckets));
+    const floormod = this.lookupArgs.oovMethod === 'floormod' && this.lookupArgs.salt === null;
+    const bucket = (value: number, buckets: number) =>
+      floormod ? ((value % buckets) + buckets) % buckets : this.hashBucket(new TextEncoder().encode(String(value)), buckets);
+    const indices = Int32Array.from(values, (value) => this.indexOf(table, String(value), (buckets) => bucket(value, buckets)));
     return this.encode(table, indices, input.shape);
   }
 }
