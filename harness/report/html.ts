@@ -1,5 +1,6 @@
 import type { RunResults } from '../results/run-results.ts';
 import { countVerdicts } from '../results/run-results.ts';
+import { buildVersionGrid, diffVersionGrids, hasVersionAxis } from '../results/version-grid.ts';
 import { checkKey, VERDICTS, type Verdict } from '../verdicts.ts';
 import { diffResults } from './diff.ts';
 import { pageAssets } from './page-assets.ts';
@@ -67,6 +68,9 @@ export function buildHtmlReportData(results: RunResults, context: ReportContext 
         message: caseError.issues.map((issue) => `${issue.path}: ${issue.message} [${issue.code}]`).join('; '),
       })),
     ],
+    ...(hasVersionAxis(results.checks)
+      ? { versionGrid: { grid: buildVersionGrid(results), ...(context.previous ? { diff: diffVersionGrids(context.previous, results) } : {}) } }
+      : {}),
     ...(diff && context.previous
       ? {
           previous: {

@@ -1,15 +1,8 @@
 /** The writer × loader grid, its first changes along the axis and its changes since the previous run, as Markdown sections. */
 import { truncateLine } from '../results/reason.ts';
 import type { RunResults } from '../results/run-results.ts';
-import {
-  buildVersionGrid,
-  diffVersionGrids,
-  hasVersionAxis,
-  type AxisChange,
-  type FormatGrid,
-  type GridCell,
-  type GridChange,
-} from '../results/version-grid.ts';
+import { buildVersionGrid, diffVersionGrids, hasVersionAxis } from '../results/version-grid.ts';
+import type { AxisChange, FormatGrid, GridCell, GridChange } from '../results/version-grid-model.ts';
 import { markdownCell, markdownTable } from './markdown-table.ts';
 import type { ReportContext } from './types.ts';
 

@@ -1,13 +1,7 @@
 /** The ordered version axis that bisect and the writer × loader grid walk: release order, Keras lines, first change. */
 import { ENVIRONMENTS, kerasLine, type Environment } from '../environments.ts';
 import type { CheckResult } from '../verdicts.ts';
-
-/** One environment on the axis, with the Keras line it belongs to (a walk never crosses from one line to another). */
-export interface AxisPoint {
-  environment: string;
-  /** `keras2`, `keras3`, or `other` for an environment the table does not know or whose lock is missing. */
-  line: string;
-}
+import type { AxisPoint } from './version-grid-model.ts';
 
 /**
  * The given environment names in release order (the table's), each with its Keras line; names the table does not

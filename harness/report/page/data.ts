@@ -3,6 +3,7 @@
  * from, and nothing else. Types only, no DOM and no Node, so both sides type-check against the same definitions.
  */
 import type { Provenance } from '../../results/provenance.ts';
+import type { VersionGrid, VersionGridDiff } from '../../results/version-grid-model.ts';
 import type { CheckResult, Verdict } from '../../verdicts.ts';
 
 /** The id of the `<script type="application/json">` element that carries the {@link HtmlReportData}. */
@@ -63,4 +64,6 @@ export interface HtmlReportData {
   provenance: Provenance;
   notRun: { what: string; message: string }[];
   previous?: PreviousRunSummary;
+  /** The writer × loader grid, for a run over more than one environment; `diff` against the previous run when there is one. */
+  versionGrid?: { grid: VersionGrid; diff?: VersionGridDiff };
 }

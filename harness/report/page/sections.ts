@@ -7,5 +7,6 @@ import { renderMatrix } from './sections/matrix.ts';
 import { renderNotRun } from './sections/not-run.ts';
 import { renderPreviousRun } from './sections/previous-run.ts';
 import { renderSummary } from './sections/summary.ts';
+import { renderVersionGrid } from './sections/version-grid.ts';
 
-export const SECTIONS: readonly PageSection[] = [renderSummary, renderPreviousRun, renderNotRun, renderMatrix];
+export const SECTIONS: readonly PageSection[] = [renderSummary, renderPreviousRun, renderNotRun, renderVersionGrid, renderMatrix];
