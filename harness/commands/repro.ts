@@ -3,16 +3,18 @@ import { findProjectCase, loadProject } from '../config.ts';
 import type { FormatName, RuntimeName } from '../cases/types.ts';
 import { DEFAULT_ENVIRONMENT, findEnvironment } from '../environments.ts';
 import { resolveReproFormat, writeReproBundle } from '../run/repro.ts';
+import { RUNTIME_NAMES } from '../runtimes/definitions.ts';
 
 /** `keras-roundtrip repro <case> [--runtime R] [--format F] [--env E] [--out dir]`: a self-contained bundle and the command that reproduces the verdict. */
 export function registerReproCommand(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('repro')
     .description(
-      'write a self-contained bundle (artifact, inputs, expected outputs, a script for the runtime, versions) and print the one command that reproduces the verdict',
+      'write a self-contained bundle (artifact, inputs, expected outputs, a script for the runtime, versions) ' +
+        'and print the one command that reproduces the verdict',
     )
     .argument('<case>', 'case id')
-    .option('--runtime <name>', 'runtime (onnxruntime-node, tfjs-node-savedmodel, tfjs-keras, reader, python, python@<env>)', 'onnxruntime-node')
+    .option('--runtime <name>', `runtime (${RUNTIME_NAMES.join(', ')}, python@<env>)`, 'onnxruntime-node')
     .option('--format <name>', 'artifact format (default: the first the runtime takes)')
     .option('--env <name>', 'the environment that wrote the artifact', DEFAULT_ENVIRONMENT)
     .option('--golden <dir>', 'golden root (default golden/)')
