@@ -6,21 +6,25 @@ import { findProjectCase, loadProject } from '../config.ts';
 import type { FormatName, RuntimeName } from '../cases/types.ts';
 import { RoundtripError } from '../errors.ts';
 import { bisectEnvironments, renderBisect } from '../run/bisect.ts';
+import { addSharedOptions } from './options.ts';
 
 /** `keras-roundtrip bisect <case> --envs e1 e2 e3 [--format F] [--runtime R]`: the first environment where the verdict changes. */
 export function registerBisectCommand(program: Command, setExitCode: (code: number) => void): void {
-  program
+  const command = program
     .command('bisect')
     .description(
-      'across ordered environments, the first one where the verdict of one check changes (environments without data are shown, never a change); exit 1 when it changes',
+      'across ordered environments, the first one where the verdict of one check changes ' +
+        '(environments without data are shown, never a change); exit 1 when it changes',
     )
     .argument('<case>', 'case id')
     .option('--envs <name...>', 'environments, in order (default: the --line axis of the environment table)')
     .option('--line <line>', 'the Keras line to walk when --envs is not given: keras3 | keras2', 'keras3')
     .option('--generate', 'generate the case where an environment has no data (set-up environments; into the artifact cache)')
     .option('--format <name>', "artifact format (default: the case's first)")
-    .option('--runtime <name>', 'python, reader, a TS runtime, or python@<loader env>', 'python')
-    .option('--golden <dir>', 'golden root (default: golden/ for the committed environment, the artifact cache for the others)')
+    .option('--runtime <name>', 'python, reader, a TS runtime, or python@<loader env>', 'python');
+  addSharedOptions(command, ['golden'], {
+    golden: { description: 'golden root (default: golden/ for the committed environment, the artifact cache for the others)' },
+  })
     .option('--json', 'print the steps as JSON')
     .action(
       async (

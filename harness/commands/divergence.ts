@@ -1,20 +1,24 @@
 import type { Command } from 'commander';
 import { findProjectCase, loadProject } from '../config.ts';
-import { DEFAULT_ENVIRONMENT, findEnvironment } from '../environments.ts';
+import { findEnvironment } from '../environments.ts';
 import { RoundtripError } from '../errors.ts';
 import { findFirstDivergentLayer, renderDivergence } from '../run/divergence.ts';
+import { addSharedOptions } from './options.ts';
 
 /** `keras-roundtrip divergence <case> [--format keras|h5] [--env E]`: the first layer whose tfjs-keras output leaves tolerance of Python's. */
 export function registerDivergenceCommand(program: Command, setExitCode: (code: number) => void): void {
-  program
+  const command = program
     .command('divergence')
     .description(
-      'run the model layer by layer in Python and in tfjs-keras on the reference inputs; name the first layer whose output leaves tolerance (exit 1 when one does)',
+      'run the model layer by layer in Python and in tfjs-keras on the reference inputs; ' +
+        'name the first layer whose output leaves tolerance (exit 1 when one does)',
     )
     .argument('<case>', 'case id')
-    .option('--format <name>', 'keras | h5', 'keras')
-    .option('--env <name>', 'the environment that wrote the artifact (and whose Python runs it)', DEFAULT_ENVIRONMENT)
-    .option('--golden <dir>', 'golden root (default golden/)')
+    .option('--format <name>', 'keras | h5', 'keras');
+  addSharedOptions(command, ['environment', 'golden'], {
+    environment: { description: 'the environment that wrote the artifact (and whose Python runs it)' },
+    golden: { description: 'golden root (default golden/)' },
+  })
     .option('--rtol <value>', "relative tolerance (default: the case's for tfjs-keras)")
     .option('--atol <value>', "absolute tolerance (default: the case's for tfjs-keras)")
     .action(async (caseId: string, options: { format: string; env: string; golden?: string; rtol?: string; atol?: string }) => {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_ENVIRONMENT, findEnvironment } from '../environments.ts';
+import { findEnvironment } from '../environments.ts';
 import { RoundtripError } from '../errors.ts';
 import { generationSkipReason } from '../generator/requirements.ts';
 import { FAULT_VARIANTS, injectFaults, type FaultInjectionReport, type FaultOutcome, type FaultVariant } from '../faults/inject.ts';
@@ -70,12 +70,12 @@ export const registerInjectFaultsCommand: CommandRegistration = (program: Comman
         'assets, signatures and dtypes changed) as a consistent broken writer and with a stale manifest, verify each copy, ' +
         'print the detection rate and every miss; exit 1 on a miss or a false flag',
     )
-    .option('--env <name>', 'environment whose golden data is used', DEFAULT_ENVIRONMENT)
     .option('--only <part...>', 'only faults whose id contains one of these (e.g. weight/onnx output/)')
     .option('--variant <name...>', `only these variants: ${FAULT_VARIANTS.join(', ')}`)
     .option('--out <dir>', 'where faults.json is written (and the copies with --keep)', path.join(REPORTS_DIR, 'faults'))
     .option('--keep', 'keep the mutated copies');
-  addSharedOptions(command, ['case', 'golden', 'pythonChecks', 'poolSize', 'timeout'], {
+  addSharedOptions(command, ['environment', 'case', 'golden', 'pythonChecks', 'poolSize', 'timeout'], {
+    environment: { description: 'environment whose golden data is used' },
     case: { description: 'only these case ids (default: every case the environment made)' },
     golden: { description: 'golden root (default golden/)' },
     pythonChecks: {

@@ -42,6 +42,11 @@ export interface SharedOptions {
   runner: GeneratorRunnerName;
 }
 
+/** `--env <name>` where a command works in one environment (repro, divergence, coverage, inject-faults). */
+export interface SingleEnvironmentOption {
+  env: string;
+}
+
 /** An option's flags, description and default; a command may reword the description or change the default. */
 interface OptionDeclaration {
   flags: string;
@@ -54,6 +59,7 @@ const SHARED_OPTIONS = {
     flags: '--env <name...>',
     description: `environment(s) (default ${DEFAULT_ENVIRONMENT}; known: ${ENVIRONMENTS.map((environment) => environment.name).join(', ')})`,
   },
+  environment: { flags: '--env <name>', description: 'the environment that wrote the artifacts', defaultValue: DEFAULT_ENVIRONMENT },
   allEnvs: { flags: '--all-envs', description: 'every configured environment' },
   case: { flags: '--case <id...>', description: 'only these case ids' },
   reports: { flags: '--reports <dir>', description: "where reports are written (default: the project's reports/, or the config's `reports`)" },
@@ -82,7 +88,7 @@ const SHARED_OPTIONS = {
     description: `where the Python generator runs: ${GENERATOR_RUNNERS.join(' | ')} (local = the venv; docker/podman = the image docker/build-image.sh builds)`,
     defaultValue: 'local',
   },
-} as const satisfies Record<keyof SharedOptions, OptionDeclaration>;
+} as const satisfies Record<keyof SharedOptions | 'environment', OptionDeclaration>;
 
 export type SharedOptionName = keyof typeof SHARED_OPTIONS;
 

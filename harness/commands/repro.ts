@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { findProjectCase, loadProject } from '../config.ts';
 import type { FormatName, RuntimeName } from '../cases/types.ts';
-import { DEFAULT_ENVIRONMENT, findEnvironment } from '../environments.ts';
+import { findEnvironment } from '../environments.ts';
 import { resolveReproFormat, writeReproBundle } from '../run/repro.ts';
 import { RUNTIME_NAMES } from '../runtimes/definitions.ts';
+import { addSharedOptions } from './options.ts';
 
 /** `keras-roundtrip repro <case> [--runtime R] [--format F] [--env E] [--out dir]`: a self-contained bundle and the command that reproduces the verdict. */
 export function registerReproCommand(program: Command, setExitCode: (code: number) => void): void {
-  program
+  const command = program
     .command('repro')
     .description(
       'write a self-contained bundle (artifact, inputs, expected outputs, a script for the runtime, versions) ' +
@@ -15,9 +16,8 @@ export function registerReproCommand(program: Command, setExitCode: (code: numbe
     )
     .argument('<case>', 'case id')
     .option('--runtime <name>', `runtime (${RUNTIME_NAMES.join(', ')}, python@<env>)`, 'onnxruntime-node')
-    .option('--format <name>', 'artifact format (default: the first the runtime takes)')
-    .option('--env <name>', 'the environment that wrote the artifact', DEFAULT_ENVIRONMENT)
-    .option('--golden <dir>', 'golden root (default golden/)')
+    .option('--format <name>', 'artifact format (default: the first the runtime takes)');
+  addSharedOptions(command, ['environment', 'golden'], { golden: { description: 'golden root (default golden/)' } })
     .option('--out <dir>', 'bundle folder (default reports/repro/<env>-<case>-<format>-<runtime>)')
     .action(async (caseId: string, options: { runtime: string; format?: string; env: string; golden?: string; out?: string }) => {
       const project = await loadProject();
