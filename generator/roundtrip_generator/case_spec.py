@@ -9,8 +9,8 @@ from __future__ import annotations
 import copy
 import re
 
-FORMATS = ("keras", "keras-npz", "h5", "weights-h5", "weights-sharded", "savedmodel", "checkpoint", "onnx", "tflite", "tfjs")
-RUNTIMES = ("python", "reader", "tfjs-node-savedmodel", "tfjs-keras", "onnxruntime-node")
+FORMATS = ("keras", "keras-npz", "h5", "weights-h5", "weights-sharded", "savedmodel", "checkpoint", "onnx", "tflite", "tflite-dynamic-int8", "tflite-float16", "tflite-int8", "tfjs")
+RUNTIMES = ("python", "reader", "tfjs-node-savedmodel", "tfjs-keras", "onnxruntime-node", "tfjs-converter", "litertjs")
 LOAD_MODES = ("registered", "argument", "scope", "absent")
 DTYPES = ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64",
           "uint8", "uint16", "uint32", "uint64", "bool", "string")
@@ -80,6 +80,9 @@ def validate_case(raw: dict) -> dict:
 
     tolerance = case.setdefault("tolerance", {})
     tolerance["default"] = {**DEFAULT_TOLERANCE, **(tolerance.get("default") or {})}
+    for name in tolerance.get("formats") or {}:
+        if name not in FORMATS:
+            report(f"tolerance.formats.{name}", f"expected one of {list(FORMATS)}, received {name!r}")
 
     for index, output in enumerate(case.get("outputs") or []):
         if not isinstance(output, dict) or not _NAME.match(str(output.get("name", ""))):
@@ -200,3 +203,9 @@ def _check_model(model, report) -> None:
     for index, name in enumerate(body.get("outputs") or []):
         if name not in known:
             report(f"model.functional.outputs[{index}]", f"{name!r} is not an input or a layer")
+
+
+def tolerance_for(case: dict, format_name: str) -> dict:
+    """The case default overlaid with the format's own tolerance (quantized variants need looser ones)."""
+    tolerance = case["tolerance"]
+    return {**tolerance["default"], **((tolerance.get("formats") or {}).get(format_name) or {})}

@@ -66,7 +66,11 @@ def _write_artifact(format_name: str, model, case: dict, out_dir: Path, referenc
     save, producer = artifact_writer(format_name, module)  # Keras 2 writes some formats differently
     path = out_dir / module.ARTIFACT_PATH
     path.parent.mkdir(parents=True, exist_ok=True)
-    save(model, path)
+    save_for_case = getattr(module, "save_for_case", None)
+    if save_for_case is not None and save is module.save:
+        save_for_case(model, path, case)
+    else:
+        save(model, path)
     artifact = {"format": format_name, "path": module.ARTIFACT_PATH, "producer": producer(versions),
                 "files": describe_files(path)}
     artifact.update(module.describe(path, case, reference_names))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .arrays import ReferenceArrayMismatch, read_array
 from .comparison import compare_outputs
+from .case_spec import tolerance_for
 from .formats import FORMATS
 from .manifest import CASE_FILE, MANIFEST_FILE, read_json
 from .tensorflow_setup import import_tensorflow
@@ -30,7 +31,6 @@ def run_reload_checks(out_dir: Path) -> list[dict]:
     except ReferenceArrayMismatch as error:  # no reload is compared with a reference its manifest misdescribes
         return [{"format": artifact["format"], "check": "reload", "status": "error", "maxAbsDiff": None,
                  "message": f"{type(error).__name__}: {error}"} for artifact in manifest["artifacts"]]
-    tolerance = case["tolerance"]["default"]
     import_tensorflow()
     checks = []
     for artifact in manifest["artifacts"]:
@@ -41,7 +41,7 @@ def run_reload_checks(out_dir: Path) -> list[dict]:
             module = FORMATS[artifact["format"]]
             result = module.run(out_dir / artifact["path"], artifact, case, inputs, list(expected))
             actual, note = result if isinstance(result, tuple) else (result, None)
-            check.update(compare_outputs(expected, actual, tolerance))
+            check.update(compare_outputs(expected, actual, tolerance_for(case, artifact["format"])))
             if note:
                 check["message"] += f" ({note})"
             if expected_errors:

@@ -226,6 +226,7 @@ export async function validateCase(document: SourceDocument, syntaxIssues: Valid
     tolerance: {
       default: { ...DEFAULT_TOLERANCE, ...raw.tolerance?.default },
       runtimes: raw.tolerance?.runtimes ?? {},
+      formats: raw.tolerance?.formats ?? {},
     },
     file: document.file,
   };

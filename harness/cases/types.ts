@@ -58,7 +58,7 @@ export interface CaseSpec {
   scenario?: { name: string; args: Record<string, unknown> };
   /** Negative checks: loading `format` in `runtime` must raise `type` with a message matching `match`. */
   expectErrors?: { format: FormatName; runtime: RuntimeName; type: string; match: string }[];
-  tolerance: { default: Tolerance; runtimes: Partial<Record<RuntimeName, Partial<Tolerance>>> };
+  tolerance: { default: Tolerance; runtimes: Partial<Record<RuntimeName, Partial<Tolerance>>>; formats: Partial<Record<FormatName, Partial<Tolerance>>> };
   outputs?: { name: string }[];
   /** Absolute path of the case file; not sent to the generator. */
   file: string;
@@ -66,7 +66,7 @@ export interface CaseSpec {
 
 export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-6, atol: 1e-6, equalNan: true };
 
-/** The tolerance a runtime is held to: the case default overlaid with the runtime's override. */
-export function toleranceFor(spec: CaseSpec, runtime: RuntimeName): Tolerance {
-  return { ...spec.tolerance.default, ...spec.tolerance.runtimes[runtime] };
+/** The tolerance a runtime is held to on a format: the case default, then the format's, then the runtime's override. */
+export function toleranceFor(spec: CaseSpec, runtime: RuntimeName, format?: FormatName): Tolerance {
+  return { ...spec.tolerance.default, ...(format ? spec.tolerance.formats[format] : {}), ...spec.tolerance.runtimes[runtime] };
 }

@@ -12,7 +12,7 @@ import { tfCheckpointReader } from './tf-checkpoint.ts';
 import { tfjsModelReader } from './tfjs-model.ts';
 import { tfliteReader } from './tflite.ts';
 import { singleRun } from './artifact-runs.ts';
-import type { FormatName } from './definitions.ts';
+import { baseFormat, type FormatName } from './definitions.ts';
 import type { ArtifactContents, ArtifactReader, ReadOptions, RecordedArtifact, ReferenceNames, RunPlan } from './types.ts';
 
 /** Every reader, in the order they are asked when no extension prefers one. Adding a format: one file, one line. */
@@ -30,7 +30,8 @@ export const ARTIFACT_READERS: readonly ArtifactReader[] = [
 
 /** The reader (the format's definition) of a format; undefined for a format no TS reader decodes. */
 export function readerOfFormat(format: FormatName): ArtifactReader | undefined {
-  return ARTIFACT_READERS.find((reader) => reader.format === format);
+  const base = baseFormat(format); // a variant (tflite-int8, …) is read by its base format's reader
+  return ARTIFACT_READERS.find((reader) => reader.format === base);
 }
 
 /** The runs a runtime makes of one artifact of `format`: its definition's plan, else one run with the recorded names. */

@@ -14,7 +14,7 @@ import { asDType } from './declared-inputs.ts';
 import { decodeMessage } from './protobuf.ts';
 import { tensorflowDtypeName } from './tf-dtypes.ts';
 import { readCheckpointBundle, type CheckpointVariable } from './tf-checkpoint.ts';
-import { compareWeights } from './truth.ts';
+import { compareSignatures, compareWeights } from './truth.ts';
 import {
   resolveLimits,
   type ArtifactContents,
@@ -188,10 +188,6 @@ export async function readSavedModel(path: string, options: ReadOptions = {}): P
     weights: bundle?.weights ?? new Map<string, Tensor>(),
     assets: await readAssets(directory, limits),
   };
-}
-
-function compareSignatures(expected: unknown, contents: ArtifactContents): string[] {
-  return isDeepStrictEqual(contents.metadata['signatures'], expected) ? [] : ['signatures: differ from the signature defs Python decoded'];
 }
 
 function declaredSignatures(contents: ArtifactContents): Record<string, SignatureSpec> {

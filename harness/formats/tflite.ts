@@ -10,6 +10,7 @@ import * as flatbuffers from 'flatbuffers';
 import { FormatError, RoundtripError } from '../errors.ts';
 import type { DType, Tensor } from '../tensor.ts';
 import { DEFAULT_SIGNATURE, signaturePlan } from './artifact-runs.ts';
+import { compareConfig, compareSignatures, compareWeights } from './truth.ts';
 import { asDType } from './declared-inputs.ts';
 import { dataFromBytes } from './tensor-bytes.ts';
 import { BuiltinOperator, BuiltinOptions, Model, QuantizationDetails, TensorType } from './tflite-schema/tflite.ts';
@@ -351,8 +352,8 @@ export const tfliteReader: ArtifactReader = {
       await handle.close();
     }
   },
-  // The generator records no truth for .tflite files yet: a truth file's every section is reported unchecked.
-  truth: {},
+  // truth/<format>.json is what the writing TensorFlow's own Python schema decodes from the same file.
+  truth: { weights: compareWeights, config: compareConfig, signatures: compareSignatures },
   // Every signature taking the reference inputs is run; each must pass.
   planRuns: signaturePlan,
   declaredInputs: tfliteDeclaredInputs,

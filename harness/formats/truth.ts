@@ -31,3 +31,8 @@ export function compareTensor(key: string, expected: TensorTruth, contents: Arti
 export function compareConfig(expected: unknown, contents: ArtifactContents): string[] {
   return isDeepStrictEqual(contents.config, expected) ? [] : ['config: differs from the config Python decoded'];
 }
+
+/** Signature defs as the reader lists them under `metadata.signatures` (SavedModel, TFLite). */
+export function compareSignatures(expected: unknown, contents: ArtifactContents): string[] {
+  return isDeepStrictEqual(contents.metadata['signatures'], expected) ? [] : ['signatures: differ from the signature defs Python decoded'];
+}

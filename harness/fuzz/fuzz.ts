@@ -38,6 +38,10 @@ const SEED_LOCATIONS: Record<FuzzFormat, { artifact: string; folder: boolean }[]
   checkpoint: [{ artifact: 'artifacts/checkpoint', folder: true }],
   tfjs: [{ artifact: 'artifacts/tfjs', folder: true }],
   tflite: [{ artifact: 'artifacts/model.tflite', folder: false }],
+  // The quantized conversions reach the reader's quantization and mixed-dtype paths.
+  'tflite-dynamic-int8': [{ artifact: 'artifacts/model.dynamic-int8.tflite', folder: false }],
+  'tflite-float16': [{ artifact: 'artifacts/model.float16.tflite', folder: false }],
+  'tflite-int8': [{ artifact: 'artifacts/model.int8.tflite', folder: false }],
   npy: [
     { artifact: 'inputs', folder: true },
     { artifact: 'outputs', folder: true },

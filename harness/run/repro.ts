@@ -99,7 +99,7 @@ export async function writeReproBundle(request: ReproRequest): Promise<ReproBund
     `${JSON.stringify({ ...manifest, artifacts: [artifact], files: manifest.files?.filter((record) => travels(record.path)) }, null, 2)}\n`,
   );
   await writeManifestDigest(directory);
-  const tolerance = toleranceFor(spec, runtime);
+  const tolerance = toleranceFor(spec, runtime, format);
   const bundle = {
     case: spec.id,
     environment,

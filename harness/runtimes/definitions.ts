@@ -64,7 +64,7 @@ export const RUNTIME_DEFINITIONS = [
     ],
   },
   // LiteRT.js hands float32, int32 and uint8 tensors back as they are; other dtypes never reach a comparison.
-  { name: 'litertjs', kind: 'worker', formats: ['tflite'], outputDtypes: [] },
+  { name: 'litertjs', kind: 'worker', formats: ['tflite', 'tflite-dynamic-int8', 'tflite-float16', 'tflite-int8'], outputDtypes: [] },
 ] as const satisfies readonly RuntimeDefinition[];
 
 /** Python of another environment loading this environment's artifacts (harness/run/cross-load.ts). */

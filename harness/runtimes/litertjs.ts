@@ -145,7 +145,7 @@ const MISSING_OP = /Didn't find op for builtin opcode '([^']+)' version '(\d+)'|
 /** `.tflite` files through LiteRT.js (@litertjs/core) on its wasm CPU path, under Node with a small loader shim. */
 export const litertJsRuntime: Runtime = {
   name: 'litertjs',
-  formats: ['tflite'],
+  formats: ['tflite', 'tflite-dynamic-int8', 'tflite-float16', 'tflite-int8'],
 
   async describe() {
     await loadLiteRtJs();

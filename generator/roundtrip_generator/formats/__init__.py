@@ -4,6 +4,7 @@ Each module provides:
     ARTIFACT_PATH                         where the artifact goes, relative to the case folder
     producer(versions) -> str             what wrote it
     save(model, path) -> None             write the artifact
+    save_for_case(model, path, case)      optional: used instead of ``save`` where the case's inputs matter
     describe(path, case, reference_names) -> dict   extra manifest fields (signatures, maps)
     truth(path) -> dict | None            what the readers must reproduce (truth/<format>.json)
     run(path, artifact, case, inputs, reference_names) -> {reference name: array}   reload here
@@ -24,6 +25,6 @@ FORMATS = {
     "savedmodel": saved_model,
     "checkpoint": tf_checkpoint,
     "onnx": onnx_model,
-    "tflite": tflite,
+    **tflite.FORMATS,
     "tfjs": tfjs_model,
 }

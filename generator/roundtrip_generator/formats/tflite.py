@@ -1,47 +1,190 @@
-"""A TFLite flatbuffer from ``tf.lite.TFLiteConverter.from_keras_model``; reloaded in Python only.
+"""TFLite flatbuffers from ``tf.lite.TFLiteConverter``: the float32 model and the quantized variants a deployment uses.
 
-The reload prefers ``ai_edge_litert`` when installed and falls back to the deprecated
-``tf.lite.Interpreter``; deprecation warnings seen on the way are reported in the check message.
+Each variant is its own format (``FORMATS``): float32, dynamic-range int8 weights, float16 weights, and full int8 with
+a representative dataset (float inputs and outputs, int8 inside). All convert the model at the reference
+inputs' static shapes, batch included, as deployed models have them (LiteRT.js cannot resize inputs).
+The reload prefers ``ai_edge_litert`` when installed and falls back to the deprecated ``tf.lite.Interpreter``; the
+manifest records which (``interpreter``), and deprecation warnings seen on the way go into the check message.
+``truth`` decodes the flatbuffer with the ``schema_py_generated`` module of the TensorFlow that wrote it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
+from ..input_generation import generate_inputs
 from ..signature_maps import map_inputs, map_outputs
 from ..tensorflow_setup import import_tensorflow
 
-ARTIFACT_PATH = "artifacts/model.tflite"
 SIGNATURE = "serving_default"
+REPRESENTATIVE_SAMPLES = 32
+
+# variant → (artifact path, what the converter is told beyond the float32 defaults)
+VARIANTS = {
+    "tflite": ("artifacts/model.tflite", "float32"),
+    "tflite-dynamic-int8": ("artifacts/model.dynamic-int8.tflite", "dynamic-range int8 weights"),
+    "tflite-float16": ("artifacts/model.float16.tflite", "float16 weights"),
+    "tflite-int8": ("artifacts/model.int8.tflite", "full int8, representative dataset, float inputs and outputs"),
+}
 
 
-def producer(versions: dict) -> str:
-    return f"tf.lite.TFLiteConverter.from_keras_model (tf {versions['tensorflow']}, keras {versions['keras']})"
+def _converter(tf, model, case: dict, work_dir: Path):
+    """A converter for the model at the reference inputs' static shapes (Keras 3: through ``model.export`` with that
+    input signature, since converting a traced call leaves variables unfrozen); Keras 2 converts the model as built."""
+    from ..keras_compat import import_keras, keras_major
+
+    if keras_major(import_keras()) < 3:
+        return tf.lite.TFLiteConverter.from_keras_model(model)
+    specs = [tf.TensorSpec(spec["shape"], spec["dtype"], name=spec["name"]) for spec in case["inputs"]]
+    model.export(str(work_dir), format="tf_saved_model", input_signature=specs if len(specs) == 1 else [specs],
+                 verbose=False)
+    return tf.lite.TFLiteConverter.from_saved_model(str(work_dir))
 
 
-def save(model, path: Path) -> None:
+def _representative_dataset(case: dict):
+    """Samples drawn like the reference inputs, from another seed, so calibration never sees the checked inputs."""
+    def samples():
+        for index in range(REPRESENTATIVE_SAMPLES):
+            drawn = generate_inputs({**case, "seed": case["seed"] + 1 + index})
+            yield {name: array for name, array in drawn.items()}
+    return samples
+
+
+def _convert(variant: str, model, case: dict) -> bytes:
     tf, _ = import_tensorflow()
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    # Ops without a TFLite builtin (e.g. some recurrent kernels) fall back to TF select ops.
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
-    path.write_bytes(converter.convert())
+    with tempfile.TemporaryDirectory() as work_dir:
+        return _configured(tf, variant, _converter(tf, model, case, Path(work_dir) / "savedmodel"), case).convert()
+
+
+def _configured(tf, variant: str, converter, case: dict):
+    if variant == "tflite":
+        # Ops without a TFLite builtin (e.g. some recurrent kernels) fall back to TF select ops.
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
+    else:
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if variant == "tflite-float16":
+        converter.target_spec.supported_types = [tf.float16]
+    if variant == "tflite-int8":
+        converter.representative_dataset = _representative_dataset(case)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    return converter
+
+
+def _variant(variant: str) -> SimpleNamespace:
+    artifact_path, description = VARIANTS[variant]
+
+    def producer(versions: dict) -> str:
+        return (f"tf.lite.TFLiteConverter, {description} "
+                f"(tf {versions['tensorflow']}, keras {versions['keras']})")
+
+    def save(model, path: Path) -> None:
+        raise TypeError(f"{variant} needs the case's input shapes: use save_for_case")
+
+    def save_for_case(model, path: Path, case: dict) -> None:
+        path.write_bytes(_convert(variant, model, case))
+
+    return SimpleNamespace(ARTIFACT_PATH=artifact_path, producer=producer, save=save, save_for_case=save_for_case,
+                           describe=describe, truth=truth, run=run)
 
 
 def describe(path: Path, case: dict, reference_names: list[str]) -> dict:
-    runner, interpreter_name, _ = _signature_runner(path)
-    details_in, details_out = runner.get_input_details(), runner.get_output_details()
-    inputs = {key: _describe(value) for key, value in details_in.items()}
-    outputs = {key: _describe(details_out[key]) for key in sorted(details_out)}
-    return {"interpreter": interpreter_name, "signatures": {SIGNATURE: {"inputs": inputs, "outputs": outputs}},
-            "inputMap": map_inputs(list(inputs), [spec["name"] for spec in case["inputs"]]),
-            "outputMap": map_outputs(list(outputs), reference_names)}
+    """Every signature the model has; the input and output maps are serving_default's (or the only one's)."""
+    interpreter, interpreter_name, _ = _interpreter(path)
+    signatures = {}
+    for key in interpreter.get_signature_list():
+        runner = interpreter.get_signature_runner(key)
+        details_in, details_out = runner.get_input_details(), runner.get_output_details()
+        signatures[key] = {"inputs": {name: _describe(value) for name, value in details_in.items()},
+                           "outputs": {name: _describe(details_out[name]) for name in sorted(details_out)}}
+    main = signatures[SIGNATURE if SIGNATURE in signatures else next(iter(signatures))]
+    return {"interpreter": interpreter_name, "signatures": signatures,
+            "inputMap": map_inputs(list(main["inputs"]), [spec["name"] for spec in case["inputs"]]),
+            "outputMap": map_outputs(list(main["outputs"]), reference_names)}
 
 
-def truth(path: Path) -> None:
-    return None
+def _text(value) -> str | None:
+    return None if value is None else value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _ints(array) -> list[int]:
+    return [] if array is None else [int(item) for item in array]
+
+
+def _floats(array) -> list[float]:
+    return [] if array is None else [float(item) for item in np.asarray(array, dtype=np.float32)]
+
+
+def _names(enum_class) -> dict[int, str]:
+    return {value: name for name, value in vars(enum_class).items() if not name.startswith("_") and isinstance(value, int)}
+
+
+_NUMPY_NAMES = {"FLOAT16": "float16", "BFLOAT16": "bfloat16", "FLOAT32": "float32", "FLOAT64": "float64",
+                "INT8": "int8", "INT16": "int16", "INT32": "int32", "INT64": "int64", "UINT8": "uint8",
+                "UINT16": "uint16", "UINT32": "uint32", "UINT64": "uint64", "BOOL": "bool"}
+_ITEM_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int8": 1, "int16": 2, "int32": 4,
+               "int64": 8, "uint8": 1, "uint16": 2, "uint32": 4, "uint64": 8, "bool": 1}
+
+
+def truth(path: Path) -> dict:
+    """What the TFLite release's own Python schema decodes: the structure as ``config``, constant tensors' bytes."""
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    data = path.read_bytes()
+    model = schema.ModelT.InitFromPackedBuf(bytearray(data), 0)
+    operators_by_code, tensor_types = _names(schema.BuiltinOperator), _names(schema.TensorType)
+    options_names, details_names = _names(schema.BuiltinOptions), _names(schema.QuantizationDetails)
+    codes = [{"builtin": operators_by_code.get(max(code.builtinCode, code.deprecatedBuiltinCode),
+                                               f"BuiltinOperator({max(code.builtinCode, code.deprecatedBuiltinCode)})"),
+              "builtinCode": int(code.builtinCode), "deprecatedBuiltinCode": int(code.deprecatedBuiltinCode),
+              "customCode": _text(code.customCode), "version": int(code.version)} for code in model.operatorCodes or []]
+    buffers, buffer_bytes = [], []
+    for buffer in model.buffers or []:
+        external = int(buffer.offset) > 1
+        raw = data[int(buffer.offset):int(buffer.offset) + int(buffer.size)] if external else (
+            b"" if buffer.data is None else np.asarray(buffer.data, dtype=np.uint8).tobytes())
+        buffer_bytes.append(raw)
+        buffers.append({"bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest() if raw else None, "external": external})
+    weights, subgraphs = {}, []
+    for subgraph_index, subgraph in enumerate(model.subgraphs or []):
+        tensors = []
+        for index, tensor in enumerate(subgraph.tensors or []):
+            type_name = tensor_types.get(tensor.type, f"TensorType({tensor.type})")
+            dtype = _NUMPY_NAMES.get(type_name, type_name)
+            quantization = tensor.quantization
+            tensors.append({
+                "name": _text(tensor.name) or "", "dtype": dtype, "shape": _ints(tensor.shape),
+                "shapeSignature": _ints(tensor.shapeSignature) if tensor.shapeSignature is not None and len(tensor.shapeSignature) else None,
+                "buffer": int(tensor.buffer), "isVariable": bool(tensor.isVariable),
+                "quantization": None if quantization is None else {
+                    "min": _floats(quantization.min), "max": _floats(quantization.max), "scale": _floats(quantization.scale),
+                    "zeroPoint": _ints(quantization.zeroPoint), "quantizedDimension": int(quantization.quantizedDimension),
+                    "details": details_names.get(quantization.detailsType) if quantization.detailsType else None},
+                "sparse": tensor.sparsity is not None,
+            })
+            raw = buffer_bytes[tensor.buffer] if tensor.buffer < len(buffer_bytes) else b""
+            if raw and dtype in _ITEM_BYTES:
+                weights[f"subgraphs/{subgraph_index}/tensors/{index}"] = {
+                    "dtype": dtype, "shape": _ints(tensor.shape), "sha256": hashlib.sha256(raw).hexdigest()}
+        operators = [{"opcodeIndex": int(op.opcodeIndex), "builtin": codes[op.opcodeIndex]["builtin"],
+                      "version": codes[op.opcodeIndex]["version"], "inputs": _ints(op.inputs), "outputs": _ints(op.outputs),
+                      "builtinOptions": options_names.get(op.builtinOptionsType) if op.builtinOptionsType else None}
+                     for op in subgraph.operators or []]
+        subgraphs.append({"name": _text(subgraph.name) or "", "inputs": _ints(subgraph.inputs),
+                          "outputs": _ints(subgraph.outputs), "tensors": tensors, "operators": operators})
+    signature_defs = [{"signatureKey": _text(signature.signatureKey) or "", "subgraphIndex": int(signature.subgraphIndex),
+                       "inputs": [{"name": _text(item.name) or "", "tensorIndex": int(item.tensorIndex)} for item in signature.inputs or []],
+                       "outputs": [{"name": _text(item.name) or "", "tensorIndex": int(item.tensorIndex)} for item in signature.outputs or []]}
+                      for signature in model.signatureDefs or []]
+    metadata = [{"name": _text(entry.name) or "", "buffer": int(entry.buffer)} for entry in model.metadata or []]
+    config = {"version": int(model.version), "description": _text(model.description), "operatorCodes": codes,
+              "subgraphs": subgraphs, "buffers": buffers, "signatureDefs": signature_defs, "metadata": metadata}
+    return {"weights": weights, "config": config, "signatures": signature_defs}
 
 
 def run(path: Path, artifact: dict, case: dict, inputs: dict, reference_names: list[str]):
@@ -54,26 +197,38 @@ def run(path: Path, artifact: dict, case: dict, inputs: dict, reference_names: l
     return outputs, note
 
 
-def _signature_runner(path: Path):
-    """``(runner, interpreter name, warning texts)`` for the ``serving_default`` signature (or the only one)."""
+def interpreter_class():
+    """``(Interpreter class, its dotted name)``: ai_edge_litert's where installed, else tf.lite's."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+
+        return Interpreter, "ai_edge_litert.interpreter.Interpreter"
+    except ImportError:
+        tf, _ = import_tensorflow()
+        return tf.lite.Interpreter, "tf.lite.Interpreter"
+
+
+def _interpreter(path: Path):
+    """``(interpreter, its name, warning texts)``."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
-            from ai_edge_litert.interpreter import Interpreter
-
-            name = "ai_edge_litert.interpreter.Interpreter"
-        except ImportError:
-            tf, _ = import_tensorflow()
-            Interpreter = tf.lite.Interpreter
-            name = "tf.lite.Interpreter"
+        Interpreter, name = interpreter_class()
         interpreter = Interpreter(model_path=str(path))
-        signatures = interpreter.get_signature_list()
-        key = SIGNATURE if SIGNATURE in signatures else next(iter(signatures))
-        runner = interpreter.get_signature_runner(key)
     seen = sorted({" ".join(str(item.message).split())[:200] for item in caught
                    if issubclass(item.category, (DeprecationWarning, UserWarning, FutureWarning))})
+    return interpreter, name, seen
+
+
+def _signature_runner(path: Path):
+    """``(runner, interpreter name, warning texts)`` for the ``serving_default`` signature (or the only one)."""
+    interpreter, name, seen = _interpreter(path)
+    signatures = interpreter.get_signature_list()
+    runner = interpreter.get_signature_runner(SIGNATURE if SIGNATURE in signatures else next(iter(signatures)))
     return runner, name, seen
 
 
 def _describe(detail: dict) -> dict:
     return {"dtype": np.dtype(detail["dtype"]).name, "shape": [int(d) for d in detail["shape_signature"]]}
+
+
+FORMATS = {variant: _variant(variant) for variant in VARIANTS}
