@@ -37,18 +37,29 @@ def describe_hdf5_bytes(data: bytes) -> dict[str, dict]:
     return describe_hdf5(io.BytesIO(data))
 
 
+def describe_array(values, dtype: str | None = None) -> dict:
+    """The one description of an array every truth file uses: ``{dtype, shape, sha256}``.
+
+    Numeric arrays hash their C-contiguous little-endian bytes; strings (numpy ``S``, ``U`` or object arrays of
+    ``bytes``/``str``) have dtype ``"string"`` and hash :func:`hash_strings`. A scalar keeps shape ``[]``.
+    ``dtype`` overrides the numpy name (a TF dtype name, or bfloat16 stored as opaque HDF5 data).
+    """
+    array = np.asarray(values)
+    if array.dtype.kind in "SUO":
+        return {"dtype": "string", "shape": list(array.shape), "sha256": hash_strings(np.asarray(array, dtype=object))}
+    little_endian = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("<"), copy=False))
+    return {"dtype": dtype or array.dtype.name, "shape": list(array.shape),
+            "sha256": hashlib.sha256(little_endian.tobytes()).hexdigest()}
+
+
 def describe_dataset(dataset: h5py.Dataset) -> dict:
     if h5py.check_string_dtype(dataset.dtype) is not None or dataset.dtype.kind in "SUO":
         values = dataset.asstr()[()] if dataset.dtype.kind == "O" else dataset[()]
-        return {"dtype": "string", "shape": list(dataset.shape), "sha256": hash_strings(np.asarray(values, dtype=object))}
-    values = np.ascontiguousarray(dataset[()])
-    little_endian = values.astype(values.dtype.newbyteorder("<"), copy=False)
-    dtype = values.dtype.name
+        return describe_array(np.asarray(values, dtype=object).reshape(dataset.shape))
+    values = dataset[()]
     # HDF5 has no bfloat16: Keras 3 writes it as 2-byte opaque data tagged attrs["dtype"] = "bfloat16".
-    if values.dtype.kind == "V" and values.dtype.itemsize == 2 and dataset.attrs.get("dtype") == "bfloat16":
-        dtype = "bfloat16"
-    return {"dtype": dtype, "shape": list(dataset.shape),
-            "sha256": hashlib.sha256(np.ascontiguousarray(little_endian).tobytes()).hexdigest()}
+    opaque_bfloat16 = values.dtype.kind == "V" and values.dtype.itemsize == 2
+    return describe_array(values, "bfloat16" if opaque_bfloat16 and dataset.attrs.get("dtype") == "bfloat16" else None)
 
 
 def hash_strings(values: np.ndarray) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import zipfile
@@ -13,6 +12,7 @@ import numpy as np
 from ..forward_pass import name_outputs, run_keras_model
 from ..keras_loading import load_keras_model
 from ..tensorflow_setup import import_tensorflow
+from ..weight_truth import describe_array
 
 ARTIFACT_PATH = "artifacts/model-npz.keras"
 WEIGHTS_ENTRY = "model.weights.npz"
@@ -43,10 +43,7 @@ def truth(path: Path) -> dict:
             stored = contents[member]
             values = stored.tolist() if stored.dtype == object else {"": stored}
             for key, value in sorted((values or {}).items(), key=lambda item: str(item[0])):
-                array = np.ascontiguousarray(np.asarray(value))
-                little = array.astype(array.dtype.newbyteorder("<"), copy=False)
-                weights[f"{member}/{key}"] = {"dtype": array.dtype.name, "shape": list(array.shape),
-                                              "sha256": hashlib.sha256(little.tobytes()).hexdigest()}
+                weights[f"{member}/{key}"] = describe_array(value)
         return {"weightsFile": WEIGHTS_ENTRY, "memberStorage": "pickled object arrays (np.save allow_pickle)",
                 "weights": weights, "config": json.loads(archive.read("config.json")), "entries": names}
 

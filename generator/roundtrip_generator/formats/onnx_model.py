@@ -43,23 +43,15 @@ def describe(path: Path, case: dict, reference_names: list[str]) -> dict:
 def truth(path: Path) -> dict:
     """Every top-level initializer as ``onnx.numpy_helper`` decodes it (external data included), plus the graph's
     inputs/outputs and opsets; hashes as in ``weight_truth`` (little-endian C-order bytes; strings length-prefixed)."""
-    import hashlib
-
     import onnx
     from onnx import numpy_helper
 
-    from ..weight_truth import hash_strings
+    from ..weight_truth import describe_array
 
     model = onnx.load(str(path), load_external_data=True)
     weights = {}
     for initializer in model.graph.initializer:
-        array = numpy_helper.to_array(initializer)
-        if array.dtype.kind in "OSU":
-            weights[initializer.name] = {"dtype": "string", "shape": list(array.shape), "sha256": hash_strings(array)}
-            continue
-        little = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("<"), copy=False))
-        weights[initializer.name] = {"dtype": array.dtype.name, "shape": list(array.shape),
-                                     "sha256": hashlib.sha256(little.tobytes()).hexdigest()}
+        weights[initializer.name] = describe_array(numpy_helper.to_array(initializer))
 
     def value(info) -> dict:
         tensor_type = info.type.tensor_type

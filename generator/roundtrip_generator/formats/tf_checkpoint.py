@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +9,7 @@ import numpy as np
 from ..forward_pass import name_outputs, run_keras_model
 from ..keras_loading import build_fresh_model
 from ..tensorflow_setup import import_tensorflow
-from ..weight_truth import hash_strings
+from ..weight_truth import describe_array
 
 ARTIFACT_PATH = "artifacts/checkpoint"
 PREFIX = "ckpt"
@@ -51,14 +50,9 @@ def bundle_weights(prefix: Path) -> dict[str, dict]:
             continue
         value = reader.get_tensor(key)
         if dtype == tf.string:
-            values = np.asarray(value, dtype=object)
-            weights[key] = {"dtype": "string", "shape": list(values.shape), "sha256": hash_strings(values)}
-            continue
-        array = np.asarray(value)  # not ascontiguousarray: it turns a scalar into shape [1]
-        if array.dtype.byteorder == ">":
-            array = array.byteswap().view(array.dtype.newbyteorder("<"))
-        weights[key] = {"dtype": dtype.name, "shape": list(array.shape),
-                        "sha256": hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()}
+            weights[key] = describe_array(np.asarray(value, dtype=object))
+        else:
+            weights[key] = describe_array(value, dtype.name)
     return weights
 
 

@@ -8,26 +8,19 @@ Only environments that install ``tensorflowjs`` (see DEVELOPERS.md, "TF.js conve
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 import sys
 import tempfile
 import types
 from pathlib import Path
 
-import numpy as np
-
+from ..errors import FormatUnavailable
 from ..forward_pass import name_outputs, run_keras_model
 from ..signature_maps import map_inputs, map_outputs
 
 ARTIFACT_PATH = "artifacts/tfjs"
 MODELS = ("layers", "graph")
 NOT_INSTALLED = "tensorflowjs not installed in this environment"
-
-
-class FormatUnavailable(RuntimeError):
-    """This environment cannot write the format at all (a tool is not installed): a skip, not a failure."""
 
 
 def producer(versions: dict) -> str:
@@ -68,7 +61,7 @@ def truth(path: Path) -> dict:
     ``<model>/<weight name>``; hashes over little-endian C-order bytes as in ``weight_truth``."""
     from tensorflowjs import read_weights
 
-    from ..weight_truth import hash_strings
+    from ..weight_truth import describe_array
 
     weights = {}
     for model in MODELS:
@@ -76,14 +69,7 @@ def truth(path: Path) -> dict:
         manifest = json.loads((folder / "model.json").read_text())["weightsManifest"]
         for group in read_weights.read_weights(manifest, str(folder)):
             for entry in group:
-                array = np.asarray(entry["data"])
-                if array.dtype == object:
-                    weights[f"{model}/{entry['name']}"] = {"dtype": "string", "shape": list(array.shape),
-                                                           "sha256": hash_strings(array)}
-                    continue
-                little = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("<"), copy=False))
-                weights[f"{model}/{entry['name']}"] = {"dtype": array.dtype.name, "shape": list(array.shape),
-                                                       "sha256": hashlib.sha256(little.tobytes()).hexdigest()}
+                weights[f"{model}/{entry['name']}"] = describe_array(entry["data"])
     return {"weights": dict(sorted(weights.items()))}
 
 
