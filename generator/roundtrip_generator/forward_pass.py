@@ -45,4 +45,4 @@ def output_names(model, case: dict, count: int) -> list[str]:
 def name_outputs(names: list[str], arrays: list[np.ndarray]) -> dict[str, np.ndarray]:
     if len(names) != len(arrays):
         raise ValueError(f"expected {len(names)} outputs {names}, the model returned {len(arrays)}")
-    return dict(zip(names, arrays))
+    return dict(zip(names, arrays, strict=True))

@@ -36,19 +36,28 @@ def generate_case(case: dict, request: dict, out_dir: Path) -> dict:
     reference_names = output_names(model, case, len(outputs))
 
     manifest["inputs"] = [_write_named(out_dir, "inputs", name, array) for name, array in inputs.items()]
-    manifest["outputs"] = [_write_named(out_dir, "outputs", name, array) for name, array in zip(reference_names, outputs)]
+    manifest["outputs"] = [
+        _write_named(out_dir, "outputs", name, array) for name, array in zip(reference_names, outputs, strict=True)
+    ]
 
     for format_name in case["formats"]:
         try:
             manifest["artifacts"].append(_write_artifact(format_name, model, case, out_dir, reference_names, versions))
         except Exception as error:  # one format failing must not stop the others
             _remove(out_dir / FORMATS[format_name].ARTIFACT_PATH)
-            manifest["generateErrors"].append({"format": format_name, "type": type(error).__name__,
-                                               "message": str(error).strip()[:2000].replace(str(out_dir), "<case>")})
+            manifest["generateErrors"].append(
+                {
+                    "format": format_name,
+                    "type": type(error).__name__,
+                    "message": str(error).strip()[:2000].replace(str(out_dir), "<case>"),
+                }
+            )
     write_json(out_dir / MANIFEST_FILE, manifest)
 
     if manifest["artifacts"]:
-        manifest["pythonChecks"] = run_reload_process(out_dir, [artifact["format"] for artifact in manifest["artifacts"]])
+        manifest["pythonChecks"] = run_reload_process(
+            out_dir, [artifact["format"] for artifact in manifest["artifacts"]]
+        )
     # Last, once nothing else is written: the harness checks every file against this list before any verdict.
     manifest["files"] = describe_case_files(out_dir, MANIFEST_FILE)
     write_json(out_dir / MANIFEST_FILE, manifest)
@@ -61,7 +70,9 @@ def _write_named(out_dir: Path, folder: str, name: str, array) -> dict:
     return {"name": name, **write_array(out_dir / file, array, file)}
 
 
-def _write_artifact(format_name: str, model, case: dict, out_dir: Path, reference_names: list[str], versions: dict) -> dict:
+def _write_artifact(
+    format_name: str, model, case: dict, out_dir: Path, reference_names: list[str], versions: dict
+) -> dict:
     module = FORMATS[format_name]
     save, producer = artifact_writer(format_name, module)  # Keras 2 writes some formats differently
     path = out_dir / module.ARTIFACT_PATH
@@ -71,8 +82,12 @@ def _write_artifact(format_name: str, model, case: dict, out_dir: Path, referenc
         save_for_case(model, path, case)
     else:
         save(model, path)
-    artifact = {"format": format_name, "path": module.ARTIFACT_PATH, "producer": producer(versions),
-                "files": describe_files(path)}
+    artifact = {
+        "format": format_name,
+        "path": module.ARTIFACT_PATH,
+        "producer": producer(versions),
+        "files": describe_files(path),
+    }
     artifact.update(module.describe(path, case, reference_names))
     truth = module.truth(path)
     if truth is not None:

@@ -35,10 +35,18 @@ def write_intermediates(case_dir: Path, artifact_format: str, out_dir: Path) -> 
         results = [results]
     out_dir.mkdir(parents=True, exist_ok=True)
     entries = []
-    for index, (layer, value) in enumerate(zip(layers, results)):
+    for index, (layer, value) in enumerate(zip(layers, results, strict=True)):
         array = np.asarray(value)
         np.save(out_dir / f"{index}.npy", array)
-        entries.append({"index": index, "name": layer.name, "class": type(layer).__name__, "file": f"{index}.npy",
-                        "shape": list(array.shape), "dtype": str(array.dtype)})
+        entries.append(
+            {
+                "index": index,
+                "name": layer.name,
+                "class": type(layer).__name__,
+                "file": f"{index}.npy",
+                "shape": list(array.shape),
+                "dtype": str(array.dtype),
+            }
+        )
     write_json(out_dir / "layers.json", entries)
     return entries

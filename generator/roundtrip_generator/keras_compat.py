@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -89,8 +89,10 @@ def _save_onnx_keras2(model, path: Path) -> None:
 
     # Named input specs keep the case's input names as the ONNX graph's input names.
     if model.inputs:
-        specs = [tf.TensorSpec((None, *tensor.shape[1:]), tensor.dtype, name=_input_name(tensor, index))
-                 for index, tensor in enumerate(model.inputs)]
+        specs = [
+            tf.TensorSpec((None, *tensor.shape[1:]), tensor.dtype, name=_input_name(tensor, index))
+            for index, tensor in enumerate(model.inputs)
+        ]
     else:  # a subclassed model has no symbolic inputs, only the shape it was built with
         shape = tuple(model._build_input_shape)  # noqa: SLF001 - Keras 2 keeps no public record of it
         specs = [tf.TensorSpec((None, *shape[1:]), model.dtype or "float32", name="input_0")]

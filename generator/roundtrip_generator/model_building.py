@@ -59,12 +59,15 @@ def _build_sequential(body: dict, case_inputs: list[dict]):
 
 def _build_functional(body: dict):
     _, keras = import_tensorflow()
-    inputs = [keras.Input(shape=tuple(spec["shape"]), dtype=spec.get("dtype", "float32"), name=spec["name"])
-              for spec in body["inputs"]]
-    tensors = {spec["name"]: tensor for spec, tensor in zip(body["inputs"], inputs)}
+    inputs = [
+        keras.Input(shape=tuple(spec["shape"]), dtype=spec.get("dtype", "float32"), name=spec["name"])
+        for spec in body["inputs"]
+    ]
+    tensors = {spec["name"]: tensor for spec, tensor in zip(body["inputs"], inputs, strict=True)}
     for spec in body["layers"]:
         arguments = [tensors[name] for name in spec["call"]]
         tensors[spec["name"]] = _call_layer(_make_layer(spec, spec["name"]), arguments, spec.get("callMode", "list"))
     outputs = [tensors[name] for name in body["outputs"]]
-    return keras.Model(inputs if len(inputs) > 1 else inputs[0], outputs if len(outputs) > 1 else outputs[0],
-                       name="functional")
+    return keras.Model(
+        inputs if len(inputs) > 1 else inputs[0], outputs if len(outputs) > 1 else outputs[0], name="functional"
+    )

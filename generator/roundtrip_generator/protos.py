@@ -24,7 +24,8 @@ OPTIONAL_MODULES = ("tf_keras.protobuf.saved_metadata_pb2",)
 
 
 def descriptor_set_bytes(roots) -> bytes:
-    """A deterministic FileDescriptorSet of ``roots`` (file descriptors) and everything they import, dependencies first."""
+    """A deterministic FileDescriptorSet of ``roots`` (file descriptors) and everything they import, dependencies
+    first."""
     from google.protobuf import descriptor_pb2
 
     ordered: list = []

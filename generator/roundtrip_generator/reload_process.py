@@ -22,9 +22,14 @@ def run_reload_process(out_dir: Path, formats: list[str]) -> list[dict]:
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_PARENT, environment.get("PYTHONPATH")]))
     try:
         # stderr is inherited: the child's TensorFlow logs join the worker's run log.
-        completed = subprocess.run([sys.executable, "-m", "roundtrip_generator", "reload", str(out_dir)],
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=environment,
-                                   timeout=RELOAD_TIMEOUT_SECONDS, check=False)
+        completed = subprocess.run(
+            [sys.executable, "-m", "roundtrip_generator", "reload", str(out_dir)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            env=environment,
+            timeout=RELOAD_TIMEOUT_SECONDS,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return _process_errors(formats, f"reload process exceeded {RELOAD_TIMEOUT_SECONDS} s")
     lines = completed.stdout.decode("utf-8", "replace").strip().splitlines()
@@ -37,5 +42,7 @@ def run_reload_process(out_dir: Path, formats: list[str]) -> list[dict]:
 
 
 def _process_errors(formats: list[str], message: str) -> list[dict]:
-    return [{"format": name, "check": "reload", "status": "error", "message": message, "maxAbsDiff": None}
-            for name in formats]
+    return [
+        {"format": name, "check": "reload", "status": "error", "message": message, "maxAbsDiff": None}
+        for name in formats
+    ]

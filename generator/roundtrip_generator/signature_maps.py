@@ -30,4 +30,4 @@ def map_outputs(keys: list[str], reference_names: list[str]) -> dict[str, str]:
     position: the i-th key of ``ordered_output_keys`` → the i-th reference output."""
     if sorted(keys) == sorted(reference_names):
         return {name: name for name in reference_names}
-    return {key: name for key, name in zip(ordered_output_keys(keys), reference_names)}
+    return {key: name for key, name in zip(ordered_output_keys(keys), reference_names, strict=False)}

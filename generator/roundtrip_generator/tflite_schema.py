@@ -20,8 +20,19 @@ from pathlib import Path
 
 SCHEMA_MODULE = ("tensorflow", "lite", "python", "schema_py_generated.py")
 
-_SCALARS = {"Bool": "bool", "Int8": "byte", "Uint8": "ubyte", "Int16": "short", "Uint16": "ushort", "Int32": "int",
-            "Uint32": "uint", "Int64": "long", "Uint64": "ulong", "Float32": "float", "Float64": "double"}
+_SCALARS = {
+    "Bool": "bool",
+    "Int8": "byte",
+    "Uint8": "ubyte",
+    "Int16": "short",
+    "Uint16": "ushort",
+    "Int32": "int",
+    "Uint32": "uint",
+    "Int64": "long",
+    "Uint64": "ulong",
+    "Float32": "float",
+    "Float64": "double",
+}
 _SKIPPED_SUFFIXES = ("AsNumpy", "Length", "IsNone")
 _OFFSET = re.compile(r"self\._tab\.Offset\((\d+)\)")
 _GET = re.compile(r"number_types\.(\w+)Flags, (a|o) \+")
@@ -42,8 +53,13 @@ def _snake(name: str) -> str:
 
 
 def _class_constants(node: ast.ClassDef) -> dict[str, int]:
-    return {target.id: statement.value.value for statement in node.body if isinstance(statement, ast.Assign)
-            for target in statement.targets if isinstance(target, ast.Name) and isinstance(statement.value, ast.Constant)}
+    return {
+        target.id: statement.value.value
+        for statement in node.body
+        if isinstance(statement, ast.Assign)
+        for target in statement.targets
+        if isinstance(target, ast.Name) and isinstance(statement.value, ast.Constant)
+    }
 
 
 def _default(method: ast.FunctionDef) -> str | None:
@@ -60,7 +76,7 @@ def _default(method: ast.FunctionDef) -> str | None:
 
 def _segment(lines: list[str], node: ast.AST) -> str:
     """The source lines of ``node`` (``ast.get_source_segment`` re-splits the whole file on every call)."""
-    return "".join(lines[node.lineno - 1:node.end_lineno])
+    return "".join(lines[node.lineno - 1 : node.end_lineno])
 
 
 def _field(method: ast.FunctionDef, lines: list[str], union_of: dict[str, str]) -> tuple[int, str] | None:
@@ -79,7 +95,10 @@ def _field(method: ast.FunctionDef, lines: list[str], union_of: dict[str, str]) 
         if is_vector:
             return field_id, f"{name}:[{kind}] (id: {field_id})"
         default = _default(method)
-        return field_id, f"{name}:{kind}{f' = {default}' if default not in (None, '0', 'false', '0.0') else ''} (id: {field_id})"
+        return (
+            field_id,
+            f"{name}:{kind}{f' = {default}' if default not in (None, '0', 'false', '0.0') else ''} (id: {field_id})",
+        )
     if "self._tab.String(" in text:
         return field_id, f"{name}:{'[string]' if is_vector else 'string'} (id: {field_id})"
     if (target := _OBJECT.search(text)) is not None:
@@ -95,13 +114,23 @@ def reconstruct_schema(source_path: Path) -> str:
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
     classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
-    unions = {node.name[: -len("Creator")] for node in tree.body
-              if isinstance(node, ast.FunctionDef) and node.name.endswith("Creator")}
-    tables = [name for name, node in classes.items()
-              if any(isinstance(item, ast.FunctionDef) and item.name == "GetRootAs" for item in node.body)]
+    unions = {
+        node.name[: -len("Creator")]
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and node.name.endswith("Creator")
+    }
+    tables = [
+        name
+        for name, node in classes.items()
+        if any(isinstance(item, ast.FunctionDef) and item.name == "GetRootAs" for item in node.body)
+    ]
     identifier = re.search(r'BufferHasIdentifier\(buf, offset, b"([^"]*)"', source)
-    out = [f"// Reconstructed from {'/'.join(SCHEMA_MODULE)} (sha256 {hashlib.sha256(source.encode()).hexdigest()})",
-             "// by `python -m roundtrip_generator tflite-schema`; do not edit.", "namespace tflite;", ""]
+    out = [
+        f"// Reconstructed from {'/'.join(SCHEMA_MODULE)} (sha256 {hashlib.sha256(source.encode()).hexdigest()})",
+        "// by `python -m roundtrip_generator tflite-schema`; do not edit.",
+        "namespace tflite;",
+        "",
+    ]
     for name, node in classes.items():
         if name in tables or (name.endswith("T") and name[:-1] in tables):
             continue
@@ -119,12 +148,20 @@ def reconstruct_schema(source_path: Path) -> str:
     for name in tables:
         object_api = classes.get(f"{name}T")
         links = dict(_CREATOR.findall(_segment(lines, object_api))) if object_api else {}
-        union_of = {method: links[method[0].lower() + method[1:]] for method in
-                    (item.name for item in classes[name].body if isinstance(item, ast.FunctionDef))
-                    if method[0].lower() + method[1:] in links}
-        fields = [field for item in classes[name].body if isinstance(item, ast.FunctionDef)
-                  if (field := _field(item, lines, union_of)) is not None]
-        union_type_slots = {field_id - 1 for field_id, declaration in fields if declaration.split(":")[1].split(" ")[0] in unions}
+        union_of = {
+            method: links[method[0].lower() + method[1:]]
+            for method in (item.name for item in classes[name].body if isinstance(item, ast.FunctionDef))
+            if method[0].lower() + method[1:] in links
+        }
+        fields = [
+            field
+            for item in classes[name].body
+            if isinstance(item, ast.FunctionDef)
+            if (field := _field(item, lines, union_of)) is not None
+        ]
+        union_type_slots = {
+            field_id - 1 for field_id, declaration in fields if declaration.split(":")[1].split(" ")[0] in unions
+        }
         declared = {field_id: declaration for field_id, declaration in fields if field_id not in union_type_slots}
         # Slots of retired fields (the Python output omits them) stay taken, as in the original schema.
         for field_id in set(range(max(declared, default=-1) + 1)) - set(declared) - union_type_slots:

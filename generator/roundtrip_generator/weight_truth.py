@@ -25,6 +25,7 @@ def describe_hdf5(source) -> dict[str, dict]:
     """``source`` is a path or a binary stream; returns ``{hdf5 path: {dtype, shape, sha256}}`` sorted by path."""
     datasets: dict[str, dict] = {}
     with h5py.File(source, "r") as file:
+
         def visit(name, item):
             if isinstance(item, h5py.Dataset):
                 datasets["/" + name] = describe_dataset(item)
@@ -48,8 +49,11 @@ def describe_array(values, dtype: str | None = None) -> dict:
     if array.dtype.kind in "SUO":
         return {"dtype": "string", "shape": list(array.shape), "sha256": hash_strings(np.asarray(array, dtype=object))}
     little_endian = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("<"), copy=False))
-    return {"dtype": dtype or array.dtype.name, "shape": list(array.shape),
-            "sha256": hashlib.sha256(little_endian.tobytes()).hexdigest()}
+    return {
+        "dtype": dtype or array.dtype.name,
+        "shape": list(array.shape),
+        "sha256": hashlib.sha256(little_endian.tobytes()).hexdigest(),
+    }
 
 
 def describe_dataset(dataset: h5py.Dataset) -> dict:

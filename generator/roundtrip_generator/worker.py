@@ -33,7 +33,9 @@ def open_reply_stream(target: str = "fd3"):
     try:
         return os.fdopen(REPLY_FD, "w", encoding="utf-8", buffering=1)
     except OSError as error:
-        raise SystemExit(f"roundtrip_generator worker: file descriptor {REPLY_FD} is not open for replies ({error})")
+        raise SystemExit(
+            f"roundtrip_generator worker: file descriptor {REPLY_FD} is not open for replies ({error})"
+        ) from error
 
 
 def parse_request(line: str) -> tuple[dict, dict, Path]:
@@ -68,8 +70,12 @@ def handle_line(line: str) -> dict:
         return {"case": case["id"], "status": "ok", "seconds": round(time.monotonic() - started, 3)}
     except Exception as error:
         traceback.print_exc(file=sys.stderr)
-        return {"case": case_id_of(line), "status": "error", "seconds": round(time.monotonic() - started, 3),
-                "error": {"type": type(error).__name__, "message": str(error), "traceback": traceback.format_exc()}}
+        return {
+            "case": case_id_of(line),
+            "status": "error",
+            "seconds": round(time.monotonic() - started, 3),
+            "error": {"type": type(error).__name__, "message": str(error), "traceback": traceback.format_exc()},
+        }
 
 
 def run_worker(replies_to: str = "fd3") -> int:

@@ -8,7 +8,6 @@ import unittest
 from pathlib import Path
 
 import numpy as np
-
 from roundtrip_generator.case_schema import CASE_SCHEMA, FORMATS, RUNTIMES
 from roundtrip_generator.case_spec import validate_case
 from roundtrip_generator.errors import CaseValidationError, FormatUnavailable, GeneratorError

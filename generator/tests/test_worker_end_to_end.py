@@ -44,8 +44,19 @@ def run_worker(requests: list[dict], log_path: Path) -> list[dict]:
     with open(log_path, "wb") as log:
         # The shell moves the pipe onto fd 3, as the TypeScript driver's stdio array does (bash: dash refuses fds > 9).
         worker = subprocess.Popen(
-            ["/bin/bash", "-c", f'exec "$0" -m roundtrip_generator worker 3>&{write_end} {write_end}>&-', sys.executable],
-            cwd=GENERATOR, env=environment, stdin=subprocess.PIPE, stdout=log, stderr=log, pass_fds=(write_end,))
+            [
+                "/bin/bash",
+                "-c",
+                f'exec "$0" -m roundtrip_generator worker 3>&{write_end} {write_end}>&-',
+                sys.executable,
+            ],
+            cwd=GENERATOR,
+            env=environment,
+            stdin=subprocess.PIPE,
+            stdout=log,
+            stderr=log,
+            pass_fds=(write_end,),
+        )
         os.close(write_end)
         worker.stdin.write("".join(json.dumps(request) + "\n" for request in requests).encode())
         worker.stdin.close()
@@ -60,10 +71,23 @@ class WorkerEndToEnd(unittest.TestCase):
     def setUpClass(cls):
         cls.root = Path(tempfile.mkdtemp(prefix="roundtrip-generator-"))
         cls.cases = {case_id: json.loads((CASES / f"{case_id}.json").read_text()) for case_id in selected_case_ids()}
-        requests = [{"case": case, "inputHash": f"hash-{case_id}", "environment": "tf2.21-keras3",
-                     "outDir": str(cls.root / case_id)} for case_id, case in cls.cases.items()]
-        requests.append({"case": {"id": "broken"}, "inputHash": "x", "environment": "tf2.21-keras3",
-                         "outDir": str(cls.root / "broken")})
+        requests = [
+            {
+                "case": case,
+                "inputHash": f"hash-{case_id}",
+                "environment": "tf2.21-keras3",
+                "outDir": str(cls.root / case_id),
+            }
+            for case_id, case in cls.cases.items()
+        ]
+        requests.append(
+            {
+                "case": {"id": "broken"},
+                "inputHash": "x",
+                "environment": "tf2.21-keras3",
+                "outDir": str(cls.root / "broken"),
+            }
+        )
         cls.replies = run_worker(requests, cls.root / "worker.log")
         (cls.root / "replies.jsonl").write_text("".join(json.dumps(reply) + "\n" for reply in cls.replies))
 
@@ -116,8 +140,11 @@ class WorkerEndToEnd(unittest.TestCase):
             with h5py.File(self.root / case_id / "artifacts" / "model.h5") as file:
                 for path, entry in truth["weights"].items():
                     values = np.ascontiguousarray(file[path][()])
-                    self.assertEqual(hashlib.sha256(values.astype(values.dtype.newbyteorder("<")).tobytes()).hexdigest(),
-                                     entry["sha256"], path)
+                    self.assertEqual(
+                        hashlib.sha256(values.astype(values.dtype.newbyteorder("<")).tobytes()).hexdigest(),
+                        entry["sha256"],
+                        path,
+                    )
             keras_truth = json.loads((self.root / case_id / "truth" / "keras.json").read_text())
             self.assertIn("model.weights.h5", keras_truth["entries"])
             self.assertTrue(keras_truth["weights"])

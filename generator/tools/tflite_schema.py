@@ -30,8 +30,19 @@ import numpy as np
 
 SCHEMA_MODULE = ("tensorflow", "lite", "python", "schema_py_generated.py")
 
-_SCALARS = {"Bool": "bool", "Int8": "byte", "Uint8": "ubyte", "Int16": "short", "Uint16": "ushort", "Int32": "int",
-            "Uint32": "uint", "Int64": "long", "Uint64": "ulong", "Float32": "float", "Float64": "double"}
+_SCALARS = {
+    "Bool": "bool",
+    "Int8": "byte",
+    "Uint8": "ubyte",
+    "Int16": "short",
+    "Uint16": "ushort",
+    "Int32": "int",
+    "Uint32": "uint",
+    "Int64": "long",
+    "Uint64": "ulong",
+    "Float32": "float",
+    "Float64": "double",
+}
 _SKIPPED_SUFFIXES = ("AsNumpy", "Length", "IsNone")
 _OFFSET = re.compile(r"self\._tab\.Offset\((\d+)\)")
 _GET = re.compile(r"number_types\.(\w+)Flags, (a|o) \+")
@@ -60,8 +71,13 @@ def _snake(name: str) -> str:
 
 
 def _class_constants(node: ast.ClassDef) -> dict[str, int]:
-    return {target.id: statement.value.value for statement in node.body if isinstance(statement, ast.Assign)
-            for target in statement.targets if isinstance(target, ast.Name) and isinstance(statement.value, ast.Constant)}
+    return {
+        target.id: statement.value.value
+        for statement in node.body
+        if isinstance(statement, ast.Assign)
+        for target in statement.targets
+        if isinstance(target, ast.Name) and isinstance(statement.value, ast.Constant)
+    }
 
 
 def _default(method: ast.FunctionDef) -> str | None:
@@ -78,7 +94,7 @@ def _default(method: ast.FunctionDef) -> str | None:
 
 def _segment(lines: list[str], node: ast.AST) -> str:
     """The source lines of ``node`` (``ast.get_source_segment`` re-splits the whole file on every call)."""
-    return "".join(lines[node.lineno - 1:node.end_lineno])
+    return "".join(lines[node.lineno - 1 : node.end_lineno])
 
 
 def _field(method: ast.FunctionDef, lines: list[str], union_of: dict[str, str]) -> tuple[int, str] | None:
@@ -97,7 +113,10 @@ def _field(method: ast.FunctionDef, lines: list[str], union_of: dict[str, str]) 
         if is_vector:
             return field_id, f"{name}:[{kind}] (id: {field_id})"
         default = _default(method)
-        return field_id, f"{name}:{kind}{f' = {default}' if default not in (None, '0', 'false', '0.0') else ''} (id: {field_id})"
+        return (
+            field_id,
+            f"{name}:{kind}{f' = {default}' if default not in (None, '0', 'false', '0.0') else ''} (id: {field_id})",
+        )
     if "self._tab.String(" in text:
         return field_id, f"{name}:{'[string]' if is_vector else 'string'} (id: {field_id})"
     if (target := _OBJECT.search(text)) is not None:
@@ -113,13 +132,23 @@ def reconstruct_schema(source_path: Path) -> str:
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
     classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
-    unions = {node.name[: -len("Creator")] for node in tree.body
-              if isinstance(node, ast.FunctionDef) and node.name.endswith("Creator")}
-    tables = [name for name, node in classes.items()
-              if any(isinstance(item, ast.FunctionDef) and item.name == "GetRootAs" for item in node.body)]
+    unions = {
+        node.name[: -len("Creator")]
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and node.name.endswith("Creator")
+    }
+    tables = [
+        name
+        for name, node in classes.items()
+        if any(isinstance(item, ast.FunctionDef) and item.name == "GetRootAs" for item in node.body)
+    ]
     identifier = re.search(r'BufferHasIdentifier\(buf, offset, b"([^"]*)"', source)
-    out = [f"// Reconstructed from {'/'.join(SCHEMA_MODULE)} (sha256 {hashlib.sha256(source.encode()).hexdigest()})",
-             "// by `python generator/tools/tflite_schema.py schema`; do not edit.", "namespace tflite;", ""]
+    out = [
+        f"// Reconstructed from {'/'.join(SCHEMA_MODULE)} (sha256 {hashlib.sha256(source.encode()).hexdigest()})",
+        "// by `python generator/tools/tflite_schema.py schema`; do not edit.",
+        "namespace tflite;",
+        "",
+    ]
     for name, node in classes.items():
         if name in tables or (name.endswith("T") and name[:-1] in tables):
             continue
@@ -137,12 +166,20 @@ def reconstruct_schema(source_path: Path) -> str:
     for name in tables:
         object_api = classes.get(f"{name}T")
         links = dict(_CREATOR.findall(_segment(lines, object_api))) if object_api else {}
-        union_of = {method: links[method[0].lower() + method[1:]] for method in
-                    (item.name for item in classes[name].body if isinstance(item, ast.FunctionDef))
-                    if method[0].lower() + method[1:] in links}
-        fields = [field for item in classes[name].body if isinstance(item, ast.FunctionDef)
-                  if (field := _field(item, lines, union_of)) is not None]
-        union_type_slots = {field_id - 1 for field_id, declaration in fields if declaration.split(":")[1].split(" ")[0] in unions}
+        union_of = {
+            method: links[method[0].lower() + method[1:]]
+            for method in (item.name for item in classes[name].body if isinstance(item, ast.FunctionDef))
+            if method[0].lower() + method[1:] in links
+        }
+        fields = [
+            field
+            for item in classes[name].body
+            if isinstance(item, ast.FunctionDef)
+            if (field := _field(item, lines, union_of)) is not None
+        ]
+        union_type_slots = {
+            field_id - 1 for field_id, declaration in fields if declaration.split(":")[1].split(" ")[0] in unions
+        }
         declared = {field_id: declaration for field_id, declaration in fields if field_id not in union_type_slots}
         # Slots of retired fields (the Python output omits them) stay taken, as in the original schema.
         for field_id in set(range(max(declared, default=-1) + 1)) - set(declared) - union_type_slots:
@@ -179,14 +216,41 @@ def _floats(array) -> list[float]:
 
 
 def _names(enum_class) -> dict[int, str]:
-    return {value: name for name, value in vars(enum_class).items() if not name.startswith("_") and isinstance(value, int)}
+    return {
+        value: name for name, value in vars(enum_class).items() if not name.startswith("_") and isinstance(value, int)
+    }
 
 
-_NUMPY_NAMES = {"FLOAT16": "float16", "BFLOAT16": "bfloat16", "FLOAT32": "float32", "FLOAT64": "float64",
-                "INT8": "int8", "INT16": "int16", "INT32": "int32", "INT64": "int64", "UINT8": "uint8",
-                "UINT16": "uint16", "UINT32": "uint32", "UINT64": "uint64", "BOOL": "bool"}
-_ITEM_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int8": 1, "int16": 2, "int32": 4,
-               "int64": 8, "uint8": 1, "uint16": 2, "uint32": 4, "uint64": 8, "bool": 1}
+_NUMPY_NAMES = {
+    "FLOAT16": "float16",
+    "BFLOAT16": "bfloat16",
+    "FLOAT32": "float32",
+    "FLOAT64": "float64",
+    "INT8": "int8",
+    "INT16": "int16",
+    "INT32": "int32",
+    "INT64": "int64",
+    "UINT8": "uint8",
+    "UINT16": "uint16",
+    "UINT32": "uint32",
+    "UINT64": "uint64",
+    "BOOL": "bool",
+}
+_ITEM_BYTES = {
+    "float16": 2,
+    "bfloat16": 2,
+    "float32": 4,
+    "float64": 8,
+    "int8": 1,
+    "int16": 2,
+    "int32": 4,
+    "int64": 8,
+    "uint8": 1,
+    "uint16": 2,
+    "uint32": 4,
+    "uint64": 8,
+    "bool": 1,
+}
 
 
 def decode_model(path: Path) -> dict:
@@ -196,17 +260,31 @@ def decode_model(path: Path) -> dict:
     model = schema.ModelT.InitFromPackedBuf(bytearray(data), 0)
     operators_by_code, tensor_types = _names(schema.BuiltinOperator), _names(schema.TensorType)
     options_names, details_names = _names(schema.BuiltinOptions), _names(schema.QuantizationDetails)
-    codes = [{"builtin": operators_by_code.get(max(code.builtinCode, code.deprecatedBuiltinCode),
-                                               f"BuiltinOperator({max(code.builtinCode, code.deprecatedBuiltinCode)})"),
-              "builtinCode": int(code.builtinCode), "deprecatedBuiltinCode": int(code.deprecatedBuiltinCode),
-              "customCode": _text(code.customCode), "version": int(code.version)} for code in model.operatorCodes or []]
+    codes = [
+        {
+            "builtin": operators_by_code.get(
+                max(code.builtinCode, code.deprecatedBuiltinCode),
+                f"BuiltinOperator({max(code.builtinCode, code.deprecatedBuiltinCode)})",
+            ),
+            "builtinCode": int(code.builtinCode),
+            "deprecatedBuiltinCode": int(code.deprecatedBuiltinCode),
+            "customCode": _text(code.customCode),
+            "version": int(code.version),
+        }
+        for code in model.operatorCodes or []
+    ]
     buffers, buffer_bytes = [], []
     for buffer in model.buffers or []:
         external = int(buffer.offset) > 1
-        raw = data[int(buffer.offset):int(buffer.offset) + int(buffer.size)] if external else (
-            b"" if buffer.data is None else np.asarray(buffer.data, dtype=np.uint8).tobytes())
+        raw = (
+            data[int(buffer.offset) : int(buffer.offset) + int(buffer.size)]
+            if external
+            else (b"" if buffer.data is None else np.asarray(buffer.data, dtype=np.uint8).tobytes())
+        )
         buffer_bytes.append(raw)
-        buffers.append({"bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest() if raw else None, "external": external})
+        buffers.append(
+            {"bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest() if raw else None, "external": external}
+        )
     weights, subgraphs = {}, []
     for subgraph_index, subgraph in enumerate(model.subgraphs or []):
         tensors = []
@@ -214,33 +292,81 @@ def decode_model(path: Path) -> dict:
             type_name = tensor_types.get(tensor.type, f"TensorType({tensor.type})")
             dtype = _NUMPY_NAMES.get(type_name, type_name)
             quantization = tensor.quantization
-            tensors.append({
-                "name": _text(tensor.name) or "", "dtype": dtype, "shape": _ints(tensor.shape),
-                "shapeSignature": _ints(tensor.shapeSignature) if tensor.shapeSignature is not None and len(tensor.shapeSignature) else None,
-                "buffer": int(tensor.buffer), "isVariable": bool(tensor.isVariable),
-                "quantization": None if quantization is None else {
-                    "min": _floats(quantization.min), "max": _floats(quantization.max), "scale": _floats(quantization.scale),
-                    "zeroPoint": _ints(quantization.zeroPoint), "quantizedDimension": int(quantization.quantizedDimension),
-                    "details": details_names.get(quantization.detailsType) if quantization.detailsType else None},
-                "sparse": tensor.sparsity is not None,
-            })
+            tensors.append(
+                {
+                    "name": _text(tensor.name) or "",
+                    "dtype": dtype,
+                    "shape": _ints(tensor.shape),
+                    "shapeSignature": _ints(tensor.shapeSignature)
+                    if tensor.shapeSignature is not None and len(tensor.shapeSignature)
+                    else None,
+                    "buffer": int(tensor.buffer),
+                    "isVariable": bool(tensor.isVariable),
+                    "quantization": None
+                    if quantization is None
+                    else {
+                        "min": _floats(quantization.min),
+                        "max": _floats(quantization.max),
+                        "scale": _floats(quantization.scale),
+                        "zeroPoint": _ints(quantization.zeroPoint),
+                        "quantizedDimension": int(quantization.quantizedDimension),
+                        "details": details_names.get(quantization.detailsType) if quantization.detailsType else None,
+                    },
+                    "sparse": tensor.sparsity is not None,
+                }
+            )
             raw = buffer_bytes[tensor.buffer] if tensor.buffer < len(buffer_bytes) else b""
             if raw and dtype in _ITEM_BYTES:
                 weights[f"subgraphs/{subgraph_index}/tensors/{index}"] = {
-                    "dtype": dtype, "shape": _ints(tensor.shape), "sha256": hashlib.sha256(raw).hexdigest()}
-        operators = [{"opcodeIndex": int(op.opcodeIndex), "builtin": codes[op.opcodeIndex]["builtin"],
-                      "version": codes[op.opcodeIndex]["version"], "inputs": _ints(op.inputs), "outputs": _ints(op.outputs),
-                      "builtinOptions": options_names.get(op.builtinOptionsType) if op.builtinOptionsType else None}
-                     for op in subgraph.operators or []]
-        subgraphs.append({"name": _text(subgraph.name) or "", "inputs": _ints(subgraph.inputs),
-                          "outputs": _ints(subgraph.outputs), "tensors": tensors, "operators": operators})
-    signature_defs = [{"signatureKey": _text(signature.signatureKey) or "", "subgraphIndex": int(signature.subgraphIndex),
-                       "inputs": [{"name": _text(item.name) or "", "tensorIndex": int(item.tensorIndex)} for item in signature.inputs or []],
-                       "outputs": [{"name": _text(item.name) or "", "tensorIndex": int(item.tensorIndex)} for item in signature.outputs or []]}
-                      for signature in model.signatureDefs or []]
+                    "dtype": dtype,
+                    "shape": _ints(tensor.shape),
+                    "sha256": hashlib.sha256(raw).hexdigest(),
+                }
+        operators = [
+            {
+                "opcodeIndex": int(op.opcodeIndex),
+                "builtin": codes[op.opcodeIndex]["builtin"],
+                "version": codes[op.opcodeIndex]["version"],
+                "inputs": _ints(op.inputs),
+                "outputs": _ints(op.outputs),
+                "builtinOptions": options_names.get(op.builtinOptionsType) if op.builtinOptionsType else None,
+            }
+            for op in subgraph.operators or []
+        ]
+        subgraphs.append(
+            {
+                "name": _text(subgraph.name) or "",
+                "inputs": _ints(subgraph.inputs),
+                "outputs": _ints(subgraph.outputs),
+                "tensors": tensors,
+                "operators": operators,
+            }
+        )
+    signature_defs = [
+        {
+            "signatureKey": _text(signature.signatureKey) or "",
+            "subgraphIndex": int(signature.subgraphIndex),
+            "inputs": [
+                {"name": _text(item.name) or "", "tensorIndex": int(item.tensorIndex)}
+                for item in signature.inputs or []
+            ],
+            "outputs": [
+                {"name": _text(item.name) or "", "tensorIndex": int(item.tensorIndex)}
+                for item in signature.outputs or []
+            ],
+        }
+        for signature in model.signatureDefs or []
+    ]
     metadata = [{"name": _text(entry.name) or "", "buffer": int(entry.buffer)} for entry in model.metadata or []]
-    config = {"version": int(model.version), "description": _text(model.description), "operatorCodes": codes,
-              "subgraphs": subgraphs, "buffers": buffers, "signatureDefs": signature_defs, "metadata": metadata}
+    config = {
+        "version": int(model.version),
+        "description": _text(model.description),
+        "operatorCodes": codes,
+        "subgraphs": subgraphs,
+        "buffers": buffers,
+        "signatureDefs": signature_defs,
+        "metadata": metadata,
+    }
     return {"weights": weights, "config": config, "signatures": signature_defs}
 
 

@@ -13,8 +13,18 @@ Each module provides:
 
 from __future__ import annotations
 
-from . import (keras_archive, keras_npz, legacy_h5, onnx_model, saved_model, tf_checkpoint, tfjs_model, tflite,
-               weights_h5, weights_sharded)
+from . import (
+    keras_archive,
+    keras_npz,
+    legacy_h5,
+    onnx_model,
+    saved_model,
+    tf_checkpoint,
+    tfjs_model,
+    tflite,
+    weights_h5,
+    weights_sharded,
+)
 
 FORMATS = {
     "keras": keras_archive,

@@ -33,8 +33,11 @@ def truth(path: Path) -> dict:
         names = archive.namelist()
         weights = describe_hdf5_bytes(archive.read(WEIGHTS_ENTRY)) if WEIGHTS_ENTRY in names else {}
         # Asset bytes (vocabularies, custom save_assets files) by archive path, as the reader's `assets` must hold them.
-        assets = {info.filename: {"sha256": hashlib.sha256(archive.read(info)).hexdigest(), "size": info.file_size}
-                  for info in archive.infolist() if info.filename.startswith(ASSETS_PREFIX) and not info.is_dir()}
+        assets = {
+            info.filename: {"sha256": hashlib.sha256(archive.read(info)).hexdigest(), "size": info.file_size}
+            for info in archive.infolist()
+            if info.filename.startswith(ASSETS_PREFIX) and not info.is_dir()
+        }
         return {
             "weightsFile": WEIGHTS_ENTRY,
             "weights": weights,

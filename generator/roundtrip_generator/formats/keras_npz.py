@@ -44,8 +44,13 @@ def truth(path: Path) -> dict:
             values = stored.tolist() if stored.dtype == object else {"": stored}
             for key, value in sorted((values or {}).items(), key=lambda item: str(item[0])):
                 weights[f"{member}/{key}"] = describe_array(value)
-        return {"weightsFile": WEIGHTS_ENTRY, "memberStorage": "pickled object arrays (np.save allow_pickle)",
-                "weights": weights, "config": json.loads(archive.read("config.json")), "entries": names}
+        return {
+            "weightsFile": WEIGHTS_ENTRY,
+            "memberStorage": "pickled object arrays (np.save allow_pickle)",
+            "weights": weights,
+            "config": json.loads(archive.read("config.json")),
+            "entries": names,
+        }
 
 
 def run(path: Path, artifact: dict, case: dict, inputs: dict, reference_names: list[str]) -> dict:

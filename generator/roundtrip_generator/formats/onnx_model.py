@@ -12,15 +12,27 @@ ARTIFACT_PATH = "artifacts/model.onnx"
 
 # onnxruntime type strings → case dtype names.
 _ONNX_DTYPES = {
-    "tensor(float)": "float32", "tensor(double)": "float64", "tensor(float16)": "float16",
-    "tensor(bfloat16)": "bfloat16", "tensor(int8)": "int8", "tensor(int16)": "int16", "tensor(int32)": "int32",
-    "tensor(int64)": "int64", "tensor(uint8)": "uint8", "tensor(uint16)": "uint16", "tensor(uint32)": "uint32",
-    "tensor(uint64)": "uint64", "tensor(bool)": "bool", "tensor(string)": "string",
+    "tensor(float)": "float32",
+    "tensor(double)": "float64",
+    "tensor(float16)": "float16",
+    "tensor(bfloat16)": "bfloat16",
+    "tensor(int8)": "int8",
+    "tensor(int16)": "int16",
+    "tensor(int32)": "int32",
+    "tensor(int64)": "int64",
+    "tensor(uint8)": "uint8",
+    "tensor(uint16)": "uint16",
+    "tensor(uint32)": "uint32",
+    "tensor(uint64)": "uint64",
+    "tensor(bool)": "bool",
+    "tensor(string)": "string",
 }
 
 
 def producer(versions: dict) -> str:
-    return f"tf2onnx {versions['tf2onnx']} via keras.Model.export (keras {versions['keras']}, tf {versions['tensorflow']})"
+    return (
+        f"tf2onnx {versions['tf2onnx']} via keras.Model.export (keras {versions['keras']}, tf {versions['tensorflow']})"
+    )
 
 
 def save(model, path: Path) -> None:
@@ -55,21 +67,31 @@ def truth(path: Path) -> dict:
 
     def value(info) -> dict:
         tensor_type = info.type.tensor_type
-        dims = [dim.dim_value if dim.HasField("dim_value") else (dim.dim_param if dim.HasField("dim_param") else None)
-                for dim in tensor_type.shape.dim] if tensor_type.HasField("shape") else None
+        dims = (
+            [
+                dim.dim_value if dim.HasField("dim_value") else (dim.dim_param if dim.HasField("dim_param") else None)
+                for dim in tensor_type.shape.dim
+            ]
+            if tensor_type.HasField("shape")
+            else None
+        )
         return {"name": info.name, "elemType": tensor_type.elem_type, "shape": dims}
 
-    return {"weights": dict(sorted(weights.items())),
-            "graph": {"inputs": [value(info) for info in model.graph.input],
-                      "outputs": [value(info) for info in model.graph.output],
-                      "opsets": {opset.domain: opset.version for opset in model.opset_import},
-                      "producer": {"name": model.producer_name, "version": model.producer_version}}}
+    return {
+        "weights": dict(sorted(weights.items())),
+        "graph": {
+            "inputs": [value(info) for info in model.graph.input],
+            "outputs": [value(info) for info in model.graph.output],
+            "opsets": {opset.domain: opset.version for opset in model.opset_import},
+            "producer": {"name": model.producer_name, "version": model.producer_version},
+        },
+    }
 
 
 def run(path: Path, artifact: dict, case: dict, inputs: dict, reference_names: list[str]) -> dict:
     session = _session(path)
     feeds = {key: inputs[name] for key, name in artifact["inputMap"].items()}
-    results = dict(zip([value.name for value in session.get_outputs()], session.run(None, feeds)))
+    results = dict(zip([value.name for value in session.get_outputs()], session.run(None, feeds), strict=True))
     return {name: np.asarray(results[key]) for key, name in artifact["outputMap"].items()}
 
 
@@ -80,5 +102,9 @@ def _session(path: Path):
 
 
 def _describe_value(value) -> dict:
-    shape = None if value.shape is None else [dimension if isinstance(dimension, int) else None for dimension in value.shape]
+    shape = (
+        None
+        if value.shape is None
+        else [dimension if isinstance(dimension, int) else None for dimension in value.shape]
+    )
     return {"name": value.name, "dtype": _ONNX_DTYPES.get(value.type, value.type), "shape": shape}

@@ -35,7 +35,8 @@ def describe(path: Path, case: dict, reference_names: list[str]) -> dict:
 
 
 def truth(path: Path) -> dict:
-    """The variables bundle by checkpoint key, and the serving MetaGraph's signature defs as saved_model.pb holds them."""
+    """The variables bundle by checkpoint key, and the serving MetaGraph's signature defs as saved_model.pb holds
+    them."""
     from .tf_checkpoint import bundle_weights
 
     tf, _ = import_tensorflow()
@@ -46,15 +47,24 @@ def truth(path: Path) -> dict:
     serving = next((graph for graph in graphs if "serve" in graph.meta_info_def.tags), graphs[0])
 
     def tensor(info) -> dict:
-        shape = None if info.tensor_shape.unknown_rank else [d.size if d.size >= 0 else None for d in info.tensor_shape.dim]
+        shape = (
+            None if info.tensor_shape.unknown_rank else [d.size if d.size >= 0 else None for d in info.tensor_shape.dim]
+        )
         return {"name": info.name, "dtype": tf.as_dtype(info.dtype).name if info.dtype else "invalid", "shape": shape}
 
-    signatures = {key: {"methodName": signature.method_name,
-                        "inputs": {name: tensor(signature.inputs[name]) for name in sorted(signature.inputs)},
-                        "outputs": {name: tensor(signature.outputs[name]) for name in sorted(signature.outputs)}}
-                  for key, signature in sorted(serving.signature_def.items())}
+    signatures = {
+        key: {
+            "methodName": signature.method_name,
+            "inputs": {name: tensor(signature.inputs[name]) for name in sorted(signature.inputs)},
+            "outputs": {name: tensor(signature.outputs[name]) for name in sorted(signature.outputs)},
+        }
+        for key, signature in sorted(serving.signature_def.items())
+    }
     has_variables = (path / "variables" / "variables.index").is_file()
-    return {"weights": bundle_weights(path / "variables" / "variables") if has_variables else {}, "signatures": signatures}
+    return {
+        "weights": bundle_weights(path / "variables" / "variables") if has_variables else {},
+        "signatures": signatures,
+    }
 
 
 def run(path: Path, artifact: dict, case: dict, inputs: dict, reference_names: list[str]) -> dict:

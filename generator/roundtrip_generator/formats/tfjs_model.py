@@ -24,7 +24,10 @@ NOT_INSTALLED = "tensorflowjs not installed in this environment"
 
 
 def producer(versions: dict) -> str:
-    return f"tensorflowjs {versions.get('tensorflowjs')} save_keras_model + convert_tf_saved_model control_flow_v2 (tf {versions['tensorflow']}, keras {versions['keras']})"
+    return (
+        f"tensorflowjs {versions.get('tensorflowjs')} save_keras_model + convert_tf_saved_model control_flow_v2"
+        f" (tf {versions['tensorflow']}, keras {versions['keras']})"
+    )
 
 
 def save(model, path: Path) -> None:
@@ -44,16 +47,30 @@ def describe(path: Path, case: dict, reference_names: list[str]) -> dict:
     """Per model: its model.json path, its input/output names in the order tfjs gives them, and maps onto case names."""
     case_inputs = [spec["name"] for spec in case["inputs"]]
     layers_config = json.loads((path / "layers" / "model.json").read_text())["modelTopology"]["model_config"]["config"]
-    layer_inputs = [entry[0] for entry in layers_config.get("input_layers", [])] or [layers_config["layers"][0]["config"]["name"]]
+    layer_inputs = [entry[0] for entry in layers_config.get("input_layers", [])] or [
+        layers_config["layers"][0]["config"]["name"]
+    ]
     layer_outputs = [f"output_{index}" for index in range(len(reference_names))]
     signature = json.loads((path / "graph" / "model.json").read_text())["signature"]
     graph_inputs, graph_outputs = list(signature["inputs"]), list(signature["outputs"])
-    return {"models": {
-        "layers": {"path": "layers/model.json", "inputs": layer_inputs, "outputs": layer_outputs,
-                   "inputMap": map_inputs(layer_inputs, case_inputs), "outputMap": map_outputs(layer_outputs, reference_names)},
-        "graph": {"path": "graph/model.json", "inputs": graph_inputs, "outputs": graph_outputs,
-                  "inputMap": map_inputs(graph_inputs, case_inputs), "outputMap": map_outputs(graph_outputs, reference_names)},
-    }}
+    return {
+        "models": {
+            "layers": {
+                "path": "layers/model.json",
+                "inputs": layer_inputs,
+                "outputs": layer_outputs,
+                "inputMap": map_inputs(layer_inputs, case_inputs),
+                "outputMap": map_outputs(layer_outputs, reference_names),
+            },
+            "graph": {
+                "path": "graph/model.json",
+                "inputs": graph_inputs,
+                "outputs": graph_outputs,
+                "inputMap": map_inputs(graph_inputs, case_inputs),
+                "outputMap": map_outputs(graph_outputs, reference_names),
+            },
+        }
+    }
 
 
 def truth(path: Path) -> dict:
@@ -78,7 +95,9 @@ def run(path: Path, artifact: dict, case: dict, inputs: dict, reference_names: l
     tfjs = _import_tensorflowjs()
     model = tfjs.converters.load_keras_model(str(path / "layers" / "model.json"))
     ordered = {name: inputs[name] for name in artifact["models"]["layers"]["inputMap"].values()}
-    return name_outputs(reference_names, run_keras_model(model, ordered)), "layers model only: Python cannot load a TF.js graph model"
+    return name_outputs(
+        reference_names, run_keras_model(model, ordered)
+    ), "layers model only: Python cannot load a TF.js graph model"
 
 
 def _import_tensorflowjs():
@@ -87,6 +106,7 @@ def _import_tensorflowjs():
     on use take their place when they are absent."""
     try:
         import tensorflowjs
+
         return tensorflowjs
     except ModuleNotFoundError as error:
         if error.name in ("tensorflowjs",):
@@ -100,11 +120,14 @@ def _import_tensorflowjs():
     for name in [key for key in sys.modules if key.startswith("tensorflowjs")]:
         del sys.modules[name]  # a half-finished import left behind
     import tensorflowjs
+
     return tensorflowjs
 
 
 def _absent_module(name: str) -> types.ModuleType:
-    module = types.ModuleType(name, f"{name} is not installed; tensorflowjs imports it but Keras conversion never uses it")
+    module = types.ModuleType(
+        name, f"{name} is not installed; tensorflowjs imports it but Keras conversion never uses it"
+    )
 
     def fail(attribute: str):
         if attribute.startswith("__"):  # the import system probing the module, not a caller using it

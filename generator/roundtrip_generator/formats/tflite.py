@@ -42,17 +42,20 @@ def _converter(tf, model, case: dict, work_dir: Path):
     if keras_major(import_keras()) < 3:
         return tf.lite.TFLiteConverter.from_keras_model(model)
     specs = [tf.TensorSpec(spec["shape"], spec["dtype"], name=spec["name"]) for spec in case["inputs"]]
-    model.export(str(work_dir), format="tf_saved_model", input_signature=specs if len(specs) == 1 else [specs],
-                 verbose=False)
+    model.export(
+        str(work_dir), format="tf_saved_model", input_signature=specs if len(specs) == 1 else [specs], verbose=False
+    )
     return tf.lite.TFLiteConverter.from_saved_model(str(work_dir))
 
 
 def _representative_dataset(case: dict):
     """Samples drawn like the reference inputs, from another seed, so calibration never sees the checked inputs."""
+
     def samples():
         for index in range(REPRESENTATIVE_SAMPLES):
             drawn = generate_inputs({**case, "seed": case["seed"] + 1 + index})
             yield {name: array for name, array in drawn.items()}
+
     return samples
 
 
@@ -80,8 +83,7 @@ def _variant(variant: str) -> SimpleNamespace:
     artifact_path, description = VARIANTS[variant]
 
     def producer(versions: dict) -> str:
-        return (f"tf.lite.TFLiteConverter, {description} "
-                f"(tf {versions['tensorflow']}, keras {versions['keras']})")
+        return f"tf.lite.TFLiteConverter, {description} (tf {versions['tensorflow']}, keras {versions['keras']})"
 
     def save(model, path: Path) -> None:
         raise TypeError(f"{variant} needs the case's input shapes: use save_for_case")
@@ -89,8 +91,15 @@ def _variant(variant: str) -> SimpleNamespace:
     def save_for_case(model, path: Path, case: dict) -> None:
         path.write_bytes(_convert(variant, model, case))
 
-    return SimpleNamespace(ARTIFACT_PATH=artifact_path, producer=producer, save=save, save_for_case=save_for_case,
-                           describe=describe, truth=truth, run=run)
+    return SimpleNamespace(
+        ARTIFACT_PATH=artifact_path,
+        producer=producer,
+        save=save,
+        save_for_case=save_for_case,
+        describe=describe,
+        truth=truth,
+        run=run,
+    )
 
 
 def describe(path: Path, case: dict, reference_names: list[str]) -> dict:
@@ -100,12 +109,17 @@ def describe(path: Path, case: dict, reference_names: list[str]) -> dict:
     for key in interpreter.get_signature_list():
         runner = interpreter.get_signature_runner(key)
         details_in, details_out = runner.get_input_details(), runner.get_output_details()
-        signatures[key] = {"inputs": {name: _describe(value) for name, value in details_in.items()},
-                           "outputs": {name: _describe(details_out[name]) for name in sorted(details_out)}}
+        signatures[key] = {
+            "inputs": {name: _describe(value) for name, value in details_in.items()},
+            "outputs": {name: _describe(details_out[name]) for name in sorted(details_out)},
+        }
     main = signatures[SIGNATURE if SIGNATURE in signatures else next(iter(signatures))]
-    return {"interpreter": interpreter_name, "signatures": signatures,
-            "inputMap": map_inputs(list(main["inputs"]), [spec["name"] for spec in case["inputs"]]),
-            "outputMap": map_outputs(list(main["outputs"]), reference_names)}
+    return {
+        "interpreter": interpreter_name,
+        "signatures": signatures,
+        "inputMap": map_inputs(list(main["inputs"]), [spec["name"] for spec in case["inputs"]]),
+        "outputMap": map_outputs(list(main["outputs"]), reference_names),
+    }
 
 
 def _text(value) -> str | None:
@@ -121,14 +135,41 @@ def _floats(array) -> list[float]:
 
 
 def _names(enum_class) -> dict[int, str]:
-    return {value: name for name, value in vars(enum_class).items() if not name.startswith("_") and isinstance(value, int)}
+    return {
+        value: name for name, value in vars(enum_class).items() if not name.startswith("_") and isinstance(value, int)
+    }
 
 
-_NUMPY_NAMES = {"FLOAT16": "float16", "BFLOAT16": "bfloat16", "FLOAT32": "float32", "FLOAT64": "float64",
-                "INT8": "int8", "INT16": "int16", "INT32": "int32", "INT64": "int64", "UINT8": "uint8",
-                "UINT16": "uint16", "UINT32": "uint32", "UINT64": "uint64", "BOOL": "bool"}
-_ITEM_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int8": 1, "int16": 2, "int32": 4,
-               "int64": 8, "uint8": 1, "uint16": 2, "uint32": 4, "uint64": 8, "bool": 1}
+_NUMPY_NAMES = {
+    "FLOAT16": "float16",
+    "BFLOAT16": "bfloat16",
+    "FLOAT32": "float32",
+    "FLOAT64": "float64",
+    "INT8": "int8",
+    "INT16": "int16",
+    "INT32": "int32",
+    "INT64": "int64",
+    "UINT8": "uint8",
+    "UINT16": "uint16",
+    "UINT32": "uint32",
+    "UINT64": "uint64",
+    "BOOL": "bool",
+}
+_ITEM_BYTES = {
+    "float16": 2,
+    "bfloat16": 2,
+    "float32": 4,
+    "float64": 8,
+    "int8": 1,
+    "int16": 2,
+    "int32": 4,
+    "int64": 8,
+    "uint8": 1,
+    "uint16": 2,
+    "uint32": 4,
+    "uint64": 8,
+    "bool": 1,
+}
 
 
 def truth(path: Path) -> dict:
@@ -139,17 +180,31 @@ def truth(path: Path) -> dict:
     model = schema.ModelT.InitFromPackedBuf(bytearray(data), 0)
     operators_by_code, tensor_types = _names(schema.BuiltinOperator), _names(schema.TensorType)
     options_names, details_names = _names(schema.BuiltinOptions), _names(schema.QuantizationDetails)
-    codes = [{"builtin": operators_by_code.get(max(code.builtinCode, code.deprecatedBuiltinCode),
-                                               f"BuiltinOperator({max(code.builtinCode, code.deprecatedBuiltinCode)})"),
-              "builtinCode": int(code.builtinCode), "deprecatedBuiltinCode": int(code.deprecatedBuiltinCode),
-              "customCode": _text(code.customCode), "version": int(code.version)} for code in model.operatorCodes or []]
+    codes = [
+        {
+            "builtin": operators_by_code.get(
+                max(code.builtinCode, code.deprecatedBuiltinCode),
+                f"BuiltinOperator({max(code.builtinCode, code.deprecatedBuiltinCode)})",
+            ),
+            "builtinCode": int(code.builtinCode),
+            "deprecatedBuiltinCode": int(code.deprecatedBuiltinCode),
+            "customCode": _text(code.customCode),
+            "version": int(code.version),
+        }
+        for code in model.operatorCodes or []
+    ]
     buffers, buffer_bytes = [], []
     for buffer in model.buffers or []:
         external = int(buffer.offset) > 1
-        raw = data[int(buffer.offset):int(buffer.offset) + int(buffer.size)] if external else (
-            b"" if buffer.data is None else np.asarray(buffer.data, dtype=np.uint8).tobytes())
+        raw = (
+            data[int(buffer.offset) : int(buffer.offset) + int(buffer.size)]
+            if external
+            else (b"" if buffer.data is None else np.asarray(buffer.data, dtype=np.uint8).tobytes())
+        )
         buffer_bytes.append(raw)
-        buffers.append({"bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest() if raw else None, "external": external})
+        buffers.append(
+            {"bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest() if raw else None, "external": external}
+        )
     weights, subgraphs = {}, []
     for subgraph_index, subgraph in enumerate(model.subgraphs or []):
         tensors = []
@@ -157,33 +212,81 @@ def truth(path: Path) -> dict:
             type_name = tensor_types.get(tensor.type, f"TensorType({tensor.type})")
             dtype = _NUMPY_NAMES.get(type_name, type_name)
             quantization = tensor.quantization
-            tensors.append({
-                "name": _text(tensor.name) or "", "dtype": dtype, "shape": _ints(tensor.shape),
-                "shapeSignature": _ints(tensor.shapeSignature) if tensor.shapeSignature is not None and len(tensor.shapeSignature) else None,
-                "buffer": int(tensor.buffer), "isVariable": bool(tensor.isVariable),
-                "quantization": None if quantization is None else {
-                    "min": _floats(quantization.min), "max": _floats(quantization.max), "scale": _floats(quantization.scale),
-                    "zeroPoint": _ints(quantization.zeroPoint), "quantizedDimension": int(quantization.quantizedDimension),
-                    "details": details_names.get(quantization.detailsType) if quantization.detailsType else None},
-                "sparse": tensor.sparsity is not None,
-            })
+            tensors.append(
+                {
+                    "name": _text(tensor.name) or "",
+                    "dtype": dtype,
+                    "shape": _ints(tensor.shape),
+                    "shapeSignature": _ints(tensor.shapeSignature)
+                    if tensor.shapeSignature is not None and len(tensor.shapeSignature)
+                    else None,
+                    "buffer": int(tensor.buffer),
+                    "isVariable": bool(tensor.isVariable),
+                    "quantization": None
+                    if quantization is None
+                    else {
+                        "min": _floats(quantization.min),
+                        "max": _floats(quantization.max),
+                        "scale": _floats(quantization.scale),
+                        "zeroPoint": _ints(quantization.zeroPoint),
+                        "quantizedDimension": int(quantization.quantizedDimension),
+                        "details": details_names.get(quantization.detailsType) if quantization.detailsType else None,
+                    },
+                    "sparse": tensor.sparsity is not None,
+                }
+            )
             raw = buffer_bytes[tensor.buffer] if tensor.buffer < len(buffer_bytes) else b""
             if raw and dtype in _ITEM_BYTES:
                 weights[f"subgraphs/{subgraph_index}/tensors/{index}"] = {
-                    "dtype": dtype, "shape": _ints(tensor.shape), "sha256": hashlib.sha256(raw).hexdigest()}
-        operators = [{"opcodeIndex": int(op.opcodeIndex), "builtin": codes[op.opcodeIndex]["builtin"],
-                      "version": codes[op.opcodeIndex]["version"], "inputs": _ints(op.inputs), "outputs": _ints(op.outputs),
-                      "builtinOptions": options_names.get(op.builtinOptionsType) if op.builtinOptionsType else None}
-                     for op in subgraph.operators or []]
-        subgraphs.append({"name": _text(subgraph.name) or "", "inputs": _ints(subgraph.inputs),
-                          "outputs": _ints(subgraph.outputs), "tensors": tensors, "operators": operators})
-    signature_defs = [{"signatureKey": _text(signature.signatureKey) or "", "subgraphIndex": int(signature.subgraphIndex),
-                       "inputs": [{"name": _text(item.name) or "", "tensorIndex": int(item.tensorIndex)} for item in signature.inputs or []],
-                       "outputs": [{"name": _text(item.name) or "", "tensorIndex": int(item.tensorIndex)} for item in signature.outputs or []]}
-                      for signature in model.signatureDefs or []]
+                    "dtype": dtype,
+                    "shape": _ints(tensor.shape),
+                    "sha256": hashlib.sha256(raw).hexdigest(),
+                }
+        operators = [
+            {
+                "opcodeIndex": int(op.opcodeIndex),
+                "builtin": codes[op.opcodeIndex]["builtin"],
+                "version": codes[op.opcodeIndex]["version"],
+                "inputs": _ints(op.inputs),
+                "outputs": _ints(op.outputs),
+                "builtinOptions": options_names.get(op.builtinOptionsType) if op.builtinOptionsType else None,
+            }
+            for op in subgraph.operators or []
+        ]
+        subgraphs.append(
+            {
+                "name": _text(subgraph.name) or "",
+                "inputs": _ints(subgraph.inputs),
+                "outputs": _ints(subgraph.outputs),
+                "tensors": tensors,
+                "operators": operators,
+            }
+        )
+    signature_defs = [
+        {
+            "signatureKey": _text(signature.signatureKey) or "",
+            "subgraphIndex": int(signature.subgraphIndex),
+            "inputs": [
+                {"name": _text(item.name) or "", "tensorIndex": int(item.tensorIndex)}
+                for item in signature.inputs or []
+            ],
+            "outputs": [
+                {"name": _text(item.name) or "", "tensorIndex": int(item.tensorIndex)}
+                for item in signature.outputs or []
+            ],
+        }
+        for signature in model.signatureDefs or []
+    ]
     metadata = [{"name": _text(entry.name) or "", "buffer": int(entry.buffer)} for entry in model.metadata or []]
-    config = {"version": int(model.version), "description": _text(model.description), "operatorCodes": codes,
-              "subgraphs": subgraphs, "buffers": buffers, "signatureDefs": signature_defs, "metadata": metadata}
+    config = {
+        "version": int(model.version),
+        "description": _text(model.description),
+        "operatorCodes": codes,
+        "subgraphs": subgraphs,
+        "buffers": buffers,
+        "signatureDefs": signature_defs,
+        "metadata": metadata,
+    }
     return {"weights": weights, "config": config, "signatures": signature_defs}
 
 
@@ -214,8 +317,13 @@ def _interpreter(path: Path):
         warnings.simplefilter("always")
         Interpreter, name = interpreter_class()
         interpreter = Interpreter(model_path=str(path))
-    seen = sorted({" ".join(str(item.message).split())[:200] for item in caught
-                   if issubclass(item.category, (DeprecationWarning, UserWarning, FutureWarning))})
+    seen = sorted(
+        {
+            " ".join(str(item.message).split())[:200]
+            for item in caught
+            if issubclass(item.category, (DeprecationWarning, UserWarning, FutureWarning))
+        }
+    )
     return interpreter, name, seen
 
 

@@ -32,11 +32,15 @@ def save(model, path: Path) -> None:
 
 def describe(path: Path, case: dict, reference_names: list[str]) -> dict:
     index = json.loads((path / INDEX_FILE).read_text(encoding="utf-8"))
-    return {"index": INDEX_FILE, "shards": sorted({shard for shards in index["weight_map"].values() for shard in shards})}
+    return {
+        "index": INDEX_FILE,
+        "shards": sorted({shard for shards in index["weight_map"].values() for shard in shards}),
+    }
 
 
 def truth(path: Path) -> dict:
-    """``weights`` merges the shards by dataset path (each variable lives in exactly one shard), as the reader keys them."""
+    """``weights`` merges the shards by dataset path (each variable lives in exactly one shard), as the reader keys
+    them."""
     shards = {shard.name: describe_hdf5(shard) for shard in sorted(path.glob("*.weights.h5"))}
     weights: dict[str, dict] = {}
     for shard_name, datasets in shards.items():
@@ -44,8 +48,11 @@ def truth(path: Path) -> dict:
             if dataset_path in weights:
                 raise ValueError(f"{path}: dataset {dataset_path} appears in more than one shard ({shard_name})")
             weights[dataset_path] = description
-    return {"index": json.loads((path / INDEX_FILE).read_text(encoding="utf-8")), "shards": shards,
-            "weights": dict(sorted(weights.items()))}
+    return {
+        "index": json.loads((path / INDEX_FILE).read_text(encoding="utf-8")),
+        "shards": shards,
+        "weights": dict(sorted(weights.items())),
+    }
 
 
 def run(path: Path, artifact: dict, case: dict, inputs: dict, reference_names: list[str]) -> dict:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 _PACKAGE = __name__
 
@@ -47,17 +47,33 @@ BUILDERS: dict[str, Builder] = {
     "residual_block_3d_unregistered": Builder("residual_block_3d", "build_twin", (RESIDUAL_BLOCK_3D_TWIN,)),
     "custom_model": Builder("registered", "build_custom_model", (CUSTOM_MODEL,)),
     "custom_model_unregistered": Builder("custom_model", "build_twin", (CUSTOM_MODEL_TWIN,)),
-    "custom_variable": Builder("saving_hooks", "build_custom_variable", (CustomClass("saving_hooks", "LayerWithCustomVariable"),)),
-    "custom_assets": Builder("saving_hooks", "build_custom_assets", (CustomClass("saving_hooks", "LayerWithCustomAssets"),)),
-    "custom_build": Builder("saving_hooks", "build_custom_build", (CustomClass("saving_hooks", "LayerWithCustomBuild"),)),
-    "custom_compile": Builder("saving_hooks", "build_custom_compile",
-                              (CustomClass("saving_hooks", "ModelWithCustomCompile"), CustomClass("saving_hooks", "scaled_mse"),
-                               CustomClass("saving_hooks", "MeanPrediction"))),
+    "custom_variable": Builder(
+        "saving_hooks", "build_custom_variable", (CustomClass("saving_hooks", "LayerWithCustomVariable"),)
+    ),
+    "custom_assets": Builder(
+        "saving_hooks", "build_custom_assets", (CustomClass("saving_hooks", "LayerWithCustomAssets"),)
+    ),
+    "custom_build": Builder(
+        "saving_hooks", "build_custom_build", (CustomClass("saving_hooks", "LayerWithCustomBuild"),)
+    ),
+    "custom_compile": Builder(
+        "saving_hooks",
+        "build_custom_compile",
+        (
+            CustomClass("saving_hooks", "ModelWithCustomCompile"),
+            CustomClass("saving_hooks", "scaled_mse"),
+            CustomClass("saving_hooks", "MeanPrediction"),
+        ),
+    ),
     "lambda_layer": Builder("saving_edge_cases", "build_lambda"),
-    "no_from_config": Builder("saving_edge_cases", "build_no_from_config", (CustomClass("saving_edge_cases", "NoFromConfigLayer"),)),
+    "no_from_config": Builder(
+        "saving_edge_cases", "build_no_from_config", (CustomClass("saving_edge_cases", "NoFromConfigLayer"),)
+    ),
     "nested_models": Builder("saving_edge_cases", "build_nested"),
     "shared_layers": Builder("saving_edge_cases", "build_shared"),
-    "layer_containers": Builder("saving_edge_cases", "build_containers", (CustomClass("saving_edge_cases", "ContainerModel"),)),
+    "layer_containers": Builder(
+        "saving_edge_cases", "build_containers", (CustomClass("saving_edge_cases", "ContainerModel"),)
+    ),
     "normalization_adapt": Builder("saving_edge_cases", "build_normalization_adapt"),
     "string_lookup": Builder("saving_edge_cases", "build_string_lookup"),
     "text_vectorization": Builder("saving_edge_cases", "build_text_vectorization"),

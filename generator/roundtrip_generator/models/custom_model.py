@@ -12,7 +12,9 @@ class CustomModelBase(keras.Model):
     def __init__(self, hidden_units, **kwargs):
         super().__init__(**kwargs)
         self.hidden_units = list(hidden_units)
-        self.dense_layers = [keras.layers.Dense(units, name=f"dense_{index}") for index, units in enumerate(self.hidden_units)]
+        self.dense_layers = [
+            keras.layers.Dense(units, name=f"dense_{index}") for index, units in enumerate(self.hidden_units)
+        ]
 
     def call(self, inputs):
         x = inputs

@@ -40,8 +40,10 @@ def build_no_from_config(args: dict, inputs: list[dict]) -> keras.Model:
 def build_nested(args: dict, inputs: list[dict]) -> keras.Model:
     """A Sequential inside a functional model inside another functional model."""
     spec = inputs[0]
-    inner = keras.Sequential([keras.Input(tuple(spec["shape"][1:])), keras.layers.Dense(4, activation="relu"),
-                              keras.layers.Dense(4)], name="inner")
+    inner = keras.Sequential(
+        [keras.Input(tuple(spec["shape"][1:])), keras.layers.Dense(4, activation="relu"), keras.layers.Dense(4)],
+        name="inner",
+    )
     middle_in = keras.Input(tuple(spec["shape"][1:]))
     middle = keras.Model(middle_in, keras.layers.Dense(3, name="middle_head")(inner(middle_in)), name="middle")
     tensor = _input(spec)
@@ -65,7 +67,10 @@ class ContainerModel(keras.Model):
         super().__init__(**kwargs)
         self.units = units
         self.stack = [keras.layers.Dense(units, activation="relu", name=f"stack_{i}") for i in range(2)]
-        self.heads = {"first": keras.layers.Dense(2, name="head_first"), "second": keras.layers.Dense(2, name="head_second")}
+        self.heads = {
+            "first": keras.layers.Dense(2, name="head_first"),
+            "second": keras.layers.Dense(2, name="head_second"),
+        }
 
     def call(self, inputs):
         x = inputs

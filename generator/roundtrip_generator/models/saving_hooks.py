@@ -114,14 +114,18 @@ class ModelWithCustomCompile(keras.Model):
         return {"name": self.name, "units": self.units}
 
     def get_compile_config(self):
-        return {"optimizer": keras.saving.serialize_keras_object(self.optimizer),
-                "loss": "roundtrip>scaled_mse", "metrics": ["roundtrip>MeanPrediction"]}
+        return {
+            "optimizer": keras.saving.serialize_keras_object(self.optimizer),
+            "loss": "roundtrip>scaled_mse",
+            "metrics": ["roundtrip>MeanPrediction"],
+        }
 
     def compile_from_config(self, config):
-        self.compile(optimizer=keras.saving.deserialize_keras_object(config["optimizer"]),
-                     loss=keras.saving.get_registered_object(config["loss"]),
-                     metrics=[keras.saving.get_registered_object(name)(name="mean_prediction")
-                              for name in config["metrics"]])
+        self.compile(
+            optimizer=keras.saving.deserialize_keras_object(config["optimizer"]),
+            loss=keras.saving.get_registered_object(config["loss"]),
+            metrics=[keras.saving.get_registered_object(name)(name="mean_prediction") for name in config["metrics"]],
+        )
 
 
 def _functional(layer, spec: dict, name: str, build_kwargs: dict | None = None) -> keras.Model:
@@ -133,7 +137,9 @@ def _functional(layer, spec: dict, name: str, build_kwargs: dict | None = None) 
 
 
 def build_custom_variable(args: dict, inputs: list[dict]) -> keras.Model:
-    return _functional(LayerWithCustomVariable(args.get("units", 3), name="custom_variable"), inputs[0], "custom_variable")
+    return _functional(
+        LayerWithCustomVariable(args.get("units", 3), name="custom_variable"), inputs[0], "custom_variable"
+    )
 
 
 def build_custom_assets(args: dict, inputs: list[dict]) -> keras.Model:
@@ -141,14 +147,21 @@ def build_custom_assets(args: dict, inputs: list[dict]) -> keras.Model:
 
 
 def build_custom_build(args: dict, inputs: list[dict]) -> keras.Model:
-    return _functional(LayerWithCustomBuild(args.get("units", 3), name="custom_build"), inputs[0], "custom_build",
-                       {"scale": args.get("scale", 3.0)})
+    return _functional(
+        LayerWithCustomBuild(args.get("units", 3), name="custom_build"),
+        inputs[0],
+        "custom_build",
+        {"scale": args.get("scale", 3.0)},
+    )
 
 
 def build_custom_compile(args: dict, inputs: list[dict]) -> keras.Model:
     (spec,) = inputs
     model = ModelWithCustomCompile(args.get("units", 3), name="custom_compile")
     model(keras.ops.zeros((1, *spec["shape"][1:])))
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.0125), loss=scaled_mse,
-                  metrics=[MeanPrediction(name="mean_prediction")])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=0.0125),
+        loss=scaled_mse,
+        metrics=[MeanPrediction(name="mean_prediction")],
+    )
     return model

@@ -44,20 +44,36 @@ class ScenarioContext:
 
 
 def check(format_name: str, name: str, passed: bool, message: str, max_abs_diff: float | None = None) -> dict:
-    return {"format": format_name, "check": name, "status": "pass" if passed else "fail",
-            "message": message, "maxAbsDiff": max_abs_diff}
+    return {
+        "format": format_name,
+        "check": name,
+        "status": "pass" if passed else "fail",
+        "message": message,
+        "maxAbsDiff": max_abs_diff,
+    }
 
 
 def error_check(format_name: str, name: str, error: BaseException) -> dict:
     """One format's step raised: an error for that format only, so the other formats still report."""
-    return {"format": format_name, "check": name, "status": "error", "maxAbsDiff": None,
-            "message": f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"}
+    return {
+        "format": format_name,
+        "check": name,
+        "status": "error",
+        "maxAbsDiff": None,
+        "message": f"{type(error).__name__}: {' '.join(str(error).split())[:300]}",
+    }
 
 
 def max_abs_diff(expected, actual) -> float:
-    pairs = list(zip(expected, actual))
-    return max((float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)))) if np.size(a) else 0.0)
-               for a, b in pairs) if pairs else 0.0
+    pairs = list(zip(expected, actual, strict=True))
+    return (
+        max(
+            (float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)))) if np.size(a) else 0.0)
+            for a, b in pairs
+        )
+        if pairs
+        else 0.0
+    )
 
 
 def run_scenario(case: dict, out_dir: Path, inputs: dict, expected: dict) -> list[dict]:
@@ -71,5 +87,12 @@ def run_scenario(case: dict, out_dir: Path, inputs: dict, expected: dict) -> lis
         except Exception as error:  # the scenario failing to run is an error verdict, not a crash
             traceback.print_exc(file=sys.stderr)
             message = f"{type(error).__name__}: {' '.join(str(error).split())[:2000]}".replace(work, "<work>")
-            return [{"format": "keras", "check": name, "status": "error",
-                     "message": message.replace(str(out_dir), "<case>"), "maxAbsDiff": None}]
+            return [
+                {
+                    "format": "keras",
+                    "check": name,
+                    "status": "error",
+                    "message": message.replace(str(out_dir), "<case>"),
+                    "maxAbsDiff": None,
+                }
+            ]

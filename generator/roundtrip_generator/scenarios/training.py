@@ -38,25 +38,38 @@ def training_checkpoints(context) -> list[dict]:
             if (batch + 1) % every == 0:
                 self.model.save_weights(weights_pattern.format(batch=batch + 1))
 
-    checkpoint_cb = keras.callbacks.ModelCheckpoint(str(context.work_dir / "latest.weights.h5"),
-                                                    save_weights_only=True, save_freq=every)
+    checkpoint_cb = keras.callbacks.ModelCheckpoint(
+        str(context.work_dir / "latest.weights.h5"), save_weights_only=True, save_freq=every
+    )
     model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0, callbacks=[checkpoint_cb, EveryNBatches()])
     saved = sorted(path.name for path in context.work_dir.glob("weights-*.weights.h5"))
     steps = len(x) // 4
-    checks = [check("weights-h5", "model-checkpoint-every-n", len(saved) == steps // every
-                    and (context.work_dir / "latest.weights.h5").exists(),
-                    f"{len(saved)} weight files every {every} of {steps} batches: {saved}")]
+    checks = [
+        check(
+            "weights-h5",
+            "model-checkpoint-every-n",
+            len(saved) == steps // every and (context.work_dir / "latest.weights.h5").exists(),
+            f"{len(saved)} weight files every {every} of {steps} batches: {saved}",
+        )
+    ]
 
     final = model.evaluate(x, y, verbose=0)
     restored = _compiled(context)
     restored.load_weights(str(context.work_dir / f"weights-{steps:03d}.weights.h5"))
     after = restored.evaluate(x, y, verbose=0)
-    checks.append(check("weights-h5", "model-checkpoint-restore", np.isclose(final, after, rtol=1e-6, atol=1e-7),
-                        f"loss after training {final:.6g}, after restoring the last weights file {after:.6g}",
-                        abs(final - after)))
+    checks.append(
+        check(
+            "weights-h5",
+            "model-checkpoint-restore",
+            np.isclose(final, after, rtol=1e-6, atol=1e-7),
+            f"loss after training {final:.6g}, after restoring the last weights file {after:.6g}",
+            abs(final - after),
+        )
+    )
 
-    manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=model, optimizer=model.optimizer),
-                                         str(context.work_dir / "tf"), max_to_keep=2)
+    manager = tf.train.CheckpointManager(
+        tf.train.Checkpoint(model=model, optimizer=model.optimizer), str(context.work_dir / "tf"), max_to_keep=2
+    )
     manager.save()
     latest = tf.train.latest_checkpoint(str(context.work_dir / "tf"))
     fresh = _compiled(context)
@@ -64,10 +77,16 @@ def training_checkpoints(context) -> list[dict]:
     tf.train.Checkpoint(model=fresh, optimizer=fresh.optimizer).restore(latest).assert_existing_objects_matched()
     restored_loss = fresh.evaluate(x, y, verbose=0)
     diff = max_abs_diff([v.numpy() for v in model.optimizer.variables], [v.numpy() for v in fresh.optimizer.variables])
-    checks.append(check("checkpoint", "latest-checkpoint-restore",
-                        np.isclose(final, restored_loss, rtol=1e-6, atol=1e-7) and diff == 0,
-                        f"latest_checkpoint {latest.rsplit('/', 1)[-1]}: loss {restored_loss:.6g} vs {final:.6g}, "
-                        f"optimizer variables max |diff| {diff:.3g}", diff))
+    checks.append(
+        check(
+            "checkpoint",
+            "latest-checkpoint-restore",
+            np.isclose(final, restored_loss, rtol=1e-6, atol=1e-7) and diff == 0,
+            f"latest_checkpoint {latest.rsplit('/', 1)[-1]}: loss {restored_loss:.6g} vs {final:.6g}, "
+            f"optimizer variables max |diff| {diff:.3g}",
+            diff,
+        )
+    )
     return checks
 
 
@@ -91,14 +110,23 @@ def resume_training(context) -> list[dict]:
             checks.append(error_check(format_name, "resume-training", error))
             continue
         weights = max_abs_diff([w.numpy() for w in straight.weights], [w.numpy() for w in resumed.weights])
-        optimizer = (max_abs_diff([v.numpy() for v in straight.optimizer.variables],
-                                  [v.numpy() for v in resumed.optimizer.variables])
-                     if len(straight.optimizer.variables) == len(resumed.optimizer.variables) else float("inf"))
+        optimizer = (
+            max_abs_diff(
+                [v.numpy() for v in straight.optimizer.variables], [v.numpy() for v in resumed.optimizer.variables]
+            )
+            if len(straight.optimizer.variables) == len(resumed.optimizer.variables)
+            else float("inf")
+        )
         iterations = (int(straight.optimizer.iterations.numpy()), int(resumed.optimizer.iterations.numpy()))
-        checks.append(check(format_name, "resume-training", weights <= 1e-6 and optimizer <= 1e-6
-                            and iterations[0] == iterations[1],
-                            f"train {first}+{second} epochs vs save/load between: weights max |diff| {weights:.3g}, "
-                            f"optimizer variables max |diff| {optimizer:.3g} ({len(straight.optimizer.variables)} vs "
-                            f"{len(resumed.optimizer.variables)}), iterations {iterations[0]} vs {iterations[1]}",
-                            weights))
+        checks.append(
+            check(
+                format_name,
+                "resume-training",
+                weights <= 1e-6 and optimizer <= 1e-6 and iterations[0] == iterations[1],
+                f"train {first}+{second} epochs vs save/load between: weights max |diff| {weights:.3g}, "
+                f"optimizer variables max |diff| {optimizer:.3g} ({len(straight.optimizer.variables)} vs "
+                f"{len(resumed.optimizer.variables)}), iterations {iterations[0]} vs {iterations[1]}",
+                weights,
+            )
+        )
     return checks

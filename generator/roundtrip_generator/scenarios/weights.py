@@ -26,19 +26,34 @@ def skip_mismatch(context) -> list[dict]:
     checks = []
     try:
         other.load_weights(str(path))
-        checks.append(check("weights-h5", "mismatch-refused", False, "load_weights without skip_mismatch accepted a shape mismatch"))
+        checks.append(
+            check(
+                "weights-h5", "mismatch-refused", False, "load_weights without skip_mismatch accepted a shape mismatch"
+            )
+        )
     except ValueError as error:
-        checks.append(check("weights-h5", "mismatch-refused", True, f"raised ValueError: {' '.join(str(error).split())[:300]}"))
+        checks.append(
+            check("weights-h5", "mismatch-refused", True, f"raised ValueError: {' '.join(str(error).split())[:300]}")
+        )
     reset_for_case(context.case["seed"] + 2)
     other = build_model(variant)
     other.load_weights(str(path), skip_mismatch=True)
     reference = build_fresh_model(context.case)
     reference.load_weights(str(path))
-    same = all(np.array_equal(a.numpy(), b.numpy()) for layer_a, layer_b in zip(other.layers[:-1], reference.layers[:-1])
-               for a, b in zip(layer_a.weights, layer_b.weights))
-    untouched = all(np.array_equal(a, b.numpy()) for a, b in zip(before, other.layers[-1].weights))
-    checks.append(check("weights-h5", "skip-mismatch", same and untouched,
-                        f"matching layers restored: {same}; mismatched last layer left as initialised: {untouched}"))
+    same = all(
+        np.array_equal(a.numpy(), b.numpy())
+        for layer_a, layer_b in zip(other.layers[:-1], reference.layers[:-1], strict=True)
+        for a, b in zip(layer_a.weights, layer_b.weights, strict=True)
+    )
+    untouched = all(np.array_equal(a, b.numpy()) for a, b in zip(before, other.layers[-1].weights, strict=True))
+    checks.append(
+        check(
+            "weights-h5",
+            "skip-mismatch",
+            same and untouched,
+            f"matching layers restored: {same}; mismatched last layer left as initialised: {untouched}",
+        )
+    )
     return checks
 
 
@@ -48,8 +63,14 @@ def unbuilt_model(context) -> list[dict]:
     path = context.work_dir / "unbuilt.keras"
     model.save(path)
     loaded = keras.models.load_model(path)
-    return [check("keras", "unbuilt-stays-unbuilt", not loaded.built and not loaded.weights,
-                  f"reloaded built={loaded.built} with {len(loaded.weights)} weights (saved built={model.built})")]
+    return [
+        check(
+            "keras",
+            "unbuilt-stays-unbuilt",
+            not loaded.built and not loaded.weights,
+            f"reloaded built={loaded.built} with {len(loaded.weights)} weights (saved built={model.built})",
+        )
+    ]
 
 
 def compile_false(context) -> list[dict]:
@@ -62,9 +83,15 @@ def compile_false(context) -> list[dict]:
         except Exception as error:
             checks.append(error_check(format_name, "compile-false", error))
             continue
-        checks.append(check(format_name, "compile-false", not plain.compiled and compiled.compiled,
-                            f"compile=False → compiled={plain.compiled}; compile=True → compiled={compiled.compiled}, "
-                            f"loss={getattr(compiled, 'loss', None)!r}"))
+        checks.append(
+            check(
+                format_name,
+                "compile-false",
+                not plain.compiled and compiled.compiled,
+                f"compile=False → compiled={plain.compiled}; compile=True → compiled={compiled.compiled}, "
+                f"loss={getattr(compiled, 'loss', None)!r}",
+            )
+        )
     return checks
 
 
@@ -77,14 +104,21 @@ def string_vocabulary(context) -> list[dict]:
     checks = []
     for format_name in context.args.get("formats", ["keras", "h5"]):
         try:
-            vocabulary = _plain_words(load_keras_model(context.artifact(format_name), context.case)
-                                      .get_layer(layer_name).get_vocabulary())
+            vocabulary = _plain_words(
+                load_keras_model(context.artifact(format_name), context.case).get_layer(layer_name).get_vocabulary()
+            )
         except Exception as error:
             checks.append(error_check(format_name, "vocabulary", error))
             continue
-        checks.append(check(format_name, "vocabulary", vocabulary == wanted,
-                            f"reloaded vocabulary {vocabulary[:12]} ({len(vocabulary)} entries), "
-                            f"adapted {wanted[:12]} ({len(wanted)} entries)"))
+        checks.append(
+            check(
+                format_name,
+                "vocabulary",
+                vocabulary == wanted,
+                f"reloaded vocabulary {vocabulary[:12]} ({len(vocabulary)} entries), "
+                f"adapted {wanted[:12]} ({len(wanted)} entries)",
+            )
+        )
     return checks
 
 
