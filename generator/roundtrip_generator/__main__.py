@@ -1,5 +1,5 @@
-"""Command line: ``python -m roundtrip_generator worker | versions | reload <outDir> | crossload <dir> --writer-env E |
-protos --out F | tflite-schema --out F``."""
+"""Command line: ``python -m roundtrip_generator worker | versions | reload <outDir> | reload-server | crossload <dir>
+--writer-env E | protos --out F | tflite-schema --out F``."""
 
 from __future__ import annotations
 
@@ -28,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
         'prints {"pythonChecks": [...]} as the last stdout line',
     )
     reload_parser.add_argument("out_dir", type=Path)
+    commands.add_parser(
+        "reload-server",
+        help="reload checks in forked children of a process that imported TensorFlow once (see reload_server)",
+    )
     crossload_parser = commands.add_parser(
         "crossload",
         help="load another environment's golden case folder here; "
@@ -87,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         layers = write_intermediates(arguments.case_dir.resolve(), arguments.format, arguments.out.resolve())
         print(json.dumps({"layers": len(layers), "out": str(arguments.out)}))
         return 0
+    if arguments.command == "reload-server":
+        from .reload_server import serve
+
+        return serve()
     if arguments.command == "crossload":
         return _crossload(arguments.case_dir, arguments.writer_env)
     return _reload(arguments.out_dir)

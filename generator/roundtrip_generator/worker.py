@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .case_spec import validate_case
 from .generate import generate_case
+from .reload_process import start_reload_server
 from .tensorflow_setup import import_tensorflow, redirect_stdout_to_stderr
 
 REPLY_FD = 3
@@ -80,6 +81,7 @@ def handle_line(line: str) -> dict:
 
 def run_worker(replies_to: str = "fd3") -> int:
     replies = open_reply_stream(replies_to)
+    start_reload_server()  # its TensorFlow import overlaps this one
     import_tensorflow()  # once per worker process, before the first request
     for line in sys.stdin:
         if not line.strip():

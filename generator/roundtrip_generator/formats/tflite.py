@@ -34,18 +34,28 @@ VARIANTS = {
 }
 
 
-def _converter(tf, model, case: dict, work_dir: Path):
+# The static-shape SavedModel of the case's model, exported once and converted into every variant: the export (tracing)
+# costs more than a conversion. One entry: the next case's model replaces it, and its folder goes with it.
+_static_export: dict = {}
+
+
+def _converter(tf, model, case: dict):
     """A converter for the model at the reference inputs' static shapes (Keras 3: through ``model.export`` with that
     input signature, since converting a traced call leaves variables unfrozen); Keras 2 converts the model as built."""
     from ..keras_compat import import_keras, keras_major
 
     if keras_major(import_keras()) < 3:
         return tf.lite.TFLiteConverter.from_keras_model(model)
-    specs = [tf.TensorSpec(spec["shape"], spec["dtype"], name=spec["name"]) for spec in case["inputs"]]
-    model.export(
-        str(work_dir), format="tf_saved_model", input_signature=specs if len(specs) == 1 else [specs], verbose=False
-    )
-    return tf.lite.TFLiteConverter.from_saved_model(str(work_dir))
+    if _static_export.get("model") is not model:
+        _static_export.clear()
+        folder = tempfile.TemporaryDirectory(prefix="roundtrip-tflite-")
+        specs = [tf.TensorSpec(spec["shape"], spec["dtype"], name=spec["name"]) for spec in case["inputs"]]
+        export_dir = str(Path(folder.name) / "savedmodel")
+        model.export(
+            export_dir, format="tf_saved_model", input_signature=specs if len(specs) == 1 else [specs], verbose=False
+        )
+        _static_export.update(model=model, folder=folder, path=export_dir)
+    return tf.lite.TFLiteConverter.from_saved_model(_static_export["path"])
 
 
 def _representative_dataset(case: dict):
@@ -61,8 +71,7 @@ def _representative_dataset(case: dict):
 
 def _convert(variant: str, model, case: dict) -> bytes:
     tf, _ = import_tensorflow()
-    with tempfile.TemporaryDirectory() as work_dir:
-        return _configured(tf, variant, _converter(tf, model, case, Path(work_dir) / "savedmodel"), case).convert()
+    return _configured(tf, variant, _converter(tf, model, case), case).convert()
 
 
 def _configured(tf, variant: str, converter, case: dict):

@@ -1,0 +1,84 @@
+"""The reload server: forked children answer as a fresh ``reload`` process does, and a failing child is an answer.
+
+Needs the default environment's TensorFlow (the generator's own tests run there); one server, three requests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+GENERATOR = Path(__file__).resolve().parent.parent
+GOLDEN_CASE = GENERATOR.parent / "golden" / "tf2.21-keras3" / "dense-mlp"
+
+
+def checks_by_format(checks: list[dict]) -> dict[str, str]:
+    return {check["format"]: check["status"] for check in checks}
+
+
+class ReloadServerTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.work = Path(tempfile.mkdtemp(prefix="reload-server-test-"))
+        self.case = self.work / "dense-mlp"
+        shutil.copytree(GOLDEN_CASE, self.case)
+        self.environment = {**os.environ, "PYTHONPATH": str(GENERATOR)}
+
+    def tearDown(self) -> None:
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def fresh_reload(self, folder: Path) -> list[dict]:
+        completed = subprocess.run(
+            [sys.executable, "-m", "roundtrip_generator", "reload", str(folder)],
+            env=self.environment,
+            stdout=subprocess.PIPE,
+            check=True,
+        )
+        return json.loads(completed.stdout.decode().strip().splitlines()[-1])["pythonChecks"]
+
+    def test_children_answer_like_a_fresh_process_and_survive_failures(self) -> None:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "roundtrip_generator", "reload-server"],
+            env=self.environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+
+        def ask(request: str) -> dict:
+            server.stdin.write((request + "\n").encode())
+            server.stdin.flush()
+            return json.loads(server.stdout.readline())
+
+        try:
+            forked = ask(json.dumps({"outDir": str(self.case)}))
+            self.assertIn("pythonChecks", forked)
+            self.assertEqual(checks_by_format(forked["pythonChecks"]), checks_by_format(self.fresh_reload(self.case)))
+            self.assertTrue(all(status == "pass" for status in checks_by_format(forked["pythonChecks"]).values()))
+
+            # A child that fails (no manifest to read) is an error answer; the server goes on.
+            empty = self.work / "empty"
+            empty.mkdir()
+            self.assertIn("exited with code 1", ask(json.dumps({"outDir": str(empty)}))["error"])
+            self.assertIn("request is not", ask("not json")["error"])
+
+            # A planted fault in the reference output is seen by the next child: nothing is cached across requests.
+            reference = self.case / "outputs" / "output_0.npy"
+            if not reference.exists():
+                reference = next((self.case / "outputs").glob("*.npy"))
+            data = bytearray(reference.read_bytes())
+            data[-4:] = b"\x00\x00\xc0\x7f"  # the last float32 becomes NaN
+            reference.write_bytes(bytes(data))
+            faulted = checks_by_format(ask(json.dumps({"outDir": str(self.case)}))["pythonChecks"])
+            self.assertTrue(any(status != "pass" for status in faulted.values()), faulted)
+        finally:
+            server.stdin.close()
+            self.assertEqual(server.wait(timeout=60), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
