@@ -284,8 +284,16 @@ CASE_SCHEMA = json.loads(r"""{
   "requires": {
    "type": "object",
    "additionalProperties": false,
-   "description": "What an environment must provide; others skip the case and say why.",
+   "required": [
+    "because"
+   ],
+   "description": "What an environment must provide; others skip the case and say why (the version they have and `because`).",
    "properties": {
+    "because": {
+     "type": "string",
+     "minLength": 1,
+     "description": "What the case uses that other versions lack, and since when: e.g. \"the builder calls keras.ops (Keras 3.0)\"."
+    },
     "keras": {
      "type": "string",
      "pattern": "^(>=|<|==)\\d+(\\.\\d+)*$",

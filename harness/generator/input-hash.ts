@@ -18,11 +18,18 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * Generator files that cannot change what a case writes: `case_schema.py` is the copy of cases/case.schema.json the
+ * generator validates requests with (written by `npm run vocabulary`). What a case becomes is hashed as the normalised
+ * case itself, and the TS loader validates with the same schema first, so a schema edit regenerates nothing by itself.
+ */
+const VALIDATION_ONLY = new Set(['case_schema.py']);
+
 async function listSourceFiles(directory: string): Promise<string[]> {
   const entries = await readdir(directory, { withFileTypes: true });
   const files: string[] = [];
   for (const entry of entries) {
-    if (entry.name === '__pycache__' || entry.name === 'tests' || entry.name.startsWith('.')) continue;
+    if (entry.name === '__pycache__' || entry.name === 'tests' || entry.name.startsWith('.') || VALIDATION_ONLY.has(entry.name)) continue;
     const full = path.join(directory, entry.name);
     if (entry.isDirectory()) files.push(...(await listSourceFiles(full)));
     else if (entry.name.endsWith('.py')) files.push(full);
