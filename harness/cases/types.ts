@@ -67,6 +67,6 @@ export interface CaseSpec {
 export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-6, atol: 1e-6, equalNan: true };
 
 /** The tolerance a runtime is held to on a format: the case default, then the format's, then the runtime's override. */
-export function toleranceFor(spec: CaseSpec, runtime: RuntimeName, format?: FormatName): Tolerance {
-  return { ...spec.tolerance.default, ...(format ? spec.tolerance.formats[format] : {}), ...spec.tolerance.runtimes[runtime] };
+export function toleranceFor(spec: CaseSpec, runtime: RuntimeName, format: FormatName): Tolerance {
+  return { ...spec.tolerance.default, ...spec.tolerance.formats[format], ...spec.tolerance.runtimes[runtime] };
 }

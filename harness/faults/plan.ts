@@ -132,7 +132,7 @@ function arrayFaults(
         const index = largestMagnitudeIndex(tensor.data as ArrayLike<number>);
         const magnitude = Math.abs((tensor.data as ArrayLike<number>)[index]!);
         const allowed = comparingRuntimes(spec)
-          .map((runtime) => toleranceFor(spec, runtime))
+          .flatMap((runtime) => spec.formats.map((format) => toleranceFor(spec, runtime, format)))
           .map((tolerance) => tolerance.atol + tolerance.rtol * magnitude);
         for (const [k, severity, bound] of [
           [0.5, 'within', Math.min(...allowed)],

@@ -115,7 +115,7 @@ export async function findFirstDivergentLayer(request: DivergenceRequest): Promi
   const { computeLayerOutputs } = await import('../runtimes/tfjs-keras/intermediates.ts');
   const tsLayers = await computeLayerOutputs(request.tsArtifactPath ?? path.join(caseDirectory, artifact.path), inputs, customObjects);
   const pythonLayers = await cachedPythonLayerOutputs(request, caseDirectory, manifest.inputHash);
-  const tolerance = request.tolerance ?? toleranceFor(request.spec, 'tfjs-keras');
+  const tolerance = request.tolerance ?? toleranceFor(request.spec, 'tfjs-keras', request.format);
   const layers = pythonLayers.map(({ layer, tensor }): LayerComparison => {
     const twin = tsLayers.find((candidate) => candidate.name === layer.name);
     const base = { index: layer.index, name: layer.name, className: layer.class };

@@ -317,7 +317,7 @@ async function compareOutputs(
   outputs: Record<string, Tensor>,
   suffix: string,
 ): Promise<OutputComparison[]> {
-  const tolerance = toleranceFor(planned.spec, planned.runtime);
+  const tolerance = toleranceFor(planned.spec, planned.runtime, planned.format);
   const comparisons: OutputComparison[] = [];
   for (const reference of manifest.outputs) {
     const artifactName = Object.keys(outputMap).find((name) => outputMap[name] === reference.name);

@@ -107,7 +107,7 @@ async function expectGoldenMatch(environment: string, caseId: string, format: 'k
   for (const [index, reference] of manifest.outputs.entries()) {
     const desired = await readNpy(path.join(directory, reference.file));
     // As verify compares: tfjs holds int64 outputs (lookup indices) as int32, the declared coercion of dtype-table.ts.
-    const comparison = compareAllClose(result.outputs[positionalOutputName(index)]!, desired, toleranceFor(spec, 'tfjs-keras'), {
+    const comparison = compareAllClose(result.outputs[positionalOutputName(index)]!, desired, toleranceFor(spec, 'tfjs-keras', format), {
       dtypeRule: dtypeRuleFor('tfjs-keras', desired.dtype),
     });
     expect(comparison.pass, `${reference.name}: ${JSON.stringify(comparison)}`).toBe(true);
