@@ -15,6 +15,7 @@ import traceback
 from pathlib import Path
 
 from .arrays import ReferenceArrayMismatch, read_array
+from .case_spec import tolerance_for
 from .comparison import compare_outputs
 from .formats import FORMATS
 from .manifest import CASE_FILE, MANIFEST_FILE, read_json
@@ -29,35 +30,56 @@ def run_cross_load_checks(case_dir: Path, writer_environment: str) -> list[dict]
     case = read_json(case_dir / CASE_FILE)
     manifest = read_json(case_dir / MANIFEST_FILE)
     if manifest.get("environment") not in (None, writer_environment):
-        raise ValueError(f"{case_dir / MANIFEST_FILE}: written by environment {manifest['environment']!r}, "
-                         f"expected --writer-env {writer_environment!r}")
+        raise ValueError(
+            f"{case_dir / MANIFEST_FILE}: written by environment {manifest['environment']!r}, "
+            f"expected --writer-env {writer_environment!r}"
+        )
     try:
         inputs = {entry["name"]: read_array(case_dir / entry["file"], entry) for entry in manifest["inputs"]}
         expected = {entry["name"]: read_array(case_dir / entry["file"], entry) for entry in manifest["outputs"]}
     except ReferenceArrayMismatch as error:  # no load is compared with a reference its manifest misdescribes
-        return [{"format": artifact["format"], "check": "crossload", "writerEnvironment": writer_environment,
-                 "status": "error", "errorType": type(error).__name__, "message": f"{type(error).__name__}: {error}",
-                 "maxAbsDiff": None} for artifact in manifest["artifacts"] if artifact["format"] in CROSS_LOAD_FORMATS]
-    tolerance = case["tolerance"]["default"]
+        return [
+            {
+                "format": artifact["format"],
+                "check": "crossload",
+                "writerEnvironment": writer_environment,
+                "status": "error",
+                "errorType": type(error).__name__,
+                "message": f"{type(error).__name__}: {error}",
+                "maxAbsDiff": None,
+            }
+            for artifact in manifest["artifacts"]
+            if artifact["format"] in CROSS_LOAD_FORMATS
+        ]
     import_tensorflow()
     loader = collect_versions()
     checks = []
     for artifact in manifest["artifacts"]:
         if artifact["format"] not in CROSS_LOAD_FORMATS:
             continue
-        check = {"format": artifact["format"], "check": "crossload", "writerEnvironment": writer_environment,
-                 "writerVersions": _keras_versions(manifest.get("versions") or {}),
-                 "loaderVersions": _keras_versions(loader)}
+        check = {
+            "format": artifact["format"],
+            "check": "crossload",
+            "writerEnvironment": writer_environment,
+            "writerVersions": _keras_versions(manifest.get("versions") or {}),
+            "loaderVersions": _keras_versions(loader),
+        }
         try:
             module = FORMATS[artifact["format"]]
             result = module.run(case_dir / artifact["path"], artifact, case, inputs, list(expected))
             actual = result[0] if isinstance(result, tuple) else result
-            check.update(compare_outputs(expected, actual, tolerance))
+            check.update(compare_outputs(expected, actual, tolerance_for(case, artifact["format"])))
         except Exception as error:  # a failed load is the finding, not a crash
             traceback.print_exc(file=sys.stderr)
             message = f"{type(error).__name__}: {' '.join(str(error).split())[:2000]}"
-            check.update({"status": "error", "errorType": type(error).__name__,
-                          "message": message.replace(str(case_dir), "<case>"), "maxAbsDiff": None})
+            check.update(
+                {
+                    "status": "error",
+                    "errorType": type(error).__name__,
+                    "message": message.replace(str(case_dir), "<case>"),
+                    "maxAbsDiff": None,
+                }
+            )
         checks.append(check)
     return checks
 

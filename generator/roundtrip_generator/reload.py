@@ -14,8 +14,8 @@ import traceback
 from pathlib import Path
 
 from .arrays import ReferenceArrayMismatch, read_array
-from .comparison import compare_outputs
 from .case_spec import tolerance_for
+from .comparison import compare_outputs
 from .formats import FORMATS
 from .manifest import CASE_FILE, MANIFEST_FILE, read_json
 from .tensorflow_setup import import_tensorflow
@@ -29,14 +29,25 @@ def run_reload_checks(out_dir: Path) -> list[dict]:
         inputs = {entry["name"]: read_array(out_dir / entry["file"], entry) for entry in manifest["inputs"]}
         expected = {entry["name"]: read_array(out_dir / entry["file"], entry) for entry in manifest["outputs"]}
     except ReferenceArrayMismatch as error:  # no reload is compared with a reference its manifest misdescribes
-        return [{"format": artifact["format"], "check": "reload", "status": "error", "maxAbsDiff": None,
-                 "message": f"{type(error).__name__}: {error}"} for artifact in manifest["artifacts"]]
+        return [
+            {
+                "format": artifact["format"],
+                "check": "reload",
+                "status": "error",
+                "maxAbsDiff": None,
+                "message": f"{type(error).__name__}: {error}",
+            }
+            for artifact in manifest["artifacts"]
+        ]
     import_tensorflow()
     checks = []
     for artifact in manifest["artifacts"]:
         check = {"format": artifact["format"], "check": "reload"}
-        expected_errors = [entry for entry in case.get("expectErrors") or []
-                           if entry["format"] == artifact["format"] and entry.get("runtime", "python") == "python"]
+        expected_errors = [
+            entry
+            for entry in case.get("expectErrors") or []
+            if entry["format"] == artifact["format"] and entry.get("runtime", "python") == "python"
+        ]
         try:
             module = FORMATS[artifact["format"]]
             result = module.run(out_dir / artifact["path"], artifact, case, inputs, list(expected))
@@ -45,8 +56,13 @@ def run_reload_checks(out_dir: Path) -> list[dict]:
             if note:
                 check["message"] += f" ({note})"
             if expected_errors:
-                check.update({"status": "fail", "message": f"expected {_describe_expected(expected_errors)}, "
-                                                           f"the reload raised nothing ({check['message']})"})
+                check.update(
+                    {
+                        "status": "fail",
+                        "message": f"expected {_describe_expected(expected_errors)}, "
+                        f"the reload raised nothing ({check['message']})",
+                    }
+                )
         except Exception as error:  # a failed load is the result we record, not a crash
             traceback.print_exc(file=sys.stderr)
             message = f"{type(error).__name__}: {' '.join(str(error).split())[:2000]}"
@@ -54,9 +70,17 @@ def run_reload_checks(out_dir: Path) -> list[dict]:
             message = message.replace(str(out_dir), "<case>")
             if expected_errors:
                 matched = any(error_matches(error, entry) for entry in expected_errors)
-                check.update({"status": "pass" if matched else "fail", "maxAbsDiff": None,
-                              "message": (f"raised expected {message}" if matched else
-                                          f"expected {_describe_expected(expected_errors)}, received {message}")})
+                check.update(
+                    {
+                        "status": "pass" if matched else "fail",
+                        "maxAbsDiff": None,
+                        "message": (
+                            f"raised expected {message}"
+                            if matched
+                            else f"expected {_describe_expected(expected_errors)}, received {message}"
+                        ),
+                    }
+                )
             else:
                 check.update({"status": "error", "message": message, "maxAbsDiff": None})
         checks.append(check)

@@ -21,17 +21,31 @@ def saved_model_load(context) -> list[dict]:
     served = [tensor.numpy() for tensor in tf.nest.flatten(loaded.serve(*[tf.constant(value) for value in values]))]
     diff = max_abs_diff(expected, served)
     dtypes = _dtype_problems(context.expected, served)
-    checks = [check("savedmodel", "tf-saved-model-serve", diff <= limit and not dtypes,
-                    f"tf.saved_model.load(...).serve: max |diff| {diff:.3g} (limit {limit:.3g}){dtypes}", diff)]
+    checks = [
+        check(
+            "savedmodel",
+            "tf-saved-model-serve",
+            diff <= limit and not dtypes,
+            f"tf.saved_model.load(...).serve: max |diff| {diff:.3g} (limit {limit:.3g}){dtypes}",
+            diff,
+        )
+    ]
 
     layer = keras.layers.TFSMLayer(path, call_endpoint="serve")
     outputs = keras.tree.flatten(layer(*[tf.constant(value) for value in values]))
     wrapped = [keras.ops.convert_to_numpy(tensor) for tensor in outputs]
     diff = max_abs_diff(expected, wrapped)
     dtypes = _dtype_problems(context.expected, wrapped)
-    checks.append(check("savedmodel", "tfsm-layer", diff <= limit and not dtypes,
-                        f"keras.layers.TFSMLayer(call_endpoint='serve'): max |diff| {diff:.3g}, "
-                        f"{len(layer.weights)} weights tracked{dtypes}", diff))
+    checks.append(
+        check(
+            "savedmodel",
+            "tfsm-layer",
+            diff <= limit and not dtypes,
+            f"keras.layers.TFSMLayer(call_endpoint='serve'): max |diff| {diff:.3g}, "
+            f"{len(layer.weights)} weights tracked{dtypes}",
+            diff,
+        )
+    )
     return checks
 
 
