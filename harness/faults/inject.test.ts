@@ -70,6 +70,10 @@ describe('injectFaults', () => {
       'h5 × tfjs-keras: fail (shape-dtype-mismatch)',
       'savedmodel × tfjs-node-savedmodel: fail (shape-dtype-mismatch)',
       'onnx × onnxruntime-node: fail (shape-dtype-mismatch)',
+      'tflite × litertjs: fail (shape-dtype-mismatch)',
+      'tflite-dynamic-int8 × litertjs: fail (shape-dtype-mismatch)',
+      'tflite-float16 × litertjs: fail (shape-dtype-mismatch)',
+      'tflite-int8 × litertjs: fail (shape-dtype-mismatch)',
     ]);
     expect(float64.caughtBy.some((by) => by.includes('golden-integrity'))).toBe(false);
     for (const fault of ['manifest/y/declared-dtype', 'manifest/y/declared-shape', 'manifest/files/outputs/y.npy/removed']) {

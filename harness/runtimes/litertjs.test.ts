@@ -1,6 +1,6 @@
 /**
  * LiteRT.js (real wasm, in this process) on .tflite files TensorFlow converts here with static shapes, against
- * TensorFlow's own interpreter on the same file and inputs; the pre-flight on the golden files' dynamic batch.
+ * TensorFlow's own interpreter on the same file and inputs; the pre-flight on a conversion with a dynamic batch.
  */
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareAllClose } from '../compare/allclose.ts';
 import { readNpy } from '../formats/npy.ts';
 import { HAS_PYTHON, makeTempDir, runPython } from '../formats/test-support.ts';
-import { GOLDEN_DIR } from '../paths.ts';
 import { litertJsRuntime, preflightLiteRtJs } from './litertjs.ts';
 
 const BUILD = `
@@ -28,6 +27,8 @@ for name in ("float32", "float16"):
     open(name + ".tflite", "wb").write(converter.convert())
     runner = tf.lite.Interpreter(model_path=name + ".tflite").get_signature_runner("serving_default")
     np.save(name + ".expected.npy", next(iter(runner(x=x).values())))
+model.export("dynamic", format="tf_saved_model", input_signature=[tf.TensorSpec([None, 6, 6, 2], tf.float32, name="x")], verbose=False)
+open("dynamic.tflite", "wb").write(tf.lite.TFLiteConverter.from_saved_model("dynamic").convert())
 `;
 
 describe.skipIf(!HAS_PYTHON)('litertjs runtime', { timeout: 180_000 }, () => {
@@ -58,10 +59,10 @@ describe.skipIf(!HAS_PYTHON)('litertjs runtime', { timeout: 180_000 }, () => {
   }
 
   it('the pre-flight names a dynamic input dimension, which LiteRT.js cannot resize', async () => {
-    const file = path.join(GOLDEN_DIR, 'tf2.21-keras3', 'lstm-tflite', 'artifacts', 'model.tflite');
+    const file = path.join(directory, 'dynamic.tflite');
     const problems = await preflightLiteRtJs({ artifact: { format: 'tflite', path: file }, artifactPath: file, inputs: [{ name: 'x', dtype: 'float32' }] });
     expect(problems).toEqual([
-      expect.stringMatching(/signature "serving_default" input tensor \d+ has dynamic shape \[-1,4,3\]; LiteRT.js cannot resize inputs/),
+      expect.stringMatching(/signature "serving_default" input tensor \d+ has dynamic shape \[-1,6,6,2\]; LiteRT.js cannot resize inputs/),
     ]);
   });
 
