@@ -41,8 +41,6 @@ export interface Hdf5Child {
   kind: Hdf5ObjectKind;
 }
 
-/** Bytes read from disk per step while loading a file into memory. */
-const FILE_CHUNK_BYTES = 8 * 1024 * 1024;
 /** The worker's JS heap is never capped below what loading tsx and h5wasm takes. */
 const MIN_WORKER_HEAP_MB = 256;
 /** Time the worker thread may take to start (load tsx and h5wasm) before the read fails. */
