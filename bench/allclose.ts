@@ -130,7 +130,8 @@ function summaryLines(text: string): string[] {
 export async function main(): Promise<void> {
   if (!HAS_NUMPY_PYTHON) throw new Error(`bench/allclose: no Python at ${NUMPY_PYTHON}; run keras-roundtrip setup first`);
   console.log(
-    `allclose bench: ${ELEMENTS.toLocaleString('en-US')} float32 elements, rtol=${TOLERANCE.rtol}, atol=${TOLERANCE.atol}, median of ${REPEATS} after ${WARMUPS} warm-up runs`,
+    `allclose bench: ${ELEMENTS.toLocaleString('en-US')} float32 elements, rtol=${TOLERANCE.rtol}, atol=${TOLERANCE.atol}, median of ${REPEATS} ` +
+      `after ${WARMUPS} warm-up runs`,
   );
   const data = makeData(ELEMENTS);
   const folder = await mkdtemp(path.join(tmpdir(), 'roundtrip-bench-allclose-'));

@@ -143,7 +143,9 @@ export async function main(): Promise<void> {
   await loadLiteRtJs();
   const wasmLoadMs = performance.now() - wasmStarted;
   console.log(
-    `LiteRT bench: the .keras models of ${CASES.join(', ')} (golden/${DEFAULT_ENVIRONMENT}) converted at static shapes; LiteRT.js wasm, 1 thread (wasm module load ${wasmLoadMs.toFixed(0)} ms, once per worker) vs ${python.interpreter}, 1 thread; warm inference = median of ${REPEATS} after ${WARMUPS} warm-ups`,
+    `LiteRT bench: the .keras models of ${CASES.join(', ')} (golden/${DEFAULT_ENVIRONMENT}) converted at static shapes; LiteRT.js wasm, 1 thread (wasm ` +
+      `module load ${wasmLoadMs.toFixed(0)} ms, once per worker) vs ${python.interpreter}, 1 thread; warm inference = median of ${REPEATS} after ` +
+      `${WARMUPS} warm-ups`,
   );
   const rows = [];
   for (const [index, job] of jobs.entries()) {
@@ -153,11 +155,14 @@ export async function main(): Promise<void> {
   }
   console.log('');
   console.log(
-    `${'case'.padEnd(28)} ${'variant'.padEnd(13)} ${'JS load'.padStart(9)} ${'Py load'.padStart(9)} ${'ratio'.padStart(6)}  ${'JS infer'.padStart(9)} ${'Py infer'.padStart(9)} ${'ratio'.padStart(6)}`,
+    `${'case'.padEnd(28)} ${'variant'.padEnd(13)} ${'JS load'.padStart(9)} ${'Py load'.padStart(9)} ${'ratio'.padStart(6)} ` +
+      ` ${'JS infer'.padStart(9)} ${'Py infer'.padStart(9)} ${'ratio'.padStart(6)}`,
   );
   for (const row of rows) {
     console.log(
-      `${row.case.padEnd(28)} ${row.format.padEnd(13)} ${row.ts.loadMs.toFixed(2).padStart(9)} ${row.py.loadMs.toFixed(2).padStart(9)} ${row.loadRatio.toFixed(2).padStart(6)}  ${row.ts.inferMedianMs.toFixed(3).padStart(9)} ${row.py.inferMedianMs.toFixed(3).padStart(9)} ${row.inferRatio.toFixed(2).padStart(6)}`,
+      `${row.case.padEnd(28)} ${row.format.padEnd(13)} ${row.ts.loadMs.toFixed(2).padStart(9)} ${row.py.loadMs.toFixed(2).padStart(9)} ` +
+        `${row.loadRatio.toFixed(2).padStart(6)}  ${row.ts.inferMedianMs.toFixed(3).padStart(9)} ${row.py.inferMedianMs.toFixed(3).padStart(9)} ` +
+        `${row.inferRatio.toFixed(2).padStart(6)}`,
     );
   }
   console.log('(milliseconds; ratio = LiteRT.js / Python, below 1 means LiteRT.js is faster)');
@@ -165,7 +170,20 @@ export async function main(): Promise<void> {
   await mkdir(path.dirname(RESULT_FILE), { recursive: true });
   await writeFile(
     RESULT_FILE,
-    `${JSON.stringify({ bench: 'litert', environment: DEFAULT_ENVIRONMENT, repeats: REPEATS, warmups: WARMUPS, node: process.version, python: python.interpreter, wasmLoadMs, rows }, null, 2)}\n`,
+    JSON.stringify(
+      {
+        bench: 'litert',
+        environment: DEFAULT_ENVIRONMENT,
+        repeats: REPEATS,
+        warmups: WARMUPS,
+        node: process.version,
+        python: python.interpreter,
+        wasmLoadMs,
+        rows,
+      },
+      null,
+      2,
+    ) + '\n',
   );
   console.log(`\nwrote ${path.relative(process.cwd(), RESULT_FILE)}`);
 }

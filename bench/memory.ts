@@ -33,7 +33,8 @@ model.save(os.path.join(folder, 'model.h5'))
 `;
 
 /** What Keras's own loaders do underneath: h5py over the file, or over the zip member opened as a file object. */
-const PYTHON_READ = `
+const PYTHON_READ =
+  `
 import json, resource, sys, time, zipfile
 import h5py
 def rss():
@@ -57,7 +58,8 @@ if path.endswith('.keras'):
 else:
     with h5py.File(path, 'r') as h5:
         arrays = read_all(h5)
-print(json.dumps({'rssBefore': before, 'peakRss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, 'weightBytes': total, 'seconds': time.perf_counter() - started}))
+print(json.dumps({'rssBefore': before, 'peakRss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, 'weightBytes': total, 'seconds': ` +
+  `time.perf_counter() - started}))
 `;
 
 interface Measurement {
@@ -133,12 +135,15 @@ export async function main(): Promise<void> {
       rows.push(toRow(file, fileBytes, 'python h5py', await measurePython(artifact)));
     }
     console.log(
-      `${'file'.padEnd(12)} ${'reader'.padEnd(18)} ${'weights MiB'.padStart(11)} ${'before MiB'.padStart(10)} ${'peak MiB'.padStart(9)} ${'extra/weights'.padStart(13)} ${'seconds'.padStart(8)}`,
+      `${'file'.padEnd(12)} ${'reader'.padEnd(18)} ${'weights MiB'.padStart(11)} ${'before MiB'.padStart(10)} ${'peak MiB'.padStart(9)} ` +
+        `${'extra/weights'.padStart(13)} ${'seconds'.padStart(8)}`,
     );
     for (const row of rows) {
       const { measurement: m } = row;
       console.log(
-        `${row.file.padEnd(12)} ${row.reader.padEnd(18)} ${(m.weightBytes / MIB).toFixed(1).padStart(11)} ${(m.rssBefore / MIB).toFixed(1).padStart(10)} ${(m.peakRss / MIB).toFixed(1).padStart(9)} ${row.extraOverWeights.toFixed(2).padStart(13)} ${m.seconds.toFixed(2).padStart(8)}`,
+        `${row.file.padEnd(12)} ${row.reader.padEnd(18)} ${(m.weightBytes / MIB).toFixed(1).padStart(11)} ` +
+          `${(m.rssBefore / MIB).toFixed(1).padStart(10)} ${(m.peakRss / MIB).toFixed(1).padStart(9)} ${row.extraOverWeights.toFixed(2).padStart(13)} ` +
+          `${m.seconds.toFixed(2).padStart(8)}`,
       );
     }
     const worst = Math.max(...rows.filter((row) => row.reader.startsWith('ts ')).map((row) => row.extraOverWeights));

@@ -101,7 +101,8 @@ export async function main(): Promise<void> {
     return { label: `${count} case${count === 1 ? '' : 's'}`, environments: [DEFAULT_ENVIRONMENT], caseIds: catalogue.slice(0, count) };
   });
   console.log(
-    `scaling bench: keras-roundtrip verify as a fresh process per step, --pool-size ${POOL_SIZE}, no cross-loads; ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)} at start`,
+    `scaling bench: keras-roundtrip verify as a fresh process per step, --pool-size ${POOL_SIZE}, no cross-loads; ${os.cpus().length} CPUs, load ` +
+      `average ${os.loadavg()[0]!.toFixed(1)} at start`,
   );
 
   const measured: Measured[] = [];
@@ -129,16 +130,20 @@ export async function main(): Promise<void> {
   const line = fitLine(measured);
   console.log('');
   console.log(
-    `${'step'.padEnd(30)} ${'checks'.padStart(6)} ${'wall s'.padStart(8)} ${'wall/check'.padStart(10)} ${'Σ check s'.padStart(10)} ${'Σ queue s'.padStart(10)}  slowest check`,
+    `${'step'.padEnd(30)} ${'checks'.padStart(6)} ${'wall s'.padStart(8)} ${'wall/check'.padStart(10)} ${'Σ check s'.padStart(10)} ` +
+      `${'Σ queue s'.padStart(10)}  slowest check`,
   );
   for (const row of measured) {
     console.log(
-      `${row.label.padEnd(30)} ${String(row.checks).padStart(6)} ${row.wallSeconds.toFixed(1).padStart(8)} ${(row.wallSeconds / row.checks).toFixed(3).padStart(10)} ${row.checkSeconds.toFixed(1).padStart(10)} ${row.queueSeconds.toFixed(1).padStart(10)}  ${row.slowestCheck.key} ${row.slowestCheck.seconds.toFixed(2)} s`,
+      `${row.label.padEnd(30)} ${String(row.checks).padStart(6)} ${row.wallSeconds.toFixed(1).padStart(8)} ` +
+        `${(row.wallSeconds / row.checks).toFixed(3).padStart(10)} ${row.checkSeconds.toFixed(1).padStart(10)} ${row.queueSeconds.toFixed(1).padStart(10)}  ` +
+        `${row.slowestCheck.key} ${row.slowestCheck.seconds.toFixed(2)} s`,
     );
   }
   if (measured.length >= 2) {
     console.log(
-      `\nwall ≈ ${line.fixedSeconds.toFixed(2)} s fixed + ${(line.perCheckSeconds * 1000).toFixed(0)} ms per check (least squares over ${measured.length} steps)`,
+      `\nwall ≈ ${line.fixedSeconds.toFixed(2)} s fixed + ${(line.perCheckSeconds * 1000).toFixed(0)} ms per check (least squares ` +
+        `over ${measured.length} steps)`,
     );
   }
   console.log("(Σ check s: the checks' own seconds as results.json and JUnit report them; Σ queue s: their wait for a runtime worker)");

@@ -60,9 +60,11 @@ describe('project config', () => {
 
   it('loads a .ts config, resolves its paths, adds cases and expectations, and hands on the environment', async () => {
     const root = await project({
-      'keras-roundtrip.config.ts': `export default { cases: ['my-cases'], expectations: ['my-expectations'], modelLibrary: 'py/my_models', customObjects: ['ts/my-layer.ts'] };\n`,
+      'keras-roundtrip.config.ts':
+        `export default { cases: ['my-cases'], expectations: ['my-expectations'], modelLibrary: 'py/my_models', ` + `customObjects: ['ts/my-layer.ts'] };\n`,
       'my-cases/user-dense.yaml': CASE,
-      'my-expectations/known.yaml': `- case: user-dense\n  format: keras\n  runtime: tfjs-keras\n  environment: '*'\n  verdict: fail\n  reason: a user's known difference\n`,
+      'my-expectations/known.yaml':
+        `- case: user-dense\n  format: keras\n  runtime: tfjs-keras\n  environment: '*'\n  verdict: fail\n  reason: a ` + `user's known difference\n`,
       'py/my_models/__init__.py': 'BUILDERS = {}\n',
       'ts/my-layer.ts': 'export {};\n',
     });

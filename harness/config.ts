@@ -65,7 +65,8 @@ function validateConfig(file: string, value: unknown): ValidationIssue[] {
           issues.push(
             issue(
               `failOn[${index}]`,
-              `expected one of ${STRICT_VERDICTS.join(', ')}, received ${JSON.stringify(verdict)}${typeof verdict === 'string' ? didYouMean(verdict, STRICT_VERDICTS) : ''}`,
+              `expected one of ${STRICT_VERDICTS.join(', ')}, ` +
+                `received ${JSON.stringify(verdict)}${typeof verdict === 'string' ? didYouMean(verdict, STRICT_VERDICTS) : ''}`,
             ),
           );
       });

@@ -37,13 +37,15 @@ describe.each(environments.map((environment) => [environment.name, environment] 
       const expected = await computeInputHash(spec, environment);
       expect(
         manifest.inputHash,
-        `golden/${environment.name}/${spec.id} was generated from other inputs (case file, generator code or environment lock changed); run: npx keras-roundtrip generate --env ${environment.name} --case ${spec.id}`,
+        `golden/${environment.name}/${spec.id} was generated from other inputs (case file, generator code or environment lock changed); run: npx ` +
+          `keras-roundtrip generate --env ${environment.name} --case ${spec.id}`,
       ).toBe(expected);
       // Same inputs is not enough: every file of the folder must be the one the generator recorded.
       const problems = await checkCaseIntegrity(goldenCaseDirectory(environment.name, spec.id), manifest);
       expect(
         problems.map(describeIntegrityProblem),
-        `golden/${environment.name}/${spec.id} holds files other than those its manifest recorded; run: npx keras-roundtrip generate --env ${environment.name} --case ${spec.id} --force`,
+        `golden/${environment.name}/${spec.id} holds files other than those its manifest recorded; run: npx keras-roundtrip generate ` +
+          `--env ${environment.name} --case ${spec.id} --force`,
       ).toEqual([]);
     });
 

@@ -62,7 +62,8 @@ function keras3(tensorflow: string, keras: string): Environment {
     requirements: [`tensorflow-cpu==${tensorflow}.*`, `keras==${keras}.*`, ...converters(tensorflow)],
     lockHeader: [
       `Environment ${name}: TensorFlow ${tensorflow} (CPU) with the latest Keras ${keras}.x. Exact pins: this file is the`,
-      `environment lock and part of every case's input hash.${converters(tensorflow).includes('onnx<1.18') ? ' onnx<1.18: later onnx needs ml-dtypes>=0.5, which this TensorFlow refuses.' : ''}`,
+      `environment lock and part of every case's input ` +
+        `hash.${converters(tensorflow).includes('onnx<1.18') ? ' onnx<1.18: later onnx needs ml-dtypes>=0.5, which this TensorFlow refuses.' : ''}`,
       RESOLVED(name),
     ],
   };

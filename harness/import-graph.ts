@@ -108,7 +108,9 @@ export function findArrowProblems(edges: readonly ImportEdge[], layers: readonly
       problems.push({ kind: 'sideways', key, message: `${key}: ${from} and ${to} share layer ${fromLayer} and must not import each other` });
     }
   }
-  for (const cycle of findCycles(edges)) problems.push({ kind: 'cycle', key: cycle.join(' → '), message: `import cycle: ${[...cycle, cycle[0]].join(' → ')}` });
+  for (const cycle of findCycles(edges)) {
+    problems.push({ kind: 'cycle', key: cycle.join(' → '), message: `import cycle: ${[...cycle, cycle[0]].join(' → ')}` });
+  }
   return problems;
 }
 
@@ -162,7 +164,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     console.log(`${problem.kind}: ${problem.message}${KNOWN_ARROWS[problem.key] ? ' (known: ' + KNOWN_ARROWS[problem.key] + ')' : ''}`);
   const unknown = problems.filter((problem) => !KNOWN_ARROWS[problem.key]);
   console.log(
-    `${edges.length} imports between harness modules; ${problems.length} break the layering (${problems.filter((problem) => problem.kind === 'cycle').length} cycles), ${unknown.length} not known`,
+    `${edges.length} imports between harness modules; ${problems.length} break the layering ` +
+      `(${problems.filter((problem) => problem.kind === 'cycle').length} cycles), ${unknown.length} not known`,
   );
   process.exitCode = unknown.length > 0 ? 1 : 0;
 }

@@ -103,7 +103,8 @@ describe('case loader', () => {
   it('rejects unknown keys, naming them', async () => {
     const file = await writeCase(
       'unknown-key.yaml',
-      'id: unknown-key\ndescription: x\ntags: []\nmodel: { builder: { name: custom_model } }\ninputs: [ { name: x, shape: [ 1, 5 ] } ]\nformats: [ keras ]\ntolerence: {}\n',
+      'id: unknown-key\ndescription: x\ntags: []\nmodel: { builder: { name: custom_model } }\ninputs: [ { name: x, shape: [ 1, 5 ] } ]\nformats: [ ' +
+        'keras ]\ntolerence: {}\n',
     );
     const issues = await issuesOf(file);
     expect(issues).toEqual([
@@ -119,7 +120,8 @@ describe('case loader', () => {
   it('reports unknown keys and unknown tags of one file in the same pass, in line order, with near misses named', async () => {
     const file = await writeCase(
       'two-kinds.yaml',
-      'id: two-kinds\ndescription: x\ntags: [ sequentail ]\nmodel: { builder: { name: custom_model } }\ninputs: [ { name: x, shape: [ 1, 5 ] } ]\nformats: [ kears ]\ntolerence: {}\n',
+      'id: two-kinds\ndescription: x\ntags: [ sequentail ]\nmodel: { builder: { name: custom_model } }\ninputs: [ { name: x, shape: [ 1, 5 ] } ' +
+        ']\nformats: [ kears ]\ntolerence: {}\n',
     );
     const issues = await issuesOf(file);
     expect(issues.map((issue) => [issue.code, issue.line])).toEqual([

@@ -8,7 +8,8 @@ export function registerDiffCommand(program: Command, setExitCode: (code: number
   program
     .command('diff')
     .description(
-      'compare two results.json files (or reports/history/ archives): regressions, fixes, new and removed checks, mismatch magnitude changes; exit 1 on regressions',
+      'compare two results.json files (or reports/history/ archives): regressions, fixes, new and removed checks, mismatch magnitude changes; exit 1 ' +
+        'on regressions',
     )
     .argument('<old>', 'the earlier results.json')
     .argument('<new>', 'the later results.json')

@@ -79,7 +79,8 @@ export function registerInitCommand(program: Command, setExitCode: (code: number
   program
     .command('init')
     .description(
-      'scaffold keras-roundtrip in this project: config, an example case, expectations, a Python model library with a custom layer, its TS twin, npm scripts, a CI workflow (never overwrites)',
+      'scaffold keras-roundtrip in this project: config, an example case, expectations, a Python model library with a custom layer, its TS twin, npm ' +
+        'scripts, a CI workflow (never overwrites)',
     )
     .option('--dir <path>', 'the project root (default: the working directory)')
     .action(async (options: { dir?: string }) => {

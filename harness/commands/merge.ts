@@ -11,7 +11,8 @@ export function registerMergeCommand(program: Command, setExitCode: (code: numbe
   program
     .command('merge')
     .description(
-      'combine the results.json of shards (--shard i/n) or machines into one results.json and every report; exit 1 when the merged run failed, 2 on conflicting duplicates',
+      'combine the results.json of shards (--shard i/n) or machines into one results.json and every report; exit 1 when the merged run failed, 2 on ' +
+        'conflicting duplicates',
     )
     .argument('<results...>', 'results.json files to merge')
     .option('--out <dir>', 'where the merged reports are written', REPORTS_DIR)

@@ -25,7 +25,8 @@ export const allCloseMatchers = {
       pass: comparison.pass,
       message: () =>
         comparison.report === undefined
-          ? `expected tensors not to be all close (rtol=${tolerance.rtol}, atol=${tolerance.atol})${comparison.coercion === undefined ? '' : `, compared after dtype coercion ${comparison.coercion}`}`
+          ? `expected tensors not to be all close (rtol=${tolerance.rtol}, ` +
+            `atol=${tolerance.atol})${comparison.coercion === undefined ? '' : `, compared after dtype coercion ${comparison.coercion}`}`
           : formatMismatchReport(comparison.report),
     };
   },

@@ -143,7 +143,9 @@ function arrayFaults(
             id: `output/${array.name}/${k}x-tolerance`,
             family: 'output',
             severity,
-            description: `${array.file}: element ${index} + ${delta.toExponential(2)} (${k} × the ${severity === 'within' ? 'tightest' : 'loosest'} tolerance of ${comparingRuntimes(spec).join(', ')})`,
+            description:
+              `${array.file}: element ${index} + ${delta.toExponential(2)} (${k} × the ${severity === 'within' ? 'tightest' : 'loosest'} ` +
+              `tolerance of ${comparingRuntimes(spec).join(', ')})`,
             apply: (root) => editNpyElements(file(root), array, (payload) => setFloat(payload, index, size, getFloat(payload, index, size) + delta)),
           });
         }

@@ -295,7 +295,9 @@ function dtypeOf(metadata: Metadata, file: string, what: string, dtypeAttribute:
   if (type === H5T_ENUM && size === 1 && isBooleanEnum(metadata)) return 'bool';
   throw new FormatError(
     'HDF5_UNSUPPORTED_DTYPE',
-    `${file}: ${what} has HDF5 type class ${type} of ${size} bytes${type === H5T_ENUM ? ` (enum ${JSON.stringify(metadata.enum_type?.members)})` : ''}; expected float16/32/64, (u)int8-64, h5py bool, string, or 2-byte opaque data with attrs["dtype"] = "bfloat16"`,
+    `${file}: ${what} has HDF5 type class ${type} of ${size} ` +
+      `bytes${type === H5T_ENUM ? ` (enum ${JSON.stringify(metadata.enum_type?.members)})` : ''}; expected float16/32/64, (u)int8-64, h5py bool, string, or ` +
+      `2-byte opaque data with attrs["dtype"] = "bfloat16"`,
     { file },
   );
 }

@@ -102,7 +102,10 @@ class Hdf5Worker {
         (file) =>
           new FormatError(
             outOfMemory ? 'HDF5_LIMIT' : 'HDF5_WORKER_FAILED',
-            `${file}: ${outOfMemory ? `HDF5 parsing ran past the worker's memory cap of ${memoryMb} MiB (hdf5MemoryMb); stopped` : `the HDF5 worker thread failed (${error.message})`}`,
+            `${file}: ` +
+              (outOfMemory
+                ? `HDF5 parsing ran past the worker's memory cap of ${memoryMb} MiB (hdf5MemoryMb); stopped`
+                : `the HDF5 worker thread failed (${error.message})`),
             { file, cause: error },
           ),
       );

@@ -9,7 +9,8 @@ import { readArtifact } from './registry.ts';
 import { hashTensor } from './tensor-hash.ts';
 import { HAS_PYTHON, makeTempDir, PYTHON_TRUTH_HELPERS, runPython, type TruthWeight } from './test-support.ts';
 
-const BUILD_MODELS = `${PYTHON_TRUTH_HELPERS}
+const BUILD_MODELS =
+  `${PYTHON_TRUTH_HELPERS}
 import io, zipfile, keras
 keras.utils.set_random_seed(7)
 inputs = keras.Input((4,), name='x')
@@ -28,7 +29,8 @@ for name in ['model.keras', 'lookup.keras']:
     with zipfile.ZipFile(name) as archive:
         config = json.loads(archive.read('config.json'))
         with h5py.File(io.BytesIO(archive.read('model.weights.h5')), 'r') as h5:
-            truth[name] = {'config': config, 'weights': truth_of(h5), 'assets': {n: hashlib.sha256(archive.read(n)).hexdigest() for n in archive.namelist() if n.startswith('assets/') and not n.endswith('/')}}
+            truth[name] = {'config': config, 'weights': truth_of(h5), 'assets': {n: hashlib.sha256(archive.read(n)).hexdigest() for n in ` +
+  `archive.namelist() if n.startswith('assets/') and not n.endswith('/')}}
 print(json.dumps(truth))
 `;
 

@@ -6,17 +6,20 @@ import { readArtifact } from './registry.ts';
 import { hashTensor } from './tensor-hash.ts';
 import { HAS_PYTHON, makeTempDir, PYTHON_TRUTH_HELPERS, runPython, type TruthWeight } from './test-support.ts';
 
-const BUILD = `${PYTHON_TRUTH_HELPERS}
+const BUILD =
+  `${PYTHON_TRUTH_HELPERS}
 import keras
 from keras.src.legacy.saving import legacy_h5_format
 keras.utils.set_random_seed(5)
-model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name='d1'), keras.layers.BatchNormalization(name='bn'), keras.layers.Dense(2, name='d2', dtype='float16')])
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name='d1'), keras.layers.BatchNormalization(name='bn'), keras.layers.Dense(2, ` +
+  `name='d2', dtype='float16')])
 model.save_weights('model.weights.h5')
 # Keras 2's save_weights layout: layer_names / weight_names on the root group.
 with h5py.File('keras2.h5', 'w') as f:
     legacy_h5_format.save_weights_to_hdf5_group(f, model)
 with h5py.File('model.weights.h5', 'r') as f3, h5py.File('keras2.h5', 'r') as f2:
-    print(json.dumps({'keras3': truth_of(f3), 'keras2': truth_of(f2), 'layerNames': [n.decode() if isinstance(n, bytes) else n for n in f2.attrs['layer_names']]}))
+    print(json.dumps({'keras3': truth_of(f3), 'keras2': truth_of(f2), 'layerNames': [n.decode() if isinstance(n, bytes) else n for n in ` +
+  `f2.attrs['layer_names']]}))
 with h5py.File('plain.h5', 'w') as f:
     f['data'] = np.zeros(3)
 `;

@@ -8,14 +8,16 @@ import { HAS_PYTHON, makeTempDir, PYTHON_TRUTH_HELPERS, runPython } from './test
 
 const DTYPE_CODES = ['f2', 'f4', 'f8', 'i1', 'i2', 'i4', 'i8', 'u1', 'u2', 'u4', 'u8', 'b1'];
 
-const WRITE_ARRAYS = `${PYTHON_TRUTH_HELPERS}
+const WRITE_ARRAYS =
+  `${PYTHON_TRUTH_HELPERS}
 from numpy.lib import format as npformat
 rng = np.random.default_rng(5)
 truth = {}
 def save(name, arr, version=None):
     with open(name, 'wb') as f:
         npformat.write_array(f, arr, version=version)
-    truth[name] = {'dtype': 'string' if arr.dtype.kind == 'S' else arr.dtype.name, 'shape': list(arr.shape), 'sha256': hashlib.sha256(le_bytes(arr)).hexdigest()}
+    truth[name] = {'dtype': 'string' if arr.dtype.kind == 'S' else arr.dtype.name, 'shape': list(arr.shape), 'sha256': ` +
+  `hashlib.sha256(le_bytes(arr)).hexdigest()}
 for code in ${JSON.stringify(DTYPE_CODES)}:
     save(f'{code}.npy', (rng.standard_normal((2, 3)) * 50).astype(code))
 save('scalar.npy', np.float32(1.5))

@@ -7,7 +7,8 @@ import { hashTensor } from './tensor-hash.ts';
 import { HAS_PYTHON, makeTempDir, runPython } from './test-support.ts';
 
 /** A model with initializers in every storage ONNX has: raw_data, typed fields, strings, external data. */
-const BUILD_MODELS = `
+const BUILD_MODELS =
+  `
 import hashlib, json, os, numpy as np, onnx
 from onnx import helper, numpy_helper, TensorProto
 rng = np.random.default_rng(3)
@@ -23,7 +24,8 @@ def hash_strings(a):
 inits = [
     numpy_helper.from_array(rng.standard_normal((3, 4)).astype(np.float32), 'w_raw'),
     helper.make_tensor('w_float_data', TensorProto.FLOAT, [2, 2], [1.5, -2.0, 3.25, 0.0]),
-    helper.make_tensor('w_f16_typed', TensorProto.FLOAT16, [3], np.array([1.0, -0.5, 65504], dtype=np.float16).view(np.uint16).astype(np.int32).tolist(), raw=False),
+    helper.make_tensor('w_f16_typed', TensorProto.FLOAT16, [3], np.array([1.0, -0.5, 65504], ` +
+  `dtype=np.float16).view(np.uint16).astype(np.int32).tolist(), raw=False),
     helper.make_tensor('w_bf16', TensorProto.BFLOAT16, [2], [0x3f80, 0xc000], raw=False),
     helper.make_tensor('w_i64', TensorProto.INT64, [3], [1, -2, 2**40]),
     helper.make_tensor('w_i8', TensorProto.INT8, [2], [-128, 127]),
@@ -46,7 +48,8 @@ onnx.save_model(onnx.load('ext/model.onnx', load_external_data=True), 'inline.on
 truth = {}
 for t in onnx.load('ext/model.onnx').graph.initializer:
     a = numpy_helper.to_array(t, base_dir='ext')
-    truth[t.name] = {'dtype': 'string', 'shape': list(a.shape), 'sha256': hash_strings(a)} if a.dtype.kind in 'OSU' else {'dtype': a.dtype.name, 'shape': list(a.shape), 'sha256': hashlib.sha256(le(a)).hexdigest()}
+    truth[t.name] = {'dtype': 'string', 'shape': list(a.shape), 'sha256': hash_strings(a)} if a.dtype.kind in 'OSU' else {'dtype': a.dtype.name, ` +
+  `'shape': list(a.shape), 'sha256': hashlib.sha256(le(a)).hexdigest()}
 external = [t.name for t in onnx.load('ext/model.onnx', load_external_data=False).graph.initializer if t.data_location == 1]
 print(json.dumps({'weights': truth, 'external': external}))
 `;

@@ -13,7 +13,8 @@ const GENERATOR = fileURLToPath(new URL('../../generator', import.meta.url));
  * A Keras export and a tf.Module with a vocabulary asset; truth from the generator's `saved_model.truth` (weights by
  * tf.train.load_checkpoint, signatures from saved_model_pb2) and the fingerprint from TensorFlow's own reader.
  */
-const WRITE_SAVED_MODELS = `
+const WRITE_SAVED_MODELS =
+  `
 import json, sys
 sys.path.insert(0, ${JSON.stringify(GENERATOR)})
 from pathlib import Path
@@ -27,7 +28,8 @@ model.export('keras_export', format='tf_saved_model', verbose=False)
 Path('vocab.txt').write_text('alpha\\nbeta\\n')
 class Lookup(tf.Module):
     def __init__(self):
-        self.table = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer('vocab.txt', tf.string, tf.lookup.TextFileIndex.WHOLE_LINE, tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER), -1)
+        self.table = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer('vocab.txt', tf.string, tf.lookup.TextFileIndex.WHOLE_LINE, tf.int64, ` +
+  `tf.lookup.TextFileIndex.LINE_NUMBER), -1)
         self.words = tf.Variable(['x', 'y\\u00e9'])
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name='word')])
     def __call__(self, word):
@@ -36,7 +38,8 @@ module = Lookup()
 tf.saved_model.save(module, 'with_asset', signatures={'lookup': module.__call__})
 def fingerprint(path):
     f = tf.saved_model.experimental.read_fingerprint(path)
-    return {'saved_model_checksum': str(f.saved_model_checksum), 'graph_def_program_hash': str(f.graph_def_program_hash), 'signature_def_hash': str(f.signature_def_hash), 'saved_object_graph_hash': str(f.saved_object_graph_hash), 'checkpoint_hash': str(f.checkpoint_hash)}
+    return {'saved_model_checksum': str(f.saved_model_checksum), 'graph_def_program_hash': str(f.graph_def_program_hash), 'signature_def_hash': ` +
+  `str(f.signature_def_hash), 'saved_object_graph_hash': str(f.saved_object_graph_hash), 'checkpoint_hash': str(f.checkpoint_hash)}
 print(json.dumps({name: {**saved_model.truth(Path(name)), 'fingerprint': fingerprint(name)} for name in ['keras_export', 'with_asset']}))
 `;
 

@@ -137,7 +137,8 @@ export class ZipArchive {
         if (entry.uncompressedSize > limits.maxArchiveEntryBytes) {
           throw new FormatError(
             'ZIP_ENTRY_TOO_LARGE',
-            `${file}: entry ${entry.name} declares ${entry.uncompressedSize} bytes uncompressed; limit is ${limits.maxArchiveEntryBytes} (maxArchiveEntryBytes)`,
+            `${file}: entry ${entry.name} declares ${entry.uncompressedSize} bytes uncompressed; limit is ${limits.maxArchiveEntryBytes} ` +
+              `(maxArchiveEntryBytes)`,
             { file, details: { entry: entry.name, declaredBytes: entry.uncompressedSize, limit: limits.maxArchiveEntryBytes } },
           );
         }
@@ -338,7 +339,8 @@ async function readCentralDirectory(source: ZipSource, file: string): Promise<Zi
       const size = view.getUint16(extra + 2, true);
       if (extra + 4 + size > extrasEnd)
         throw corrupt(
-          `central directory record ${index} (${JSON.stringify(name)}) has an extra field 0x${id.toString(16).padStart(4, '0')} of ${size} bytes, past its ${extraLength}-byte extra area`,
+          `central directory record ${index} (${JSON.stringify(name)}) has an extra field 0x${id.toString(16).padStart(4, '0')} of ${size} bytes, past ` +
+            `its ${extraLength}-byte extra area`,
         );
       if (id === 0x0001) {
         let field = extra + 4;

@@ -454,7 +454,9 @@ export function renderFuzzTable(results: FuzzResults): string {
   const findings = results.formats.flatMap((stats) =>
     stats.findings.map(
       (finding) =>
-        `  ${stats.format} ${finding.outcome} ×${finding.count} (input ${finding.input}, ${path.basename(finding.seedSource)}${finding.mutatedFile ? `:${finding.mutatedFile}` : ''}): ${finding.signature}${finding.saved ? `\n    saved ${finding.saved}` : ''}`,
+        `  ${stats.format} ${finding.outcome} ×${finding.count} ` +
+        `(input ${finding.input}, ${path.basename(finding.seedSource)}${finding.mutatedFile ? `:${finding.mutatedFile}` : ''}): ` +
+        `${finding.signature}${finding.saved ? `\n    saved ${finding.saved}` : ''}`,
     ),
   );
   return [line(header), ...rows.map(line), ...(findings.length > 0 ? ['', `findings (${findings.length})`, ...findings] : [])].join('\n') + '\n';

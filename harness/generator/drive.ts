@@ -307,14 +307,17 @@ async function checkStagedManifest(staging: string, spec: CaseSpec, inputHash: s
   if (manifest.case !== spec.id || manifest.inputHash !== inputHash) {
     throw new GeneratorError(
       'GENERATE_MANIFEST_MISMATCH',
-      `${file}: expected case "${spec.id}" with input hash ${inputHash.slice(0, 12)}…, received case "${manifest.case}" with ${String(manifest.inputHash).slice(0, 12)}…`,
+      `${file}: expected case "${spec.id}" with input hash ${inputHash.slice(0, 12)}…, received case "${manifest.case}" ` +
+        `with ${String(manifest.inputHash).slice(0, 12)}…`,
     );
   }
   const unlisted = (manifest.pythonChecks ?? []).filter((check) => !(spec.formats as string[]).includes(check.format));
   if (unlisted.length > 0) {
     throw new GeneratorError(
       'GENERATE_CHECK_FORMAT_UNLISTED',
-      `${spec.file}: the generator ran Python checks on formats the case does not list (${unlisted.map((check) => `${check.check} on ${check.format}`).join(', ')}); expected only ${JSON.stringify(spec.formats)}: add the format to the case's formats`,
+      `${spec.file}: the generator ran Python checks on formats the case does not list ` +
+        `(${unlisted.map((check) => `${check.check} on ${check.format}`).join(', ')}); expected only ${JSON.stringify(spec.formats)}: add the format to the ` +
+        `case's formats`,
       { file: spec.file },
     );
   }

@@ -92,7 +92,9 @@ function containerRunner(engine: 'docker' | 'podman'): GeneratorRunner {
       if (label.trim() !== lockFileHash(environment))
         return {
           available: false,
-          reason: `image ${generatorImage(environment)} was built from another lock than ${path.basename(environment.lockFile)}: run ${build.replace('<name>', environment.name)}`,
+          reason:
+            `image ${generatorImage(environment)} was built from another lock than ${path.basename(environment.lockFile)}: ` +
+            `run ${build.replace('<name>', environment.name)}`,
         };
       return { available: true };
     },

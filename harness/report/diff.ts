@@ -114,7 +114,9 @@ export function renderDiffText(diff: ResultsDiff): string {
     'mismatch magnitude changes',
     diff.magnitudes.map(
       (change) =>
-        `  ${change.key} ${change.output}: max abs diff ${magnitude(change.before)} → ${magnitude(change.after)}${change.passedBefore === change.passedAfter ? '' : change.passedAfter ? ' (now within tolerance)' : ' (now outside tolerance)'}`,
+        `  ${change.key} ${change.output}: max abs diff ${magnitude(change.before)} ` +
+        `→ ${magnitude(change.after)}` +
+        (change.passedBefore === change.passedAfter ? '' : change.passedAfter ? ' (now within tolerance)' : ' (now outside tolerance)'),
     ),
   );
   return sections.length > 0 ? `${sections.join('\n\n')}\n` : 'no changes\n';

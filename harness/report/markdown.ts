@@ -39,7 +39,8 @@ export function renderMarkdownSummary(results: RunResults, context: ReportContex
       .join(' · ') || 'no checks';
   const lines = [`## keras-roundtrip: ${headline}`, ''];
   lines.push(
-    `${results.checks.length} checks, ${new Set(results.checks.map((check) => check.case)).size} cases; started ${results.startedAt}, finished ${results.finishedAt}.`,
+    `${results.checks.length} checks, ${new Set(results.checks.map((check) => check.case)).size} cases; started ${results.startedAt}, ` +
+      `finished ${results.finishedAt}.`,
     '',
   );
   lines.push(
@@ -53,7 +54,8 @@ export function renderMarkdownSummary(results: RunResults, context: ReportContex
   if (context.previous) {
     const diff = diffResults(context.previous, results);
     lines.push(
-      `**Since the previous run (${context.previous.startedAt})**: ${diff.regressions.length} regression(s), ${diff.fixes.length} fix(es), ${diff.added.length} new, ${diff.removed.length} removed, ${diff.magnitudes.length} mismatch magnitude change(s).`,
+      `**Since the previous run (${context.previous.startedAt})**: ${diff.regressions.length} regression(s), ${diff.fixes.length} ` +
+        `fix(es), ${diff.added.length} new, ${diff.removed.length} removed, ${diff.magnitudes.length} mismatch magnitude change(s).`,
       '',
     );
     for (const change of diff.regressions) lines.push(`- regression: \`${change.key}\` ${change.before} → ${change.after}`);

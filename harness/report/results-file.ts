@@ -20,7 +20,8 @@ export async function readResultsFile(file: string): Promise<RunResults> {
   if (document.schemaVersion !== RESULTS_SCHEMA_VERSION || document.tool !== 'keras-roundtrip' || !Array.isArray(document.checks)) {
     throw new RoundtripError(
       'RESULTS_INVALID',
-      `${file}: schemaVersion ${JSON.stringify(document.schemaVersion)}, tool ${JSON.stringify(document.tool)}, expected schemaVersion ${RESULTS_SCHEMA_VERSION} of keras-roundtrip with a checks array`,
+      `${file}: schemaVersion ${JSON.stringify(document.schemaVersion)}, tool ${JSON.stringify(document.tool)}, expected ` +
+        `schemaVersion ${RESULTS_SCHEMA_VERSION} of keras-roundtrip with a checks array`,
       { file, phase: 'report' },
     );
   }

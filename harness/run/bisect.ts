@@ -125,7 +125,9 @@ export function renderBisect(request: Pick<BisectRequest, 'spec' | 'format' | 'r
           : summarizeCheck({ ...step.check, reason: step.check.verdict === 'expected-failure' ? undefined : step.check.reason })
               .replace(/\s+/g, ' ')
               .slice(0, 110);
-    lines.push(`${step.environment.padEnd(width)}  ${step.outcome.padEnd(outcomeWidth)}  ${reason}${index === result.firstChange ? '   ← changes here' : ''}`);
+    lines.push(
+      `${step.environment.padEnd(width)}  ${step.outcome.padEnd(outcomeWidth)}  ${reason}` + (index === result.firstChange ? '   ← changes here' : ''),
+    );
   }
   lines.push('');
   const withData = result.steps.filter((step) => step.hasData);

@@ -59,7 +59,8 @@ export async function crossLoadChecks(
   try {
     manifest = await readGoldenManifest(writer.name, spec.id, goldenRoot);
   } catch {
-    const reason = `writer environment ${writer.name} has no golden data for ${spec.id}: run: npx keras-roundtrip generate --env ${writer.name} --case ${spec.id}`;
+    const reason =
+      `writer environment ${writer.name} has no golden data for ${spec.id}: run: npx keras-roundtrip generate --env ${writer.name} ` + `--case ${spec.id}`;
     return formats.map((format) => row(format, { verdict: 'skipped', reason }));
   }
   const written = new Set(manifest.artifacts.map((artifact) => artifact.format));

@@ -86,7 +86,8 @@ async function pythonLayerOutputs(request: DivergenceRequest, caseDirectory: str
     if (completed.exitCode !== 0) {
       throw new GeneratorError(
         'INTERMEDIATES_FAILED',
-        `python -m roundtrip_generator intermediates ${caseDirectory} in ${environment.name} exited with code ${completed.exitCode}: ${completed.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+        `python -m roundtrip_generator intermediates ${caseDirectory} in ${environment.name} exited with ` +
+          `code ${completed.exitCode}: ${completed.stderr.trim().split('\n').slice(-3).join(' | ')}`,
       );
     }
     const layers = JSON.parse(await readFile(path.join(out, 'layers.json'), 'utf8')) as PythonLayer[];
@@ -138,7 +139,8 @@ export function renderDivergence(result: DivergenceResult): string {
   const width = Math.max(...result.layers.map((layer) => `${layer.name} (${layer.className})`.length), 5);
   const lines = result.layers.map(
     (layer) =>
-      `${String(layer.index).padStart(3)}  ${`${layer.name} (${layer.className})`.padEnd(width)}  ${layer.pass ? 'ok' : 'DIVERGES'}${layer.maxAbsDiff === undefined ? '' : `  max abs diff ${layer.maxAbsDiff}`}`,
+      `${String(layer.index).padStart(3)}  ${`${layer.name} (${layer.className})`.padEnd(width)} ` +
+      ` ${layer.pass ? 'ok' : 'DIVERGES'}${layer.maxAbsDiff === undefined ? '' : `  max abs diff ${layer.maxAbsDiff}`}`,
   );
   lines.push('', `tolerance rtol=${result.tolerance.rtol}, atol=${result.tolerance.atol}`);
   if (!result.firstDivergent) {

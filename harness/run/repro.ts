@@ -171,8 +171,10 @@ sys.exit({"pass": 0, "fail": 1}.get(status, 2))
 
 function nodeScript(runtime: RuntimeName): string {
   const runners: Record<string, string> = {
-    'onnxruntime-node': `  const ort = require('onnxruntime-node');
-  const session = await ort.InferenceSession.create(artifactPath, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', executionProviders: ['cpu'] });
+    'onnxruntime-node':
+      `  const ort = require('onnxruntime-node');
+  const session = await ort.InferenceSession.create(artifactPath, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', ` +
+      `graphOptimizationLevel: 'all', executionProviders: ['cpu'] });
   const feeds = Object.fromEntries(Object.entries(inputs).map(([name, array]) => [name, new ort.Tensor(array.dtype, array.data, array.shape)]));
   const results = await session.run(feeds);
   return Object.fromEntries(Object.entries(results).map(([name, tensor]) => [name, { data: tensor.data, shape: tensor.dims.map(Number) }]));`,
@@ -182,21 +184,26 @@ function nodeScript(runtime: RuntimeName): string {
   const named = predicted instanceof tf.Tensor ? { [Object.keys(bundle.artifact.outputMap ?? { output_0: 0 })[0]]: predicted } : predicted;
   return Object.fromEntries(Object.entries(named).map(([name, tensor]) => [name, { data: tensor.dataSync(), shape: tensor.shape }]));`,
   };
-  const viaHarness = `  // tfjs-keras and the readers are this project's own code: run them through the harness's runtime interface.
+  const viaHarness =
+    `  // tfjs-keras and the readers are this project's own code: run them through the harness's runtime interface.
   // The project's TS twins register themselves on import, as in the runtime workers.
   for (const file of bundle.customObjectModules ?? []) await import(pathToFileURL(file).href);
   const { RUNTIME_LOADERS } = await import(pathToFileURL(path.join(ROOT, 'harness/runtimes/registry.ts')).href);
   const runtime = await RUNTIME_LOADERS[bundle.runtime].load();
-  const result = await runtime.run({ runtime: bundle.runtime, format: bundle.format, artifactPath, inputs: Object.fromEntries(Object.entries(inputs).map(([name, array]) => [name, { dtype: array.dtype, shape: array.shape, data: array.data }])) });
+  const result = await runtime.run({ runtime: bundle.runtime, format: bundle.format, artifactPath, inputs: ` +
+    `Object.fromEntries(Object.entries(inputs).map(([name, array]) => [name, { dtype: array.dtype, shape: array.shape, data: array.data }])) });
   return Object.fromEntries(Object.entries(result.outputs).map(([name, tensor]) => [name, { data: tensor.data, shape: tensor.shape }]));`;
-  const readerBody = `  const { readArtifact } = await import(pathToFileURL(path.join(ROOT, 'harness/formats/registry.ts')).href);
+  const readerBody =
+    `  const { readArtifact } = await import(pathToFileURL(path.join(ROOT, 'harness/formats/registry.ts')).href);
   const { hashTensor } = await import(pathToFileURL(path.join(ROOT, 'harness/formats/tensor-hash.ts')).href);
   const truth = JSON.parse(readFileSync(path.join(here, 'truth', bundle.format + '.json'), 'utf8'));
   const contents = await readArtifact(artifactPath);
-  const problems = Object.entries(truth.weights).filter(([key, expected]) => !contents.weights.get(key) || hashTensor(contents.weights.get(key)) !== expected.sha256).map(([key]) => key);
+  const problems = Object.entries(truth.weights).filter(([key, expected]) => !contents.weights.get(key) || hashTensor(contents.weights.get(key)) !== ` +
+    `expected.sha256).map(([key]) => key);
   console.log(problems.length === 0 ? 'verdict: pass' : 'verdict: fail (' + problems.length + ' tensor(s) differ: ' + problems.slice(0, 5).join(', ') + ')');
   process.exit(problems.length === 0 ? 0 : 1);`;
-  return `// Reproduce ${runtime} on this bundle: run the artifact on inputs/*.npy, compare with outputs/*.npy (numpy allclose).
+  return (
+    `// Reproduce ${runtime} on this bundle: run the artifact on inputs/*.npy, compare with outputs/*.npy (numpy allclose).
 // keras-roundtrip's modules resolve from its package (KERAS_ROUNDTRIP_ROOT overrides it), the native runtimes from
 // the set-up cache (KERAS_ROUNDTRIP_NATIVE overrides it). Exit 0 pass, 1 fail, 2 error.
 import { readFileSync } from 'node:fs';
@@ -211,7 +218,8 @@ const require = createRequire(path.join(NATIVE, 'package.json'));
 const bundle = JSON.parse(readFileSync(path.join(here, 'bundle.json'), 'utf8'));
 const artifactPath = path.join(here, bundle.artifact.path);
 
-const TYPED = { '<f4': ['float32', Float32Array], '<f8': ['float64', Float64Array], '<i4': ['int32', Int32Array], '<i8': ['int64', BigInt64Array], '|u1': ['uint8', Uint8Array], '|b1': ['bool', Uint8Array], '<f2': ['float16', Uint16Array] };
+const TYPED = { '<f4': ['float32', Float32Array], '<f8': ['float64', Float64Array], '<i4': ['int32', Int32Array], '<i8': ['int64', BigInt64Array], ` +
+    `'|u1': ['uint8', Uint8Array], '|b1': ['bool', Uint8Array], '<f2': ['float16', Uint16Array] };
 function readNpy(file) {
   const bytes = readFileSync(file);
   const headerLength = bytes[6] === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
@@ -244,7 +252,8 @@ function allclose(actual, desired, { rtol, atol }) {
 
 try {
   const inputMap = bundle.artifact.inputMap ?? Object.fromEntries(bundle.inputs.map((input) => [input.name, input.name]));
-  const inputs = Object.fromEntries(Object.entries(inputMap).map(([artifactName, caseName]) => [artifactName, readNpy(path.join(here, bundle.inputs.find((input) => input.name === caseName).file))]));
+  const inputs = Object.fromEntries(Object.entries(inputMap).map(([artifactName, caseName]) => [artifactName, readNpy(path.join(here, ` +
+    `bundle.inputs.find((input) => input.name === caseName).file))]));
   const outputs = await run(inputs);
   const outputMap = bundle.artifact.outputMap ?? Object.fromEntries(bundle.outputs.map((output, index) => ['output_' + index, output.name]));
   let failed = false;
@@ -259,7 +268,8 @@ try {
     }
     const comparison = allclose(actual.data, desired.data, bundle.tolerance);
     failed ||= comparison.mismatched > 0;
-    console.log(reference.name + ': ' + comparison.mismatched + ' / ' + comparison.total + ' mismatched, max abs diff ' + comparison.maxAbsDiff + ' (rtol ' + bundle.tolerance.rtol + ', atol ' + bundle.tolerance.atol + ')');
+    console.log(reference.name + ': ' + comparison.mismatched + ' / ' + comparison.total + ' mismatched, max abs diff ' + comparison.maxAbsDiff + ' ` +
+    `(rtol ' + bundle.tolerance.rtol + ', atol ' + bundle.tolerance.atol + ')');
   }
   console.log('verdict: ' + (failed ? 'fail' : 'pass'));
   process.exit(failed ? 1 : 0);
@@ -267,5 +277,6 @@ try {
   console.log('verdict: error (' + (error?.message ?? String(error)) + ')');
   process.exit(2);
 }
-`;
+`
+  );
 }

@@ -18,7 +18,11 @@ const CASES = ['dense-mlp', 'two-inputs-two-outputs', 'conv2d-batchnorm-pool', '
 const available = CASES.every((caseId) => existsSync(path.join(goldenCaseDirectory(ENVIRONMENT, caseId), 'artifacts', 'tfjs')));
 
 describe.skipIf(!available)(
-  `tfjs-converter runs the converter outputs of golden cases${available ? '' : ` (skipped: no ${ENVIRONMENT} data in the artifact cache; run npx keras-roundtrip setup --env ${ENVIRONMENT} && npx keras-roundtrip generate --env ${ENVIRONMENT} --case ${CASES.join(' ')})`}`,
+  'tfjs-converter runs the converter outputs of golden cases' +
+    (available
+      ? ''
+      : ` (skipped: no ${ENVIRONMENT} data in the artifact cache; ` +
+        `run npx keras-roundtrip setup --env ${ENVIRONMENT} && npx keras-roundtrip generate --env ${ENVIRONMENT} --case ${CASES.join(' ')})`),
   { timeout: 60_000 },
   () => {
     for (const caseId of CASES) {

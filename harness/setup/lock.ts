@@ -164,7 +164,8 @@ export async function resolveLock(environment: Environment, progress: ProgressSi
       .join('\n  ');
     throw new SetupError(
       'lock',
-      `${environment.name}: pip cannot resolve ${environment.requirements.join(' ')}:\n  ${conflict || output.slice(-2000)}\n  what to do: change the environment's requirements in harness/environments.ts`,
+      `${environment.name}: pip cannot resolve ${environment.requirements.join(' ')}:\n  ${conflict || output.slice(-2000)}\n  what to do: change the ` +
+        `environment's requirements in harness/environments.ts`,
       { cause: lastError },
     );
   } finally {

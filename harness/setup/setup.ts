@@ -250,7 +250,8 @@ export async function ensurePythonEnvironments(
   }
   const bytes = await diskUsage([...directories]);
   progress(
-    `python envs: ${environments.length - failed}/${environments.length} ready in ${((performance.now() - started) / 1000).toFixed(0)} s, ${(bytes / 2 ** 30).toFixed(2)} GiB on disk (${directories.size} folders)`,
+    `python envs: ${environments.length - failed}/${environments.length} ready in ${((performance.now() - started) / 1000).toFixed(0)} ` +
+      `s, ${(bytes / 2 ** 30).toFixed(2)} GiB on disk (${directories.size} folders)`,
   );
 }
 
@@ -306,7 +307,12 @@ export async function ensureNativePackages(progress: ProgressSink): Promise<void
 
 async function ensureNativePackagesLocked(progress: ProgressSink): Promise<void> {
   const tree = nativeRuntimesDirectory();
-  const manifest = `${JSON.stringify({ name: 'keras-roundtrip-native-runtimes', private: true, description: 'made by keras-roundtrip setup', dependencies: NATIVE_PACKAGES }, null, 2)}\n`;
+  const manifest =
+    JSON.stringify(
+      { name: 'keras-roundtrip-native-runtimes', private: true, description: 'made by keras-roundtrip setup', dependencies: NATIVE_PACKAGES },
+      null,
+      2,
+    ) + '\n';
   const names = Object.keys(NATIVE_PACKAGES) as NativePackage[];
   const present = names.every((name) => existsSync(path.join(nativePackageDirectory(name), 'package.json')));
   if (present && (await readStamp(path.join(tree, 'package.json'))) === manifest.trim()) {

@@ -52,7 +52,8 @@ export default class CiSkipsReporter implements Reporter {
     const refused = unacceptedSkips(skipped, parseLacks(process.env.KERAS_ROUNDTRIP_CI_LACKS));
     if (refused.length === 0) return;
     process.stderr.write(
-      `CI: ${refused.length} skipped test(s) without a reason this machine lacks (KERAS_ROUNDTRIP_CI_LACKS=${process.env.KERAS_ROUNDTRIP_CI_LACKS ?? ''}):\n${refused.map(describe).join('\n')}\n`,
+      `CI: ${refused.length} skipped test(s) without a reason this machine lacks ` +
+        `(KERAS_ROUNDTRIP_CI_LACKS=${process.env.KERAS_ROUNDTRIP_CI_LACKS ?? ''}):\n${refused.map(describe).join('\n')}\n`,
     );
     process.exitCode = 1;
   }
