@@ -17,6 +17,23 @@ export const DTYPES = [
 ] as const;
 export type DType = (typeof DTYPES)[number];
 
+/** Bytes per element of every fixed-size dtype (strings have none). */
+export const DTYPE_ITEM_BYTES: Readonly<Record<Exclude<DType, 'string'>, number>> = {
+  float16: 2,
+  bfloat16: 2,
+  float32: 4,
+  float64: 8,
+  int8: 1,
+  int16: 2,
+  int32: 4,
+  int64: 8,
+  uint8: 1,
+  uint16: 2,
+  uint32: 4,
+  uint64: 8,
+  bool: 1,
+};
+
 /**
  * Element storage. float16 and bfloat16 keep their raw bits in a Uint16Array; bool is a Uint8Array of 0/1;
  * strings are decoded JavaScript strings (bytes as latin1 where they are not UTF-8).

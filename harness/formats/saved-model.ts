@@ -6,7 +6,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import { FormatError, RoundtripError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { signaturePlan } from './artifact-runs.ts';

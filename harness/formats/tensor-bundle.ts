@@ -5,7 +5,7 @@
  */
 import { type FileHandle, open, readFile, stat } from 'node:fs/promises';
 import { FormatError } from '../errors.ts';
-import { elementCount, type DType, type Tensor } from '../tensor.ts';
+import { DTYPE_ITEM_BYTES, elementCount, type DType, type Tensor } from '../tensor.ts';
 import { extendCrc32c, maskCrc32c } from './crc32c.ts';
 import { decodeBytes } from './npy.ts';
 import { decodeMessage } from './protobuf.ts';
@@ -34,22 +34,6 @@ export interface BundleIndex {
   producerVersion: number;
   entries: BundleEntry[];
 }
-
-const ITEM_BYTES: Readonly<Record<Exclude<DType, 'string'>, number>> = {
-  float16: 2,
-  bfloat16: 2,
-  float32: 4,
-  float64: 8,
-  int8: 1,
-  int16: 2,
-  int32: 4,
-  int64: 8,
-  uint8: 1,
-  uint16: 2,
-  uint32: 4,
-  uint64: 8,
-  bool: 1,
-};
 
 /** `<prefix>.data-00000-of-00001`. */
 export function shardPath(prefix: string, shard: number, numShards: number): string {
@@ -212,7 +196,7 @@ function checkEntry(entry: BundleEntry, shardBytes: number, path: string, limits
       details: { key: entry.key, dtype: entry.dtype },
     });
   const count = elementCount(entry.shape);
-  const declared = dtype === 'string' ? count : count * ITEM_BYTES[dtype];
+  const declared = dtype === 'string' ? count : count * DTYPE_ITEM_BYTES[dtype];
   if (declared > limits.maxTensorBytes || entry.size > limits.maxTensorBytes) {
     throw new FormatError(
       'TENSOR_TOO_LARGE',

@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import * as flatbuffers from 'flatbuffers';
 import { FormatError, RoundtripError } from '../errors.ts';
-import type { DType, Tensor } from '../tensor.ts';
+import { DTYPE_ITEM_BYTES, type DType, type Tensor } from '../tensor.ts';
 import { DEFAULT_SIGNATURE, signaturePlan } from './artifact-runs.ts';
 import { compareConfig, compareSignatures, compareWeights } from './truth.ts';
 import { asDType } from './declared-inputs.ts';
@@ -37,22 +37,6 @@ const DTYPES: Partial<Record<string, Exclude<DType, 'string'>>> = {
   UINT64: 'uint64',
   BOOL: 'bool',
 };
-const ITEM_BYTES: Record<Exclude<DType, 'string'>, number> = {
-  float16: 2,
-  bfloat16: 2,
-  float32: 4,
-  float64: 8,
-  int8: 1,
-  int16: 2,
-  int32: 4,
-  int64: 8,
-  uint8: 1,
-  uint16: 2,
-  uint32: 4,
-  uint64: 8,
-  bool: 1,
-};
-
 /** The numpy dtype name of a TFLite tensor type, or the schema's own name (`INT4`, `RESOURCE` …) when numpy has none. */
 export function tfliteDtypeName(type: number): string {
   const name = TensorType[type];
@@ -218,7 +202,7 @@ export function decodeTflite(bytes: Uint8Array, file: string, options: ReadOptio
         const dtype = DTYPES[TensorType[tensor.type()] ?? ''];
         if (!data || !dtype) continue;
         const shape = described['shape'] as number[];
-        const expectedBytes = shape.reduce((count, dim) => count * dim, 1) * ITEM_BYTES[dtype];
+        const expectedBytes = shape.reduce((count, dim) => count * dim, 1) * DTYPE_ITEM_BYTES[dtype];
         if (expectedBytes !== data.byteLength) {
           throw new FormatError(
             'TFLITE_BUFFER_SIZE_MISMATCH',
