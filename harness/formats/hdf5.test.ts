@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withHdf5File, withHdf5Path, withHdf5Range } from './hdf5.ts';
+import { type Hdf5File, withHdf5File, withHdf5Path, withHdf5Range } from './hdf5.ts';
 import { hashTensor } from './tensor-hash.ts';
 import { HAS_PYTHON, makeTempDir, PYTHON_TRUTH_HELPERS, runPython, type TruthWeight } from './test-support.ts';
 import { resolveLimits } from './types.ts';
@@ -41,6 +41,16 @@ print(json.dumps({'dtypes': truth, 'blocks': blocks}))
 
 const limits = resolveLimits();
 
+/** Every dataset of the file as h5py's truth describes it: path, dtype, shape, sha256 of the decoded bytes. */
+const describeDatasets = (h5: Hdf5File): Promise<TruthWeight[]> =>
+  Promise.all(
+    h5.datasetPaths('/').map(async (path) => {
+      const tensor = await h5.readDataset(path, limits);
+      return { path, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) };
+    }),
+  );
+const sortedByPath = (weights: readonly TruthWeight[]): TruthWeight[] => [...weights].sort((a, b) => a.path.localeCompare(b.path));
+
 describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, () => {
   let dir = '';
   let truth: TruthWeight[] = [];
@@ -53,29 +63,13 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('reads every dtype bit-identically to h5py (float16 raw bits, big-endian, bool enum, uint64, vlen strings)', async () => {
-    const received = await open('dtypes.h5', (h5) =>
-      Promise.all(
-        h5.datasetPaths('/').map(async (path) => {
-          const tensor = await h5.readDataset(path, limits);
-          return { path, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) };
-        }),
-      ),
-    );
-    const byPath = (a: TruthWeight, b: TruthWeight): number => a.path.localeCompare(b.path);
-    expect(received.sort(byPath)).toEqual([...truth].sort(byPath));
+    const received = await open('dtypes.h5', describeDatasets);
+    expect(sortedByPath(received)).toEqual(sortedByPath(truth));
   });
 
   it('reads datasets larger than one staging block (row blocks, a chunked big-endian one, rows wider than a block) from a path', async () => {
-    const received = await withHdf5Path(join(dir, 'blocks.h5'), (h5) =>
-      Promise.all(
-        h5.datasetPaths('/').map(async (path) => {
-          const tensor = await h5.readDataset(path, limits);
-          return { path, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) };
-        }),
-      ),
-    );
-    const byPath = (a: TruthWeight, b: TruthWeight): number => a.path.localeCompare(b.path);
-    expect(received.sort(byPath)).toEqual([...blocksTruth].sort(byPath));
+    const received = await withHdf5Path(join(dir, 'blocks.h5'), describeDatasets);
+    expect(sortedByPath(received)).toEqual(sortedByPath(blocksTruth));
   });
 
   it('labels errors of a file opened from a path with that path', async () => {
@@ -131,16 +125,8 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
     const inner = await readFile(join(dir, 'blocks.h5'));
     const wrapped = join(dir, 'wrapped.bin');
     await writeFile(wrapped, Buffer.concat([Buffer.alloc(1000, 7), inner, Buffer.alloc(77, 9)]));
-    const received = await withHdf5Range(wrapped, 1000, inner.byteLength, (h5) =>
-      Promise.all(
-        h5.datasetPaths('/').map(async (path) => {
-          const tensor = await h5.readDataset(path, limits);
-          return { path, dtype: tensor.dtype, shape: tensor.shape, sha256: hashTensor(tensor) };
-        }),
-      ),
-    );
-    const byPath = (a: TruthWeight, b: TruthWeight): number => a.path.localeCompare(b.path);
-    expect(received.sort(byPath)).toEqual([...blocksTruth].sort(byPath));
+    const received = await withHdf5Range(wrapped, 1000, inner.byteLength, describeDatasets);
+    expect(sortedByPath(received)).toEqual(sortedByPath(blocksTruth));
     // A range cut short is a truncated file to HDF5, never a read of the bytes after it.
     await expect(
       withHdf5Range(wrapped, 1000, inner.byteLength - 4096, (h5) => Promise.all(h5.datasetPaths('/').map((path) => h5.readDataset(path, limits)))),
