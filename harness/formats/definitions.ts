@@ -33,7 +33,6 @@ export const FORMAT_DEFINITIONS = [
     name: 'tflite-int8',
     reader: true,
     variantOf: 'tflite',
-
     description: 'TFLite converter, full int8 with a representative dataset (float inputs and outputs)',
   },
   { name: 'tfjs', reader: true, description: 'TF.js layers + graph model from the tensorflowjs converter (environments without it skip the format)' },

@@ -3,7 +3,7 @@
  * generator's vocabulary and the worker registry's keys are derived from this list (`npm run vocabulary`).
  * A `worker` runtime must have a loader in `registry.ts` (the compiler checks it); `formats` are the artifacts it takes.
  */
-import type { FormatName } from '../formats/definitions.ts';
+import { type FormatName, formatFamily } from '../formats/definitions.ts';
 import type { DType } from '../tensor.ts';
 
 /** One declared fact about a runtime: what it returns for a reference (desired) dtype. */
@@ -64,7 +64,7 @@ export const RUNTIME_DEFINITIONS = [
     ],
   },
   // LiteRT.js hands float32, int32 and uint8 tensors back as they are; other dtypes never reach a comparison.
-  { name: 'litertjs', kind: 'worker', formats: ['tflite', 'tflite-dynamic-int8', 'tflite-float16', 'tflite-int8'], outputDtypes: [] },
+  { name: 'litertjs', kind: 'worker', formats: formatFamily('tflite'), outputDtypes: [] },
 ] as const satisfies readonly RuntimeDefinition[];
 
 /** Python of another environment loading this environment's artifacts (harness/run/cross-load.ts). */

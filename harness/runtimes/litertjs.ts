@@ -9,6 +9,7 @@ import { readArtifact } from '../formats/registry.ts';
 import type { DType, Tensor } from '../tensor.ts';
 import { LITERTJS_OP_UNSUPPORTED } from './litertjs-errors.ts';
 import { DEFAULT_SIGNATURE } from '../formats/artifact-runs.ts';
+import { formatsOfRuntime } from './definitions.ts';
 import type { PreflightSubject, RunRequest, RunResult, Runtime } from './types.ts';
 
 type LiteRt = typeof import('@litertjs/core');
@@ -145,7 +146,7 @@ const MISSING_OP = /Didn't find op for builtin opcode '([^']+)' version '(\d+)'|
 /** `.tflite` files through LiteRT.js (@litertjs/core) on its wasm CPU path, under Node with a small loader shim. */
 export const litertJsRuntime: Runtime = {
   name: 'litertjs',
-  formats: ['tflite', 'tflite-dynamic-int8', 'tflite-float16', 'tflite-int8'],
+  formats: formatsOfRuntime('litertjs'),
 
   async describe() {
     await loadLiteRtJs();
