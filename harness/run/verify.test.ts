@@ -47,8 +47,8 @@ describe('verify', () => {
     const checks = await Promise.all(planChecks(spec, environment).map(async (check) => runCheck(check, { pool, expectations: [], goldenRoot })));
     const wallSeconds = (performance.now() - started) / 1000;
     expect(new Set(checks.filter((check) => check.format !== 'tfjs').map((check) => check.verdict))).toEqual(new Set(['pass']));
-    // One worker runs the runtime checks one after another: their own seconds add up to at most the wall time,
-    // and what each waited for the worker is reported apart.
+    // Each check's own seconds and its wait for the one worker are reported apart; both lie within the wall time.
+    // (Their sum may exceed it: a check reads and hashes its files in this process while another runs in the worker.)
     const pooled = checks.filter((check) => check.queueSeconds !== undefined);
     expect(pooled.map((check) => check.runtime).sort()).toEqual(
       checks
@@ -57,8 +57,8 @@ describe('verify', () => {
         .sort(),
     );
     expect(pooled.length).toBeGreaterThanOrEqual(3);
-    expect(pooled.reduce((sum, check) => sum + check.seconds, 0)).toBeLessThan(wallSeconds);
-    expect(Math.max(...pooled.map((check) => check.queueSeconds!))).toBeGreaterThan(Math.min(...pooled.map((check) => check.seconds)));
+    for (const check of pooled) expect(check.seconds + check.queueSeconds!).toBeLessThanOrEqual(wallSeconds);
+    expect(Math.max(...pooled.map((check) => check.queueSeconds!))).toBeGreaterThan(0);
     for (const check of checks.filter((candidate) => candidate.format === 'tfjs')) {
       expect(check).toMatchObject({ verdict: 'skipped', reason: 'tfjs: tensorflowjs not installed in this environment' });
     }
