@@ -35,6 +35,7 @@ export const INTEGRATION_TESTS = [
   'harness/runtimes/*.test.ts',
   'harness/runtimes/**/*.test.ts',
   'fixtures/hostile.test.ts',
+  'fixtures/keras2-h5.test.ts',
   'fixtures/legacy-sequential-list.test.ts',
 ];
 

@@ -45,6 +45,8 @@ export interface ProbeOptions {
   seed?: number;
   tolerance?: Tolerance;
   timeoutSeconds?: number;
+  /** The worker pool to run in, left open for the caller's next probe; by default one worker started and closed here. */
+  pool?: RuntimePool;
 }
 
 export interface ProbeReport {
@@ -162,7 +164,7 @@ export async function probeArtifact(file: string, options: ProbeOptions = {}): P
       `--input names ${unknown.join(', ')}, which the artifact does not take; expected ${specs.map((spec) => spec.name).join(', ')}`,
     );
 
-  const pool = new RuntimePool({ size: 1, timeoutSeconds: options.timeoutSeconds ?? 120 });
+  const pool = options.pool ?? new RuntimePool({ size: 1, timeoutSeconds: options.timeoutSeconds ?? 120 });
   const results: ProbeRuntimeResult[] = [];
   try {
     for (const runtime of runtimes) {
@@ -227,7 +229,7 @@ export async function probeArtifact(file: string, options: ProbeOptions = {}): P
       results.push(entry);
     }
   } finally {
-    await pool.close();
+    if (!options.pool) await pool.close();
   }
   return { file, format, inputs: described, runtimes: results };
 }
