@@ -29,6 +29,21 @@ for name in ("float32", "float16"):
     np.save(name + ".expected.npy", next(iter(runner(x=x).values())))
 model.export("dynamic", format="tf_saved_model", input_signature=[tf.TensorSpec([None, 6, 6, 2], tf.float32, name="x")], verbose=False)
 open("dynamic.tflite", "wb").write(tf.lite.TFLiteConverter.from_saved_model("dynamic").convert())
+# TFLite has no builtin for a cumulative product: it stays the TF select op FlexCumprod.
+class Cumprod(tf.Module):
+    @tf.function(input_signature=[tf.TensorSpec([2, 3], tf.float32, name="x")])
+    def __call__(self, x):
+        return {"y": tf.math.cumprod(x, axis=1)}
+# Builtins only (CAST, RESHAPE), with a float64 input.
+class Float64Input(tf.Module):
+    @tf.function(input_signature=[tf.TensorSpec([2, 3], tf.float64, name="x")])
+    def __call__(self, x):
+        return {"y": tf.reshape(tf.cast(x, tf.float32), [3, 2])}
+for name, module in (("flex", Cumprod()), ("float64", Float64Input())):
+    tf.saved_model.save(module, name, signatures=module.__call__)
+    converter = tf.lite.TFLiteConverter.from_saved_model(name)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
+    open(name + ".tflite", "wb").write(converter.convert())
 `;
 
 describe.skipIf(!HAS_PYTHON)('litertjs runtime', { timeout: 180_000 }, () => {
@@ -64,6 +79,32 @@ describe.skipIf(!HAS_PYTHON)('litertjs runtime', { timeout: 180_000 }, () => {
     expect(problems).toEqual([
       expect.stringMatching(/signature "serving_default" input tensor \d+ has dynamic shape \[-1,6,6,2\]; LiteRT.js cannot resize inputs/),
     ]);
+  });
+
+  it('TF select ops are unsupported: the pre-flight names each with its version, and running anyway says so instead of returning garbage', async () => {
+    const file = path.join(directory, 'flex.tflite');
+    const problems = await preflightLiteRtJs({ artifact: { format: 'tflite', path: file }, artifactPath: file, inputs: [{ name: 'x', dtype: 'float32' }] });
+    expect(problems).toEqual(['op CUSTOM "FlexCumprod" version 1: TF select ops are not part of LiteRT.js']);
+    // LiteRT.js itself only logs the failed allocation and returns uninitialized outputs.
+    const x = { dtype: 'float32' as const, shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) };
+    await expect(litertJsRuntime.run({ runtime: 'litertjs', format: 'tflite', artifactPath: file, inputs: { x } })).rejects.toMatchObject({
+      code: 'LITERTJS_OP_UNSUPPORTED',
+      phase: 'load',
+      message: expect.stringContaining('op CUSTOM "FlexCumprod" version 1: TF select ops are not part of LiteRT.js'),
+    });
+  });
+
+  it('a float64 input is unsupported: the pre-flight names the signature tensor, and loading anyway names the element type', async () => {
+    const file = path.join(directory, 'float64.tflite');
+    const problems = await preflightLiteRtJs({ artifact: { format: 'tflite', path: file }, artifactPath: file, inputs: [{ name: 'x', dtype: 'float64' }] });
+    expect(problems).toContainEqual(
+      expect.stringMatching(/^signature "serving_default" input tensor \d+ is float64; LiteRT.js tensors take float32, int32, uint8$/),
+    );
+    await expect(litertJsRuntime.run({ runtime: 'litertjs', format: 'tflite', artifactPath: file, inputs: {} })).rejects.toMatchObject({
+      code: 'LITERTJS_DTYPE_UNSUPPORTED',
+      phase: 'load',
+      message: expect.stringContaining('LiteRT.js has no FLOAT64 tensors'),
+    });
   });
 
   it('a file LiteRT cannot load is a load-phase RuntimeError, not a crash', async () => {

@@ -7,7 +7,7 @@ import { runInThisContext } from 'node:vm';
 import { RuntimeError } from '../errors.ts';
 import { readArtifact } from '../formats/registry.ts';
 import type { DType, Tensor } from '../tensor.ts';
-import { LITERTJS_OP_UNSUPPORTED } from './litertjs-errors.ts';
+import { LITERTJS_DTYPE_UNSUPPORTED, LITERTJS_OP_UNSUPPORTED } from './litertjs-errors.ts';
 import { DEFAULT_SIGNATURE } from '../formats/artifact-runs.ts';
 import { formatsOfRuntime } from './definitions.ts';
 import type { PreflightSubject, RunRequest, RunResult, Runtime } from './types.ts';
@@ -83,18 +83,8 @@ interface TfliteConfig {
  */
 export async function preflightLiteRtJs(subject: PreflightSubject): Promise<string[]> {
   if (!subject.artifactPath) return [];
-  const contents = await readArtifact(subject.artifactPath);
-  const config = contents.config as TfliteConfig;
-  const problems: string[] = [];
-  const used = new Set(config.subgraphs.flatMap((subgraph) => subgraph.operators.map((operator) => operator.opcodeIndex)));
-  for (const index of [...used].sort((a, b) => a - b)) {
-    const code = config.operatorCodes[index];
-    if (code?.builtin === 'CUSTOM')
-      problems.push(
-        `op CUSTOM "${code.customCode}" version ${code.version}: ${code.customCode?.startsWith('Flex') ? 'TF select ops are' : 'custom ops are'} not part ` +
-          `of LiteRT.js`,
-      );
-  }
+  const config = (await readArtifact(subject.artifactPath)).config as TfliteConfig;
+  const problems = unregisteredOps(config);
   for (const signature of config.signatureDefs.length > 0 ? config.signatureDefs : [{ signatureKey: DEFAULT_SIGNATURE, subgraphIndex: 0 }]) {
     const subgraph = config.subgraphs[signature.subgraphIndex];
     if (!subgraph) continue;
@@ -121,6 +111,20 @@ export async function preflightLiteRtJs(subject: PreflightSubject): Promise<stri
   return problems;
 }
 
+/** Custom and TF select (Flex) ops the model's operators use, which the LiteRT.js build does not register. */
+function unregisteredOps(config: TfliteConfig): string[] {
+  const used = new Set(config.subgraphs.flatMap((subgraph) => subgraph.operators.map((operator) => operator.opcodeIndex)));
+  return [...used]
+    .sort((a, b) => a - b)
+    .map((index) => config.operatorCodes[index])
+    .filter((code) => code?.builtin === 'CUSTOM')
+    .map(
+      (code) =>
+        `op CUSTOM "${code!.customCode}" version ${code!.version}: ${code!.customCode?.startsWith('Flex') ? 'TF select ops are' : 'custom ops are'} not ` +
+        `part of LiteRT.js`,
+    );
+}
+
 function toLiteRtTensor(litert: LiteRt, name: string, tensor: Tensor): LiteRtTensor {
   const dtype = LITERTJS_DTYPES[tensor.dtype];
   if (!dtype || Array.isArray(tensor.data)) {
@@ -142,6 +146,8 @@ function fromLiteRtTensor(tensor: LiteRtTensor): Tensor {
 
 /** LiteRT's "no kernel" load errors name the op and version: they mean `unsupported`, not a broken file. */
 const MISSING_OP = /Didn't find op for builtin opcode '([^']+)' version '(\d+)'|Encountered unresolved custom op: ([^\s.]+)/;
+/** Its load error for a tensor element type its build leaves out (FLOAT64, …). */
+const MISSING_ELEMENT_TYPE = /Element type (\w+) is not supported/;
 
 /** `.tflite` files through LiteRT.js (@litertjs/core) on its wasm CPU path, under Node with a small loader shim. */
 export const litertJsRuntime: Runtime = {
@@ -156,6 +162,18 @@ export const litertJsRuntime: Runtime = {
   async run(request: RunRequest): Promise<RunResult> {
     const litert = await loadLiteRtJs();
     const loadStarted = performance.now();
+    // A custom or Flex op fails LiteRT.js's tensor allocation, which it only logs: the model then runs and returns
+    // uninitialized memory. The file says so first.
+    const contents = await readArtifact(request.artifactPath).catch((error: unknown) => {
+      throw new RuntimeError('RUNTIME_LOAD_FAILED', `${request.artifactPath}: not a readable .tflite file: ${(error as Error).message}`, {
+        phase: 'load',
+        file: request.artifactPath,
+        cause: error,
+      });
+    });
+    const unregistered = unregisteredOps(contents.config as TfliteConfig);
+    if (unregistered.length > 0)
+      throw new RuntimeError(LITERTJS_OP_UNSUPPORTED, `${request.artifactPath}: ${unregistered.join('; ')}`, { phase: 'load', file: request.artifactPath });
     let model: Awaited<ReturnType<LiteRt['loadAndCompile']>>;
     try {
       const bytes = new Uint8Array(await readFile(request.artifactPath));
@@ -171,6 +189,13 @@ export const litertJsRuntime: Runtime = {
           cause: error,
         });
       }
+      const elementType = MISSING_ELEMENT_TYPE.exec(message);
+      if (elementType)
+        throw new RuntimeError(LITERTJS_DTYPE_UNSUPPORTED, `${request.artifactPath}: LiteRT.js has no ${elementType[1]} tensors`, {
+          phase: 'load',
+          file: request.artifactPath,
+          cause: error,
+        });
       throw new RuntimeError('RUNTIME_LOAD_FAILED', `${request.artifactPath}: LiteRT.js loadAndCompile failed: ${message}`, {
         phase: 'load',
         file: request.artifactPath,

@@ -1,7 +1,7 @@
 import { importCustomObjectModules } from '../config.ts';
 import type { FormatName } from '../formats/definitions.ts';
 import { formatsOfRuntime, type RuntimeName, WORKER_RUNTIMES, type WorkerRuntimeName } from './definitions.ts';
-import { LITERTJS_OP_UNSUPPORTED } from './litertjs-errors.ts';
+import { LITERTJS_DTYPE_UNSUPPORTED, LITERTJS_OP_UNSUPPORTED } from './litertjs-errors.ts';
 import { TFJS_KERAS_CUSTOM_OBJECT_MISSING, TFJS_KERAS_UNSUPPORTED } from './tfjs-keras/errors.ts';
 import type { PreflightSubject, Runtime } from './types.ts';
 
@@ -40,7 +40,7 @@ const LOADERS: Record<WorkerRuntimeName, Omit<RuntimeLoader, 'formats'>> = {
   litertjs: {
     load: async () => (await import('./litertjs.ts')).litertJsRuntime,
     preflight: async (subject) => (await import('./litertjs.ts')).preflightLiteRtJs(subject),
-    unsupportedErrorCodes: [LITERTJS_OP_UNSUPPORTED],
+    unsupportedErrorCodes: [LITERTJS_OP_UNSUPPORTED, LITERTJS_DTYPE_UNSUPPORTED],
   },
 };
 
