@@ -1,18 +1,19 @@
 """Every layer's output on the case's reference inputs, for ``keras-roundtrip divergence`` (first divergent layer).
 
 ``python -m roundtrip_generator intermediates <golden case dir> --format keras|h5 --out <dir>`` loads the artifact as
-the case's ``load`` block asks, builds one model whose outputs are every layer's output, runs it on ``inputs/*.npy``
-and writes ``<out>/<index>.npy`` per layer plus ``<out>/layers.json`` (``[{index, name, class, file, shape, dtype}]``,
-in the model's layer order). Layers with several outputs contribute their first one.
+the case's ``load`` block asks, builds one model whose outputs are every layer's output, calls it on ``inputs/*.npy``
+as the reference forward pass does (``run_keras_model``: tensors by input name, so string inputs become
+``tf.string``; ``predict`` cannot take numpy bytes arrays) and writes ``<out>/<index>.npy`` per layer plus
+``<out>/layers.json`` (``[{index, name, class, file, shape, dtype[, storage]}]``, in the model's layer order;
+strings stored as ``write_array`` stores references). Layers with several outputs contribute their first one.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
-from .arrays import read_array
+from .arrays import read_array, write_array
+from .forward_pass import run_keras_model
 from .keras_loading import load_keras_model
 from .manifest import CASE_FILE, MANIFEST_FILE, read_json, write_json
 
@@ -29,24 +30,12 @@ def write_intermediates(case_dir: Path, artifact_format: str, out_dir: Path) -> 
     layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
     outputs = [layer.output[0] if isinstance(layer.output, (list, tuple)) else layer.output for layer in layers]
     probe = keras.Model(model.inputs, outputs)
-    inputs = [read_array(case_dir / entry["file"], entry) for entry in manifest["inputs"]]
-    results = probe.predict(inputs[0] if len(inputs) == 1 else inputs, verbose=0)
-    if not isinstance(results, (list, tuple)):
-        results = [results]
+    inputs = {entry["name"]: read_array(case_dir / entry["file"], entry) for entry in manifest["inputs"]}
+    results = run_keras_model(probe, inputs)
     out_dir.mkdir(parents=True, exist_ok=True)
     entries = []
-    for index, (layer, value) in enumerate(zip(layers, results, strict=True)):
-        array = np.asarray(value)
-        np.save(out_dir / f"{index}.npy", array)
-        entries.append(
-            {
-                "index": index,
-                "name": layer.name,
-                "class": type(layer).__name__,
-                "file": f"{index}.npy",
-                "shape": list(array.shape),
-                "dtype": str(array.dtype),
-            }
-        )
+    for index, (layer, array) in enumerate(zip(layers, results, strict=True)):
+        stored = write_array(out_dir / f"{index}.npy", array, f"{index}.npy")
+        entries.append({"index": index, "name": layer.name, "class": type(layer).__name__, **stored})
     write_json(out_dir / "layers.json", entries)
     return entries

@@ -27,6 +27,14 @@ describe.skipIf(!HAS_PYTHON)('first divergent layer (Python intermediates vs tfj
     ]);
   });
 
+  it.each(['string-lookup-vocabulary', 'text-vectorization'])("%s: string inputs reach Python's layers and tfjs-keras, and agree", async (id) => {
+    const spec = (await loadCases()).cases.find((candidate) => candidate.id === id)!;
+    const result = await findFirstDivergentLayer({ spec, environment: 'tf2.21-keras3', format: 'keras' });
+    expect(result.layers).toHaveLength(1);
+    expect(result.layers[0]).toMatchObject({ pass: true });
+    expect(result.firstDivergent).toBeUndefined();
+  });
+
   it('names the layer whose weight was perturbed in the copy tfjs-keras runs, with its mismatch report', async () => {
     const directory = await makeTempDir();
     const tampered = path.join(directory, 'model.keras');
