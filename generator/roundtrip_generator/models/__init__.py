@@ -76,6 +76,7 @@ BUILDERS: dict[str, Builder] = {
     ),
     "normalization_adapt": Builder("saving_edge_cases", "build_normalization_adapt"),
     "string_lookup": Builder("saving_edge_cases", "build_string_lookup"),
+    "integer_lookup_adapt": Builder("saving_edge_cases", "build_integer_lookup_adapt"),
     "text_vectorization": Builder("saving_edge_cases", "build_text_vectorization"),
     "unbuilt_sequential": Builder("saving_edge_cases", "build_unbuilt"),
     "mixed_precision": Builder("saving_edge_cases", "build_mixed_precision"),

@@ -111,6 +111,21 @@ def build_string_lookup(args: dict, inputs: list[dict]) -> keras.Model:
     return keras.Model(tensor, layer(tensor), name="string_lookup")
 
 
+# Frequencies 4, 3, 2, 2, 1, 1: adapt orders the vocabulary by count (7, 3, 11, 5, …), max_tokens cuts the rarest.
+INTEGER_DATA = [7, 3, 7, 11, 3, 7, 42, 11, 7, 5, 3, 19]
+
+
+def build_integer_lookup_adapt(args: dict, inputs: list[dict]) -> keras.Model:
+    """Two IntegerLookup layers adapted on the same integers: int indices, and counts over the 4 most frequent."""
+    data = np.array(args.get("data", INTEGER_DATA), dtype="int64")
+    indices = keras.layers.IntegerLookup(name="indices")
+    indices.adapt(data)
+    counts = keras.layers.IntegerLookup(max_tokens=args.get("max_tokens", 5), output_mode="count", name="counts")
+    counts.adapt(data)
+    tensor = _input(inputs[0])
+    return keras.Model(tensor, [indices(tensor), counts(tensor)], name="integer_lookup_adapt")
+
+
 def build_text_vectorization(args: dict, inputs: list[dict]) -> keras.Model:
     layer = keras.layers.TextVectorization(output_sequence_length=args.get("length", 4), name="vectorize")
     layer.adapt(np.array(args.get("corpus", CORPUS)))
