@@ -9,17 +9,25 @@ is the only place that knows the differences:
 - helpers Keras 2 lacks (``keras.ops.convert_to_numpy``, ``keras.tree.flatten``, ``keras.config``);
 - artifact writers that differ: Keras 2 writes a SavedModel with ``model.save(dir, save_format="tf")``
   (``keras_metadata.pb`` included) and ONNX with ``tf2onnx.convert.from_keras``, where Keras 3 uses
-  ``model.export``.
+  ``model.export``;
+- what older Keras 3 releases lack (read from their sources): ``Model.export`` takes ``verbose`` from 3.6 and
+  ``input_signature`` and ``format="onnx"`` from 3.8 (3.0–3.7 ignore ``format`` and always write a SavedModel);
+  ``save_weights`` takes ``max_shard_size`` from 3.10 (tf_keras never). A format this Keras cannot write raises
+  ``FormatUnavailable``, which the harness reports as skipped with the reason.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import inspect
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+from .errors import FormatUnavailable
 
 _LEGACY_SWITCH = "TF_USE_LEGACY_KERAS"
 
@@ -72,6 +80,51 @@ def flatten(keras, structure) -> list:
     import tensorflow as tf
 
     return list(tf.nest.flatten(structure))
+
+
+def _accepts(method, parameter: str) -> bool:
+    return parameter in inspect.signature(method).parameters
+
+
+def _version(keras) -> str:
+    return f"{keras_module_name()} {keras.__version__}"
+
+
+def export_saved_model(model, path: Path, input_signature=None) -> None:
+    """``model.export(format="tf_saved_model")``, quietly where this Keras can be quiet (``verbose``: 3.6+). With an
+    ``input_signature`` before Keras 3.8, the same ``ExportArchive`` steps ``export`` takes inside, with that
+    signature."""
+    options = {"verbose": False} if _accepts(model.export, "verbose") else {}
+    if input_signature is None:
+        model.export(str(path), format="tf_saved_model", **options)
+    elif _accepts(model.export, "input_signature"):
+        model.export(str(path), format="tf_saved_model", input_signature=input_signature, **options)
+    else:
+        archive = import_keras().export.ExportArchive()
+        archive.track(model)
+        archive.add_endpoint("serve", model.__call__, input_signature)
+        archive.write_out(str(path))
+
+
+def export_onnx(model, path: Path) -> None:
+    """``model.export(format="onnx")``; Keras before 3.8 has no ONNX export (``keras.src.export.onnx``)."""
+    keras = import_keras()
+    if importlib.util.find_spec("keras.src.export.onnx") is None:
+        raise FormatUnavailable(
+            f"{_version(keras)} has no ONNX export: Model.export(format='onnx') arrived in Keras 3.8 "
+            "(earlier releases ignore format and write a SavedModel)"
+        )
+    model.export(str(path), format="onnx", verbose=False)
+
+
+def save_sharded_weights(model, path: Path, max_shard_size_gb: float) -> None:
+    """``model.save_weights(path, max_shard_size=…)``; Keras before 3.10 (and tf_keras) cannot shard weights."""
+    if not _accepts(model.save_weights, "max_shard_size"):
+        raise FormatUnavailable(
+            f"{_version(import_keras())} cannot shard weights: "
+            "Model.save_weights(max_shard_size=...) arrived in Keras 3.10"
+        )
+    model.save_weights(str(path), max_shard_size=max_shard_size_gb)
 
 
 # Keras 2 writers for formats whose Keras 3 writer is ``Model.export``: format name → (save, producer).

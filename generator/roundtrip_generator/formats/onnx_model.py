@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..keras_compat import export_onnx
 from ..signature_maps import map_inputs, map_outputs
 
 ARTIFACT_PATH = "artifacts/model.onnx"
@@ -36,7 +37,7 @@ def producer(versions: dict) -> str:
 
 
 def save(model, path: Path) -> None:
-    model.export(str(path), format="onnx", verbose=False)
+    export_onnx(model, path)
 
 
 def describe(path: Path, case: dict, reference_names: list[str]) -> dict:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..keras_compat import export_saved_model
 from ..signature_maps import map_inputs, map_outputs, ordered_output_keys
 from ..tensorflow_setup import import_tensorflow
 
@@ -18,7 +19,7 @@ def producer(versions: dict) -> str:
 
 
 def save(model, path: Path) -> None:
-    model.export(str(path), format="tf_saved_model", verbose=False)
+    export_saved_model(model, path)
 
 
 def describe(path: Path, case: dict, reference_names: list[str]) -> dict:

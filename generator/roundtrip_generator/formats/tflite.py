@@ -42,7 +42,7 @@ _static_export: dict = {}
 def _converter(tf, model, case: dict):
     """A converter for the model at the reference inputs' static shapes (Keras 3: through ``model.export`` with that
     input signature, since converting a traced call leaves variables unfrozen); Keras 2 converts the model as built."""
-    from ..keras_compat import import_keras, keras_major
+    from ..keras_compat import export_saved_model, import_keras, keras_major
 
     if keras_major(import_keras()) < 3:
         return tf.lite.TFLiteConverter.from_keras_model(model)
@@ -51,9 +51,7 @@ def _converter(tf, model, case: dict):
         folder = tempfile.TemporaryDirectory(prefix="roundtrip-tflite-")
         specs = [tf.TensorSpec(spec["shape"], spec["dtype"], name=spec["name"]) for spec in case["inputs"]]
         export_dir = str(Path(folder.name) / "savedmodel")
-        model.export(
-            export_dir, format="tf_saved_model", input_signature=specs if len(specs) == 1 else [specs], verbose=False
-        )
+        export_saved_model(model, Path(export_dir), input_signature=specs if len(specs) == 1 else [specs])
         _static_export.update(model=model, folder=folder, path=export_dir)
     return tf.lite.TFLiteConverter.from_saved_model(_static_export["path"])
 

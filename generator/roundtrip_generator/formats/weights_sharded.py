@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..forward_pass import name_outputs, run_keras_model
+from ..keras_compat import save_sharded_weights
 from ..keras_loading import build_fresh_model
 from ..weight_truth import describe_hdf5
 
@@ -27,7 +28,7 @@ def save(model, path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
     sizes = [int(np.prod(variable.shape)) * np.dtype(variable.dtype).itemsize for variable in model.weights] or [1]
     shard_bytes = max(max(sizes), sum(sizes) / SHARD_COUNT_AIM)
-    model.save_weights(str(path / INDEX_FILE), max_shard_size=shard_bytes / 1024**3)
+    save_sharded_weights(model, path / INDEX_FILE, shard_bytes / 1024**3)
 
 
 def describe(path: Path, case: dict, reference_names: list[str]) -> dict:
