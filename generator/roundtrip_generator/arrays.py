@@ -63,5 +63,32 @@ class ReferenceArrayMismatch(ValueError):
     """A reference array whose file and manifest entry disagree."""
 
 
+def read_reference_arrays(case_dir: Path, manifest: dict) -> tuple[dict, dict] | ReferenceArrayMismatch:
+    """The case's inputs and reference outputs by name, or the mismatch that refuses them: no check may compare with a
+    reference its manifest misdescribes, so callers answer one error check per artifact instead (``refused_checks``)."""
+    try:
+        inputs = {entry["name"]: read_array(case_dir / entry["file"], entry) for entry in manifest["inputs"]}
+        outputs = {entry["name"]: read_array(case_dir / entry["file"], entry) for entry in manifest["outputs"]}
+    except ReferenceArrayMismatch as error:
+        return error
+    return inputs, outputs
+
+
+def refused_checks(error: ReferenceArrayMismatch, formats: list[str], fields: dict) -> list[dict]:
+    """One ``error`` check per format (with the caller's ``fields``) for references ``read_reference_arrays``
+    refused."""
+    return [
+        {
+            "format": format_name,
+            **fields,
+            "status": "error",
+            "errorType": type(error).__name__,
+            "message": f"{type(error).__name__}: {error}",
+            "maxAbsDiff": None,
+        }
+        for format_name in formats
+    ]
+
+
 def _to_bytes(item) -> bytes:
     return item if isinstance(item, bytes) else str(item).encode("utf-8")

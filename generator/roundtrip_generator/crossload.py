@@ -14,7 +14,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from .arrays import ReferenceArrayMismatch, read_array
+from .arrays import ReferenceArrayMismatch, read_reference_arrays, refused_checks
 from .case_spec import tolerance_for
 from .comparison import compare_outputs
 from .formats import FORMATS
@@ -34,23 +34,11 @@ def run_cross_load_checks(case_dir: Path, writer_environment: str) -> list[dict]
             f"{case_dir / MANIFEST_FILE}: written by environment {manifest['environment']!r}, "
             f"expected --writer-env {writer_environment!r}"
         )
-    try:
-        inputs = {entry["name"]: read_array(case_dir / entry["file"], entry) for entry in manifest["inputs"]}
-        expected = {entry["name"]: read_array(case_dir / entry["file"], entry) for entry in manifest["outputs"]}
-    except ReferenceArrayMismatch as error:  # no load is compared with a reference its manifest misdescribes
-        return [
-            {
-                "format": artifact["format"],
-                "check": "crossload",
-                "writerEnvironment": writer_environment,
-                "status": "error",
-                "errorType": type(error).__name__,
-                "message": f"{type(error).__name__}: {error}",
-                "maxAbsDiff": None,
-            }
-            for artifact in manifest["artifacts"]
-            if artifact["format"] in CROSS_LOAD_FORMATS
-        ]
+    references = read_reference_arrays(case_dir, manifest)
+    if isinstance(references, ReferenceArrayMismatch):
+        formats = [artifact["format"] for artifact in manifest["artifacts"] if artifact["format"] in CROSS_LOAD_FORMATS]
+        return refused_checks(references, formats, {"check": "crossload", "writerEnvironment": writer_environment})
+    inputs, expected = references
     import_tensorflow()
     loader = collect_versions()
     checks = []

@@ -52,6 +52,7 @@ def generate_case(case: dict, request: dict, out_dir: Path) -> dict:
                     "message": str(error).strip()[:2000].replace(str(out_dir), "<case>"),
                 }
             )
+    _release_formats(case["formats"])
     write_json(out_dir / MANIFEST_FILE, manifest)
 
     if manifest["artifacts"]:
@@ -93,6 +94,12 @@ def _write_artifact(
     if truth is not None:
         write_json(out_dir / "truth" / f"{format_name}.json", truth)
     return artifact
+
+
+def _release_formats(format_names: list[str]) -> None:
+    """Each format module's ``release``, once per module (the TFLite variants share one)."""
+    for release in {getattr(FORMATS[name], "release", None) for name in format_names} - {None}:
+        release()
 
 
 def _remove(path: Path) -> None:

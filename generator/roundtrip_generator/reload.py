@@ -13,7 +13,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from .arrays import ReferenceArrayMismatch, read_array
+from .arrays import ReferenceArrayMismatch, read_reference_arrays, refused_checks
 from .case_spec import tolerance_for
 from .comparison import compare_outputs
 from .formats import FORMATS
@@ -25,20 +25,12 @@ def run_reload_checks(out_dir: Path) -> list[dict]:
     """One ``{format, check: "reload", status, message, maxAbsDiff}`` per artifact; errors are results too."""
     case = read_json(out_dir / CASE_FILE)
     manifest = read_json(out_dir / MANIFEST_FILE)
-    try:
-        inputs = {entry["name"]: read_array(out_dir / entry["file"], entry) for entry in manifest["inputs"]}
-        expected = {entry["name"]: read_array(out_dir / entry["file"], entry) for entry in manifest["outputs"]}
-    except ReferenceArrayMismatch as error:  # no reload is compared with a reference its manifest misdescribes
-        return [
-            {
-                "format": artifact["format"],
-                "check": "reload",
-                "status": "error",
-                "maxAbsDiff": None,
-                "message": f"{type(error).__name__}: {error}",
-            }
-            for artifact in manifest["artifacts"]
-        ]
+    references = read_reference_arrays(out_dir, manifest)
+    if isinstance(references, ReferenceArrayMismatch):
+        return refused_checks(
+            references, [artifact["format"] for artifact in manifest["artifacts"]], {"check": "reload"}
+        )
+    inputs, expected = references
     import_tensorflow()
     checks = []
     for artifact in manifest["artifacts"]:

@@ -71,8 +71,9 @@ def _stop_server() -> None:
     _server = None
 
 
-def _ask_server(out_dir: Path) -> list[dict] | None:
-    """The server's checks for ``out_dir``, or None when the server cannot answer (then it is stopped)."""
+def _ask_server(out_dir: Path, formats: list[str]) -> list[dict] | None:
+    """The server's checks for ``out_dir`` (of ``formats``), or None when the server cannot answer (then it is
+    stopped)."""
     start_reload_server()
     server = _server
     if server is None or server.stdin is None or server.stdout is None:
@@ -88,14 +89,14 @@ def _ask_server(out_dir: Path) -> list[dict] | None:
         _stop_server()
         return None
     if "pythonChecks" not in answer:
-        return _process_errors_for(out_dir, answer.get("error", "reload server answered without checks"))
+        return _process_errors(formats, answer.get("error", "reload server answered without checks"))
     return answer["pythonChecks"]
 
 
 def run_reload_process(out_dir: Path, formats: list[str]) -> list[dict]:
     """The reload checks as JSON, or one ``error`` check per format when the process itself fails."""
     if forking_enabled():
-        checks = _ask_server(out_dir)
+        checks = _ask_server(out_dir, formats)
         if checks is not None:
             return checks
     try:
@@ -116,11 +117,6 @@ def run_reload_process(out_dir: Path, formats: list[str]) -> list[dict]:
         return json.loads(lines[-1])["pythonChecks"]
     except (ValueError, KeyError) as error:
         return _process_errors(formats, f"reload process answered no JSON: {error}")
-
-
-def _process_errors_for(out_dir: Path, message: str) -> list[dict]:
-    manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
-    return _process_errors([artifact["format"] for artifact in manifest["artifacts"]], message)
 
 
 def _process_errors(formats: list[str], message: str) -> list[dict]:

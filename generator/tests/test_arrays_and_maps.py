@@ -10,7 +10,13 @@ from pathlib import Path
 
 import ml_dtypes
 import numpy as np
-from roundtrip_generator.arrays import ReferenceArrayMismatch, read_array, write_array
+from roundtrip_generator.arrays import (
+    ReferenceArrayMismatch,
+    read_array,
+    read_reference_arrays,
+    refused_checks,
+    write_array,
+)
 from roundtrip_generator.comparison import compare_outputs
 from roundtrip_generator.signature_maps import map_inputs, map_outputs
 from roundtrip_generator.weight_truth import hash_strings
@@ -40,6 +46,26 @@ class ArrayStorage(unittest.TestCase):
             ):
                 with self.assertRaisesRegex(ReferenceArrayMismatch, re.escape(message)):
                     read_array(Path(folder) / "y.npy", {**entry, **declared})
+
+    def test_a_case_with_one_misdescribed_reference_gets_one_error_check_per_format(self):
+        with tempfile.TemporaryDirectory() as folder:
+            x = write_array(Path(folder) / "inputs/x.npy", np.ones((1, 2), np.float32), "inputs/x.npy")
+            y = write_array(Path(folder) / "outputs/y.npy", np.ones((1, 3), np.float32), "outputs/y.npy")
+            inputs, outputs = read_reference_arrays(
+                Path(folder), {"inputs": [{"name": "x", **x}], "outputs": [{"name": "y", **y}]}
+            )
+            self.assertEqual((list(inputs), list(outputs)), (["x"], ["y"]))
+            refused = read_reference_arrays(
+                Path(folder), {"inputs": [{"name": "x", **x}], "outputs": [{"name": "y", **y, "shape": [3]}]}
+            )
+            self.assertIsInstance(refused, ReferenceArrayMismatch)
+            checks = refused_checks(refused, ["keras", "h5"], {"check": "crossload", "writerEnvironment": "w"})
+            self.assertEqual(
+                [(check["format"], check["status"], check["check"]) for check in checks],
+                [("keras", "error", "crossload"), ("h5", "error", "crossload")],
+            )
+            self.assertIn("outputs/y.npy: shape [1, 3], the manifest says [3]", checks[0]["message"])
+            self.assertEqual(checks[0]["errorType"], "ReferenceArrayMismatch")
 
 
 class OutputComparison(unittest.TestCase):

@@ -9,6 +9,8 @@ Each module provides:
     truth(path) -> dict | None            what the readers must reproduce (truth/<format>.json)
     run(path, artifact, case, inputs, reference_names) -> {reference name: array}   reload here
         (or ``(outputs, note)`` where the reload has something to say beyond the numbers)
+    release() -> None                     optional: drop what the module kept while writing the case (called once
+                                          every artifact of the case is written or has failed)
 """
 
 from __future__ import annotations

@@ -35,8 +35,16 @@ VARIANTS = {
 
 
 # The static-shape SavedModel of the case's model, exported once and converted into every variant: the export (tracing)
-# costs more than a conversion. One entry: the next case's model replaces it, and its folder goes with it.
+# costs more than a conversion. One entry, for the case being written; ``release`` drops it (the model and the folder).
 _static_export: dict = {}
+
+
+def release() -> None:
+    """Drops the case's static-shape export, so the finished case's model and temporary folder do not outlive it."""
+    folder = _static_export.get("folder")
+    _static_export.clear()
+    if folder is not None:
+        folder.cleanup()
 
 
 def _converter(tf, model, case: dict):
@@ -47,7 +55,7 @@ def _converter(tf, model, case: dict):
     if keras_major(import_keras()) < 3:
         return tf.lite.TFLiteConverter.from_keras_model(model)
     if _static_export.get("model") is not model:
-        _static_export.clear()
+        release()
         folder = tempfile.TemporaryDirectory(prefix="roundtrip-tflite-")
         specs = [tf.TensorSpec(spec["shape"], spec["dtype"], name=spec["name"]) for spec in case["inputs"]]
         export_dir = str(Path(folder.name) / "savedmodel")
@@ -106,6 +114,7 @@ def _variant(variant: str) -> SimpleNamespace:
         describe=describe,
         truth=truth,
         run=run,
+        release=release,
     )
 
 
