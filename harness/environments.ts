@@ -249,6 +249,13 @@ export function sharedInstallationDirectory(environment: Environment, shared: Sh
   return path.join(path.dirname(venvDirectory(environment)), '.shared', shared.name);
 }
 
+/** The folders a process of the environment runs from: its venv and the shared installation under it (none for a user's own interpreter). */
+export function installationDirectories(environment: Environment): string[] {
+  if (environment.python) return [];
+  const shared = sharedInstallation(environment);
+  return [venvDirectory(environment), ...(shared ? [sharedInstallationDirectory(environment, shared)] : [])];
+}
+
 /** The Keras line an environment is on (the major version of the Keras its generator imports): bisect walks one. */
 export type KerasLine = 'keras2' | 'keras3';
 

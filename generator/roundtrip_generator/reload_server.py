@@ -1,11 +1,12 @@
 """``python -m roundtrip_generator reload-server``: reload checks in forked children of a process that has imported
 TensorFlow, Keras and the reload code, and nothing of any case.
 
-Requests on stdin, one JSON line each: ``{"outDir": "/abs/case/folder"}``. Replies on stdout, one JSON line each:
-``{"pythonChecks": [...]}``, or ``{"error": "..."}`` when the child crashed, timed out or answered nothing. Each
-child runs the checks of one folder and exits; the server itself never builds, loads or registers anything, so every
-child starts as a fresh ``reload`` process would after its imports. stdout is pointed at stderr first, so library
-output can never corrupt a reply.
+Requests on stdin, one JSON line each: ``{"outDir": "/abs/case/folder"}`` (the reload checks of a folder written here)
+or ``{"crossload": "/abs/golden/case/folder", "writerEnv": "tf2.16-keras3.0"}`` (another environment's folder loaded
+here, ``crossload``). Replies on stdout, one JSON line each: ``{"pythonChecks": [...]}``, or ``{"error": "..."}`` when
+the child crashed, timed out or answered nothing. Each child runs the checks of one folder and exits; the server
+itself never builds, loads or registers anything, so every child starts as a fresh ``reload`` or ``crossload`` process
+would after its imports. stdout is pointed at stderr first, so library output can never corrupt a reply.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import signal
 import sys
 import time
 import traceback
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from .reload_process import RELOAD_TIMEOUT_SECONDS
@@ -27,32 +30,36 @@ def serve() -> int:
 
     replies = redirect_stdout_to_stderr()
     import_tensorflow()
-    from . import reload  # noqa: F401 (imported here, before any fork, so no child pays for it)
+    # Imported here, before any fork, so no child pays for them.
+    from .crossload import run_cross_load_checks
+    from .reload import run_reload_checks
 
     for line in sys.stdin:
         if not line.strip():
             continue
         try:
-            out_dir = Path(json.loads(line)["outDir"]).resolve()
+            request = json.loads(line)
+            if "crossload" in request:
+                checks = partial(run_cross_load_checks, Path(request["crossload"]).resolve(), str(request["writerEnv"]))
+            else:
+                checks = partial(run_reload_checks, Path(request["outDir"]).resolve())
         except (ValueError, KeyError, TypeError) as error:
-            reply = {"error": f"request is not {{'outDir': ...}}: {error}"}
+            reply = {"error": f"request is not {{'outDir': ...}} or {{'crossload': ..., 'writerEnv': ...}}: {error}"}
         else:
-            reply = _run_child(out_dir)
+            reply = _run_child(checks)
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
     return 0
 
 
-def _run_child(out_dir: Path) -> dict:
+def _run_child(checks: Callable[[], list[dict]]) -> dict:
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: one folder's checks, then exit without running the server's cleanup
         os.close(read_end)
         status = 0
         try:
-            from .reload import run_reload_checks
-
-            answer = json.dumps({"pythonChecks": run_reload_checks(out_dir)}).encode()
+            answer = json.dumps({"pythonChecks": checks()}).encode()
         except BaseException:  # noqa: BLE001 (reported to the server as the child's answer)
             traceback.print_exc(file=sys.stderr)
             answer, status = b"", 1

@@ -1,6 +1,7 @@
 """The reload server: forked children answer as a fresh ``reload`` process does, and a failing child is an answer.
 
-Needs the default environment's TensorFlow (the generator's own tests run there); one server, three requests.
+Needs the default environment's TensorFlow (the generator's own tests run there); one server, reload and cross-load
+requests.
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ class ReloadServerTest(unittest.TestCase):
         shutil.rmtree(self.work, ignore_errors=True)
 
     def fresh_reload(self, folder: Path) -> list[dict]:
+        return self.fresh_process("reload", str(folder))
+
+    def fresh_process(self, *arguments: str) -> list[dict]:
         completed = subprocess.run(
-            [sys.executable, "-m", "roundtrip_generator", "reload", str(folder)],
+            [sys.executable, "-m", "roundtrip_generator", *arguments],
             env=self.environment,
             stdout=subprocess.PIPE,
             check=True,
@@ -64,6 +68,17 @@ class ReloadServerTest(unittest.TestCase):
             empty = self.work / "empty"
             empty.mkdir()
             self.assertIn("exited with code 1", ask(json.dumps({"outDir": str(empty)}))["error"])
+
+            # A cross-load request answers as a fresh ``crossload`` process does; a wrong writer is the child's error.
+            crossload = ask(json.dumps({"crossload": str(self.case), "writerEnv": "tf2.21-keras3"}))
+            self.assertEqual(
+                checks_by_format(crossload["pythonChecks"]),
+                checks_by_format(self.fresh_process("crossload", str(self.case), "--writer-env", "tf2.21-keras3")),
+            )
+            self.assertEqual({check["check"] for check in crossload["pythonChecks"]}, {"crossload"})
+            self.assertIn(
+                "exited with code 1", ask(json.dumps({"crossload": str(self.case), "writerEnv": "other"}))["error"]
+            )
             self.assertIn("request is not", ask("not json")["error"])
 
             # A planted fault in the reference output is seen by the next child: nothing is cached across requests.

@@ -6,6 +6,7 @@ import { ensurePythonEnvironments } from '../setup/setup.ts';
 import {
   addSharedOptions,
   EXIT,
+  parseCrossLoadPairs,
   parsePositive,
   parseRunner,
   parseShardOption,
@@ -17,7 +18,12 @@ import {
 } from './options.ts';
 import path from 'node:path';
 
-type NightlyOptions = Pick<SharedOptions, 'env' | 'case' | 'runner' | 'shard' | 'reports' | 'poolSize' | 'timeout' | 'golden'> & { setup: boolean };
+type NightlyOptions = Pick<
+  SharedOptions,
+  'env' | 'case' | 'runner' | 'shard' | 'reports' | 'poolSize' | 'timeout' | 'golden' | 'crossLoad' | 'crossLoadPairs'
+> & {
+  setup: boolean;
+};
 
 /** Set up each environment that is not (an environment that cannot be set up stays unavailable and its checks are skipped). */
 async function setUpEnvironments(environments: readonly Environment[]): Promise<string[]> {
@@ -44,7 +50,7 @@ export const registerNightlyCommand: CommandRegistration = (program: Command, se
     .command('nightly')
     .description('every environment: set up if needed, generate, verify through every runtime, cross-environment loads, one report with the version axis')
     .option('--no-setup', 'do not set up missing environments (they are reported unavailable)');
-  addSharedOptions(command, ['env', 'case', 'runner', 'shard', 'golden', 'reports', 'poolSize', 'timeout'], {
+  addSharedOptions(command, ['env', 'case', 'runner', 'shard', 'golden', 'reports', 'poolSize', 'timeout', 'crossLoad', 'crossLoadPairs'], {
     env: { description: `only these environments (default all: ${ENVIRONMENTS.map((environment) => environment.name).join(', ')})` },
     golden: { description: 'golden root to write and read (default golden/)' },
   }).action(async (options: NightlyOptions) => {
@@ -54,6 +60,7 @@ export const registerNightlyCommand: CommandRegistration = (program: Command, se
     const shard = parseShardOption(options.shard);
     const poolSize = parsePositive(options.poolSize, '--pool-size');
     const timeoutSeconds = parsePositive(options.timeout, '--timeout');
+    const pairs = parseCrossLoadPairs(options.crossLoadPairs);
     const setupFailures = options.setup && runner === 'local' ? await setUpEnvironments(environments) : [];
     const unavailable: string[] = [];
     for (const environment of environments) {
@@ -67,7 +74,8 @@ export const registerNightlyCommand: CommandRegistration = (program: Command, se
       caseIds: options.case,
       generate: true,
       verify: true,
-      crossLoad: true,
+      crossLoad: options.crossLoad,
+      crossLoadPairs: pairs,
       runner,
       goldenRoot: resolveGoldenOption(options.golden),
       ...(shard ? { shard } : {}),

@@ -10,6 +10,7 @@ import { loadProject, selectProjectCases, STRICT_VERDICTS, type Project, type St
 import { DEFAULT_ENVIRONMENT, ENVIRONMENTS, environmentAvailability, findEnvironment, type Environment } from '../environments.ts';
 import { RoundtripError, SetupError } from '../errors.ts';
 import { findGeneratorRunner, GENERATOR_RUNNERS, type GeneratorRunnerName } from '../generator/runners.ts';
+import { CROSS_LOAD_PAIRS, type CrossLoadPairs } from '../run/cross-load.ts';
 import { PYTHON_CHECK_SOURCES, type PythonCheckSource } from '../run/python-rerun.ts';
 import { parseShard, type Shard } from '../run/shard.ts';
 import { NATIVE_PACKAGES, nativeUnavailableReason, type NativePackage } from '../runtimes/native-modules.ts';
@@ -37,6 +38,7 @@ export interface SharedOptions {
   timeout: string;
   shard?: string;
   crossLoad: boolean;
+  crossLoadPairs: string;
   pythonChecks: string;
   force?: boolean;
   runner: GeneratorRunnerName;
@@ -75,6 +77,11 @@ const SHARED_OPTIONS = {
     description: 'only the cases of shard i of n: shard = sha256(case id)[0..4] mod n, + 1 (merge shard results with `merge`)',
   },
   crossLoad: { flags: '--no-cross-load', description: "with several environments: do not load each one's artifacts in the others' Python" },
+  crossLoadPairs: {
+    flags: '--cross-load-pairs <pairs>',
+    description: `which writer × loader pairs: ${CROSS_LOAD_PAIRS.join(' | ')} (all = every environment in every other; default = each in the default environment and back)`,
+    defaultValue: 'all',
+  },
   pythonChecks: {
     flags: '--python-checks <source>',
     description:
@@ -104,6 +111,7 @@ export const RUN_OPTIONS: readonly SharedOptionName[] = [
   'timeout',
   'shard',
   'crossLoad',
+  'crossLoadPairs',
   'pythonChecks',
 ];
 /** The options of the commands that generate. */
@@ -135,6 +143,14 @@ export function parseFailOn(values: string[] | undefined): StrictVerdict[] | und
     }
   }
   return values as StrictVerdict[];
+}
+
+export function parseCrossLoadPairs(value: string): CrossLoadPairs {
+  if ((CROSS_LOAD_PAIRS as readonly string[]).includes(value)) return value as CrossLoadPairs;
+  throw new RoundtripError(
+    'USAGE',
+    `--cross-load-pairs: expected one of ${CROSS_LOAD_PAIRS.join(', ')}, received ${JSON.stringify(value)}${didYouMean(value, CROSS_LOAD_PAIRS)}`,
+  );
 }
 
 export function parsePythonCheckSource(value: string): PythonCheckSource {

@@ -7,6 +7,7 @@ import { countVerdicts, runFailed, runRoundtrip, type RunResults } from '../run/
 import type { CheckResult } from '../verdicts.ts';
 import {
   EXIT,
+  parseCrossLoadPairs,
   parseFailOn,
   parsePositive,
   parsePythonCheckSource,
@@ -82,6 +83,7 @@ export async function runAndReport(options: SharedOptions, steps: { generate: bo
     poolSize,
     timeoutSeconds,
     crossLoad: options.crossLoad,
+    crossLoadPairs: parseCrossLoadPairs(options.crossLoadPairs),
     pythonChecks,
     ...(shard ? { shard } : {}),
     onWait: (message) => say(`  ${message}`),

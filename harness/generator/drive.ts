@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { toGeneratorCase } from '../cases/load-cases.ts';
 import type { CaseSpec } from '../cases/types.ts';
-import { sharedInstallation, sharedInstallationDirectory, venvDirectory, type Environment } from '../environments.ts';
+import { installationDirectories, type Environment } from '../environments.ts';
 import { GeneratorError, serializeError, type SerializedError } from '../errors.ts';
 import { withFileLock, withSharedUse } from '../file-lock.ts';
 import { REPORTS_DIR } from '../paths.ts';
@@ -203,17 +203,11 @@ export async function generateCases(cases: CaseSpec[], environment: Environment,
   if (stale.length === 0) return results;
 
   // The local runner runs the venv: registered as its user, so a set-up of this environment waits instead of replacing it.
-  const venvs = runner.name === 'local' && !environment.python ? venvsOf(environment) : [];
+  const venvs = runner.name === 'local' ? installationDirectories(environment) : [];
   await withSharedUse(venvs, { what: `python env ${environment.name}`, onWait: options.onWait }, () =>
     generateStale(stale, environment, goldenRoot, runner, options, results, () => (done += 1)),
   );
   return results;
-}
-
-/** The venv and the shared installation under it, if any: what a generator process of the environment runs. */
-function venvsOf(environment: Environment): string[] {
-  const shared = sharedInstallation(environment);
-  return [venvDirectory(environment), ...(shared ? [sharedInstallationDirectory(environment, shared)] : [])];
 }
 
 /**

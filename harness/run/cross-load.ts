@@ -2,22 +2,41 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { applyExpectation, type Expectation } from '../cases/expectations.ts';
 import type { CaseSpec, CrossLoadRuntimeName, FormatName } from '../cases/types.ts';
-import { environmentAvailability, type Environment } from '../environments.ts';
+import { DEFAULT_ENVIRONMENT, environmentAvailability, type Environment } from '../environments.ts';
 import { serializeError } from '../errors.ts';
 import { goldenCaseDirectory, readGoldenManifest, type GoldenManifest, type PythonCheck } from '../generator/golden.ts';
 import { checkCaseIntegrityShared, integrityError } from '../generator/golden-integrity.ts';
-import { GeneratorCommandFailure, runGeneratorChecks } from './python-process.ts';
+import { GeneratorCommandFailure, runGeneratorChecks, type GeneratorServer } from './python-process.ts';
 import type { CheckResult } from '../verdicts.ts';
 import { applyTriage } from '../results/triage.ts';
 
 /** Whole-model formats a loader environment reads with its own Keras / TensorFlow (generator crossload.py). */
 export const CROSS_LOAD_FORMATS: readonly FormatName[] = ['keras', 'h5', 'savedmodel'];
 
+/**
+ * Which writer × loader pairs a run cross-loads: `all`, every environment's artifacts in every other's Python; `default`,
+ * each environment's in the default environment's and the default's in each (two per environment instead of one per
+ * other environment, for a machine that cannot afford the whole square).
+ */
+export const CROSS_LOAD_PAIRS = ['all', 'default'] as const;
+export type CrossLoadPairs = (typeof CROSS_LOAD_PAIRS)[number];
+
+/** The (writer, loader) pairs of `environments` that `pairs` selects, writers in table order. */
+export function crossLoadPairs(environments: readonly Environment[], pairs: CrossLoadPairs): { writer: Environment; loader: Environment }[] {
+  return environments.flatMap((writer) =>
+    environments
+      .filter((loader) => loader !== writer && (pairs === 'all' || writer.name === DEFAULT_ENVIRONMENT || loader.name === DEFAULT_ENVIRONMENT))
+      .map((loader) => ({ writer, loader })),
+  );
+}
+
 export interface CrossLoadOptions {
   /** Expected non-passes (cases/expectations/); their runtime is `python@<loader>`. */
   expectations?: readonly Expectation[];
   /** Seconds the loader's Python may take for one case. */
   timeoutSeconds?: number;
+  /** The loader's generator server (one TensorFlow import for many cases); without it, a fresh process per case. */
+  server?: GeneratorServer;
 }
 
 /** What the generator's `crossload` subcommand answers per artifact. */
@@ -76,7 +95,7 @@ export async function crossLoadChecks(
   const started = performance.now();
   let checks: CrossLoadCheck[];
   try {
-    checks = await runCrossLoadProcess(loader, writer, caseDirectory, options.timeoutSeconds ?? 600);
+    checks = await runCrossLoadProcess(loader, writer, caseDirectory, options.timeoutSeconds ?? 600, options.server);
   } catch (error) {
     const seconds = (performance.now() - started) / 1000;
     return formats.map((format) => row(format, { verdict: 'error', phase: 'load', error: serializeError(error) }, seconds));
@@ -118,10 +137,19 @@ export async function crossLoadChecks(
   });
 }
 
-async function runCrossLoadProcess(loader: Environment, writer: Environment, caseDirectory: string, timeoutSeconds: number): Promise<CrossLoadCheck[]> {
+async function runCrossLoadProcess(
+  loader: Environment,
+  writer: Environment,
+  caseDirectory: string,
+  timeoutSeconds: number,
+  server: GeneratorServer | undefined,
+): Promise<CrossLoadCheck[]> {
   if (!existsSync(path.join(caseDirectory, 'case.json')))
     throw new Error(`${caseDirectory}: no case.json (regenerate it: npx keras-roundtrip generate --env ${writer.name} --force)`);
-  const checks = await runGeneratorChecks<CrossLoadCheck>(loader, ['crossload', caseDirectory, '--writer-env', writer.name], timeoutSeconds);
+  if (server && server.environment !== loader) throw new Error(`the generator server of ${server.environment.name} cannot load for ${loader.name}`);
+  const checks = server
+    ? await server.ask<CrossLoadCheck>({ crossload: path.resolve(caseDirectory), writerEnv: writer.name }, timeoutSeconds)
+    : await runGeneratorChecks<CrossLoadCheck>(loader, ['crossload', caseDirectory, '--writer-env', writer.name], timeoutSeconds);
   if (checks instanceof GeneratorCommandFailure) throw new Error(`python -m roundtrip_generator crossload in ${loader.name} ${checks.summary}`);
   return checks;
 }

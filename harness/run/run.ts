@@ -1,4 +1,7 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { loadProject, selectProjectCases, type Project } from '../config.ts';
 import type { CaseSpec } from '../cases/types.ts';
 import type { Environment } from '../environments.ts';
@@ -6,14 +9,15 @@ import type { SerializedError } from '../errors.ts';
 import { generateCases, type GenerationResult } from '../generator/drive.ts';
 import type { GeneratorRunnerName } from '../generator/runners.ts';
 import { readGoldenManifest } from '../generator/golden.ts';
-import { GOLDEN_DIR } from '../paths.ts';
+import { GOLDEN_DIR, REPORTS_DIR } from '../paths.ts';
 import { NATIVE_RUNTIMES } from '../runtimes/registry.ts';
 import { RuntimePool } from '../runtimes/pool.ts';
 import { readBindingProvenance } from '../runtimes/native-modules.ts';
 import type { CheckResult, Verdict } from '../verdicts.ts';
 import type { Provenance, RunResults } from '../results/run-results.ts';
 import { generationSkipReason } from '../generator/requirements.ts';
-import { crossLoadChecks } from './cross-load.ts';
+import { crossLoadChecks, crossLoadPairs, type CrossLoadPairs } from './cross-load.ts';
+import { withGeneratorServer } from './python-process.ts';
 import type { PythonCheckSource } from './python-rerun.ts';
 import { selectShard, type Shard } from './shard.ts';
 import { planChecks, runCheck, type PlannedCheck } from './verify.ts';
@@ -32,6 +36,8 @@ export interface RunOptions {
   goldenRoot?: string;
   /** Load every environment's artifacts in every other environment's Python (default: when more than one environment runs). */
   crossLoad?: boolean;
+  /** Which writer × loader pairs the cross-loads cover (default all). */
+  crossLoadPairs?: CrossLoadPairs;
   /** Where the Python generator runs (generator/runners.ts); default the venv. */
   runner?: GeneratorRunnerName;
   casesDirectory?: string;
@@ -80,17 +86,22 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
   const goldenRoot = options.goldenRoot ?? (project.config.golden === GOLDEN_DIR ? undefined : project.config.golden);
   const generation: GenerationResult[] = [];
   if (options.generate) {
-    for (const environment of options.environments) {
-      generation.push(
-        ...(await generateCases(cases, environment, {
+    // One generator worker per environment, as many environments at a time as there are cores (at most the pool size).
+    const lanes = Math.max(1, Math.min(os.cpus().length, options.poolSize ?? 2));
+    const byEnvironment = new Map<Environment, GenerationResult[]>();
+    await mapWithConcurrency(options.environments, lanes, async (environment) => {
+      byEnvironment.set(
+        environment,
+        await generateCases(cases, environment, {
           force: options.force,
           goldenRoot,
           runner: options.runner,
           onProgress: options.onGeneration,
           onWait: options.onWait,
-        })),
+        }),
       );
-    }
+    });
+    for (const environment of options.environments) generation.push(...(byEnvironment.get(environment) ?? []));
   }
 
   const pool = new RuntimePool({ size: options.poolSize, timeoutSeconds: options.timeoutSeconds });
@@ -134,19 +145,30 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
         }
       }
       if (options.crossLoad ?? options.environments.length > 1) {
-        const pairs = options.environments.flatMap((writer) =>
-          options.environments.filter((loader) => loader !== writer).map((loader) => ({ writer, loader })),
-        );
+        const pairs = crossLoadPairs(options.environments, options.crossLoadPairs ?? 'all');
         // Only cases both environments make by their requirements and case tags: the version axis compares like with like.
         const makes = (spec: CaseSpec, environment: Environment) => !generationSkipReason(spec, environment, { available: true });
         const jobs = pairs.flatMap(({ writer, loader }) =>
           cases.filter((spec) => makes(spec, writer) && makes(spec, loader)).map((spec) => ({ writer, loader, spec })),
         );
-        // Each cross-load is a fresh Python process in the loader's venv; two at a time suits two cores.
-        await mapWithConcurrency(jobs, 2, async ({ writer, loader, spec }) => {
-          for (const checked of await crossLoadChecks(spec, writer, loader, goldenRoot, { expectations, timeoutSeconds: options.timeoutSeconds })) {
-            checks.push(checked);
-            options.onCheck?.(checked, checks.length, checks.length);
+        // One generator server per loader (TensorFlow imported once, a fresh forked child per case folder); two
+        // loaders at a time suit two cores.
+        const loaders = [...new Set(jobs.map((job) => job.loader))];
+        await mkdir(path.join(REPORTS_DIR, 'logs'), { recursive: true });
+        await mapWithConcurrency(loaders, 2, async (loader) => {
+          const log = createWriteStream(path.join(REPORTS_DIR, 'logs', `crossload-${loader.name}.log`));
+          try {
+            await withGeneratorServer(loader, { log, onWait: options.onWait }, async (server) => {
+              for (const { writer, spec } of jobs.filter((job) => job.loader === loader)) {
+                const rows = await crossLoadChecks(spec, writer, loader, goldenRoot, { expectations, timeoutSeconds: options.timeoutSeconds, server });
+                for (const checked of rows) {
+                  checks.push(checked);
+                  options.onCheck?.(checked, checks.length, checks.length);
+                }
+              }
+            });
+          } finally {
+            log.end();
           }
         });
       }

@@ -23,12 +23,20 @@ const notSetUp = !existsSync(venvPython(defaultEnvironment)) || !existsSync(nati
 const CHILD = `
 import { withFileLock, withSharedUse } from ${JSON.stringify(path.join(HARNESS_DIR, 'file-lock.ts'))};
 import { ensurePythonEnvironment } from ${JSON.stringify(path.join(HARNESS_DIR, 'setup', 'setup.ts'))};
+import { runGeneratorChecks } from ${JSON.stringify(path.join(HARNESS_DIR, 'run', 'python-process.ts'))};
+import { findEnvironment } from ${JSON.stringify(path.join(HARNESS_DIR, 'environments.ts'))};
 const [mode, target, lockFile] = process.argv.slice(2);
 // Only the holders read stdin (its end is the release): a listener would keep any other child alive.
 const stdinClosed = () => new Promise((resolve) => { process.stdin.on('data', () => undefined); process.stdin.on('end', resolve); });
 const say = (message) => process.stdout.write(message + '\\n');
 if (mode === 'hold') await withFileLock(target, { what: 'test holder' }, async () => { say('held'); await stdinClosed(); });
 if (mode === 'use') await withSharedUse([target], { what: 'test user' }, async () => { say('using'); await stdinClosed(); });
+// What cross-loads and Python reruns start: one generator subcommand in the environment's venv.
+if (mode === 'checks') {
+  say('starting');
+  await runGeneratorChecks(findEnvironment(target), ['versions'], 120);
+  say('checks done');
+}
 if (mode === 'setup') {
   const environment = { name: target, description: 'a venv with no pins', lockFile, basePython: 'python3.11', variables: {},
     kerasDistribution: 'keras', requirements: [], lockHeader: [] };
@@ -140,6 +148,24 @@ describe.skipIf(notSetUp)('concurrent set-ups (real processes)', () => {
       expect((await holder).exitCode).toBe(0);
       const result = await setup;
       expect(result.exitCode, result.all).toBe(0);
+      expect(await leftovers(cache)).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'a cross-load or Python rerun registers as a user of the venv: it waits while a set-up holds the environment',
+    async () => {
+      const cache = await linkedCache('checks');
+      const { child: holder } = await startChild(cache, 'hold', path.join(cache, 'venvs', defaultEnvironment.name));
+      const { child: checks } = await startChild(cache, 'checks', defaultEnvironment.name);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(checks.exitCode).toBeNull(); // its registration waits for the holder's lock
+      holder.stdin!.end();
+      expect((await holder).exitCode).toBe(0);
+      const result = await checks;
+      expect(result.exitCode, result.all).toBe(0);
+      expect(result.all).toContain('checks done');
       expect(await leftovers(cache)).toEqual([]);
     },
     TEST_TIMEOUT,

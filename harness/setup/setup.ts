@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { SetupError } from '../errors.ts';
 import {
   DEFAULT_ENVIRONMENT,
+  installationDirectories,
   lockPins,
   sharedInstallation,
   sharedInstallationDirectory,
@@ -242,12 +243,7 @@ export async function ensurePythonEnvironments(
       onFailure(environment, error);
     }
   }
-  const directories = new Set<string>();
-  for (const environment of environments) {
-    directories.add(venvDirectory(environment));
-    const shared = sharedInstallation(environment);
-    if (shared) directories.add(sharedInstallationDirectory(environment, shared));
-  }
+  const directories = new Set(environments.flatMap(installationDirectories));
   const bytes = await diskUsage([...directories]);
   progress(
     `python envs: ${environments.length - failed}/${environments.length} ready in ${((performance.now() - started) / 1000).toFixed(0)} ` +
