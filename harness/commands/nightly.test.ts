@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +24,8 @@ describe('keras-roundtrip nightly', () => {
     const reports = path.join(directory, 'reports');
     // A copy of the golden folders (golden/ and the artifact cache): nightly regenerates stale cases, and a test must not rewrite golden/.
     const golden = path.join(directory, 'golden');
-    for (const environment of environments)
+    // An environment set up but never generated has no folder yet: nightly generates the shard's case there.
+    for (const environment of environments.filter((name) => existsSync(path.join(goldenRootOf(name), name))))
       await cp(path.join(goldenRootOf(environment), environment), path.join(golden, environment), { recursive: true, dereference: true });
     const shard = `${shardOf('dense-mlp', 48)}/48`;
     let exitCode = -1;
