@@ -18,9 +18,14 @@ export class GeneratorCommandFailure {
  * the `pythonChecks` of the JSON object on its last stdout line; a failed run or an unreadable answer is a
  * {@link GeneratorCommandFailure} the caller turns into its own typed error.
  */
-export async function runGeneratorChecks<T>(environment: Environment, args: string[], timeoutSeconds: number): Promise<T[] | GeneratorCommandFailure> {
+export async function runGeneratorChecks<T>(
+  environment: Environment,
+  args: string[],
+  timeoutSeconds: number,
+  onWait?: (message: string) => void,
+): Promise<T[] | GeneratorCommandFailure> {
   // Registered as a user of the venv (as generate is), so a set-up of this environment waits instead of replacing it mid-run.
-  const completed = await withSharedUse(installationDirectories(environment), { what: `python env ${environment.name}` }, () =>
+  const completed = await withSharedUse(installationDirectories(environment), { what: `python env ${environment.name}`, onWait }, () =>
     execa(venvPython(environment), ['-m', 'roundtrip_generator', ...args], {
       cwd: GENERATOR_DIR,
       env: { ...withoutKerasSwitches(process.env), ...environment.variables, PYTHONUNBUFFERED: '1', TF_CPP_MIN_LOG_LEVEL: '2' },

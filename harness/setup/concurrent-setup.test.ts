@@ -34,7 +34,7 @@ if (mode === 'use') await withSharedUse([target], { what: 'test user' }, async (
 // What cross-loads and Python reruns start: one generator subcommand in the environment's venv.
 if (mode === 'checks') {
   say('starting');
-  await runGeneratorChecks(findEnvironment(target), ['versions'], 120);
+  await runGeneratorChecks(findEnvironment(target), ['versions'], 120, say);
   say('checks done');
 }
 if (mode === 'setup') {
@@ -159,8 +159,13 @@ describe.skipIf(notSetUp)('concurrent set-ups (real processes)', () => {
       const cache = await linkedCache('checks');
       const { child: holder } = await startChild(cache, 'hold', path.join(cache, 'venvs', defaultEnvironment.name));
       const { child: checks } = await startChild(cache, 'checks', defaultEnvironment.name);
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-      expect(checks.exitCode).toBeNull(); // its registration waits for the holder's lock
+      let output = '';
+      checks.all!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      // Its registration waits for the holder's lock, and says for whom.
+      await expect.poll(() => output, { timeout: 120_000 }).toMatch(new RegExp(`python env ${defaultEnvironment.name}: waiting for pid ${holder.pid} `));
+      expect(output).not.toContain('checks done');
       holder.stdin!.end();
       expect((await holder).exitCode).toBe(0);
       const result = await checks;
