@@ -79,7 +79,9 @@ const SHARED_OPTIONS = {
   crossLoad: { flags: '--no-cross-load', description: "with several environments: do not load each one's artifacts in the others' Python" },
   crossLoadPairs: {
     flags: '--cross-load-pairs <pairs>',
-    description: `which writer × loader pairs: ${CROSS_LOAD_PAIRS.join(' | ')} (all = every environment in every other; default = each in the default environment and back)`,
+    description:
+      `which writer × loader pairs: ${CROSS_LOAD_PAIRS.join(' | ')} ` +
+      '(all = every environment in every other; default = each in the default environment and back)',
     defaultValue: 'all',
   },
   pythonChecks: {
