@@ -61,7 +61,10 @@ export const registerNightlyCommand: CommandRegistration = (program: Command, se
     const poolSize = parsePositive(options.poolSize, '--pool-size');
     const timeoutSeconds = parsePositive(options.timeout, '--timeout');
     const pairs = parseCrossLoadPairs(options.crossLoadPairs);
+    const phases: string[] = [];
+    const setupStarted = performance.now();
     const setupFailures = options.setup && runner === 'local' ? await setUpEnvironments(environments) : [];
+    phases.push(`set-up ${((performance.now() - setupStarted) / 1000).toFixed(0)} s`);
     const unavailable: string[] = [];
     for (const environment of environments) {
       const availability = environmentAvailability(environment);
@@ -89,12 +92,17 @@ export const registerNightlyCommand: CommandRegistration = (program: Command, se
       onCheck: (_check, done) => {
         if (done % 25 === 0) say(`  verify ${done} checks`);
       },
+      onPhase: (phase, seconds) => {
+        if (!phase.includes(' ')) phases.push(`${phase} ${seconds.toFixed(0)} s`); // per-environment lines are said as they end
+        say(`  ${phase}: done in ${seconds.toFixed(0)} s`);
+      },
     });
     const written = await writeReports(results, options.reports ? path.resolve(options.reports) : project.config.reports);
     const counts = Object.entries(countVerdicts(results.checks))
       .filter(([, count]) => count > 0)
       .map(([verdict, count]) => `${count} ${verdict}`);
     say(`\nnightly: ${results.checks.length} checks over ${environments.length} environment(s): ${counts.join(', ') || 'none'}`);
+    say(`nightly phases: ${phases.join(', ')}`);
     for (const file of written) say(`report: ${path.relative(process.cwd(), file)}`);
     for (const failure of setupFailures) say(`set-up failed: ${failure.split('\n')[0]}`);
     // An environment asked for but not set up leaves a hole in the axis: that is a failed nightly, not a green one.

@@ -53,6 +53,8 @@ export interface RunOptions {
   /** Told when another process holds an environment or a golden folder this run needs, and it waits. */
   onWait?: (message: string) => void;
   onCheck?: (check: CheckResult, done: number, total: number) => void;
+  /** Told when a phase ends, with its wall time: `generate <env>` for each environment's generation, then `generate`, `verify`, `cross-load`. */
+  onPhase?: (phase: string, seconds: number) => void;
 }
 
 async function describeRuntimes(pool: RuntimePool): Promise<Provenance['runtimes']> {
@@ -85,11 +87,17 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
   // Undefined: each environment's own root (golden/ for the committed one, the artifact cache for the others).
   const goldenRoot = options.goldenRoot ?? (project.config.golden === GOLDEN_DIR ? undefined : project.config.golden);
   const generation: GenerationResult[] = [];
+  let phaseStarted = performance.now();
+  const endPhase = (phase: string) => {
+    options.onPhase?.(phase, (performance.now() - phaseStarted) / 1000);
+    phaseStarted = performance.now();
+  };
   if (options.generate) {
     // One generator worker per environment, as many environments at a time as there are cores (at most the pool size).
     const lanes = Math.max(1, Math.min(os.cpus().length, options.poolSize ?? 2));
     const byEnvironment = new Map<Environment, GenerationResult[]>();
     await mapWithConcurrency(options.environments, lanes, async (environment) => {
+      const started = performance.now();
       byEnvironment.set(
         environment,
         await generateCases(cases, environment, {
@@ -100,8 +108,10 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
           onWait: options.onWait,
         }),
       );
+      options.onPhase?.(`generate ${environment.name}`, (performance.now() - started) / 1000);
     });
     for (const environment of options.environments) generation.push(...(byEnvironment.get(environment) ?? []));
+    endPhase('generate');
   }
 
   const pool = new RuntimePool({ size: options.poolSize, timeoutSeconds: options.timeoutSeconds });
@@ -144,6 +154,7 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
           );
         }
       }
+      endPhase('verify');
       if (options.crossLoad ?? options.environments.length > 1) {
         const pairs = crossLoadPairs(options.environments, options.crossLoadPairs ?? 'all');
         // Only cases both environments make by their requirements and case tags: the version axis compares like with like.
@@ -171,6 +182,7 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
             log.end();
           }
         });
+        endPhase('cross-load');
       }
       runtimes = await describeRuntimes(pool);
     }
