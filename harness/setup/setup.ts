@@ -251,11 +251,11 @@ export async function ensurePythonEnvironments(
   );
 }
 
-/** Disk used by the given folders together, hard links counted once (du). */
+/** Disk used by the given folders together, hard links counted once (du); a folder given as a link (a venv linked into the cache) counts what it links to. */
 export async function diskUsage(directories: string[]): Promise<number> {
   const present = directories.filter((directory) => existsSync(directory));
   if (present.length === 0) return 0;
-  const { stdout } = await execa('du', ['-sbc', ...present]);
+  const { stdout } = await execa('du', ['-sbcD', ...present]);
   return Number.parseInt(stdout.trim().split('\n').at(-1)!.split(/\s+/)[0]!, 10);
 }
 
