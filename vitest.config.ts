@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 const ALL_TESTS = ['harness/**/*.test.ts', 'fixtures/**/*.test.ts'];
@@ -43,12 +44,20 @@ export default defineConfig({
   test: {
     // Native runtimes (tfjs-node, onnxruntime-node) must not share a process with each other's crashes.
     pool: 'forks',
+    // vitest's default leaves one core to its main process (one worker on two cores); test files mostly wait on their
+    // runtime workers and Python processes, so every core runs a test file.
+    maxWorkers: availableParallelism(),
     testTimeout: 60_000,
     hookTimeout: 120_000,
     setupFiles: ['harness/compare/matchers.ts'],
     reporters: ['default', './harness/testing/ci-skips-reporter.ts'],
     projects: [
-      { extends: true, test: { name: 'unit', include: ALL_TESTS, exclude: INTEGRATION_TESTS, setupFiles: ['harness/testing/unit-guard.ts'] } },
+      // Unit test files share their worker's module graph (isolate: false): each file imports the harness once per worker,
+      // not once per file; they hold no state between files (the guard runs again for every file).
+      {
+        extends: true,
+        test: { name: 'unit', include: ALL_TESTS, exclude: INTEGRATION_TESTS, isolate: false, setupFiles: ['harness/testing/unit-guard.ts'] },
+      },
       { extends: true, test: { name: 'integration', include: INTEGRATION_TESTS } },
     ],
   },

@@ -16,17 +16,17 @@ describe('runFuzz', { timeout: 120_000 }, () => {
   });
   afterAll(() => rm(golden, { recursive: true, force: true }));
 
-  it('reads mutated seeds in its reader thread, counts every input once, and replays an input alone', async () => {
-    const results = await runFuzz({ goldenRoots: [golden], formats: ['npy'], seconds: 3, seed: 7 });
+  it('reads mutated seeds in its reader thread, counts every input once, and runs exactly the inputs it replays', async () => {
+    // A replayed run of inputs 0…23 is what a time-budget run that stopped after 24 inputs reads (input n is step n).
+    const inputs = Array.from({ length: 24 }, (_, input) => input);
+    const results = await runFuzz({ goldenRoots: [golden], formats: ['npy'], seconds: 0, seed: 7, replay: inputs });
     const [stats] = results.formats;
     expect(stats!.seeds).toBe(2);
-    expect(stats!.inputs).toBeGreaterThan(3);
+    expect(stats!.inputs).toBe(inputs.length);
     expect(FUZZ_OUTCOMES.reduce((sum, outcome) => sum + stats!.outcomes[outcome], 0)).toBe(stats!.inputs);
     expect(stats!.outcomes.typed).toBeGreaterThan(0);
     expect(fuzzFailed(results), renderFuzzTable(results)).toBe(false);
-    expect(renderFuzzTable(results)).toMatch(/^format\s+seeds\s+inputs\s+inputs\/s\s+ok\s+typed\s+untyped\s+hang\s+memory\s+crash\nnpy\s+2\s+\d+/);
-    const replayed = await runFuzz({ goldenRoots: [golden], formats: ['npy'], seconds: 0, seed: 7, replay: [0, 1, 2] });
-    expect(replayed.formats[0]!.inputs).toBe(3);
+    expect(renderFuzzTable(results)).toMatch(/^format\s+seeds\s+inputs\s+inputs\/s\s+ok\s+typed\s+untyped\s+hang\s+memory\s+crash\nnpy\s+2\s+24\s/);
   });
 
   it('names a problem by class, message shape and first frame, without numbers or paths', () => {
