@@ -16,7 +16,7 @@ export const HARNESS_DIR = path.join(PACKAGE_ROOT, 'harness');
  * inside a folder (`formats/definitions.ts`) are placed by themselves, before their folder.
  */
 export const LAYERS: readonly (readonly string[])[] = [
-  ['cli.ts', 'index.ts', 'twin.ts', 'import-graph.ts'],
+  ['cli.ts', 'index.ts', 'twin.ts', 'import-graph.ts', 'testing'],
   ['commands'],
   ['faults', 'fuzz'],
   ['run', 'report'],

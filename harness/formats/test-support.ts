@@ -1,23 +1,82 @@
 /** Test helpers: run the project's Python venv to build real fixtures in a temporary folder. */
 import { DEFAULT_ENVIRONMENT, findEnvironment, venvPython } from '../environments.ts';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 export const PYTHON = venvPython(findEnvironment(DEFAULT_ENVIRONMENT));
 export const HAS_PYTHON = existsSync(PYTHON);
 
-/** Run `script` with the venv's Python in `cwd`; resolves to its stdout. */
+/** The environment variable naming the socket of a running python_script_server.py (set by the integration project's global setup). */
+export const PYTHON_SCRIPT_SERVER_ENV = 'KERAS_ROUNDTRIP_TEST_PYTHON_SERVER';
+const SCRIPT_ENV = { TF_CPP_MIN_LOG_LEVEL: '3', CUDA_VISIBLE_DEVICES: '' };
+
+/** Run `script` with the venv's Python in `cwd`, as `python -c` (through the script server when one runs); resolves to its stdout. */
 export async function runPython(script: string, cwd: string): Promise<string> {
-  const { stdout } = await promisify(execFile)(PYTHON, ['-c', script], {
-    cwd,
-    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', CUDA_VISIBLE_DEVICES: '' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const socket = process.env[PYTHON_SCRIPT_SERVER_ENV];
+  if (socket) {
+    const { code, stdout, stderr } = await runInScriptServer(socket, { script, cwd, env: SCRIPT_ENV });
+    if (code !== 0) throw new Error(`Command failed with exit code ${code}: ${PYTHON} -c <script> in ${cwd}\n${stderr}`);
+    return stdout;
+  }
+  const { stdout } = await promisify(execFile)(PYTHON, ['-c', script], { cwd, env: { ...process.env, ...SCRIPT_ENV }, maxBuffer: 64 * 1024 * 1024 });
   return stdout;
+}
+
+interface ScriptReply {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function runInScriptServer(socket: string, request: { script: string; cwd: string; env: Record<string, string> }): Promise<ScriptReply> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const connection = createConnection(socket);
+    connection.on('data', (chunk: Buffer) => chunks.push(chunk));
+    connection.on('error', reject);
+    connection.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        resolve(JSON.parse(text) as ScriptReply);
+      } catch {
+        reject(new Error(`python_script_server.py answered no JSON for a script in ${request.cwd}: ${JSON.stringify(text.slice(0, 200))}`));
+      }
+    });
+    connection.end(JSON.stringify(request));
+  });
+}
+
+/**
+ * Start harness/testing/python_script_server.py on the venv's Python: one process that imports numpy, h5py,
+ * TensorFlow and Keras once and runs every script in a forked child; resolves once it serves, to its socket and a stop.
+ */
+export async function startPythonScriptServer(): Promise<{ socket: string; stop: () => Promise<void> }> {
+  const directory = await mkdtemp(join(tmpdir(), 'roundtrip-python-server-'));
+  const socket = join(directory, 'server.sock');
+  const server = spawn(PYTHON, [fileURLToPath(new URL('../testing/python_script_server.py', import.meta.url)), socket], {
+    env: { ...process.env, ...SCRIPT_ENV },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    server.stdout.once('data', () => resolve());
+    server.once('exit', (code, signal) => reject(new Error(`python_script_server.py ended before it served (exit ${code ?? signal}) on ${PYTHON}`)));
+    server.once('error', reject);
+  });
+  return {
+    socket,
+    stop: async () => {
+      server.stdin.end();
+      await exited;
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
 }
 
 export function makeTempDir(): Promise<string> {

@@ -1,10 +1,7 @@
-import { existsSync } from 'node:fs';
-import { execa } from 'execa';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ENVIRONMENT, findEnvironment, venvPython } from '../../environments.ts';
+import { HAS_PYTHON, PYTHON, runPython } from '../../formats/test-support.ts';
 import { hashBucketFast, hashBucketStrong } from './farmhash.ts';
-
-const python = venvPython(findEnvironment(DEFAULT_ENVIRONMENT));
 
 /** One string for every length branch of farmhashna::Hash64 (0, 1–3, 4–7, 8–16, 17–32, 33–64, > 64 with and without a ragged tail), and UTF-8. */
 const WORDS = [
@@ -26,22 +23,20 @@ const WORDS = [
   'héllo wörld',
 ];
 
-describe.skipIf(!existsSync(python))(`FarmHash64 and SipHash buckets (skipped: no Python at ${python})`, () => {
+/** What the Python expression `bucket` gives for `words` = WORDS, from TensorFlow. */
+async function pythonBuckets(bucket: string): Promise<number[]> {
+  const script = `import json, tensorflow as tf\nwords = json.loads(${JSON.stringify(JSON.stringify(WORDS))})\nprint(json.dumps((${bucket}).numpy().tolist()))`;
+  return JSON.parse((await runPython(script, tmpdir())).trim().split('\n').at(-1)!) as number[];
+}
+
+describe.skipIf(!HAS_PYTHON)(`FarmHash64 and SipHash buckets (skipped: no Python at ${PYTHON})`, () => {
   it('hashBucketFast gives the bucket tf.strings.to_hash_bucket_fast gives, for every length branch', async () => {
-    const script =
-      'import json, os, sys; os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"; import tensorflow as tf; ' +
-      'words = json.loads(sys.stdin.read()); print(json.dumps(tf.strings.to_hash_bucket_fast(words, 1000003).numpy().tolist()))';
-    const { stdout } = await execa(python, ['-c', script], { input: JSON.stringify(WORDS) });
-    const expected = JSON.parse(stdout.trim().split('\n').at(-1)!) as number[];
+    const expected = await pythonBuckets('tf.strings.to_hash_bucket_fast(words, 1000003)');
     expect(WORDS.map((word) => hashBucketFast(word, 1000003))).toEqual(expected);
   });
 
   it('hashBucketStrong gives the bucket tf.strings.to_hash_bucket_strong gives under a key', async () => {
-    const script =
-      'import json, os, sys; os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"; import tensorflow as tf; ' +
-      'words = json.loads(sys.stdin.read()); print(json.dumps(tf.strings.to_hash_bucket_strong(words, 1000003, key=[7, 2**52 + 5]).numpy().tolist()))';
-    const { stdout } = await execa(python, ['-c', script], { input: JSON.stringify(WORDS) });
-    const expected = JSON.parse(stdout.trim().split('\n').at(-1)!) as number[];
+    const expected = await pythonBuckets('tf.strings.to_hash_bucket_strong(words, 1000003, key=[7, 2**52 + 5])');
     expect(WORDS.map((word) => hashBucketStrong(word, 1000003, [7, 2 ** 52 + 5]))).toEqual(expected);
   });
 });
