@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadCases } from './cases/load-cases.ts';
 import { buildProgram, EXIT, main } from './cli.ts';
 
@@ -27,6 +27,10 @@ async function runCli(args: string[]): Promise<{ code: number; stderr: string }>
 
 describe('the CLI', () => {
   const commands = commandsTakingCases();
+  let known = '';
+  beforeAll(async () => {
+    known = (await loadCases()).cases[0]!.id;
+  });
 
   it('knows the commands that take case ids (the selection below is not vacuous)', () => {
     expect(commands.map((command) => command.name)).toEqual(
@@ -37,7 +41,6 @@ describe('the CLI', () => {
   it.each(commands.map((command) => [command.name, command] as const))(
     '%s: a misspelt case id exits 2 with the closest id, before anything runs',
     async (_name, command) => {
-      const known = (await loadCases()).cases[0]!.id;
       // One letter dropped: close enough to be suggested, yet no case id.
       const typo = known.slice(0, -1);
       const { code, stderr } = await runCli(command.argv(typo));
