@@ -129,10 +129,12 @@ export const ENVIRONMENTS: readonly Environment[] = [
     basePython: 'python3.11',
     variables: {},
     kerasDistribution: 'keras',
-    requirements: ['tensorflow-cpu==2.21.*', 'keras==3.15.*', ...CONVERTERS],
+    // ai-edge-litert: the TFLite interpreter TensorFlow deprecates tf.lite.Interpreter for, the Python reference of .tflite files.
+    requirements: ['tensorflow-cpu==2.21.*', 'keras==3.15.*', ...CONVERTERS, 'ai-edge-litert'],
     lockHeader: [
       'Environment tf2.21-keras3: TensorFlow 2.21 (CPU) with Keras 3. Exact pins: this file is the environment lock',
-      'and part of every case\'s input hash. tf2onnx drives ONNX export through keras.Model.export(format="onnx").',
+      'and part of every case\'s input hash. tf2onnx drives ONNX export through keras.Model.export(format="onnx");',
+      `ai-edge-litert runs the .tflite files in Python (tf.lite.Interpreter is deprecated). ${RESOLVED('tf2.21-keras3')}`,
     ],
     committed: true,
   },
