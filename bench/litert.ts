@@ -1,8 +1,9 @@
 /**
  * LiteRT bench: LiteRT.js (wasm, 1 thread) next to the default environment's Python interpreter, on the same golden
  * `.tflite` files with the same reference inputs, in one run: `ai_edge_litert.interpreter.Interpreter` (the lock pins
- * ai-edge-litert), else `tf.lite.Interpreter`; the table names which. Per file: load (read + compile) and warm
- * per-inference time, each a median, and the ratio LiteRT.js / Python.
+ * ai-edge-litert), else `tf.lite.Interpreter`; the table names which. Per file: load (read + compile; in Python the
+ * interpreter and allocate_tensors, where the delegate is applied) and warm per-inference time, each a median, and the
+ * ratio LiteRT.js / Python.
  * Run: `tsx bench/litert.ts` (or `npm run bench`; `BENCH_ONLY=litert`). Writes reports/bench/litert.json.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -20,7 +21,7 @@ import type { Tensor } from '../harness/tensor.ts';
 const CASES = ['dense-mlp', 'conv-classifier-quantized', 'layer-multi-head-attention', 'lstm-tflite'] as const;
 const TFLITE_FORMATS: readonly string[] = formatFamily('tflite');
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 50);
-const LOADS = Number(process.env.BENCH_LOADS ?? 5);
+const LOADS = Number(process.env.BENCH_LOADS ?? 11);
 const WARMUPS = 5;
 const RESULT_FILE = fileURLToPath(new URL('../reports/bench/litert.json', import.meta.url));
 
@@ -97,6 +98,7 @@ for job in spec["jobs"]:
     for _ in range(spec["loads"]):
         start = time.perf_counter()
         interpreter = Interpreter(model_path=job["path"], num_threads=1)
+        interpreter.allocate_tensors()  # where the delegate is applied: what loadAndCompile does
         signatures = interpreter.get_signature_list()
         runner = interpreter.get_signature_runner("serving_default" if "serving_default" in signatures else next(iter(signatures)))
         loads.append((time.perf_counter() - start) * 1000)
