@@ -107,6 +107,24 @@ describe('injectFaults', () => {
     ]);
   }, 240_000);
 
+  it('sees every int8 weight of a full-int8 .tflite one quantization step up in LiteRT.js, the reader and the Python rerun', async () => {
+    const report = await injectFaults({
+      cases: cases.filter((spec) => spec.id === 'conv-classifier-quantized'),
+      environment: DEFAULT_ENVIRONMENT,
+      pool,
+      expectations: [],
+      only: ['weight/tflite-int8/int8-step:'],
+      variants: ['consistent'],
+      pythonChecks: 'rerun',
+    });
+    expect(report.outcomes).toHaveLength(1);
+    expect(report.outcomes[0]!.caughtBy).toEqual([
+      'tflite-int8 × python: fail (python-reload-mismatch)',
+      'tflite-int8 × reader: fail (reader-mismatch)',
+      'tflite-int8 × litertjs: fail (numeric-mismatch)',
+    ]);
+  }, 240_000);
+
   it('sees an altered asset in a .keras archive through the reader check, with the manifest rewritten to match', async () => {
     const report = await injectFaults({
       cases: cases.filter((spec) => spec.id === 'saving-hook-custom-assets'),

@@ -187,6 +187,38 @@ async function editManifest(root: string, edit: (manifest: GoldenManifest) => vo
   await writeFile(file, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
+/**
+ * Quantized weights (TFLite int8 files hold no float kernel to nudge): every element of the largest int8 tensor one
+ * quantization step up, saturating at 127, as a writer that rounds the wrong way would leave it.
+ */
+async function quantizedWeightFault(
+  format: string,
+  weights: Map<string, Tensor>,
+  locate: (key: string, tensor: Tensor) => Promise<{ location: ByteLocation; offsets: number[] } | undefined>,
+): Promise<Fault[]> {
+  const largest = [...weights]
+    .filter(([, tensor]) => tensor.dtype === 'int8' && tensor.data.length > 0)
+    .reduce<[string, Tensor] | undefined>((best, entry) => (!best || entry[1].data.length > best[1].data.length ? entry : best), undefined);
+  if (!largest) return [];
+  const [key, tensor] = largest;
+  const where = await locate(key, tensor);
+  if (!where) return [];
+  return [
+    {
+      id: `weight/${format}/int8-step:${key}`,
+      family: 'weight',
+      severity: 'beyond',
+      description: `${where.location.file}: every element of ${key} (int8) one quantization step up`,
+      apply: (root) =>
+        patchBytes(root, where.location, where.offsets, tensor.data.length, (bytes) => {
+          const values = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          for (let element = 0; element < values.length; element += 1) values[element] = Math.min(127, values[element]! + 1);
+          return bytes;
+        }),
+    },
+  ];
+}
+
 /** The tensors a weight fault targets in one artifact: the largest float tensor, and every named (custom) variable. */
 function weightTargets(weights: Map<string, Tensor>): [string, Tensor][] {
   const floats = [...weights].filter(([, tensor]) => FLOAT_ITEM_SIZE[tensor.dtype] && tensor.data.length > 0);
@@ -257,6 +289,7 @@ async function weightFaults(manifest: GoldenManifest, caseDirectory: string, unp
         },
       );
     }
+    faults.push(...(await quantizedWeightFault(artifact.format, weights, locate)));
     faults.push(...(await swapFault(artifact.format, weights, locate, unplanned)));
   }
   return faults;
