@@ -89,7 +89,7 @@ describe('injectFaults', () => {
     expect(report).toMatchObject({ mustCatch: 8, caught: 8, falseFlags: 0 });
   }, 240_000);
 
-  it('catches the float64 re-declaration in the Python reload rerun and in tfjs-keras, where numpy alone would pass it', async () => {
+  it('catches the float64 re-declaration in the Python reload rerun, tfjs-keras and LiteRT.js, where numpy alone would pass it', async () => {
     const report = await injectFaults({
       cases: cases.filter((spec) => spec.id === 'saving-hook-custom-variable'),
       environment: DEFAULT_ENVIRONMENT,
@@ -104,6 +104,8 @@ describe('injectFaults', () => {
       'keras × python: fail (python-reload-mismatch)',
       'keras × tfjs-keras: fail (shape-dtype-mismatch)',
       'weights-h5 × python: fail (python-reload-mismatch)',
+      'tflite × python: fail (python-reload-mismatch)',
+      'tflite × litertjs: fail (shape-dtype-mismatch)',
     ]);
   }, 240_000);
 
