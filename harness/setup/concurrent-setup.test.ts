@@ -67,6 +67,9 @@ async function linkedCache(name: string): Promise<string> {
   await mkdir(path.join(cache, 'venvs'), { recursive: true });
   await mkdir(path.join(cache, 'node-runtimes'), { recursive: true });
   await symlink(venvDirectory(defaultEnvironment), path.join(cache, 'venvs', defaultEnvironment.name));
+  // A venv layered on a shared installation needs it beside it too, or set-up rebuilds the venv (through the link).
+  const shared = path.join(path.dirname(venvDirectory(defaultEnvironment)), '.shared');
+  if (existsSync(shared)) await symlink(shared, path.join(cache, 'venvs', '.shared'));
   await symlink(nativeRuntimesDirectory(), path.join(cache, 'node-runtimes', path.basename(nativeRuntimesDirectory())));
   return cache;
 }
