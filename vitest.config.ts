@@ -31,6 +31,7 @@ export const INTEGRATION_TESTS = [
   'harness/generator/runners.test.ts',
   'harness/report/html.test.ts',
   'harness/report/html-version-axis.test.ts',
+  'harness/run/python-rerun.test.ts',
   'harness/run/verify.test.ts',
   'harness/setup/concurrent-setup.test.ts',
   'harness/runtimes/*.test.ts',

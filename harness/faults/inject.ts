@@ -13,6 +13,8 @@ import { goldenCaseDirectory, readGoldenManifest } from '../generator/golden.ts'
 import { rewriteFileRecords, writeManifestDigest } from '../generator/golden-integrity.ts';
 import { GOLDEN_DIR } from '../paths.ts';
 import type { RuntimePool } from '../runtimes/pool.ts';
+import { environmentAvailability, findEnvironment } from '../environments.ts';
+import { type GeneratorServer, withGeneratorServer } from '../run/python-process.ts';
 import type { PythonCheckSource } from '../run/python-rerun.ts';
 import { planChecks, runCheck } from '../run/verify.ts';
 import { checkKey, FAILING_VERDICTS, type CheckResult } from '../verdicts.ts';
@@ -78,19 +80,35 @@ export interface FaultInjectionOptions {
 
 const failing = (checks: readonly CheckResult[]) => new Set(checks.filter((check) => FAILING_VERDICTS.has(check.verdict)).map(checkKey));
 
-async function verifyCopy(spec: CaseSpec, environment: string, root: string, options: FaultInjectionOptions): Promise<CheckResult[]> {
+async function verifyCopy(
+  spec: CaseSpec,
+  environment: string,
+  root: string,
+  options: FaultInjectionOptions,
+  pythonServer: GeneratorServer | undefined,
+): Promise<CheckResult[]> {
   const context = {
     pool: options.pool,
     expectations: options.expectations,
     goldenRoot: root,
     pythonChecks: options.pythonChecks,
     timeoutSeconds: options.timeoutSeconds,
+    ...(pythonServer ? { pythonServer } : {}),
   };
   return Promise.all(planChecks(spec, environment).map((planned) => runCheck(planned, context)));
 }
 
-/** Plant every planned fault of every case, one at a time, and report what the checks caught. */
+/**
+ * Plant every planned fault of every case, one at a time, and report what the checks caught. Python reruns of the
+ * copies reload in children of one generator server (TensorFlow imported once for all of them).
+ */
 export async function injectFaults(options: FaultInjectionOptions): Promise<FaultInjectionReport> {
+  const environment = findEnvironment(options.environment);
+  if (options.pythonChecks !== 'rerun' || !environmentAvailability(environment).available) return injectFaultsWith(options, undefined);
+  return withGeneratorServer(environment, {}, (server) => injectFaultsWith(options, server));
+}
+
+async function injectFaultsWith(options: FaultInjectionOptions, pythonServer: GeneratorServer | undefined): Promise<FaultInjectionReport> {
   const goldenRoot = options.goldenRoot ?? GOLDEN_DIR;
   const variants = options.variants ?? FAULT_VARIANTS;
   if (options.workDirectory) await mkdir(options.workDirectory, { recursive: true });
@@ -115,7 +133,7 @@ export async function injectFaults(options: FaultInjectionOptions): Promise<Faul
         return root;
       };
       const baselineRoot = await copy(`${spec.id}-baseline`);
-      const baseline = failing(await verifyCopy(spec, options.environment, baselineRoot, options));
+      const baseline = failing(await verifyCopy(spec, options.environment, baselineRoot, options, pythonServer));
       cases.push({ environment: options.environment, case: spec.id, baselineFailures: [...baseline], unplanned });
       if (!options.keep) await rm(baselineRoot, { recursive: true, force: true });
       for (const fault of faults) {
@@ -125,7 +143,7 @@ export async function injectFaults(options: FaultInjectionOptions): Promise<Faul
           const directory = goldenCaseDirectory(options.environment, spec.id, root);
           await fault.apply(directory);
           if (variant === 'consistent') await (fault.edits === 'manifest' ? writeManifestDigest(directory) : rewriteFileRecords(directory));
-          const checks = await verifyCopy(spec, options.environment, root, options);
+          const checks = await verifyCopy(spec, options.environment, root, options, pythonServer);
           const caughtBy = checks
             .filter((check) => FAILING_VERDICTS.has(check.verdict) && !baseline.has(checkKey(check)))
             .map((check) => `${check.format} × ${check.runtime}: ${check.verdict}${check.classification ? ` (${check.classification})` : ''}`);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadProject, selectProjectCases, type Project } from '../config.ts';
 import type { CaseSpec } from '../cases/types.ts';
-import type { Environment } from '../environments.ts';
+import { environmentAvailability, type Environment } from '../environments.ts';
 import type { SerializedError } from '../errors.ts';
 import { generateCases, type GenerationResult } from '../generator/drive.ts';
 import type { GeneratorRunnerName } from '../generator/runners.ts';
@@ -17,7 +17,7 @@ import type { CheckResult, Verdict } from '../verdicts.ts';
 import type { Provenance, RunResults } from '../results/run-results.ts';
 import { generationSkipReason } from '../generator/requirements.ts';
 import { crossLoadChecks, crossLoadPairs, type CrossLoadPairs } from './cross-load.ts';
-import { withGeneratorServer } from './python-process.ts';
+import { type GeneratorServer, withGeneratorServer } from './python-process.ts';
 import type { PythonCheckSource } from './python-rerun.ts';
 import { selectShard, type Shard } from './shard.ts';
 import { planChecks, runCheck, type PlannedCheck } from './verify.ts';
@@ -131,21 +131,27 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
             .map((entry) => [entry.case, entry.reason ?? 'not generated']),
         );
         const forEnvironment = planned.filter((check) => check.environment === environment.name);
-        // One check per worker plus one for the main process's own work (readers, comparisons): enough to keep every
-        // process busy, few enough that a check's seconds are its own, not time spent behind hundreds of others.
-        await mapWithConcurrency(forEnvironment, (options.poolSize ?? 2) + 1, async (check) => {
-          const checked = await runCheck(check, {
-            pool,
-            expectations,
-            goldenRoot,
-            generationErrors,
-            generationSkips,
-            pythonChecks: options.pythonChecks,
-            timeoutSeconds: options.timeoutSeconds,
+        const verifyEnvironment = (pythonServer?: GeneratorServer) =>
+          // One check per worker plus one for the main process's own work (readers, comparisons): enough to keep every
+          // process busy, few enough that a check's seconds are its own, not time spent behind hundreds of others.
+          mapWithConcurrency(forEnvironment, (options.poolSize ?? 2) + 1, async (check) => {
+            const checked = await runCheck(check, {
+              pool,
+              expectations,
+              goldenRoot,
+              generationErrors,
+              generationSkips,
+              pythonChecks: options.pythonChecks,
+              timeoutSeconds: options.timeoutSeconds,
+              ...(pythonServer ? { pythonServer } : {}),
+            });
+            checks.push(checked);
+            options.onCheck?.(checked, checks.length, planned.length);
           });
-          checks.push(checked);
-          options.onCheck?.(checked, checks.length, planned.length);
-        });
+        // Reruns reload each case in a child of one generator server (TensorFlow imported once per environment).
+        if (options.pythonChecks === 'rerun' && environmentAvailability(environment).available) {
+          await withGeneratorServer(environment, { onWait: options.onWait }, verifyEnvironment);
+        } else await verifyEnvironment();
         const first = cases[0];
         if (first) {
           environments[environment.name] = await readGoldenManifest(environment.name, first.id, goldenRoot).then(

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyExpectation, type Expectation } from '../cases/expectations.ts';
 import { loadCases } from '../cases/load-cases.ts';
 import type { CaseSpec } from '../cases/types.ts';
-import { DEFAULT_ENVIRONMENT } from '../environments.ts';
+import { DEFAULT_ENVIRONMENT, findEnvironment } from '../environments.ts';
 import { GOLDEN_DIR } from '../paths.ts';
 import { RuntimePool } from '../runtimes/pool.ts';
 import { rewriteFileRecords } from '../generator/golden-integrity.ts';
+import { withGeneratorServer } from './python-process.ts';
 import { planChecks, runCheck, type PlannedCheck } from './verify.ts';
 
 // These tests tamper with a copy of a committed golden case, so each verdict path is shown to fire.
@@ -158,18 +159,21 @@ describe('verify', () => {
 
   it('reruns the Python reload on the bytes on disk with pythonChecks: rerun, and sees an output a consistent writer altered', async () => {
     await freshCopy();
-    const recorded = await runCheck(planned('keras', 'python'), { pool, expectations: [], goldenRoot, pythonChecks: 'rerun' });
-    expect(recorded).toMatchObject({ verdict: 'pass', settings: { result: expect.stringMatching(/rerun now/) } });
-    const manifest = JSON.parse(await readFile(path.join(caseDirectory(), 'manifest.json'), 'utf8')) as { outputs: { file: string }[] };
-    const file = path.join(caseDirectory(), manifest.outputs[0]!.file);
-    const bytes = await readFile(file);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    view.setFloat32(bytes.byteLength - 4, view.getFloat32(bytes.byteLength - 4, true) + 0.5, true);
-    await writeFile(file, bytes);
-    await rewriteFileRecords(caseDirectory());
-    const stale = await runCheck(planned('keras', 'python'), { pool, expectations: [], goldenRoot });
-    expect(stale.verdict, 'the recorded result describes the bytes at generation time').toBe('pass');
-    const rerun = await runCheck(planned('keras', 'python'), { pool, expectations: [], goldenRoot, pythonChecks: 'rerun' });
-    expect(rerun).toMatchObject({ verdict: 'fail', classification: 'python-reload-mismatch' });
+    // As verify reruns them: each reload in a child of the environment's generator server.
+    await withGeneratorServer(findEnvironment(environment), {}, async (pythonServer) => {
+      const recorded = await runCheck(planned('keras', 'python'), { pool, expectations: [], goldenRoot, pythonChecks: 'rerun', pythonServer });
+      expect(recorded).toMatchObject({ verdict: 'pass', settings: { result: expect.stringMatching(/rerun now/) } });
+      const manifest = JSON.parse(await readFile(path.join(caseDirectory(), 'manifest.json'), 'utf8')) as { outputs: { file: string }[] };
+      const file = path.join(caseDirectory(), manifest.outputs[0]!.file);
+      const bytes = await readFile(file);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      view.setFloat32(bytes.byteLength - 4, view.getFloat32(bytes.byteLength - 4, true) + 0.5, true);
+      await writeFile(file, bytes);
+      await rewriteFileRecords(caseDirectory());
+      const stale = await runCheck(planned('keras', 'python'), { pool, expectations: [], goldenRoot });
+      expect(stale.verdict, 'the recorded result describes the bytes at generation time').toBe('pass');
+      const rerun = await runCheck(planned('keras', 'python'), { pool, expectations: [], goldenRoot, pythonChecks: 'rerun', pythonServer });
+      expect(rerun).toMatchObject({ verdict: 'fail', classification: 'python-reload-mismatch' });
+    });
   }, 180_000);
 });

@@ -18,6 +18,7 @@ import { compareWithTruth, type TruthFile } from './reader-truth.ts';
 import { rerunPythonChecks, type PythonCheckSource } from './python-rerun.ts';
 import { ENVIRONMENTS } from '../environments.ts';
 import type { RuntimePool } from '../runtimes/pool.ts';
+import type { GeneratorServer } from './python-process.ts';
 
 /** The part of the runtime pool a check uses. */
 export type WorkerRuns = Pick<RuntimePool, 'run'>;
@@ -42,6 +43,8 @@ export interface VerifyContext {
   pythonChecks?: PythonCheckSource;
   /** Seconds a rerun Python reload may take for one case. */
   timeoutSeconds?: number;
+  /** The checks' environment's generator server: reruns reload in children it forks (else each case in a process of its own). */
+  pythonServer?: GeneratorServer;
 }
 
 function result(planned: PlannedCheck, fields: Omit<CheckResult, 'environment' | 'case' | 'format' | 'runtime' | 'seconds'>, seconds = 0): CheckResult {
@@ -143,7 +146,7 @@ async function pythonCheck(planned: PlannedCheck, manifest: GoldenManifest, case
   let recorded = manifest.pythonChecks;
   if (source === 'rerun' && wrote) {
     if (!environment) throw new RoundtripError('ENVIRONMENT_UNKNOWN', `no environment named ${planned.environment}`, { phase: 'load' });
-    recorded = await rerunPythonChecks(environment, caseDirectory, context.timeoutSeconds);
+    recorded = await rerunPythonChecks(environment, caseDirectory, context.timeoutSeconds, context.pythonServer);
   }
   const settings = { result: PYTHON_RESULT_NOTE[source], generatedWith: describeGenerationVersions(manifest) };
   const checks = recorded.filter((check) => check.format === planned.format);

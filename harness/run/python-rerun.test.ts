@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ENVIRONMENT, environmentAvailability, findEnvironment } from '../environments.ts';
+import { type PythonCheck, readGoldenManifest } from '../generator/golden.ts';
+import { GOLDEN_DIR } from '../paths.ts';
+import { withGeneratorServer } from './python-process.ts';
+import { rerunPythonChecks } from './python-rerun.ts';
+
+const environment = findEnvironment(DEFAULT_ENVIRONMENT);
+const availability = environmentAvailability(environment);
+const caseDirectory = (id: string): string => path.join(GOLDEN_DIR, environment.name, id);
+/** A check's verdict and figures (its message also quotes library warnings, which are no part of the verdict). */
+const verdicts = (checks: PythonCheck[]) => checks.map(({ format, check, status, maxAbsDiff }) => ({ format, check, status, maxAbsDiff }));
+const recorded = async (id: string) => verdicts((await readGoldenManifest(environment.name, id)).pythonChecks);
+
+describe('rerunPythonChecks', { timeout: 300_000 }, () => {
+  it('answers through a generator server what a reload process of its own answers, and what the generator recorded', async (context) => {
+    if (!availability.available) context.skip(`requires ${environment.name} (${availability.reason})`);
+    const ids = ['dense-mlp', 'conv2d-batchnorm-pool'];
+    const served = await withGeneratorServer(environment, {}, (server) =>
+      Promise.all(ids.map((id) => rerunPythonChecks(environment, caseDirectory(id), 600, server))),
+    );
+    const alone = await Promise.all(ids.map((id) => rerunPythonChecks(environment, caseDirectory(id))));
+    expect(served).toEqual(alone);
+    for (const [index, id] of ids.entries()) expect(verdicts(served[index]!)).toEqual(await recorded(id));
+  });
+
+  it('names the folder and the reload error when a served folder cannot be reloaded', async (context) => {
+    if (!availability.available) context.skip(`requires ${environment.name} (${availability.reason})`);
+    const missing = path.join(GOLDEN_DIR, 'no-such-case');
+    await withGeneratorServer(environment, {}, async (server) => {
+      await expect(rerunPythonChecks(environment, missing, 600, server)).rejects.toMatchObject({
+        code: 'PYTHON_RERUN_FAILED',
+        message: expect.stringMatching(/reload .*no-such-case in tf2\.21-keras3 reload-server answered an error: reload process exited with code 1/),
+      });
+      // The server outlives a failed folder: the next one is answered.
+      expect(verdicts(await rerunPythonChecks(environment, caseDirectory('dense-mlp'), 600, server))).toEqual(await recorded('dense-mlp'));
+    });
+  });
+});
