@@ -4,7 +4,8 @@
  * it. A least-squares line through (checks, wall) splits the cost into a fixed start-up part and a per-check part; the
  * checks' own `seconds` (queue wait excluded) and their `queueSeconds` come from each run's results.json.
  * Run: `tsx bench/scaling.ts` (or `npm run bench`). Writes reports/bench/scaling.json.
- * BENCH_SCALING_STEPS=1,8 limits the steps to those case counts (`all` = the catalogue, `all-envs` = × environments).
+ * BENCH_SCALING_STEPS=1,8 limits the steps to those case counts (`all` = the catalogue, `all-envs` = × environments);
+ * BENCH_SCALING_ENVIRONMENTS=tf2.21-keras3,tf2.15-keras2 limits `all-envs` to those environments.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,7 +16,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadCases } from '../harness/cases/load-cases.ts';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENTS } from '../harness/environments.ts';
 import { generationSkipReason } from '../harness/generator/requirements.ts';
-import { GOLDEN_DIR } from '../harness/paths.ts';
+import { goldenRootOf } from '../harness/generator/cache.ts';
+import { goldenCaseDirectory } from '../harness/generator/golden.ts';
 import type { CheckResult } from '../harness/verdicts.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -82,12 +84,16 @@ function fitLine(points: readonly Measured[]): { fixedSeconds: number; perCheckS
 
 export async function main(): Promise<void> {
   const { cases } = await loadCases();
-  const withGolden = ENVIRONMENTS.filter((environment) => existsSync(path.join(GOLDEN_DIR, environment.name))).map((environment) => environment.name);
+  // The committed environment's golden/ and, for the others, the version axis's artifact cache (goldenRootOf).
+  const chosen = process.env.BENCH_SCALING_ENVIRONMENTS?.split(',');
+  const withGolden = ENVIRONMENTS.filter(
+    (environment) => (!chosen || chosen.includes(environment.name)) && existsSync(path.join(goldenRootOf(environment.name), environment.name)),
+  ).map((environment) => environment.name);
   const madeIn = (name: string) =>
     cases
       .filter(
         (spec) =>
-          existsSync(path.join(GOLDEN_DIR, name, spec.id)) && !generationSkipReason(spec, ENVIRONMENTS.find((e) => e.name === name)!, { available: true }),
+          existsSync(goldenCaseDirectory(name, spec.id)) && !generationSkipReason(spec, ENVIRONMENTS.find((e) => e.name === name)!, { available: true }),
       )
       .map((spec) => spec.id);
   const catalogue = madeIn(DEFAULT_ENVIRONMENT);
