@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ENVIRONMENT, findEnvironment, venvDirectory, venvPython } from '../environments.ts';
+import { DEFAULT_ENVIRONMENT, environmentAvailability, findEnvironment, venvDirectory } from '../environments.ts';
 import { HARNESS_DIR } from '../import-graph.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
 import { nativeRuntimesDirectory } from '../runtimes/native-modules.ts';
@@ -14,7 +14,15 @@ const CLI = path.join(PACKAGE_ROOT, 'bin', 'keras-roundtrip.js');
 const defaultEnvironment = findEnvironment(DEFAULT_ENVIRONMENT);
 // Each test starts several Node and Python processes; on a loaded 2-core machine one CLI start alone can take 10 s.
 const TEST_TIMEOUT = 300_000;
-const notSetUp = !existsSync(venvPython(defaultEnvironment)) || !existsSync(nativeRuntimesDirectory());
+const availability = environmentAvailability(defaultEnvironment);
+// The linked caches below reach the real venv and native runtimes: a set-up there that found the venv off its lock would
+// rebuild both through the links (the tfjs-node binding against a TensorFlow in a temporary folder). Only a machine set up
+// from the current lock runs them.
+const notSetUp = !availability.available
+  ? availability.reason
+  : !existsSync(nativeRuntimesDirectory())
+    ? `no native runtimes in ${nativeRuntimesDirectory()}`
+    : undefined;
 
 /**
  * A child process that holds a lock, uses a venv, or sets up a small environment of its own (a venv with no pins),
@@ -116,88 +124,91 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-describe.skipIf(notSetUp)('concurrent set-ups (real processes)', () => {
-  it(
-    'two `keras-roundtrip setup` at once on the set-up default environment both succeed and change nothing',
-    async () => {
-      const cache = await linkedCache('two-at-once');
-      const stamp = readFileSync(path.join(venvDirectory(defaultEnvironment), '.roundtrip-stamp'), 'utf8');
-      const [first, second] = await Promise.all([runSetup(cache), runSetup(cache)]);
-      for (const result of [first, second]) {
+describe.skipIf(notSetUp !== undefined)(
+  `concurrent set-ups (real processes)${notSetUp ? ` (skipped: requires ${defaultEnvironment.name}: ${notSetUp})` : ''}`,
+  () => {
+    it(
+      'two `keras-roundtrip setup` at once on the set-up default environment both succeed and change nothing',
+      async () => {
+        const cache = await linkedCache('two-at-once');
+        const stamp = readFileSync(path.join(venvDirectory(defaultEnvironment), '.roundtrip-stamp'), 'utf8');
+        const [first, second] = await Promise.all([runSetup(cache), runSetup(cache)]);
+        for (const result of [first, second]) {
+          expect(result.exitCode, result.all).toBe(0);
+          expect(result.all).toContain(`python env ${defaultEnvironment.name}: up to date`);
+          expect(result.all).toContain('tfjs-node binding: up to date');
+        }
+        expect(readFileSync(path.join(venvDirectory(defaultEnvironment), '.roundtrip-stamp'), 'utf8')).toBe(stamp);
+        expect(await leftovers(cache)).toEqual([]);
+      },
+      TEST_TIMEOUT,
+    );
+
+    it(
+      'a set-up waits while another process holds the environment, names it, and goes on once it is released',
+      async () => {
+        const cache = await linkedCache('held');
+        const { child: holder } = await startChild(cache, 'hold', path.join(cache, 'venvs', defaultEnvironment.name));
+        const setup = runSetup(cache);
+        let output = '';
+        setup.all!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+        });
+        await expect.poll(() => output, { timeout: 120_000 }).toMatch(new RegExp(`python env ${defaultEnvironment.name}: waiting for pid ${holder.pid} `));
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        expect(setup.exitCode).toBeNull(); // still waiting: the holder has not let go
+        holder.stdin!.end();
+        expect((await holder).exitCode).toBe(0);
+        const result = await setup;
         expect(result.exitCode, result.all).toBe(0);
-        expect(result.all).toContain(`python env ${defaultEnvironment.name}: up to date`);
-        expect(result.all).toContain('tfjs-node binding: up to date');
-      }
-      expect(readFileSync(path.join(venvDirectory(defaultEnvironment), '.roundtrip-stamp'), 'utf8')).toBe(stamp);
-      expect(await leftovers(cache)).toEqual([]);
-    },
-    TEST_TIMEOUT,
-  );
+        expect(await leftovers(cache)).toEqual([]);
+      },
+      TEST_TIMEOUT,
+    );
 
-  it(
-    'a set-up waits while another process holds the environment, names it, and goes on once it is released',
-    async () => {
-      const cache = await linkedCache('held');
-      const { child: holder } = await startChild(cache, 'hold', path.join(cache, 'venvs', defaultEnvironment.name));
-      const setup = runSetup(cache);
-      let output = '';
-      setup.all!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      await expect.poll(() => output, { timeout: 120_000 }).toMatch(new RegExp(`python env ${defaultEnvironment.name}: waiting for pid ${holder.pid} `));
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(setup.exitCode).toBeNull(); // still waiting: the holder has not let go
-      holder.stdin!.end();
-      expect((await holder).exitCode).toBe(0);
-      const result = await setup;
-      expect(result.exitCode, result.all).toBe(0);
-      expect(await leftovers(cache)).toEqual([]);
-    },
-    TEST_TIMEOUT,
-  );
+    it(
+      'a cross-load or Python rerun registers as a user of the venv: it waits while a set-up holds the environment',
+      async () => {
+        const cache = await linkedCache('checks');
+        const { child: holder } = await startChild(cache, 'hold', path.join(cache, 'venvs', defaultEnvironment.name));
+        const { child: checks } = await startChild(cache, 'checks', defaultEnvironment.name);
+        let output = '';
+        checks.all!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+        });
+        // Its registration waits for the holder's lock, and says for whom.
+        await expect.poll(() => output, { timeout: 120_000 }).toMatch(new RegExp(`python env ${defaultEnvironment.name}: waiting for pid ${holder.pid} `));
+        expect(output).not.toContain('checks done');
+        holder.stdin!.end();
+        expect((await holder).exitCode).toBe(0);
+        const result = await checks;
+        expect(result.exitCode, result.all).toBe(0);
+        expect(result.all).toContain('checks done');
+        expect(await leftovers(cache)).toEqual([]);
+      },
+      TEST_TIMEOUT,
+    );
 
-  it(
-    'a cross-load or Python rerun registers as a user of the venv: it waits while a set-up holds the environment',
-    async () => {
-      const cache = await linkedCache('checks');
-      const { child: holder } = await startChild(cache, 'hold', path.join(cache, 'venvs', defaultEnvironment.name));
-      const { child: checks } = await startChild(cache, 'checks', defaultEnvironment.name);
-      let output = '';
-      checks.all!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      // Its registration waits for the holder's lock, and says for whom.
-      await expect.poll(() => output, { timeout: 120_000 }).toMatch(new RegExp(`python env ${defaultEnvironment.name}: waiting for pid ${holder.pid} `));
-      expect(output).not.toContain('checks done');
-      holder.stdin!.end();
-      expect((await holder).exitCode).toBe(0);
-      const result = await checks;
-      expect(result.exitCode, result.all).toBe(0);
-      expect(result.all).toContain('checks done');
-      expect(await leftovers(cache)).toEqual([]);
-    },
-    TEST_TIMEOUT,
-  );
-
-  it(
-    'the lock of a holder that was killed goes stale and the next set-up takes it over',
-    async () => {
-      const cache = await linkedCache('stale');
-      const target = path.join(cache, 'venvs', defaultEnvironment.name);
-      const { child: holder } = await startChild(cache, 'hold', target);
-      holder.kill('SIGKILL');
-      await holder;
-      expect(existsSync(`${target}.lock`)).toBe(true); // a killed process cannot clean up
-      const past = new Date(Date.now() - 120_000);
-      await utimes(`${target}.lock`, past, past); // as two minutes without refresh would leave it
-      const result = await runSetup(cache);
-      expect(result.exitCode, result.all).toBe(0);
-      expect(result.all).not.toContain('waiting for');
-      expect(await leftovers(cache)).toEqual([]);
-    },
-    TEST_TIMEOUT,
-  );
-});
+    it(
+      'the lock of a holder that was killed goes stale and the next set-up takes it over',
+      async () => {
+        const cache = await linkedCache('stale');
+        const target = path.join(cache, 'venvs', defaultEnvironment.name);
+        const { child: holder } = await startChild(cache, 'hold', target);
+        holder.kill('SIGKILL');
+        await holder;
+        expect(existsSync(`${target}.lock`)).toBe(true); // a killed process cannot clean up
+        const past = new Date(Date.now() - 120_000);
+        await utimes(`${target}.lock`, past, past); // as two minutes without refresh would leave it
+        const result = await runSetup(cache);
+        expect(result.exitCode, result.all).toBe(0);
+        expect(result.all).not.toContain('waiting for');
+        expect(await leftovers(cache)).toEqual([]);
+      },
+      TEST_TIMEOUT,
+    );
+  },
+);
 
 describe('concurrent set-ups of a fresh environment (real processes, real venvs)', () => {
   it(
