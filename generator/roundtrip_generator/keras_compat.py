@@ -53,6 +53,30 @@ def keras_major(keras) -> int:
     return int(str(keras.__version__).split(".")[0])
 
 
+def is_graph_model(keras, model) -> bool:
+    """A functional or Sequential model, whose layers have symbolic outputs; a subclassed model's layers have none."""
+    if keras_major(keras) < 3:
+        return bool(getattr(model, "_is_graph_network", False))
+    from keras.src.models.functional import Functional
+
+    return isinstance(model, (Functional, keras.Sequential))
+
+
+def graph_layer_output(keras, model, layer):
+    """``layer``'s first output in ``model``'s own graph: a shared layer's first call, a nested model's call here.
+
+    A nested model's first node is its own graph's (inputs of its own), which ``layer.output`` would give.
+    """
+    # The graph's node keys: "<layer name>_ib-<i>" in Keras 2 (_network_nodes), "<id(layer)>_ib-<i>" in Keras 3.
+    if keras_major(keras) < 3:
+        keys, owner = model._network_nodes, layer.name
+    else:
+        keys, owner = (model._functional if isinstance(model, keras.Sequential) else model)._nodes, id(layer)
+    index = next(i for i in range(len(layer._inbound_nodes)) if f"{owner}_ib-{i}" in keys)
+    output = layer._inbound_nodes[index].output_tensors
+    return output[0] if isinstance(output, (list, tuple)) else output
+
+
 def keras_module_name() -> str:
     """``tf_keras`` or ``keras``: what ``import_keras`` returns, for the versions JSON (no import needed)."""
     return "tf_keras" if legacy_keras_requested() else "keras"

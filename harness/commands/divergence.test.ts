@@ -35,6 +35,28 @@ describe.skipIf(!HAS_PYTHON)('first divergent layer (Python intermediates vs tfj
     expect(result.firstDivergent).toBeUndefined();
   });
 
+  it.each([
+    [
+      'shared-layers',
+      [
+        ['shared', true],
+        ['sum', true],
+      ],
+    ],
+    [
+      'nested-models',
+      [
+        ['middle', true],
+        ['outer_head', true],
+      ],
+    ],
+    ['custom-model', [['custom_model', true]]],
+  ])('%s: shared layers and nested models by their call in the outer graph, a subclassed model as one layer', async (id, expected) => {
+    const spec = (await loadCases()).cases.find((candidate) => candidate.id === id)!;
+    const result = await findFirstDivergentLayer({ spec, environment: 'tf2.21-keras3', format: 'keras' });
+    expect(result.layers.map((layer) => [layer.name, layer.pass])).toEqual(expected);
+  });
+
   it('names the layer whose weight was perturbed in the copy tfjs-keras runs, with its mismatch report', async () => {
     const directory = await makeTempDir();
     const tampered = path.join(directory, 'model.keras');

@@ -13,7 +13,8 @@ export interface LayerOutput {
 
 /**
  * Every top-level layer's output (InputLayers excluded, nested models as one layer; a layer with several outputs gives
- * its first) for `inputs`, in the order of the artifact's config: tfjs-keras's model rebuilt as one multi-output model.
+ * its first, a layer called several times its first call in this graph) for `inputs`, in the order of the artifact's
+ * config: tfjs-keras's model rebuilt as one multi-output model.
  */
 export async function computeLayerOutputs(
   artifactPath: string,
@@ -33,7 +34,10 @@ export async function computeLayerOutputs(
       feeds.push(toTfjsTensor(name, tensor, []));
     }
     const outputs = built.layers.map((entry) => {
-      const output = entry.layer.output as TfSymbolic | TfSymbolic[];
+      // The first call in this model's graph: a shared layer's first, a nested model's here (its node 0 is its own graph's).
+      const graphNodes = (built.model as unknown as { containerNodes: Set<string> }).containerNodes;
+      const index = entry.layer.inboundNodes.findIndex((_, node) => graphNodes.has(`${entry.layer.name}_ib-${node}`));
+      const output = entry.layer.getOutputAt(Math.max(index, 0)) as TfSymbolic | TfSymbolic[];
       return Array.isArray(output) ? output[0]! : output;
     });
     const probe = tf.model({ inputs: built.model.inputs, outputs });
