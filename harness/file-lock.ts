@@ -68,7 +68,10 @@ async function readOwner(file: string): Promise<LockOwner | undefined> {
 }
 
 function describeOwner(owner: LockOwner | undefined): string {
-  return owner ? `pid ${owner.pid} on ${owner.host} since ${owner.since} (${owner.command})` : 'another process';
+  if (!owner) return 'another process';
+  // Two tasks of one process (two environments generated at once) take the lock of a shared installation in turn.
+  if (owner.pid === process.pid && owner.host === os.hostname()) return 'another task of this process';
+  return `pid ${owner.pid} on ${owner.host} since ${owner.since} (${owner.command})`;
 }
 
 /** Whether the process of `owner` still runs; a process on another host cannot be checked and counts as running. */
