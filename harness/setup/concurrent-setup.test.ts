@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -256,6 +256,28 @@ describe('concurrent set-ups of a fresh environment (real processes, real venvs)
       expect(result.exitCode, result.all).toBe(0);
       expect(result.all).toContain('changed=true');
       expect(await leftovers(cache)).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'a venv linked into the cache is replaced by a venv of its own; the link target keeps its stamp',
+    async () => {
+      const cache = path.join(root, 'linked');
+      const lockFile = path.join(root, 'linked.txt');
+      await writeFile(lockFile, '# a lock with no pins\n');
+      const elsewhere = path.join(root, 'checkout-venv');
+      await mkdir(elsewhere, { recursive: true });
+      await writeFile(path.join(elsewhere, '.roundtrip-stamp'), 'the stamp of another lock\n');
+      await mkdir(path.join(cache, 'venvs'), { recursive: true });
+      await symlink(elsewhere, path.join(cache, 'venvs', 'linked'));
+      const result = await runChild(cache, 'setup', 'linked', lockFile);
+      expect(result.exitCode, result.all).toBe(0);
+      expect(result.all).toContain('changed=true');
+      expect(readFileSync(path.join(elsewhere, '.roundtrip-stamp'), 'utf8')).toBe('the stamp of another lock\n');
+      const venv = path.join(cache, 'venvs', 'linked');
+      expect((await lstat(venv)).isSymbolicLink()).toBe(false);
+      expect(readFileSync(path.join(venv, '.roundtrip-stamp'), 'utf8').trim()).toBe(sha256(readFileSync(lockFile, 'utf8')));
     },
     TEST_TIMEOUT,
   );

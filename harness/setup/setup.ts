@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { mkdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, realpath, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -201,7 +201,10 @@ async function ensurePythonEnvironmentLocked(environment: Environment, progress:
   await mkdir(path.dirname(directory), { recursive: true });
   const logStream = await openLog(log);
   try {
-    await rm(stampFile, { force: true });
+    // A venv linked into the cache (a checkout's own venv) is replaced by a venv of its own: the link goes, and nothing
+    // is removed through it (its target keeps its stamp and stays whole for whoever else uses it).
+    if ((await lstat(directory).catch(() => undefined))?.isSymbolicLink()) await unlink(directory);
+    else await rm(stampFile, { force: true });
     await buildVenv(
       environment,
       directory,
