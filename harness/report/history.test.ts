@@ -7,6 +7,7 @@ import { archiveResults, environmentLabel, findPreviousRun, historyTimestamp, li
 import { historyDirectory, writeReports } from './index.ts';
 import { jsonReporter } from './json.ts';
 import { readResultsFile } from './results-file.ts';
+import { ENVIRONMENTS } from '../environments.ts';
 import { syntheticResults } from './synthetic-results.ts';
 
 const temporaryDirectory = () => mkdtemp(path.join(os.tmpdir(), 'roundtrip-history-'));
@@ -18,6 +19,17 @@ describe('history', () => {
     const two = syntheticResults();
     two.checks.push({ ...two.checks[0]!, environment: 'tf2.15-keras2' });
     expect(environmentLabel(two)).toBe('tf2.15-keras2+tf2.21-keras3');
+  });
+
+  it('names a run over the whole axis by its count and a digest, within a file name', () => {
+    const axis = syntheticResults();
+    axis.checks = ENVIRONMENTS.map((environment) => ({ ...axis.checks[0]!, environment: environment.name }));
+    const label = environmentLabel(axis);
+    expect(label).toMatch(new RegExp(`^${ENVIRONMENTS.length}-environments-[0-9a-f]{12}$`));
+    const reordered = { ...axis, checks: [...axis.checks].reverse() };
+    expect(environmentLabel(reordered)).toBe(label);
+    const fewer = { ...axis, checks: axis.checks.slice(1) };
+    expect(environmentLabel(fewer)).not.toBe(label);
   });
 
   it('archives atomically and never overwrites: a second archive of the same name gets a counter', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { link, mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunResults } from '../results/run-results.ts';
@@ -30,9 +31,12 @@ export function historyTimestamp(iso: string): string {
 export function environmentLabel(results: Pick<RunResults, 'checks' | 'provenance'>): string {
   const names = new Set(results.checks.map((check) => check.environment));
   if (names.size === 0) for (const name of Object.keys(results.provenance?.environments ?? {})) names.add(name);
-  const label = [...names].sort().join('+') || 'no-environment';
-  return label.replace(/[^A-Za-z0-9.+_-]/g, '_');
+  const label = ([...names].sort().join('+') || 'no-environment').replace(/[^A-Za-z0-9.+_-]/g, '_');
+  // A file name has at most 255 bytes: the whole axis (19 environments) is named by its count and a digest of the names.
+  return label.length <= MAX_LABEL_LENGTH ? label : `${names.size}-environments-${createHash('sha256').update(label).digest('hex').slice(0, 12)}`;
 }
+
+const MAX_LABEL_LENGTH = 120;
 
 /**
  * Archive a run as `<historyDir>/<timestamp>-<environments>.json`. Atomic and never overwriting: the text goes to a
