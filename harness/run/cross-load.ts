@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { applyExpectation, type Expectation } from '../cases/expectations.ts';
 import type { CaseSpec, CrossLoadRuntimeName, FormatName } from '../cases/types.ts';
@@ -147,9 +149,19 @@ async function runCrossLoadProcess(
   if (!existsSync(path.join(caseDirectory, 'case.json')))
     throw new Error(`${caseDirectory}: no case.json (regenerate it: npx keras-roundtrip generate --env ${writer.name} --force)`);
   if (server && server.environment !== loader) throw new Error(`the generator server of ${server.environment.name} cannot load for ${loader.name}`);
-  const checks = server
-    ? await server.ask<CrossLoadCheck>({ crossload: path.resolve(caseDirectory), writerEnv: writer.name }, timeoutSeconds)
-    : await runGeneratorChecks<CrossLoadCheck>(loader, ['crossload', caseDirectory, '--writer-env', writer.name], timeoutSeconds);
+  // The loader gets a copy: Keras 3.4's load_model extracts model.weights.h5 beside the .keras file it loads and then
+  // deletes it, which removed the weights-h5 artifact of the same name from golden data (keras-team/keras#19852).
+  const copy = await mkdtemp(path.join(os.tmpdir(), 'roundtrip-crossload-'));
+  let checks: CrossLoadCheck[] | GeneratorCommandFailure;
+  try {
+    const folder = path.join(copy, path.basename(caseDirectory));
+    await cp(caseDirectory, folder, { recursive: true, dereference: true });
+    checks = server
+      ? await server.ask<CrossLoadCheck>({ crossload: folder, writerEnv: writer.name }, timeoutSeconds)
+      : await runGeneratorChecks<CrossLoadCheck>(loader, ['crossload', folder, '--writer-env', writer.name], timeoutSeconds);
+  } finally {
+    await rm(copy, { recursive: true, force: true });
+  }
   if (checks instanceof GeneratorCommandFailure) throw new Error(`python -m roundtrip_generator crossload in ${loader.name} ${checks.summary}`);
   return checks;
 }
