@@ -68,8 +68,11 @@ export class GeneratorServer {
   ) {}
 
   /** The request's `pythonChecks`, or how the server failed to give them (its answer's error, its exit, the time limit). */
-  ask<T>(request: GeneratorServerRequest, timeoutSeconds: number): Promise<T[] | GeneratorCommandFailure> {
-    const answer = this.queue.then(() => this.askNow<T>(request, timeoutSeconds));
+  ask<T>(request: GeneratorServerRequest, timeoutSeconds: number, onStart?: () => void): Promise<T[] | GeneratorCommandFailure> {
+    const answer = this.queue.then(() => {
+      onStart?.(); // the wait behind earlier requests ends here
+      return this.askNow<T>(request, timeoutSeconds);
+    });
     this.queue = answer.catch(() => undefined);
     return answer;
   }

@@ -3,8 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENVIRONMENT, environmentAvailability, findEnvironment } from '../environments.ts';
 import { type PythonCheck, readGoldenManifest } from '../generator/golden.ts';
 import { GOLDEN_DIR } from '../paths.ts';
+import { loadCases } from '../cases/load-cases.ts';
+import { RuntimePool } from '../runtimes/pool.ts';
 import { withGeneratorServer } from './python-process.ts';
 import { rerunPythonChecks } from './python-rerun.ts';
+import { planChecks, runCheck } from './verify.ts';
 
 const environment = findEnvironment(DEFAULT_ENVIRONMENT);
 const availability = environmentAvailability(environment);
@@ -36,5 +39,27 @@ describe('rerunPythonChecks', { timeout: 300_000 }, () => {
       // The server outlives a failed folder: the next one is answered.
       expect(verdicts(await rerunPythonChecks(environment, caseDirectory('dense-mlp'), 600, server))).toEqual(await recorded('dense-mlp'));
     });
+  });
+
+  it("counts a rerun's wait behind another case's reload on the server as queued time, not the check's", async (context) => {
+    if (!availability.available) context.skip(`requires ${environment.name} (${availability.reason})`);
+    const { cases } = await loadCases();
+    const planned = ['dense-mlp', 'conv2d-batchnorm-pool'].map(
+      (id) => planChecks(cases.find((spec) => spec.id === id)!, environment.name).find((check) => check.runtime === 'python' && check.format === 'keras')!,
+    );
+    const pool = new RuntimePool({ size: 1 }); // python rows never use it
+    try {
+      const started = performance.now();
+      const checks = await withGeneratorServer(environment, {}, (pythonServer) =>
+        Promise.all(planned.map((check) => runCheck(check, { pool, expectations: [], pythonChecks: 'rerun', pythonServer }))),
+      );
+      const wallSeconds = (performance.now() - started) / 1000;
+      expect(checks.map((check) => check.verdict)).toEqual(['pass', 'pass']);
+      // One server answers one folder at a time: the second folder waited for the first one's reload.
+      expect(Math.max(...checks.map((check) => check.queueSeconds ?? 0))).toBeGreaterThan(0);
+      for (const check of checks) expect(check.seconds + (check.queueSeconds ?? 0)).toBeLessThanOrEqual(wallSeconds);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -20,7 +20,12 @@ const inFlight = new Map<string, Promise<PythonCheck[]>>();
  * With `server` (the environment's {@link GeneratorServer}) the interpreter is a child it forks after TensorFlow's
  * import, else a process of its own. The checks of one case share one reload.
  */
-export function rerunPythonChecks(environment: Environment, caseDirectory: string, timeoutSeconds = 600, server?: GeneratorServer): Promise<PythonCheck[]> {
+export function rerunPythonChecks(
+  environment: Environment,
+  caseDirectory: string,
+  timeoutSeconds = 600,
+  server?: Pick<GeneratorServer, 'environment' | 'ask'>,
+): Promise<PythonCheck[]> {
   const key = `${environment.name}\0${caseDirectory}`;
   let pending = inFlight.get(key);
   if (!pending) {
@@ -30,7 +35,12 @@ export function rerunPythonChecks(environment: Environment, caseDirectory: strin
   return pending;
 }
 
-async function runReload(environment: Environment, caseDirectory: string, timeoutSeconds: number, server: GeneratorServer | undefined): Promise<PythonCheck[]> {
+async function runReload(
+  environment: Environment,
+  caseDirectory: string,
+  timeoutSeconds: number,
+  server: Pick<GeneratorServer, 'environment' | 'ask'> | undefined,
+): Promise<PythonCheck[]> {
   const availability = environmentAvailability(environment);
   if (!availability.available) {
     throw new GoldenError('PYTHON_RERUN_UNAVAILABLE', `cannot rerun the Python checks of ${caseDirectory}: ${availability.reason}`, { phase: 'load' });

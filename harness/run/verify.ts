@@ -44,7 +44,7 @@ export interface VerifyContext {
   /** Seconds a rerun Python reload may take for one case. */
   timeoutSeconds?: number;
   /** The checks' environment's generator server: reruns reload in children it forks (else each case in a process of its own). */
-  pythonServer?: GeneratorServer;
+  pythonServer?: Pick<GeneratorServer, 'environment' | 'ask'>;
 }
 
 function result(planned: PlannedCheck, fields: Omit<CheckResult, 'environment' | 'case' | 'format' | 'runtime' | 'seconds'>, seconds = 0): CheckResult {
@@ -68,7 +68,20 @@ export async function runCheck(planned: PlannedCheck, context: VerifyContext): P
       return outcome;
     },
   };
-  const checked = await runCheckUnexpected(planned, { ...context, pool }).catch((error: unknown) => errorResult(planned, error, 'run'));
+  // Likewise the wait behind other cases' reloads on the generator server is the server's queue.
+  const server = context.pythonServer;
+  const pythonServer: VerifyContext['pythonServer'] = server && {
+    environment: server.environment,
+    ask: (request, timeoutSeconds) => {
+      const submitted = performance.now();
+      return server.ask(request, timeoutSeconds, () => {
+        queued = (queued ?? 0) + (performance.now() - submitted) / 1000;
+      });
+    },
+  };
+  const checked = await runCheckUnexpected(planned, { ...context, pool, ...(pythonServer ? { pythonServer } : {}) }).catch((error: unknown) =>
+    errorResult(planned, error, 'run'),
+  );
   checked.seconds = Math.max(0, (performance.now() - started) / 1000 - (queued ?? 0));
   if (queued !== undefined) checked.queueSeconds = queued;
   // No expectation or declared error can excuse altered golden data: it is reported as it is.
