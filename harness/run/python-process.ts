@@ -25,10 +25,10 @@ export async function runGeneratorChecks<T>(
   onWait?: (message: string) => void,
 ): Promise<T[] | GeneratorCommandFailure> {
   // Registered as a user of the venv (as generate is), so a set-up of this environment waits instead of replacing it mid-run.
-  const completed = await withSharedUse(installationDirectories(environment), { what: `python env ${environment.name}`, onWait }, () =>
+  const completed = await withVenvInUse(environment, onWait, () =>
     execa(venvPython(environment), ['-m', 'roundtrip_generator', ...args], {
       cwd: GENERATOR_DIR,
-      env: { ...withoutKerasSwitches(process.env), ...environment.variables, PYTHONUNBUFFERED: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
+      env: generatorVariables(environment),
       extendEnv: false,
       timeout: timeoutSeconds * 1000,
       reject: false,
@@ -93,7 +93,7 @@ export class GeneratorServer {
   private start(): void {
     const child = spawn(venvPython(this.environment), ['-m', 'roundtrip_generator', 'reload-server'], {
       cwd: GENERATOR_DIR,
-      env: { ...withoutKerasSwitches(process.env), ...this.environment.variables, PYTHONUNBUFFERED: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
+      env: generatorVariables(this.environment),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -148,7 +148,7 @@ export async function withGeneratorServer<R>(
   options: { log?: WriteStream; onWait?: (message: string) => void },
   action: (server: GeneratorServer) => Promise<R>,
 ): Promise<R> {
-  return withSharedUse(installationDirectories(environment), { what: `python env ${environment.name}`, onWait: options.onWait }, async () => {
+  return withVenvInUse(environment, options.onWait, async () => {
     const server = new GeneratorServer(environment, options.log);
     try {
       return await action(server);
@@ -156,6 +156,16 @@ export async function withGeneratorServer<R>(
       await server.close();
     }
   });
+}
+
+/** Run `action` as a user of the environment's venv (as generate is), so a set-up of it waits instead of replacing it. */
+function withVenvInUse<T>(environment: Environment, onWait: ((message: string) => void) | undefined, action: () => Promise<T>): Promise<T> {
+  return withSharedUse(installationDirectories(environment), { what: `python env ${environment.name}`, onWait }, action);
+}
+
+/** The variables of a generator process: this process's, without its Keras switches, then the environment's own. */
+function generatorVariables(environment: Environment): Record<string, string> {
+  return { ...withoutKerasSwitches(process.env), ...environment.variables, PYTHONUNBUFFERED: '1', TF_CPP_MIN_LOG_LEVEL: '2' };
 }
 
 function withoutKerasSwitches(environment: NodeJS.ProcessEnv): Record<string, string> {
