@@ -4,8 +4,10 @@
  * mkdir, kept fresh while held; a holder that died leaves it stale and the next taker removes it). A process that uses
  * a venv without changing it registers as a user instead (`<target>.users/<pid>-….json`, taken under the exclusive
  * lock), and an exclusive holder about to replace the target waits until its users are gone; a user whose process
- * no longer exists is stale and removed.
+ * no longer exists is stale and removed. Within one process, tasks queue for a lock in turn; only calls inside the
+ * holder's own action re-enter it.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -40,8 +42,26 @@ const STALE_MILLISECONDS = 30_000;
 const POLL_MILLISECONDS = 250;
 const DEFAULT_WAIT_SECONDS = 3600;
 
-/** Targets this process holds, with how many nested holders: a lock is re-entrant within a process. */
-const held = new Map<string, number>();
+/** A lock the current async context holds, and the locks its holder's caller held (innermost first). */
+interface HeldFrame {
+  key: string;
+  released: boolean;
+  outer: HeldFrame | undefined;
+}
+
+/**
+ * Re-entrancy is for the logical holder only: a call made inside the holder's action (its async context), while the
+ * lock is still held, runs at once. Any other task of this process queues behind the holder as another process would.
+ */
+const heldByThisTask = new AsyncLocalStorage<HeldFrame>();
+
+/** Targets some task of this process holds, with the promise of their release: the queue of this process's other tasks. */
+const heldInProcess = new Map<string, Promise<void>>();
+
+function holdsAlready(key: string): boolean {
+  for (let frame = heldByThisTask.getStore(); frame; frame = frame.outer) if (frame.key === key && !frame.released) return true;
+  return false;
+}
 
 function lockFolder(target: string): string {
   return `${path.resolve(target)}.lock`;
@@ -69,8 +89,6 @@ async function readOwner(file: string): Promise<LockOwner | undefined> {
 
 function describeOwner(owner: LockOwner | undefined): string {
   if (!owner) return 'another process';
-  // Two tasks of one process (two environments generated at once) take the lock of a shared installation in turn.
-  if (owner.pid === process.pid && owner.host === os.hostname()) return 'another task of this process';
   return `pid ${owner.pid} on ${owner.host} since ${owner.since} (${owner.command})`;
 }
 
@@ -87,6 +105,19 @@ export function ownerAlive(owner: LockOwner): boolean {
 
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
+/** Whether `promise` settles before the clock reaches `deadline` (the timer does not outlive the wait). */
+async function settlesBefore(promise: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([promise.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Run `action` holding the exclusive lock on `target` (a file or folder that need not exist). Waits for another
  * holder, saying once who it is; throws LOCK_TIMEOUT after `waitSeconds`, and LOCK_COMPROMISED after `action` when
@@ -94,19 +125,40 @@ const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(reso
  */
 export async function withFileLock<T>(target: string, options: LockOptions, action: () => Promise<T>): Promise<T> {
   const key = path.resolve(target);
-  const depth = held.get(key) ?? 0;
-  if (depth > 0) {
-    held.set(key, depth + 1);
-    try {
-      return await action();
-    } finally {
-      held.set(key, depth);
+  if (holdsAlready(key)) return action();
+  const waitSeconds = options.waitSeconds ?? DEFAULT_WAIT_SECONDS;
+  const deadline = Date.now() + waitSeconds * 1000;
+  let told = false;
+  for (let busy = heldInProcess.get(key); busy; busy = heldInProcess.get(key)) {
+    if (!told) {
+      options.onWait?.(`${options.what}: waiting for another task of this process (lock ${lockFolder(key)})`);
+      told = true;
+    }
+    if (!(await settlesBefore(busy, deadline))) {
+      throw new LockError(LOCK_TIMEOUT, `${options.what}: still locked by another task of this process after ${waitSeconds} s`, {
+        details: { lock: lockFolder(key) },
+      });
     }
   }
+  let releasedInProcess!: () => void;
+  heldInProcess.set(
+    key,
+    new Promise<void>((resolve) => {
+      releasedInProcess = resolve;
+    }),
+  );
+  try {
+    return await withProcessLock(key, options, deadline, told, action);
+  } finally {
+    heldInProcess.delete(key);
+    releasedInProcess();
+  }
+}
+
+/** The lock between processes, taken by the one task of this process that holds `key` here. */
+async function withProcessLock<T>(key: string, options: LockOptions, deadline: number, told: boolean, action: () => Promise<T>): Promise<T> {
   await mkdir(path.dirname(key), { recursive: true });
   let compromised: Error | undefined;
-  const deadline = Date.now() + (options.waitSeconds ?? DEFAULT_WAIT_SECONDS) * 1000;
-  let told = false;
   let release: () => Promise<void>;
   for (;;) {
     try {
@@ -135,10 +187,10 @@ export async function withFileLock<T>(target: string, options: LockOptions, acti
       await sleep(POLL_MILLISECONDS);
     }
   }
-  held.set(key, 1);
+  const frame: HeldFrame = { key, released: false, outer: heldByThisTask.getStore() };
   try {
     await writeFile(ownerFile(key), `${JSON.stringify(currentOwner())}\n`);
-    const result = await action();
+    const result = await heldByThisTask.run(frame, action);
     if (compromised) {
       throw new LockError(
         LOCK_COMPROMISED,
@@ -150,7 +202,7 @@ export async function withFileLock<T>(target: string, options: LockOptions, acti
     }
     return result;
   } finally {
-    held.delete(key);
+    frame.released = true;
     await rm(ownerFile(key), { force: true });
     if (!compromised) await release();
   }
