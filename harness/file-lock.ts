@@ -209,12 +209,16 @@ async function withProcessLock<T>(key: string, options: LockOptions, deadline: n
 }
 
 /**
- * Run `action` as a user of each of `targets` (venvs it runs but does not change): each registration is taken under
- * that target's exclusive lock, so it waits while a set-up replaces the target, and an exclusive holder calling
- * {@link waitForUsers} waits for it.
+ * Register this process as a user of each of `targets` (folders it runs but does not change) until the returned
+ * `release` is called: each registration is taken under that target's exclusive lock, so it waits while a set-up
+ * replaces the target, and an exclusive holder calling {@link waitForUsers} waits for it. A process that dies leaves a
+ * registration that the next {@link liveUsers} removes.
  */
-export async function withSharedUse<T>(targets: readonly string[], options: LockOptions, action: () => Promise<T>): Promise<T> {
+export async function registerUse(targets: readonly string[], options: LockOptions): Promise<() => Promise<void>> {
   const files: string[] = [];
+  const release = async () => {
+    for (const file of files.splice(0)) await rm(file, { force: true });
+  };
   try {
     for (const target of targets) {
       const file = path.join(usersFolder(target), `${process.pid}-${randomBytes(4).toString('hex')}.json`);
@@ -224,9 +228,20 @@ export async function withSharedUse<T>(targets: readonly string[], options: Lock
       });
       files.push(file);
     }
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return release;
+}
+
+/** Run `action` as a user of each of `targets` ({@link registerUse}), released when it ends. */
+export async function withSharedUse<T>(targets: readonly string[], options: LockOptions, action: () => Promise<T>): Promise<T> {
+  const release = await registerUse(targets, options);
+  try {
     return await action();
   } finally {
-    for (const file of files) await rm(file, { force: true });
+    await release();
   }
 }
 

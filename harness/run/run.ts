@@ -114,7 +114,7 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
     endPhase('generate');
   }
 
-  const pool = new RuntimePool({ size: options.poolSize, timeoutSeconds: options.timeoutSeconds });
+  const pool = new RuntimePool({ size: options.poolSize, timeoutSeconds: options.timeoutSeconds, onWait: options.onWait });
   const checks: CheckResult[] = [];
   const environments: Provenance['environments'] = {};
   let runtimes: Provenance['runtimes'] = {};

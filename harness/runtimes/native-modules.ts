@@ -6,9 +6,10 @@
  * {@link requireNative}; {@link registerNativeModuleResolution} makes a user's own `import '@tensorflow/tfjs-node'`
  * get the same copy, so a TS twin and the runtimes share one tfjs and one backend.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import Module, { createRequire, register } from 'node:module';
 import path from 'node:path';
+import { ENVIRONMENTS, installationDirectories } from '../environments.ts';
 import { SetupError } from '../errors.ts';
 import { CACHE_ROOT } from '../paths.ts';
 
@@ -150,11 +151,38 @@ export interface BindingProvenance {
   nodeAbi: string;
 }
 
-/** Read the binding's provenance without building anything (for reports); undefined when it is not built. */
-export async function readBindingProvenance(cache: string = CACHE_ROOT): Promise<BindingProvenance | undefined> {
+/**
+ * What a process running the native runtimes uses without changing it: their folder, and the Python installation
+ * whose libtensorflow the tfjs-node binding links. A run registers as their user (file-lock.ts registerUse), and a
+ * set-up waits for its users before it reinstalls the packages, rebuilds the binding or replaces that installation.
+ */
+export function nativeRuntimesInUse(cache: string = CACHE_ROOT): string[] {
+  const libtensorflow = bindingProvenanceNow(cache)?.libtensorflow;
+  const installation = libtensorflow
+    ? ENVIRONMENTS.flatMap((environment) => installationDirectories(environment)).find((directory) =>
+        libtensorflow.startsWith(`${realpathOr(directory)}${path.sep}`),
+      )
+    : undefined;
+  return [nativeRuntimesDirectory(cache), ...(installation ? [installation] : [])];
+}
+
+function realpathOr(directory: string): string {
+  try {
+    return realpathSync(directory);
+  } catch {
+    return directory;
+  }
+}
+
+function bindingProvenanceNow(cache: string): BindingProvenance | undefined {
   try {
     return JSON.parse(readFileSync(path.join(nativePackageDirectory('@tensorflow/tfjs-node', cache), 'deps', BINDING_STAMP), 'utf8')) as BindingProvenance;
   } catch {
     return undefined;
   }
+}
+
+/** Read the binding's provenance without building anything (for reports); undefined when it is not built. */
+export async function readBindingProvenance(cache: string = CACHE_ROOT): Promise<BindingProvenance | undefined> {
+  return bindingProvenanceNow(cache);
 }

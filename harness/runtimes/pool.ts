@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RuntimeName } from '../cases/types.ts';
-import type { SerializedError } from '../errors.ts';
+import { serializeError, type SerializedError } from '../errors.ts';
+import { registerUse } from '../file-lock.ts';
+import { nativeRuntimesInUse } from './native-modules.ts';
 import type { RunRequest, RunResult } from './types.ts';
 
 type WorkerMessage = { kind: 'run'; runtime: RuntimeName; request: RunRequest } | { kind: 'describe'; runtime: RuntimeName };
@@ -38,6 +40,8 @@ export interface RuntimePoolOptions {
   timeoutSeconds?: number;
   /** Extra environment for the workers (e.g. TF_ENABLE_ONEDNN_OPTS). */
   env?: Record<string, string>;
+  /** Told when a set-up is changing the native runtimes and the first job waits for it. */
+  onWait?: (message: string) => void;
 }
 
 const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');
@@ -72,11 +76,15 @@ export class RuntimePool {
   private readonly queue: Job[] = [];
   private nextId = 1;
   private closed = false;
+  private readonly onWait: ((message: string) => void) | undefined;
+  /** From the first job until close, the pool is a user of the native runtimes, so a set-up does not rebuild them under its workers. */
+  private inUse: Promise<() => Promise<void>> | undefined;
 
   constructor(options: RuntimePoolOptions = {}) {
     this.size = Math.max(1, options.size ?? 2);
     this.timeoutSeconds = options.timeoutSeconds ?? 120;
     this.env = options.env ?? {};
+    this.onWait = options.onWait;
   }
 
   async run(request: RunRequest): Promise<PoolOutcome<RunResult>> {
@@ -89,13 +97,20 @@ export class RuntimePool {
     return outcome.kind === 'ok' ? { kind: 'ok', value: outcome.value.description ?? {}, queuedSeconds: outcome.queuedSeconds } : outcome;
   }
 
-  private submit(message: WorkerMessage): Promise<PoolOutcome<WorkerResponse & { ok: true }>> {
-    if (this.closed)
-      return Promise.resolve({ kind: 'error', error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool is closed' }, queuedSeconds: 0 });
+  private async submit(message: WorkerMessage): Promise<PoolOutcome<WorkerResponse & { ok: true }>> {
+    if (this.closed) return { kind: 'error', error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool is closed' }, queuedSeconds: 0 };
+    const submittedAt = wallClockMs();
+    this.inUse ??= registerUse(nativeRuntimesInUse(), { what: 'native runtimes', onWait: this.onWait });
+    try {
+      await this.inUse;
+    } catch (error) {
+      return { kind: 'error', error: serializeError(error), queuedSeconds: (wallClockMs() - submittedAt) / 1000 };
+    }
+    if (this.closed) return { kind: 'error', error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool is closed' }, queuedSeconds: 0 };
     return new Promise((resolve) => {
       this.queue.push({
         message,
-        submittedAt: wallClockMs(),
+        submittedAt,
         resolve: (outcome) => {
           if (outcome.kind === 'ok' && !outcome.value.ok) resolve({ kind: 'error', error: outcome.value.error, queuedSeconds: outcome.queuedSeconds });
           else resolve(outcome as PoolOutcome<WorkerResponse & { ok: true }>);
@@ -181,5 +196,7 @@ export class RuntimePool {
           }),
       ),
     );
+    const release = await this.inUse?.catch(() => undefined);
+    await release?.();
   }
 }

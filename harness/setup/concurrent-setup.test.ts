@@ -31,7 +31,9 @@ const notSetUp = !availability.available
 const CHILD = `
 import { withFileLock, withSharedUse } from ${JSON.stringify(path.join(HARNESS_DIR, 'file-lock.ts'))};
 import { ensurePythonEnvironment } from ${JSON.stringify(path.join(HARNESS_DIR, 'setup', 'setup.ts'))};
+import { ensureTfjsNodeBinding } from ${JSON.stringify(path.join(HARNESS_DIR, 'setup', 'setup.ts'))};
 import { runGeneratorChecks } from ${JSON.stringify(path.join(HARNESS_DIR, 'run', 'python-process.ts'))};
+import { RuntimePool } from ${JSON.stringify(path.join(HARNESS_DIR, 'runtimes', 'pool.ts'))};
 import { findEnvironment } from ${JSON.stringify(path.join(HARNESS_DIR, 'environments.ts'))};
 const [mode, target, lockFile] = process.argv.slice(2);
 // Only the holders read stdin (its end is the release): a listener would keep any other child alive.
@@ -44,6 +46,22 @@ if (mode === 'checks') {
   say('starting');
   await runGeneratorChecks(findEnvironment(target), ['versions'], 120, say);
   say('checks done');
+}
+// What verify's runtime checks start: a pool of runtime workers that has had a job.
+if (mode === 'pool') {
+  const pool = new RuntimePool({ size: 1 });
+  const outcome = await pool.describe('onnxruntime-node');
+  say('pool ran a job: ' + outcome.kind);
+  await stdinClosed();
+  await pool.close();
+}
+if (mode === 'bind') {
+  try {
+    await ensureTfjsNodeBinding(findEnvironment(target), say);
+    say('binding built');
+  } catch (error) {
+    say('binding failed: ' + error.message.split('\\n')[0]);
+  }
 }
 if (mode === 'setup') {
   const environment = { name: target, description: 'a venv with no pins', lockFile, basePython: 'python3.11', variables: {},
@@ -71,6 +89,13 @@ afterAll(async () => {
  * real venv, tree and binding (and changes none of them), while its locks stay in the temporary folder.
  */
 async function linkedCache(name: string): Promise<string> {
+  const cache = await venvLinkedCache(name);
+  await symlink(nativeRuntimesDirectory(), path.join(cache, 'node-runtimes', path.basename(nativeRuntimesDirectory())));
+  return cache;
+}
+
+/** A cache whose default environment links to the real one, with a node-runtimes folder of its own (empty). */
+async function venvLinkedCache(name: string): Promise<string> {
   const cache = path.join(root, name);
   await mkdir(path.join(cache, 'venvs'), { recursive: true });
   await mkdir(path.join(cache, 'node-runtimes'), { recursive: true });
@@ -78,7 +103,6 @@ async function linkedCache(name: string): Promise<string> {
   // A venv layered on a shared installation needs it beside it too, or set-up rebuilds the venv (through the link).
   const shared = path.join(path.dirname(venvDirectory(defaultEnvironment)), '.shared');
   if (existsSync(shared)) await symlink(shared, path.join(cache, 'venvs', '.shared'));
-  await symlink(nativeRuntimesDirectory(), path.join(cache, 'node-runtimes', path.basename(nativeRuntimesDirectory())));
   return cache;
 }
 
@@ -184,6 +208,38 @@ describe.skipIf(notSetUp !== undefined)(
         const result = await checks;
         expect(result.exitCode, result.all).toBe(0);
         expect(result.all).toContain('checks done');
+        expect(await leftovers(cache)).toEqual([]);
+      },
+      TEST_TIMEOUT,
+    );
+
+    it(
+      'a pool of runtime workers registers as a user of the native runtimes: a binding rebuild waits for it and names it',
+      async () => {
+        // The cache's own native tree, whose binding stamp is out of date: set-up would rebuild it (and fails to, as the
+        // tree holds no real package); the real tree is never touched.
+        const cache = await venvLinkedCache('native-in-use');
+        const tree = path.join(cache, 'node-runtimes', path.basename(nativeRuntimesDirectory()));
+        const stamp = path.join(tree, 'node_modules', '@tensorflow', 'tfjs-node', 'deps', '.roundtrip-stamp');
+        await mkdir(path.dirname(stamp), { recursive: true });
+        await writeFile(path.join(tree, 'node_modules', '@tensorflow', 'tfjs-node', 'package.json'), '{}\n');
+        await writeFile(stamp, 'built against another TensorFlow\n');
+        const { child: user } = await startChild(cache, 'pool');
+        const bind = runChild(cache, 'bind', defaultEnvironment.name);
+        let output = '';
+        bind.all!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+        });
+        await expect
+          .poll(() => output, { timeout: 120_000 })
+          .toMatch(new RegExp(`native runtimes: waiting for 1 process\\(es\\) using it to finish: pid ${user.pid} `));
+        expect(output).not.toContain('binding failed');
+        expect(readFileSync(stamp, 'utf8')).toBe('built against another TensorFlow\n'); // nothing rebuilt while in use
+        user.stdin!.end();
+        expect((await user).exitCode).toBe(0);
+        const result = await bind;
+        expect(result.all).toMatch(/tfjs-node binding: linking libtensorflow[\s\S]*binding failed/);
+        expect(existsSync(stamp)).toBe(false);
         expect(await leftovers(cache)).toEqual([]);
       },
       TEST_TIMEOUT,

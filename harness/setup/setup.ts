@@ -301,10 +301,11 @@ async function resolveNodeDirectory(): Promise<string> {
  * present is left alone.
  */
 export async function ensureNativePackages(progress: ProgressSink): Promise<void> {
-  await withFileLock(nativeRuntimesDirectory(), { what: 'native runtimes', onWait: progress }, () => ensureNativePackagesLocked(progress));
+  const lock = { what: 'native runtimes', onWait: progress };
+  await withFileLock(nativeRuntimesDirectory(), lock, () => ensureNativePackagesLocked(progress, () => waitForUsers(nativeRuntimesDirectory(), lock)));
 }
 
-async function ensureNativePackagesLocked(progress: ProgressSink): Promise<void> {
+async function ensureNativePackagesLocked(progress: ProgressSink, waitForIdle: () => Promise<void>): Promise<void> {
   const tree = nativeRuntimesDirectory();
   const manifest =
     JSON.stringify(
@@ -318,6 +319,8 @@ async function ensureNativePackagesLocked(progress: ProgressSink): Promise<void>
     progress(`native runtimes: up to date (${tree})`);
     return;
   }
+  // A run with runtime workers uses the packages: they are reinstalled only once it is done.
+  await waitForIdle();
   const log = path.join(tree, 'install.log');
   await mkdir(tree, { recursive: true });
   await writeFile(path.join(tree, 'package.json'), manifest);
@@ -343,10 +346,13 @@ async function ensureNativePackagesLocked(progress: ProgressSink): Promise<void>
  * wheel (DEVELOPERS.md explains why). Idempotent through a stamp in the package's deps/ folder.
  */
 export async function ensureTfjsNodeBinding(environment: Environment, progress: ProgressSink): Promise<BindingProvenance> {
-  return withFileLock(nativeRuntimesDirectory(), { what: 'native runtimes', onWait: progress }, () => ensureTfjsNodeBindingLocked(environment, progress));
+  const lock = { what: 'native runtimes', onWait: progress };
+  return withFileLock(nativeRuntimesDirectory(), lock, () =>
+    ensureTfjsNodeBindingLocked(environment, progress, () => waitForUsers(nativeRuntimesDirectory(), lock)),
+  );
 }
 
-async function ensureTfjsNodeBindingLocked(environment: Environment, progress: ProgressSink): Promise<BindingProvenance> {
+async function ensureTfjsNodeBindingLocked(environment: Environment, progress: ProgressSink, waitForIdle: () => Promise<void>): Promise<BindingProvenance> {
   const packageDirectory = nativePackageDirectory('@tensorflow/tfjs-node');
   if (!existsSync(packageDirectory))
     throw new SetupError('tfjs-node-binding', `@tensorflow/tfjs-node is not installed in ${packageDirectory}\n  what to do: run "npx keras-roundtrip setup"`);
@@ -365,6 +371,8 @@ async function ensureTfjsNodeBindingLocked(environment: Environment, progress: P
     progress(`tfjs-node binding: up to date (TensorFlow ${provenance.tensorflowVersion})`);
     return provenance;
   }
+  // A run with runtime workers has the binding loaded: it is rebuilt only once that run is done.
+  await waitForIdle();
   const log = path.join(nativeRuntimesDirectory(), 'tfjs-node-binding.log');
   await runStep('tfjs-node-binding', 'read the log; the build needs gcc, make and python3 (node-gyp)', log, async () => {
     progress(`tfjs-node binding: linking libtensorflow from TensorFlow ${provenance.tensorflowVersion}`);
