@@ -61,6 +61,11 @@ export function generationSkipReason(
   availability: EnvironmentAvailability = environmentAvailability(environment),
 ): string | undefined {
   if (!availability.available) return availability.reason;
+  return requirementsSkipReason(spec, environment);
+}
+
+/** Why the case's `requires` excludes `environment` (its version of Keras or TensorFlow, and `because`); undefined when it does not. */
+export function requirementsSkipReason(spec: CaseSpec, environment: Environment): string | undefined {
   if (!spec.requires) return undefined;
   const versions = environmentVersions(environment);
   const because = spec.requires.because ? `: ${spec.requires.because}` : '';

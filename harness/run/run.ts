@@ -15,7 +15,7 @@ import { RuntimePool } from '../runtimes/pool.ts';
 import { readBindingProvenance } from '../runtimes/native-modules.ts';
 import type { CheckResult, Verdict } from '../verdicts.ts';
 import type { Provenance, RunResults } from '../results/run-results.ts';
-import { generationSkipReason } from '../generator/requirements.ts';
+import { generationSkipReason, requirementsSkipReason } from '../generator/requirements.ts';
 import { crossLoadChecks, crossLoadPairs, type CrossLoadPairs } from './cross-load.ts';
 import { type GeneratorServer, withGeneratorServer } from './python-process.ts';
 import type { PythonCheckSource } from './python-rerun.ts';
@@ -125,10 +125,13 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
         const generationErrors = new Map<string, SerializedError>(
           generation.filter((entry) => entry.environment === environment.name && entry.error).map((entry) => [entry.case, entry.error!]),
         );
+        // A case the environment's versions exclude is skipped whether or not this run generated: verify alone says what nightly says.
         const generationSkips = new Map<string, string>(
-          generation
-            .filter((entry) => entry.environment === environment.name && entry.status === 'skipped')
-            .map((entry) => [entry.case, entry.reason ?? 'not generated']),
+          cases.flatMap((spec): [string, string][] => {
+            const skipped = generation.find((entry) => entry.environment === environment.name && entry.case === spec.id && entry.status === 'skipped');
+            const reason = skipped ? (skipped.reason ?? 'not generated') : requirementsSkipReason(spec, environment);
+            return reason === undefined ? [] : [[spec.id, reason]];
+          }),
         );
         const forEnvironment = planned.filter((check) => check.environment === environment.name);
         const verifyEnvironment = (pythonServer?: GeneratorServer) =>

@@ -10,6 +10,7 @@ import { GOLDEN_DIR } from '../paths.ts';
 import { RuntimePool } from '../runtimes/pool.ts';
 import { rewriteFileRecords } from '../generator/golden-integrity.ts';
 import { withGeneratorServer } from './python-process.ts';
+import { runRoundtrip } from './run.ts';
 import { planChecks, runCheck, type PlannedCheck } from './verify.ts';
 
 // These tests tamper with a copy of a committed golden case, so each verdict path is shown to fire.
@@ -176,4 +177,32 @@ describe('verify', () => {
       expect(rerun).toMatchObject({ verdict: 'fail', classification: 'python-reload-mismatch' });
     });
   }, 180_000);
+});
+
+describe('verify without generating', () => {
+  it("skips a case the environment's versions exclude, with the case's reason, and keeps GOLDEN_MISSING for a case that should have data", async () => {
+    const emptyRoot = await mkdtemp(path.join(os.tmpdir(), 'roundtrip-no-golden-'));
+    try {
+      // tf2.15-keras2 has Keras 2.15; compile-false requires Keras >= 3, dense-mlp requires nothing.
+      const results = await runRoundtrip({
+        environments: [findEnvironment('tf2.15-keras2')],
+        caseIds: ['compile-false', 'dense-mlp'],
+        generate: false,
+        verify: true,
+        goldenRoot: emptyRoot,
+        poolSize: 1,
+      });
+      const excluded = results.checks.filter((check) => check.case === 'compile-false');
+      expect(excluded.length).toBeGreaterThan(0);
+      for (const check of excluded) {
+        expect(check.verdict, JSON.stringify(check)).toBe('skipped');
+        expect(check.reason).toMatch(/^case requires keras >=3; environment tf2\.15-keras2 has keras 2\.15\.\d+: its model computes with keras\.ops/);
+      }
+      const missing = results.checks.filter((check) => check.case === 'dense-mlp');
+      expect(missing.length).toBeGreaterThan(0);
+      for (const check of missing) expect(check.error?.code, JSON.stringify(check)).toBe('GOLDEN_MISSING');
+    } finally {
+      await rm(emptyRoot, { recursive: true, force: true });
+    }
+  });
 });
