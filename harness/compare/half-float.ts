@@ -27,6 +27,41 @@ export function decodeFloat16(bits: Uint16Array): Float32Array {
   return values;
 }
 
+const float32Scratch = new Float32Array(1);
+const float32ScratchBits = new Uint32Array(float32Scratch.buffer);
+
+/** The float16 bits nearest to one float32 given by its bits, ties to even (IEEE 754 conversion, as numpy's astype). */
+function float16BitsOf(bits: number): number {
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  const fraction = bits & 0x7fffff;
+  // NaN stays a quiet NaN with the top of its payload; infinity stays infinity.
+  if (exponent === 0xff) return sign | 0x7c00 | (fraction === 0 ? 0 : 0x200 | (fraction >>> 13));
+  const halfExponent = exponent - 112;
+  if (halfExponent >= 0x1f) return sign | 0x7c00;
+  // Below 2^-25 (half the smallest subnormal) everything rounds to zero, 2^-25 itself to even zero.
+  if (halfExponent < -10) return sign;
+  // Normal halves drop 13 fraction bits; subnormals drop more, with the implicit bit made explicit.
+  const significand = halfExponent > 0 ? fraction : fraction | 0x800000;
+  const shift = halfExponent > 0 ? 13 : 14 - halfExponent;
+  const rest = significand & ((1 << shift) - 1);
+  const halfway = 1 << (shift - 1);
+  let kept = significand >>> shift;
+  if (rest > halfway || (rest === halfway && (kept & 1) === 1)) kept += 1;
+  // A carry out of the fraction moves into the exponent, up to infinity (65520 and above), as IEEE rounding does.
+  return sign | ((halfExponent > 0 ? halfExponent << 10 : 0) + kept);
+}
+
+/** float32 values → the bits of the nearest float16 each (ties to even; overflow to ±inf, subnormals, NaN kept). */
+export function encodeFloat16(values: ArrayLike<number>): Uint16Array {
+  const bits = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    float32Scratch[0] = values[i]!;
+    bits[i] = float16BitsOf(float32ScratchBits[0]!);
+  }
+  return bits;
+}
+
 /** bfloat16 bits → float32 values: bfloat16 is the top half of a float32. */
 export function decodeBfloat16(bits: Uint16Array): Float32Array {
   const words = new Uint32Array(bits.length);

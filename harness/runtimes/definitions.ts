@@ -48,12 +48,29 @@ const TFJS_OUTPUT_DTYPES: readonly DtypeTableEntry[] = [
   { desired: 'bfloat16', unsupported: true, reason: 'tfjs has no bfloat16 dtype' },
 ];
 
+/**
+ * tfjs-keras computes a float16 dtype policy in float32 rounded to float16 wherever Keras holds a float16 tensor
+ * (runtimes/tfjs-keras/float16.ts) and returns such outputs as float16, encoded only when every value is a float16.
+ */
+const TFJS_KERAS_OUTPUT_DTYPES: readonly DtypeTableEntry[] = [
+  ...TFJS_OUTPUT_DTYPES.filter((entry) => entry.desired !== 'float16'),
+  {
+    desired: 'float16',
+    delivers: 'float16',
+    compareAs: 'float16',
+    lossy: false,
+    reason:
+      'tfjs has no float16 dtype: tfjs-keras rounds float16 layers to float16 in float32 tensors and returns float16 outputs ' +
+      'encoded as float16, refusing any value that is not exactly a float16',
+  },
+];
+
 /** In report order: Python, the readers, then the worker runtimes. */
 export const RUNTIME_DEFINITIONS = [
   { name: 'python', kind: 'python' },
   { name: 'reader', kind: 'reader' },
   { name: 'tfjs-node-savedmodel', kind: 'worker', formats: ['savedmodel'], outputDtypes: TFJS_OUTPUT_DTYPES },
-  { name: 'tfjs-keras', kind: 'worker', formats: ['keras', 'h5'], outputDtypes: TFJS_OUTPUT_DTYPES },
+  { name: 'tfjs-keras', kind: 'worker', formats: ['keras', 'h5'], outputDtypes: TFJS_KERAS_OUTPUT_DTYPES },
   { name: 'tfjs-converter', kind: 'worker', formats: ['tfjs'], outputDtypes: TFJS_OUTPUT_DTYPES },
   {
     name: 'onnxruntime-node',

@@ -11,6 +11,7 @@ import type { Tensor } from '../tensor.ts';
 import { kerasMajorOf } from './tfjs-keras/activations.ts';
 import { buildModel, collectUnsupported } from './tfjs-keras/build-model.ts';
 import { describeFeature, TfjsKerasUnsupportedError } from './tfjs-keras/errors.ts';
+import { toFloat16Tensor } from './tfjs-keras/float16.ts';
 import { assignWeights } from './tfjs-keras/weights.ts';
 import { fromTfjsTensor, runModel, tf, toTfjsTensor, type TfTensor } from './tfjs-node.ts';
 import { positionalOutputName, type RunRequest, type RunResult, type Runtime } from './types.ts';
@@ -103,7 +104,11 @@ export const tfjsKerasRuntime: Runtime = {
       const runStarted = performance.now();
       const list = runModel(built.model, inputs);
       const outputs: Record<string, Tensor> = {};
-      for (const [index, tensor] of list.entries()) outputs[positionalOutputName(index)] = await fromTfjsTensor(tensor);
+      for (const [index, tensor] of list.entries()) {
+        const output = await fromTfjsTensor(tensor);
+        const name = positionalOutputName(index);
+        outputs[name] = built.outputFloat16[index] ? toFloat16Tensor(output, `${request.artifactPath}: ${name}`) : output;
+      }
       const runSeconds = (performance.now() - runStarted) / 1000;
       for (const tensor of list) tensor.dispose();
       return {

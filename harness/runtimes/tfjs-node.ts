@@ -4,6 +4,7 @@
  * conversions between our tensors and tfjs's.
  */
 import type * as tfNode from '@tensorflow/tfjs-node';
+import { decodeFloat16 } from '../compare/half-float.ts';
 import { RuntimeError } from '../errors.ts';
 import { interopDefault } from '../interop.ts';
 import type { DType, Tensor } from '../tensor.ts';
@@ -46,6 +47,7 @@ export async function describeTfjsNode(): Promise<Record<string, string>> {
 /** What tfjs can hold for each of our dtypes, and what it costs (the runtime definitions' dtype rules cover outputs). */
 const INPUT_DTYPES: Partial<Record<DType, { tfjs: 'float32' | 'int32' | 'bool' | 'string'; note?: string }>> = {
   float32: { tfjs: 'float32' },
+  float16: { tfjs: 'float32', note: 'float16 → float32 (exact)' },
   float64: { tfjs: 'float32', note: 'float64 → float32' },
   int8: { tfjs: 'int32', note: 'int8 → int32' },
   int16: { tfjs: 'int32', note: 'int16 → int32' },
@@ -69,6 +71,7 @@ export function toTfjsTensor(name: string, tensor: Tensor, coercions: string[]):
   }
   if (entry.note) coercions.push(`${name}: ${entry.note}`);
   if (tensor.dtype === 'string') return tf.tensor(tensor.data as string[], tensor.shape, 'string');
+  if (tensor.dtype === 'float16') return tf.tensor(decodeFloat16(tensor.data as Uint16Array), tensor.shape, 'float32');
   const values =
     tensor.data instanceof BigInt64Array || tensor.data instanceof BigUint64Array
       ? Int32Array.from(tensor.data, (value) => Number(value))

@@ -19,7 +19,16 @@ import {
   type TensorRef,
 } from './keras-config.ts';
 import type { KerasMajor } from './activations.ts';
-import { builtinVariablePaths, checkDtype, LAYER_TABLE, translateArgs, type LayerTranslation, type TranslationContext } from './layer-table.ts';
+import {
+  builtinVariablePaths,
+  checkDtype,
+  createBuiltinLayer,
+  LAYER_TABLE,
+  translateArgs,
+  type LayerTranslation,
+  type TranslationContext,
+} from './layer-table.ts';
+import { computesInFloat16 } from './float16.ts';
 import type { Sublayer } from './wrappers.ts';
 import { tf, type TfLayer, type TfModel, type TfSymbolic } from '../tfjs-node.ts';
 
@@ -82,7 +91,7 @@ function translationContext(options: ResolveOptions): TranslationContext {
       const spec = readLayerSpec(entry, where);
       const resolution = resolveLayer(spec, options);
       if (resolution.kind === 'builtin') {
-        const layer = resolution.translation.create(translateArgs(spec, resolution.translation.args, context), spec, context);
+        const layer = createBuiltinLayer(spec, resolution.translation, context);
         return { layer, variablePaths: () => builtinVariablePaths(layer, resolution.translation) };
       }
       if (resolution.kind === 'custom') {
@@ -108,12 +117,16 @@ export interface BuiltLayer {
   resolution: LayerResolution;
   /** For nested models: their own layers. */
   children?: BuiltLayer[];
+  /** Keras's output of this layer is float16 (it computes in float16); tfjs holds the float16 values in float32. */
+  float16Output: boolean;
 }
 
 export interface BuiltModel {
   model: TfModel;
   inputNames: string[];
   layers: BuiltLayer[];
+  /** Per model output: Keras's output is float16, so tfjs-keras reports it as float16 (see float16.ts `toFloat16Tensor`). */
+  outputFloat16: boolean[];
 }
 
 /** Resolve a config entry like Keras: explicit custom objects, then registered names, then built-ins. */
@@ -202,6 +215,8 @@ function checkCallKwargs(spec: KerasLayerSpec, call: LayerCall): void {
 type TfInputDtype = 'float32' | 'int32' | 'bool' | 'string';
 const INPUT_DTYPES: Record<string, TfInputDtype> = {
   float32: 'float32',
+  // float16 values are exact in float32; the layers computing in float16 round what they make (float16.ts).
+  float16: 'float32',
   int8: 'int32',
   int16: 'int32',
   int32: 'int32',
@@ -230,6 +245,10 @@ function inputDtype(spec: KerasLayerSpec): TfInputDtype {
       reason: 'tfjs has no sparse or ragged tensors',
     });
   return mapped;
+}
+
+function isFloat16Input(spec: KerasLayerSpec): boolean {
+  return spec.config['dtype'] === 'float16';
 }
 
 function makeInput(spec: KerasLayerSpec, fallbackShape?: (number | null)[]): TfSymbolic {
@@ -269,7 +288,8 @@ function buildSubclassedModel(spec: KerasLayerSpec, _options: BuildOptions, reso
   return {
     model: tf.model({ inputs: input, outputs: output as TfSymbolic, name: spec.name }),
     inputNames: [input.name],
-    layers: [{ spec, layer, kerasPath: '', resolution }],
+    layers: [{ spec, layer, kerasPath: '', resolution, float16Output: false }],
+    outputFloat16: [false],
   };
 }
 
@@ -290,14 +310,21 @@ function buildLayer(spec: KerasLayerSpec, options: BuildOptions, kerasPath: stri
   switch (resolution.kind) {
     case 'model': {
       const nested = buildModel({ class_name: spec.className, config: spec.config }, options, kerasPath);
-      return { spec, layer: nested.model as unknown as TfLayer, kerasPath, resolution, children: nested.layers };
+      return {
+        spec,
+        layer: nested.model as unknown as TfLayer,
+        kerasPath,
+        resolution,
+        children: nested.layers,
+        float16Output: nested.outputFloat16.length === 1 && nested.outputFloat16[0] === true,
+      };
     }
     case 'builtin': {
       const context = translationContext(options);
-      return { spec, layer: resolution.translation.create(translateArgs(spec, resolution.translation.args, context), spec, context), kerasPath, resolution };
+      return { spec, layer: createBuiltinLayer(spec, resolution.translation, context), kerasPath, resolution, float16Output: computesInFloat16(spec) };
     }
     case 'custom':
-      return { spec, layer: resolution.twin.create(spec), kerasPath, resolution };
+      return { spec, layer: resolution.twin.create(spec), kerasPath, resolution, float16Output: false };
     case 'input':
       throw new Error('input layers are not built as layers');
   }
@@ -325,7 +352,8 @@ function buildSequential(spec: KerasLayerSpec, options: BuildOptions, kerasPath:
     tensor = output as TfSymbolic;
     layers.push(built);
   }
-  return { model: tf.model({ inputs: input, outputs: tensor, name: spec.name }), inputNames: [inputSpec.name], layers };
+  const outputFloat16 = layers.length === 0 ? isFloat16Input(inputSpec) : layers[layers.length - 1]!.float16Output;
+  return { model: tf.model({ inputs: input, outputs: tensor, name: spec.name }), inputNames: [inputSpec.name], layers, outputFloat16: [outputFloat16] };
 }
 
 /** A nested Functional or Sequential model whose first layer is its own InputLayer. */
@@ -396,7 +424,12 @@ function buildFunctional(spec: KerasLayerSpec, options: BuildOptions, kerasPath:
   const inputs = resolveRefs('input_layers');
   const outputs = resolveRefs('output_layers');
   const inputNames = readTensorRefList(spec.config['input_layers'], spec.className, 'input_layers').map((ref) => ref.layer);
-  return { model: tf.model({ inputs, outputs, name: spec.name }), inputNames, layers };
+  const float16Layers = new Set([
+    ...entries.filter((entry) => entry.className === 'InputLayer' && isFloat16Input(entry)).map((entry) => entry.name),
+    ...layers.filter((built) => built.float16Output).map((built) => built.spec.name),
+  ]);
+  const outputFloat16 = readTensorRefList(spec.config['output_layers'], spec.className, 'output_layers').map((ref) => float16Layers.has(ref.layer));
+  return { model: tf.model({ inputs, outputs, name: spec.name }), inputNames, layers, outputFloat16 };
 }
 
 export { isObject };

@@ -2,6 +2,7 @@ import { RuntimeError } from '../../errors.ts';
 import { readArtifact } from '../../formats/registry.ts';
 import type { Tensor } from '../../tensor.ts';
 import { customObjectsNamed, loadKerasModel } from '../tfjs-keras.ts';
+import { toFloat16Tensor } from './float16.ts';
 import { fromTfjsTensor, runModel, tf, toTfjsTensor, type TfSymbolic, type TfTensor } from '../tfjs-node.ts';
 
 /** One layer's output, by the Keras layer name the artifact's config gives it. */
@@ -43,8 +44,15 @@ export async function computeLayerOutputs(
     const probe = tf.model({ inputs: built.model.inputs, outputs });
     const list = runModel(probe, feeds);
     const layers: LayerOutput[] = [];
-    for (const [index, entry] of built.layers.entries())
-      layers.push({ name: entry.spec.name, className: entry.spec.className, tensor: await fromTfjsTensor(list[index]!) });
+    for (const [index, entry] of built.layers.entries()) {
+      const tensor = await fromTfjsTensor(list[index]!);
+      // A layer computing in float16 makes float16 in Keras: its rounded values, encoded as float16.
+      layers.push({
+        name: entry.spec.name,
+        className: entry.spec.className,
+        tensor: entry.float16Output ? toFloat16Tensor(tensor, `${artifactPath}: layer "${entry.spec.name}"`) : tensor,
+      });
+    }
     for (const tensor of list) tensor.dispose();
     return layers;
   } finally {

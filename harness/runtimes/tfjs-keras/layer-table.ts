@@ -10,6 +10,7 @@ import { KerasDotAttention, KerasMultiHeadAttention } from './attention.ts';
 import { KerasCategoryEncoding, KerasDiscretization, KerasHashing, OUTPUT_MODES, type EncodedDtype, type OutputMode } from './categorical.ts';
 import { KerasEinsumDense } from './einsum-dense.ts';
 import { CausalConv1D, GlobalPooling3D, KerasNormalization } from './extra-layers.ts';
+import { computesInFloat16, FLOAT16_EXACT_ACTIVATIONS, Float16Dense, Float16Rounding } from './float16.ts';
 import { createGru } from './recurrent.ts';
 import { hasKerasVariablePaths } from './layer-hooks.ts';
 import { KerasIntegerLookup, KerasStringLookup, KerasTextVectorization, type LookupArgs } from './preprocessing.ts';
@@ -41,6 +42,11 @@ export interface LayerTranslation {
   create: (args: Args, spec: KerasLayerSpec, context: TranslationContext) => TfLayer;
   /** Where saving_lib keeps this layer's variables in a `.keras` file, relative to the layer's path (default `vars`). */
   variablesPath?: string;
+  /**
+   * How the layer computes under a float16 dtype policy (float16.ts): its own `create`, or (absent) the tfjs layer with
+   * inputs and outputs rounded to float16. A class without this entry refuses float16 compute.
+   */
+  float16?: { create?: (args: Args) => TfLayer };
 }
 
 /** The saving_lib path of each of a built-in layer's variables, relative to the layer, in `layer.weights` order. */
@@ -153,7 +159,7 @@ export function translateArgs(spec: KerasLayerSpec, rules: Record<string, ArgRul
       continue;
     }
     if (key === 'dtype' && rules['dtype'] === undefined) {
-      checkDtype(spec);
+      if (!computesInFloat16(spec)) checkDtype(spec);
       continue;
     }
     if (key === 'batch_input_shape' || key === 'batch_shape') {
@@ -187,7 +193,34 @@ export function translateArgs(spec: KerasLayerSpec, rules: Record<string, ArgRul
       if (mapped !== null && mapped !== undefined) args[rule.to] = mapped;
     }
   }
+  if (computesInFloat16(spec)) checkFloat16(spec, args);
   return args;
+}
+
+/** A float16 compute dtype is run only where float16.ts reproduces Keras's roundings: the classes and activations it lists. */
+function checkFloat16(spec: KerasLayerSpec, args: Args): void {
+  const dtype = computeDtypeOf(spec.config);
+  if (LAYER_TABLE[spec.className]?.float16 === undefined)
+    unsupported({
+      className: spec.className,
+      layer: spec.name,
+      argument: 'dtype',
+      reason:
+        `compute dtype ${dtype}: tfjs computes in float32, and tfjs-keras reproduces Keras's float16 roundings only for ` +
+        `${Object.keys(LAYER_TABLE)
+          .filter((name) => LAYER_TABLE[name]!.float16 !== undefined)
+          .join(', ')}`,
+    });
+  const activation = args['activation'];
+  if (typeof activation === 'string' && !FLOAT16_EXACT_ACTIVATIONS.includes(activation))
+    unsupported({
+      className: spec.className,
+      layer: spec.name,
+      argument: 'activation',
+      reason:
+        `activation ${JSON.stringify(spec.config['activation'])} under compute dtype ${dtype}: TensorFlow's float16 kernel for it rounds ` +
+        `otherwise than the float32 op rounded once (tfjs-keras emulates ${FLOAT16_EXACT_ACTIVATIONS.join(', ')})`,
+    });
 }
 
 /**
@@ -220,6 +253,7 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
   Dense: {
     args: { units: 'units', activation: ACTIVATION, use_bias: 'useBias', ...trainingOnly('kernel', 'bias'), ...LORA },
     create: (args) => L.dense(args as never),
+    float16: { create: (args) => new Float16Dense(args as never) },
   },
   Conv1D: {
     args: { ...CONV_COMMON, padding: { to: 'padding', accept: ['valid', 'same', 'causal'] } },
@@ -251,17 +285,17 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
   GlobalMaxPooling2D: { args: GLOBAL_POOL, create: (args) => L.globalMaxPooling2d(args as never) },
   GlobalAveragePooling3D: { args: GLOBAL_POOL, create: (args) => new GlobalPooling3D({ ...args, mode: 'average' }) },
   GlobalMaxPooling3D: { args: GLOBAL_POOL, create: (args) => new GlobalPooling3D({ ...args, mode: 'max' }) },
-  Flatten: { args: { data_format: CHANNELS_LAST }, create: (args) => L.flatten(args as never) },
-  Reshape: { args: { target_shape: 'targetShape' }, create: (args) => L.reshape(args as never) },
-  Permute: { args: { dims: 'dims' }, create: (args) => L.permute(args as never) },
-  RepeatVector: { args: { n: 'n' }, create: (args) => L.repeatVector(args as never) },
-  Activation: { args: { activation: ACTIVATION }, create: (args) => L.activation(args as never) },
+  Flatten: { args: { data_format: CHANNELS_LAST }, create: (args) => L.flatten(args as never), float16: {} },
+  Reshape: { args: { target_shape: 'targetShape' }, create: (args) => L.reshape(args as never), float16: {} },
+  Permute: { args: { dims: 'dims' }, create: (args) => L.permute(args as never), float16: {} },
+  RepeatVector: { args: { n: 'n' }, create: (args) => L.repeatVector(args as never), float16: {} },
+  Activation: { args: { activation: ACTIVATION }, create: (args) => L.activation(args as never), float16: {} },
   ReLU: { args: { max_value: 'maxValue', negative_slope: { accept: [0, 0.0] }, threshold: { accept: [0, 0.0] } }, create: (args) => L.reLU(args as never) },
   LeakyReLU: { args: { negative_slope: 'alpha', alpha: 'alpha' }, create: (args) => L.leakyReLU(args as never) },
   ELU: { args: { alpha: 'alpha' }, create: (args) => L.elu(args as never) },
   Softmax: { args: { axis: 'axis' }, create: (args) => L.softmax(args as never) },
   PReLU: { args: { shared_axes: 'sharedAxes', ...trainingOnly('alpha') }, create: (args) => L.prelu(args as never) },
-  Dropout: { args: { rate: 'rate', noise_shape: NULL_ONLY, seed: 'ignore' }, create: (args) => L.dropout(args as never) },
+  Dropout: { args: { rate: 'rate', noise_shape: NULL_ONLY, seed: 'ignore' }, create: (args) => L.dropout(args as never), float16: {} },
   SpatialDropout1D: { args: { rate: 'rate', seed: 'ignore', noise_shape: NULL_ONLY }, create: (args) => L.spatialDropout1d(args as never) },
   GaussianNoise: { args: { stddev: 'stddev', seed: 'ignore' }, create: (args) => L.gaussianNoise(args as never) },
   GaussianDropout: { args: { rate: 'rate', seed: 'ignore' }, create: (args) => L.gaussianDropout(args as never) },
@@ -344,7 +378,7 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
   Average: { args: MERGE, create: (args) => L.average(args as never) },
   Maximum: { args: MERGE, create: (args) => L.maximum(args as never) },
   Minimum: { args: MERGE, create: (args) => L.minimum(args as never) },
-  Concatenate: { args: { axis: 'axis' }, create: (args) => L.concatenate(args as never) },
+  Concatenate: { args: { axis: 'axis' }, create: (args) => L.concatenate(args as never), float16: {} },
   Dot: { args: { axes: 'axes', normalize: 'normalize' }, create: (args) => L.dot(args as never) },
   Rescaling: {
     args: { scale: { to: 'scale', map: scalarOnly }, offset: { to: 'offset', map: scalarOnly } },
@@ -660,9 +694,13 @@ function scalarOnly(value: unknown, spec: KerasLayerSpec, key: string): unknown 
   return value;
 }
 
-/** Build one built-in layer, or throw the unsupported feature that stops it. */
+/** Build one built-in layer (under a float16 policy, its float16 form), or throw the unsupported feature that stops it. */
 export function createBuiltinLayer(spec: KerasLayerSpec, translation: LayerTranslation, context: TranslationContext): TfLayer {
-  return translation.create(translateArgs(spec, translation.args, context), spec, context);
+  const args = translateArgs(spec, translation.args, context);
+  if (!computesInFloat16(spec)) return translation.create(args, spec, context);
+  // translateArgs refused a class without a float16 form.
+  const float16 = translation.float16!;
+  return float16.create ? float16.create(args) : new Float16Rounding(translation.create(args, spec, context));
 }
 
 export type { JsonObject };

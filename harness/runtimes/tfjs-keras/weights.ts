@@ -7,6 +7,7 @@
  * (legacy_h5_format `_legacy_weights`); each name's last segment must match the tfjs variable's.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { decodeFloat16 } from '../../compare/half-float.ts';
 import { RuntimeError } from '../../errors.ts';
 import type { ArtifactContents } from '../../formats/types.ts';
 import type { Tensor } from '../../tensor.ts';
@@ -54,6 +55,8 @@ function toTfjsTensor(tensor: Tensor, dtype: string, source: string, file: strin
     }
     return tf.tensor(Int32Array.from(values), tensor.shape, 'int32');
   }
+  // A float16 variable (dtype policy float16) holds values float32 represents exactly.
+  if (tensor.dtype === 'float16' && dtype === 'float32') return tf.tensor(decodeFloat16(tensor.data as Uint16Array), tensor.shape, 'float32');
   if (tensor.dtype !== 'float32' || dtype !== 'float32') {
     throw new RuntimeError(
       'TFJS_KERAS_WEIGHTS_MISMATCH',
