@@ -6,7 +6,7 @@ export { defineConfig, type ProjectConfig } from './config.ts';
 export { registerCustomObject, type CustomLayerTwin } from './runtimes/tfjs-keras/custom-objects.ts';
 export { loadCases, loadCaseFile, type LoadedCases } from './cases/load-cases.ts';
 export type { CaseSpec, FormatName, RuntimeName, Tolerance } from './cases/types.ts';
-export { loadExpectations, type Expectation } from './cases/expectations.ts';
+export { loadExpectations, type EnvironmentPattern, type EnvironmentVersionRange, type Expectation } from './cases/expectations.ts';
 export { ENVIRONMENTS, DEFAULT_ENVIRONMENT, findEnvironment, type Environment } from './environments.ts';
 export { runRoundtrip, runFailed, countVerdicts, type RunOptions, type RunResults } from './run/run.ts';
 export { writeReports, REPORTERS } from './report/index.ts';
