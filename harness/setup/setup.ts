@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { lstat, mkdir, readFile, realpath, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, realpath, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -28,6 +28,7 @@ import {
   type BindingProvenance,
   type NativePackage,
 } from '../runtimes/native-modules.ts';
+import { ensureUv, UV_VERSION, uvLog, uvVariables } from './uv.ts';
 
 export { readBindingProvenance, type BindingProvenance } from '../runtimes/native-modules.ts';
 
@@ -74,28 +75,44 @@ async function sitePackages(python: string): Promise<string> {
   return stdout.trim();
 }
 
-/** `python -m pip install --no-deps` of exact pins, with progress every few packages; output goes to the log. */
-async function installPins(python: string, pins: string[], label: string, logStream: WriteStream, progress: ProgressSink): Promise<void> {
+/** The wheels `python -m venv` would install (pip, and setuptools before Python 3.12): its ensurepip's bundled ones. */
+async function bundledInstallerWheels(python: string): Promise<string[]> {
+  const { stdout } = await execa(python, ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])']);
+  const bundled = path.join(stdout.trim(), 'ensurepip', '_bundled');
+  return (await readdir(bundled).catch(() => [])).filter((name) => name.endsWith('.whl')).map((name) => path.join(bundled, name));
+}
+
+/**
+ * uv installs the exact pins (`--no-deps`: locks are complete closures; tf-keras names the "tensorflow" distribution,
+ * which tensorflow-cpu satisfies as a module but not as a name) and the pip the venv would have had, from where pip
+ * fetches (uvVariables; uv's own configuration files are not read); its output goes to the log, its summary lines to
+ * progress.
+ */
+async function installPins(
+  uv: string,
+  environment: Environment,
+  python: string,
+  pins: string[],
+  label: string,
+  logStream: WriteStream,
+  progress: ProgressSink,
+): Promise<void> {
   const requirements = `${python}.requirements.txt`;
   await writeFile(requirements, `${pins.join('\n')}\n`);
-  // Few retries and a bounded timeout, so an unreachable index fails fast instead of sitting in retries.
-  // --no-deps: locks are complete closures; tf-keras names the "tensorflow" distribution, which tensorflow-cpu
-  // satisfies as a module but not as a name.
-  const pip = execa(python, ['-m', 'pip', 'install', '--retries', '1', '--timeout', '60', '--progress-bar', 'off', '--no-deps', '-r', requirements], {
-    all: true,
-    env: { PIP_DISABLE_PIP_VERSION_CHECK: '1' },
-  });
-  let seen = 0;
-  pip.all?.on('data', (chunk: Buffer) => {
+  const install = execa(
+    uv,
+    ['pip', 'install', '--python', python, '--no-deps', '--no-progress', '-r', requirements, ...(await bundledInstallerWheels(python))],
+    {
+      all: true,
+      // The venv has no pip yet: the configuration is the one the base Python's pip reads.
+      env: { ...(await uvVariables(environment.basePython)), UV_NO_CONFIG: '1' },
+    },
+  );
+  install.all?.on('data', (chunk: Buffer) => {
     logStream.write(chunk);
-    for (const line of chunk.toString().split('\n')) {
-      if (/^(Collecting|Processing|Requirement already satisfied)/.test(line)) {
-        seen += 1;
-        if (seen % 5 === 0 || seen === pins.length) progress(`${label}: ${Math.min(seen, pins.length)}/${pins.length} packages resolved`);
-      }
-    }
+    for (const line of chunk.toString().split('\n')) if (/^(Resolved|Prepared|Installed) \d+ package/.test(line.trim())) progress(`${label}: ${line.trim()}`);
   });
-  await pip;
+  await install;
   await rm(requirements, { force: true });
 }
 
@@ -115,7 +132,8 @@ async function buildVenv(
     progress(`${label}: creating venv with ${environment.basePython}`);
     await rm(directory, { recursive: true, force: true });
     await mkdir(path.dirname(directory), { recursive: true });
-    await execa(environment.basePython, ['-m', 'venv', directory], { stdout: logStream, stderr: logStream });
+    // With pins, pip comes with them (ensurepip's own wheels, installed by uv in the same step as the rest).
+    await execa(environment.basePython, ['-m', 'venv', ...(pins.length > 0 ? ['--without-pip'] : []), directory], { stdout: logStream, stderr: logStream });
   });
   const python = path.join(directory, 'bin', 'python');
   if (layerOn) {
@@ -126,15 +144,20 @@ async function buildVenv(
       `import site; site.addsitedir(${JSON.stringify(await sitePackages(path.join(layerOn, 'bin', 'python')))})\n`,
     );
   }
-  await runStep(
-    'python-packages',
-    'read the log; pip must reach its configured indexes (pip config list). Re-run "keras-roundtrip setup" when fixed',
-    log,
-    async () => {
-      progress(`${label}: installing ${pins.length} pinned packages${layerOn ? ` on the shared installation ${path.basename(layerOn)}` : ''}`);
-      if (pins.length > 0) await installPins(python, pins, label, logStream, progress);
-    },
-  );
+  if (pins.length > 0) {
+    const uv = await runStep('uv', `uv ${UV_VERSION} is installed with pip: read the log and check pip's configuration (pip config list)`, uvLog(), () =>
+      ensureUv(environment.basePython, progress),
+    );
+    await runStep(
+      'python-packages',
+      'read the log; uv must reach the indexes of pip\'s configuration (pip config list). Re-run "keras-roundtrip setup" when fixed',
+      log,
+      async () => {
+        progress(`${label}: installing ${pins.length} pinned packages${layerOn ? ` on the shared installation ${path.basename(layerOn)}` : ''}`);
+        await installPins(uv, environment, python, pins, label, logStream, progress);
+      },
+    );
+  }
   await writeFile(path.join(directory, STAMP), `${stamp}\n`);
 }
 
