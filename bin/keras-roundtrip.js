@@ -6,5 +6,8 @@ import { register as registerCjs } from 'tsx/cjs/api';
 
 registerEsm();
 registerCjs();
+// Ctrl-C, SIGTERM or SIGHUP end every generator worker, server and runtime worker the command started.
+const { endChildrenOnSignals } = await import('../harness/child-processes.ts');
+endChildrenOnSignals();
 const { main } = await import('../harness/cli.ts');
 process.exitCode = await main(process.argv);

@@ -26,7 +26,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['generator', 'config.ts'],
   ['cases'],
   ['formats', 'compare'],
-  ['verdicts.ts', 'environments.ts', 'package-info.ts', 'file-lock.ts'],
+  ['verdicts.ts', 'environments.ts', 'package-info.ts', 'file-lock.ts', 'child-processes.ts'],
   ['runtimes/definitions.ts'],
   ['errors.ts', 'paths.ts', 'tensor.ts', 'interop.ts', 'seeded-random.ts', 'formats/definitions.ts', 'config-api.ts', 'ts-worker.ts'],
 ];

@@ -6,6 +6,7 @@ import { toGeneratorCase } from '../cases/load-cases.ts';
 import type { CaseSpec } from '../cases/types.ts';
 import { installationDirectories, type Environment } from '../environments.ts';
 import { GeneratorError, serializeError, type SerializedError } from '../errors.ts';
+import { registerTemporaryPath, withoutInterruption } from '../child-processes.ts';
 import { withFileLock, withSharedUse } from '../file-lock.ts';
 import { REPORTS_DIR } from '../paths.ts';
 import { goldenRootOf } from './cache.ts';
@@ -260,8 +261,10 @@ async function generateOne(
   const started = performance.now();
   const result: GenerationResult = { case: spec.id, environment: environment.name, status: 'generated', seconds: 0, reason };
   let staging: string | undefined;
+  let releaseStaging = () => {};
   try {
     staging = await createStagingDirectory(environment.name, spec.id, goldenRoot);
+    releaseStaging = registerTemporaryPath(staging);
     log.write(`\n[driver] ==== ${spec.id} ====\n`);
     const reply = await worker.request(
       { case: toGeneratorCase(spec), inputHash, environment: environment.name, outDir: staging },
@@ -278,13 +281,16 @@ async function generateOne(
       );
     }
     await checkStagedManifest(staging, spec, inputHash);
-    await swapIntoGolden(staging, environment.name, spec.id, goldenRoot, inputHash);
+    const staged = staging;
+    // A signal meanwhile lets the swap finish: never a case folder moved aside and not replaced.
+    await withoutInterruption(() => swapIntoGolden(staged, environment.name, spec.id, goldenRoot, inputHash));
     staging = undefined;
   } catch (error) {
     result.status = 'error';
     result.error = serializeError(error);
   } finally {
     if (staging) await rm(staging, { recursive: true, force: true });
+    releaseStaging();
   }
   result.seconds = (performance.now() - started) / 1000;
   return result;

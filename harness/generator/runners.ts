@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { killProcessGroup, superviseChild } from '../child-processes.ts';
 import { environmentAvailability, lockFileHash, venvPython, type Environment, type EnvironmentAvailability } from '../environments.ts';
 import { GeneratorError, RoundtripError } from '../errors.ts';
 import { GENERATOR_DIR, PACKAGE_ROOT } from '../paths.ts';
@@ -45,12 +46,15 @@ const localRunner: GeneratorRunner = {
         `${python} does not exist: environment ${environment.name} is not set up; run: npx keras-roundtrip setup --env ${environment.name}`,
       );
     }
+    // A process group of its own: killing it ends its reload server and that server's forked children too.
     const child = spawn(python, ['-m', 'roundtrip_generator', 'worker'], {
       cwd: GENERATOR_DIR,
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, ...environment.variables, ...WORKER_VARIABLES },
+      detached: true,
     });
-    return { process: child, replies: child.stdio[3] as Readable, logs: [child.stdout!, child.stderr!], kill: () => child.kill('SIGKILL') };
+    superviseChild(child);
+    return { process: child, replies: child.stdio[3] as Readable, logs: [child.stdout!, child.stderr!], kill: () => killProcessGroup(child) };
   },
 };
 
@@ -134,17 +138,14 @@ function containerRunner(engine: 'docker' | 'podman'): GeneratorRunner {
           '--replies',
           'stdout',
         ],
-        { stdio: ['pipe', 'pipe', 'pipe'], env: engineEnvironment },
+        { stdio: ['pipe', 'pipe', 'pipe'], env: engineEnvironment, detached: true },
       );
-      return {
-        process: child,
-        replies: child.stdout!,
-        logs: [child.stderr!],
-        kill() {
-          child.kill('SIGKILL');
-          execFile(engine, ['kill', name], { env: engineEnvironment }, () => undefined);
-        },
+      const kill = () => {
+        killProcessGroup(child);
+        execFile(engine, ['kill', name], { env: engineEnvironment }, () => undefined);
       };
+      superviseChild(child, kill);
+      return { process: child, replies: child.stdout!, logs: [child.stderr!], kill };
     },
   };
 }

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
+import { killProcessGroup, superviseChild } from '../child-processes.ts';
 import { installationDirectories, venvPython, type Environment } from '../environments.ts';
 import { withSharedUse } from '../file-lock.ts';
 import { GENERATOR_DIR } from '../paths.ts';
@@ -25,16 +26,19 @@ export async function runGeneratorChecks<T>(
   onWait?: (message: string) => void,
 ): Promise<T[] | GeneratorCommandFailure> {
   // Registered as a user of the venv (as generate is), so a set-up of this environment waits instead of replacing it mid-run.
-  const completed = await withVenvInUse(environment, onWait, () =>
-    execa(venvPython(environment), ['-m', 'roundtrip_generator', ...args], {
+  const completed = await withVenvInUse(environment, onWait, () => {
+    const subprocess = execa(venvPython(environment), ['-m', 'roundtrip_generator', ...args], {
       cwd: GENERATOR_DIR,
       env: generatorVariables(environment),
       extendEnv: false,
       timeout: timeoutSeconds * 1000,
       reject: false,
       stdin: 'ignore',
-    }),
-  );
+      detached: true,
+    });
+    superviseChild(subprocess);
+    return subprocess;
+  });
   const lines = completed.stdout.trim().split('\n');
   if (completed.exitCode !== 0 || completed.timedOut) {
     const tail = completed.stderr.trim().split('\n').slice(-3).join(' | ');
@@ -85,7 +89,7 @@ export class GeneratorServer {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = once(child, 'exit');
     child.stdin?.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => killProcessGroup(child), 30_000);
     await exited;
     clearTimeout(timer);
   }
@@ -95,7 +99,9 @@ export class GeneratorServer {
       cwd: GENERATOR_DIR,
       env: generatorVariables(this.environment),
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true, // its own process group: killing it ends its forked children too
     });
+    superviseChild(child);
     child.stderr!.on('data', (chunk: Buffer) => {
       this.log?.write(chunk);
       this.stderrTail = [
@@ -123,7 +129,7 @@ export class GeneratorServer {
     const next = await Promise.race([this.lines!.next(), timedOut]);
     clearTimeout(timer);
     if (next === 'timeout' || next.done) {
-      child.kill('SIGKILL');
+      killProcessGroup(child);
       this.process = undefined;
       const ended = next === 'timeout' ? `exceeded ${timeoutSeconds} s` : `ended (exit ${child.exitCode ?? child.signalCode ?? 'unknown'})`;
       return new GeneratorCommandFailure(`reload-server ${ended}: ${this.stderrTail.join(' | ')}`);

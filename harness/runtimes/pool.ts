@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RuntimeName } from '../cases/types.ts';
 import { serializeError, type SerializedError } from '../errors.ts';
+import { killProcessGroup, superviseChild } from '../child-processes.ts';
 import { registerUse } from '../file-lock.ts';
 import { nativeRuntimesInUse } from './native-modules.ts';
 import type { RunRequest, RunResult } from './types.ts';
@@ -126,7 +127,9 @@ export class RuntimePool {
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...this.env },
+      detached: true,
     });
+    superviseChild(child);
     // Keep native libraries' chatter off the terminal; a crash's own message arrives through the exit event.
     child.stderr?.resume();
     const slot: Slot = { child };
@@ -163,7 +166,7 @@ export class RuntimePool {
       const timer = setTimeout(() => {
         if (slot.job?.id !== id) return;
         slot.job = undefined;
-        slot.child.kill('SIGKILL');
+        killProcessGroup(slot.child);
         job.resolve({ kind: 'timeout', seconds: this.timeoutSeconds, queuedSeconds: queuedSeconds(job, sentAt, undefined) });
       }, this.timeoutSeconds * 1000);
       slot.job = { id, job, timer, sentAt };
@@ -192,7 +195,7 @@ export class RuntimePool {
             if (slot.child.exitCode !== null || slot.child.signalCode !== null) return resolve();
             slot.child.once('exit', () => resolve());
             slot.child.disconnect();
-            setTimeout(() => slot.child.kill('SIGKILL'), 3000).unref();
+            setTimeout(() => killProcessGroup(slot.child), 3000).unref();
           }),
       ),
     );
