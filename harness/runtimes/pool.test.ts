@@ -8,8 +8,9 @@ describe('RuntimePool', () => {
   it('reports a worker killed mid-check as crashed with its signal, and replaces the worker', async () => {
     pool = new RuntimePool({ size: 1, timeoutSeconds: 30 });
     const pending = pool.describe('tfjs-node-savedmodel');
-    // Kill the only worker while it is loading tfjs-node's native library.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Kill the only worker while it is loading tfjs-node's native library (it starts once the pool has registered as a
+    // user of the native runtimes).
+    await expect.poll(() => pool!.workerPids().length, { interval: 20 }).toBe(1);
     for (const pid of pool.workerPids()) process.kill(pid, 'SIGSEGV');
     expect(await pending).toEqual({ kind: 'crashed', signal: 'SIGSEGV', exitCode: null, queuedSeconds: expect.any(Number) });
     const next = await pool.describe('onnxruntime-node');
