@@ -8,7 +8,7 @@ import { RoundtripError, RuntimeError } from '../errors.ts';
 import { readArtifact } from '../formats/registry.ts';
 import type { ArtifactContents } from '../formats/types.ts';
 import type { Tensor } from '../tensor.ts';
-import { kerasMajorOf } from './tfjs-keras/activations.ts';
+import { kerasMajorOf, kerasReleaseOf } from './tfjs-keras/activations.ts';
 import { buildModel, collectUnsupported } from './tfjs-keras/build-model.ts';
 import { describeFeature, TfjsKerasUnsupportedError } from './tfjs-keras/errors.ts';
 import { toFloat16Tensor } from './tfjs-keras/float16.ts';
@@ -39,7 +39,12 @@ export function customObjectsNamed(names: readonly string[] = []): Record<string
 
 /** Capability pre-flight: every layer, argument and dtype of the artifact tfjs-keras cannot run (empty: it can). */
 export function preflight(contents: ArtifactContents, options: TfjsKerasOptions = {}): string[] {
-  return collectUnsupported(contents.config, { ...options, kerasMajor: writerMajor(contents) }).map(describeFeature);
+  return collectUnsupported(contents.config, { ...options, ...writerOf(contents) }).map(describeFeature);
+}
+
+/** The Keras that wrote the artifact: its major (formulas that changed between 2 and 3) and release (dialects of 3.x minors). */
+function writerOf(contents: ArtifactContents) {
+  return { kerasMajor: writerMajor(contents), kerasRelease: kerasReleaseOf(contents.producer?.name === 'keras' ? contents.producer.version : undefined) };
 }
 
 /** The Keras major that wrote the artifact (`keras_version` in metadata.json or the .h5 root attributes). */
@@ -49,10 +54,11 @@ function writerMajor(contents: ArtifactContents) {
 
 /** Build the model and load its weights. Throws {@link TfjsKerasUnsupportedError} listing everything unsupported. */
 export function loadKerasModel(contents: ArtifactContents, file: string, options: TfjsKerasOptions = {}) {
-  const kerasMajor = writerMajor(contents);
-  const features = collectUnsupported(contents.config, { ...options, kerasMajor });
+  const writer = writerOf(contents);
+  const kerasMajor = writer.kerasMajor;
+  const features = collectUnsupported(contents.config, { ...options, ...writer });
   if (features.length > 0) throw new TfjsKerasUnsupportedError(file, features);
-  const built = buildModel(contents.config, { ...options, kerasMajor, file });
+  const built = buildModel(contents.config, { ...options, ...writer, file });
   try {
     assignWeights(contents, built.layers, file, { kerasMajor });
   } catch (error) {

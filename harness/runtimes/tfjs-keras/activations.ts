@@ -7,6 +7,12 @@ import { tf, type TfTensor } from '../tfjs-node.ts';
 /** The Keras major version whose formulas apply: 2 (Keras 2.x, tf_keras) or 3. */
 export type KerasMajor = 2 | 3;
 
+/** Keras's [major, minor] from the file's `keras_version`; undefined when absent or unreadable. */
+export function kerasReleaseOf(version: string | undefined): [number, number] | undefined {
+  const match = version === undefined ? null : /^(\d+)\.(\d+)/.exec(version);
+  return match ? [Number(match[1]), Number(match[2])] : undefined;
+}
+
 /** Keras's major version from the file's `keras_version` (absent: Keras 3, the default environment's writer). */
 export function kerasMajorOf(version: string | undefined): KerasMajor {
   return version !== undefined && /^[0-2]\./.test(version) ? 2 : 3;

@@ -78,15 +78,21 @@ export interface BuildOptions {
   customObjects?: Readonly<Record<string, CustomLayerTwin>>;
   /** The Keras major version that wrote the file (formulas that changed between versions follow it); default 3. */
   kerasMajor?: KerasMajor;
+  /** The writer's Keras [major, minor] (`keras_version`), for behaviour that changed between minors; undefined: unknown. */
+  kerasRelease?: [number, number];
   file: string;
 }
 
-type ResolveOptions = Pick<BuildOptions, 'customObjects' | 'kerasMajor'>;
+type ResolveOptions = Pick<BuildOptions, 'customObjects' | 'kerasMajor' | 'kerasRelease'>;
 
 /** The context layer translations see: the writer's Keras major, and nested layers built like top-level ones. */
 function translationContext(options: ResolveOptions): TranslationContext {
   const context: TranslationContext = {
     kerasMajor: options.kerasMajor ?? 3,
+    writtenBefore: (major, minor) => {
+      const release = options.kerasRelease;
+      return release !== undefined && (release[0] < major || (release[0] === major && release[1] < minor));
+    },
     sublayer(entry: unknown, where: string): Sublayer {
       const spec = readLayerSpec(entry, where);
       const resolution = resolveLayer(spec, options);
@@ -198,10 +204,16 @@ export function collectUnsupported(modelConfig: unknown, options: ResolveOptions
 }
 
 const ALLOWED_CALL_KWARGS: Record<string, readonly unknown[]> = { mask: [null], training: [null, false] };
+/** Mask keywords Keras 3.5–3.9 record with the masks they found on the inputs: null, or a list of nulls, is no mask. */
+const MASK_KWARGS = new Set(['mask', 'query_mask', 'value_mask', 'key_mask']);
+
+function isNoMask(key: string, value: unknown): boolean {
+  return MASK_KWARGS.has(key) && (value === null || (Array.isArray(value) && value.every((item) => item === null)));
+}
 
 function checkCallKwargs(spec: KerasLayerSpec, call: LayerCall): void {
   for (const [key, value] of Object.entries(call.kwargs)) {
-    if (!(ALLOWED_CALL_KWARGS[key] ?? []).includes(value as never)) {
+    if (!isNoMask(key, value) && !(ALLOWED_CALL_KWARGS[key] ?? []).includes(value as never)) {
       unsupported({
         className: spec.className,
         layer: spec.name,

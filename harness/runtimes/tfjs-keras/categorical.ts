@@ -79,21 +79,31 @@ interface EncodingArgs {
 /** Keras CategoryEncoding (keras/src/layers/preprocessing/category_encoding.py): integer ids → multi_hot, count or one_hot. */
 export class KerasCategoryEncoding extends tf.layers.Layer {
   static className = 'KerasCategoryEncoding';
-  private readonly encodingArgs: EncodingArgs & { numTokens: number; dtype: EncodedDtype };
+  private readonly encodingArgs: EncodingArgs & { numTokens: number; dtype: EncodedDtype; oneHotKeepsTrailingOne?: boolean };
 
-  constructor(args: EncodingArgs & { numTokens: number; dtype: EncodedDtype }) {
+  constructor(args: EncodingArgs & { numTokens: number; dtype: EncodedDtype; oneHotKeepsTrailingOne?: boolean }) {
     super({ name: args.name, trainable: args.trainable });
     this.encodingArgs = args;
   }
 
+  private keepsTrailingOne(): boolean {
+    return this.encodingArgs.outputMode === 'one_hot' && this.encodingArgs.oneHotKeepsTrailingOne === true;
+  }
+
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    if (this.keepsTrailingOne()) return [...firstShape(inputShape), this.encodingArgs.numTokens];
     return encodedShape(firstShape(inputShape), this.encodingArgs.outputMode, this.encodingArgs.numTokens);
   }
 
   override call(inputs: TfTensor | TfTensor[]): TfTensor {
     const input = firstInput(inputs);
     const { outputMode, numTokens, dtype } = this.encodingArgs;
-    return encodeCategorical(Int32Array.from(integersOf(input)), input.shape, outputMode, numTokens, dtype);
+    const encoded = encodeCategorical(Int32Array.from(integersOf(input)), input.shape, outputMode, numTokens, dtype);
+    // One row per input element either way; only the shape keeps the trailing 1.
+    if (!this.keepsTrailingOne()) return encoded;
+    const reshaped = tf.reshape(encoded, [...input.shape, numTokens]);
+    encoded.dispose();
+    return reshaped;
   }
 
   override getConfig() {

@@ -185,6 +185,100 @@ describe.skipIf(!available)('tfjs-keras reads every config dialect', () => {
     await expect(expectSameOutputs('layer-hard-sigmoid', (config) => config, '2.15.0')).rejects.toThrow();
   });
 
+  // Fragments copied from files Keras 3.5.0 wrote (tf2.19-keras3.5 in the artifact cache): the same models as the golden ones.
+  it('Keras 3.5–3.9: a mixed-precision model records its autocasts as keras.src.ops.core.Cast layers', () =>
+    expectSameOutputs(
+      'mixed-precision',
+      (config) => {
+        const [input, hidden, head] = layersOf(config);
+        const cast = (name: string, dtype: string, from: string, shape: number[], fromDtype: string) => ({
+          module: 'keras.src.ops.core',
+          class_name: 'Cast',
+          config: { dtype },
+          registered_name: 'Cast',
+          name,
+          inbound_nodes: [
+            { args: [{ class_name: '__keras_tensor__', config: { shape: [null, ...shape], dtype: fromDtype, keras_history: [from, 0, 0] } }], kwargs: {} },
+          ],
+        });
+        const calledOn = (layer: Json, from: string) => {
+          const node = (layer['inbound_nodes'] as Json[])[0]!;
+          const tensor = (node['args'] as Json[])[0]!;
+          return { ...layer, inbound_nodes: [{ ...node, args: [{ ...tensor, config: { ...(tensor['config'] as Json), keras_history: [from, 0, 0] } }] }] };
+        };
+        (config as Json)['config'] = {
+          ...((config as Json)['config'] as Json),
+          layers: [
+            input,
+            cast('cast', 'float16', 'x', [4], 'float32'),
+            calledOn(hidden!, 'cast'),
+            cast('cast_1', 'float32', 'hidden', [8], 'float16'),
+            calledOn(head!, 'cast_1'),
+          ],
+          input_layers: [['x', 0, 0]],
+        };
+        return config;
+      },
+      '3.5.0',
+    ));
+  for (const [caseId, className, kwargs] of [
+    ['layer-attention', 'Attention', { training: false, mask: [null, null] }],
+    ['layer-additive-attention', 'AdditiveAttention', { training: false, mask: [null, null, null] }],
+    ['layer-multi-head-attention', 'MultiHeadAttention', { query_mask: null, value_mask: null }],
+  ] as const) {
+    it(`Keras 3.5–3.9: ${className} calls record the inputs' absent masks (${JSON.stringify(kwargs)})`, () =>
+      expectSameOutputs(
+        caseId,
+        (config) => {
+          const layer = layersOf(config).find((entry) => entry['class_name'] === className)!;
+          const node = (layer['inbound_nodes'] as Json[])[0]!;
+          expect(node['kwargs']).toEqual({});
+          node['kwargs'] = kwargs;
+          return config;
+        },
+        '3.5.0',
+      ));
+  }
+  it('refuses a mask keyword that names a tensor rather than no mask', async () => {
+    const { contents } = await goldenContents('layer-attention');
+    const config = clone(contents.config);
+    const layer = layersOf(config).find((entry) => entry['class_name'] === 'Attention')!;
+    (layer['inbound_nodes'] as Json[])[0]!['kwargs'] = {
+      mask: [null, { class_name: '__keras_tensor__', config: { shape: [null, 5], dtype: 'bool', keras_history: ['value', 0, 0] } }],
+    };
+    expect(preflight({ ...contents, config })).toEqual([expect.stringMatching(/Attention "attend", argument call\(mask=…\)/)]);
+  });
+
+  it('Keras 3.0–3.3: CategoryEncoding one_hot keeps a trailing 1 ((batch, 1) → (batch, 1, depth)); 3.4 and later drop it', async () => {
+    const { contents, inputs, outputs, file } = await goldenContents('layer-category-encoding');
+    // The one_hot layer as Keras 3.0.5 wrote it (tf2.16-keras3.0): dtype a string, no `sparse`.
+    const written30 = {
+      module: 'keras.layers',
+      class_name: 'CategoryEncoding',
+      config: { name: 'one_hot', trainable: true, dtype: 'float32', num_tokens: 6, output_mode: 'one_hot' },
+      registered_name: null,
+      build_config: { input_shape: [null, 1] },
+      name: 'one_hot',
+      inbound_nodes: [{ args: [{ class_name: '__keras_tensor__', config: { shape: [null, 1], dtype: 'int32', keras_history: ['label', 0, 0] } }], kwargs: {} }],
+    };
+    const config = clone(contents.config);
+    const layers = layersOf(config);
+    layers[layers.findIndex((layer) => layer['name'] === 'one_hot')] = written30;
+    const run = (version: string) => {
+      const built = loadKerasModel({ ...contents, config, producer: { name: 'keras', version } }, file);
+      const feeds = inputs.map((tensor) => tf.tensor(tensor.data as Int32Array, tensor.shape, 'int32'));
+      const list = built.model.predict(feeds) as TfTensor[];
+      const oneHot = { shape: list[2]!.shape, data: Array.from(list[2]!.dataSync()) };
+      for (const tensor of [...feeds, ...list]) tensor.dispose();
+      built.model.dispose();
+      return oneHot;
+    };
+    const reference = outputs[2]!;
+    expect(reference.shape).toEqual([3, 6]);
+    expect(run('3.15.1')).toEqual({ shape: [3, 6], data: Array.from(reference.data as Float32Array) });
+    expect(run('3.0.5')).toEqual({ shape: [3, 1, 6], data: Array.from(reference.data as Float32Array) });
+  });
+
   it('refuses a dtype policy it cannot compute in (QuantizedDTypePolicy), naming it', async () => {
     const { contents } = await goldenContents('dense-mlp');
     const quantized = mapDtypes(clone(contents.config), () => ({

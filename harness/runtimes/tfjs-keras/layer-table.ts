@@ -33,6 +33,8 @@ type ArgRule =
 /** What a translation may need beyond the layer's own config: the writer's Keras major, and nested layers. */
 export interface TranslationContext {
   kerasMajor: KerasMajor;
+  /** True when the writer's Keras release is known and older than major.minor (Keras 3.0–3.3 dialects). */
+  writtenBefore(major: number, minor: number): boolean;
   /** Build a nested layer config (a wrapper's `layer`), resolved like a top-level one. */
   sublayer(entry: unknown, where: string): Sublayer;
 }
@@ -494,13 +496,15 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
       sparse: FALSE_ONLY,
       dtype: { to: 'dtype', map: outputDtype },
     },
-    create: (args) =>
+    create: (args, _spec, context) =>
       new KerasCategoryEncoding({
         name: args['name'] as string,
         trainable: args['trainable'] as boolean,
         numTokens: args['numTokens'] as number,
         outputMode: args['outputMode'] === 'binary' || args['outputMode'] === undefined ? 'multi_hot' : (args['outputMode'] as OutputMode),
         dtype: (args['dtype'] as EncodedDtype | undefined) ?? 'float32',
+        // Keras 3.0–3.3 one-hot encode with backend.nn.one_hot: a trailing 1 stays, (…, 1) → (…, 1, depth).
+        oneHotKeepsTrailingOne: context.kerasMajor === 3 && context.writtenBefore(3, 4),
       }),
   },
   Discretization: {
@@ -572,6 +576,13 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
       }),
   },
   Masking: { args: { mask_value: 'maskValue' }, create: (args) => L.masking(args as never) },
+  // keras.src.ops.core.Cast: Keras 3.5–3.9 record a mixed-precision model's autocasts as these op layers. A float16
+  // target is the float16 form (rounding, float16 output); float32 of float16 values is exact.
+  Cast: {
+    args: { dtype: { accept: ['float16', 'float32'] } },
+    create: (args) => L.activation({ name: args['name'] as string, trainable: args['trainable'] as boolean, activation: 'linear' }),
+    float16: {},
+  },
 };
 
 function vocabularyList(value: unknown, spec: KerasLayerSpec, key: string): unknown {
