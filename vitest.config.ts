@@ -59,7 +59,14 @@ export default defineConfig({
         extends: true,
         test: { name: 'unit', include: ALL_TESTS, exclude: INTEGRATION_TESTS, isolate: false, setupFiles: ['harness/testing/unit-guard.ts'] },
       },
-      { extends: true, test: { name: 'integration', include: INTEGRATION_TESTS, globalSetup: ['harness/testing/python-script-server.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: INTEGRATION_TESTS,
+          globalSetup: ['harness/testing/python-script-server.ts', 'harness/testing/generator-server.ts'],
+        },
+      },
     ],
   },
 });

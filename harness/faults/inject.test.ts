@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCases } from '../cases/load-cases.ts';
 import type { CaseSpec } from '../cases/types.ts';
-import { DEFAULT_ENVIRONMENT } from '../environments.ts';
+import { DEFAULT_ENVIRONMENT, findEnvironment } from '../environments.ts';
 import { RuntimePool } from '../runtimes/pool.ts';
+import { withTestGeneratorServer } from '../testing/generator-server.ts';
 import { renderFaultReport } from '../commands/inject-faults.ts';
 import { injectFaults, type FaultInjectionReport } from './inject.ts';
 
@@ -90,15 +91,18 @@ describe('injectFaults', () => {
   }, 240_000);
 
   it('catches the float64 re-declaration in the Python reload rerun, tfjs-keras and LiteRT.js, where numpy alone would pass it', async () => {
-    const report = await injectFaults({
-      cases: cases.filter((spec) => spec.id === 'saving-hook-custom-variable'),
-      environment: DEFAULT_ENVIRONMENT,
-      pool,
-      expectations: [],
-      only: ['dtype/'],
-      variants: ['consistent'],
-      pythonChecks: 'rerun',
-    });
+    const report = await withTestGeneratorServer(findEnvironment(DEFAULT_ENVIRONMENT), (pythonServer) =>
+      injectFaults({
+        pythonServer,
+        cases: cases.filter((spec) => spec.id === 'saving-hook-custom-variable'),
+        environment: DEFAULT_ENVIRONMENT,
+        pool,
+        expectations: [],
+        only: ['dtype/'],
+        variants: ['consistent'],
+        pythonChecks: 'rerun',
+      }),
+    );
     expect(report.outcomes).toHaveLength(1);
     expect(report.outcomes[0]!.caughtBy).toEqual([
       'keras × python: fail (python-reload-mismatch)',
@@ -110,15 +114,18 @@ describe('injectFaults', () => {
   }, 240_000);
 
   it('sees every int8 weight of a full-int8 .tflite one quantization step up in LiteRT.js, the reader and the Python rerun', async () => {
-    const report = await injectFaults({
-      cases: cases.filter((spec) => spec.id === 'conv-classifier-quantized'),
-      environment: DEFAULT_ENVIRONMENT,
-      pool,
-      expectations: [],
-      only: ['weight/tflite-int8/int8-step:'],
-      variants: ['consistent'],
-      pythonChecks: 'rerun',
-    });
+    const report = await withTestGeneratorServer(findEnvironment(DEFAULT_ENVIRONMENT), (pythonServer) =>
+      injectFaults({
+        pythonServer,
+        cases: cases.filter((spec) => spec.id === 'conv-classifier-quantized'),
+        environment: DEFAULT_ENVIRONMENT,
+        pool,
+        expectations: [],
+        only: ['weight/tflite-int8/int8-step:'],
+        variants: ['consistent'],
+        pythonChecks: 'rerun',
+      }),
+    );
     expect(report.outcomes).toHaveLength(1);
     expect(report.outcomes[0]!.caughtBy).toEqual([
       'tflite-int8 × python: fail (python-reload-mismatch)',

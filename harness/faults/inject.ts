@@ -61,6 +61,8 @@ export interface FaultInjectionReport {
   falseFlagged: FaultOutcome[];
 }
 
+type PythonServer = Pick<GeneratorServer, 'environment' | 'ask'>;
+
 export interface FaultInjectionOptions {
   cases: CaseSpec[];
   environment: string;
@@ -74,6 +76,8 @@ export interface FaultInjectionOptions {
   only?: string[];
   variants?: readonly FaultVariant[];
   pythonChecks?: PythonCheckSource;
+  /** The environment's reload-server for `pythonChecks: 'rerun'` (default: one started for this call and closed after it). */
+  pythonServer?: PythonServer;
   timeoutSeconds?: number;
   onOutcome?: (outcome: FaultOutcome, done: number, total: number) => void;
 }
@@ -85,7 +89,7 @@ async function verifyCopy(
   environment: string,
   root: string,
   options: FaultInjectionOptions,
-  pythonServer: GeneratorServer | undefined,
+  pythonServer: PythonServer | undefined,
 ): Promise<CheckResult[]> {
   const context = {
     pool: options.pool,
@@ -105,10 +109,11 @@ async function verifyCopy(
 export async function injectFaults(options: FaultInjectionOptions): Promise<FaultInjectionReport> {
   const environment = findEnvironment(options.environment);
   if (options.pythonChecks !== 'rerun' || !environmentAvailability(environment).available) return injectFaultsWith(options, undefined);
+  if (options.pythonServer) return injectFaultsWith(options, options.pythonServer);
   return withGeneratorServer(environment, {}, (server) => injectFaultsWith(options, server));
 }
 
-async function injectFaultsWith(options: FaultInjectionOptions, pythonServer: GeneratorServer | undefined): Promise<FaultInjectionReport> {
+async function injectFaultsWith(options: FaultInjectionOptions, pythonServer: PythonServer | undefined): Promise<FaultInjectionReport> {
   const goldenRoot = options.goldenRoot ?? GOLDEN_DIR;
   const variants = options.variants ?? FAULT_VARIANTS;
   if (options.workDirectory) await mkdir(options.workDirectory, { recursive: true });

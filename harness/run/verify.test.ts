@@ -9,7 +9,7 @@ import { DEFAULT_ENVIRONMENT, findEnvironment } from '../environments.ts';
 import { GOLDEN_DIR } from '../paths.ts';
 import { RuntimePool } from '../runtimes/pool.ts';
 import { rewriteFileRecords } from '../generator/golden-integrity.ts';
-import { withGeneratorServer } from './python-process.ts';
+import { withTestGeneratorServer } from '../testing/generator-server.ts';
 import { runRoundtrip } from './run.ts';
 import { planChecks, runCheck, type PlannedCheck } from './verify.ts';
 
@@ -161,7 +161,7 @@ describe('verify', () => {
   it('reruns the Python reload on the bytes on disk with pythonChecks: rerun, and sees an output a consistent writer altered', async () => {
     await freshCopy();
     // As verify reruns them: each reload in a child of the environment's generator server.
-    await withGeneratorServer(findEnvironment(environment), {}, async (pythonServer) => {
+    await withTestGeneratorServer(findEnvironment(environment), async (pythonServer) => {
       const recorded = await runCheck(planned('keras', 'python'), { pool, expectations: [], goldenRoot, pythonChecks: 'rerun', pythonServer });
       expect(recorded).toMatchObject({ verdict: 'pass', settings: { result: expect.stringMatching(/rerun now/) } });
       const manifest = JSON.parse(await readFile(path.join(caseDirectory(), 'manifest.json'), 'utf8')) as { outputs: { file: string }[] };
