@@ -1,11 +1,15 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCases } from '../cases/load-cases.ts';
-import { HAS_PYTHON, makeTempDir, runPython } from '../formats/test-support.ts';
+import { generatorCommandInScriptServer, HAS_PYTHON, makeTempDir, runPython } from '../formats/test-support.ts';
 import { GOLDEN_DIR } from '../paths.ts';
 import { findFirstDivergentLayer, renderDivergence } from '../run/divergence.ts';
 
 const dense = async () => (await loadCases()).cases.find((candidate) => candidate.id === 'dense-mlp')!;
+// Python's layer outputs of every case but dense-mlp come from children of the integration run's script server (one
+// TensorFlow import for all); dense-mlp's first run starts `python -m roundtrip_generator intermediates` as the command does.
+const runGeneratorCommand = generatorCommandInScriptServer();
+const served = runGeneratorCommand ? { runGeneratorCommand } : {};
 
 describe.skipIf(!HAS_PYTHON)('first divergent layer (Python intermediates vs tfjs-keras)', () => {
   it('dense-mlp: every layer agrees', async () => {
@@ -16,11 +20,12 @@ describe.skipIf(!HAS_PYTHON)('first divergent layer (Python intermediates vs tfj
     ]);
     expect(result.firstDivergent).toBeUndefined();
     expect(renderDivergence(result)).toContain('no divergence');
-  });
+    // The first test loads tfjs-node into this process and starts a Python that imports TensorFlow.
+  }, 180_000);
 
   it('layer-integer-lookup: int64 lookup indices agree with tfjs-keras int32 ones, as verify compares them', async () => {
     const spec = (await loadCases()).cases.find((candidate) => candidate.id === 'layer-integer-lookup')!;
-    const result = await findFirstDivergentLayer({ spec, environment: 'tf2.21-keras3', format: 'keras' });
+    const result = await findFirstDivergentLayer({ spec, environment: 'tf2.21-keras3', format: 'keras', ...served });
     expect(result.layers.map((layer) => [layer.name, layer.pass])).toEqual([
       ['indices', true],
       ['counts', true],
@@ -29,7 +34,7 @@ describe.skipIf(!HAS_PYTHON)('first divergent layer (Python intermediates vs tfj
 
   it.each(['string-lookup-vocabulary', 'text-vectorization'])("%s: string inputs reach Python's layers and tfjs-keras, and agree", async (id) => {
     const spec = (await loadCases()).cases.find((candidate) => candidate.id === id)!;
-    const result = await findFirstDivergentLayer({ spec, environment: 'tf2.21-keras3', format: 'keras' });
+    const result = await findFirstDivergentLayer({ spec, environment: 'tf2.21-keras3', format: 'keras', ...served });
     expect(result.layers).toHaveLength(1);
     expect(result.layers[0]).toMatchObject({ pass: true });
     expect(result.firstDivergent).toBeUndefined();
@@ -53,7 +58,7 @@ describe.skipIf(!HAS_PYTHON)('first divergent layer (Python intermediates vs tfj
     ['custom-model', [['custom_model', true]]],
   ])('%s: shared layers and nested models by their call in the outer graph, a subclassed model as one layer', async (id, expected) => {
     const spec = (await loadCases()).cases.find((candidate) => candidate.id === id)!;
-    const result = await findFirstDivergentLayer({ spec, environment: 'tf2.21-keras3', format: 'keras' });
+    const result = await findFirstDivergentLayer({ spec, environment: 'tf2.21-keras3', format: 'keras', ...served });
     expect(result.layers.map((layer) => [layer.name, layer.pass])).toEqual(expected);
   });
 

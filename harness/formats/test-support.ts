@@ -1,5 +1,6 @@
 /** Test helpers: run the project's Python venv to build real fixtures in a temporary folder. */
-import { DEFAULT_ENVIRONMENT, findEnvironment, venvPython } from '../environments.ts';
+import { DEFAULT_ENVIRONMENT, type Environment, findEnvironment, venvPython } from '../environments.ts';
+import { GENERATOR_DIR } from '../paths.ts';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +15,8 @@ export const HAS_PYTHON = existsSync(PYTHON);
 
 /** The environment variable naming the socket of a running python_script_server.py (set by the integration project's global setup). */
 export const PYTHON_SCRIPT_SERVER_ENV = 'KERAS_ROUNDTRIP_TEST_PYTHON_SERVER';
-const SCRIPT_ENV = { TF_CPP_MIN_LOG_LEVEL: '3', CUDA_VISIBLE_DEVICES: '' };
+// TF_ENABLE_ONEDNN_OPTS as the generator imports TensorFlow (it must precede the import): the server also runs generator commands.
+const SCRIPT_ENV = { TF_CPP_MIN_LOG_LEVEL: '3', CUDA_VISIBLE_DEVICES: '', TF_ENABLE_ONEDNN_OPTS: '0' };
 
 /** Run `script` with the venv's Python in `cwd`, as `python -c` (through the script server when one runs); resolves to its stdout. */
 export async function runPython(script: string, cwd: string): Promise<string> {
@@ -26,6 +28,23 @@ export async function runPython(script: string, cwd: string): Promise<string> {
   }
   const { stdout } = await promisify(execFile)(PYTHON, ['-c', script], { cwd, env: { ...process.env, ...SCRIPT_ENV }, maxBuffer: 64 * 1024 * 1024 });
   return stdout;
+}
+
+/**
+ * `python -m roundtrip_generator <args>` of the default environment as a child of the script server (TensorFlow and Keras
+ * imported once for the run), or undefined where no server runs or for another environment: the caller then starts the
+ * process itself. The child runs the module as `-m` does, from the generator folder, and ends with its exit status.
+ */
+export function generatorCommandInScriptServer(): ((environment: Environment, args: string[]) => Promise<{ exitCode: number; stderr: string }>) | undefined {
+  const socket = process.env[PYTHON_SCRIPT_SERVER_ENV];
+  if (!socket) return undefined;
+  return async (environment, args) => {
+    if (environment.name !== DEFAULT_ENVIRONMENT) throw new Error(`the script server runs ${DEFAULT_ENVIRONMENT}'s Python, not ${environment.name}'s`);
+    const script =
+      `import runpy, sys\nsys.argv = ['-m', *${JSON.stringify(args)}]\n` + "runpy.run_module('roundtrip_generator', run_name='__main__', alter_sys=True)\n";
+    const { code, stderr } = await runInScriptServer(socket, { script, cwd: GENERATOR_DIR, env: { PYTHONUNBUFFERED: '1' } });
+    return { exitCode: code, stderr };
+  };
 }
 
 interface ScriptReply {

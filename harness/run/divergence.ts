@@ -7,7 +7,7 @@ import { importCustomObjectModules } from '../config.ts';
 import { compareAllClose } from '../compare/allclose.ts';
 import { dtypeRuleFor } from '../compare/dtype-table.ts';
 import { formatMismatchReport } from '../compare/mismatch-report.ts';
-import { findEnvironment, venvPython } from '../environments.ts';
+import { type Environment, findEnvironment, venvPython } from '../environments.ts';
 import { GeneratorError, RoundtripError } from '../errors.ts';
 import { readNpy } from '../formats/npy.ts';
 import { goldenCaseDirectory, readGoldenManifest } from '../generator/golden.ts';
@@ -24,7 +24,21 @@ export interface DivergenceRequest {
   tolerance?: Tolerance;
   /** The file tfjs-keras runs instead of the golden artifact (to compare a patched or suspect copy against Python's layers). */
   tsArtifactPath?: string;
+  /** How the Python side runs (default: a fresh process; the integration tests fork it from a process that imported TensorFlow). */
+  runGeneratorCommand?: GeneratorCommandRunner;
 }
+
+/** Runs `python -m roundtrip_generator <args>` in the environment's venv, from the generator folder; resolves to how it ended. */
+export type GeneratorCommandRunner = (environment: Environment, args: string[]) => Promise<{ exitCode?: number; stderr: string }>;
+
+const runGeneratorProcess: GeneratorCommandRunner = async (environment, args) =>
+  await execa(venvPython(environment), ['-m', 'roundtrip_generator', ...args], {
+    cwd: GENERATOR_DIR,
+    env: { ...environment.variables, PYTHONUNBUFFERED: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
+    reject: false,
+    stdin: 'ignore',
+    timeout: 600_000,
+  });
 
 export interface LayerComparison {
   index: number;
@@ -72,17 +86,14 @@ async function pythonLayerOutputs(request: DivergenceRequest, caseDirectory: str
   const environment = findEnvironment(request.environment);
   const out = await mkdtemp(path.join(os.tmpdir(), 'keras-roundtrip-intermediates-'));
   try {
-    const completed = await execa(
-      venvPython(environment),
-      ['-m', 'roundtrip_generator', 'intermediates', caseDirectory, '--format', request.format, '--out', out],
-      {
-        cwd: GENERATOR_DIR,
-        env: { ...environment.variables, PYTHONUNBUFFERED: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
-        reject: false,
-        stdin: 'ignore',
-        timeout: 600_000,
-      },
-    );
+    const completed = await (request.runGeneratorCommand ?? runGeneratorProcess)(environment, [
+      'intermediates',
+      caseDirectory,
+      '--format',
+      request.format,
+      '--out',
+      out,
+    ]);
     if (completed.exitCode !== 0) {
       throw new GeneratorError(
         'INTERMEDIATES_FAILED',
