@@ -59,11 +59,14 @@ export default defineConfig({
         extends: true,
         test: { name: 'unit', include: ALL_TESTS, exclude: INTEGRATION_TESTS, isolate: false, setupFiles: ['harness/testing/unit-guard.ts'] },
       },
+      // Integration files share their worker too: tfjs-node, the readers and the harness load once per worker, not once per
+      // file; native runtimes still run in the runtime pool's own processes, and a file leaves no state behind.
       {
         extends: true,
         test: {
           name: 'integration',
           include: INTEGRATION_TESTS,
+          isolate: false,
           globalSetup: ['harness/testing/python-script-server.ts', 'harness/testing/generator-server.ts'],
         },
       },
