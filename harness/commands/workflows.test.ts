@@ -70,4 +70,29 @@ describe('GitHub workflows', () => {
     expect(runs(workflow.jobs.fuzz!)).toMatch(/keras-roundtrip fuzz --seconds \d{4,} --seed/);
     expect(runs(workflow.jobs['fault-injection']!)).toMatch(/keras-roundtrip inject-faults --python-checks rerun[\s\S]*--case /);
   });
+
+  it('nightly.yml: every job that runs checks sets up first, and caches the folders KERAS_ROUNDTRIP_CACHE puts set-up in', async () => {
+    const workflow = (await readWorkflow('nightly.yml')) as Workflow & { env: Record<string, string> };
+    const cache = workflow.env.KERAS_ROUNDTRIP_CACHE!;
+    expect(cache).toMatch(/^\$\{\{ github\.workspace \}\}\//);
+    const relativeCache = cache.replace(/^\$\{\{ github\.workspace \}\}\//, '');
+    for (const [name, command] of [
+      ['roundtrip', 'keras-roundtrip run'],
+      ['cross-load', 'keras-roundtrip verify'],
+      ['fault-injection', 'keras-roundtrip inject-faults'],
+    ] as const) {
+      const job = workflow.jobs[name]!;
+      const commands = runs(job);
+      // npm ci installs no native runtime and no environment: without set-up the TS runtime rows cannot run.
+      expect(commands.indexOf('npx keras-roundtrip setup'), name).toBeGreaterThanOrEqual(0);
+      expect(commands.indexOf('npx keras-roundtrip setup'), name).toBeLessThan(commands.indexOf(command));
+      const cached = job.steps
+        .filter((step) => step.uses?.startsWith('actions/cache@'))
+        .flatMap((step) => String(step.with?.path ?? '').split('\n'))
+        .map((line) => line.trim())
+        .filter(Boolean);
+      expect(cached, name).toEqual(expect.arrayContaining([`${relativeCache}/venvs`, `${relativeCache}/node-runtimes`]));
+    }
+    for (const job of Object.values(workflow.jobs)) expect(runs(job)).not.toMatch(/npm install/);
+  });
 });
