@@ -1,5 +1,6 @@
-/** Every benchmark, in order: `keras-roundtrip bench` (npm run bench) runs this. BENCH_ONLY=allclose,scaling picks some. */
+/** Every benchmark, in order: `keras-roundtrip bench` (npm run bench) runs this. BENCH_ONLY=allclose,generation picks some. */
 import { main as benchAllClose } from './allclose.ts';
+import { main as benchGeneration } from './generation.ts';
 import { main as benchLiteRt } from './litert.ts';
 import { main as benchMemory } from './memory.ts';
 import { main as benchRuntimes } from './runtimes.ts';
@@ -11,6 +12,7 @@ const BENCHES: ReadonlyArray<[string, () => Promise<void>]> = [
   ['litert', benchLiteRt],
   ['memory', benchMemory],
   ['scaling', benchScaling],
+  ['generation', benchGeneration],
 ];
 
 export async function main(): Promise<void> {

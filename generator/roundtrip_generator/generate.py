@@ -13,27 +13,32 @@ from .input_generation import generate_inputs
 from .keras_compat import artifact_writer
 from .manifest import CASE_FILE, MANIFEST_FILE, new_manifest, write_json
 from .model_building import build_model
+from .phase_times import PhaseTimes
 from .reload_process import run_reload_process
 from .tensorflow_setup import reset_for_case
 from .versions import collect_versions
 
 
-def generate_case(case: dict, request: dict, out_dir: Path) -> dict:
-    """Writes everything for ``case`` into ``out_dir`` and returns the manifest.
+def generate_case(case: dict, request: dict, out_dir: Path, times: PhaseTimes | None = None) -> dict:
+    """Writes everything for ``case`` into ``out_dir`` and returns the manifest; ``times`` collects each phase's wall
+    seconds (``build``, ``forward``, ``save:<format>``, ``describe:<format>``, ``truth:<format>``, ``reload``, …).
 
     A format that fails to save or describe becomes a ``generateErrors`` entry; the others still go on.
     Errors before the first artifact (building, the forward pass) propagate: there is nothing to keep.
     """
+    times = times or PhaseTimes()
     out_dir.mkdir(parents=True, exist_ok=True)
     versions = collect_versions()
     manifest = new_manifest(case, request, versions)
     write_json(out_dir / CASE_FILE, case)
 
-    reset_for_case(case["seed"])
-    model = build_model(case)
-    inputs = generate_inputs(case)
-    outputs = run_keras_model(model, inputs)
-    reference_names = output_names(model, case, len(outputs))
+    with times.phase("build"):
+        reset_for_case(case["seed"])
+        model = build_model(case)
+    with times.phase("forward"):
+        inputs = generate_inputs(case)
+        outputs = run_keras_model(model, inputs)
+        reference_names = output_names(model, case, len(outputs))
 
     manifest["inputs"] = [_write_named(out_dir, "inputs", name, array) for name, array in inputs.items()]
     manifest["outputs"] = [
@@ -42,7 +47,9 @@ def generate_case(case: dict, request: dict, out_dir: Path) -> dict:
 
     for format_name in case["formats"]:
         try:
-            manifest["artifacts"].append(_write_artifact(format_name, model, case, out_dir, reference_names, versions))
+            manifest["artifacts"].append(
+                _write_artifact(format_name, model, case, out_dir, reference_names, versions, times)
+            )
         except Exception as error:  # one format failing must not stop the others
             _remove(out_dir / FORMATS[format_name].ARTIFACT_PATH)
             manifest["generateErrors"].append(
@@ -56,11 +63,13 @@ def generate_case(case: dict, request: dict, out_dir: Path) -> dict:
     write_json(out_dir / MANIFEST_FILE, manifest)
 
     if manifest["artifacts"]:
-        manifest["pythonChecks"] = run_reload_process(
-            out_dir, [artifact["format"] for artifact in manifest["artifacts"]]
-        )
+        with times.phase("reload"):
+            manifest["pythonChecks"] = run_reload_process(
+                out_dir, [artifact["format"] for artifact in manifest["artifacts"]]
+            )
     # Last, once nothing else is written: the harness checks every file against this list before any verdict.
-    manifest["files"] = describe_case_files(out_dir, MANIFEST_FILE)
+    with times.phase("digests"):
+        manifest["files"] = describe_case_files(out_dir, MANIFEST_FILE)
     write_json(out_dir / MANIFEST_FILE, manifest)
     write_manifest_digest(out_dir, MANIFEST_FILE)
     return manifest
@@ -72,27 +81,36 @@ def _write_named(out_dir: Path, folder: str, name: str, array) -> dict:
 
 
 def _write_artifact(
-    format_name: str, model, case: dict, out_dir: Path, reference_names: list[str], versions: dict
+    format_name: str,
+    model,
+    case: dict,
+    out_dir: Path,
+    reference_names: list[str],
+    versions: dict,
+    times: PhaseTimes,
 ) -> dict:
     module = FORMATS[format_name]
     save, producer = artifact_writer(format_name, module)  # Keras 2 writes some formats differently
     path = out_dir / module.ARTIFACT_PATH
     path.parent.mkdir(parents=True, exist_ok=True)
     save_for_case = getattr(module, "save_for_case", None)
-    if save_for_case is not None and save is module.save:
-        save_for_case(model, path, case)
-    else:
-        save(model, path)
+    with times.phase(f"save:{format_name}"):
+        if save_for_case is not None and save is module.save:
+            save_for_case(model, path, case)
+        else:
+            save(model, path)
     artifact = {
         "format": format_name,
         "path": module.ARTIFACT_PATH,
         "producer": producer(versions),
         "files": describe_files(path),
     }
-    artifact.update(module.describe(path, case, reference_names))
-    truth = module.truth(path)
-    if truth is not None:
-        write_json(out_dir / "truth" / f"{format_name}.json", truth)
+    with times.phase(f"describe:{format_name}"):
+        artifact.update(module.describe(path, case, reference_names))
+    with times.phase(f"truth:{format_name}"):
+        truth = module.truth(path)
+        if truth is not None:
+            write_json(out_dir / "truth" / f"{format_name}.json", truth)
     return artifact
 
 

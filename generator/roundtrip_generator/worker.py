@@ -1,8 +1,11 @@
 """The generator worker: one JSON request per stdin line, one JSON reply per line on file descriptor 3.
 
 Request: ``{"case": <normalized case>, "inputHash": "…", "environment": "…", "outDir": "/abs/tmp"}``.
-Reply:   ``{"case": "<id>", "status": "ok" | "error", "seconds": 3.2, "error": {type, message, traceback}}``
-(``error`` only with status ``error``). stdout and stderr carry library logs; fd 3 carries replies only.
+Reply:   ``{"case": "<id>", "status": "ok" | "error", "seconds": 3.2, "cpuSeconds": 2.9, "phases": {"build": 0.4, …},
+"error": {type, message, traceback}}`` (``error`` only with status ``error``; ``cpuSeconds``: this process's CPU time
+on the case, all threads, the reload child's not included; ``phases``: wall seconds per phase, ``phase_times``; the
+first reply also has ``startupSeconds``, the worker's imports before it).
+stdout and stderr carry library logs; fd 3 carries replies only.
 With ``--replies stdout`` (container runners: fd 3 does not cross ``podman run``) the replies take stdout
 and fd 1 is pointed at stderr, so the logs still cannot mix with them.
 """
@@ -18,6 +21,7 @@ from pathlib import Path
 
 from .case_spec import validate_case
 from .generate import generate_case
+from .phase_times import PhaseTimes
 from .reload_process import start_reload_server
 from .tensorflow_setup import import_tensorflow, redirect_stdout_to_stderr
 
@@ -64,29 +68,41 @@ def case_id_of(line: str) -> str | None:
 
 def handle_line(line: str) -> dict:
     """Generates one case; never raises, so one bad case cannot end the worker."""
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
+    times = PhaseTimes()
     try:
         request, case, out_dir = parse_request(line)
-        generate_case(case, request, out_dir)
-        return {"case": case["id"], "status": "ok", "seconds": round(time.monotonic() - started, 3)}
+        generate_case(case, request, out_dir, times)
+        return {
+            "case": case["id"],
+            "status": "ok",
+            "seconds": round(time.monotonic() - started, 3),
+            "cpuSeconds": round(time.process_time() - cpu_started, 3),
+            "phases": times.as_dict(),
+        }
     except Exception as error:
         traceback.print_exc(file=sys.stderr)
         return {
             "case": case_id_of(line),
             "status": "error",
             "seconds": round(time.monotonic() - started, 3),
+            "cpuSeconds": round(time.process_time() - cpu_started, 3),
+            "phases": times.as_dict(),
             "error": {"type": type(error).__name__, "message": str(error), "traceback": traceback.format_exc()},
         }
 
 
 def run_worker(replies_to: str = "fd3") -> int:
     replies = open_reply_stream(replies_to)
+    started = time.monotonic()
     start_reload_server()  # its TensorFlow import overlaps this one
     import_tensorflow()  # once per worker process, before the first request
+    startup: dict = {"startupSeconds": round(time.monotonic() - started, 3)}
     for line in sys.stdin:
         if not line.strip():
             continue
-        reply = handle_line(line)
+        reply = {**handle_line(line), **startup}
+        startup = {}
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
     return 0

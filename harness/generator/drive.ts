@@ -25,6 +25,12 @@ export interface GenerationResult {
   error?: SerializedError;
   /** For `skipped`: why this environment did not make the case (not set up, or the case's `requires`); for `generated`: why it was stale. */
   reason?: string;
+  /** Wall seconds of each phase in the generator (`build`, `forward`, `save:<format>`, `describe:<format>`, `truth:<format>`, `reload`, `digests`). */
+  phases?: Record<string, number>;
+  /** The generator process's CPU seconds on the case (all its threads; the reload child's not included). */
+  cpuSeconds?: number;
+  /** The worker's start-up (TensorFlow import) before this case, on the first case a worker generates. */
+  workerStartupSeconds?: number;
 }
 
 export interface GenerateOptions {
@@ -45,6 +51,9 @@ interface WorkerReply {
   case: string;
   status: 'ok' | 'error';
   seconds?: number;
+  phases?: Record<string, number>;
+  cpuSeconds?: number;
+  startupSeconds?: number;
   error?: { type: string; message: string; traceback?: string };
 }
 
@@ -270,6 +279,9 @@ async function generateOne(
       { case: toGeneratorCase(spec), inputHash, environment: environment.name, outDir: staging },
       options.caseTimeoutSeconds ?? 600,
     );
+    if (reply.phases) result.phases = reply.phases;
+    if (reply.cpuSeconds !== undefined) result.cpuSeconds = reply.cpuSeconds;
+    if (reply.startupSeconds !== undefined) result.workerStartupSeconds = reply.startupSeconds;
     if (reply.status !== 'ok') {
       throw new GeneratorError(
         'GENERATE_CASE_FAILED',
