@@ -4,8 +4,10 @@ A fresh process matters: classes registered or imported while writing would make
 ``absent`` load modes pass trivially. Importing TensorFlow and Keras costs seconds of CPU per process, so a
 worker keeps one ``reload-server``: a process that has imported them, and the reload code, and nothing of any
 case, and forks a child per case folder (``reload_server``). The child starts as a new ``reload`` process would
-after its imports. Where fork is unavailable, or ``KERAS_ROUNDTRIP_RELOAD_FORK=0``, or the server fails, each
-case gets its own ``python -m roundtrip_generator reload <outDir>`` as before.
+after its imports. The worker forks the server from itself once its imports are done, before its first case (one
+TensorFlow import instead of two); a server started later (the first one died) is a new interpreter, since the
+worker then holds cases' classes. Where fork is unavailable, or ``KERAS_ROUNDTRIP_RELOAD_FORK=0``, or the server
+fails, each case gets its own ``python -m roundtrip_generator reload <outDir>`` as before.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ import atexit
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 RELOAD_TIMEOUT_SECONDS = 600
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
-_server: subprocess.Popen | None = None
+_server: subprocess.Popen | _ForkedServer | None = None
 
 
 def _child_environment() -> dict:
@@ -31,6 +35,67 @@ def _child_environment() -> dict:
 
 def forking_enabled() -> bool:
     return hasattr(os, "fork") and os.environ.get("KERAS_ROUNDTRIP_RELOAD_FORK", "1") != "0"
+
+
+class _ForkedServer:
+    """A server forked from this process, with what this module uses of a ``Popen``: its pipes, poll, wait, kill."""
+
+    def __init__(self, pid: int, stdin, stdout) -> None:
+        self.pid, self.stdin, self.stdout = pid, stdin, stdout
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid != 0:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(["reload-server"], timeout)
+            time.sleep(0.05)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+
+def fork_reload_server(close_in_server: tuple[int, ...] = ()) -> None:
+    """The server as a fork of this process, which must have imported TensorFlow and Keras and nothing of any case
+    (the worker before its first request). ``close_in_server``: descriptors only this process may hold (the replies)."""
+    global _server
+    if not forking_enabled() or (_server is not None and _server.poll() is None):
+        return
+    requests_read, requests_write = os.pipe()
+    replies_read, replies_write = os.pipe()
+    sys.stdout.flush()  # nothing this process buffered may reach the server's replies
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the server: requests on fd 0, replies on fd 1, as a started ``reload-server`` has them
+        status = 1
+        try:
+            os.dup2(requests_read, 0)
+            os.dup2(replies_write, 1)
+            for descriptor in (requests_read, requests_write, replies_read, replies_write, *close_in_server):
+                os.close(descriptor)
+            sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - the server's stdin for good
+            from .reload_server import serve
+
+            status = serve()
+        except BaseException:  # noqa: BLE001 - reported on stderr; the worker sees the server gone
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
+        finally:
+            sys.stderr.flush()
+            os._exit(status)
+    os.close(requests_read)
+    os.close(replies_write)
+    _server = _ForkedServer(pid, os.fdopen(requests_write, "wb"), os.fdopen(replies_read, "rb"))
 
 
 def start_reload_server() -> None:

@@ -22,8 +22,8 @@ from pathlib import Path
 from .case_spec import validate_case
 from .generate import generate_case
 from .phase_times import PhaseTimes
-from .reload_process import start_reload_server
-from .tensorflow_setup import import_tensorflow, redirect_stdout_to_stderr
+from .reload_process import fork_reload_server
+from .tensorflow_setup import freeze_imported_objects, import_tensorflow, redirect_stdout_to_stderr
 
 REPLY_FD = 3
 
@@ -95,8 +95,9 @@ def handle_line(line: str) -> dict:
 def run_worker(replies_to: str = "fd3") -> int:
     replies = open_reply_stream(replies_to)
     started = time.monotonic()
-    start_reload_server()  # its TensorFlow import overlaps this one
     import_tensorflow()  # once per worker process, before the first request
+    freeze_imported_objects()
+    fork_reload_server(close_in_server=(replies.fileno(),))  # imports done, no case yet: what the server needs
     startup: dict = {"startupSeconds": round(time.monotonic() - started, 3)}
     for line in sys.stdin:
         if not line.strip():

@@ -94,6 +94,32 @@ class ReloadServerTest(unittest.TestCase):
             server.stdin.close()
             self.assertEqual(server.wait(timeout=60), 0)
 
+    def test_a_server_forked_by_a_process_that_imported_tensorflow_answers_like_a_fresh_reload(self) -> None:
+        # What the worker does before its first case: import, then fork the server instead of starting another Python.
+        script = "\n".join(
+            [
+                "import json, sys",
+                "from pathlib import Path",
+                "from roundtrip_generator import reload_process",
+                "from roundtrip_generator.tensorflow_setup import freeze_imported_objects, import_tensorflow",
+                "import_tensorflow()",
+                "freeze_imported_objects()",
+                "reload_process.fork_reload_server()",
+                "server = reload_process._server",
+                "checks = reload_process.run_reload_process(Path(sys.argv[1]), ['keras', 'h5'])",
+                "answered_by_it = reload_process._server is server and server.poll() is None",
+                "print(json.dumps({'kind': type(server).__name__, 'answeredByIt': answered_by_it, 'checks': checks}))",
+            ]
+        )
+        completed = subprocess.run(
+            [sys.executable, "-c", script, str(self.case)], env=self.environment, stdout=subprocess.PIPE, check=True
+        )
+        answer = json.loads(completed.stdout.decode().strip().splitlines()[-1])
+        self.assertEqual(answer["kind"], "_ForkedServer")
+        self.assertTrue(answer["answeredByIt"], "the forked server failed and a fresh reload process answered instead")
+        self.assertEqual(checks_by_format(answer["checks"]), checks_by_format(self.fresh_reload(self.case)))
+        self.assertTrue(all(status == "pass" for status in checks_by_format(answer["checks"]).values()))
+
 
 if __name__ == "__main__":
     unittest.main()
