@@ -44,15 +44,20 @@ function tellReaper(line: string): void {
   reaper.stdin!.write(`${line}\n`);
 }
 
-/**
- * Supervise a child started with `detached: true` (the leader of its own process group) until it exits. `kill` is how
- * to end it (default: SIGKILL to its group); a container client passes one that also stops its container.
- */
-export function superviseChild(child: ChildProcess, kill: () => void = () => killProcessGroup(child)): void {
+/** How to end a supervised child besides killing its group: what a container client needs to stop its container. */
+export interface SupervisionOptions {
+  /** Run now (default: SIGKILL to the child's group). */
+  kill?: () => void;
+  /** A command the reaper runs after killing the group, once this process is gone (`podman kill <name>`). */
+  reaperCommand?: readonly string[];
+}
+
+/** Supervise a child started with `detached: true` (the leader of its own process group) until it exits. */
+export function superviseChild(child: ChildProcess, options: SupervisionOptions = {}): void {
   const pid = child.pid;
   if (pid === undefined) return;
-  children.set(pid, kill);
-  tellReaper(`+ ${pid}`);
+  children.set(pid, options.kill ?? (() => killProcessGroup(child)));
+  tellReaper(options.reaperCommand ? `+ ${pid} ${JSON.stringify(options.reaperCommand)}` : `+ ${pid}`);
   child.once('exit', () => {
     children.delete(pid);
     tellReaper(`- ${pid}`);

@@ -6,10 +6,12 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ENVIRONMENT, environmentAvailability, findEnvironment } from '../environments.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
+import { findGeneratorRunner } from '../generator/runners.ts';
 import { nativeUnavailableReason } from '../runtimes/native-modules.ts';
 
 const CLI = path.join(PACKAGE_ROOT, 'bin', 'keras-roundtrip.js');
 const availability = environmentAvailability(findEnvironment(DEFAULT_ENVIRONMENT));
+const podman = await findGeneratorRunner('podman').availability(findEnvironment(DEFAULT_ENVIRONMENT));
 const TEST_TIMEOUT = 300_000;
 
 let root: string;
@@ -164,6 +166,36 @@ describe('ending the CLI ends every process it started (real processes)', () => 
       expect(result.exitCode, result.all).toBe(130);
       expect(tree.some((entry) => /runtimes\/worker\.ts/.test(entry.command))).toBe(true);
       await expect.poll(() => alive(tree.map((entry) => entry.pid)), { timeout: 30_000 }).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'SIGKILL during generate --runner podman: the reaper also stops the generator container',
+    async (context) => {
+      if (!podman.available) context.skip(`requires podman with the generator image (${podman.reason})`);
+      const golden = path.join(root, 'golden-podman');
+      const since = new Date().toISOString();
+      const cli = startCli(['generate', '--case', 'dense-mlp', '--force', '--golden', golden, '--runner', 'podman']);
+      // The container is named after the CLI's pid (runners.ts): keras-roundtrip-generate-<pid>-<n>.
+      const running = async () =>
+        (await execa('podman', ['ps', '--format', '{{.Names}}', '--filter', `name=keras-roundtrip-generate-${cli.pid}-`])).stdout.trim();
+      await expect
+        .poll(
+          async () => {
+            if (cli.exitCode !== null) throw new Error(`the CLI ended before its container started: ${cli.all}`);
+            return running();
+          },
+          { timeout: 240_000, interval: 500 },
+        )
+        .not.toBe('');
+      const container = await running();
+      cli.kill('SIGKILL');
+      await cli;
+      await expect.poll(running, { timeout: 60_000, interval: 500 }).toBe('');
+      // Stopped by a kill (the reaper's `podman kill`), not by ending its case and then its input.
+      const events = await execa('podman', ['events', '--since', since, '--stream=false', '--format', '{{.Status}} {{.Name}}']);
+      expect(events.stdout.split('\n')).toContain(`kill ${container}`);
     },
     TEST_TIMEOUT,
   );

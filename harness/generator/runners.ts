@@ -144,7 +144,9 @@ function containerRunner(engine: 'docker' | 'podman'): GeneratorRunner {
         killProcessGroup(child);
         execFile(engine, ['kill', name], { env: engineEnvironment }, () => undefined);
       };
-      superviseChild(child, kill);
+      // Killed outright, the CLI leaves the container to the reaper: `kill` as above, with the engine's configuration.
+      const configuration = engine === 'podman' ? [`CONTAINERS_CONF=${engineEnvironment.CONTAINERS_CONF}`] : [];
+      superviseChild(child, { kill, reaperCommand: ['env', ...configuration, engine, 'kill', name] });
       return { process: child, replies: child.stdout!, logs: [child.stderr!], kill };
     },
   };
