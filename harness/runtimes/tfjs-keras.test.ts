@@ -66,6 +66,8 @@ const CASES = [
   // float16 compute (tfjs-keras/float16.ts): a float16 model and a mixed_float16 layer under a float32 head.
   'dtype-float16',
   'mixed-precision',
+  // channels_first pooling, padding, upsampling and cropping.
+  'layer-channels-first',
 ];
 /** Subclassed models and saving-hook layers: their TS twins (harness/custom-objects/) run the .keras file. */
 /** String inputs through StringLookup and TextVectorization, their vocabulary from the archive's assets. */

@@ -79,6 +79,12 @@ function activation(value: unknown, spec: KerasLayerSpec, key: string, context: 
 }
 
 const CHANNELS_LAST = { to: 'dataFormat', accept: ['channels_last', null], map: () => 'channelsLast' } as const;
+/** Layers whose tfjs-layers twin also computes channels_first as Keras does (the layer-channels-first case checks each). */
+const DATA_FORMAT = {
+  to: 'dataFormat',
+  accept: ['channels_last', 'channels_first', null],
+  map: (value: unknown) => (value === 'channels_first' ? 'channelsFirst' : 'channelsLast'),
+} as const;
 const NULL_ONLY = { accept: [null, undefined] } as const;
 const ZERO_OR_NULL = { accept: [null, undefined, 0] } as const;
 const FALSE_ONLY = { accept: [false, undefined, null] } as const;
@@ -106,6 +112,7 @@ const CONV_COMMON = {
   ...LORA,
 } as const;
 const POOL = { pool_size: 'poolSize', strides: 'strides', padding: { to: 'padding', accept: ['valid', 'same'] }, data_format: CHANNELS_LAST } as const;
+const POOL_2D = { ...POOL, data_format: DATA_FORMAT } as const;
 const GLOBAL_POOL = { data_format: CHANNELS_LAST, keepdims: FALSE_ONLY } as const;
 const RNN_COMMON = {
   units: 'units',
@@ -276,14 +283,14 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
     create: (args) => L.separableConv2d(args as never),
   },
   MaxPooling1D: { args: POOL, create: (args) => L.maxPooling1d(args as never) },
-  MaxPooling2D: { args: POOL, create: (args) => L.maxPooling2d(args as never) },
+  MaxPooling2D: { args: POOL_2D, create: (args) => L.maxPooling2d(args as never) },
   MaxPooling3D: { args: POOL, create: (args) => L.maxPooling3d(args as never) },
   AveragePooling1D: { args: POOL, create: (args) => L.averagePooling1d(args as never) },
-  AveragePooling2D: { args: POOL, create: (args) => L.averagePooling2d(args as never) },
+  AveragePooling2D: { args: POOL_2D, create: (args) => L.averagePooling2d(args as never) },
   AveragePooling3D: { args: POOL, create: (args) => L.averagePooling3d(args as never) },
   GlobalAveragePooling1D: { args: GLOBAL_POOL, create: (args) => L.globalAveragePooling1d(args as never) },
   GlobalMaxPooling1D: { args: GLOBAL_POOL, create: (args) => L.globalMaxPooling1d(args as never) },
-  GlobalAveragePooling2D: { args: GLOBAL_POOL, create: (args) => L.globalAveragePooling2d(args as never) },
+  GlobalAveragePooling2D: { args: { ...GLOBAL_POOL, data_format: DATA_FORMAT }, create: (args) => L.globalAveragePooling2d(args as never) },
   GlobalMaxPooling2D: { args: GLOBAL_POOL, create: (args) => L.globalMaxPooling2d(args as never) },
   GlobalAveragePooling3D: { args: GLOBAL_POOL, create: (args) => new GlobalPooling3D({ ...args, mode: 'average' }) },
   GlobalMaxPooling3D: { args: GLOBAL_POOL, create: (args) => new GlobalPooling3D({ ...args, mode: 'max' }) },
@@ -386,10 +393,10 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
     args: { scale: { to: 'scale', map: scalarOnly }, offset: { to: 'offset', map: scalarOnly } },
     create: (args) => L.rescaling(args as never),
   },
-  ZeroPadding2D: { args: { padding: 'padding', data_format: CHANNELS_LAST }, create: (args) => L.zeroPadding2d(args as never) },
-  Cropping2D: { args: { cropping: 'cropping', data_format: CHANNELS_LAST }, create: (args) => L.cropping2D(args as never) },
+  ZeroPadding2D: { args: { padding: 'padding', data_format: DATA_FORMAT }, create: (args) => L.zeroPadding2d(args as never) },
+  Cropping2D: { args: { cropping: 'cropping', data_format: DATA_FORMAT }, create: (args) => L.cropping2D(args as never) },
   UpSampling2D: {
-    args: { size: 'size', data_format: CHANNELS_LAST, interpolation: { to: 'interpolation', accept: ['nearest', 'bilinear'] } },
+    args: { size: 'size', data_format: DATA_FORMAT, interpolation: { to: 'interpolation', accept: ['nearest', 'bilinear'] } },
     create: (args) => L.upSampling2d(args as never),
   },
   Bidirectional: {
