@@ -34,6 +34,11 @@ const PAIRS = [
 interface Timing {
   loadMs: number;
   inferMedianMs: number;
+  /**
+   * Processor time of the whole process (every thread) per inference, over the timed calls: not stretched by other
+   * processes' load as wall time is; above the wall time when other threads of the process (a library's pools) run meanwhile.
+   */
+  inferCpuMs?: number;
   parts?: Record<string, number>;
 }
 interface Row {
@@ -51,6 +56,15 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Processor time per call of `run` over REPEATS calls after the warm-ups (this process's user + system time). */
+async function cpuPerCall(run: () => Promise<void>): Promise<number> {
+  for (let i = 0; i < WARMUPS; i++) await run();
+  const started = process.cpuUsage();
+  for (let i = 0; i < REPEATS; i++) await run();
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / 1000 / REPEATS;
 }
 
 async function timeInferences(run: () => Promise<void>): Promise<number> {
@@ -74,20 +88,37 @@ async function benchTs(runtime: string, artifactPath: string, inputs: Record<str
     const feeds = Object.fromEntries(
       Object.entries(inputs).map(([name, tensor]) => [name, new ort.Tensor('float32', tensor.data as Float32Array, tensor.shape)]),
     );
-    const inferMedianMs = await timeInferences(async () => {
+    const infer = async () => {
       const outputs = await session.run(feeds);
       for (const output of Object.values(outputs)) void output.data;
-    });
+    };
+    const inferMedianMs = await timeInferences(infer);
+    const inferCpuMs = await cpuPerCall(infer);
+    // The same call with its outputs written into tensors made once (onnxruntime's pre-allocated fetches): no output
+    // buffer, copy or JS tensor per call, as Python's run_with_iobinding would do.
+    const first = await session.run(feeds);
+    const fetches = Object.fromEntries(
+      Object.entries(first).map(([name, output]) => {
+        if (output.type !== 'float32') throw new Error(`bench/runtimes: ${artifactPath} output ${name} is ${output.type}, the bench takes float32 models`);
+        return [name, new ort.Tensor('float32', new Float32Array(output.size), output.dims)];
+      }),
+    );
     // Where a call's microseconds go besides the model: the event-loop hop onnxruntime-node's run() takes
     // (setImmediate before the native call) and the JS tensors made for inputs and outputs.
     const parts = {
+      'run into pre-allocated outputs': await timeInferences(async () => {
+        await session.run(feeds, fetches);
+      }),
       'setImmediate hop': await timeInferences(() => new Promise((resolve) => setImmediate(resolve))),
       'input tensors': await timeInferences(async () => {
         for (const [name, tensor] of Object.entries(inputs)) feeds[name] = new ort.Tensor('float32', tensor.data as Float32Array, tensor.shape);
       }),
+      'output tensors': await timeInferences(async () => {
+        for (const output of Object.values(first)) void new ort.Tensor(output.type, output.data, output.dims);
+      }),
     };
     await session.release();
-    return { loadMs, inferMedianMs, parts };
+    return { loadMs, inferMedianMs, inferCpuMs, parts };
   }
   const { tf } = await import('../harness/runtimes/tfjs-node.ts');
   const tensors = Object.fromEntries(Object.entries(inputs).map(([name, tensor]) => [name, tf.tensor(tensor.data as Float32Array, tensor.shape, 'float32')]));
@@ -137,9 +168,10 @@ spec = json.load(sys.stdin)
 def timed(run):
     for _ in range(spec["warmups"]): run()
     runs = []
+    cpu = time.process_time()
     for _ in range(spec["repeats"]):
         start = time.perf_counter(); run(); runs.append((time.perf_counter() - start) * 1000)
-    return statistics.median(runs)
+    return statistics.median(runs), (time.process_time() - cpu) * 1000 / spec["repeats"]
 results = []
 for job in spec["jobs"]:
     inputs = {name: np.load(file) for name, file in job["inputs"].items()}
@@ -163,7 +195,8 @@ for job in spec["jobs"]:
         session = ort.InferenceSession(job["path"], options, providers=["CPUExecutionProvider"])
         load_ms = (time.perf_counter() - start) * 1000
         infer = lambda: session.run(None, inputs)
-    results.append({"loadMs": load_ms, "inferMedianMs": timed(infer)})
+    median_ms, cpu_ms = timed(infer)
+    results.append({"loadMs": load_ms, "inferMedianMs": median_ms, "inferCpuMs": cpu_ms})
 print(json.dumps({"results": results, "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "onnxruntime": ort.__version__}}))
 `;
 
@@ -239,9 +272,15 @@ export async function main(): Promise<void> {
     const parts = Object.entries(row.ts.parts!)
       .map(([part, ms]) => `${part} ${(ms * 1000).toFixed(1)} µs`)
       .join(', ');
+    const preallocated = row.ts.parts!['run into pre-allocated outputs'];
+    const preallocatedRatio = preallocated === undefined ? '-' : (preallocated / row.py.inferMedianMs).toFixed(2);
+    const cpu = row.ts.inferCpuMs !== undefined && row.py.inferCpuMs !== undefined ? row.ts.inferCpuMs / row.py.inferCpuMs : undefined;
     console.log(
-      `${row.case} ${row.runtime} per call ${(row.ts.inferMedianMs * 1000).toFixed(1)} µs (Python ${(row.py.inferMedianMs * 1000).toFixed(1)} µs); of it: ` +
-        `${parts}`,
+      `${row.case} ${row.runtime} per call ${(row.ts.inferMedianMs * 1000).toFixed(1)} µs (Python ${(row.py.inferMedianMs * 1000).toFixed(1)} µs, ` +
+        `ratio ${row.inferRatio.toFixed(2)}; into pre-allocated outputs ratio ${preallocatedRatio}); processor time per call ` +
+        `${((row.ts.inferCpuMs ?? Number.NaN) * 1000).toFixed(1)} µs (Python ${((row.py.inferCpuMs ?? Number.NaN) * 1000).toFixed(1)} µs, ` +
+        `ratio ${cpu?.toFixed(2) ?? '-'}); ` +
+        `parts: ${parts}`,
     );
   }
   await mkdir(path.dirname(RESULT_FILE), { recursive: true });
