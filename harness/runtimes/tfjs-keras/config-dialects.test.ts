@@ -15,6 +15,7 @@ import { GOLDEN_DIR } from '../../paths.ts';
 import type { Tensor } from '../../tensor.ts';
 import { loadKerasModel, preflight } from '../tfjs-keras.ts';
 import { applyActivation, tfjsActivation } from './activations.ts';
+import { KerasCastToFloat32 } from './extra-layers.ts';
 import { tf, type TfTensor } from '../tfjs-node.ts';
 
 type Json = Record<string, unknown>;
@@ -221,6 +222,13 @@ describe.skipIf(!available)('tfjs-keras reads every config dialect', () => {
       },
       '3.5.0',
     ));
+  it('a Cast layer to float32 casts integer inputs as ops.cast does (float inputs pass unchanged)', () => {
+    const layer = new KerasCastToFloat32({ name: 'cast' });
+    const output = layer.apply(tf.tensor([3, -2], [2], 'int32')) as TfTensor;
+    expect(output.dtype).toBe('float32');
+    expect(Array.from(output.dataSync())).toEqual([3, -2]);
+    output.dispose();
+  });
   for (const [caseId, className, kwargs] of [
     ['layer-attention', 'Attention', { training: false, mask: [null, null] }],
     ['layer-additive-attention', 'AdditiveAttention', { training: false, mask: [null, null, null] }],

@@ -149,3 +149,17 @@ export class KerasNormalization extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(KerasNormalization);
+
+/** keras.src.ops.core.Cast as a layer (Keras 3.5–3.9 functional graphs record autocasts so): float32 of any input. */
+export class KerasCastToFloat32 extends tf.layers.Layer {
+  static className = 'KerasCastToFloat32';
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+  }
+
+  override call(inputs: TfTensor | TfTensor[]): TfTensor {
+    return tf.cast(Array.isArray(inputs) ? inputs[0]! : inputs, 'float32');
+  }
+}
+tf.serialization.registerClass(KerasCastToFloat32);

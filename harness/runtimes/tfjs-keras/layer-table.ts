@@ -9,7 +9,7 @@ import { knownActivations, tfjsActivation, type KerasMajor } from './activations
 import { KerasDotAttention, KerasMultiHeadAttention } from './attention.ts';
 import { KerasCategoryEncoding, KerasDiscretization, KerasHashing, OUTPUT_MODES, type EncodedDtype, type OutputMode } from './categorical.ts';
 import { KerasEinsumDense } from './einsum-dense.ts';
-import { CausalConv1D, GlobalPooling3D, KerasNormalization } from './extra-layers.ts';
+import { CausalConv1D, GlobalPooling3D, KerasCastToFloat32, KerasNormalization } from './extra-layers.ts';
 import { computesInFloat16, FLOAT16_EXACT_ACTIVATIONS, Float16Dense, Float16Rounding } from './float16.ts';
 import { createGru } from './recurrent.ts';
 import { hasKerasVariablePaths } from './layer-hooks.ts';
@@ -584,10 +584,10 @@ export const LAYER_TABLE: Record<string, LayerTranslation> = {
   },
   Masking: { args: { mask_value: 'maskValue' }, create: (args) => L.masking(args as never) },
   // keras.src.ops.core.Cast: Keras 3.5–3.9 record a mixed-precision model's autocasts as these op layers. A float16
-  // target is the float16 form (rounding, float16 output); float32 of float16 values is exact.
+  // target is the float16 form (cast, then rounding; float16 output); float32 of float16 values is exact.
   Cast: {
     args: { dtype: { accept: ['float16', 'float32'] } },
-    create: (args) => L.activation({ name: args['name'] as string, trainable: args['trainable'] as boolean, activation: 'linear' }),
+    create: (args) => new KerasCastToFloat32({ name: args['name'] as string, trainable: args['trainable'] as boolean }),
     float16: {},
   },
 };
