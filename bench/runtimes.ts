@@ -22,6 +22,8 @@ const CASES = ['dense-mlp', 'conv2d-batchnorm-pool', 'lstm'] as const;
 const LAYER_CASES = ['layer-gru', 'layer-lstm-sequences', 'layer-bidirectional-lstm', 'layer-multi-head-attention', 'layer-conv-lstm2d'] as const;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 50);
 const WARMUPS = 5;
+/** Calls before onnxruntime-node's steady-state per-call time is taken. */
+const STEADY_WARMUPS = Number(process.env.BENCH_STEADY_WARMUPS ?? 5000);
 const RESULT_FILE = fileURLToPath(new URL('../reports/bench/runtimes.json', import.meta.url));
 
 /** Which artifact each TS runtime takes, and the Python loader measured beside it. */
@@ -106,6 +108,11 @@ async function benchTs(runtime: string, artifactPath: string, inputs: Record<str
     // Where a call's microseconds go besides the model: the event-loop hop onnxruntime-node's run() takes
     // (setImmediate before the native call) and the JS tensors made for inputs and outputs.
     const parts = {
+      // V8 optimizes the library's JS call path only after thousands of calls; Python's per-call cost has no such warm-up.
+      [`after ${STEADY_WARMUPS} calls`]: await (async () => {
+        for (let i = 0; i < STEADY_WARMUPS; i++) await infer();
+        return timeInferences(infer);
+      })(),
       'run into pre-allocated outputs': await timeInferences(async () => {
         await session.run(feeds, fetches);
       }),
