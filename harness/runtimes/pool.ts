@@ -13,15 +13,14 @@ type WorkerMessage = { kind: 'run'; runtime: RuntimeName; request: RunRequest } 
 
 export type WorkerRequest = WorkerMessage & { id: number };
 
-/** `startedAt`: when the worker began the job, runtime loaded, on the {@link wallClockMs} clock. */
+/**
+ * `runSeconds`: how long the job itself took in the worker, its runtime loaded, on the worker's own clock. A duration,
+ * never an instant: the wall clocks of two processes (`performance.timeOrigin + now()`) can disagree by more than a
+ * short job lasts.
+ */
 export type WorkerResponse =
-  | { id: number; ok: true; result?: RunResult; description?: Record<string, string>; startedAt?: number }
-  | { id: number; ok: false; error: SerializedError; startedAt?: number };
-
-/** Milliseconds on a clock every process of this machine shares (performance.now() alone is per process). */
-export function wallClockMs(): number {
-  return performance.timeOrigin + performance.now();
-}
+  | { id: number; ok: true; result?: RunResult; description?: Record<string, string>; runSeconds?: number }
+  | { id: number; ok: false; error: SerializedError; runSeconds?: number };
 
 /**
  * How a pooled job ended. `crashed` and `timeout` cost the worker its life; the pool replaces it. `queuedSeconds` is
@@ -59,10 +58,13 @@ interface Slot {
   job?: { id: number; job: Job; timer: NodeJS.Timeout; sentAt: number };
 }
 
-/** Seconds from submission until the worker began (its own report), or until the job was sent when it never said. */
-function queuedSeconds(job: Job, sentAt: number, startedAt: number | undefined): number {
-  const began = startedAt !== undefined && startedAt >= sentAt ? startedAt : sentAt;
-  return Math.max(0, (began - job.submittedAt) / 1000);
+/**
+ * Seconds from submission until the worker began: the time until its answer less the job's own `runSeconds`, or until
+ * the job was sent when the worker never said (it crashed or overran).
+ */
+function queuedSeconds(job: Job, sentAt: number, runSeconds: number | undefined): number {
+  if (runSeconds === undefined) return Math.max(0, (sentAt - job.submittedAt) / 1000);
+  return Math.max(0, (performance.now() - job.submittedAt) / 1000 - runSeconds);
 }
 
 /**
@@ -100,12 +102,12 @@ export class RuntimePool {
 
   private async submit(message: WorkerMessage): Promise<PoolOutcome<WorkerResponse & { ok: true }>> {
     if (this.closed) return { kind: 'error', error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool is closed' }, queuedSeconds: 0 };
-    const submittedAt = wallClockMs();
+    const submittedAt = performance.now();
     this.inUse ??= registerUse(nativeRuntimesInUse(), { what: 'native runtimes', onWait: this.onWait });
     try {
       await this.inUse;
     } catch (error) {
-      return { kind: 'error', error: serializeError(error), queuedSeconds: (wallClockMs() - submittedAt) / 1000 };
+      return { kind: 'error', error: serializeError(error), queuedSeconds: (performance.now() - submittedAt) / 1000 };
     }
     if (this.closed) return { kind: 'error', error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool is closed' }, queuedSeconds: 0 };
     return new Promise((resolve) => {
@@ -138,7 +140,7 @@ export class RuntimePool {
       const { job, timer, sentAt } = slot.job;
       clearTimeout(timer);
       slot.job = undefined;
-      job.resolve({ kind: 'ok', value: response, queuedSeconds: queuedSeconds(job, sentAt, response.startedAt) });
+      job.resolve({ kind: 'ok', value: response, queuedSeconds: queuedSeconds(job, sentAt, response.runSeconds) });
       this.dispatch();
     });
     child.on('exit', (exitCode, signal) => {
@@ -162,7 +164,7 @@ export class RuntimePool {
       if (!slot) return;
       const job = this.queue.shift()!;
       const id = this.nextId++;
-      const sentAt = wallClockMs();
+      const sentAt = performance.now();
       const timer = setTimeout(() => {
         if (slot.job?.id !== id) return;
         slot.job = undefined;
@@ -186,7 +188,7 @@ export class RuntimePool {
       job.resolve({
         kind: 'error',
         error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool closed before this check ran' },
-        queuedSeconds: (wallClockMs() - job.submittedAt) / 1000,
+        queuedSeconds: (performance.now() - job.submittedAt) / 1000,
       });
     await Promise.all(
       [...this.slots].map(

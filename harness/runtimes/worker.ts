@@ -4,7 +4,7 @@ import { importCustomObjectModules } from '../config.ts';
 import { serializeError } from '../errors.ts';
 import { registerNativeModuleResolution } from './native-modules.ts';
 import { RUNTIME_LOADERS } from './registry.ts';
-import { wallClockMs, type WorkerRequest, type WorkerResponse } from './pool.ts';
+import type { WorkerRequest, WorkerResponse } from './pool.ts';
 import type { Runtime } from './types.ts';
 
 const runtimes = new Map<string, Promise<Runtime>>();
@@ -26,14 +26,19 @@ function runtimeNamed(name: string): Promise<Runtime> {
 
 async function handle(message: WorkerRequest): Promise<WorkerResponse> {
   let startedAt: number | undefined;
+  const runSeconds = () => (startedAt === undefined ? {} : { runSeconds: (performance.now() - startedAt) / 1000 });
   try {
     const runtime = await runtimeNamed(message.runtime);
     // Loading the runtime is the worker's start-up, shared by its jobs: the job's own time begins here.
-    startedAt = wallClockMs();
-    if (message.kind === 'describe') return { id: message.id, ok: true, description: await runtime.describe(), startedAt };
-    return { id: message.id, ok: true, result: await runtime.run(message.request), startedAt };
+    startedAt = performance.now();
+    if (message.kind === 'describe') {
+      const description = await runtime.describe();
+      return { id: message.id, ok: true, description, ...runSeconds() };
+    }
+    const result = await runtime.run(message.request);
+    return { id: message.id, ok: true, result, ...runSeconds() };
   } catch (error) {
-    return { id: message.id, ok: false, error: serializeError(error), ...(startedAt === undefined ? {} : { startedAt }) };
+    return { id: message.id, ok: false, error: serializeError(error), ...runSeconds() };
   }
 }
 
