@@ -57,7 +57,13 @@ export default defineConfig({
       // not once per file; they hold no state between files (the guard runs again for every file).
       {
         extends: true,
-        test: { name: 'unit', include: ALL_TESTS, exclude: INTEGRATION_TESTS, isolate: false, setupFiles: ['harness/testing/unit-guard.ts'] },
+        test: {
+          name: 'unit',
+          include: ALL_TESTS,
+          exclude: INTEGRATION_TESTS,
+          isolate: false,
+          setupFiles: ['harness/testing/unit-guard.ts', 'harness/testing/file-environment.ts'],
+        },
       },
       // Integration files share their worker too: tfjs-node, the readers and the harness load once per worker, not once per
       // file; native runtimes still run in the runtime pool's own processes, and a file leaves no state behind.
@@ -67,6 +73,7 @@ export default defineConfig({
           name: 'integration',
           include: INTEGRATION_TESTS,
           isolate: false,
+          setupFiles: ['harness/testing/file-environment.ts'],
           globalSetup: ['harness/testing/python-script-server.ts', 'harness/testing/generator-server.ts'],
         },
       },
