@@ -1,17 +1,16 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { toleranceFor, type CaseSpec, type Tolerance } from '../cases/types.ts';
 import { importCustomObjectModules } from '../config.ts';
 import { compareAllClose } from '../compare/allclose.ts';
 import { dtypeRuleFor } from '../compare/dtype-table.ts';
 import { formatMismatchReport } from '../compare/mismatch-report.ts';
-import { type Environment, findEnvironment, venvPython } from '../environments.ts';
+import { type Environment, findEnvironment } from '../environments.ts';
+import { runGeneratorCommand } from './python-process.ts';
 import { GeneratorError, RoundtripError } from '../errors.ts';
 import { readNpy } from '../formats/npy.ts';
 import { goldenCaseDirectory, readGoldenManifest } from '../generator/golden.ts';
-import { GENERATOR_DIR } from '../paths.ts';
 import { customObjectsForBuilder } from '../custom-objects/builders.ts';
 import type { Tensor } from '../tensor.ts';
 
@@ -31,14 +30,7 @@ export interface DivergenceRequest {
 /** Runs `python -m roundtrip_generator <args>` in the environment's venv, from the generator folder; resolves to how it ended. */
 export type GeneratorCommandRunner = (environment: Environment, args: string[]) => Promise<{ exitCode?: number; stderr: string }>;
 
-const runGeneratorProcess: GeneratorCommandRunner = async (environment, args) =>
-  await execa(venvPython(environment), ['-m', 'roundtrip_generator', ...args], {
-    cwd: GENERATOR_DIR,
-    env: { ...environment.variables, PYTHONUNBUFFERED: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
-    reject: false,
-    stdin: 'ignore',
-    timeout: 600_000,
-  });
+const runGeneratorProcess: GeneratorCommandRunner = (environment, args) => runGeneratorCommand(environment, args, 600);
 
 export interface LayerComparison {
   index: number;

@@ -25,8 +25,26 @@ export async function runGeneratorChecks<T>(
   timeoutSeconds: number,
   onWait?: (message: string) => void,
 ): Promise<T[] | GeneratorCommandFailure> {
-  // Registered as a user of the venv (as generate is), so a set-up of this environment waits instead of replacing it mid-run.
-  const completed = await withVenvInUse(environment, onWait, () => {
+  const completed = await runGeneratorCommand(environment, args, timeoutSeconds, onWait);
+  const lines = completed.stdout.trim().split('\n');
+  if (completed.exitCode !== 0 || completed.timedOut) {
+    const tail = completed.stderr.trim().split('\n').slice(-3).join(' | ');
+    return new GeneratorCommandFailure(`${completed.timedOut ? `exceeded ${timeoutSeconds} s` : `exited with code ${completed.exitCode}`}: ${tail}`);
+  }
+  try {
+    return (JSON.parse(lines[lines.length - 1] ?? '') as { pythonChecks: T[] }).pythonChecks;
+  } catch {
+    return new GeneratorCommandFailure(`the last line of its output is not the JSON answer: ${JSON.stringify(lines[lines.length - 1]?.slice(0, 200))}`);
+  }
+}
+
+/**
+ * One `python -m roundtrip_generator <args>` in the environment's venv, from the generator folder, with the generator's
+ * variables: registered as a user of the venv (as generate is), so a set-up of this environment waits instead of
+ * replacing it mid-run, and supervised, so ending the command ends it. Resolves to how it ended (never rejects).
+ */
+export async function runGeneratorCommand(environment: Environment, args: string[], timeoutSeconds: number, onWait?: (message: string) => void) {
+  return withVenvInUse(environment, onWait, () => {
     const subprocess = execa(venvPython(environment), ['-m', 'roundtrip_generator', ...args], {
       cwd: GENERATOR_DIR,
       env: generatorVariables(environment),
@@ -39,16 +57,6 @@ export async function runGeneratorChecks<T>(
     superviseChild(subprocess);
     return subprocess;
   });
-  const lines = completed.stdout.trim().split('\n');
-  if (completed.exitCode !== 0 || completed.timedOut) {
-    const tail = completed.stderr.trim().split('\n').slice(-3).join(' | ');
-    return new GeneratorCommandFailure(`${completed.timedOut ? `exceeded ${timeoutSeconds} s` : `exited with code ${completed.exitCode}`}: ${tail}`);
-  }
-  try {
-    return (JSON.parse(lines[lines.length - 1] ?? '') as { pythonChecks: T[] }).pythonChecks;
-  } catch {
-    return new GeneratorCommandFailure(`the last line of its output is not the JSON answer: ${JSON.stringify(lines[lines.length - 1]?.slice(0, 200))}`);
-  }
 }
 
 /** A request to the generator's `reload-server` (generator/roundtrip_generator/reload_server.py). */
