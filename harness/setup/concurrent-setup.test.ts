@@ -131,6 +131,18 @@ async function startChild(cache: string, ...args: string[]): Promise<{ child: Re
   return { child };
 }
 
+/** Resolves once the child has printed `text` (stdout and stderr together); rejects if it exits first. */
+function outputMatching(child: ReturnType<typeof runChild>, text: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let seen = '';
+    child.all!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(text)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`child exited (${code}) before printing "${text}": ${seen}`)));
+  });
+}
+
 /** Lock folders, owner files and user registrations left in the cache's venvs/ and node-runtimes/ (links not followed). */
 async function leftovers(cache: string): Promise<string[]> {
   const found: string[] = [];
@@ -273,11 +285,15 @@ describe('concurrent set-ups of a fresh environment (real processes, real venvs)
       const cache = path.join(root, 'fresh');
       const lockFile = path.join(root, 'lock-test.txt');
       await writeFile(lockFile, '# a lock with no pins\n');
-      const start = () => runChild(cache, 'setup', 'lock-test', lockFile);
-      const results = await Promise.all([start(), start()]);
+      // A holder keeps both set-ups waiting until they have both started, so they overlap however fast one set-up is.
+      const { child: holder } = await startChild(cache, 'hold', path.join(cache, 'venvs', 'lock-test'));
+      const setups = [runChild(cache, 'setup', 'lock-test', lockFile), runChild(cache, 'setup', 'lock-test', lockFile)];
+      await Promise.all(setups.map((setup) => outputMatching(setup, `python env lock-test: waiting for pid ${holder.pid}`)));
+      holder.stdin!.end();
+      await holder;
+      const results = await Promise.all(setups);
       for (const result of results) expect(result.exitCode, result.all).toBe(0);
       expect(results.map((result) => /changed=(\w+)/.exec(result.all)![1]).sort()).toEqual(['false', 'true']);
-      expect(results.some((result) => result.all.includes('python env lock-test: waiting for pid'))).toBe(true);
       const venv = path.join(cache, 'venvs', 'lock-test');
       expect(readFileSync(path.join(venv, '.roundtrip-stamp'), 'utf8').trim()).toBe(sha256(readFileSync(lockFile, 'utf8')));
       expect((await execa(path.join(venv, 'bin', 'python'), ['-c', 'import sys; print(sys.prefix)'])).stdout).toBe(venv);
