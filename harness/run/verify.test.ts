@@ -109,6 +109,41 @@ describe('verify', () => {
     expect(savedModel.verdict).toBe('pass');
   });
 
+  it("reports a format the writer failed to write once, on its python row; the reader and runtimes are skipped naming the writer's error", async () => {
+    await freshCopy();
+    const manifestFile = path.join(caseDirectory(), 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as {
+      artifacts: { format: string }[];
+      pythonChecks: { format: string }[];
+      generateErrors: { format: string; type: string; message: string }[];
+    };
+    manifest.artifacts = manifest.artifacts.filter((artifact) => artifact.format !== 'onnx');
+    manifest.pythonChecks = manifest.pythonChecks.filter((check) => check.format !== 'onnx');
+    manifest.generateErrors.push({ format: 'onnx', type: 'ValueError', message: 'the exporter refused this model\nsecond line' });
+    await writeFile(manifestFile, JSON.stringify(manifest));
+    await rm(path.join(caseDirectory(), 'artifacts', 'model.onnx'));
+    await rm(path.join(caseDirectory(), 'truth', 'onnx.json'), { force: true });
+    await rewriteFileRecords(caseDirectory());
+    const [python, reader, runtime] = await Promise.all(
+      (['python', 'reader', 'onnxruntime-node'] as const).map((name) => runCheck(planned('onnx', name), { pool, expectations: [], goldenRoot })),
+    );
+    expect(python).toMatchObject({ verdict: 'error', phase: 'generate', error: { code: 'PYTHON_CHECK_MISSING', message: expect.stringContaining('refused') } });
+    for (const check of [reader, runtime]) {
+      expect(check).toMatchObject({
+        verdict: 'skipped',
+        reason: `not run: ${environment} wrote no onnx artifact (the python row holds the writer's error): ValueError: the exporter refused this model`,
+      });
+    }
+    // Without a recorded cause the missing artifact stays an error: the manifest contradicts itself.
+    manifest.generateErrors = manifest.generateErrors.filter((entry) => entry.format !== 'onnx');
+    await writeFile(manifestFile, JSON.stringify(manifest));
+    await rewriteFileRecords(caseDirectory());
+    expect(await runCheck(planned('onnx', 'reader'), { pool, expectations: [], goldenRoot })).toMatchObject({
+      verdict: 'error',
+      error: { code: 'ARTIFACT_NOT_WRITTEN' },
+    });
+  });
+
   it('turns an expected non-pass into expected-failure, and a pass where failure was expected into unexpected-pass', async () => {
     await freshCopy();
     const expectation: Expectation = {
