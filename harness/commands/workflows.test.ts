@@ -67,6 +67,13 @@ describe('GitHub workflows', () => {
     expect(runs(merge)).toMatch(/keras-roundtrip merge shards\/\*\/results\.json/);
     expect(runs(merge)).toMatch(/summary\.md >> "\$GITHUB_STEP_SUMMARY"/);
     expect(runs(workflow.jobs['cross-load']!)).toMatch(/verify --all-envs --golden tonight-golden --shard/);
+    // Each cell uploads what the later jobs read: its results.json (merge) and its own shard's case folders (cross-load).
+    const uploads = (job: Job) => job.steps.filter((step) => step.uses?.startsWith('actions/upload-artifact@')).map((step) => String(step.with?.path));
+    expect(uploads(roundtrip)).toEqual([`reports/\${{ matrix.environment }}-\${{ matrix.shard }}/results.json`, `golden-out/\${{ matrix.environment }}/`]);
+    expect(uploads(workflow.jobs['cross-load']!)).toEqual([`reports/cross-\${{ matrix.shard }}/results.json`]);
+    expect(runs(roundtrip)).toMatch(/readFileSync\(process\.argv\[1\], "utf8"\)\)\.cases\)[\s\S]*results\.json" \| while read -r id/);
+    const download = workflow.jobs['cross-load']!.steps.find((step) => step.uses?.startsWith('actions/download-artifact@'));
+    expect(download?.with).toMatchObject({ pattern: `golden-*-\${{ matrix.shard }}` });
     expect(runs(workflow.jobs.fuzz!)).toMatch(/keras-roundtrip fuzz --seconds \d{4,} --seed/);
     expect(runs(workflow.jobs['fault-injection']!)).toMatch(/keras-roundtrip inject-faults --python-checks rerun[\s\S]*--case /);
   });
