@@ -41,7 +41,10 @@ describe('generateCases supervision', () => {
     const environment = await misbehavingEnvironment('hangs', 'read request; sleep 30');
     const goldenRoot = path.join(scratch, 'golden-hangs');
     const [first] = await generateCases(cases.slice(0, 1), environment, { goldenRoot, force: true, caseTimeoutSeconds: 0.5 });
-    expect(first).toMatchObject({ status: 'error', error: { code: 'GENERATE_TIMEOUT' } });
+    expect(first).toMatchObject({
+      status: 'error',
+      error: { code: 'GENERATE_TIMEOUT', message: 'the case took longer than 0.5 s (the limit asked for); the worker was killed' },
+    });
   });
 
   it('skips every case, naming the set-up command, when the environment has no interpreter', async () => {

@@ -12,6 +12,7 @@ import { REPORTS_DIR } from '../paths.ts';
 import { goldenRootOf } from './cache.ts';
 import { createStagingDirectory, goldenCaseDirectory, linkCachedCase, readGoldenManifest, swapIntoGolden, type GoldenManifest } from './golden.ts';
 import { checkCaseIntegrity, describeIntegrityProblem } from './golden-integrity.ts';
+import { caseAllowance, readCaseDurations, recordCaseDuration, type CaseAllowance, type CaseDuration } from './case-durations.ts';
 import { computeInputHash } from './input-hash.ts';
 import { generationSkipReason } from './requirements.ts';
 import { findGeneratorRunner, type GeneratorRunner, type GeneratorRunnerName, type RunningWorker } from './runners.ts';
@@ -36,7 +37,10 @@ export interface GenerationResult {
 export interface GenerateOptions {
   /** Regenerate even when the input hash matches. */
   force?: boolean;
-  /** Seconds one case may take before its worker is killed. */
+  /**
+   * Seconds every case may take before its worker is killed. Default: each case's allowance from its measured
+   * durations on this machine (case-durations.ts), at least 600 s.
+   */
   caseTimeoutSeconds?: number;
   goldenRoot?: string;
   /** Where the worker runs: the environment's venv (`local`, the default) or its image (runners.ts). */
@@ -145,7 +149,8 @@ class GeneratorWorker {
     return running;
   }
 
-  async request(message: unknown, timeoutSeconds: number): Promise<WorkerReply> {
+  async request(message: unknown, allowance: CaseAllowance): Promise<WorkerReply> {
+    const timeoutSeconds = allowance.seconds;
     const child = (this.running ?? (await this.start())).process;
     const reply = new Promise<WorkerReply | Error>((resolve) => {
       const queued = this.replies.shift();
@@ -156,7 +161,7 @@ class GeneratorWorker {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<Error>((resolve) => {
       timer = setTimeout(
-        () => resolve(new GeneratorError('GENERATE_TIMEOUT', `the case took longer than ${timeoutSeconds} s; the worker was killed`)),
+        () => resolve(new GeneratorError('GENERATE_TIMEOUT', `the case took longer than ${timeoutSeconds} s (${allowance.basis}); the worker was killed`)),
         timeoutSeconds * 1000,
       );
     });
@@ -238,6 +243,10 @@ async function generateStale(
   await mkdir(logDirectory, { recursive: true });
   const log = createWriteStream(path.join(logDirectory, `generate-${environment.name}.log`));
   const worker = new GeneratorWorker(environment, log, runner, path.join(goldenRoot, environment.name));
+  // A limit given by the caller holds for every case; else each case's own, from what it took here before.
+  const durations = options.caseTimeoutSeconds === undefined ? await readCaseDurations(environment.name) : undefined;
+  const allowanceOf = (caseId: string): CaseAllowance =>
+    durations ? caseAllowance(durations, caseId) : { seconds: options.caseTimeoutSeconds!, basis: 'the limit asked for' };
   try {
     for (const { spec, inputHash, reason } of stale) {
       const caseDirectory = goldenCaseDirectory(environment.name, spec.id, goldenRoot);
@@ -245,8 +254,9 @@ async function generateStale(
       const result = await withFileLock(caseDirectory, lock, async (): Promise<GenerationResult> => {
         if (!options.force && (await findStaleCases([spec], environment, goldenRoot)).length === 0)
           return { case: spec.id, environment: environment.name, status: 'up-to-date', seconds: 0 };
-        return generateOne(worker, log, spec, inputHash, reason, environment, goldenRoot, options);
+        return generateOne(worker, log, spec, inputHash, reason, environment, goldenRoot, options, allowanceOf(spec.id));
       });
+      if (durations) await recordDuration(environment.name, result, allowanceOf(spec.id));
       results.push(result);
       options.onProgress?.(result, countDone(), total);
     }
@@ -254,6 +264,16 @@ async function generateStale(
     await worker.stop();
     await new Promise<void>((resolve) => log.end(resolve));
   }
+}
+
+/** A generated case's wall seconds, or the limit a case overran, become the measurement its next limit comes from. */
+async function recordDuration(environment: string, result: GenerationResult, allowance: CaseAllowance): Promise<void> {
+  const at = new Date().toISOString();
+  let duration: CaseDuration | undefined;
+  if (result.status === 'generated') duration = { seconds: result.seconds, at };
+  else if (result.error?.code === 'GENERATE_TIMEOUT') duration = { seconds: allowance.seconds, timedOut: true, at };
+  // A measurement that cannot be kept costs only the next run's limit, never this run's result.
+  if (duration) await recordCaseDuration(environment, result.case, duration).catch(() => undefined);
 }
 
 async function generateOne(
@@ -265,6 +285,7 @@ async function generateOne(
   environment: Environment,
   goldenRoot: string,
   options: GenerateOptions,
+  allowance: CaseAllowance,
 ): Promise<GenerationResult> {
   options.onStart?.(spec.id);
   const started = performance.now();
@@ -275,10 +296,7 @@ async function generateOne(
     staging = await createStagingDirectory(environment.name, spec.id, goldenRoot);
     releaseStaging = registerTemporaryPath(staging);
     log.write(`\n[driver] ==== ${spec.id} ====\n`);
-    const reply = await worker.request(
-      { case: toGeneratorCase(spec), inputHash, environment: environment.name, outDir: staging },
-      options.caseTimeoutSeconds ?? 600,
-    );
+    const reply = await worker.request({ case: toGeneratorCase(spec), inputHash, environment: environment.name, outDir: staging }, allowance);
     if (reply.phases) result.phases = reply.phases;
     if (reply.cpuSeconds !== undefined) result.cpuSeconds = reply.cpuSeconds;
     if (reply.startupSeconds !== undefined) result.workerStartupSeconds = reply.startupSeconds;
