@@ -256,7 +256,7 @@ async function generateStale(
           return { case: spec.id, environment: environment.name, status: 'up-to-date', seconds: 0 };
         return generateOne(worker, log, spec, inputHash, reason, environment, goldenRoot, options, allowanceOf(spec.id));
       });
-      if (durations) await recordDuration(environment.name, result, allowanceOf(spec.id));
+      if (durations) await recordDuration(environment.name, result, allowanceOf(spec.id), durations);
       results.push(result);
       options.onProgress?.(result, countDone(), total);
     }
@@ -267,13 +267,16 @@ async function generateStale(
 }
 
 /** A generated case's wall seconds, or the limit a case overran, become the measurement its next limit comes from. */
-async function recordDuration(environment: string, result: GenerationResult, allowance: CaseAllowance): Promise<void> {
+async function recordDuration(environment: string, result: GenerationResult, allowance: CaseAllowance, durations: Map<string, CaseDuration>): Promise<void> {
   const at = new Date().toISOString();
   let duration: CaseDuration | undefined;
   if (result.status === 'generated') duration = { seconds: result.seconds, at };
   else if (result.error?.code === 'GENERATE_TIMEOUT') duration = { seconds: allowance.seconds, timedOut: true, at };
+  if (!duration) return;
+  // The run's later cases are measured against it too (an unmeasured case gets its environment's longest so far).
+  durations.set(result.case, duration);
   // A measurement that cannot be kept costs only the next run's limit, never this run's result.
-  if (duration) await recordCaseDuration(environment, result.case, duration).catch(() => undefined);
+  await recordCaseDuration(environment, result.case, duration).catch(() => undefined);
 }
 
 async function generateOne(
