@@ -118,7 +118,9 @@ async function runCheckUnexpected(planned: PlannedCheck, context: VerifyContext)
     if (cause) {
       return result(planned, {
         verdict: 'skipped',
-        reason: `not run: ${planned.environment} wrote no ${planned.format} artifact (the python row holds the writer's error): ${cause.type}: ${firstLine(cause.message)}`,
+        reason:
+          `not run: ${planned.environment} wrote no ${planned.format} artifact (the python row holds the writer's error): ` +
+          `${cause.type}: ${firstLine(cause.message)}`,
       });
     }
     return result(planned, {
