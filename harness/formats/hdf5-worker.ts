@@ -189,6 +189,65 @@ function open(bytes: Uint8Array, file: string, limits: ReaderLimits): { session:
   return openMemoryPath(memoryPath, file, limits);
 }
 
+/**
+ * One block of a dataset being read from a descriptor-backed file. HDF5's reads of raw bytes that land wholly inside the
+ * block's staging buffer go from the descriptor straight into the output instead (one copy, as h5py makes, not two);
+ * afterwards only the bytes HDF5 put into the staging buffer by other means (through its sieve buffer, fill values, the
+ * zeros past a short file's end) are copied over. Used only where HDF5 converts nothing (the memory type is the file's
+ * own), so the bytes it reads are the bytes it returns.
+ */
+class DirectRead {
+  /** Byte ranges of the block, from its start, that the output received straight from the descriptor. */
+  readonly #covered: [number, number][] = [];
+
+  constructor(
+    private readonly staging: number,
+    private readonly byteLength: number,
+    private readonly output: Uint8Array,
+  ) {}
+
+  /** Where a read of `count` bytes into the heap at `at` goes instead, if it lies wholly in the block. */
+  claim(at: number, count: number): { output: Uint8Array; at: number } | undefined {
+    const start = at - this.staging;
+    if (start >= 0 && start + count <= this.byteLength) return { output: this.output, at: start };
+    // A read into the heap that overlaps the block: those bytes are the staging buffer's again.
+    if (start < this.byteLength && start + count > 0) this.#uncover(Math.max(0, start), Math.min(this.byteLength, start + count));
+    return undefined;
+  }
+
+  /** Note the `received` bytes a claimed read put into the output; returns them for the file system. */
+  record(claimed: { at: number }, received: number): number {
+    this.#uncover(claimed.at, claimed.at + received);
+    if (received > 0) this.#covered.push([claimed.at, claimed.at + received]);
+    return received;
+  }
+
+  #uncover(from: number, to: number): void {
+    const kept: [number, number][] = [];
+    for (const [start, end] of this.#covered) {
+      if (end <= from || start >= to) kept.push([start, end]);
+      else {
+        if (start < from) kept.push([start, from]);
+        if (end > to) kept.push([to, end]);
+      }
+    }
+    this.#covered.splice(0, this.#covered.length, ...kept);
+  }
+
+  /** Copy from the staging buffer in `heap` every byte of the block the output did not receive directly. */
+  finish(heap: Uint8Array): void {
+    let next = 0;
+    for (const [start, end] of [...this.#covered].sort((a, b) => a[0] - b[0])) {
+      if (start > next) this.output.set(heap.subarray(this.staging + next, this.staging + start), next);
+      next = Math.max(next, end);
+    }
+    if (next < this.byteLength) this.output.set(heap.subarray(this.staging + next, this.staging + this.byteLength), next);
+  }
+}
+
+/** The block being read straight into its output, while `get_dataset_data` runs for it. */
+let directRead: DirectRead | undefined;
+
 /** The emscripten FS pieces a file-backed node needs (not in h5wasm's typings). */
 interface EmscriptenNode {
   size: number;
@@ -222,7 +281,10 @@ function openFile(fd: number, offset: number, length: number, file: string, limi
     llseek: stream_ops.llseek,
     read(_stream: unknown, heap: Uint8Array, at: number, count: number, position: number): number {
       if (position >= length) return 0;
-      return readSync(fd, heap, at, Math.min(count, length - position), offset + position);
+      const wanted = Math.min(count, length - position);
+      const direct = directRead?.claim(at, wanted);
+      if (direct !== undefined) return directRead!.record(direct, readSync(fd, direct.output, direct.at, wanted, offset + position));
+      return readSync(fd, heap, at, wanted, offset + position);
     },
     write(): never {
       throw new FormatError('HDF5_CORRUPT', `${file}: HDF5 tried to write to a file opened read-only`, { file });
@@ -304,9 +366,11 @@ function dtypeOf(metadata: Metadata, file: string, what: string, dtypeAttribute:
 
 /**
  * The dataset's elements in little-endian C order, read in blocks of whole rows (along the first dimension) through a
- * staging buffer of at most {@link DATASET_BLOCK_BYTES} (or one row, if larger) in h5wasm's heap.
+ * staging buffer of at most {@link DATASET_BLOCK_BYTES} (or one row, if larger) in h5wasm's heap. With `direct` (the
+ * stored bytes are already little-endian, so HDF5 converts nothing), the raw reads of a descriptor-backed file skip the
+ * staging buffer ({@link DirectRead}).
  */
-function readRawBytes(session: Session, path: string, shape: number[], elementBytes: number): ArrayBuffer {
+function readRawBytes(session: Session, path: string, shape: number[], elementBytes: number, direct: boolean): ArrayBuffer {
   const rows = shape[0] ?? 1;
   const rowBytes = shape.slice(1).reduce((product, extent) => product * extent, elementBytes);
   const output = new ArrayBuffer(rows * rowBytes);
@@ -325,6 +389,8 @@ function readRawBytes(session: Session, path: string, shape: number[], elementBy
     for (let start = 0; start < rows; start += rowsPerBlock) {
       const count = Math.min(rowsPerBlock, rows - start);
       const whole = shape.length === 0 || count === rows;
+      const block = new Uint8Array(output, start * rowBytes, count * rowBytes);
+      directRead = direct ? new DirectRead(pointer, block.byteLength, block) : undefined;
       // h5wasm converts big-endian storage to little-endian memory in this call.
       const status = module.get_dataset_data(
         session.handle.file_id,
@@ -337,10 +403,13 @@ function readRawBytes(session: Session, path: string, shape: number[], elementBy
       if (status < 0)
         throw new FormatError('HDF5_CORRUPT', `${session.file}: dataset ${path} could not be read (HDF5 status ${status})`, { file: session.file });
       // HEAPU8 is looked up after the call: a heap that grew inside it has a new buffer.
-      new Uint8Array(output, start * rowBytes, count * rowBytes).set(module.HEAPU8.subarray(pointer, pointer + count * rowBytes));
+      if (directRead === undefined) block.set(module.HEAPU8.subarray(pointer, pointer + block.byteLength));
+      else directRead.finish(module.HEAPU8);
+      directRead = undefined;
     }
     return output;
   } finally {
+    directRead = undefined;
     module._free(pointer);
   }
 }
@@ -377,7 +446,9 @@ function readDataset(session: Session, path: string, limits: ReaderLimits): Tens
     const value = new h5wasm.Dataset(fileId, path).value;
     return { dtype, shape, data: Array.isArray(value) ? value.map(String) : [String(value)] };
   }
-  return { dtype, shape, data: typedArrayOver(dtype, readRawBytes(session, path, shape, metadata.size)) };
+  // One-byte elements have no byte order to convert.
+  const direct = metadata.littleEndian || metadata.size === 1;
+  return { dtype, shape, data: typedArrayOver(dtype, readRawBytes(session, path, shape, metadata.size, direct)) };
 }
 
 function handle(request: Hdf5Request): { response: Hdf5Response; transfer: ArrayBuffer[] } {

@@ -25,6 +25,16 @@ with h5py.File('blocks.h5', 'w') as f:
     f.create_dataset('rows_be', data=rng.standard_normal((2500, 1001)).astype('>f4'), chunks=(100, 1001))
     f['long_f64'] = rng.standard_normal(2_500_000)
     f['wide_row'] = rng.standard_normal((2, 1_100_000)).astype(np.float32)
+    # Little-endian data read straight into the output, with the bytes HDF5 places by other means around it: chunks that
+    # straddle a block edge (its chunk cache), unwritten chunks and an unwritten dataset (fill values), a dataset small
+    # enough for its sieve buffer, one-byte elements.
+    f.create_dataset('chunked_le', data=rng.standard_normal((3001, 700)).astype('<f4'), chunks=(77, 700))
+    partly = f.create_dataset('partly_written', shape=(4000, 600), dtype='<f4', chunks=(500, 600), fillvalue=2.5)
+    partly[1000:1500] = rng.standard_normal((500, 600))
+    partly[3100:3300] = rng.standard_normal((200, 600))
+    f.create_dataset('unwritten', shape=(3000, 1000), dtype='<f4', fillvalue=-1.0)
+    f['small_le'] = rng.standard_normal(50).astype('<f4')
+    f['int8_rows'] = rng.integers(-128, 128, (5000, 2000), dtype=np.int8)
     blocks = truth_of(f)
 with h5py.File('one-chunk.h5', 'w') as f:
     f.create_dataset('big', data=np.ones((2000, 4000), np.float32), chunks=(2000, 4000), compression='gzip')
@@ -67,7 +77,7 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
     expect(sortedByPath(received)).toEqual(sortedByPath(truth));
   });
 
-  it('reads datasets larger than one staging block (row blocks, a chunked big-endian one, rows wider than a block) from a path', async () => {
+  it('reads datasets larger than one staging block (row blocks, chunked big- and little-endian ones, rows wider than a block, fill values) from a path', async () => {
     const received = await withHdf5Path(join(dir, 'blocks.h5'), describeDatasets);
     expect(sortedByPath(received)).toEqual(sortedByPath(blocksTruth));
   });
