@@ -35,7 +35,7 @@ import { ensureTfjsNodeBinding } from ${JSON.stringify(path.join(HARNESS_DIR, 's
 import { runGeneratorChecks } from ${JSON.stringify(path.join(HARNESS_DIR, 'run', 'python-process.ts'))};
 import { RuntimePool } from ${JSON.stringify(path.join(HARNESS_DIR, 'runtimes', 'pool.ts'))};
 import { findEnvironment } from ${JSON.stringify(path.join(HARNESS_DIR, 'environments.ts'))};
-const [mode, target, lockFile] = process.argv.slice(2);
+const [mode, target, lockFile, basePython] = process.argv.slice(2);
 // Only the holders read stdin (its end is the release): a listener would keep any other child alive.
 const stdinClosed = () => new Promise((resolve) => { process.stdin.on('data', () => undefined); process.stdin.on('end', resolve); });
 const say = (message) => process.stdout.write(message + '\\n');
@@ -64,20 +64,32 @@ if (mode === 'bind') {
   }
 }
 if (mode === 'setup') {
-  const environment = { name: target, description: 'a venv with no pins', lockFile, basePython: 'python3.11', variables: {},
+  const environment = { name: target, description: 'a venv with no pins', lockFile, basePython, variables: {},
     kerasDistribution: 'keras', requirements: [], lockHeader: [] };
   const { changed } = await ensurePythonEnvironment(environment, say);
   say('changed=' + changed);
 }
 `;
 
+/**
+ * The base Python of the fresh environments: python3.11, whose venvs come without pip. These tests are about the set-up's
+ * locks and waits; ensurepip's own install is ~8 CPU-s a venv and no part of them (a venv with pins gets pip from uv).
+ */
+const BASE_PYTHON = `#!/bin/sh
+if [ "$1" = -m ] && [ "$2" = venv ]; then shift 2; exec python3.11 -m venv --without-pip "$@"; fi
+exec python3.11 "$@"
+`;
+
 let root: string;
 let childScript: string;
+let basePython: string;
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'roundtrip-concurrent-setup-'));
   childScript = path.join(root, 'child.mts');
   await writeFile(childScript, CHILD);
+  basePython = path.join(root, 'python3.11-without-pip');
+  await writeFile(basePython, BASE_PYTHON, { mode: 0o755 });
 });
 
 afterAll(async () => {
@@ -287,7 +299,7 @@ describe('concurrent set-ups of a fresh environment (real processes, real venvs)
       await writeFile(lockFile, '# a lock with no pins\n');
       // A holder keeps both set-ups waiting until they have both started, so they overlap however fast one set-up is.
       const { child: holder } = await startChild(cache, 'hold', path.join(cache, 'venvs', 'lock-test'));
-      const setups = [runChild(cache, 'setup', 'lock-test', lockFile), runChild(cache, 'setup', 'lock-test', lockFile)];
+      const setups = [runChild(cache, 'setup', 'lock-test', lockFile, basePython), runChild(cache, 'setup', 'lock-test', lockFile, basePython)];
       await Promise.all(setups.map((setup) => outputMatching(setup, `python env lock-test: waiting for pid ${holder.pid}`)));
       holder.stdin!.end();
       await holder;
@@ -313,7 +325,7 @@ describe('concurrent set-ups of a fresh environment (real processes, real venvs)
       const { child: dead } = await startChild(cache, 'use', venv);
       dead.kill('SIGKILL');
       await dead;
-      const setup = runChild(cache, 'setup', 'in-use', lockFile);
+      const setup = runChild(cache, 'setup', 'in-use', lockFile, basePython);
       let output = '';
       setup.all!.on('data', (chunk: Buffer) => {
         output += chunk.toString();
@@ -343,7 +355,7 @@ describe('concurrent set-ups of a fresh environment (real processes, real venvs)
       await writeFile(path.join(elsewhere, '.roundtrip-stamp'), 'the stamp of another lock\n');
       await mkdir(path.join(cache, 'venvs'), { recursive: true });
       await symlink(elsewhere, path.join(cache, 'venvs', 'linked'));
-      const result = await runChild(cache, 'setup', 'linked', lockFile);
+      const result = await runChild(cache, 'setup', 'linked', lockFile, basePython);
       expect(result.exitCode, result.all).toBe(0);
       expect(result.all).toContain('changed=true');
       expect(readFileSync(path.join(elsewhere, '.roundtrip-stamp'), 'utf8')).toBe('the stamp of another lock\n');
