@@ -52,6 +52,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     setupFiles: ['harness/compare/matchers.ts'],
     reporters: ['default', './harness/testing/ci-skips-reporter.ts'],
+    // Transformed modules kept on disk between runs (keyed by content, path and configuration): a rerun transforms only
+    // the files that changed.
+    experimental: { fsModuleCache: true, fsModuleCachePath: '.cache/vitest' },
     projects: [
       // Unit test files share their worker's module graph (isolate: false): each file imports the harness once per worker,
       // not once per file; they hold no state between files (the guard runs again for every file).
