@@ -296,12 +296,13 @@ CASE_SCHEMA = json.loads(r"""{
     },
     "keras": {
      "type": "string",
-     "pattern": "^(>=|<|==)\\d+(\\.\\d+)*$",
-     "description": "e.g. \">=3\" or \"<3\"."
+     "minLength": 1,
+     "description": "The Keras the environment imports (tf_keras's own version where it imports tf_keras), an npm-style version range as expectations take it: e.g. \">=3\", \"<3\" or \">=3.1 <3.9\"."
     },
     "tensorflow": {
      "type": "string",
-     "pattern": "^(>=|<|==)\\d+(\\.\\d+)*$"
+     "minLength": 1,
+     "description": "TensorFlow's version, an npm-style version range: e.g. \">=2.17\"."
     }
    }
   },

@@ -5,6 +5,7 @@ import semver from 'semver';
 import { ENVIRONMENTS, environmentVersions } from '../environments.ts';
 import { CaseValidationError, type ValidationIssue } from '../errors.ts';
 import { EXPECTATIONS_DIR } from '../paths.ts';
+import { satisfiesVersionRange } from './version-range.ts';
 import type { CheckResult, Verdict } from '../verdicts.ts';
 import { formatPath, issueFromSchemaError, readYamlDocument } from './load-cases.ts';
 
@@ -133,8 +134,7 @@ export function matchesEnvironment(pattern: EnvironmentPattern, name: string): b
     const range = pattern[key];
     if (range === undefined) return true;
     const version = versions?.[key];
-    const comparable = version === undefined ? null : (semver.valid(version) ?? semver.coerce(version)?.version ?? null);
-    return comparable !== null && semver.satisfies(comparable, range);
+    return version !== undefined && satisfiesVersionRange(version, range);
   });
 }
 

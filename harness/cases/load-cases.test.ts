@@ -93,6 +93,40 @@ describe('case loader', () => {
     );
   });
 
+  it('takes npm-style version ranges in requires, and refuses one that is none as CASE_INVALID naming the file, the entry and the value', async () => {
+    const lines = (keras: string) =>
+      [
+        'id: ranged',
+        'description: a case for some Keras versions',
+        'tags: [ sequential ]',
+        'model:',
+        '  sequential:',
+        '    input: { shape: [ 4 ] }',
+        '    layers: [ { class: Dense, config: { units: 2 } } ]',
+        'inputs:',
+        '  - { name: x, shape: [ 2, 4 ] }',
+        'formats: [ keras ]',
+        `requires: { keras: ${JSON.stringify(keras)}, tensorflow: ">=2.17", because: "it uses what those versions have" }`,
+        '',
+      ].join('\n');
+    const spec = await loadCaseFile(await writeCase('ranged.yaml', lines('>=3.1 <3.9 || 2.x')));
+    expect(spec.requires).toMatchObject({ keras: '>=3.1 <3.9 || 2.x', tensorflow: '>=2.17' });
+    const file = await writeCase('ranged.yaml', lines('>=3.one'));
+    const error = await loadCaseFile(file).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CaseValidationError);
+    expect((error as CaseValidationError).code).toBe('CASE_INVALID');
+    expect((error as CaseValidationError).message).toContain(file);
+    expect((error as CaseValidationError).issues).toEqual([
+      {
+        code: 'REQUIRES_RANGE_INVALID',
+        path: 'requires.keras',
+        message: 'requires.keras: expected a version range like ">=3", "<3" or ">=3.1 <3.9" (npm semver), received ">=3.one"',
+        file,
+        line: 11,
+      },
+    ]);
+  });
+
   it('reports YAML syntax errors with their line instead of throwing', async () => {
     const file = await writeCase('broken.yaml', 'id: broken\ndescription: [unclosed\n');
     const issues = await issuesOf(file);

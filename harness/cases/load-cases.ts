@@ -6,6 +6,7 @@ import { CaseValidationError, type ValidationIssue } from '../errors.ts';
 import { CASES_DIR } from '../paths.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { DEFAULT_TOLERANCE, type CaseSpec, type ModelSpec } from './types.ts';
+import { parseVersionRange } from './version-range.ts';
 
 /** Files in cases/ that are not cases. */
 const NOT_CASES = new Set(['_template.yaml', 'tags.yaml']);
@@ -149,6 +150,16 @@ function checkCaseSemantics(spec: CaseSpec, document: SourceDocument, tags: Set<
     if (input.range[0] >= input.range[1])
       add('EMPTY_RANGE', ['inputs', index, 'range'], `range must be [low, high) with low < high, received ${JSON.stringify(input.range)}`);
   });
+
+  for (const key of ['keras', 'tensorflow'] as const) {
+    const range = spec.requires?.[key];
+    if (range !== undefined && parseVersionRange(range) === null)
+      add(
+        'REQUIRES_RANGE_INVALID',
+        ['requires', key],
+        `requires.${key}: expected a version range like ">=3", "<3" or ">=3.1 <3.9" (npm semver), received ${JSON.stringify(range)}`,
+      );
+  }
 
   checkModelAgainstInputs(spec.model, spec, add);
   return issues;

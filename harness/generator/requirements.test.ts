@@ -1,25 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { findEnvironment, environmentVersions } from '../environments.ts';
-import { satisfiesVersionRange } from './requirements.ts';
-
-describe('satisfiesVersionRange', () => {
-  it.each([
-    ['3.15.1', '>=3', true],
-    ['2.21.0', '>=3', false],
-    ['2.15.0', '<3', true],
-    ['2.15.0', '>=2.13,<3', true],
-    ['2.12.1', '>=2.13,<3', false],
-    ['2.15.0', '==2.15.*', true],
-    ['2.16.1', '==2.15.*', false],
-    ['3.0.0', '3', true],
-  ])('%s in %s → %s', (version, range, expected) => {
-    expect(satisfiesVersionRange(version, range)).toBe(expected);
-  });
-
-  it('names the part it cannot read', () => {
-    expect(() => satisfiesVersionRange('3.0', '~=3')).toThrow(/cannot read "~=3"/);
-  });
-});
 
 describe('environmentVersions', () => {
   it('reads the Keras the generator imports from the lock: tf_keras under TF_USE_LEGACY_KERAS', () => {

@@ -1,55 +1,6 @@
 import type { CaseSpec } from '../cases/types.ts';
+import { satisfiesVersionRange } from '../cases/version-range.ts';
 import { environmentAvailability, environmentVersions, type Environment, type EnvironmentAvailability } from '../environments.ts';
-
-const COMPARATOR = /^(>=|<=|==|!=|>|<)?\s*(\d+(?:\.\d+)*)(\.\*)?$/;
-
-function compareVersions(a: number[], b: number[]): number {
-  for (let index = 0; index < Math.max(a.length, b.length); index += 1) {
-    const difference = (a[index] ?? 0) - (b[index] ?? 0);
-    if (difference !== 0) return Math.sign(difference);
-  }
-  return 0;
-}
-
-function parseVersion(version: string): number[] {
-  return version
-    .split(/[.+-]/)
-    .map((part) => Number.parseInt(part, 10))
-    .filter((part) => Number.isFinite(part));
-}
-
-/**
- * Does `version` satisfy `range`, a comma-separated list of comparators (`>=3`, `<3`, `>=2.13,<3`, `==2.15.*`)?
- * A bare version means `==`; `==X.*` matches every release starting with X.
- */
-export function satisfiesVersionRange(version: string, range: string): boolean {
-  const actual = parseVersion(version);
-  return range
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .every((part) => {
-      const match = COMPARATOR.exec(part);
-      if (!match) throw new Error(`version range "${range}": cannot read "${part}", expected comparators like ">=3" or "<2.16"`);
-      const [, operator = '==', bound, wildcard] = match;
-      const wanted = parseVersion(bound!);
-      const order = compareVersions(wildcard ? actual.slice(0, wanted.length) : actual, wanted);
-      switch (operator) {
-        case '>=':
-          return order >= 0;
-        case '<=':
-          return order <= 0;
-        case '>':
-          return order > 0;
-        case '<':
-          return order < 0;
-        case '!=':
-          return order !== 0;
-        default:
-          return order === 0;
-      }
-    });
-}
 
 /**
  * Why `environment` cannot make `spec` (unavailable, or a `requires` it does not meet); undefined when it can.
