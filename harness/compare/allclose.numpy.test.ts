@@ -66,6 +66,12 @@ function cases(): OracleCase[] {
   const [tricky32Actual, tricky32Desired] = trickyFloats('float32', 6, 40_011, 1e-5, 1e-6, true);
   const [tricky64Actual, tricky64Desired] = trickyFloats('float64', 7, 20_005, 1e-7, 1e-9, true);
   const [trickyNoAtolActual, trickyNoAtolDesired] = trickyFloats('float32', 8, 16_400, 1e-4, 0, true);
+  // Past the first chunk (where the kernel tallies violations itself): the largest steps, one overflowing to inf.
+  const [longActual, longDesired] = perturbed(13, [40, 1000], 0.01);
+  const [overflowActual, overflowDesired] = perturbed(14, [40_000], 0.01);
+  longActual.data[33_333] = 70;
+  overflowActual.data[30_001] = 3e38;
+  overflowDesired.data[30_001] = -3e38;
   return [
     {
       name: 'float32 2x3 with a NaN pair',
@@ -121,6 +127,8 @@ function cases(): OracleCase[] {
     { name: 'float32 over several SIMD chunks with NaN, inf, zeros, subnormals', actual: tricky32Actual, desired: tricky32Desired, rtol: 1e-5, atol: 1e-6 },
     { name: 'float64 over several SIMD chunks with NaN, inf, zeros, subnormals', actual: tricky64Actual, desired: tricky64Desired, rtol: 1e-7, atol: 1e-9 },
     { name: 'float32 over a chunk edge with atol 0', actual: trickyNoAtolActual, desired: trickyNoAtolDesired, rtol: 1e-4, atol: 0 },
+    { name: 'float32 2-d over several chunks, the largest step past the first', actual: longActual, desired: longDesired, rtol: 1e-5, atol: 1e-6 },
+    { name: 'float32 over several chunks, a difference overflowing to inf', actual: overflowActual, desired: overflowDesired, rtol: 1e-5, atol: 1e-6 },
     { name: 'equal values, equal_nan off', actual: floats('float64', [1, 2]), desired: floats('float64', [1, 2]), rtol: 0, atol: 0, equalNan: false },
   ];
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../seeded-random.ts';
 import { RoundtripError } from '../errors.ts';
 import type { DType, Tensor, TensorData } from '../tensor.ts';
 import { compareAllClose, type Tolerance } from './allclose.ts';
@@ -107,6 +108,68 @@ describe('long float arrays (the SIMD kernel, its chunks and tail)', () => {
     expect(failing.length).toBeGreaterThan(1000);
     expect(report?.mismatched).toBe(failing.length);
     expect(report?.firstMismatches?.map((mismatch) => mismatch.index[0])).toEqual(failing);
+  });
+});
+
+/** Numbers only (no NaN, inf, zeros or extremes), 1% of them pushed past the tolerance: every maximum is finite. */
+function plainFloats(dtype: 'float32' | 'float64', seed: number, length: number): [Tensor, Tensor] {
+  const next = seededRandom(seed);
+  const values = Array.from({ length }, () => (next() - 0.5) * 8);
+  const pushed = values.map((d) => (next() < 0.01 ? d + next() * 0.1 : d * (1 + 1e-9 * next())));
+  const Storage = dtype === 'float32' ? Float32Array : Float64Array;
+  const [actual, desired] = [new Storage(pushed), new Storage(values)];
+  return [
+    { dtype, shape: [length], data: actual },
+    { dtype, shape: [length], data: desired },
+  ];
+}
+
+describe('the SIMD kernel tallying violations itself once the listed mismatches are found', () => {
+  it.each([
+    ['float32', 1e-5, 1e-6, true, 'tricky'],
+    ['float32', 1e-3, 0, false, 'tricky, an overflowing difference'],
+    ['float32', 1e-5, 1e-6, true, 'plain'],
+    ['float64', 1e-7, 1e-12, true, 'tricky, an overflowing difference'],
+    ['float64', 1e-6, 0, false, 'tricky'],
+    ['float64', 1e-7, 0, true, 'plain'],
+  ] as const)('%s rtol=%s atol=%s equalNan=%s, %s data: the counts and maxima of deciding each element alone', (dtype, rtol, atol, equalNan, data) => {
+    const length = 3 * 16_384 + 7;
+    const [actual, desired] = data === 'plain' ? plainFloats(dtype, 23, length) : trickyFloats(dtype, 22, length, rtol, atol);
+    // Past the first chunk, where the kernel tallies: a zero reference with the largest relative step (left out of the
+    // relative maximum), and finite values whose difference overflows to inf.
+    actual.data[40_016] = 1e6;
+    desired.data[40_016] = 0;
+    if (data.includes('overflow')) {
+      const huge = dtype === 'float32' ? 3e38 : 1.7e308;
+      actual.data[40_000] = huge;
+      desired.data[40_000] = -huge;
+    }
+    const tolerance = { rtol, atol, equalNan };
+    const { report } = compareAllClose(actual, desired, tolerance);
+    const expected = { mismatched: 0, nanMismatches: 0, infMismatches: 0, maxAbsDiff: 0, maxRelDiff: 0, first: [] as number[] };
+    for (let i = 0; i < actual.data.length; i++) {
+      const one = (tensor: Tensor) => ({ ...tensor, shape: [1], data: (tensor.data as Float32Array).subarray(i, i + 1) });
+      const alone = compareAllClose(one(actual), one(desired), tolerance).report;
+      if (alone === undefined) continue;
+      expected.mismatched++;
+      if (expected.first.length < 5) expected.first.push(i);
+      expected.nanMismatches += alone.nanMismatches!;
+      expected.infMismatches += alone.infMismatches!;
+      expected.maxAbsDiff = Math.max(expected.maxAbsDiff, alone.maxAbsDiff ?? 0);
+      // A one-element report of a zero reference says inf: numpy leaves zero references out of the maximum.
+      if (desired.data[i] !== 0) expected.maxRelDiff = Math.max(expected.maxRelDiff, alone.maxRelDiff ?? 0);
+    }
+    expect(expected.mismatched).toBeGreaterThan(400);
+    if (data === 'plain') expect([expected.maxAbsDiff, expected.maxRelDiff].every(Number.isFinite)).toBe(true);
+    expect(expected.maxAbsDiff === Infinity).toBe(data.includes('overflow'));
+    expect(report).toMatchObject({
+      mismatched: expected.mismatched,
+      nanMismatches: expected.nanMismatches,
+      infMismatches: expected.infMismatches,
+      maxAbsDiff: expected.maxAbsDiff,
+      maxRelDiff: expected.maxRelDiff,
+    });
+    expect(report?.firstMismatches?.map((mismatch) => mismatch.index[0])).toEqual(expected.first);
   });
 });
 

@@ -129,6 +129,20 @@ class ViolationTally {
     this.record(flatIndex, actual, desired, formatPythonFloat);
   }
 
+  /** Whether the report still lists the next mismatch: until then the SIMD kernel hands over every doubtful element. */
+  wantsEveryElement(): boolean {
+    return this.firstMismatches.length < this.limit;
+  }
+
+  /** Violations between finite floats the SIMD kernel decided itself, once the listed mismatches are all found. */
+  addViolations(count: number, maxAbsolute: number, maxRelative: number): void {
+    if (count === 0) return;
+    this.mismatched += count;
+    this.numericViolations += count;
+    if (maxAbsolute > this.maxAbsolute) this.maxAbsolute = maxAbsolute;
+    if (maxRelative > this.maxRelative) this.maxRelative = maxRelative;
+  }
+
   /** An integer element known to differ. */
   considerInteger(flatIndex: number, actual: number | bigint, desired: number | bigint): void {
     const difference =

@@ -13,6 +13,8 @@ const CHUNK_BYTES = 65536;
 const ACTUAL_AT = 0;
 const DESIRED_AT = CHUNK_BYTES;
 const DOUBTFUL_AT = 2 * CHUNK_BYTES;
+/** After the doubtful list (one i32 per 16-byte vector of a chunk): the tally a scan in tally mode writes. */
+const STATS_AT = DOUBTFUL_AT + CHUNK_BYTES / 4;
 const PAGES = 3;
 
 /** One lane test per dtype: which opcodes the kernel body uses (SIMD opcodes follow the 0xfd prefix, LEB128). */
@@ -22,12 +24,22 @@ interface LaneOps {
   abs: number[];
   add: number[];
   mul: number[];
+  div: number[];
+  max: number[];
+  eq: number[];
+  ne: number[];
   le: number[];
   bitmask: number[];
+  extractLane: number[];
+  lanes: number;
   /** The bitmask with every lane accepted. */
   allLanes: number;
   /** The kernel's tolerance parameters: f32 (0x7d) or f64 (0x7c). */
   valueType: number;
+  /** Scalar max and store (with its alignment exponent), and the constant -1, of the value type. */
+  scalarMax: number;
+  store: number[];
+  minusOne: number[];
 }
 
 const F32X4: LaneOps = {
@@ -36,10 +48,19 @@ const F32X4: LaneOps = {
   abs: [0xe0, 0x01],
   add: [0xe4, 0x01],
   mul: [0xe6, 0x01],
+  div: [0xe7, 0x01],
+  max: [0xe9, 0x01],
+  eq: [0x41],
+  ne: [0x42],
   le: [0x45],
   bitmask: [0xa4, 0x01],
+  extractLane: [0x1f],
+  lanes: 4,
   allLanes: 0b1111,
   valueType: 0x7d,
+  scalarMax: 0x97,
+  store: [0x38, 0x02],
+  minusOne: [0x43, 0x00, 0x00, 0x80, 0xbf],
 };
 const F64X2: LaneOps = {
   splat: [0x14],
@@ -47,10 +68,19 @@ const F64X2: LaneOps = {
   abs: [0xec, 0x01],
   add: [0xf0, 0x01],
   mul: [0xf2, 0x01],
+  div: [0xf3, 0x01],
+  max: [0xf5, 0x01],
+  eq: [0x47],
+  ne: [0x48],
   le: [0x4b],
   bitmask: [0xc4, 0x01],
+  extractLane: [0x21],
+  lanes: 2,
   allLanes: 0b11,
   valueType: 0x7c,
+  scalarMax: 0xa5,
+  store: [0x39, 0x03],
+  minusOne: [0x44, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf0, 0xbf],
 };
 
 function uleb(value: number): number[] {
@@ -79,34 +109,40 @@ const section = (id: number, body: number[]): number[] => [id, ...uleb(body.leng
 const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
 const name = (text: string): number[] => [...uleb(text.length), ...Buffer.from(text, 'utf8')];
 
+/** Where the tally of a scan in tally mode is written, from `statsAt`: max absolute, max relative difference, count. */
+const STATS_MAX_ABSOLUTE = 0;
+const STATS_MAX_RELATIVE = 8;
+const STATS_VIOLATIONS = 16;
+
 /**
- * `(actualAt, desiredAt, byteLength, doubtfulAt, rtol, atol) → count`: scans `byteLength` bytes (a multiple of 64) and
- * writes, for each vector with a doubtful lane, its byte offset OR the doubtful lanes' bits; returns how many.
- * Four vectors per step share one branch; only a step with a doubtful lane looks at its vectors one by one.
+ * `(actualAt, desiredAt, byteLength, doubtfulAt, rtol, atol, tally, statsAt) → count`: scans `byteLength` bytes (a
+ * multiple of 64). Four vectors per step share one branch; only a step with a doubtful lane looks at its vectors one by
+ * one. Each vector with a doubtful lane is written to the list at `doubtfulAt` as its byte offset OR the lanes' bits;
+ * the count of entries is returned. With `tally` = 0 every doubtful lane is listed. With `tally` = 1 the kernel decides
+ * the lanes where both values are finite itself (each doubtful one is a violation: it counts them and keeps the
+ * maximum absolute difference and, over nonzero references, the maximum relative one, in the dtype's arithmetic, as
+ * numpy's report computes them), lists only the lanes holding a NaN or an infinity, and writes its tally at `statsAt`.
  */
 function kernelBody(ops: LaneOps): number[] {
   const simd = (op: number[]): number[] => [0xfd, ...op];
-  const [actualAt, desiredAt, byteLength, doubtfulAt, rtol, atol, offset, count, mask, rtolLanes, atolLanes, desired, zero] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+  const [actualAt, desiredAt, byteLength, doubtfulAt, rtol, atol, tally, statsAt] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [offset, count, mask, special, violations] = [8, 9, 10, 11, 12];
+  const [rtolLanes, atolLanes, desired, zero, actual, difference, pass, violation, maxAbsolute, maxRelative, minusOne] = [
+    13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
   ];
   const get = (local: number) => [0x20, local];
   const set = (local: number) => [0x21, local];
   const tee = (local: number) => [0x22, local];
   const i32 = (value: number) => [0x41, ...sleb(value)];
+  const [i32Add, i32Xor, i32Or, i32Ne, i32Shl, i32Eqz, i32Popcnt] = [0x6a, 0x73, 0x72, 0x47, 0x74, 0x45, 0x69];
+  const [v128And, v128AndNot, v128Bitselect] = [simd([0x4e]), simd([0x4f]), simd([0x52])];
+  const ifVoid = [0x04, 0x40];
+  const [elseOp, end] = [0x05, 0x0b];
   const load = (at: number) => [0xfd, 0x00, 0x02, at];
-  // All-ones lanes where the vector at `offset + at` surely passes: |a - d| - (atol + rtol * |d|) <= 0.
-  const accepted = (at: number) => [
-    ...get(actualAt),
-    ...get(offset),
-    0x6a,
-    ...load(at),
-    ...get(desiredAt),
-    ...get(offset),
-    0x6a,
-    ...load(at),
-    ...tee(desired),
-    ...simd(ops.sub),
-    ...simd(ops.abs),
+  const loadActual = (at: number) => [...get(actualAt), ...get(offset), i32Add, ...load(at)];
+  const loadDesired = (at: number) => [...get(desiredAt), ...get(offset), i32Add, ...load(at)];
+  // With |a - d| on the stack and `desired` set: all-ones lanes where |a - d| - (atol + rtol * |d|) <= 0.
+  const withinTolerance = [
     ...get(atolLanes),
     ...get(rtolLanes),
     ...get(desired),
@@ -117,35 +153,105 @@ function kernelBody(ops: LaneOps): number[] {
     ...get(zero),
     ...simd(ops.le),
   ];
-  // Record the vector at `offset + at` when a lane is doubtful: (offset + at) | doubtful lanes' bits.
-  const record = (at: number) => [
-    ...accepted(at),
-    ...simd(ops.bitmask),
-    ...tee(mask),
-    ...i32(ops.allLanes),
-    0x47, // i32.ne
-    0x04,
-    0x40,
+  // All-ones lanes where the vector at `offset + at` surely passes.
+  const accepted = (at: number) => [...loadActual(at), ...loadDesired(at), ...tee(desired), ...simd(ops.sub), ...simd(ops.abs), ...withinTolerance];
+  // Append (offset + at) | bits, the bits on the stack, to the doubtful list.
+  const listed = (at: number, bits: number[]) => [
     ...get(doubtfulAt),
     ...get(count),
     ...i32(2),
-    0x74,
-    0x6a,
+    i32Shl,
+    i32Add,
     ...get(offset),
     ...i32(at),
-    0x6a,
-    ...get(mask),
-    ...i32(ops.allLanes),
-    0x73,
-    0x72,
+    i32Add,
+    ...bits,
+    i32Or,
     0x36,
     0x02,
     0x00, // i32.store
     ...get(count),
     ...i32(1),
-    0x6a,
+    i32Add,
     ...set(count),
-    0x0b,
+  ];
+  // All-ones lanes where `local` holds a finite value: x - x is 0 only then.
+  const finite = (local: number) => [...get(local), ...get(local), ...simd(ops.sub), ...get(zero), ...simd(ops.eq)];
+  const doubtfulLanes = [...get(mask), ...i32(ops.allLanes), i32Xor];
+  const consider = (at: number) => [
+    ...loadActual(at),
+    ...tee(actual),
+    ...loadDesired(at),
+    ...tee(desired),
+    ...simd(ops.sub),
+    ...simd(ops.abs),
+    ...tee(difference),
+    ...withinTolerance,
+    ...tee(pass),
+    ...simd(ops.bitmask),
+    ...tee(mask),
+    ...i32(ops.allLanes),
+    i32Ne,
+    ...ifVoid,
+    ...get(tally),
+    i32Eqz,
+    ...ifVoid,
+    ...listed(at, doubtfulLanes),
+    elseOp,
+    // Violations: both values finite, the lane doubtful.
+    ...finite(actual),
+    ...finite(desired),
+    ...v128And,
+    ...get(pass),
+    ...v128AndNot,
+    ...tee(violation),
+    ...simd(ops.bitmask),
+    ...set(special),
+    ...get(violations),
+    ...get(special),
+    i32Popcnt,
+    i32Add,
+    ...set(violations),
+    // The other doubtful lanes hold a NaN or an infinity: listed for the exact per-element decision.
+    ...doubtfulLanes,
+    ...get(special),
+    i32Xor,
+    ...tee(special),
+    ...ifVoid,
+    ...listed(at, get(special)),
+    end,
+    ...get(maxAbsolute),
+    ...get(difference),
+    ...get(zero),
+    ...get(violation),
+    ...v128Bitselect,
+    ...simd(ops.max),
+    ...set(maxAbsolute),
+    ...get(maxRelative),
+    ...get(difference),
+    ...get(desired),
+    ...simd(ops.abs),
+    ...simd(ops.div),
+    ...get(minusOne),
+    ...get(violation),
+    ...get(desired),
+    ...get(zero),
+    ...simd(ops.ne),
+    ...v128And,
+    ...v128Bitselect,
+    ...simd(ops.max),
+    ...set(maxRelative),
+    end,
+    end,
+  ];
+  // The largest lane of `local`, stored at statsAt + at.
+  const storeMax = (local: number, at: number) => [
+    ...get(statsAt),
+    ...get(local),
+    ...simd([...ops.extractLane, 0]),
+    ...Array.from({ length: ops.lanes - 1 }, (_, lane) => [...get(local), ...simd([...ops.extractLane, lane + 1]), ops.scalarMax]).flat(),
+    ...ops.store,
+    at,
   ];
   const code = [
     ...get(rtol),
@@ -154,58 +260,72 @@ function kernelBody(ops: LaneOps): number[] {
     ...get(atol),
     ...simd(ops.splat),
     ...set(atolLanes),
+    ...ops.minusOne,
+    ...simd(ops.splat),
+    ...tee(minusOne),
+    ...set(maxRelative),
     0x02,
     0x40, // block
     ...get(byteLength),
-    0x45,
+    i32Eqz,
     0x0d,
     0x00, // nothing to scan
     0x03,
     0x40, // loop
     ...accepted(0),
     ...accepted(16),
-    0xfd,
-    0x4e,
+    ...v128And,
     ...accepted(32),
-    0xfd,
-    0x4e,
+    ...v128And,
     ...accepted(48),
-    0xfd,
-    0x4e, // v128.and
+    ...v128And,
     0xfd,
     0xa3,
-    0x01,
-    0x45, // i32x4.all_true, i32.eqz
-    0x04,
-    0x40,
-    ...record(0),
-    ...record(16),
-    ...record(32),
-    ...record(48),
-    0x0b,
+    0x01, // i32x4.all_true
+    i32Eqz,
+    ...ifVoid,
+    ...consider(0),
+    ...consider(16),
+    ...consider(32),
+    ...consider(48),
+    end,
     ...get(offset),
     ...i32(64),
-    0x6a,
+    i32Add,
     ...tee(offset),
     ...get(byteLength),
     0x49,
     0x0d,
     0x00, // br_if loop while offset < byteLength
-    0x0b, // end loop
-    0x0b, // end block
+    end, // loop
+    end, // block
+    ...get(tally),
+    ...ifVoid,
+    ...storeMax(maxAbsolute, STATS_MAX_ABSOLUTE),
+    ...storeMax(maxRelative, STATS_MAX_RELATIVE),
+    ...get(statsAt),
+    ...get(violations),
+    0x36,
+    0x02,
+    STATS_VIOLATIONS, // i32.store
+    end,
     ...get(count),
-    0x0b, // end function
+    end, // function
   ];
   const locals = vector([
-    [3, 0x7f],
-    [4, 0x7b],
+    [5, 0x7f],
+    [11, 0x7b],
   ]);
   const body = [...locals, ...code];
   return [...uleb(body.length), ...body];
 }
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const functionType = (ops: LaneOps) => [0x60, ...vector([[0x7f], [0x7f], [0x7f], [0x7f], [ops.valueType], [ops.valueType]]), ...vector([[0x7f]])];
+  const functionType = (ops: LaneOps) => [
+    0x60,
+    ...vector([[0x7f], [0x7f], [0x7f], [0x7f], [ops.valueType], [ops.valueType], [0x7f], [0x7f]]),
+    ...vector([[0x7f]]),
+  ];
   return new Uint8Array([
     0x00,
     0x61,
@@ -230,7 +350,16 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   ]);
 }
 
-type Kernel = (actualAt: number, desiredAt: number, byteLength: number, doubtfulAt: number, rtol: number, atol: number) => number;
+type Kernel = (
+  actualAt: number,
+  desiredAt: number,
+  byteLength: number,
+  doubtfulAt: number,
+  rtol: number,
+  atol: number,
+  tally: number,
+  statsAt: number,
+) => number;
 
 interface Simd {
   scan32: Kernel;
@@ -250,14 +379,24 @@ const simd = instantiate();
 /** Whether the SIMD kernel runs here; without it compareAllClose decides every element exactly. */
 export const HAS_SIMD_SCAN = simd !== undefined;
 
-/** Called for each element the kernel could not accept, in ascending index order. */
+/** What the scan tells about the elements it could not accept. */
 export interface DoubtfulVisitor {
+  /** Decide one element exactly; called in ascending index order while {@link wantsEveryElement} holds. */
   considerFloat(flatIndex: number, actual: number, desired: number): void;
+  /**
+   * Whether every doubtful element must still be seen one by one (the report's first mismatches are not all found yet).
+   * Once false, the kernel decides elements whose values are both finite itself and hands over only their tally; NaN
+   * and infinities still go to {@link considerFloat}.
+   */
+  wantsEveryElement(): boolean;
+  /** `count` violations between finite values, their largest absolute difference and largest relative one (-1: none). */
+  addViolations(count: number, maxAbsolute: number, maxRelative: number): void;
 }
 
 /**
- * Hand every float32 element that may fail (and every NaN or infinity) to `visitor`, in order; the others pass
- * `|a - d| <= atol + rtol * |d|` in float32 arithmetic. `rtol` and `atol` are taken in float32, as numpy does.
+ * Hand every float32 element that may fail (and every NaN or infinity) to `visitor`, in order, until it has what it
+ * lists, and its tally of the rest; the others pass `|a - d| <= atol + rtol * |d|` in float32 arithmetic. `rtol` and
+ * `atol` are taken in float32, as numpy does.
  */
 export function scanFloat32Simd(actual: Float32Array, desired: Float32Array, rtol: number, atol: number, visitor: DoubtfulVisitor): void {
   scan(simd!.scan32, actual, desired, Float32Array, rtol, atol, visitor);
@@ -284,6 +423,8 @@ function scan<T extends Float32Array | Float64Array>(
   const actualChunk = new View(buffer, ACTUAL_AT, perChunk);
   const desiredChunk = new View(buffer, DESIRED_AT, perChunk);
   const doubtful = new Int32Array(buffer, DOUBTFUL_AT, CHUNK_BYTES / 16);
+  const stats = new View(buffer, STATS_AT, 2 * (8 / elementBytes));
+  const violations = new Int32Array(buffer, STATS_AT + STATS_VIOLATIONS, 1);
   const shift = elementBytes === 4 ? 2 : 3;
   const length = actual.length;
   // The kernel takes four vectors at a time; the last few elements are decided one by one.
@@ -292,7 +433,9 @@ function scan<T extends Float32Array | Float64Array>(
     const end = Math.min(vectorEnd, start + perChunk);
     actualChunk.set(actual.subarray(start, end));
     desiredChunk.set(desired.subarray(start, end));
-    const count = kernel(ACTUAL_AT, DESIRED_AT, (end - start) * elementBytes, DOUBTFUL_AT, rtol, atol);
+    const tally = visitor.wantsEveryElement() ? 0 : 1;
+    const count = kernel(ACTUAL_AT, DESIRED_AT, (end - start) * elementBytes, DOUBTFUL_AT, rtol, atol, tally, STATS_AT);
+    if (tally === 1) visitor.addViolations(violations[0]!, stats[STATS_MAX_ABSOLUTE / elementBytes]!, stats[STATS_MAX_RELATIVE / elementBytes]!);
     for (let k = 0; k < count; k++) {
       const entry = doubtful[k]!;
       const first = start + ((entry & ~15) >> shift);
