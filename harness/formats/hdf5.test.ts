@@ -77,7 +77,7 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
     expect(sortedByPath(received)).toEqual(sortedByPath(truth));
   });
 
-  it('reads datasets larger than one staging block (row blocks, chunked big- and little-endian ones, rows wider than a block, fill values) from a path', async () => {
+  it('reads datasets larger than a staging block (row blocks, chunked big- and little-endian, rows wider than a block, fill values) from a path', async () => {
     const received = await withHdf5Path(join(dir, 'blocks.h5'), describeDatasets);
     expect(sortedByPath(received)).toEqual(sortedByPath(blocksTruth));
   });
