@@ -1,8 +1,9 @@
 """TFLite flatbuffers from ``tf.lite.TFLiteConverter``: the float32 model and the quantized variants a deployment uses.
 
 Each variant is its own format (``FORMATS``): float32, dynamic-range int8 weights, float16 weights, and full int8 with
-a representative dataset (float inputs and outputs, int8 inside). All convert the model at the reference
-inputs' static shapes, batch included, as deployed models have them (LiteRT.js cannot resize inputs).
+a representative dataset (float inputs and outputs, int8 inside). All convert one SavedModel of the case: under
+Keras 3 the model at the reference inputs' static shapes, batch included, as deployed models have them (LiteRT.js
+cannot resize inputs); under Keras 2 the model's own signature, what ``from_keras_model`` converts.
 The reload prefers ``ai_edge_litert`` when installed and falls back to the deprecated ``tf.lite.Interpreter``; the
 manifest records which (``interpreter``), and deprecation warnings seen on the way go into the check message.
 ``truth`` decodes the flatbuffer with the ``schema_py_generated`` module of the TensorFlow that wrote it.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -34,34 +36,87 @@ VARIANTS = {
 }
 
 
-# The static-shape SavedModel of the case's model, exported once and converted into every variant: the export (tracing)
-# costs more than a conversion. One entry, for the case being written; ``release`` drops it (the model and the folder).
-_static_export: dict = {}
+# The SavedModel every variant of the case converts from, made (or found) once: exporting (tracing) costs more than a
+# conversion. One entry, for the case being written; ``release`` drops it (the model, the folder, the loaded objects).
+_case_export: dict = {}
 
 
 def release() -> None:
-    """Drops the case's static-shape export, so the finished case's model and temporary folder do not outlive it."""
-    folder = _static_export.get("folder")
-    _static_export.clear()
+    """Drops the case's export, so the finished case's model and temporary folder do not outlive it."""
+    folder = _case_export.get("folder")
+    _case_export.clear()
     if folder is not None:
         folder.cleanup()
 
 
-def _converter(tf, model, case: dict):
-    """A converter for the model at the reference inputs' static shapes (Keras 3: through ``model.export`` with that
-    input signature, since converting a traced call leaves variables unfrozen); Keras 2 converts the model as built."""
+def _saved_model_for(model, case: dict) -> str | None:
+    """The SavedModel directory the case's variants convert from, or None where Keras 2 could not save one.
+
+    Keras 3: the model exported at the reference inputs' static shapes (``model.export`` with that input signature:
+    converting a traced call leaves variables unfrozen). Keras 2: the SavedModel ``TFLiteConverter.from_keras_model``
+    saves and converts, ``tf.saved_model.save`` of the model (its default signature) with debug info; the case's
+    ``savedmodel`` artifact (``model.save``) is not it: for a recurrent layer its serving graph is another one.
+    """
     from ..keras_compat import export_saved_model, import_keras, keras_major
 
+    if _case_export.get("model") is model:
+        return _case_export["path"]
+    release()
+    tf, _ = import_tensorflow()
+    folder = tempfile.TemporaryDirectory(prefix="roundtrip-tflite-")
+    export_dir = Path(folder.name) / "savedmodel"
+    _case_export.update(model=model, folder=folder, path=None, loaded={})
     if keras_major(import_keras()) < 3:
-        return tf.lite.TFLiteConverter.from_keras_model(model)
-    if _static_export.get("model") is not model:
-        release()
-        folder = tempfile.TemporaryDirectory(prefix="roundtrip-tflite-")
+        try:
+            tf.saved_model.save(model, str(export_dir), options=tf.saved_model.SaveOptions(save_debug_info=True))
+        except Exception:  # noqa: BLE001 - as from_keras_model does: then it converts the model another way
+            return None
+    else:
         specs = [tf.TensorSpec(spec["shape"], spec["dtype"], name=spec["name"]) for spec in case["inputs"]]
-        export_dir = str(Path(folder.name) / "savedmodel")
-        export_saved_model(model, Path(export_dir), input_signature=specs if len(specs) == 1 else [specs])
-        _static_export.update(model=model, folder=folder, path=export_dir)
-    return tf.lite.TFLiteConverter.from_saved_model(_static_export["path"])
+        export_saved_model(model, export_dir, input_signature=specs if len(specs) == 1 else [specs])
+    _case_export["path"] = str(export_dir)
+    return _case_export["path"]
+
+
+def _converter(tf, model, case: dict):
+    """A converter for the case's SavedModel (``_saved_model_for``), its ``serving_default`` signature: what
+    ``from_saved_model`` picks for a ``model.export`` SavedModel and ``from_keras_model`` for its own; where Keras 2
+    could not save one, ``from_keras_model`` itself."""
+    export_dir = _saved_model_for(model, case)
+    if export_dir is None:
+        return tf.lite.TFLiteConverter.from_keras_model(model)
+    with _one_load_per_case(export_dir):
+        return tf.lite.TFLiteConverter.from_saved_model(export_dir, signature_keys=[SIGNATURE])
+
+
+@contextmanager
+def _one_load_per_case(export_dir: str):
+    """The converter's Python side loads the SavedModel (``tf.saved_model.load``) for its signatures in
+    ``from_saved_model`` and, from TF 2.19, again in ``convert`` for its debug info; the native converter reads the
+    directory itself. Those loads of the case's SavedModel share one loaded object here (two per variant were a third
+    of the variants' seconds). Nothing of it is changed: with ``signature_keys`` given, ``from_saved_model`` leaves
+    the object as loaded."""
+    from tensorflow.lite.python import lite
+
+    original = getattr(lite, "_load", None)
+    if original is None:  # a TensorFlow that loads otherwise: its own loads
+        yield
+        return
+    loaded = _case_export["loaded"]
+
+    def load(directory, tags=None, options=None):
+        if str(directory) != export_dir or options is not None:
+            return original(directory, tags, options)
+        key = tuple(sorted(tags or ()))
+        if key not in loaded:
+            loaded[key] = original(directory, tags)
+        return loaded[key]
+
+    lite._load = load  # noqa: SLF001 - the converter's own module-level name for tf.saved_model.load
+    try:
+        yield
+    finally:
+        lite._load = original  # noqa: SLF001
 
 
 def _representative_dataset(case: dict):
@@ -77,7 +132,12 @@ def _representative_dataset(case: dict):
 
 def _convert(variant: str, model, case: dict) -> bytes:
     tf, _ = import_tensorflow()
-    return _configured(tf, variant, _converter(tf, model, case), case).convert()
+    converter = _configured(tf, variant, _converter(tf, model, case), case)
+    export_dir = _case_export.get("path")
+    if export_dir is None:
+        return converter.convert()
+    with _one_load_per_case(export_dir):
+        return converter.convert()
 
 
 def _configured(tf, variant: str, converter, case: dict):
