@@ -245,6 +245,13 @@ export async function withSharedUse<T>(targets: readonly string[], options: Lock
   }
 }
 
+/** Whether this process holds a registration ({@link registerUse}) of `target`. */
+export async function registeredByThisProcess(target: string): Promise<boolean> {
+  const folder = usersFolder(target);
+  for (const name of await readdir(folder).catch(() => [] as string[])) if ((await readOwner(path.join(folder, name)))?.pid === process.pid) return true;
+  return false;
+}
+
 /** The live users of `target`; the files of users whose process is gone are removed. */
 export async function liveUsers(target: string): Promise<LockOwner[]> {
   const folder = usersFolder(target);

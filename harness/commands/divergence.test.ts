@@ -2,7 +2,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCases } from '../cases/load-cases.ts';
 import { generatorCommandInScriptServer, HAS_PYTHON, makeTempDir, runPython } from '../formats/test-support.ts';
+import { registeredByThisProcess } from '../file-lock.ts';
 import { GOLDEN_DIR } from '../paths.ts';
+import { nativeRuntimesDirectory } from '../runtimes/native-modules.ts';
 import { findFirstDivergentLayer, renderDivergence } from '../run/divergence.ts';
 
 const dense = async () => (await loadCases()).cases.find((candidate) => candidate.id === 'dense-mlp')!;
@@ -20,6 +22,8 @@ describe.skipIf(!HAS_PYTHON)('first divergent layer (Python intermediates vs tfj
     ]);
     expect(result.firstDivergent).toBeUndefined();
     expect(renderDivergence(result)).toContain('no divergence');
+    // tfjs-keras ran in this process, a registered user of the native runtimes (a set-up waits before rebuilding the binding).
+    expect(await registeredByThisProcess(nativeRuntimesDirectory())).toBe(true);
     // The first test loads tfjs-node into this process and starts a Python that imports TensorFlow.
   }, 180_000);
 

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../formats/test-support.ts';
 import { readTfjsModel } from '../formats/tfjs-model.ts';
 import { interopDefault } from '../interop.ts';
-import { nativeUnavailableReason, requireNative } from '../runtimes/native-modules.ts';
+import { registeredByThisProcess } from '../file-lock.ts';
+import { nativeRuntimesDirectory, nativeUnavailableReason, requireNative } from '../runtimes/native-modules.ts';
 import { fuzzFailed, renderFuzzTable, runFuzz } from './fuzz.ts';
 import { FIXTURE_SEEDS_DIR, findFixtureSeeds, writeTfjsNodeSeeds } from './tfjs-seeds.ts';
 
@@ -55,6 +56,8 @@ describe('TF.js fuzz seeds', { timeout: 120_000 }, () => {
     if (unavailable) context.skip(skipReason);
     const first = await writeTfjsNodeSeeds(path.join(scratch, 'first'));
     const second = await writeTfjsNodeSeeds(path.join(scratch, 'second'));
+    // It loads tfjs-node in this process: registered as a user, so a set-up does not rebuild the binding under it.
+    expect(await registeredByThisProcess(nativeRuntimesDirectory())).toBe(true);
     expect(first.map((seed) => path.basename(seed.source))).toEqual(['tfjs-node-dense', 'tfjs-node-conv', 'tfjs-node-recurrent', 'tfjs-node-functional']);
     for (const [index, seed] of first.entries()) {
       expect(seed.files).toEqual(['model.json', 'weights.bin']);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { interopDefault } from '../interop.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
-import { requireNative } from '../runtimes/native-modules.ts';
+import { requireNative, useNativeRuntimesInProcess } from '../runtimes/native-modules.ts';
 import { seededRandom } from '../seeded-random.ts';
 import type { FuzzSeed } from './protocol.ts';
 
@@ -72,6 +72,7 @@ function buildModels(tf: TfjsNode): Record<string, LayersModel> {
  * (and every input's mutation of them) are the same on every run. Throws a SetupError when tfjs-node is not set up.
  */
 export async function writeTfjsNodeSeeds(directory: string): Promise<FuzzSeed[]> {
+  await useNativeRuntimesInProcess();
   const tf = interopDefault(requireNative<TfjsNode>('@tensorflow/tfjs-node'));
   const random = seededRandom(20_260_101);
   const seeds: FuzzSeed[] = [];

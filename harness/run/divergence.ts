@@ -13,6 +13,7 @@ import { readNpy } from '../formats/npy.ts';
 import { goldenCaseDirectory, readGoldenManifest } from '../generator/golden.ts';
 import { customObjectsForBuilder } from '../custom-objects/builders.ts';
 import type { Tensor } from '../tensor.ts';
+import { useNativeRuntimesInProcess } from '../runtimes/native-modules.ts';
 
 export interface DivergenceRequest {
   spec: CaseSpec;
@@ -114,7 +115,9 @@ export async function findFirstDivergentLayer(request: DivergenceRequest): Promi
     request.spec.load.customObjects === 'argument' || request.spec.load.customObjects === 'scope'
       ? customObjectsForBuilder('builder' in request.spec.model ? request.spec.model.builder.name : undefined)
       : [];
-  // tfjs-node loads libtensorflow: import it (and the twins, built-in and the project's) only when a divergence is computed.
+  // tfjs-node loads libtensorflow: import it (and the twins, built-in and the project's) only when a divergence is computed,
+  // as a registered user of the native runtimes (a set-up then waits instead of rebuilding the binding under this process).
+  await useNativeRuntimesInProcess();
   await importCustomObjectModules();
   const { computeLayerOutputs } = await import('../runtimes/tfjs-keras/intermediates.ts');
   const tsLayers = await computeLayerOutputs(request.tsArtifactPath ?? path.join(caseDirectory, artifact.path), inputs, customObjects);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cacheRoot } from '../paths.ts';
-import { nativePackageDirectory, nativeRuntimesDirectory, nativeUnavailableReason, NATIVE_PACKAGES } from './native-modules.ts';
+import { registeredByThisProcess } from '../file-lock.ts';
+import { nativePackageDirectory, nativeRuntimesDirectory, nativeUnavailableReason, NATIVE_PACKAGES, useNativeRuntimesInProcess } from './native-modules.ts';
 
 describe('native runtimes in the cache', () => {
   it('live under the cache, keyed by their versions and the Node ABI', () => {
@@ -19,6 +20,20 @@ describe('native runtimes in the cache', () => {
       ),
     );
     expect(nativePackageDirectory('@tensorflow/tfjs-node', '/c')).toBe(path.join(directory, 'node_modules', '@tensorflow', 'tfjs-node'));
+  });
+
+  it('a process that loads them itself registers as their user, once, for as long as it lives', async () => {
+    const cache = await mkdtemp(path.join(tmpdir(), 'roundtrip-cache-'));
+    try {
+      const folder = nativeRuntimesDirectory(cache);
+      expect(await registeredByThisProcess(folder)).toBe(false);
+      await useNativeRuntimesInProcess({ cache });
+      await useNativeRuntimesInProcess({ cache });
+      expect(await registeredByThisProcess(folder)).toBe(true);
+      expect(await readdir(`${folder}.users`)).toHaveLength(1);
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
   });
 
   it('an empty cache names each missing package and the command that fixes it', async () => {

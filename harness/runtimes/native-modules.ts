@@ -11,6 +11,7 @@ import Module, { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { ENVIRONMENTS, installationDirectories } from '../environments.ts';
 import { SetupError } from '../errors.ts';
+import { registerUse } from '../file-lock.ts';
 import { CACHE_ROOT } from '../paths.ts';
 
 /** The native packages and their exact versions (one place: set-up installs these, provenance reports them). */
@@ -164,6 +165,29 @@ export function nativeRuntimesInUse(cache: string = CACHE_ROOT): string[] {
       )
     : undefined;
   return [nativeRuntimesDirectory(cache), ...(installation ? [installation] : [])];
+}
+
+const inProcessUses = new Map<string, Promise<unknown>>();
+
+/**
+ * Register this process as a user of the native runtimes ({@link nativeRuntimesInUse}) before it loads them itself
+ * (divergence's tfjs-keras, the fuzzer's tfjs-node seeds), as a RuntimePool does for its workers: a set-up that would
+ * reinstall the packages, rebuild the binding or replace the libtensorflow it links waits, and this waits for a
+ * set-up under way. Loaded native code stays mapped until the process ends, so the registration does too (a dead
+ * process's registration is removed by the next set-up that looks).
+ */
+export async function useNativeRuntimesInProcess(options: { cache?: string; onWait?: (message: string) => void } = {}): Promise<void> {
+  const targets = nativeRuntimesInUse(options.cache);
+  const key = targets.join('\0');
+  let use = inProcessUses.get(key);
+  if (!use) {
+    use = registerUse(targets, { what: 'native runtimes', onWait: options.onWait }).catch((error: unknown) => {
+      inProcessUses.delete(key); // a registration that failed is tried again by the next caller
+      throw error;
+    });
+    inProcessUses.set(key, use);
+  }
+  await use;
 }
 
 function realpathOr(directory: string): string {
