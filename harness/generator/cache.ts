@@ -30,3 +30,12 @@ export function goldenRootOf(environment: string): string {
   const known = ENVIRONMENTS.find((candidate) => candidate.name === environment);
   return !known || known.committed ? GOLDEN_DIR : artifactCacheRoot();
 }
+
+/**
+ * Where the artifact cache keeps a case the generator refused for one input hash (its exception, recorded by
+ * `generate`): `<root>/.failures/<input hash>.json`. Made from the same inputs it fails the same way, so a nightly does
+ * not spend a generation on it again; a timeout or a dead worker is never recorded, and `--force` tries again.
+ */
+export function cachedFailureFile(root: string, inputHash: string): string {
+  return path.join(root, '.failures', `${inputHash}.json`);
+}

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { appendFile, chmod, cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,6 +46,34 @@ describe('generateCases supervision', () => {
       status: 'error',
       error: { code: 'GENERATE_TIMEOUT', message: 'the case took longer than 0.5 s (the limit asked for); the worker was killed' },
     });
+  });
+
+  it('remembers in the artifact cache a case the generator refused for these inputs, and gives its error again without Python until --force', async () => {
+    const cache = path.join(scratch, 'cache-refused');
+    const previous = process.env['KERAS_ROUNDTRIP_CACHE'];
+    process.env['KERAS_ROUNDTRIP_CACHE'] = cache;
+    try {
+      const started = path.join(scratch, 'refusing-started');
+      const reply = JSON.stringify({ case: cases[0]!.id, status: 'error', error: { type: 'ValueError', message: 'this Keras refuses the model' } });
+      const environment = await misbehavingEnvironment('refuses', `touch ${started}; read request; echo '${reply}' >&3; read next`);
+      const goldenRoot = path.join(cache, 'golden');
+      const [first] = await generateCases(cases.slice(0, 1), environment, { goldenRoot });
+      expect(first).toMatchObject({
+        status: 'error',
+        error: { code: 'GENERATE_CASE_FAILED', message: expect.stringContaining('ValueError: this Keras refuses the model') },
+      });
+      await rm(started);
+      const [again] = await generateCases(cases.slice(0, 1), environment, { goldenRoot });
+      expect(again).toMatchObject({ status: 'error', seconds: 0, error: { code: 'GENERATE_CASE_FAILED' } });
+      expect(again?.error?.message).toMatch(/this Keras refuses the model \(recorded \S+ for these inputs; generate --force tries again\)$/);
+      expect(existsSync(started)).toBe(false);
+      const [forced] = await generateCases(cases.slice(0, 1), environment, { goldenRoot, force: true });
+      expect(forced?.error?.message).not.toContain('recorded');
+      expect(existsSync(started)).toBe(true);
+    } finally {
+      if (previous === undefined) delete process.env['KERAS_ROUNDTRIP_CACHE'];
+      else process.env['KERAS_ROUNDTRIP_CACHE'] = previous;
+    }
   });
 
   it('skips every case, naming the set-up command, when the environment has no interpreter', async () => {

@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { toGeneratorCase } from '../cases/load-cases.ts';
@@ -9,7 +9,7 @@ import { GeneratorError, serializeError, type SerializedError } from '../errors.
 import { registerTemporaryPath, withoutInterruption } from '../child-processes.ts';
 import { withFileLock, withSharedUse } from '../file-lock.ts';
 import { REPORTS_DIR } from '../paths.ts';
-import { goldenRootOf } from './cache.ts';
+import { cachedFailureFile, goldenRootOf, isArtifactCache } from './cache.ts';
 import { createStagingDirectory, goldenCaseDirectory, linkCachedCase, readGoldenManifest, swapIntoGolden, type GoldenManifest } from './golden.ts';
 import { checkCaseIntegrity, describeIntegrityProblem } from './golden-integrity.ts';
 import { caseAllowance, readCaseDurations, recordCaseDuration, type CaseAllowance, type CaseDuration } from './case-durations.ts';
@@ -203,14 +203,19 @@ export async function generateCases(cases: CaseSpec[], environment: Environment,
     if (reason) skipped.push({ case: spec.id, environment: environment.name, status: 'skipped', seconds: 0, reason });
     return !reason;
   });
-  const stale = options.force
+  let stale = options.force
     ? await Promise.all(makeable.map(async (spec) => ({ spec, inputHash: await computeInputHash(spec, environment), reason: 'forced' })))
     : await findStaleCases(makeable, environment, goldenRoot);
+  // The artifact cache remembers what the generator refused for these exact inputs: the same error, without Python.
+  const refused = options.force || !isArtifactCache(goldenRoot) ? [] : await recordedFailures(stale, environment, goldenRoot);
+  const refusedIds = new Set(refused.map((result) => result.case));
+  stale = stale.filter((entry) => !refusedIds.has(entry.spec.id));
   const staleIds = new Set(stale.map((entry) => entry.spec.id));
   const results: GenerationResult[] = [
     ...skipped,
+    ...refused,
     ...makeable
-      .filter((spec) => !staleIds.has(spec.id))
+      .filter((spec) => !staleIds.has(spec.id) && !refusedIds.has(spec.id))
       .map((spec): GenerationResult => ({ case: spec.id, environment: environment.name, status: 'up-to-date', seconds: 0 })),
   ];
   let done = 0;
@@ -254,7 +259,10 @@ async function generateStale(
       const result = await withFileLock(caseDirectory, lock, async (): Promise<GenerationResult> => {
         if (!options.force && (await findStaleCases([spec], environment, goldenRoot)).length === 0)
           return { case: spec.id, environment: environment.name, status: 'up-to-date', seconds: 0 };
-        return generateOne(worker, log, spec, inputHash, reason, environment, goldenRoot, options, allowanceOf(spec.id));
+        const generated = await generateOne(worker, log, spec, inputHash, reason, environment, goldenRoot, options, allowanceOf(spec.id));
+        // A refusal that cannot be kept costs the next run a generation, never this run's result.
+        await recordFailure(goldenRoot, inputHash, generated).catch(() => undefined);
+        return generated;
       });
       if (durations) await recordDuration(environment.name, result, allowanceOf(spec.id), durations);
       results.push(result);
@@ -264,6 +272,47 @@ async function generateStale(
     await worker.stop();
     await new Promise<void>((resolve) => log.end(resolve));
   }
+}
+
+interface RecordedFailure {
+  case: string;
+  environment: string;
+  at: string;
+  error: SerializedError;
+}
+
+/** The stale cases the generator refused before for the same input hash, as this run's errors (saying so). */
+async function recordedFailures(
+  stale: readonly { spec: CaseSpec; inputHash: string }[],
+  environment: Environment,
+  goldenRoot: string,
+): Promise<GenerationResult[]> {
+  const results: GenerationResult[] = [];
+  for (const { spec, inputHash } of stale) {
+    const recorded = await readFile(cachedFailureFile(goldenRoot, inputHash), 'utf8').then(
+      (text) => JSON.parse(text) as RecordedFailure,
+      () => undefined,
+    );
+    if (!recorded?.error?.code) continue;
+    results.push({
+      case: spec.id,
+      environment: environment.name,
+      status: 'error',
+      seconds: 0,
+      error: { ...recorded.error, message: `${recorded.error.message} (recorded ${recorded.at} for these inputs; generate --force tries again)` },
+    });
+  }
+  return results;
+}
+
+/** Keep a generator's refusal of a case (its exception, not a timeout or a dead worker) under the case's input hash. */
+async function recordFailure(goldenRoot: string, inputHash: string, result: GenerationResult): Promise<void> {
+  if (!isArtifactCache(goldenRoot) || result.error?.code !== 'GENERATE_CASE_FAILED') return;
+  const file = cachedFailureFile(goldenRoot, inputHash);
+  const record: RecordedFailure = { case: result.case, environment: result.environment, at: new Date().toISOString(), error: result.error };
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(`${file}.${process.pid}.tmp`, `${JSON.stringify(record, null, 1)}\n`);
+  await rename(`${file}.${process.pid}.tmp`, file);
 }
 
 /** A generated case's wall seconds, or the limit a case overran, become the measurement its next limit comes from. */
