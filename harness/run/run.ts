@@ -20,7 +20,7 @@ import { crossLoadChecks, crossLoadPairs, type CrossLoadPairs } from './cross-lo
 import { type GeneratorServer, withGeneratorServer } from './python-process.ts';
 import type { PythonCheckSource } from './python-rerun.ts';
 import { selectShard, type Shard } from './shard.ts';
-import { planChecks, runCheck, type PlannedCheck } from './verify.ts';
+import { planChecks, runCheck, type PlannedCheck, type VerifyContext } from './verify.ts';
 
 export { countVerdicts, runFailed, type CaseSummary, type Provenance, type RunResults } from '../results/run-results.ts';
 
@@ -121,6 +121,7 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
   try {
     if (options.verify) {
       const planned: PlannedCheck[] = options.environments.flatMap((environment) => cases.flatMap((spec) => planChecks(spec, environment.name)));
+      const contextOf = new Map<string, Pick<VerifyContext, 'generationErrors' | 'generationSkips'>>();
       for (const environment of options.environments) {
         const generationErrors = new Map<string, SerializedError>(
           generation.filter((entry) => entry.environment === environment.name && entry.error).map((entry) => [entry.case, entry.error!]),
@@ -133,28 +134,37 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
             return reason === undefined ? [] : [[spec.id, reason]];
           }),
         );
-        const forEnvironment = planned.filter((check) => check.environment === environment.name);
-        const verifyEnvironment = (pythonServer?: GeneratorServer) =>
-          // One check per worker plus one for the main process's own work (readers, comparisons): enough to keep every
-          // process busy, few enough that a check's seconds are its own, not time spent behind hundreds of others.
-          mapWithConcurrency(forEnvironment, (options.poolSize ?? 2) + 1, async (check) => {
-            const checked = await runCheck(check, {
-              pool,
-              expectations,
-              goldenRoot,
-              generationErrors,
-              generationSkips,
-              pythonChecks: options.pythonChecks,
-              timeoutSeconds: options.timeoutSeconds,
-              ...(pythonServer ? { pythonServer } : {}),
-            });
-            checks.push(checked);
-            options.onCheck?.(checked, checks.length, planned.length);
+        contextOf.set(environment.name, { generationErrors, generationSkips });
+      }
+      // One check per worker plus one for the main process's own work (readers, comparisons): enough to keep every
+      // process busy, few enough that a check's seconds are its own, not time spent behind hundreds of others.
+      const verifyChecks = (subset: readonly PlannedCheck[], pythonServer?: GeneratorServer) =>
+        mapWithConcurrency(subset, (options.poolSize ?? 2) + 1, async (check) => {
+          const checked = await runCheck(check, {
+            pool,
+            expectations,
+            goldenRoot,
+            ...contextOf.get(check.environment),
+            pythonChecks: options.pythonChecks,
+            timeoutSeconds: options.timeoutSeconds,
+            ...(pythonServer ? { pythonServer } : {}),
           });
-        // Reruns reload each case in a child of one generator server (TensorFlow imported once per environment).
-        if (options.pythonChecks === 'rerun' && environmentAvailability(environment).available) {
-          await withGeneratorServer(environment, { onWait: options.onWait }, verifyEnvironment);
-        } else await verifyEnvironment();
+          checks.push(checked);
+          options.onCheck?.(checked, checks.length, planned.length);
+        });
+      if (options.pythonChecks === 'rerun') {
+        // Reruns reload each case in a child of one generator server per environment (TensorFlow imported once each).
+        for (const environment of options.environments) {
+          const forEnvironment = planned.filter((check) => check.environment === environment.name);
+          if (environmentAvailability(environment).available)
+            await withGeneratorServer(environment, { onWait: options.onWait }, (server) => verifyChecks(forEnvironment, server));
+          else await verifyChecks(forEnvironment);
+        }
+      } else {
+        // Every environment's checks in one stream: the pool never drains between environments.
+        await verifyChecks(planned);
+      }
+      for (const environment of options.environments) {
         const first = cases[0];
         if (first) {
           environments[environment.name] = await readGoldenManifest(environment.name, first.id, goldenRoot).then(
