@@ -8,7 +8,8 @@ import { compareAllClose } from './allclose.ts';
 import { formatMismatchReport } from './mismatch-report.ts';
 import { seededRandom as random } from '../seeded-random.ts';
 import { trickyFloats } from './tricky-floats.ts';
-import { encodeTensor, HAS_NUMPY_PYTHON, PYTHON_DECODE_TENSOR, runNumpyScript } from './numpy-oracle.ts';
+import { encodeTensor, HAS_NUMPY_PYTHON, PYTHON_DECODE_TENSOR } from './numpy-oracle.ts';
+import { runOracleScript } from '../testing/numpy-script.ts';
 
 interface OracleCase {
   name: string;
@@ -154,7 +155,7 @@ describe.skipIf(!HAS_NUMPY_PYTHON)('compareAllClose agrees with numpy.testing.as
   let numpyMessages: (string | null)[] = [];
 
   beforeAll(async () => {
-    numpyMessages = await runNumpyScript<(string | null)[]>(
+    numpyMessages = await runOracleScript<(string | null)[]>(
       ORACLE_SCRIPT,
       all.map((oracleCase) => ({
         actual: encodeTensor(oracleCase.actual),
@@ -230,7 +231,7 @@ describe.skipIf(!HAS_NUMPY_PYTHON)('compareAllClose counts what np.isclose rejec
   let figures: Figures[] = [];
 
   beforeAll(async () => {
-    figures = await runNumpyScript<Figures[]>(
+    figures = await runOracleScript<Figures[]>(
       FIGURES_SCRIPT,
       figureCases.map(({ pair: [actual, desired], rtol, atol, equalNan }) => ({
         actual: encodeTensor(actual),

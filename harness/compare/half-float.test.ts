@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBfloat16, decodeFloat16, encodeFloat16, roundToBfloat16, roundToFloat16 } from './half-float.ts';
-import { HAS_NUMPY_PYTHON, runNumpyScript } from './numpy-oracle.ts';
+import { HAS_NUMPY_PYTHON } from './numpy-oracle.ts';
+import { runOracleScript } from '../testing/numpy-script.ts';
 
 describe('half-float', () => {
   it('decodes known float16 and bfloat16 bit patterns', () => {
@@ -38,7 +39,7 @@ describe('half-float', () => {
       return seed / 2147483648;
     };
     const samples = Array.from({ length: 2000 }, () => Math.fround((next() - 0.5) * 2 ** Math.floor(next() * 60 - 30)));
-    const oracle = await runNumpyScript<{ decoded: string; float16: string; bfloat16: string }>(
+    const oracle = await runOracleScript<{ decoded: string; float16: string; bfloat16: string }>(
       `
 import json, sys, base64, numpy as np, ml_dtypes
 samples = np.array(json.load(sys.stdin), dtype=np.float32)
@@ -102,7 +103,7 @@ print(json.dumps({'decoded': base64.b64encode(decoded.tobytes()).decode(),
     const extra = new Float32Array(new Uint32Array([0x00000001, 0x807fffff, 0x7f7fffff, 0x7fc00000, 0xffc00001, 0x7f800001, 0x33000000, 0x33000001]).buffer);
     candidates.push(...extra);
     const values = new Float32Array(candidates);
-    const oracle = await runNumpyScript<{ bits: string }>(
+    const oracle = await runOracleScript<{ bits: string }>(
       `
 import json, sys, base64, numpy as np
 values = np.frombuffer(base64.b64decode(json.load(sys.stdin)), dtype='<f4')

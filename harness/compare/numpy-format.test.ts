@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatNumpyFloatScalar, formatPythonFloat, formatPythonG, formatPythonShape } from './numpy-format.ts';
-import { HAS_NUMPY_PYTHON, runNumpyScript } from './numpy-oracle.ts';
+import { HAS_NUMPY_PYTHON } from './numpy-oracle.ts';
+import { runOracleScript } from '../testing/numpy-script.ts';
 
 const VALUES = [
   0,
@@ -42,7 +43,7 @@ describe('numpy-format', () => {
   });
 
   it.skipIf(!HAS_NUMPY_PYTHON)('agrees with repr, format g and numpy array2string', async () => {
-    const oracle = await runNumpyScript<Record<string, string[]>>(
+    const oracle = await runOracleScript<Record<string, string[]>>(
       `
 import json, sys, numpy as np
 values = [float(v) for v in json.load(sys.stdin)]

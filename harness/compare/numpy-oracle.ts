@@ -44,6 +44,10 @@ export async function runNumpyScript<T>(script: string, input: unknown): Promise
     env: { TF_CPP_MIN_LOG_LEVEL: '3' },
     maxBuffer: 256 * 1024 * 1024,
   });
-  const lastLine = stdout.trimEnd().split('\n').at(-1) ?? '';
-  return JSON.parse(lastLine) as T;
+  return lastJsonLine<T>(stdout);
+}
+
+/** The JSON a script printed on its last stdout line. */
+export function lastJsonLine<T>(stdout: string): T {
+  return JSON.parse(stdout.trimEnd().split('\n').at(-1) ?? '') as T;
 }

@@ -47,13 +47,14 @@ export function generatorCommandInScriptServer(): ((environment: Environment, ar
   };
 }
 
-interface ScriptReply {
+export interface ScriptReply {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-function runInScriptServer(socket: string, request: { script: string; cwd: string; env: Record<string, string> }): Promise<ScriptReply> {
+/** One script in a child of the script server at `socket`; `stdin` is the text it reads on its standard input. */
+export function runInScriptServer(socket: string, request: { script: string; cwd: string; env: Record<string, string>; stdin?: string }): Promise<ScriptReply> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const connection = createConnection(socket);

@@ -2,8 +2,9 @@
 TensorFlow and Keras once, so the integration tests do not pay TensorFlow's import per script.
 
 ``python python_script_server.py SOCKET``: prints ``ready`` on stdout once its imports are done, then serves the Unix
-socket SOCKET. A client sends one JSON request ``{"script", "cwd", "env"}`` and closes its write side; a forked child
-runs the script with that working directory and those environment variables added, its stdout and stderr captured,
+socket SOCKET. A client sends one JSON request ``{"script", "cwd", "env", "stdin"}`` (``stdin`` optional: the text the
+script reads on its standard input, else none) and closes its write side; a forked child runs the script with that
+working directory and those environment variables added, its stdout and stderr captured,
 and answers ``{"code", "stdout", "stderr"}`` (``code`` as the process's exit status would be). The server itself
 never runs a script, so every child starts as a fresh ``python -c`` process would after its imports. Ends on SIGTERM
 or when stdin closes.
@@ -59,7 +60,12 @@ def _child(connection: socket.socket) -> None:
     status = 1
     try:
         request = _read_request(connection)
-        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # the server's stdin is its control pipe, not the script's
+        # The server's stdin is its control pipe, not the script's: the script reads the request's text, or nothing.
+        given = tempfile.TemporaryFile()
+        given.write(request.get("stdin", "").encode())
+        given.seek(0)
+        os.dup2(given.fileno(), 0)
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 (fd 0 for the script's lifetime)
         captured = [tempfile.TemporaryFile(), tempfile.TemporaryFile()]
         for fd, file in zip((1, 2), captured, strict=True):
             os.dup2(file.fileno(), fd)

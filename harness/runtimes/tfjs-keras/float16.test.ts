@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { compareAllClose } from '../../compare/allclose.ts';
 import { dtypeRuleFor } from '../../compare/dtype-table.ts';
 import { decodeFloat16, encodeFloat16 } from '../../compare/half-float.ts';
-import { HAS_NUMPY_PYTHON, runNumpyScript } from '../../compare/numpy-oracle.ts';
+import { HAS_NUMPY_PYTHON } from '../../compare/numpy-oracle.ts';
+import { runOracleScript } from '../../testing/numpy-script.ts';
 import { readArtifact } from '../../formats/registry.ts';
 import { readNpy } from '../../formats/npy.ts';
 import { goldenCaseDirectory, readGoldenManifest } from '../../generator/golden.ts';
@@ -62,7 +63,7 @@ describe('float16 compute in tfjs-keras', () => {
       // Every float16 in [-8, 8] through each activation; a 16×64 by 64×32 float16 matmul.
       const keras: Record<string, string> = { linear: 'linear', relu: 'relu', relu6: 'relu6', tanh: 'tanh', kerasExponential: 'exponential' };
       expect(Object.keys(keras).sort()).toEqual([...FLOAT16_EXACT_ACTIVATIONS].sort());
-      const oracle = await runNumpyScript<{ values: string; activations: Record<string, string>; a: string; b: string; product: string }>(
+      const oracle = await runOracleScript<{ values: string; activations: Record<string, string>; a: string; b: string; product: string }>(
         `
 import json, sys, base64, numpy as np, keras, tensorflow as tf
 b64 = lambda array: base64.b64encode(np.ascontiguousarray(array).tobytes()).decode()
