@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor.ts';
 import { compareAllClose } from './allclose.ts';
 import { formatMismatchReport } from './mismatch-report.ts';
 import { seededRandom as random } from '../seeded-random.ts';
+import { HAS_SIMD_SCAN, allocateScanArray } from './simd-scan.ts';
 import { trickyFloats } from './tricky-floats.ts';
 import { encodeTensor, HAS_NUMPY_PYTHON, PYTHON_DECODE_TENSOR } from './numpy-oracle.ts';
 import { runOracleScript } from '../testing/numpy-script.ts';
@@ -180,6 +181,26 @@ describe.skipIf(!HAS_NUMPY_PYTHON)('compareAllClose agrees with numpy.testing.as
     const theirs = numpyReportPart(numpyMessage!).split('\n');
     if (oracleCase.skipHeader === true) expect(ours.slice(2)).toEqual(theirs.slice(2));
     else expect(ours).toEqual(theirs);
+  });
+
+  // The same float arrays placed in the SIMD kernel's memory, where it scans them without a copy.
+  const floatCases = all
+    .map((oracleCase, index) => [oracleCase.name, oracleCase, index] as const)
+    .filter(([, { actual }]) => actual.dtype === 'float32' || actual.dtype === 'float64');
+  it.skipIf(!HAS_SIMD_SCAN).each(floatCases)('%s, placed in the kernel memory', (_name, oracleCase, index) => {
+    const place = (tensor: Tensor): Tensor => {
+      const data = allocateScanArray(tensor.dtype as 'float32' | 'float64', tensor.data.length)!;
+      data.set(tensor.data as Float32Array);
+      return { ...tensor, data };
+    };
+    const comparison = compareAllClose(place(oracleCase.actual), place(oracleCase.desired), {
+      rtol: oracleCase.rtol,
+      atol: oracleCase.atol,
+      equalNan: oracleCase.equalNan,
+    });
+    const numpyMessage = numpyMessages[index]!;
+    if (numpyMessage === null) expect(comparison.pass).toBe(true);
+    else expect(formatMismatchReport(comparison.report!).split('\n')).toEqual(numpyReportPart(numpyMessage).split('\n'));
   });
 
   it('exercised both outcomes and the near-bound cases fail only in part', () => {

@@ -5,6 +5,7 @@ import type { DType, Tensor, TensorData } from '../tensor.ts';
 import { compareAllClose, type Tolerance } from './allclose.ts';
 import { formatMismatchReport } from './mismatch-report.ts';
 import { dtypeRuleFor } from './dtype-table.ts';
+import { HAS_SIMD_SCAN, allocateScanArray } from './simd-scan.ts';
 import { trickyFloats } from './tricky-floats.ts';
 
 const exact: Tolerance = { rtol: 0, atol: 0 };
@@ -170,6 +171,59 @@ describe('the SIMD kernel tallying violations itself once the listed mismatches 
       maxRelDiff: expected.maxRelDiff,
     });
     expect(report?.firstMismatches?.map((mismatch) => mismatch.index[0])).toEqual(expected.first);
+  });
+});
+
+/** A copy of a float tensor placed in the SIMD kernel's memory. */
+function placed(tensor: Tensor): Tensor {
+  const data = allocateScanArray(tensor.dtype as 'float32' | 'float64', tensor.data.length);
+  if (data === undefined) throw new Error('no room in the SIMD kernel memory');
+  data.set(tensor.data as Float32Array);
+  return { ...tensor, data };
+}
+
+describe.skipIf(!HAS_SIMD_SCAN)("arrays placed in the SIMD kernel's memory, scanned where they lie", () => {
+  it.each([
+    ['float32', 1e-5, 1e-6, Infinity],
+    ['float32', 1e-3, 0, 5],
+    ['float64', 1e-7, 1e-12, Infinity],
+    ['float64', 1e-6, 0, 5],
+  ] as const)('%s rtol=%s atol=%s, %s listed: the report of the same arrays elsewhere, with one or both placed', (dtype, rtol, atol, listed) => {
+    const [actual, desired] = trickyFloats(dtype, 24, 3 * 16_384 + 29, rtol, atol);
+    const options = { reportedMismatches: listed };
+    const expected = compareAllClose(actual, desired, { rtol, atol }, options);
+    expect(expected.report?.mismatched).toBeGreaterThan(1000);
+    const [actualPlaced, desiredPlaced] = [placed(actual), placed(desired)];
+    expect((actualPlaced.data as Float32Array).buffer).toBeInstanceOf(SharedArrayBuffer);
+    for (const [a, d] of [
+      [actualPlaced, desiredPlaced],
+      [actual, desiredPlaced],
+      [actualPlaced, desired],
+    ] as const) {
+      expect(compareAllClose(a, d, { rtol, atol }, options)).toEqual(expected);
+    }
+    // A view inside a placed array is placed too.
+    const tail = (tensor: Tensor) => ({ ...tensor, shape: [tensor.data.length - 1000], data: (tensor.data as Float32Array).subarray(1000) });
+    expect(compareAllClose(tail(actualPlaced), tail(desiredPlaced), { rtol, atol }, options)).toEqual(
+      compareAllClose(tail(actual), tail(desired), { rtol, atol }, options),
+    );
+  });
+
+  it('keeps earlier arrays intact while the memory grows for later ones, each in a range of its own', () => {
+    const first = allocateScanArray('float64', 1000)!;
+    first.fill(1.5);
+    const big = allocateScanArray('float32', 3_000_000)!;
+    big.fill(-2);
+    const arrays = [first, big, ...Array.from({ length: 20 }, (_, i) => allocateScanArray(i % 2 ? 'float32' : 'float64', 5000 + i)!)];
+    arrays.forEach((array, i) => {
+      if (i > 1) array.fill(i);
+    });
+    expect(first.every((value) => value === 1.5)).toBe(true);
+    expect(big.every((value) => value === -2)).toBe(true);
+    arrays.slice(2).forEach((array, i) => expect(array.every((value) => value === i + 2)).toBe(true));
+    const ranges = arrays.map((array) => [array.byteOffset, array.byteOffset + array.byteLength] as const).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBeGreaterThanOrEqual(ranges[i - 1]![1]);
+    expect(allocateScanArray('float32', 0)).toHaveLength(0);
   });
 });
 

@@ -2,10 +2,13 @@
  * The float32/float64 fast accept of compareAllClose as a WebAssembly SIMD kernel: four float32 (two float64) lanes
  * tested at once in the dtype's own arithmetic, `|a - d| - (atol + rtol * |d|) <= 0`, exactly numpy's test for finite
  * values; NaN and infinities make it false (inf - inf is NaN), so they are left to the exact per-element decision.
- * The kernel only accepts: it returns the vectors holding a doubtful lane, and the caller decides those lanes.
+ * The kernel accepts, and once the report's first mismatches are found it tallies the violations between finite
+ * values itself; it returns the vectors holding a lane it left to the caller.
  *
- * WebAssembly cannot read a JS ArrayBuffer in place, so both arrays go through its memory in 64 KiB chunks that stay
- * in cache; that copy is what the kernel costs beyond reading the two arrays once.
+ * WebAssembly cannot read a JS ArrayBuffer in place: an array elsewhere goes through the kernel's memory in 64 KiB
+ * chunks that stay in cache, and that copy is what the kernel costs beyond reading the two arrays once. An array
+ * placed in the kernel's memory to begin with ({@link allocateScanArray}, e.g. a reference read from its `.npy`) is
+ * scanned where it lies.
  */
 
 /** Bytes of each array per chunk; the doubtful-vector list after them holds one i32 per vector. */
@@ -15,7 +18,11 @@ const DESIRED_AT = CHUNK_BYTES;
 const DOUBTFUL_AT = 2 * CHUNK_BYTES;
 /** After the doubtful list (one i32 per 16-byte vector of a chunk): the tally a scan in tally mode writes. */
 const STATS_AT = DOUBTFUL_AT + CHUNK_BYTES / 4;
+/** The kernel's own area; arrays placed in its memory start after it. */
 const PAGES = 3;
+const PAGE_BYTES = 65536;
+/** 4 GiB, all a 32-bit memory addresses: reserved, not committed, until arrays need it. */
+const MAXIMUM_PAGES = 65536;
 
 /** One lane test per dtype: which opcodes the kernel body uses (SIMD opcodes follow the 0xfd prefix, LEB128). */
 interface LaneOps {
@@ -320,7 +327,7 @@ function kernelBody(ops: LaneOps): number[] {
   return [...uleb(body.length), ...body];
 }
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
+function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const functionType = (ops: LaneOps) => [
     0x60,
     ...vector([[0x7f], [0x7f], [0x7f], [0x7f], [ops.valueType], [ops.valueType], [0x7f], [0x7f]]),
@@ -336,12 +343,12 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     0x00,
     0x00,
     ...section(1, vector([functionType(F32X4), functionType(F64X2)])),
+    // The memory is imported: shared (its views outlive its growth), or, where that cannot be had, fixed at the kernel's area.
+    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, ...(shared ? [0x03, ...uleb(PAGES), ...uleb(MAXIMUM_PAGES)] : [0x00, ...uleb(PAGES)])]])),
     ...section(3, vector([[0], [1]])),
-    ...section(5, vector([[0x00, PAGES]])),
     ...section(
       7,
       vector([
-        [...name('memory'), 0x02, 0],
         [...name('scan32'), 0x00, 0],
         [...name('scan64'), 0x00, 1],
       ]),
@@ -365,19 +372,93 @@ interface Simd {
   scan32: Kernel;
   scan64: Kernel;
   memory: WebAssembly.Memory;
+  /** Whether arrays can be placed in the memory (it is shared, so growing it leaves their views valid). */
+  shared: boolean;
 }
 
 function instantiate(): Simd | undefined {
-  const bytes = moduleBytes();
-  // Engines without SIMD (or asked to run without it) fall back to the exact per-element path.
-  if (process.env.KERAS_ROUNDTRIP_NO_SIMD === '1' || !WebAssembly.validate(bytes)) return undefined;
-  return new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as Simd;
+  if (process.env.KERAS_ROUNDTRIP_NO_SIMD === '1') return undefined;
+  for (const shared of [true, false]) {
+    const bytes = moduleBytes(shared);
+    // Engines without SIMD fall back to the exact per-element path.
+    if (!WebAssembly.validate(bytes)) return undefined;
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory(shared ? { initial: PAGES, maximum: MAXIMUM_PAGES, shared: true } : { initial: PAGES });
+    } catch {
+      continue; // no room to reserve a shared memory's address space: the kernel's own area only
+    }
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    return { ...(exports as unknown as Pick<Simd, 'scan32' | 'scan64'>), memory, shared };
+  }
+  return undefined;
 }
 
 const simd = instantiate();
 
 /** Whether the SIMD kernel runs here; without it compareAllClose decides every element exactly. */
 export const HAS_SIMD_SCAN = simd !== undefined;
+
+/** Free byte ranges of the memory past the kernel's area, sorted by address, never adjacent. */
+const freeRanges: { start: number; end: number }[] = [];
+/** The buffer object of each placed array: its views keep it alive, and its collection frees the array's range. */
+const placedBuffers = new WeakSet<ArrayBufferLike>();
+const release = new FinalizationRegistry<{ start: number; end: number }>((range) => freeRange(range.start, range.end));
+
+function freeRange(start: number, end: number): void {
+  let at = freeRanges.findIndex((range) => range.start > start);
+  if (at === -1) at = freeRanges.length;
+  freeRanges.splice(at, 0, { start, end });
+  // Merge with the neighbours it touches.
+  if (at + 1 < freeRanges.length && freeRanges[at]!.end === freeRanges[at + 1]!.start) freeRanges.splice(at, 2, { start, end: freeRanges[at + 1]!.end });
+  if (at > 0 && freeRanges[at - 1]!.end === freeRanges[at]!.start) freeRanges.splice(at - 1, 2, { start: freeRanges[at - 1]!.start, end: freeRanges[at]!.end });
+}
+
+/** A 64-byte-aligned range of `bytes` in the memory, growing it when no free range fits; undefined past its maximum. */
+function takeRange(bytes: number): number | undefined {
+  const memory = simd!.memory;
+  const size = Math.ceil(bytes / 64) * 64;
+  let at = freeRanges.findIndex((range) => range.end - range.start >= size);
+  if (at === -1) {
+    const end = memory.buffer.byteLength;
+    const last = freeRanges.at(-1);
+    const start = last?.end === end ? last.start : end;
+    try {
+      memory.grow(Math.ceil((start + size - end) / PAGE_BYTES));
+    } catch {
+      return undefined;
+    }
+    freeRange(end, memory.buffer.byteLength);
+    at = freeRanges.findIndex((range) => range.end - range.start >= size);
+  }
+  const range = freeRanges[at]!;
+  const start = range.start;
+  if (range.end - start === size) freeRanges.splice(at, 1);
+  else range.start += size;
+  return start;
+}
+
+/**
+ * A zeroed float32 or float64 array of `length` elements placed in the SIMD kernel's memory, which compareAllClose scans
+ * where it lies (no copy into the kernel first); `undefined` when the kernel does not run here or its memory is full
+ * (then use an ordinary array). It is backed by a SharedArrayBuffer: it cannot be sent to another process. Its range is
+ * freed once the array, and every view of its buffer, is collected.
+ */
+export function allocateScanArray(dtype: 'float32' | 'float64', length: number): Float32Array | Float64Array | undefined {
+  if (simd?.shared !== true || !Number.isSafeInteger(length) || length < 0) return undefined;
+  const View = dtype === 'float32' ? Float32Array : Float64Array;
+  const bytes = length * View.BYTES_PER_ELEMENT;
+  const start = takeRange(Math.max(bytes, 1));
+  if (start === undefined) return undefined;
+  // A buffer object of its own (grow(0) makes one), so that only this array's views keep the range taken.
+  simd.memory.grow(0);
+  const buffer = simd.memory.buffer;
+  placedBuffers.add(buffer);
+  release.register(buffer, { start, end: start + Math.ceil(Math.max(bytes, 1) / 64) * 64 });
+  const array = new View(buffer, start, length);
+  array.fill(0);
+  return array;
+}
 
 /** What the scan tells about the elements it could not accept. */
 export interface DoubtfulVisitor {
@@ -411,7 +492,7 @@ function scan<T extends Float32Array | Float64Array>(
   kernel: Kernel,
   actual: T,
   desired: T,
-  View: { new (buffer: ArrayBuffer, offset: number, length: number): T; BYTES_PER_ELEMENT: number },
+  View: { new (buffer: ArrayBufferLike, offset: number, length: number): T; BYTES_PER_ELEMENT: number },
   rtol: number,
   atol: number,
   visitor: DoubtfulVisitor,
@@ -427,14 +508,19 @@ function scan<T extends Float32Array | Float64Array>(
   const violations = new Int32Array(buffer, STATS_AT + STATS_VIOLATIONS, 1);
   const shift = elementBytes === 4 ? 2 : 3;
   const length = actual.length;
+  // Arrays placed in the kernel's memory are read where they lie; others are copied in chunk by chunk.
+  const actualPlaced = placedBuffers.has(actual.buffer);
+  const desiredPlaced = placedBuffers.has(desired.buffer);
   // The kernel takes four vectors at a time; the last few elements are decided one by one.
   const vectorEnd = length - (length % (4 * lanes));
   for (let start = 0; start < vectorEnd; start += perChunk) {
     const end = Math.min(vectorEnd, start + perChunk);
-    actualChunk.set(actual.subarray(start, end));
-    desiredChunk.set(desired.subarray(start, end));
+    if (!actualPlaced) actualChunk.set(actual.subarray(start, end));
+    if (!desiredPlaced) desiredChunk.set(desired.subarray(start, end));
+    const actualAt = actualPlaced ? actual.byteOffset + start * elementBytes : ACTUAL_AT;
+    const desiredAt = desiredPlaced ? desired.byteOffset + start * elementBytes : DESIRED_AT;
     const tally = visitor.wantsEveryElement() ? 0 : 1;
-    const count = kernel(ACTUAL_AT, DESIRED_AT, (end - start) * elementBytes, DOUBTFUL_AT, rtol, atol, tally, STATS_AT);
+    const count = kernel(actualAt, desiredAt, (end - start) * elementBytes, DOUBTFUL_AT, rtol, atol, tally, STATS_AT);
     if (tally === 1) visitor.addViolations(violations[0]!, stats[STATS_MAX_ABSOLUTE / elementBytes]!, stats[STATS_MAX_RELATIVE / elementBytes]!);
     for (let k = 0; k < count; k++) {
       const entry = doubtful[k]!;

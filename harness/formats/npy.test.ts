@@ -83,6 +83,25 @@ describe('npy without Python', () => {
     expect(parseNpy(encodeNpy({ ...stored, dtype: 'bfloat16' }), 'b.npy')).toEqual(stored);
   });
 
+  it('puts float32/float64 data into the array `allocate` gives, and any other dtype (or a refusal) into an ordinary one', () => {
+    const given: [string, number][] = [];
+    const allocate = (dtype: 'float32' | 'float64', length: number) => {
+      given.push([dtype, length]);
+      return dtype === 'float64' ? undefined : new Float32Array(new SharedArrayBuffer(64 + 4 * length), 64, length);
+    };
+    const float32: Tensor = { dtype: 'float32', shape: [3, 1], data: new Float32Array([1.5, -0, Number.NaN]) };
+    const read = parseNpy(encodeNpy(float32), 'f.npy', { allocate });
+    expect(read).toEqual(float32);
+    expect((read.data as Float32Array).buffer).toBeInstanceOf(SharedArrayBuffer);
+    const float64: Tensor = { dtype: 'float64', shape: [2], data: new Float64Array([2.5, 1e300]) };
+    expect(parseNpy(encodeNpy(float64), 'g.npy', { allocate })).toEqual(float64);
+    parseNpy(encodeNpy({ dtype: 'int32', shape: [1], data: new Int32Array([7]) }), 'i.npy', { allocate });
+    expect(given).toEqual([
+      ['float32', 3],
+      ['float64', 2],
+    ]);
+  });
+
   it('round-trips every dtype through encodeNpy/parseNpy', () => {
     const samples: Tensor[] = (['float32', 'int64', 'bool', 'uint8'] as DType[]).map((dtype) =>
       parseNpy(

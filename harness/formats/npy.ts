@@ -32,6 +32,11 @@ export interface NpyReadOptions {
   trueDtype?: DType;
   /** Overrides for the reader limits (`maxTensorBytes`, `maxStringElements`). */
   limits?: Partial<ReaderLimits>;
+  /**
+   * Where float32/float64 data goes: a zeroed array of that dtype and length to fill (compare's `allocateScanArray`
+   * places it where compareAllClose scans it without a copy), or `undefined` for an ordinary array.
+   */
+  allocate?: (dtype: 'float32' | 'float64', length: number) => Float32Array | Float64Array | undefined;
 }
 
 /** Parse `.npy` bytes; `file` is quoted in errors. */
@@ -100,7 +105,10 @@ export function parseNpy(bytes: Uint8Array, file: string, options: NpyReadOption
   };
   const numeric = NUMERIC_DESCR[code];
   if (numeric !== undefined) {
-    tensor = { dtype: numeric, shape, data: dataFromBytes(numeric, body(ITEM_SIZE[code]!)) };
+    const bytes = body(ITEM_SIZE[code]!);
+    const target = numeric === 'float32' || numeric === 'float64' ? options.allocate?.(numeric, count) : undefined;
+    if (target !== undefined) new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(bytes);
+    tensor = { dtype: numeric, shape, data: target ?? dataFromBytes(numeric, bytes) };
   } else if (kind === 'S' || kind === 'U') {
     const width = Number(widthText);
     const itemSize = kind === 'S' ? width : width * 4;

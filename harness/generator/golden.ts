@@ -3,7 +3,7 @@ import { lstat, mkdir, mkdtemp, readFile, rename, rm, symlink } from 'node:fs/pr
 import path from 'node:path';
 import type { FormatName } from '../cases/types.ts';
 import { GoldenError } from '../errors.ts';
-import { readNpy } from '../formats/npy.ts';
+import { type NpyReadOptions, readNpy } from '../formats/npy.ts';
 import { cachedObjectDirectory, goldenRootOf, isArtifactCache } from './cache.ts';
 import type { DType, Tensor } from '../tensor.ts';
 import type { SignatureSpec } from '../formats/types.ts';
@@ -77,9 +77,9 @@ export const GOLDEN_ARRAY_MISMATCH = 'GOLDEN_ARRAY_MISMATCH';
  * computed against the bytes, and the bytes and their declaration must agree (a float64 `.npy` declared float32, or
  * the reverse, is neither).
  */
-export async function readGoldenArray(caseDirectory: string, array: GoldenArray): Promise<Tensor> {
+export async function readGoldenArray(caseDirectory: string, array: GoldenArray, options: Pick<NpyReadOptions, 'allocate'> = {}): Promise<Tensor> {
   const file = path.join(caseDirectory, array.file);
-  const tensor = await readNpy(file, array.storage ? { trueDtype: array.dtype } : {});
+  const tensor = await readNpy(file, { ...options, ...(array.storage ? { trueDtype: array.dtype } : {}) });
   const problems = [
     ...(tensor.dtype === array.dtype ? [] : [`dtype ${tensor.dtype}, the manifest declares ${array.dtype}`]),
     ...(JSON.stringify(tensor.shape) === JSON.stringify(array.shape)

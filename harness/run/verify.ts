@@ -4,6 +4,7 @@ import path from 'node:path';
 import { applyExpectation, type Expectation } from '../cases/expectations.ts';
 import { toleranceFor } from '../cases/types.ts';
 import { compareAllClose } from '../compare/allclose.ts';
+import { allocateScanArray } from '../compare/simd-scan.ts';
 import { dtypeRuleFor } from '../compare/dtype-table.ts';
 import { formatMismatchReport } from '../compare/mismatch-report.ts';
 import { RoundtripError, serializeError, type SerializedError } from '../errors.ts';
@@ -366,7 +367,8 @@ async function compareOutputs(
       });
       continue;
     }
-    const desired = await readGoldenArray(caseDirectory, reference);
+    // A float reference goes where the compare kernel reads it without copying it first.
+    const desired = await readGoldenArray(caseDirectory, reference, { allocate: allocateScanArray });
     const comparison = compareAllClose(actual, desired, tolerance, { dtypeRule: dtypeRuleFor(planned.runtime, desired.dtype) });
     comparisons.push({
       output: label,
