@@ -215,12 +215,10 @@ describe.skipIf(!HAS_SIMD_SCAN)("arrays placed in the SIMD kernel's memory, scan
     const big = allocateScanArray('float32', 3_000_000)!;
     big.fill(-2);
     const arrays = [first, big, ...Array.from({ length: 20 }, (_, i) => allocateScanArray(i % 2 ? 'float32' : 'float64', 5000 + i)!)];
-    arrays.forEach((array, i) => {
-      if (i > 1) array.fill(i);
-    });
+    for (const [i, array] of arrays.entries()) if (i > 1) array.fill(i);
     expect(first.every((value) => value === 1.5)).toBe(true);
     expect(big.every((value) => value === -2)).toBe(true);
-    arrays.slice(2).forEach((array, i) => expect(array.every((value) => value === i + 2)).toBe(true));
+    for (const [i, array] of arrays.entries()) if (i > 1) expect(array.every((value) => value === i)).toBe(true);
     const ranges = arrays.map((array) => [array.byteOffset, array.byteOffset + array.byteLength] as const).sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBeGreaterThanOrEqual(ranges[i - 1]![1]);
     expect(allocateScanArray('float32', 0)).toHaveLength(0);
