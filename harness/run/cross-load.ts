@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { applyExpectation, type Expectation } from '../cases/expectations.ts';
@@ -7,7 +8,9 @@ import type { CaseSpec, CrossLoadRuntimeName, FormatName } from '../cases/types.
 import { DEFAULT_ENVIRONMENT, environmentAvailability, type Environment } from '../environments.ts';
 import { serializeError } from '../errors.ts';
 import { goldenCaseDirectory, readGoldenManifest, type GoldenManifest, type PythonCheck } from '../generator/golden.ts';
-import { checkCaseIntegrityShared, integrityError } from '../generator/golden-integrity.ts';
+import { artifactCacheRoot } from '../generator/cache.ts';
+import { checkCaseIntegrityShared, integrityError, MANIFEST_DIGEST_FILE } from '../generator/golden-integrity.ts';
+import { generatorCodeHash } from '../generator/input-hash.ts';
 import { GeneratorCommandFailure, runGeneratorChecks, type GeneratorServer } from './python-process.ts';
 import type { CheckResult } from '../verdicts.ts';
 import { applyTriage } from '../results/triage.ts';
@@ -38,7 +41,12 @@ export interface CrossLoadOptions {
   /** Seconds the loader's Python may take for one case. */
   timeoutSeconds?: number;
   /** The loader's generator server (one TensorFlow import for many cases); without it, a fresh process per case. */
-  server?: GeneratorServer;
+  server?: Pick<GeneratorServer, 'environment' | 'ask'>;
+  /**
+   * Take the answer recorded for these exact bytes and this loader when there is one (default), as `python` rows take
+   * the generator's recorded reload; false loads again now (`--python-checks rerun`). Either way a new answer is kept.
+   */
+  recorded?: boolean;
 }
 
 /** What the generator's `crossload` subcommand answers per artifact. */
@@ -96,8 +104,18 @@ export async function crossLoadChecks(
 
   const started = performance.now();
   let checks: CrossLoadCheck[];
+  let recordedAt: string | undefined;
   try {
-    checks = await runCrossLoadProcess(loader, writer, caseDirectory, options.timeoutSeconds ?? 600, options.server);
+    const key = await crossLoadKey(caseDirectory, loader);
+    const kept = options.recorded === false ? undefined : await readRecordedCrossLoad(key);
+    if (kept) {
+      checks = kept.checks;
+      recordedAt = kept.at;
+    } else {
+      checks = await runCrossLoadProcess(loader, writer, caseDirectory, options.timeoutSeconds ?? 600, options.server);
+      // A record that cannot be kept costs the next run a load, never this run's rows.
+      await recordCrossLoad(key, checks).catch(() => undefined);
+    }
   } catch (error) {
     const seconds = (performance.now() - started) / 1000;
     return formats.map((format) => row(format, { verdict: 'error', phase: 'load', error: serializeError(error) }, seconds));
@@ -113,7 +131,7 @@ export async function crossLoadChecks(
         phase: 'load',
         error: { name: 'CrossLoadError', code: 'CROSS_LOAD_CHECK_MISSING', message: `the ${loader.name} crossload answer has no ${format} check` },
       });
-    const settings = describeVersions(check);
+    const settings = { ...describeVersions(check), ...(recordedAt ? { result: `${RECORDED_NOTE} on ${recordedAt}` } : {}) };
     if (check.status === 'pass') return row(format, { verdict: 'pass', settings }, seconds);
     if (check.status === 'fail') {
       return row(
@@ -144,7 +162,7 @@ async function runCrossLoadProcess(
   writer: Environment,
   caseDirectory: string,
   timeoutSeconds: number,
-  server: GeneratorServer | undefined,
+  server: Pick<GeneratorServer, 'environment' | 'ask'> | undefined,
 ): Promise<CrossLoadCheck[]> {
   if (!existsSync(path.join(caseDirectory, 'case.json')))
     throw new Error(`${caseDirectory}: no case.json (regenerate it: npx keras-roundtrip generate --env ${writer.name} --force)`);
@@ -164,6 +182,47 @@ async function runCrossLoadProcess(
   }
   if (checks instanceof GeneratorCommandFailure) throw new Error(`python -m roundtrip_generator crossload in ${loader.name} ${checks.summary}`);
   return checks;
+}
+
+const RECORDED_NOTE = 'recorded by a fresh-process load of these exact bytes (every file sha256-verified) in this loader';
+
+/**
+ * What a cross-load answer depends on: the writer's files (the manifest's own digest, which names every file's
+ * sha256; verified before this), the loader environment and its lock, and the generator code that loads. Equal keys,
+ * equal answers, so a nightly whose writer and loader are both unchanged loads nothing again.
+ */
+async function crossLoadKey(caseDirectory: string, loader: Environment): Promise<string> {
+  return createHash('sha256')
+    .update('crossload\0')
+    .update(await readFile(path.join(caseDirectory, MANIFEST_DIGEST_FILE)))
+    .update('\0')
+    .update(loader.name)
+    .update('\0')
+    .update(await readFile(loader.lockFile))
+    .update('\0')
+    .update(await generatorCodeHash())
+    .digest('hex');
+}
+
+function recordFile(key: string): string {
+  return path.join(artifactCacheRoot(), '.crossloads', `${key}.json`);
+}
+
+async function readRecordedCrossLoad(key: string): Promise<{ at: string; checks: CrossLoadCheck[] } | undefined> {
+  try {
+    const kept = JSON.parse(await readFile(recordFile(key), 'utf8')) as { at?: string; checks?: CrossLoadCheck[] };
+    return typeof kept.at === 'string' && Array.isArray(kept.checks) ? { at: kept.at, checks: kept.checks } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function recordCrossLoad(key: string, checks: CrossLoadCheck[]): Promise<void> {
+  const file = recordFile(key);
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify({ at: new Date().toISOString(), checks })}\n`);
+  await rename(temporary, file);
 }
 
 /** Writer and loader Keras/TensorFlow versions, for the report row ("since which version does this break?"). */

@@ -190,7 +190,12 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
           try {
             await withGeneratorServer(loader, { log, onWait: options.onWait }, async (server) => {
               for (const { writer, spec } of jobs.filter((job) => job.loader === loader)) {
-                const rows = await crossLoadChecks(spec, writer, loader, goldenRoot, { expectations, timeoutSeconds: options.timeoutSeconds, server });
+                const rows = await crossLoadChecks(spec, writer, loader, goldenRoot, {
+                  expectations,
+                  timeoutSeconds: options.timeoutSeconds,
+                  server,
+                  recorded: options.pythonChecks !== 'rerun',
+                });
                 for (const checked of rows) {
                   checks.push(checked);
                   options.onCheck?.(checked, checks.length, checks.length);

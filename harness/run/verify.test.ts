@@ -10,6 +10,7 @@ import { GOLDEN_DIR } from '../paths.ts';
 import { RuntimePool } from '../runtimes/pool.ts';
 import { rewriteFileRecords } from '../generator/golden-integrity.ts';
 import { withTestGeneratorServer } from '../testing/generator-server.ts';
+import { CROSS_LOAD_FORMATS, crossLoadChecks } from './cross-load.ts';
 import { runRoundtrip } from './run.ts';
 import { planChecks, runCheck, type PlannedCheck } from './verify.ts';
 
@@ -211,6 +212,52 @@ describe('verify', () => {
       const rerun = await runCheck(planned('keras', 'python'), { pool, expectations: [], goldenRoot, pythonChecks: 'rerun', pythonServer });
       expect(rerun).toMatchObject({ verdict: 'fail', classification: 'python-reload-mismatch' });
     });
+  }, 180_000);
+});
+
+describe('cross-environment loads', () => {
+  it('keep each answer for the writer bytes, loader and generator code that gave it, and take it again unless asked to load now', async () => {
+    const cache = await mkdtemp(path.join(os.tmpdir(), 'roundtrip-crossload-cache-'));
+    const previous = process.env['KERAS_ROUNDTRIP_CACHE'];
+    process.env['KERAS_ROUNDTRIP_CACHE'] = cache;
+    try {
+      // The default environment's dense-mlp, as if another environment had written it: the default one loads it.
+      const writer = findEnvironment('tf2.21-keras3.14');
+      const root = path.join(cache, 'writers');
+      const folder = path.join(root, writer.name, spec.id);
+      await cp(path.join(GOLDEN_DIR, environment, spec.id), folder, { recursive: true });
+      const manifestFile = path.join(folder, 'manifest.json');
+      await writeFile(manifestFile, JSON.stringify({ ...JSON.parse(await readFile(manifestFile, 'utf8')), environment: writer.name }));
+      await rewriteFileRecords(folder);
+      const loader = findEnvironment(environment);
+      const refusing = { environment: loader, ask: () => Promise.reject(new Error('no Python was to be asked')) };
+      await withTestGeneratorServer(loader, async (server) => {
+        const loaded = await crossLoadChecks(spec, writer, loader, root, { server });
+        expect(loaded.map((row) => [row.format, row.verdict])).toEqual(
+          spec.formats.filter((format) => CROSS_LOAD_FORMATS.includes(format)).map((format) => [format, 'pass']),
+        );
+        expect(loaded.some((row) => row.settings?.['result'])).toBe(false);
+        const again = await crossLoadChecks(spec, writer, loader, root, { server: refusing });
+        expect(again.map((row) => [row.format, row.verdict])).toEqual(loaded.map((row) => [row.format, row.verdict]));
+        for (const row of again) expect(row.settings?.['result']).toMatch(/^recorded by a fresh-process load of these exact bytes .* on \d{4}-/);
+        const now = await crossLoadChecks(spec, writer, loader, root, { server: refusing, recorded: false });
+        expect(now.map((row) => row.verdict)).toEqual(loaded.map(() => 'error'));
+        // Other bytes, another answer: a changed reference output is loaded again.
+        const outputs = JSON.parse(await readFile(manifestFile, 'utf8')) as { outputs: { file: string }[] };
+        const file = path.join(folder, outputs.outputs[0]!.file);
+        const bytes = await readFile(file);
+        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        view.setFloat32(bytes.byteLength - 4, view.getFloat32(bytes.byteLength - 4, true) + 0.5, true);
+        await writeFile(file, bytes);
+        await rewriteFileRecords(folder);
+        const changed = await crossLoadChecks(spec, writer, loader, root, { server });
+        expect(changed.map((row) => row.verdict)).toEqual(loaded.map(() => 'fail'));
+      });
+    } finally {
+      if (previous === undefined) delete process.env['KERAS_ROUNDTRIP_CACHE'];
+      else process.env['KERAS_ROUNDTRIP_CACHE'] = previous;
+      await rm(cache, { recursive: true, force: true });
+    }
   }, 180_000);
 });
 
