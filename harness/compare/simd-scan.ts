@@ -43,10 +43,11 @@ interface LaneOps {
   allLanes: number;
   /** The kernel's tolerance parameters: f32 (0x7d) or f64 (0x7c). */
   valueType: number;
-  /** Scalar max and store (with its alignment exponent), and the constant -1, of the value type. */
+  /** Scalar max and store (with its alignment exponent); the constants -1 and the largest finite value. */
   scalarMax: number;
   store: number[];
   minusOne: number[];
+  largest: number[];
 }
 
 const F32X4: LaneOps = {
@@ -68,6 +69,7 @@ const F32X4: LaneOps = {
   scalarMax: 0x97,
   store: [0x38, 0x02],
   minusOne: [0x43, 0x00, 0x00, 0x80, 0xbf],
+  largest: [0x43, 0xff, 0xff, 0x7f, 0x7f],
 };
 const F64X2: LaneOps = {
   splat: [0x14],
@@ -88,6 +90,7 @@ const F64X2: LaneOps = {
   scalarMax: 0xa5,
   store: [0x39, 0x03],
   minusOne: [0x44, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf0, 0xbf],
+  largest: [0x44, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xef, 0x7f],
 };
 
 function uleb(value: number): number[] {
@@ -126,15 +129,16 @@ const STATS_VIOLATIONS = 16;
  * multiple of 64). Four vectors per step share one branch; only a step with a doubtful lane looks at its vectors one by
  * one. Each vector with a doubtful lane is written to the list at `doubtfulAt` as its byte offset OR the lanes' bits;
  * the count of entries is returned. With `tally` = 0 every doubtful lane is listed. With `tally` = 1 the kernel decides
- * the lanes where both values are finite itself (each doubtful one is a violation: it counts them and keeps the
- * maximum absolute difference and, over nonzero references, the maximum relative one, in the dtype's arithmetic, as
- * numpy's report computes them), lists only the lanes holding a NaN or an infinity, and writes its tally at `statsAt`.
+ * the doubtful lanes whose difference is finite itself (each is a violation between finite values: it counts them and
+ * keeps the maximum absolute difference and, over nonzero references, the maximum relative one, in the dtype's
+ * arithmetic, as numpy's report computes them), lists only the others (a NaN, an infinity, or a difference that
+ * overflows), and writes its tally at `statsAt`.
  */
 function kernelBody(ops: LaneOps): number[] {
   const simd = (op: number[]): number[] => [0xfd, ...op];
   const [actualAt, desiredAt, byteLength, doubtfulAt, rtol, atol, tally, statsAt] = [0, 1, 2, 3, 4, 5, 6, 7];
   const [offset, count, mask, special, violations] = [8, 9, 10, 11, 12];
-  const [rtolLanes, atolLanes, desired, zero, actual, difference, pass, violation, maxAbsolute, maxRelative, minusOne] = [
+  const [rtolLanes, atolLanes, desired, zero, largestLanes, difference, pass, violation, maxAbsolute, maxRelative, minusOne] = [
     13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
   ];
   const get = (local: number) => [0x20, local];
@@ -182,12 +186,9 @@ function kernelBody(ops: LaneOps): number[] {
     i32Add,
     ...set(count),
   ];
-  // All-ones lanes where `local` holds a finite value: x - x is 0 only then.
-  const finite = (local: number) => [...get(local), ...get(local), ...simd(ops.sub), ...get(zero), ...simd(ops.eq)];
   const doubtfulLanes = [...get(mask), ...i32(ops.allLanes), i32Xor];
   const consider = (at: number) => [
     ...loadActual(at),
-    ...tee(actual),
     ...loadDesired(at),
     ...tee(desired),
     ...simd(ops.sub),
@@ -205,10 +206,10 @@ function kernelBody(ops: LaneOps): number[] {
     ...ifVoid,
     ...listed(at, doubtfulLanes),
     elseOp,
-    // Violations: both values finite, the lane doubtful.
-    ...finite(actual),
-    ...finite(desired),
-    ...v128And,
+    // Violations: a doubtful lane whose difference is finite (so both values are).
+    ...get(difference),
+    ...get(largestLanes),
+    ...simd(ops.le),
     ...get(pass),
     ...v128AndNot,
     ...tee(violation),
@@ -219,7 +220,8 @@ function kernelBody(ops: LaneOps): number[] {
     i32Popcnt,
     i32Add,
     ...set(violations),
-    // The other doubtful lanes hold a NaN or an infinity: listed for the exact per-element decision.
+    // The other doubtful lanes hold a NaN, an infinity, or finite values whose difference overflows: listed for the
+    // exact per-element decision.
     ...doubtfulLanes,
     ...get(special),
     i32Xor,
@@ -267,6 +269,9 @@ function kernelBody(ops: LaneOps): number[] {
     ...get(atol),
     ...simd(ops.splat),
     ...set(atolLanes),
+    ...ops.largest,
+    ...simd(ops.splat),
+    ...set(largestLanes),
     ...ops.minusOne,
     ...simd(ops.splat),
     ...tee(minusOne),
@@ -466,8 +471,8 @@ export interface DoubtfulVisitor {
   considerFloat(flatIndex: number, actual: number, desired: number): void;
   /**
    * Whether every doubtful element must still be seen one by one (the report's first mismatches are not all found yet).
-   * Once false, the kernel decides elements whose values are both finite itself and hands over only their tally; NaN
-   * and infinities still go to {@link considerFloat}.
+   * Once false, the kernel decides elements whose difference is finite itself and hands over only their tally; NaN,
+   * infinities and differences that overflow still go to {@link considerFloat}.
    */
   wantsEveryElement(): boolean;
   /** `count` violations between finite values, their largest absolute difference and largest relative one (-1: none). */
