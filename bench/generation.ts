@@ -4,7 +4,7 @@
  * as `generate` runs them, and prints per environment the worker's start-up, each case's wall seconds and the median
  * of every phase the generator times (`build`, `forward`, `save:<format>`, `describe:<format>`, `truth:<format>`,
  * `reload`, `digests`), with each phase's share of the summed case seconds. The generator process's CPU seconds per case
- * (the reload child's not included) say more than wall seconds on a machine shared with other work.
+ * and its reload child's say more than wall seconds on a machine shared with other work.
  * Run: `tsx bench/generation.ts` (or `BENCH_ONLY=generation npm run bench`). Writes reports/bench/generation.json.
  * BENCH_GENERATION_CASES=a,b picks the cases; BENCH_GENERATION_ENVIRONMENTS=tf2.21-keras3,tf2.15-keras2 the environments.
  */
@@ -102,14 +102,19 @@ export async function main(): Promise<void> {
     console.log(
       `\n${environment.name}: ${generated.length}/${chosen.length} cases generated in ${wallSeconds.toFixed(1)} s wall; worker start-up ` +
         `${startup?.toFixed(1) ?? '?'} s; median ${generated.length ? median(generated.map((result) => result.seconds)).toFixed(2) : '-'} s per case, ` +
-        `${generated.length ? median(generated.map((result) => result.cpuSeconds ?? 0)).toFixed(2) : '-'} CPU s in the generator process ` +
+        `${generated.length ? median(generated.map((result) => result.cpuSeconds ?? 0)).toFixed(2) : '-'} CPU s in the generator process, ` +
+        `${generated.length ? median(generated.map((result) => result.reloadCpuSeconds ?? 0)).toFixed(2) : '-'} in its reload checks, ` +
+        `${generated.length ? median(generated.map((result) => (result.cpuSeconds ?? 0) + (result.reloadCpuSeconds ?? 0))).toFixed(2) : '-'} both ` +
         `(load average ${load.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end)`,
     );
     for (const result of results.filter((entry) => entry.status !== 'generated'))
       console.log(`  ${result.case}: ${result.status} ${result.reason ?? result.error?.message.split('\n')[0] ?? ''}`);
-    console.log(`  ${'case'.padEnd(32)} ${'s'.padStart(7)} ${'CPU s'.padStart(7)}`);
+    console.log(`  ${'case'.padEnd(32)} ${'s'.padStart(7)} ${'CPU s'.padStart(7)} ${'reload'.padStart(7)}`);
     for (const result of generated)
-      console.log(`  ${result.case.padEnd(32)} ${result.seconds.toFixed(2).padStart(7)} ${(result.cpuSeconds ?? Number.NaN).toFixed(2).padStart(7)}`);
+      console.log(
+        `  ${result.case.padEnd(32)} ${result.seconds.toFixed(2).padStart(7)} ${(result.cpuSeconds ?? Number.NaN).toFixed(2).padStart(7)} ` +
+          `${(result.reloadCpuSeconds ?? Number.NaN).toFixed(2).padStart(7)}`,
+      );
     console.log(`  ${'phase'.padEnd(32)} ${'cases'.padStart(5)} ${'median s'.padStart(9)} ${'total s'.padStart(8)} ${'share'.padStart(6)}`);
     for (const phase of phases) {
       console.log(

@@ -65,7 +65,7 @@ def generate_case(case: dict, request: dict, out_dir: Path, times: PhaseTimes | 
     if manifest["artifacts"]:
         with times.phase("reload"):
             manifest["pythonChecks"] = run_reload_process(
-                out_dir, [artifact["format"] for artifact in manifest["artifacts"]]
+                out_dir, [artifact["format"] for artifact in manifest["artifacts"]], times
             )
     # Last, once nothing else is written: the harness checks every file against this list before any verdict.
     with times.phase("digests"):

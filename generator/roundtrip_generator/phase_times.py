@@ -12,6 +12,8 @@ class PhaseTimes:
 
     def __init__(self) -> None:
         self._seconds: dict[str, float] = {}
+        self.child_cpu_seconds = 0.0
+        """CPU seconds of the case's child processes (the reload checks), which the process's own clock leaves out."""
 
     @contextmanager
     def phase(self, name: str):

@@ -15,12 +15,15 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import resource
 import select
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from .phase_times import PhaseTimes
 
 RELOAD_TIMEOUT_SECONDS = 600
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
@@ -136,9 +139,9 @@ def _stop_server() -> None:
     _server = None
 
 
-def _ask_server(out_dir: Path, formats: list[str]) -> list[dict] | None:
-    """The server's checks for ``out_dir`` (of ``formats``), or None when the server cannot answer (then it is
-    stopped)."""
+def _ask_server(out_dir: Path, formats: list[str]) -> tuple[list[dict], float] | None:
+    """The server's checks for ``out_dir`` (of ``formats``) and its child's CPU seconds, or None when the server cannot
+    answer (then it is stopped)."""
     start_reload_server()
     server = _server
     if server is None or server.stdin is None or server.stdout is None:
@@ -154,16 +157,31 @@ def _ask_server(out_dir: Path, formats: list[str]) -> list[dict] | None:
         _stop_server()
         return None
     if "pythonChecks" not in answer:
-        return _process_errors(formats, answer.get("error", "reload server answered without checks"))
-    return answer["pythonChecks"]
+        return _process_errors(formats, answer.get("error", "reload server answered without checks")), 0.0
+    return answer["pythonChecks"], float(answer.get("cpuSeconds", 0.0))
 
 
-def run_reload_process(out_dir: Path, formats: list[str]) -> list[dict]:
-    """The reload checks as JSON, or one ``error`` check per format when the process itself fails."""
+def run_reload_process(out_dir: Path, formats: list[str], times: PhaseTimes | None = None) -> list[dict]:
+    """The reload checks as JSON, or one ``error`` check per format when the process itself fails; the child's CPU
+    seconds go to ``times.child_cpu_seconds``."""
+    times = times or PhaseTimes()
     if forking_enabled():
-        checks = _ask_server(out_dir, formats)
-        if checks is not None:
+        answer = _ask_server(out_dir, formats)
+        if answer is not None:
+            checks, cpu_seconds = answer
+            times.child_cpu_seconds += cpu_seconds
             return checks
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        return _run_reload_command(out_dir, formats)
+    finally:
+        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.child_cpu_seconds += (children_after.ru_utime + children_after.ru_stime) - (
+            children_before.ru_utime + children_before.ru_stime
+        )
+
+
+def _run_reload_command(out_dir: Path, formats: list[str]) -> list[dict]:
     try:
         completed = subprocess.run(
             [sys.executable, "-m", "roundtrip_generator", "reload", str(out_dir)],

@@ -3,7 +3,8 @@ TensorFlow, Keras and the reload code, and nothing of any case.
 
 Requests on stdin, one JSON line each: ``{"outDir": "/abs/case/folder"}`` (the reload checks of a folder written here)
 or ``{"crossload": "/abs/golden/case/folder", "writerEnv": "tf2.16-keras3.0"}`` (another environment's folder loaded
-here, ``crossload``). Replies on stdout, one JSON line each: ``{"pythonChecks": [...]}``, or ``{"error": "..."}`` when
+here, ``crossload``). Replies on stdout, one JSON line each: ``{"pythonChecks": [...], "cpuSeconds": 0.7}`` (the child's
+CPU seconds), or ``{"error": "..."}`` when
 the child crashed, timed out or answered nothing. Each child runs the checks of one folder and exits; the server
 itself never builds, loads or registers anything, so every child starts as a fresh ``reload`` or ``crossload`` process
 would after its imports. stdout is pointed at stderr first, so library output can never corrupt a reply.
@@ -88,12 +89,13 @@ def _collect(pid: int, read_end: int) -> dict:
             if not chunk:
                 break
             chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
+    _, status, usage = os.wait4(pid, 0)
     if os.WIFSIGNALED(status):
         return {"error": f"reload process was killed by signal {os.WTERMSIG(status)}"}
     if os.WEXITSTATUS(status) != 0 or not chunks:
         return {"error": f"reload process exited with code {os.WEXITSTATUS(status)}"}
     try:
-        return json.loads(b"".join(chunks))
+        answer = json.loads(b"".join(chunks))
     except ValueError as error:
         return {"error": f"reload process answered no JSON: {error}"}
+    return {**answer, "cpuSeconds": round(usage.ru_utime + usage.ru_stime, 3)}

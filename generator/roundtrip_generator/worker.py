@@ -1,9 +1,10 @@
 """The generator worker: one JSON request per stdin line, one JSON reply per line on file descriptor 3.
 
 Request: ``{"case": <normalized case>, "inputHash": "…", "environment": "…", "outDir": "/abs/tmp"}``.
-Reply:   ``{"case": "<id>", "status": "ok" | "error", "seconds": 3.2, "cpuSeconds": 2.9, "phases": {"build": 0.4, …},
-"error": {type, message, traceback}}`` (``error`` only with status ``error``; ``cpuSeconds``: this process's CPU time
-on the case, all threads, the reload child's not included; ``phases``: wall seconds per phase, ``phase_times``; the
+Reply:   ``{"case": "<id>", "status": "ok" | "error", "seconds": 3.2, "cpuSeconds": 2.9, "reloadCpuSeconds": 0.7,
+"phases": {"build": 0.4, …}, "error": {type, message, traceback}}`` (``error`` only with status ``error``;
+``cpuSeconds``: this process's CPU time on the case, all threads, the reload child's not included; ``reloadCpuSeconds``:
+the reload child's; ``phases``: wall seconds per phase, ``phase_times``; the
 first reply also has ``startupSeconds``, the worker's imports before it).
 stdout and stderr carry library logs; fd 3 carries replies only.
 With ``--replies stdout`` (container runners: fd 3 does not cross ``podman run``) the replies take stdout
@@ -78,6 +79,7 @@ def handle_line(line: str) -> dict:
             "status": "ok",
             "seconds": round(time.monotonic() - started, 3),
             "cpuSeconds": round(time.process_time() - cpu_started, 3),
+            "reloadCpuSeconds": round(times.child_cpu_seconds, 3),
             "phases": times.as_dict(),
         }
     except Exception as error:

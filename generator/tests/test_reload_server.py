@@ -63,6 +63,7 @@ class ReloadServerTest(unittest.TestCase):
             self.assertIn("pythonChecks", forked)
             self.assertEqual(checks_by_format(forked["pythonChecks"]), checks_by_format(self.fresh_reload(self.case)))
             self.assertTrue(all(status == "pass" for status in checks_by_format(forked["pythonChecks"]).values()))
+            self.assertGreater(forked["cpuSeconds"], 0.0)  # the child's, which reloaded three artifacts
 
             # A child that fails (no manifest to read) is an error answer; the server goes on.
             empty = self.work / "empty"
@@ -106,9 +107,12 @@ class ReloadServerTest(unittest.TestCase):
                 "freeze_imported_objects()",
                 "reload_process.fork_reload_server()",
                 "server = reload_process._server",
-                "checks = reload_process.run_reload_process(Path(sys.argv[1]), ['keras', 'h5'])",
+                "from roundtrip_generator.phase_times import PhaseTimes",
+                "times = PhaseTimes()",
+                "checks = reload_process.run_reload_process(Path(sys.argv[1]), ['keras', 'h5'], times)",
                 "answered_by_it = reload_process._server is server and server.poll() is None",
-                "print(json.dumps({'kind': type(server).__name__, 'answeredByIt': answered_by_it, 'checks': checks}))",
+                "print(json.dumps({'kind': type(server).__name__, 'answeredByIt': answered_by_it, 'checks': checks,",
+                "                  'childCpu': times.child_cpu_seconds}))",
             ]
         )
         completed = subprocess.run(
@@ -119,6 +123,7 @@ class ReloadServerTest(unittest.TestCase):
         self.assertTrue(answer["answeredByIt"], "the forked server failed and a fresh reload process answered instead")
         self.assertEqual(checks_by_format(answer["checks"]), checks_by_format(self.fresh_reload(self.case)))
         self.assertTrue(all(status == "pass" for status in checks_by_format(answer["checks"]).values()))
+        self.assertGreater(answer["childCpu"], 0.0)  # the server's child's CPU, which this process's clock leaves out
 
 
 if __name__ == "__main__":

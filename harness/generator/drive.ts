@@ -30,6 +30,8 @@ export interface GenerationResult {
   phases?: Record<string, number>;
   /** The generator process's CPU seconds on the case (all its threads; the reload child's not included). */
   cpuSeconds?: number;
+  /** The CPU seconds of the case's reload checks, a child of the generator's reload server. */
+  reloadCpuSeconds?: number;
   /** The worker's start-up (TensorFlow import) before this case, on the first case a worker generates. */
   workerStartupSeconds?: number;
 }
@@ -57,6 +59,7 @@ interface WorkerReply {
   seconds?: number;
   phases?: Record<string, number>;
   cpuSeconds?: number;
+  reloadCpuSeconds?: number;
   startupSeconds?: number;
   error?: { type: string; message: string; traceback?: string };
 }
@@ -351,6 +354,7 @@ async function generateOne(
     const reply = await worker.request({ case: toGeneratorCase(spec), inputHash, environment: environment.name, outDir: staging }, allowance);
     if (reply.phases) result.phases = reply.phases;
     if (reply.cpuSeconds !== undefined) result.cpuSeconds = reply.cpuSeconds;
+    if (reply.reloadCpuSeconds !== undefined) result.reloadCpuSeconds = reply.reloadCpuSeconds;
     if (reply.startupSeconds !== undefined) result.workerStartupSeconds = reply.startupSeconds;
     if (reply.status !== 'ok') {
       throw new GeneratorError(
