@@ -23,6 +23,7 @@ import inspect
 import os
 import sys
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -114,13 +115,25 @@ def _version(keras) -> str:
     return f"{keras_module_name()} {keras.__version__}"
 
 
+# The ExportArchive the case's SavedModel export wrote (the model and its traced ``serve`` endpoint), which the ONNX
+# export of the same model takes instead of tracing the same call again; ``forget_saved_model_export`` drops it.
+_saved_model_export: dict = {}
+_ENDPOINT = "serve"  # Model.export's endpoint name (keras.src.export.saved_model.DEFAULT_ENDPOINT_NAME)
+
+
+def forget_saved_model_export() -> None:
+    _saved_model_export.clear()
+
+
 def export_saved_model(model, path: Path, input_signature=None) -> None:
     """``model.export(format="tf_saved_model")``, quietly where this Keras can be quiet (``verbose``: 3.6+). With an
     ``input_signature`` before Keras 3.8, the same ``ExportArchive`` steps ``export`` takes inside, with that
     signature."""
     options = {"verbose": False} if _accepts(model.export, "verbose") else {}
     if input_signature is None:
-        model.export(str(path), format="tf_saved_model", **options)
+        forget_saved_model_export()
+        with _export_archive_recorded(model):
+            model.export(str(path), format="tf_saved_model", **options)
     elif _accepts(model.export, "input_signature"):
         model.export(str(path), format="tf_saved_model", input_signature=input_signature, **options)
     else:
@@ -138,7 +151,77 @@ def export_onnx(model, path: Path) -> None:
             f"{_version(keras)} has no ONNX export: Model.export(format='onnx') arrived in Keras 3.8 "
             "(earlier releases ignore format and write a SavedModel)"
         )
-    model.export(str(path), format="onnx", verbose=False)
+    with _saved_model_trace_reused(model):
+        model.export(str(path), format="onnx", verbose=False)
+
+
+@contextmanager
+def _export_archive_recorded(model):
+    """Keeps the ``ExportArchive`` that ``model.export`` writes out (``_saved_model_export``)."""
+    archive_class = getattr(getattr(import_keras(), "export", None), "ExportArchive", None)
+    # From Keras 3.14 ``ExportArchive()`` makes an instance of the backend's subclass: patch what export will make.
+    archive_type = None if archive_class is None else type(archive_class())
+    if archive_type is None or not hasattr(archive_type, "write_out"):
+        yield
+        return
+    own = vars(archive_type).get("write_out")
+    original = archive_type.write_out
+
+    def write_out(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        _saved_model_export.update(model=model, archive=self)
+        return result
+
+    archive_type.write_out = write_out
+    try:
+        yield
+    finally:
+        if own is None:
+            del archive_type.write_out
+        else:
+            archive_type.write_out = own
+
+
+@contextmanager
+def _saved_model_trace_reused(model):
+    """The ONNX export of the model the SavedModel export has written takes that export's traced ``serve`` function:
+    Keras's ``export_onnx`` builds an ``ExportArchive`` of its own with the same call and input signature
+    (``get_concrete_fn``: track, add the endpoint, trace, filter resources) and hands its function to tf2onnx. Where
+    the signature or the arguments differ, or this Keras has no such step, the export traces as it always did."""
+    try:
+        from keras.src.export import onnx as keras_onnx
+    except ImportError:
+        keras_onnx = None
+    original = getattr(keras_onnx, "get_concrete_fn", None)
+    archive = _saved_model_export.get("archive") if _saved_model_export.get("model") is model else None
+    if original is None or archive is None:
+        yield
+        return
+
+    def get_concrete_fn(exported, input_signature, **kwargs):
+        traced = getattr(archive, "_endpoint_signatures", {}).get(_ENDPOINT)
+        if exported is model and not kwargs and _same_specs(traced, input_signature):
+            return archive._get_concrete_fn(_ENDPOINT)  # noqa: SLF001 - what get_concrete_fn returns of its archive
+        return original(exported, input_signature, **kwargs)
+
+    keras_onnx.get_concrete_fn = get_concrete_fn
+    try:
+        yield
+    finally:
+        keras_onnx.get_concrete_fn = original
+
+
+def _same_specs(traced, wanted) -> bool:
+    """The same nesting of lists and tuples and equal ``tf.TensorSpec`` s (shape, dtype and name)."""
+    if isinstance(traced, (list, tuple)) or isinstance(wanted, (list, tuple)):
+        return (
+            type(traced) is type(wanted)
+            and len(traced) == len(wanted)
+            and all(_same_specs(a, b) for a, b in zip(traced, wanted, strict=True))
+        )
+    import tensorflow as tf
+
+    return isinstance(traced, tf.TensorSpec) and isinstance(wanted, tf.TensorSpec) and traced == wanted
 
 
 def save_sharded_weights(model, path: Path, max_shard_size_gb: float) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..keras_compat import export_saved_model
+from ..keras_compat import export_saved_model, forget_saved_model_export
 from ..signature_maps import map_inputs, map_outputs, ordered_output_keys
 from ..tensorflow_setup import import_tensorflow
 
@@ -20,6 +20,11 @@ def producer(versions: dict) -> str:
 
 def save(model, path: Path) -> None:
     export_saved_model(model, path)
+
+
+def release() -> None:
+    """Drops the export kept for the case's ONNX export (``keras_compat``)."""
+    forget_saved_model_export()
 
 
 def describe(path: Path, case: dict, reference_names: list[str]) -> dict:
