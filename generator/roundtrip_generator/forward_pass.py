@@ -10,7 +10,10 @@ from .tensorflow_setup import import_tensorflow
 
 def model_input_order(model, case_names: list[str]) -> list[str]:
     """Case input names in the model's input order: by name when the model names its inputs, else case order."""
-    model_inputs = getattr(model, "inputs", None) or []
+    try:
+        model_inputs = getattr(model, "inputs", None) or []
+    except ValueError:  # Keras 3.0-3.5: an unbuilt Sequential's ``inputs`` raises ("has no defined inputs yet")
+        model_inputs = []
     names = [getattr(tensor, "name", None) for tensor in model_inputs]
     if len(names) == len(case_names) and sorted(names) == sorted(case_names):
         return names

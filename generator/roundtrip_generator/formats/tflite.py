@@ -120,14 +120,34 @@ def _one_load_per_case(export_dir: str):
 
 
 def _representative_dataset(case: dict):
-    """Samples drawn like the reference inputs, from another seed, so calibration never sees the checked inputs."""
+    """Samples drawn like the reference inputs, from another seed, so calibration never sees the checked inputs; keyed
+    by the converted signature's input names (a Keras 2 subclassed model's input is ``input_1``, whatever the case
+    calls it), mapped onto the case's as the manifest maps them."""
+    case_names = [spec["name"] for spec in case["inputs"]]
+    keys = {name: name for name in case_names}
+    export_dir = _case_export.get("path")
+    if export_dir is not None:
+        signature_keys = _signature_input_keys(Path(export_dir))
+        if signature_keys:
+            keys = {name: key for key, name in map_inputs(signature_keys, case_names).items()}
 
     def samples():
         for index in range(REPRESENTATIVE_SAMPLES):
             drawn = generate_inputs({**case, "seed": case["seed"] + 1 + index})
-            yield {name: array for name, array in drawn.items()}
+            yield {keys.get(name, name): array for name, array in drawn.items()}
 
     return samples
+
+
+def _signature_input_keys(export_dir: Path) -> list[str]:
+    """The ``serving_default`` signature's input names in the SavedModel's own ``saved_model.pb``, sorted."""
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    saved_model = saved_model_pb2.SavedModel.FromString((export_dir / "saved_model.pb").read_bytes())
+    for graph in saved_model.meta_graphs:
+        if "serve" in graph.meta_info_def.tags and SIGNATURE in graph.signature_def:
+            return sorted(graph.signature_def[SIGNATURE].inputs)
+    return []
 
 
 def _convert(variant: str, model, case: dict) -> bytes:
