@@ -348,7 +348,7 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
     0x00,
     0x00,
     ...section(1, vector([functionType(F32X4), functionType(F64X2)])),
-    // The memory is imported: shared (its views outlive its growth), or, where that cannot be had, fixed at the kernel's area.
+    // The memory is imported: the shared one arrays are placed in, or one of the kernel's own area for arrays copied in.
     ...section(2, vector([[...name('env'), ...name('memory'), 0x02, ...(shared ? [0x03, ...uleb(PAGES), ...uleb(MAXIMUM_PAGES)] : [0x00, ...uleb(PAGES)])]])),
     ...section(3, vector([[0], [1]])),
     ...section(
@@ -373,30 +373,40 @@ type Kernel = (
   statsAt: number,
 ) => number;
 
-interface Simd {
+interface Instance {
   scan32: Kernel;
   scan64: Kernel;
   memory: WebAssembly.Memory;
-  /** Whether arrays can be placed in the memory (it is shared, so growing it leaves their views valid). */
-  shared: boolean;
+}
+
+/**
+ * Two instances of the kernel: one over a memory of its own area only, for arrays that are copied in (copies into an
+ * ordinary ArrayBuffer are plain memcpy, into a SharedArrayBuffer they are not), and one over the shared memory arrays
+ * are placed in (its views stay valid when it grows), absent where no shared memory can be reserved.
+ */
+interface Simd {
+  chunked: Instance;
+  placed: Instance | undefined;
+}
+
+function instance(shared: boolean): Instance | undefined {
+  const bytes = moduleBytes(shared);
+  // Engines without SIMD fall back to the exact per-element path.
+  if (!WebAssembly.validate(bytes)) return undefined;
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory(shared ? { initial: PAGES, maximum: MAXIMUM_PAGES, shared: true } : { initial: PAGES });
+  } catch {
+    return undefined; // no room to reserve a shared memory's address space
+  }
+  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  return { ...(exports as unknown as Pick<Instance, 'scan32' | 'scan64'>), memory };
 }
 
 function instantiate(): Simd | undefined {
   if (process.env.KERAS_ROUNDTRIP_NO_SIMD === '1') return undefined;
-  for (const shared of [true, false]) {
-    const bytes = moduleBytes(shared);
-    // Engines without SIMD fall back to the exact per-element path.
-    if (!WebAssembly.validate(bytes)) return undefined;
-    let memory: WebAssembly.Memory;
-    try {
-      memory = new WebAssembly.Memory(shared ? { initial: PAGES, maximum: MAXIMUM_PAGES, shared: true } : { initial: PAGES });
-    } catch {
-      continue; // no room to reserve a shared memory's address space: the kernel's own area only
-    }
-    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    return { ...(exports as unknown as Pick<Simd, 'scan32' | 'scan64'>), memory, shared };
-  }
-  return undefined;
+  const chunked = instance(false);
+  return chunked === undefined ? undefined : { chunked, placed: instance(true) };
 }
 
 const simd = instantiate();
@@ -421,7 +431,7 @@ function freeRange(start: number, end: number): void {
 
 /** A 64-byte-aligned range of `bytes` in the memory, growing it when no free range fits; undefined past its maximum. */
 function takeRange(bytes: number): number | undefined {
-  const memory = simd!.memory;
+  const memory = simd!.placed!.memory;
   const size = Math.ceil(bytes / 64) * 64;
   let at = freeRanges.findIndex((range) => range.end - range.start >= size);
   if (at === -1) {
@@ -450,14 +460,15 @@ function takeRange(bytes: number): number | undefined {
  * freed once the array, and every view of its buffer, is collected.
  */
 export function allocateScanArray(dtype: 'float32' | 'float64', length: number): Float32Array | Float64Array | undefined {
-  if (simd?.shared !== true || !Number.isSafeInteger(length) || length < 0) return undefined;
+  const placed = simd?.placed;
+  if (placed === undefined || !Number.isSafeInteger(length) || length < 0) return undefined;
   const View = dtype === 'float32' ? Float32Array : Float64Array;
   const bytes = length * View.BYTES_PER_ELEMENT;
   const start = takeRange(Math.max(bytes, 1));
   if (start === undefined) return undefined;
   // A buffer object of its own (grow(0) makes one), so that only this array's views keep the range taken.
-  simd.memory.grow(0);
-  const buffer = simd.memory.buffer;
+  placed.memory.grow(0);
+  const buffer = placed.memory.buffer;
   placedBuffers.add(buffer);
   release.register(buffer, { start, end: start + Math.ceil(Math.max(bytes, 1) / 64) * 64 });
   const array = new View(buffer, start, length);
@@ -485,16 +496,16 @@ export interface DoubtfulVisitor {
  * `atol` are taken in float32, as numpy does.
  */
 export function scanFloat32Simd(actual: Float32Array, desired: Float32Array, rtol: number, atol: number, visitor: DoubtfulVisitor): void {
-  scan(simd!.scan32, actual, desired, Float32Array, rtol, atol, visitor);
+  scan('scan32', actual, desired, Float32Array, rtol, atol, visitor);
 }
 
 /** {@link scanFloat32Simd} for float64, in float64 arithmetic. */
 export function scanFloat64Simd(actual: Float64Array, desired: Float64Array, rtol: number, atol: number, visitor: DoubtfulVisitor): void {
-  scan(simd!.scan64, actual, desired, Float64Array, rtol, atol, visitor);
+  scan('scan64', actual, desired, Float64Array, rtol, atol, visitor);
 }
 
 function scan<T extends Float32Array | Float64Array>(
-  kernel: Kernel,
+  kernelName: 'scan32' | 'scan64',
   actual: T,
   desired: T,
   View: { new (buffer: ArrayBufferLike, offset: number, length: number): T; BYTES_PER_ELEMENT: number },
@@ -502,7 +513,11 @@ function scan<T extends Float32Array | Float64Array>(
   atol: number,
   visitor: DoubtfulVisitor,
 ): void {
-  const buffer = simd!.memory.buffer;
+  // Arrays placed in the kernel's memory are read where they lie; others are copied in chunk by chunk.
+  const actualPlaced = placedBuffers.has(actual.buffer);
+  const desiredPlaced = placedBuffers.has(desired.buffer);
+  const { memory, [kernelName]: kernel } = actualPlaced || desiredPlaced ? simd!.placed! : simd!.chunked;
+  const buffer = memory.buffer;
   const elementBytes = View.BYTES_PER_ELEMENT;
   const perChunk = CHUNK_BYTES / elementBytes;
   const lanes = 16 / elementBytes;
@@ -513,9 +528,6 @@ function scan<T extends Float32Array | Float64Array>(
   const violations = new Int32Array(buffer, STATS_AT + STATS_VIOLATIONS, 1);
   const shift = elementBytes === 4 ? 2 : 3;
   const length = actual.length;
-  // Arrays placed in the kernel's memory are read where they lie; others are copied in chunk by chunk.
-  const actualPlaced = placedBuffers.has(actual.buffer);
-  const desiredPlaced = placedBuffers.has(desired.buffer);
   // The kernel takes four vectors at a time; the last few elements are decided one by one.
   const vectorEnd = length - (length % (4 * lanes));
   for (let start = 0; start < vectorEnd; start += perChunk) {
