@@ -34,10 +34,19 @@ export function countVerdicts(checks: readonly CheckResult[]): Record<Verdict, n
   return counts;
 }
 
-/** Did anything fail? (a failing verdict, a generation error, or an invalid case file) */
+/**
+ * Did anything fail? (a failing verdict, an invalid case file, or a generation error no check answers for)
+ *
+ * A case the generator refused becomes an error on each of its checks (phase `generate`), and an expectation may
+ * turn those into expected failures: the generation error then fails the run only through a check that still fails.
+ * A generation error with no check of its case and environment (a run that verified nothing of it) fails the run.
+ */
 export function runFailed(results: RunResults): boolean {
   const failing = failingVerdicts(results.failOn);
+  const checked = new Set(results.checks.map((check) => `${check.environment}/${check.case}`));
   return (
-    results.caseErrors.length > 0 || results.generation.some((entry) => entry.status === 'error') || results.checks.some((check) => failing.has(check.verdict))
+    results.caseErrors.length > 0 ||
+    results.generation.some((entry) => entry.status === 'error' && !checked.has(`${entry.environment}/${entry.case}`)) ||
+    results.checks.some((check) => failing.has(check.verdict))
   );
 }
