@@ -28,7 +28,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['formats', 'compare'],
   ['verdicts.ts', 'environments.ts', 'package-info.ts', 'file-lock.ts', 'child-processes.ts'],
   ['runtimes/definitions.ts'],
-  ['errors.ts', 'paths.ts', 'tensor.ts', 'interop.ts', 'seeded-random.ts', 'formats/definitions.ts', 'config-api.ts', 'ts-worker.ts'],
+  ['errors.ts', 'paths.ts', 'atomic-file.ts', 'tensor.ts', 'interop.ts', 'seeded-random.ts', 'formats/definitions.ts', 'config-api.ts', 'ts-worker.ts'],
 ];
 
 /**

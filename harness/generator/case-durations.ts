@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomically } from '../atomic-file.ts';
 import { cacheRoot } from '../paths.ts';
 
 /**
@@ -38,13 +39,9 @@ export async function readCaseDurations(environment: string, root: string = cach
 
 /** Record one case's duration (read, merge, write atomically: two runs at once lose at most the other's newest entry). */
 export async function recordCaseDuration(environment: string, caseId: string, duration: CaseDuration, root: string = cacheRoot()): Promise<void> {
-  const file = durationsFile(environment, root);
   const current = Object.fromEntries(await readCaseDurations(environment, root));
   current[caseId] = duration;
-  await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(current, null, 1)}\n`);
-  await rename(temporary, file);
+  await writeFileAtomically(durationsFile(environment, root), `${JSON.stringify(current, null, 1)}\n`);
 }
 
 /** A case's time limit and the measurement it comes from (for the timeout's message). */

@@ -1,11 +1,12 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { toGeneratorCase } from '../cases/load-cases.ts';
 import type { CaseSpec } from '../cases/types.ts';
 import { installationDirectories, type Environment } from '../environments.ts';
 import { GeneratorError, serializeError, type SerializedError } from '../errors.ts';
+import { writeFileAtomically } from '../atomic-file.ts';
 import { registerTemporaryPath, withoutInterruption } from '../child-processes.ts';
 import { withFileLock, withSharedUse } from '../file-lock.ts';
 import { REPORTS_DIR } from '../paths.ts';
@@ -311,11 +312,8 @@ async function recordedFailures(
 /** Keep a generator's refusal of a case (its exception, not a timeout or a dead worker) under the case's input hash. */
 async function recordFailure(goldenRoot: string, inputHash: string, result: GenerationResult): Promise<void> {
   if (!isArtifactCache(goldenRoot) || result.error?.code !== 'GENERATE_CASE_FAILED') return;
-  const file = cachedFailureFile(goldenRoot, inputHash);
   const record: RecordedFailure = { case: result.case, environment: result.environment, at: new Date().toISOString(), error: result.error };
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(`${file}.${process.pid}.tmp`, `${JSON.stringify(record, null, 1)}\n`);
-  await rename(`${file}.${process.pid}.tmp`, file);
+  await writeFileAtomically(cachedFailureFile(goldenRoot, inputHash), `${JSON.stringify(record, null, 1)}\n`);
 }
 
 /** A generated case's wall seconds, or the limit a case overran, become the measurement its next limit comes from. */

@@ -1,4 +1,5 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomically } from '../atomic-file.ts';
 import path from 'node:path';
 import type { RunResults } from '../results/run-results.ts';
 import { archiveResults, findPreviousRun } from './history.ts';
@@ -43,9 +44,7 @@ export async function writeReports(
     const reporter = REPORTERS[name];
     if (!reporter) continue;
     const target = path.join(directory, reporter.fileName);
-    const temporary = `${target}.${process.pid}.tmp`;
-    await writeFile(temporary, reporter.render(results, { previous }));
-    await rename(temporary, target);
+    await writeFileAtomically(target, reporter.render(results, { previous }));
     written.push(target);
   }
   if (options.archive ?? true) written.push(await archiveResults(results, history));

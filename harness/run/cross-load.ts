@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFileAtomically } from '../atomic-file.ts';
 import { applyExpectation, type Expectation } from '../cases/expectations.ts';
 import type { CaseSpec, CrossLoadRuntimeName, FormatName } from '../cases/types.ts';
 import { DEFAULT_ENVIRONMENT, environmentAvailability, type Environment } from '../environments.ts';
@@ -218,11 +219,7 @@ async function readRecordedCrossLoad(key: string): Promise<{ at: string; checks:
 }
 
 async function recordCrossLoad(key: string, checks: CrossLoadCheck[]): Promise<void> {
-  const file = recordFile(key);
-  await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify({ at: new Date().toISOString(), checks })}\n`);
-  await rename(temporary, file);
+  await writeFileAtomically(recordFile(key), `${JSON.stringify({ at: new Date().toISOString(), checks })}\n`);
 }
 
 /** Writer and loader Keras/TensorFlow versions, for the report row ("since which version does this break?"). */
