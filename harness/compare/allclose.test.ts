@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../seeded-random.ts';
 import { RoundtripError } from '../errors.ts';
@@ -222,6 +224,29 @@ describe.skipIf(!HAS_SIMD_SCAN)("arrays placed in the SIMD kernel's memory, scan
     const ranges = arrays.map((array) => [array.byteOffset, array.byteOffset + array.byteLength] as const).sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBeGreaterThanOrEqual(ranges[i - 1]![1]);
     expect(allocateScanArray('float32', 0)).toHaveLength(0);
+  });
+
+  it.runIf(HAS_SIMD_SCAN)('zeroes a range that an earlier, collected array used; a fresh range is zero as the growth left it', async () => {
+    // A range is reused only once its array's buffer is collected: a context made after --expose-gc has `gc`.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    let first: Float32Array | undefined = allocateScanArray('float32', 100000) as Float32Array;
+    expect(first.every((value) => value === 0)).toBe(true);
+    const offset = first.byteOffset;
+    first.fill(7);
+    first = undefined;
+    // The memory holds its latest buffer object: another allocation lets the first one go.
+    allocateScanArray('float32', 16);
+    // Earlier tests may have left free ranges before it: allocate (and keep) arrays of its size until one reuses its bytes.
+    const taken: Float32Array[] = [];
+    const overlaps = (array: Float32Array) => array.byteOffset < offset + 400000 && offset < array.byteOffset + array.byteLength;
+    for (let attempt = 0; attempt < 200 && !taken.some(overlaps); attempt++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      taken.push(allocateScanArray('float32', 100000) as Float32Array);
+    }
+    expect(taken.some(overlaps)).toBe(true);
+    for (const array of taken) expect(array.every((value) => value === 0)).toBe(true);
   });
 });
 

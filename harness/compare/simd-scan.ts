@@ -454,26 +454,47 @@ function takeRange(bytes: number): number | undefined {
 }
 
 /**
- * A zeroed float32 or float64 array of `length` elements placed in the SIMD kernel's memory, which compareAllClose scans
- * where it lies (no copy into the kernel first); `undefined` when the kernel does not run here or its memory is full
- * (then use an ordinary array). It is backed by a SharedArrayBuffer: it cannot be sent to another process. Its range is
- * freed once the array, and every view of its buffer, is collected.
+ * Past this byte no array was ever placed: memory there is still as the growth committed it, zero. Zeroing on SharedArrayBuffer
+ * memory is no plain memset (V8 fills shared memory element by element, ~3× slower than an ordinary fill), so only a reused
+ * range is zeroed.
  */
-export function allocateScanArray(dtype: 'float32' | 'float64', length: number): Float32Array | Float64Array | undefined {
+let untouchedFrom = PAGES * PAGE_BYTES;
+
+function placeArray(dtype: 'float32' | 'float64', length: number, zeroed: boolean): Float32Array | Float64Array | undefined {
   const placed = simd?.placed;
   if (placed === undefined || !Number.isSafeInteger(length) || length < 0) return undefined;
   const View = dtype === 'float32' ? Float32Array : Float64Array;
   const bytes = length * View.BYTES_PER_ELEMENT;
   const start = takeRange(Math.max(bytes, 1));
   if (start === undefined) return undefined;
+  const end = start + Math.ceil(Math.max(bytes, 1) / 64) * 64;
   // A buffer object of its own (grow(0) makes one), so that only this array's views keep the range taken.
   placed.memory.grow(0);
   const buffer = placed.memory.buffer;
   placedBuffers.add(buffer);
-  release.register(buffer, { start, end: start + Math.ceil(Math.max(bytes, 1) / 64) * 64 });
+  release.register(buffer, { start, end });
   const array = new View(buffer, start, length);
-  array.fill(0);
+  if (zeroed && start < untouchedFrom) new Uint8Array(buffer, start, Math.min(bytes, untouchedFrom - start)).fill(0);
+  untouchedFrom = Math.max(untouchedFrom, end);
   return array;
+}
+
+/**
+ * A zeroed float32 or float64 array of `length` elements placed in the SIMD kernel's memory, which compareAllClose scans
+ * where it lies (no copy into the kernel first); `undefined` when the kernel does not run here or its memory is full
+ * (then use an ordinary array). It is backed by a SharedArrayBuffer: it cannot be sent to another process. Its range is
+ * freed once the array, and every view of its buffer, is collected.
+ */
+export function allocateScanArray(dtype: 'float32' | 'float64', length: number): Float32Array | Float64Array | undefined {
+  return placeArray(dtype, length, true);
+}
+
+/**
+ * {@link allocateScanArray} for a caller that writes every element itself (a reader filling it from a file or a pipe):
+ * the contents are left as they are, a reused range's earlier values included, so nothing is written twice.
+ */
+export function allocateScanArrayToFill(dtype: 'float32' | 'float64', length: number): Float32Array | Float64Array | undefined {
+  return placeArray(dtype, length, false);
 }
 
 /** What the scan tells about the elements it could not accept. */

@@ -33,8 +33,8 @@ export interface NpyReadOptions {
   /** Overrides for the reader limits (`maxTensorBytes`, `maxStringElements`). */
   limits?: Partial<ReaderLimits>;
   /**
-   * Where float32/float64 data goes: a zeroed array of that dtype and length to fill (compare's `allocateScanArray`
-   * places it where compareAllClose scans it without a copy), or `undefined` for an ordinary array.
+   * Where float32/float64 data goes: an array of that dtype and length, which the reader fills entirely (compare's
+   * `allocateScanArrayToFill` places it where compareAllClose scans it without a copy), or `undefined` for an ordinary array.
    */
   allocate?: (dtype: 'float32' | 'float64', length: number) => Float32Array | Float64Array | undefined;
 }
