@@ -10,8 +10,10 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compareAllClose, type Tolerance } from '../harness/compare/allclose.ts';
 import { formatMismatchReport } from '../harness/compare/mismatch-report.ts';
-import { allocateScanArray } from '../harness/compare/simd-scan.ts';
+import { allocateScanArray, allocateScanArrayToFill } from '../harness/compare/simd-scan.ts';
+import { onnxModelType } from '../harness/formats/onnx.ts';
 import { readNpy } from '../harness/formats/npy.ts';
+import { RuntimePool } from '../harness/runtimes/pool.ts';
 import { HAS_NUMPY_PYTHON, NUMPY_PYTHON, runNumpyScript } from '../harness/compare/numpy-oracle.ts';
 import type { Tensor } from '../harness/tensor.ts';
 
@@ -22,6 +24,8 @@ const TOLERANCE: Tolerance = { rtol: 1e-5, atol: 1e-6 };
 const PERTURBED_FRACTION = 0.01;
 /** float32 elements per 64 KiB chunk, the kernel's copy unit (harness/compare/simd-scan.ts). */
 const CHUNK_ELEMENTS = 16384;
+/** Runs of the runtime-output step (each sends 100 MB to the worker and back). */
+const OUTPUT_REPEATS = Number(process.env.BENCH_OUTPUT_REPEATS ?? 5);
 const RESULT_FILE = fileURLToPath(new URL('../reports/bench/allclose.json', import.meta.url));
 
 /** Speed targets: numpy's median time over ours must reach `ratio`. */
@@ -72,6 +76,67 @@ function npyBytes(values: Float32Array): Buffer {
   preamble[7] = 0;
   preamble.writeUInt16LE(header.length, 8);
   return Buffer.concat([preamble, Buffer.from(header, 'latin1'), Buffer.from(values.buffer, values.byteOffset, values.byteLength)]);
+}
+
+/** An ONNX model that hands its float32 input of `count` elements back as its output (onnxruntime copies it). */
+function identityModel(count: number): Uint8Array {
+  const type = { tensor_type: { elem_type: 1, shape: { dim: [{ dim_value: count }] } } };
+  const model = onnxModelType();
+  return model
+    .encode(
+      model.fromObject({
+        ir_version: 8,
+        opset_import: [{ domain: '', version: 13 }],
+        producer_name: 'keras-roundtrip bench',
+        graph: { name: 'identity', node: [{ op_type: 'Identity', input: ['x'], output: ['y'] }], input: [{ name: 'x', type }], output: [{ name: 'y', type }] },
+      }),
+    )
+    .finish();
+}
+
+/**
+ * verify's step after a runtime ran: its output comes back from the worker process and is compared with the reference
+ * (placed in the kernel's memory, as verify reads it). Interleaved runs through one worker: the output read into an
+ * ordinary array, or straight into the kernel's memory as verify asks. Median ms of the run with its compare, and of the
+ * compare alone.
+ */
+async function timeRuntimeOutput(
+  modelPath: string,
+  input: Float32Array,
+  desired: Tensor,
+): Promise<Record<'ordinary' | 'kernel memory', { runAndCompareMs: number; compareMs: number }>> {
+  const pool = new RuntimePool({ size: 1 });
+  const modes = { ordinary: undefined, 'kernel memory': allocateScanArrayToFill } as const;
+  const runs: Record<keyof typeof modes, { total: number[]; compare: number[] }> = {
+    ordinary: { total: [], compare: [] },
+    'kernel memory': { total: [], compare: [] },
+  };
+  try {
+    const request = {
+      runtime: 'onnxruntime-node',
+      format: 'onnx',
+      artifactPath: modelPath,
+      inputs: { x: { dtype: 'float32', shape: [input.length], data: input } as Tensor },
+    } as const;
+    for (let round = -1; round < OUTPUT_REPEATS; round++) {
+      for (const [mode, allocate] of Object.entries(modes) as [keyof typeof modes, (typeof modes)[keyof typeof modes]][]) {
+        const start = performance.now();
+        const outcome = await pool.run(request, allocate === undefined ? {} : { allocate });
+        if (outcome.kind !== 'ok') throw new Error(`bench/allclose: the identity model's run ended ${outcome.kind}: ${JSON.stringify(outcome)}`);
+        const compareStart = performance.now();
+        if (!compareAllClose(outcome.value.outputs['y']!, desired, TOLERANCE).pass) throw new Error('bench/allclose: the runtime output failed');
+        const end = performance.now();
+        // The first round warms the worker, onnxruntime and the kernel's memory.
+        if (round < 0) continue;
+        runs[mode].total.push(end - start);
+        runs[mode].compare.push(end - compareStart);
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+  const summary = (mode: keyof typeof modes) => ({ runAndCompareMs: median(runs[mode].total), compareMs: median(runs[mode].compare) });
+  return { ordinary: summary('ordinary'), 'kernel memory': summary('kernel memory') };
 }
 
 function median(values: number[]): number {
@@ -152,6 +217,8 @@ export async function main(): Promise<void> {
     await writeFile(files.desired, npyBytes(data.desired));
     await writeFile(files.actualPass, npyBytes(data.actualPass));
     await writeFile(files.actualFail, npyBytes(data.actualFail));
+    const identityPath = path.join(folder, 'identity.onnx');
+    await writeFile(identityPath, identityModel(ELEMENTS));
 
     const tensor = (values: Float32Array): Tensor => ({ dtype: 'float32', shape: [values.length], data: values });
     const desired = tensor(data.desired);
@@ -193,6 +260,8 @@ export async function main(): Promise<void> {
         }
       }),
     };
+
+    const runtimeOutput = await timeRuntimeOutput(identityPath, data.actualPass, placed.desired);
 
     const python = await runNumpyScript<PythonResult>(PYTHON_TIMING, {
       ...files,
@@ -245,6 +314,18 @@ export async function main(): Promise<void> {
     console.log(`${'measurement'.padEnd(40)} ${'median ms'.padStart(10)}  ratio`);
     for (const [name, ms, note] of rows) console.log(`${name.padEnd(40)} ${ms.toFixed(1).padStart(10)}  ${note}`);
     console.log('');
+    console.log(
+      `verify's compare step: onnxruntime-node's output (${ELEMENTS.toLocaleString('en-US')} float32 from the worker process) ` +
+        'compared with a reference in kernel memory',
+    );
+    console.log(`${'output received into'.padEnd(40)} ${'run+compare'.padStart(11)} ${'compare'.padStart(9)}  ratio`);
+    for (const [mode, timing] of Object.entries(runtimeOutput)) {
+      console.log(
+        `${mode.padEnd(40)} ${timing.runAndCompareMs.toFixed(1).padStart(11)} ${timing.compareMs.toFixed(1).padStart(9)}  ` +
+          `compare ${(timing.compareMs / floor).toFixed(2)}× the copy floor`,
+      );
+    }
+    console.log('');
     for (const target of targets) {
       console.log(
         `${target.met ? 'PASS' : 'MISS'}  ${target.path} path: ${target.speedup.toFixed(2)}× faster than ${target.against} (target ≥ ${target.ratio}×)`,
@@ -274,6 +355,7 @@ export async function main(): Promise<void> {
           warmups: WARMUPS,
           node: process.version,
           numpy: python.numpy,
+          runtimeOutputMs: runtimeOutput,
           timingsMs: { ...ours, ...Object.fromEntries(Object.entries(python.timings).map(([name, timing]) => [`numpy ${name}`, timing])) },
           targets,
           floorTargets,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { applyExpectation, type Expectation } from '../cases/expectations.ts';
 import { toleranceFor } from '../cases/types.ts';
 import { compareAllClose } from '../compare/allclose.ts';
-import { allocateScanArray } from '../compare/simd-scan.ts';
+import { allocateScanArrayToFill } from '../compare/simd-scan.ts';
 import { dtypeRuleFor } from '../compare/dtype-table.ts';
 import { formatMismatchReport } from '../compare/mismatch-report.ts';
 import { RoundtripError, serializeError, type SerializedError } from '../errors.ts';
@@ -63,8 +63,8 @@ export async function runCheck(planned: PlannedCheck, context: VerifyContext): P
   // The pool says how long each run waited for a worker; that wait is the pool's, not this check's.
   let queued: number | undefined;
   const pool: WorkerRuns = {
-    run: async (request) => {
-      const outcome = await context.pool.run(request);
+    run: async (request, options) => {
+      const outcome = await context.pool.run(request, options);
       queued = (queued ?? 0) + outcome.queuedSeconds;
       return outcome;
     },
@@ -296,15 +296,19 @@ async function runtimeCheck(
   const coercions = new Set<string>();
   let settings: Record<string, string | number | boolean> = {};
   for (const [index, run] of plan.runs.entries()) {
-    const outcome = await pool.run({
-      runtime: planned.runtime,
-      format: planned.format,
-      artifactPath,
-      inputs: runInputs[index]!,
-      ...(run.signature ? { signature: run.signature } : {}),
-      ...(run.model ? { tfjsModel: run.model } : {}),
-      ...(customObjects.length > 0 ? { customObjects } : {}),
-    });
+    const outcome = await pool.run(
+      {
+        runtime: planned.runtime,
+        format: planned.format,
+        artifactPath,
+        inputs: runInputs[index]!,
+        ...(run.signature ? { signature: run.signature } : {}),
+        ...(run.model ? { tfjsModel: run.model } : {}),
+        ...(customObjects.length > 0 ? { customObjects } : {}),
+      },
+      // Float outputs are read straight into the compare kernel's memory, where it scans them in place.
+      { allocate: allocateScanArrayToFill },
+    );
     switch (outcome.kind) {
       case 'error':
         // What a runtime declares it cannot run (layers, arguments, missing TS twins) is `unsupported`, not an error.
@@ -368,7 +372,7 @@ async function compareOutputs(
       continue;
     }
     // A float reference goes where the compare kernel reads it without copying it first.
-    const desired = await readGoldenArray(caseDirectory, reference, { allocate: allocateScanArray });
+    const desired = await readGoldenArray(caseDirectory, reference, { allocate: allocateScanArrayToFill });
     const comparison = compareAllClose(actual, desired, tolerance, { dtypeRule: dtypeRuleFor(planned.runtime, desired.dtype) });
     comparisons.push({
       output: label,

@@ -1,12 +1,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RuntimeName } from '../cases/types.ts';
 import { serializeError, type SerializedError } from '../errors.ts';
 import { killProcessGroup, superviseChild } from '../child-processes.ts';
 import { registerUse } from '../file-lock.ts';
 import { nativeRuntimesInUse } from './native-modules.ts';
+import { type ChannelTensor, OUTPUT_CHANNEL_FD, type OutputAllocator, OutputFrames } from './output-channel.ts';
 import type { RunRequest, RunResult } from './types.ts';
 
 type WorkerMessage = { kind: 'run'; runtime: RuntimeName; request: RunRequest } | { kind: 'describe'; runtime: RuntimeName };
@@ -19,8 +21,17 @@ export type WorkerRequest = WorkerMessage & { id: number };
  * short job lasts.
  */
 export type WorkerResponse =
-  | { id: number; ok: true; result?: RunResult; description?: Record<string, string>; runSeconds?: number }
+  | { id: number; ok: true; result?: WorkerResult; description?: Record<string, string>; runSeconds?: number }
   | { id: number; ok: false; error: SerializedError; runSeconds?: number };
+
+/** A run's result as the worker answers it: float32/float64 outputs follow on the output channel (output-channel.ts). */
+export type WorkerResult = Omit<RunResult, 'outputs'> & { outputs: Record<string, ChannelTensor> };
+
+/** Per-run options that stay in this process. */
+export interface PoolRunOptions {
+  /** Where each float32/float64 output is read to (e.g. compare's allocateScanArrayToFill); ordinary arrays otherwise. */
+  allocate?: OutputAllocator;
+}
 
 /**
  * How a pooled job ended. `crashed` and `timeout` cost the worker its life; the pool replaces it. `queuedSeconds` is
@@ -50,11 +61,13 @@ const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).
 interface Job {
   message: WorkerMessage;
   submittedAt: number;
+  allocate: OutputAllocator | undefined;
   resolve: (outcome: PoolOutcome<WorkerResponse>) => void;
 }
 
 interface Slot {
   child: ChildProcess;
+  frames: OutputFrames;
   job?: { id: number; job: Job; timer: NodeJS.Timeout; sentAt: number };
 }
 
@@ -90,9 +103,10 @@ export class RuntimePool {
     this.onWait = options.onWait;
   }
 
-  async run(request: RunRequest): Promise<PoolOutcome<RunResult>> {
-    const outcome = await this.submit({ kind: 'run', runtime: request.runtime, request });
-    return outcome.kind === 'ok' ? { kind: 'ok', value: outcome.value.result!, queuedSeconds: outcome.queuedSeconds } : outcome;
+  async run(request: RunRequest, options: PoolRunOptions = {}): Promise<PoolOutcome<RunResult>> {
+    const outcome = await this.submit({ kind: 'run', runtime: request.runtime, request }, options.allocate);
+    // The slot has put every piped output's data in place before it resolves a job.
+    return outcome.kind === 'ok' ? { kind: 'ok', value: outcome.value.result as RunResult, queuedSeconds: outcome.queuedSeconds } : outcome;
   }
 
   async describe(runtime: RuntimeName): Promise<PoolOutcome<Record<string, string>>> {
@@ -100,7 +114,7 @@ export class RuntimePool {
     return outcome.kind === 'ok' ? { kind: 'ok', value: outcome.value.description ?? {}, queuedSeconds: outcome.queuedSeconds } : outcome;
   }
 
-  private async submit(message: WorkerMessage): Promise<PoolOutcome<WorkerResponse & { ok: true }>> {
+  private async submit(message: WorkerMessage, allocate?: OutputAllocator): Promise<PoolOutcome<WorkerResponse & { ok: true }>> {
     if (this.closed) return { kind: 'error', error: { name: 'Error', code: 'POOL_CLOSED', message: 'the runtime pool is closed' }, queuedSeconds: 0 };
     const submittedAt = performance.now();
     this.inUse ??= registerUse(nativeRuntimesInUse(), { what: 'native runtimes', onWait: this.onWait });
@@ -114,6 +128,7 @@ export class RuntimePool {
       this.queue.push({
         message,
         submittedAt,
+        allocate,
         resolve: (outcome) => {
           if (outcome.kind === 'ok' && !outcome.value.ok) resolve({ kind: 'error', error: outcome.value.error, queuedSeconds: outcome.queuedSeconds });
           else resolve(outcome as PoolOutcome<WorkerResponse & { ok: true }>);
@@ -127,27 +142,60 @@ export class RuntimePool {
     const child = fork(WORKER_FILE, [], {
       execArgv: ['--import', TSX_LOADER],
       serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // stdio[OUTPUT_CHANNEL_FD]: the pipe float outputs come back on.
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'],
       env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...this.env },
       detached: true,
     });
     superviseChild(child);
     // Keep native libraries' chatter off the terminal; a crash's own message arrives through the exit event.
     child.stderr?.resume();
-    const slot: Slot = { child };
+    const slot: Slot = { child, frames: new OutputFrames(child.stdio[OUTPUT_CHANNEL_FD] as Readable) };
     child.on('message', (response: WorkerResponse) => {
-      if (!slot.job || slot.job.id !== response.id) return;
-      const { job, timer, sentAt } = slot.job;
-      clearTimeout(timer);
-      slot.job = undefined;
-      job.resolve({ kind: 'ok', value: response, queuedSeconds: queuedSeconds(job, sentAt, response.runSeconds) });
-      this.dispatch();
+      const current = slot.job;
+      if (!current || current.id !== response.id) return;
+      // The job stays the slot's (and its time limit runs) until its outputs' frames have arrived.
+      const result = response.ok ? response.result : undefined;
+      const completed: Promise<WorkerResponse> =
+        result === undefined
+          ? Promise.resolve(response)
+          : slot.frames.complete(response.id, result.outputs).then((outputs) => ({ ...response, result: { ...result, outputs } }));
+      void completed.then(
+        (value) => {
+          if (slot.job !== current) return;
+          clearTimeout(current.timer);
+          slot.frames.forget(current.id);
+          slot.job = undefined;
+          current.job.resolve({ kind: 'ok', value, queuedSeconds: queuedSeconds(current.job, current.sentAt, response.runSeconds) });
+          this.dispatch();
+        },
+        (error: unknown) => {
+          if (slot.job !== current) return;
+          clearTimeout(current.timer);
+          slot.job = undefined;
+          // The channel's bytes can no longer be trusted: the worker goes, the next job gets a new one.
+          this.slots.delete(slot);
+          killProcessGroup(child);
+          this.dispatch();
+          current.job.resolve({
+            kind: 'ok',
+            value: {
+              id: response.id,
+              ok: false,
+              error: serializeError(error),
+              ...(response.runSeconds === undefined ? {} : { runSeconds: response.runSeconds }),
+            },
+            queuedSeconds: queuedSeconds(current.job, current.sentAt, response.runSeconds),
+          });
+        },
+      );
     });
     child.on('exit', (exitCode, signal) => {
       this.slots.delete(slot);
       if (slot.job) {
         const { job, timer, sentAt } = slot.job;
         clearTimeout(timer);
+        slot.frames.forget(slot.job.id);
         slot.job = undefined;
         job.resolve({ kind: 'crashed', signal, exitCode, queuedSeconds: queuedSeconds(job, sentAt, undefined) });
       }
@@ -167,11 +215,13 @@ export class RuntimePool {
       const sentAt = performance.now();
       const timer = setTimeout(() => {
         if (slot.job?.id !== id) return;
+        slot.frames.forget(id);
         slot.job = undefined;
         killProcessGroup(slot.child);
         job.resolve({ kind: 'timeout', seconds: this.timeoutSeconds, queuedSeconds: queuedSeconds(job, sentAt, undefined) });
       }, this.timeoutSeconds * 1000);
       slot.job = { id, job, timer, sentAt };
+      slot.frames.expect(id, job.allocate);
       slot.child.send({ ...job.message, id } as WorkerRequest);
     }
   }

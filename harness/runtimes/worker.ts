@@ -4,10 +4,13 @@ import { importCustomObjectModules } from '../config.ts';
 import { serializeError } from '../errors.ts';
 import { registerNativeModuleResolution } from './native-modules.ts';
 import { RUNTIME_LOADERS } from './registry.ts';
+import { openOutputChannel, pipeOutputs } from './output-channel.ts';
 import type { WorkerRequest, WorkerResponse } from './pool.ts';
 import type { Runtime } from './types.ts';
 
 const runtimes = new Map<string, Promise<Runtime>>();
+// Float outputs go to the pool as raw bytes on a pipe of their own (output-channel.ts).
+const outputChannel = openOutputChannel();
 // A user's module importing @tensorflow/tfjs-node gets the runtimes' copy (with the binding), not an unbuilt one.
 registerNativeModuleResolution();
 // The project config's TS custom objects register themselves on import, before any model loads.
@@ -36,7 +39,8 @@ async function handle(message: WorkerRequest): Promise<WorkerResponse> {
       return { id: message.id, ok: true, description, ...runSeconds() };
     }
     const result = await runtime.run(message.request);
-    return { id: message.id, ok: true, result, ...runSeconds() };
+    const outputs = outputChannel === undefined ? result.outputs : await pipeOutputs(outputChannel, message.id, result.outputs);
+    return { id: message.id, ok: true, result: { ...result, outputs }, ...runSeconds() };
   } catch (error) {
     return { id: message.id, ok: false, error: serializeError(error), ...runSeconds() };
   }
