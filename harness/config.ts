@@ -6,8 +6,8 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadExpectations, type Expectation } from './cases/expectations.ts';
-import { loadCases, type LoadedCases } from './cases/load-cases.ts';
+import type { Expectation } from './cases/expectations.ts';
+import type { LoadedCases } from './cases/load-cases.ts';
 import { didYouMean } from './cases/did-you-mean.ts';
 import { CaseValidationError, RoundtripError, type ValidationIssue } from './errors.ts';
 import type { CaseSpec } from './cases/types.ts';
@@ -165,6 +165,8 @@ async function readConfigValue(file: string): Promise<unknown> {
  * without a config file, with one only for `builtinCases: true`.
  */
 export async function loadProjectCases(config: ResolvedProjectConfig, directory?: string): Promise<LoadedCases> {
+  // Imported here, not at the top: a runtime worker imports this module for its custom objects, not the case schema.
+  const { loadCases } = await import('./cases/load-cases.ts');
   const loaded: LoadedCases = directory || config.builtinCases ? await loadCases(directory) : { cases: [], errors: [] };
   for (const folder of config.cases) {
     const extra = await loadCases(folder);
@@ -180,6 +182,7 @@ export async function loadProjectExpectations(
   knownCases: ReadonlySet<string>,
   includeBuiltin: boolean = config.builtinCases,
 ): Promise<Expectation[]> {
+  const { loadExpectations } = await import('./cases/expectations.ts');
   const expectations: Expectation[] = includeBuiltin ? await loadExpectations(knownCases) : [];
   for (const folder of config.expectations) expectations.push(...(await loadExpectations(knownCases, folder)));
   return expectations;

@@ -1,6 +1,5 @@
 // A forked worker process: runs native runtimes (tfjs-node, onnxruntime-node) away from the main process,
 // so a segfault or abort costs one check, not the run.
-import { importCustomObjectModules } from '../config.ts';
 import { serializeError } from '../errors.ts';
 import { registerNativeModuleResolution } from './native-modules.ts';
 import { RUNTIME_LOADERS } from './registry.ts';
@@ -13,15 +12,15 @@ const runtimes = new Map<string, Promise<Runtime>>();
 const outputChannel = openOutputChannel();
 // A user's module importing @tensorflow/tfjs-node gets the runtimes' copy (with the binding), not an unbuilt one.
 registerNativeModuleResolution();
-// The project config's TS custom objects register themselves on import, before any model loads.
-const customObjectModules = importCustomObjectModules();
 
 function runtimeNamed(name: string): Promise<Runtime> {
   let runtime = runtimes.get(name);
   if (!runtime) {
     const loader = RUNTIME_LOADERS[name as keyof typeof RUNTIME_LOADERS];
     if (!loader) return Promise.reject(new Error(`unknown runtime "${name}"`));
-    runtime = customObjectModules.then(() => loader.load());
+    // Only the runtime asked for loads (tfjs-keras imports the custom-object twins itself): an onnxruntime-node worker
+    // never loads tfjs-node.
+    runtime = loader.load();
     runtimes.set(name, runtime);
   }
   return runtime;
