@@ -29,26 +29,31 @@ const notSetUp = !availability.available
  * through the same modules `keras-roundtrip setup` and `generate` use, in the cache its KERAS_ROUNDTRIP_CACHE names.
  */
 const CHILD = `
-import { withFileLock, withSharedUse } from ${JSON.stringify(path.join(HARNESS_DIR, 'file-lock.ts'))};
-import { ensurePythonEnvironment } from ${JSON.stringify(path.join(HARNESS_DIR, 'setup', 'setup.ts'))};
-import { ensureTfjsNodeBinding } from ${JSON.stringify(path.join(HARNESS_DIR, 'setup', 'setup.ts'))};
-import { runGeneratorChecks } from ${JSON.stringify(path.join(HARNESS_DIR, 'run', 'python-process.ts'))};
-import { RuntimePool } from ${JSON.stringify(path.join(HARNESS_DIR, 'runtimes', 'pool.ts'))};
-import { findEnvironment } from ${JSON.stringify(path.join(HARNESS_DIR, 'environments.ts'))};
+const harness = (file) => import(${JSON.stringify(HARNESS_DIR)} + '/' + file);
 const [mode, target, lockFile, basePython] = process.argv.slice(2);
 // Only the holders read stdin (its end is the release): a listener would keep any other child alive.
 const stdinClosed = () => new Promise((resolve) => { process.stdin.on('data', () => undefined); process.stdin.on('end', resolve); });
 const say = (message) => process.stdout.write(message + '\\n');
-if (mode === 'hold') await withFileLock(target, { what: 'test holder' }, async () => { say('held'); await stdinClosed(); });
-if (mode === 'use') await withSharedUse([target], { what: 'test user' }, async () => { say('using'); await stdinClosed(); });
+// Each mode imports only the modules it drives (a holder needs the lock module, not the set-up's).
+if (mode === 'hold') {
+  const { withFileLock } = await harness('file-lock.ts');
+  await withFileLock(target, { what: 'test holder' }, async () => { say('held'); await stdinClosed(); });
+}
+if (mode === 'use') {
+  const { withSharedUse } = await harness('file-lock.ts');
+  await withSharedUse([target], { what: 'test user' }, async () => { say('using'); await stdinClosed(); });
+}
 // What cross-loads and Python reruns start: one generator subcommand in the environment's venv.
 if (mode === 'checks') {
+  const { runGeneratorChecks } = await harness('run/python-process.ts');
+  const { findEnvironment } = await harness('environments.ts');
   say('starting');
   await runGeneratorChecks(findEnvironment(target), ['versions'], 120, say);
   say('checks done');
 }
 // What verify's runtime checks start: a pool of runtime workers that has had a job.
 if (mode === 'pool') {
+  const { RuntimePool } = await harness('runtimes/pool.ts');
   const pool = new RuntimePool({ size: 1 });
   const outcome = await pool.describe('onnxruntime-node');
   say('pool ran a job: ' + outcome.kind);
@@ -56,6 +61,8 @@ if (mode === 'pool') {
   await pool.close();
 }
 if (mode === 'bind') {
+  const { ensureTfjsNodeBinding } = await harness('setup/setup.ts');
+  const { findEnvironment } = await harness('environments.ts');
   try {
     await ensureTfjsNodeBinding(findEnvironment(target), say);
     say('binding built');
@@ -64,6 +71,7 @@ if (mode === 'bind') {
   }
 }
 if (mode === 'setup') {
+  const { ensurePythonEnvironment } = await harness('setup/setup.ts');
   const environment = { name: target, description: 'a venv with no pins', lockFile, basePython, variables: {},
     kerasDistribution: 'keras', requirements: [], lockHeader: [] };
   const { changed } = await ensurePythonEnvironment(environment, say);
