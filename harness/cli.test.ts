@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadCases } from './cases/load-cases.ts';
-import { buildProgram, EXIT, main } from './cli.ts';
+import { buildProgram, COMMAND_NAMES, EXIT, main } from './cli.ts';
 
 /** Every command that takes case ids, as its own declaration says: a `--case` option or a `<case>` argument. */
-function commandsTakingCases(): { name: string; argv: (id: string) => string[] }[] {
-  return buildProgram(() => {}).commands.flatMap((command) => {
+async function commandsTakingCases(): Promise<{ name: string; argv: (id: string) => string[] }[]> {
+  return (await buildProgram(() => {})).commands.flatMap((command) => {
     const positional = command.registeredArguments.findIndex((argument) => argument.name() === 'case');
     if (positional >= 0) return [{ name: command.name(), argv: (id: string) => [command.name(), id] }];
     if (command.options.some((option) => option.long === '--case')) return [{ name: command.name(), argv: (id: string) => [command.name(), '--case', id] }];
@@ -25,11 +25,26 @@ async function runCli(args: string[]): Promise<{ code: number; stderr: string }>
   }
 }
 
+const commands = await commandsTakingCases();
+
 describe('the CLI', () => {
-  const commands = commandsTakingCases();
   let known = '';
   beforeAll(async () => {
     known = (await loadCases()).cases[0]!.id;
+  });
+
+  it('loads only the command a run names, under that name; every command otherwise, in the table order', async () => {
+    for (const name of COMMAND_NAMES) expect((await buildProgram(() => {}, name)).commands.map((command) => command.name())).toEqual([name]);
+    expect((await buildProgram(() => {})).commands.map((command) => command.name())).toEqual(COMMAND_NAMES);
+    // Not a command (a typo, --help, help): every command, so commander can suggest and list them.
+    expect((await buildProgram(() => {}, 'setpu')).commands.map((command) => command.name())).toEqual(COMMAND_NAMES);
+    expect(COMMAND_NAMES).toEqual(expect.arrayContaining(['setup', 'generate', 'verify', 'probe']));
+  });
+
+  it('a misspelt command exits 2 and names the command it is close to', async () => {
+    const { code, stderr } = await runCli(['setpu']);
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toMatch(/unknown command 'setpu'[\s\S]*\(Did you mean setup\?\)/);
   });
 
   it('knows the commands that take case ids (the selection below is not vacuous)', () => {
