@@ -32,6 +32,7 @@ interface LaneOps {
   add: number[];
   mul: number[];
   div: number[];
+  /** Pseudo-maximum (`b` when `a < b`, else `a`: one instruction; the maxima here never see NaN or -0). */
   max: number[];
   eq: number[];
   ne: number[];
@@ -57,7 +58,7 @@ const F32X4: LaneOps = {
   add: [0xe4, 0x01],
   mul: [0xe6, 0x01],
   div: [0xe7, 0x01],
-  max: [0xe9, 0x01],
+  max: [0xeb, 0x01],
   eq: [0x41],
   ne: [0x42],
   le: [0x45],
@@ -78,7 +79,7 @@ const F64X2: LaneOps = {
   add: [0xf0, 0x01],
   mul: [0xf2, 0x01],
   div: [0xf3, 0x01],
-  max: [0xf5, 0x01],
+  max: [0xf7, 0x01],
   eq: [0x47],
   ne: [0x48],
   le: [0x4b],
@@ -126,8 +127,8 @@ const STATS_VIOLATIONS = 16;
 
 /**
  * `(actualAt, desiredAt, byteLength, doubtfulAt, rtol, atol, tally, statsAt) → count`: scans `byteLength` bytes (a
- * multiple of 64). Four vectors per step share one branch; only a step with a doubtful lane looks at its vectors one by
- * one. Each vector with a doubtful lane is written to the list at `doubtfulAt` as its byte offset OR the lanes' bits;
+ * multiple of 64). Four vectors per step share one branch; only a step with a doubtful lane looks at its vectors again
+ * (one by one in list mode; in tally mode without a branch on the data, but for lanes to list). Each vector with a doubtful lane is written to the list at `doubtfulAt` as its byte offset OR the lanes' bits;
  * the count of entries is returned. With `tally` = 0 every doubtful lane is listed. With `tally` = 1 the kernel decides
  * the doubtful lanes whose difference is finite itself (each is a violation between finite values: it counts them and
  * keeps the maximum absolute difference and, over nonzero references, the maximum relative one, in the dtype's
@@ -137,16 +138,24 @@ const STATS_VIOLATIONS = 16;
 function kernelBody(ops: LaneOps): number[] {
   const simd = (op: number[]): number[] => [0xfd, ...op];
   const [actualAt, desiredAt, byteLength, doubtfulAt, rtol, atol, tally, statsAt] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [offset, count, mask, special, violations] = [8, 9, 10, 11, 12];
-  const [rtolLanes, atolLanes, desired, zero, largestLanes, difference, pass, violation, maxAbsolute, maxRelative, minusOne] = [
-    13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+  const [offset, count, mask] = [8, 9, 10];
+  const [rtolLanes, atolLanes, desired, zero, largestLanes, difference, pass, violation, maxAbsolute, maxRelative, minusOne, violationLanes] = [
+    11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
   ];
   const get = (local: number) => [0x20, local];
   const set = (local: number) => [0x21, local];
   const tee = (local: number) => [0x22, local];
   const i32 = (value: number) => [0x41, ...sleb(value)];
-  const [i32Add, i32Xor, i32Or, i32Ne, i32Shl, i32Eqz, i32Popcnt] = [0x6a, 0x73, 0x72, 0x47, 0x74, 0x45, 0x69];
-  const [v128And, v128AndNot, v128Bitselect] = [simd([0x4e]), simd([0x4f]), simd([0x52])];
+  const [i32Add, i32Xor, i32Or, i32Ne, i32Shl, i32Eqz] = [0x6a, 0x73, 0x72, 0x47, 0x74, 0x45];
+  const [v128And, v128AndNot, v128Or, v128Not, v128Bitselect, v128AnyTrue] = [
+    simd([0x4e]),
+    simd([0x4f]),
+    simd([0x50]),
+    simd([0x4d]),
+    simd([0x52]),
+    simd([0x53]),
+  ];
+  const i32x4Sub = simd([0xb1, 0x01]);
   const ifVoid = [0x04, 0x40];
   const [elseOp, end] = [0x05, 0x0b];
   const load = (at: number) => [0xfd, 0x00, 0x02, at];
@@ -187,7 +196,27 @@ function kernelBody(ops: LaneOps): number[] {
     ...set(count),
   ];
   const doubtfulLanes = [...get(mask), ...i32(ops.allLanes), i32Xor];
-  const consider = (at: number) => [
+  // List mode: the vector at `offset + at`, when it has a doubtful lane, goes to the list with its lanes.
+  const listIfDoubtful = (at: number) => [
+    ...loadActual(at),
+    ...loadDesired(at),
+    ...tee(desired),
+    ...simd(ops.sub),
+    ...simd(ops.abs),
+    ...withinTolerance,
+    ...simd(ops.bitmask),
+    ...tee(mask),
+    ...i32(ops.allLanes),
+    i32Ne,
+    ...ifVoid,
+    ...listed(at, doubtfulLanes),
+    end,
+  ];
+  // Tally mode, without a branch on the data but one for lanes that are rarely there: a doubtful lane whose difference is
+  // finite (so both values are) is a violation, counted in the lanes of `violationLanes` (a true lane is all ones: minus
+  // one) and taken into both maxima; the other doubtful lanes (a NaN, an infinity, finite values whose difference
+  // overflows) are listed for the exact per-element decision.
+  const tally4 = (at: number) => [
     ...loadActual(at),
     ...loadDesired(at),
     ...tee(desired),
@@ -195,39 +224,24 @@ function kernelBody(ops: LaneOps): number[] {
     ...simd(ops.abs),
     ...tee(difference),
     ...withinTolerance,
-    ...tee(pass),
-    ...simd(ops.bitmask),
-    ...tee(mask),
-    ...i32(ops.allLanes),
-    i32Ne,
-    ...ifVoid,
-    ...get(tally),
-    i32Eqz,
-    ...ifVoid,
-    ...listed(at, doubtfulLanes),
-    elseOp,
-    // Violations: a doubtful lane whose difference is finite (so both values are).
+    ...set(pass),
     ...get(difference),
     ...get(largestLanes),
     ...simd(ops.le),
     ...get(pass),
     ...v128AndNot,
-    ...tee(violation),
-    ...simd(ops.bitmask),
-    ...set(special),
-    ...get(violations),
-    ...get(special),
-    i32Popcnt,
-    i32Add,
-    ...set(violations),
-    // The other doubtful lanes hold a NaN, an infinity, or finite values whose difference overflows: listed for the
-    // exact per-element decision.
-    ...doubtfulLanes,
-    ...get(special),
-    i32Xor,
-    ...tee(special),
+    ...set(violation),
+    ...get(violationLanes),
+    ...get(violation),
+    ...i32x4Sub,
+    ...set(violationLanes),
+    ...get(pass),
+    ...get(violation),
+    ...v128Or,
+    ...v128Not,
+    ...v128AnyTrue,
     ...ifVoid,
-    ...listed(at, get(special)),
+    ...listed(at, [...get(pass), ...get(violation), ...v128Or, ...simd(ops.bitmask), ...i32(ops.allLanes), i32Xor]),
     end,
     ...get(maxAbsolute),
     ...get(difference),
@@ -250,8 +264,6 @@ function kernelBody(ops: LaneOps): number[] {
     ...v128Bitselect,
     ...simd(ops.max),
     ...set(maxRelative),
-    end,
-    end,
   ];
   // The largest lane of `local`, stored at statsAt + at.
   const storeMax = (local: number, at: number) => [
@@ -296,10 +308,19 @@ function kernelBody(ops: LaneOps): number[] {
     0x01, // i32x4.all_true
     i32Eqz,
     ...ifVoid,
-    ...consider(0),
-    ...consider(16),
-    ...consider(32),
-    ...consider(48),
+    ...get(tally),
+    i32Eqz,
+    ...ifVoid,
+    ...listIfDoubtful(0),
+    ...listIfDoubtful(16),
+    ...listIfDoubtful(32),
+    ...listIfDoubtful(48),
+    elseOp,
+    ...tally4(0),
+    ...tally4(16),
+    ...tally4(32),
+    ...tally4(48),
+    end,
     end,
     ...get(offset),
     ...i32(64),
@@ -316,7 +337,10 @@ function kernelBody(ops: LaneOps): number[] {
     ...storeMax(maxAbsolute, STATS_MAX_ABSOLUTE),
     ...storeMax(maxRelative, STATS_MAX_RELATIVE),
     ...get(statsAt),
-    ...get(violations),
+    // The count: the lanes of violationLanes summed; a float64 violation counted in both of its 32-bit halves.
+    ...i32(0),
+    ...Array.from({ length: 4 }, (_, lane) => [...get(violationLanes), ...simd([0x1b, lane]), i32Add]).flat(),
+    ...(ops.lanes === 2 ? [...i32(1), 0x76] : []), // i32.shr_u
     0x36,
     0x02,
     STATS_VIOLATIONS, // i32.store
@@ -325,8 +349,8 @@ function kernelBody(ops: LaneOps): number[] {
     end, // function
   ];
   const locals = vector([
-    [5, 0x7f],
-    [11, 0x7b],
+    [3, 0x7f],
+    [12, 0x7b],
   ]);
   const body = [...locals, ...code];
   return [...uleb(body.length), ...body];
