@@ -145,16 +145,24 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** Median milliseconds of `run` after warm-up runs. */
-function time(run: () => unknown): { medianMs: number; runsMs: number[] } {
-  for (let i = 0; i < WARMUPS; i++) run();
-  const runsMs: number[] = [];
-  for (let i = 0; i < REPEATS; i++) {
-    const start = performance.now();
-    run();
-    runsMs.push(performance.now() - start);
+/**
+ * Median milliseconds of each run after warm-up rounds, the runs interleaved (one of each per round): on a shared machine
+ * the load changes from second to second, and each ratio should compare runs under the same load.
+ */
+function timeInterleaved<K extends string>(runs: Record<K, () => unknown>): Record<K, { medianMs: number; runsMs: number[] }> {
+  const entries = Object.entries(runs) as [K, () => unknown][];
+  const runsMs = new Map<K, number[]>(entries.map(([name]) => [name, []]));
+  for (let round = 0; round < WARMUPS + REPEATS; round++) {
+    for (const [name, run] of entries) {
+      const start = performance.now();
+      run();
+      if (round >= WARMUPS) runsMs.get(name)!.push(performance.now() - start);
+    }
   }
-  return { medianMs: median(runsMs), runsMs };
+  return Object.fromEntries(entries.map(([name]) => [name, { medianMs: median(runsMs.get(name)!), runsMs: runsMs.get(name)! }])) as Record<
+    K,
+    { medianMs: number; runsMs: number[] }
+  >;
 }
 
 const PYTHON_TIMING = `
@@ -235,31 +243,31 @@ export async function main(): Promise<void> {
     const chunkActual = new Float32Array(CHUNK_ELEMENTS);
     const chunkDesired = new Float32Array(CHUNK_ELEMENTS);
     let failText = '';
-    const ours = {
-      'compareAllClose pass': time(() => {
+    const ours = timeInterleaved({
+      'compareAllClose pass': () => {
         if (!compareAllClose(passActual, desired, TOLERANCE).pass) throw new Error('the pass data failed');
-      }),
-      'compareAllClose fail + report text': time(() => {
+      },
+      'compareAllClose fail + report text': () => {
         const comparison = compareAllClose(failActual, desired, TOLERANCE);
         if (comparison.report === undefined) throw new Error('the fail data passed');
         failText = formatMismatchReport(comparison.report);
-      }),
-      'compareAllClose pass, kernel memory': time(() => {
+      },
+      'compareAllClose pass, kernel memory': () => {
         if (!compareAllClose(placed.passActual, placed.desired, TOLERANCE).pass) throw new Error('the pass data failed');
-      }),
-      'compareAllClose fail + report text, kernel memory': time(() => {
+      },
+      'compareAllClose fail + report text, kernel memory': () => {
         const comparison = compareAllClose(placed.failActual, placed.desired, TOLERANCE);
         if (comparison.report === undefined || formatMismatchReport(comparison.report) !== failText) throw new Error('the placed fail data reported otherwise');
-      }),
-      'TypedArray.set copy': time(() => copyTarget.set(data.desired)),
+      },
+      'TypedArray.set copy': () => copyTarget.set(data.desired),
       // What the SIMD kernel pays before it computes: both arrays copied into its memory in 64 KiB chunks.
-      'both arrays into 64 KiB chunks': time(() => {
+      'both arrays into 64 KiB chunks': () => {
         for (let start = 0; start < ELEMENTS; start += CHUNK_ELEMENTS) {
           chunkActual.set(data.actualPass.subarray(start, start + CHUNK_ELEMENTS));
           chunkDesired.set(data.desired.subarray(start, start + CHUNK_ELEMENTS));
         }
-      }),
-    };
+      },
+    });
 
     const runtimeOutput = await timeRuntimeOutput(identityPath, data.actualPass, placed.desired);
 
