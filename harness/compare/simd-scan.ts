@@ -128,8 +128,9 @@ const STATS_VIOLATIONS = 16;
 /**
  * `(actualAt, desiredAt, byteLength, doubtfulAt, rtol, atol, tally, statsAt) → count`: scans `byteLength` bytes (a
  * multiple of 64). Four vectors per step share one branch; only a step with a doubtful lane looks at its vectors again
- * (one by one in list mode; in tally mode without a branch on the data, but for lanes to list). Each vector with a doubtful lane is written to the list at `doubtfulAt` as its byte offset OR the lanes' bits;
- * the count of entries is returned. With `tally` = 0 every doubtful lane is listed. With `tally` = 1 the kernel decides
+ * (one by one in list mode; in tally mode without a branch on the data, but for lanes to list). Each vector with a
+ * doubtful lane is written to the list at `doubtfulAt` as its byte offset OR the lanes' bits; the count of entries is
+ * returned. With `tally` = 0 every doubtful lane is listed. With `tally` = 1 the kernel decides
  * the doubtful lanes whose difference is finite itself (each is a violation between finite values: it counts them and
  * keeps the maximum absolute difference and, over nonzero references, the maximum relative one, in the dtype's
  * arithmetic, as numpy's report computes them), lists only the others (a NaN, an infinity, or a difference that
