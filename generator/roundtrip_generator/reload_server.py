@@ -27,10 +27,16 @@ from .reload_process import RELOAD_TIMEOUT_SECONDS
 
 
 def serve() -> int:
-    from .tensorflow_setup import freeze_imported_objects, import_tensorflow, redirect_stdout_to_stderr
+    from .tensorflow_setup import (
+        freeze_imported_objects,
+        import_format_libraries,
+        import_tensorflow,
+        redirect_stdout_to_stderr,
+    )
 
     replies = redirect_stdout_to_stderr()
     import_tensorflow()
+    import_format_libraries()
     # Imported here, before any fork, so no child pays for them.
     from .crossload import run_cross_load_checks
     from .reload import run_reload_checks

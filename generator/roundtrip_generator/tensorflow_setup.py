@@ -25,6 +25,23 @@ def import_tensorflow():
     return tf, keras
 
 
+# What the format modules import on first use, where installed: the reload checks' runtimes (a reload child forked
+# from the server imported each again for every case folder, ~0.06 CPU s) and the writers' converters.
+FORMAT_LIBRARIES = ("onnxruntime", "ai_edge_litert.interpreter", "onnx", "tf2onnx")
+
+
+def import_format_libraries() -> None:
+    """Imports ``FORMAT_LIBRARIES`` that this environment has, once per process, before ``freeze_imported_objects``
+    (so their objects are frozen too) and before a reload server forks its children."""
+    import importlib
+
+    for name in FORMAT_LIBRARIES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # not in this environment: the format that needs it says so when used
+            continue
+
+
 def freeze_imported_objects() -> None:
     """Takes what is alive now (TensorFlow's and Keras's modules, about 270,000 objects) out of the garbage collector's
     walks: every collection, the explicit ones in ``clear_session`` and the TFLite converter and the automatic ones

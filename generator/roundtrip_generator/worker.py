@@ -24,7 +24,12 @@ from .case_spec import validate_case
 from .generate import generate_case
 from .phase_times import PhaseTimes
 from .reload_process import fork_reload_server
-from .tensorflow_setup import freeze_imported_objects, import_tensorflow, redirect_stdout_to_stderr
+from .tensorflow_setup import (
+    freeze_imported_objects,
+    import_format_libraries,
+    import_tensorflow,
+    redirect_stdout_to_stderr,
+)
 
 REPLY_FD = 3
 
@@ -98,6 +103,7 @@ def run_worker(replies_to: str = "fd3") -> int:
     replies = open_reply_stream(replies_to)
     started = time.monotonic()
     import_tensorflow()  # once per worker process, before the first request
+    import_format_libraries()
     freeze_imported_objects()
     fork_reload_server(close_in_server=(replies.fileno(),))  # imports done, no case yet: what the server needs
     startup: dict = {"startupSeconds": round(time.monotonic() - started, 3)}
