@@ -29,9 +29,23 @@ export type Hdf5Request =
   | { id: number; kind: 'open'; file: string; bytes: ArrayBuffer; byteOffset: number; byteLength: number; limits: ReaderLimits }
   /** A file on disk through a descriptor the caller owns (and closes): HDF5 reads `length` bytes from `offset` on demand. */
   | { id: number; kind: 'open-file'; file: string; fd: number; offset: number; length: number; limits: ReaderLimits }
-  | { id: number; kind: 'read'; file: string; session: number; path: string; limits: ReaderLimits }
+  /** `planned`: a dataset of a descriptor-backed file may be answered as {@link Hdf5PlannedDataset}, for the caller to read. */
+  | { id: number; kind: 'read'; file: string; session: number; path: string; limits: ReaderLimits; planned?: boolean }
   | { id: number; kind: 'close'; session: number };
 
+/**
+ * A dataset to be read by the caller from the descriptor it opened the file with: `byteLength` bytes of little-endian C
+ * order, made of file ranges [position in the descriptor's file, offset in the output, bytes] and patches [offset in the
+ * output, bytes] HDF5 placed by other means (its sieve buffer, fill values); together they cover the output once.
+ */
+export interface Hdf5PlannedDataset {
+  dtype: Exclude<Tensor['dtype'], 'string'>;
+  shape: number[];
+  byteLength: number;
+  reads: [number, number, number][];
+  patches: [number, Uint8Array][];
+}
+
 export type Hdf5Response =
-  | { id: number; ok: true; session?: number; snapshot?: Hdf5Snapshot; tensor?: Tensor }
+  | { id: number; ok: true; session?: number; snapshot?: Hdf5Snapshot; tensor?: Tensor; planned?: Hdf5PlannedDataset }
   | { id: number; ok: false; error: SerializedError; recycle: boolean };

@@ -12,7 +12,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { File as H5File, Metadata } from 'h5wasm';
 import { FormatError, type serializeError } from '../errors.ts';
 import type { DType, Tensor } from '../tensor.ts';
-import type { Hdf5AttributeRecord, Hdf5ChildRecord, Hdf5ObjectKind, Hdf5Request, Hdf5Response, Hdf5Snapshot } from './hdf5-protocol.ts';
+import type { Hdf5AttributeRecord, Hdf5ChildRecord, Hdf5ObjectKind, Hdf5PlannedDataset, Hdf5Request, Hdf5Response, Hdf5Snapshot } from './hdf5-protocol.ts';
 import { typedArrayOver } from './tensor-bytes.ts';
 import type { ReaderLimits } from './types.ts';
 
@@ -52,6 +52,8 @@ interface Session {
   handle: H5File;
   memoryPath: string;
   file: string;
+  /** For a file read through a descriptor: where its byte 0 lies in the descriptor's file. */
+  descriptorOffset?: number;
 }
 
 const sessions = new Map<number, Session>();
@@ -195,53 +197,68 @@ function open(bytes: Uint8Array, file: string, limits: ReaderLimits): { session:
  * afterwards only the bytes HDF5 put into the staging buffer by other means (through its sieve buffer, fill values, the
  * zeros past a short file's end) are copied over. Used only where HDF5 converts nothing (the memory type is the file's
  * own), so the bytes it reads are the bytes it returns.
+ *
+ * Without an output (a planned block) a claimed read reads nothing: it is noted, and the caller's thread reads those
+ * file ranges into an output of its own ({@link Hdf5PlannedDataset}), so no buffer of the dataset's size is made here.
  */
 class DirectRead {
-  /** Byte ranges of the block, from its start, that the output received straight from the descriptor. */
-  readonly #covered: [number, number][] = [];
+  /** Byte ranges of the block, from its start, that were (or are planned to be) read straight from the descriptor, with the file position of each start. */
+  readonly #covered: [start: number, end: number, position: number][] = [];
 
   constructor(
     private readonly staging: number,
     private readonly byteLength: number,
-    private readonly output: Uint8Array,
+    private readonly output: Uint8Array | undefined,
   ) {}
 
   /** Where a read of `count` bytes into the heap at `at` goes instead, if it lies wholly in the block. */
-  claim(at: number, count: number): { output: Uint8Array; at: number } | undefined {
+  claim(at: number, count: number): { at: number } | undefined {
     const start = at - this.staging;
-    if (start >= 0 && start + count <= this.byteLength) return { output: this.output, at: start };
+    if (start >= 0 && start + count <= this.byteLength) return { at: start };
     // A read into the heap that overlaps the block: those bytes are the staging buffer's again.
     if (start < this.byteLength && start + count > 0) this.#uncover(Math.max(0, start), Math.min(this.byteLength, start + count));
     return undefined;
   }
 
-  /** Note the `received` bytes a claimed read put into the output; returns them for the file system. */
-  record(claimed: { at: number }, received: number): number {
+  /** Read (or, planned, note) `count` bytes at `position` of `fd` into the claimed place; returns the bytes for the file system. */
+  read(claimed: { at: number }, fd: number, position: number, count: number): number {
+    const received = this.output === undefined ? count : readSync(fd, this.output, claimed.at, count, position);
     this.#uncover(claimed.at, claimed.at + received);
-    if (received > 0) this.#covered.push([claimed.at, claimed.at + received]);
+    if (received > 0) this.#covered.push([claimed.at, claimed.at + received, position]);
     return received;
   }
 
   #uncover(from: number, to: number): void {
-    const kept: [number, number][] = [];
-    for (const [start, end] of this.#covered) {
-      if (end <= from || start >= to) kept.push([start, end]);
+    const kept: [number, number, number][] = [];
+    for (const [start, end, position] of this.#covered) {
+      if (end <= from || start >= to) kept.push([start, end, position]);
       else {
-        if (start < from) kept.push([start, from]);
-        if (end > to) kept.push([to, end]);
+        if (start < from) kept.push([start, from, position]);
+        if (end > to) kept.push([to, end, position + (to - start)]);
       }
     }
     this.#covered.splice(0, this.#covered.length, ...kept);
   }
 
-  /** Copy from the staging buffer in `heap` every byte of the block the output did not receive directly. */
-  finish(heap: Uint8Array): void {
+  /**
+   * Copy from the staging buffer in `heap` every byte of the block the output did not receive directly. A planned block
+   * returns them instead as patches, with the file ranges to read: [offset in the block, bytes], [file position, offset
+   * in the block, bytes].
+   */
+  finish(heap: Uint8Array): { patches: [number, Uint8Array][]; reads: [number, number, number][] } {
+    const patches: [number, Uint8Array][] = [];
+    const place = (from: number, to: number) => {
+      if (this.output) this.output.set(heap.subarray(this.staging + from, this.staging + to), from);
+      else patches.push([from, heap.slice(this.staging + from, this.staging + to)]);
+    };
     let next = 0;
-    for (const [start, end] of [...this.#covered].sort((a, b) => a[0] - b[0])) {
-      if (start > next) this.output.set(heap.subarray(this.staging + next, this.staging + start), next);
+    const covered = [...this.#covered].sort((a, b) => a[0] - b[0]);
+    for (const [start, end] of covered) {
+      if (start > next) place(next, start);
       next = Math.max(next, end);
     }
-    if (next < this.byteLength) this.output.set(heap.subarray(this.staging + next, this.staging + this.byteLength), next);
+    if (next < this.byteLength) place(next, this.byteLength);
+    return { patches, reads: covered.map(([start, end, position]) => [position, start, end - start]) };
   }
 }
 
@@ -283,7 +300,7 @@ function openFile(fd: number, offset: number, length: number, file: string, limi
       if (position >= length) return 0;
       const wanted = Math.min(count, length - position);
       const direct = directRead?.claim(at, wanted);
-      if (direct !== undefined) return directRead!.record(direct, readSync(fd, direct.output, direct.at, wanted, offset + position));
+      if (direct !== undefined) return directRead!.read(direct, fd, offset + position, wanted);
       return readSync(fd, heap, at, wanted, offset + position);
     },
     write(): never {
@@ -294,10 +311,10 @@ function openFile(fd: number, offset: number, length: number, file: string, limi
   node.contents = {};
   node.atime = node.mtime = node.ctime = Date.now();
   root.contents[name] = node;
-  return openMemoryPath(`/${name}`, file, limits);
+  return openMemoryPath(`/${name}`, file, limits, offset);
 }
 
-function openMemoryPath(memoryPath: string, file: string, limits: ReaderLimits): { session: number; snapshot: Hdf5Snapshot } {
+function openMemoryPath(memoryPath: string, file: string, limits: ReaderLimits, descriptorOffset?: number): { session: number; snapshot: Hdf5Snapshot } {
   let handle: H5File;
   try {
     handle = new h5wasm.File(memoryPath, 'r');
@@ -307,7 +324,7 @@ function openMemoryPath(memoryPath: string, file: string, limits: ReaderLimits):
     throw cause instanceof FormatError ? cause : corrupt(file, diagnostic(cause), cause);
   }
   const id = nextSession++;
-  const session = { handle, memoryPath, file };
+  const session: Session = { handle, memoryPath, file, ...(descriptorOffset === undefined ? {} : { descriptorOffset }) };
   sessions.set(id, session);
   try {
     return { session: id, snapshot: snapshot(session, limits) };
@@ -368,13 +385,23 @@ function dtypeOf(metadata: Metadata, file: string, what: string, dtypeAttribute:
  * The dataset's elements in little-endian C order, read in blocks of whole rows (along the first dimension) through a
  * staging buffer of at most {@link DATASET_BLOCK_BYTES} (or one row, if larger) in h5wasm's heap. With `direct` (the
  * stored bytes are already little-endian, so HDF5 converts nothing), the raw reads of a descriptor-backed file skip the
- * staging buffer ({@link DirectRead}).
+ * staging buffer ({@link DirectRead}); with `planned` too, they are not made here but returned as file ranges, with the
+ * bytes HDF5 placed by other means as patches, for the caller's thread to read into an output of its own.
  */
-function readRawBytes(session: Session, path: string, shape: number[], elementBytes: number, direct: boolean): ArrayBuffer {
+function readRawBytes(
+  session: Session,
+  path: string,
+  shape: number[],
+  elementBytes: number,
+  direct: boolean,
+  planned: boolean,
+): ArrayBuffer | Omit<Hdf5PlannedDataset, 'dtype' | 'shape'> {
   const rows = shape[0] ?? 1;
   const rowBytes = shape.slice(1).reduce((product, extent) => product * extent, elementBytes);
-  const output = new ArrayBuffer(rows * rowBytes);
-  if (output.byteLength === 0) return output;
+  const byteLength = rows * rowBytes;
+  const output = planned ? undefined : new ArrayBuffer(byteLength);
+  const plan: Omit<Hdf5PlannedDataset, 'dtype' | 'shape'> = { byteLength, reads: [], patches: [] };
+  if (byteLength === 0) return output ?? plan;
   const rowsPerBlock = shape.length === 0 ? 1 : Math.max(1, Math.floor(DATASET_BLOCK_BYTES / rowBytes));
   const stagingBytes = Math.min(rows, rowsPerBlock) * rowBytes;
   const pointer = module._malloc(stagingBytes);
@@ -389,8 +416,10 @@ function readRawBytes(session: Session, path: string, shape: number[], elementBy
     for (let start = 0; start < rows; start += rowsPerBlock) {
       const count = Math.min(rowsPerBlock, rows - start);
       const whole = shape.length === 0 || count === rows;
-      const block = new Uint8Array(output, start * rowBytes, count * rowBytes);
-      directRead = direct ? new DirectRead(pointer, block.byteLength, block) : undefined;
+      const blockStart = start * rowBytes;
+      const blockBytes = count * rowBytes;
+      const block = output && new Uint8Array(output, blockStart, blockBytes);
+      directRead = direct ? new DirectRead(pointer, blockBytes, block) : undefined;
       // h5wasm converts big-endian storage to little-endian memory in this call.
       const status = module.get_dataset_data(
         session.handle.file_id,
@@ -403,19 +432,31 @@ function readRawBytes(session: Session, path: string, shape: number[], elementBy
       if (status < 0)
         throw new FormatError('HDF5_CORRUPT', `${session.file}: dataset ${path} could not be read (HDF5 status ${status})`, { file: session.file });
       // HEAPU8 is looked up after the call: a heap that grew inside it has a new buffer.
-      if (directRead === undefined) block.set(module.HEAPU8.subarray(pointer, pointer + block.byteLength));
-      else directRead.finish(module.HEAPU8);
+      if (directRead === undefined) block!.set(module.HEAPU8.subarray(pointer, pointer + blockBytes));
+      else {
+        const { patches, reads } = directRead.finish(module.HEAPU8);
+        for (const [at, bytes] of patches) plan.patches.push([blockStart + at, bytes]);
+        for (const [position, at, length] of reads) {
+          // Consecutive in the file and in the output (a contiguous dataset): one read.
+          const last = plan.reads.at(-1);
+          if (last !== undefined && last[0] + last[2] === position && last[1] + last[2] === blockStart + at) last[2] += length;
+          else plan.reads.push([position, blockStart + at, length]);
+        }
+      }
       directRead = undefined;
     }
-    return output;
+    return output ?? plan;
   } finally {
     directRead = undefined;
     module._free(pointer);
   }
 }
 
-/** A dataset as a {@link Tensor}, refusing it by its declared size before any data is read. */
-function readDataset(session: Session, path: string, limits: ReaderLimits): Tensor {
+/**
+ * A dataset as a {@link Tensor}, refusing it by its declared size before any data is read; with `planned`, a
+ * descriptor-backed little-endian dataset comes back as the plan to read it ({@link Hdf5PlannedDataset}).
+ */
+function readDataset(session: Session, path: string, limits: ReaderLimits, planned: boolean): Tensor | Hdf5PlannedDataset {
   const { file } = session;
   const fileId = session.handle.file_id;
   const metadata = module.get_dataset_metadata(fileId, path);
@@ -448,7 +489,8 @@ function readDataset(session: Session, path: string, limits: ReaderLimits): Tens
   }
   // One-byte elements have no byte order to convert.
   const direct = metadata.littleEndian || metadata.size === 1;
-  return { dtype, shape, data: typedArrayOver(dtype, readRawBytes(session, path, shape, metadata.size, direct)) };
+  const bytes = readRawBytes(session, path, shape, metadata.size, direct, planned && direct && session.descriptorOffset !== undefined);
+  return bytes instanceof ArrayBuffer ? { dtype, shape, data: typedArrayOver(dtype, bytes) } : { dtype, shape, ...bytes };
 }
 
 function handle(request: Hdf5Request): { response: Hdf5Response; transfer: ArrayBuffer[] } {
@@ -464,10 +506,12 @@ function handle(request: Hdf5Request): { response: Hdf5Response; transfer: Array
     const session = sessions.get(request.session);
     if (!session)
       throw new FormatError('HDF5_CORRUPT', `${request.file}: the HDF5 worker has no open file ${request.session} (restarted?)`, { file: request.file });
-    const tensor = readDataset(session, request.path, request.limits);
-    const data = tensor.data;
+    const read = readDataset(session, request.path, request.limits, request.planned === true);
+    if ('reads' in read)
+      return { response: { id: request.id, ok: true, planned: read }, transfer: read.patches.map(([, bytes]) => bytes.buffer as ArrayBuffer) };
+    const data = read.data;
     const transfer = Array.isArray(data) ? [] : [data.buffer as ArrayBuffer];
-    return { response: { id: request.id, ok: true, tensor }, transfer };
+    return { response: { id: request.id, ok: true, tensor: read }, transfer };
   }
   close(request.session);
   return { response: { id: request.id, ok: true }, transfer: [] };

@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Hdf5File, withHdf5File, withHdf5Path, withHdf5Range } from './hdf5.ts';
@@ -80,6 +80,20 @@ describe.skipIf(!HAS_PYTHON)('hdf5 helpers on h5py files', { timeout: 60_000 }, 
   it('reads datasets larger than a staging block (row blocks, chunked big- and little-endian, rows wider than a block, fill values) from a path', async () => {
     const received = await withHdf5Path(join(dir, 'blocks.h5'), describeDatasets);
     expect(sortedByPath(received)).toEqual(sortedByPath(blocksTruth));
+  });
+
+  it('fails a dataset whose planned file range a file cut short while open no longer holds, naming the dataset (HDF5_CORRUPT)', async () => {
+    const cut = join(dir, 'cut.h5');
+    await copyFile(join(dir, 'blocks.h5'), cut);
+    const read = withHdf5Path(cut, async (h5) => {
+      await h5.readDataset('/small_le');
+      await truncate(cut, 4096);
+      return h5.readDataset('/long_f64');
+    });
+    await expect(read).rejects.toMatchObject({
+      code: 'HDF5_CORRUPT',
+      message: expect.stringMatching(/dataset \/long_f64 needs 20000000 bytes .*changed while open/),
+    });
   });
 
   it('labels errors of a file opened from a path with that path', async () => {

@@ -17,12 +17,13 @@
  * file itself (transferred to the worker, never copied into MEMFS). Datasets are read in bounded blocks straight into
  * their output tensors, which are transferred back.
  */
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import type { Worker } from 'node:worker_threads';
 import { FormatError, type SerializedError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { startTypeScriptWorker } from '../ts-worker.ts';
-import type { Hdf5ObjectKind, Hdf5ObjectRecord, Hdf5Request, Hdf5Response, Hdf5Snapshot } from './hdf5-protocol.ts';
+import type { Hdf5ObjectKind, Hdf5ObjectRecord, Hdf5PlannedDataset, Hdf5Request, Hdf5Response, Hdf5Snapshot } from './hdf5-protocol.ts';
+import { typedArrayOver } from './tensor-bytes.ts';
 import { resolveLimits, type ReaderLimits } from './types.ts';
 
 export type { Hdf5ObjectKind } from './hdf5-protocol.ts';
@@ -278,7 +279,7 @@ export async function withHdf5Range<T>(
     const size = length ?? Math.max(0, (await handle.stat()).size - offset);
     const worker = hdf5Worker(limits.hdf5MemoryMb);
     const opened = await ask(worker, { kind: 'open-file', file, fd: handle.fd, offset, length: size, limits }, [], limits, file);
-    const h5 = new Hdf5File(worker, opened.session!, opened.snapshot!, limits);
+    const h5 = new Hdf5File(worker, opened.session!, opened.snapshot!, limits, handle);
     try {
       return await use(h5);
     } finally {
@@ -300,13 +301,16 @@ export class Hdf5File {
   readonly #session: number;
   readonly #objects: Record<string, Hdf5ObjectRecord>;
   readonly #limits: ReaderLimits;
+  /** The descriptor the worker reads the file through, when it came from disk: datasets are read from it here. */
+  readonly #source: FileHandle | undefined;
 
-  constructor(worker: Hdf5Worker, session: number, snapshot: Hdf5Snapshot, limits: ReaderLimits) {
+  constructor(worker: Hdf5Worker, session: number, snapshot: Hdf5Snapshot, limits: ReaderLimits, source?: FileHandle) {
     this.#worker = worker;
     this.#session = session;
     this.#objects = snapshot.objects;
     this.#limits = limits;
     this.file = snapshot.file;
+    this.#source = source;
   }
 
   #object(path: string): Hdf5ObjectRecord {
@@ -376,7 +380,32 @@ export class Hdf5File {
 
   /** A dataset as a {@link Tensor}, refused by its declared size before any data is read. */
   async readDataset(path: string, limits: ReaderLimits = this.#limits): Promise<Tensor> {
-    const response = await ask(this.#worker, { kind: 'read', file: this.file, session: this.#session, path, limits }, [], limits, this.file);
-    return response.tensor!;
+    const planned = this.#source !== undefined;
+    const response = await ask(this.#worker, { kind: 'read', file: this.file, session: this.#session, path, limits, planned }, [], limits, this.file);
+    return response.planned === undefined ? response.tensor! : this.#readPlanned(path, response.planned);
+  }
+
+  /**
+   * A dataset the worker planned: its file ranges read from the descriptor straight into the output, here, so that only
+   * this thread holds a buffer of the dataset's size (each such buffer costs its thread's isolate a garbage collection),
+   * and its patches copied in.
+   */
+  async #readPlanned(path: string, plan: Hdf5PlannedDataset): Promise<Tensor> {
+    const output = new Uint8Array(plan.byteLength);
+    for (const [position, at, length] of plan.reads) {
+      for (let done = 0; done < length; ) {
+        const { bytesRead } = await this.#source!.read(output, at + done, length - done, position + done);
+        if (bytesRead === 0) {
+          throw new FormatError(
+            'HDF5_CORRUPT',
+            `${this.file}: dataset ${path} needs ${length} bytes from byte ${position}, the file ends after ${done} of them (changed while open?)`,
+            { file: this.file },
+          );
+        }
+        done += bytesRead;
+      }
+    }
+    for (const [at, bytes] of plan.patches) output.set(bytes, at);
+    return { dtype: plan.dtype, shape: plan.shape, data: typedArrayOver(plan.dtype, output.buffer) };
   }
 }
