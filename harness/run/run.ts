@@ -20,7 +20,8 @@ import { crossLoadChecks, crossLoadPairs, type CrossLoadPairs } from './cross-lo
 import { type GeneratorServer, withGeneratorServer } from './python-process.ts';
 import type { PythonCheckSource } from './python-rerun.ts';
 import { selectShard, type Shard } from './shard.ts';
-import { planChecks, runCheck, type PlannedCheck, type VerifyContext } from './verify.ts';
+import { planChecks } from '../cases/plan-checks.ts';
+import type { PlannedCheck, VerifyContext } from './verify.ts';
 
 export { countVerdicts, runFailed, type CaseSummary, type Provenance, type RunResults } from '../results/run-results.ts';
 
@@ -120,6 +121,8 @@ export async function runRoundtrip(options: RunOptions): Promise<RunResults> {
   let runtimes: Provenance['runtimes'] = {};
   try {
     if (options.verify) {
+      // verify's readers, comparisons and runtimes load when a run verifies: a generate never needs them.
+      const { runCheck } = await import('./verify.ts');
       const planned: PlannedCheck[] = options.environments.flatMap((environment) => cases.flatMap((spec) => planChecks(spec, environment.name)));
       const contextOf = new Map<string, Pick<VerifyContext, 'generationErrors' | 'generationSkips'>>();
       for (const environment of options.environments) {
