@@ -13,6 +13,11 @@ import type { Tensor } from '../tensor.ts';
 
 /** The worker's file descriptor for the channel (stdio index in the pool's fork). */
 export const OUTPUT_CHANNEL_FD = 4;
+/**
+ * Set by the pool in its workers' environment: only then is {@link OUTPUT_CHANNEL_FD} the channel (in a process started
+ * otherwise that descriptor may be anything, even a pipe of Node's own).
+ */
+export const OUTPUT_CHANNEL_ENV = 'KERAS_ROUNDTRIP_OUTPUT_CHANNEL_FD';
 
 const HEADER_BYTES = 16;
 const DTYPE_CODES = { float32: 1, float64: 2 } as const;
@@ -38,6 +43,7 @@ function isPiped(tensor: ChannelTensor): tensor is PipedTensor {
 
 /** The worker's end: a writable socket on {@link OUTPUT_CHANNEL_FD}, or undefined when the process was started without one. */
 export function openOutputChannel(): net.Socket | undefined {
+  if (process.env[OUTPUT_CHANNEL_ENV] !== String(OUTPUT_CHANNEL_FD)) return undefined;
   try {
     const socket = new net.Socket({ fd: OUTPUT_CHANNEL_FD, readable: false, writable: true });
     socket.unref();

@@ -8,7 +8,7 @@ import { serializeError, type SerializedError } from '../errors.ts';
 import { killProcessGroup, superviseChild } from '../child-processes.ts';
 import { registerUse } from '../file-lock.ts';
 import { nativeRuntimesInUse } from './native-modules.ts';
-import { type ChannelTensor, OUTPUT_CHANNEL_FD, type OutputAllocator, OutputFrames } from './output-channel.ts';
+import { type ChannelTensor, OUTPUT_CHANNEL_ENV, OUTPUT_CHANNEL_FD, type OutputAllocator, OutputFrames } from './output-channel.ts';
 import type { RunRequest, RunResult } from './types.ts';
 
 type WorkerMessage = { kind: 'run'; runtime: RuntimeName; request: RunRequest } | { kind: 'describe'; runtime: RuntimeName };
@@ -144,7 +144,7 @@ export class RuntimePool {
       serialization: 'advanced',
       // stdio[OUTPUT_CHANNEL_FD]: the pipe float outputs come back on.
       stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'],
-      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...this.env },
+      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...this.env, [OUTPUT_CHANNEL_ENV]: String(OUTPUT_CHANNEL_FD) },
       detached: true,
     });
     superviseChild(child);
