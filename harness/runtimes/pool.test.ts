@@ -1,4 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CUSTOM_OBJECT_MODULES_VARIABLE } from '../config.ts';
 import { RuntimePool } from './pool.ts';
 
 describe('RuntimePool', () => {
@@ -15,6 +19,22 @@ describe('RuntimePool', () => {
     expect(await pending).toEqual({ kind: 'crashed', signal: 'SIGSEGV', exitCode: null, queuedSeconds: expect.any(Number) });
     const next = await pool.describe('onnxruntime-node');
     expect(next.kind).toBe('ok');
+  });
+
+  it("imports the project's custom-object modules for tfjs-keras only: one that fails to import fails its jobs, not another runtime's", async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'roundtrip-pool-twins-'));
+    try {
+      const twins = path.join(folder, 'broken-twins.mjs');
+      await writeFile(twins, "throw new Error('broken-twins.mjs cannot be imported');\n");
+      pool = new RuntimePool({ size: 1, env: { [CUSTOM_OBJECT_MODULES_VARIABLE]: JSON.stringify([twins]) } });
+      expect((await pool.describe('onnxruntime-node')).kind).toBe('ok');
+      expect(await pool.describe('tfjs-keras')).toMatchObject({
+        kind: 'error',
+        error: { message: expect.stringContaining('broken-twins.mjs cannot be imported') },
+      });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('kills a check that overruns its timeout and reports timeout', async () => {
