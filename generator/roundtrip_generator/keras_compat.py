@@ -224,13 +224,18 @@ def _same_specs(traced, wanted) -> bool:
     return isinstance(traced, tf.TensorSpec) and isinstance(wanted, tf.TensorSpec) and traced == wanted
 
 
-def save_sharded_weights(model, path: Path, max_shard_size_gb: float) -> None:
-    """``model.save_weights(path, max_shard_size=…)``; Keras before 3.10 (and tf_keras) cannot shard weights."""
+def require_weight_sharding(model) -> None:
+    """``FormatUnavailable`` where this Keras cannot shard weights: before 3.10, and tf_keras or Keras 2 never."""
     if not _accepts(model.save_weights, "max_shard_size"):
         raise FormatUnavailable(
             f"{_version(import_keras())} cannot shard weights: "
             "Model.save_weights(max_shard_size=...) arrived in Keras 3.10"
         )
+
+
+def save_sharded_weights(model, path: Path, max_shard_size_gb: float) -> None:
+    """``model.save_weights(path, max_shard_size=…)`` (``require_weight_sharding`` first)."""
+    require_weight_sharding(model)
     model.save_weights(str(path), max_shard_size=max_shard_size_gb)
 
 

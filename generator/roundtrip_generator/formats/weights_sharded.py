@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..forward_pass import name_outputs, run_keras_model
-from ..keras_compat import save_sharded_weights
+from ..keras_compat import require_weight_sharding, save_sharded_weights
 from ..keras_loading import build_fresh_model
 from ..weight_truth import describe_hdf5
 
@@ -25,6 +25,8 @@ def producer(versions: dict) -> str:
 
 
 def save(model, path: Path) -> None:
+    # Before sizing the shards: a Keras 2 or tf_keras variable's dtype is a tf.DType, which numpy cannot read.
+    require_weight_sharding(model)
     path.mkdir(parents=True, exist_ok=True)
     sizes = [int(np.prod(variable.shape)) * np.dtype(variable.dtype).itemsize for variable in model.weights] or [1]
     shard_bytes = max(max(sizes), sum(sizes) / SHARD_COUNT_AIM)
