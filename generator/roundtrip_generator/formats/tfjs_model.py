@@ -31,16 +31,34 @@ def producer(versions: dict) -> str:
 
 
 def save(model, path: Path) -> None:
+    save_for_case(model, path, None)
+
+
+def save_for_case(model, path: Path, case: dict | None) -> None:
+    """The layers model, and the graph model converted from ``tf.saved_model.save`` of the model. Under Keras 2 that
+    SavedModel is the one the case's TFLite variants convert (``tflite.keras2_saved_model``, the same call with debug
+    info, which the converter does not read): one save of the model for both, where each took seconds."""
     tfjs = _import_tensorflowjs()
     import tensorflow as tf
 
+    from .tflite import keras2_saved_model
+
     tfjs.converters.save_keras_model(model, str(path / "layers"))
+    shared = keras2_saved_model(model) if case is not None else None
     with tempfile.TemporaryDirectory() as scratch:
-        saved_model = Path(scratch) / "savedmodel"
-        tf.saved_model.save(model, str(saved_model))
+        saved_model = shared or Path(scratch) / "savedmodel"
+        if shared is None:
+            tf.saved_model.save(model, str(saved_model))
         # control_flow_v2 keeps while loops (LSTM, GRU) as While ops: the default lowers them to Switch/Merge frames
         # that tf.loadGraphModel cannot run ("Cannot compute the outputs [Identity]", tensorflow/tfjs#4579).
         tfjs.converters.convert_tf_saved_model(str(saved_model), str(path / "graph"), control_flow_v2=True)
+
+
+def release() -> None:
+    """Drops the SavedModel shared with the TFLite variants (``tflite.release``)."""
+    from .tflite import release as release_tflite
+
+    release_tflite()
 
 
 def describe(path: Path, case: dict, reference_names: list[str]) -> dict:

@@ -78,6 +78,16 @@ def _saved_model_for(model, case: dict) -> str | None:
     return _case_export["path"]
 
 
+def keras2_saved_model(model) -> str | None:
+    """Under Keras 2, the case's ``tf.saved_model.save`` of ``model`` (``_saved_model_for``), for another format to
+    convert from; None under Keras 3 (whose variants convert a static-shape export) or where the save failed."""
+    from ..keras_compat import import_keras, keras_major
+
+    if keras_major(import_keras()) >= 3:
+        return None
+    return _saved_model_for(model, None)
+
+
 def _converter(tf, model, case: dict):
     """A converter for the case's SavedModel (``_saved_model_for``), its ``serving_default`` signature: what
     ``from_saved_model`` picks for a ``model.export`` SavedModel and ``from_keras_model`` for its own; where Keras 2
