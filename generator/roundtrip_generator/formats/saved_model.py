@@ -12,6 +12,7 @@ from ..tensorflow_setup import import_tensorflow
 
 ARTIFACT_PATH = "artifacts/savedmodel"
 SERVING_SIGNATURE = "serving_default"
+INIT_OP_SIGNATURE_KEY = "__saved_model_init_op"  # tensorflow/python/saved_model/constants.py
 
 
 def producer(versions: dict) -> str:
@@ -97,7 +98,8 @@ def _signature_defs(path: Path) -> dict:
     saved_model = saved_model_pb2.SavedModel.FromString((path / "saved_model.pb").read_bytes())
     graphs = list(saved_model.meta_graphs)
     serving = next((graph for graph in graphs if "serve" in graph.meta_info_def.tags), graphs[0])
-    return dict(serving.signature_def)
+    # The init op's entry (tables, assets) is no signature: the loaded SavedModel's ``signatures`` leave it out.
+    return {key: value for key, value in serving.signature_def.items() if key != INIT_OP_SIGNATURE_KEY}
 
 
 def _plain_tensors(signature) -> bool:
