@@ -7,7 +7,7 @@
  */
 import { DEFAULT_ENVIRONMENT, findEnvironment, venvPython } from '../harness/environments.ts';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -58,7 +58,8 @@ if path.endswith('.keras'):
 else:
     with h5py.File(path, 'r') as h5:
         arrays = read_all(h5)
-print(json.dumps({'rssBefore': before, 'peakRss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, 'weightBytes': total, 'seconds': ` +
+with open('/proc/self/status') as f: peak = next(int(line.split()[1]) * 1024 for line in f if line.startswith('VmHWM:'))
+print(json.dumps({'rssBefore': before, 'peakRss': peak, 'weightBytes': total, 'seconds': ` +
   `time.perf_counter() - started}))
 `;
 
@@ -77,6 +78,18 @@ interface Row {
   peakOverWeights: number;
 }
 
+/**
+ * This process's peak resident memory since it was exec'd (VmHWM). Not getrusage's maxRSS: Linux keeps in it the peak of
+ * the process image before exec, the bench's own forked copy, so a child of a bench that had just held the allclose
+ * arrays reported their 400 MB as its peak.
+ */
+function peakResidentBytes(): number {
+  const line = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((candidate) => candidate.startsWith('VmHWM:'));
+  return line === undefined ? process.resourceUsage().maxRSS * 1024 : Number(line.split(/\s+/)[1]) * 1024;
+}
+
 /** In the child: read one artifact with one reader and print what the process used. */
 async function measureChild(reader: string, artifact: string): Promise<void> {
   const registry = await import('../harness/formats/registry.ts');
@@ -90,7 +103,7 @@ async function measureChild(reader: string, artifact: string): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   let weightBytes = 0;
   for (const tensor of contents?.weights.values() ?? []) weightBytes += Array.isArray(tensor.data) ? 0 : tensor.data.byteLength;
-  const peakRss = process.resourceUsage().maxRSS * 1024;
+  const peakRss = peakResidentBytes();
   process.stdout.write(`${JSON.stringify({ rssBefore, peakRss, weightBytes, seconds } satisfies Measurement)}\n`);
 }
 
