@@ -1,22 +1,13 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareAllClose } from '../compare/allclose.ts';
-import { DEFAULT_ENVIRONMENT } from '../environments.ts';
 import { readNpy } from '../formats/npy.ts';
-import { goldenCaseDirectory, readGoldenManifest } from '../generator/golden.ts';
-import type { Tensor } from '../tensor.ts';
+import { goldenRunRequest } from '../testing/golden-run.ts';
 import { onnxRuntimeNodeRuntime } from './onnxruntime-node.ts';
 
 describe('onnxruntime-node runtime', () => {
   it('hands back outputs that outlive the released session and share no buffer between runs', async () => {
-    const directory = goldenCaseDirectory(DEFAULT_ENVIRONMENT, 'dense-mlp');
-    const manifest = await readGoldenManifest(DEFAULT_ENVIRONMENT, 'dense-mlp');
-    const artifact = manifest.artifacts.find((entry) => entry.format === 'onnx')!;
-    const inputs: Record<string, Tensor> = {};
-    for (const [name, caseName] of Object.entries(artifact.inputMap ?? { [manifest.inputs[0]!.name]: manifest.inputs[0]!.name })) {
-      inputs[name] = await readNpy(path.join(directory, manifest.inputs.find((input) => input.name === caseName)!.file));
-    }
-    const request = { runtime: 'onnxruntime-node', format: 'onnx', artifactPath: path.join(directory, artifact.path), inputs } as const;
+    const { request, manifest, directory } = await goldenRunRequest('dense-mlp', 'onnx', 'onnxruntime-node');
     // run() releases its session before returning: the outputs must be JS-owned copies.
     const first = await onnxRuntimeNodeRuntime.run(request);
     const second = await onnxRuntimeNodeRuntime.run(request);

@@ -1,12 +1,9 @@
-import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareAllClose } from '../compare/allclose.ts';
 import { HAS_SIMD_SCAN, allocateScanArrayToFill } from '../compare/simd-scan.ts';
-import { DEFAULT_ENVIRONMENT } from '../environments.ts';
-import { readNpy } from '../formats/npy.ts';
-import { goldenCaseDirectory, readGoldenManifest } from '../generator/golden.ts';
 import type { Tensor } from '../tensor.ts';
+import { goldenRunRequest } from '../testing/golden-run.ts';
 import { onnxRuntimeNodeRuntime } from './onnxruntime-node.ts';
 import { OutputFrames, pipeOutputs } from './output-channel.ts';
 import { RuntimePool } from './pool.ts';
@@ -102,14 +99,7 @@ describe('RuntimePool output channel with onnxruntime-node', () => {
   afterAll(() => pool.close());
 
   it.runIf(HAS_SIMD_SCAN)("receives a real model's outputs into the compare kernel's memory, equal to the same run in this process", async () => {
-    const directory = goldenCaseDirectory(DEFAULT_ENVIRONMENT, 'dense-mlp');
-    const manifest = await readGoldenManifest(DEFAULT_ENVIRONMENT, 'dense-mlp');
-    const artifact = manifest.artifacts.find((entry) => entry.format === 'onnx')!;
-    const inputs: Record<string, Tensor> = {};
-    for (const [name, caseName] of Object.entries(artifact.inputMap ?? { [manifest.inputs[0]!.name]: manifest.inputs[0]!.name })) {
-      inputs[name] = await readNpy(path.join(directory, manifest.inputs.find((input) => input.name === caseName)!.file));
-    }
-    const request = { runtime: 'onnxruntime-node', format: 'onnx', artifactPath: path.join(directory, artifact.path), inputs } as const;
+    const { request } = await goldenRunRequest('dense-mlp', 'onnx', 'onnxruntime-node');
     const local = await onnxRuntimeNodeRuntime.run(request);
     const placed = await pool.run(request, { allocate: allocateScanArrayToFill });
     const ordinary = await pool.run(request);
